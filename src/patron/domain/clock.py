@@ -1,0 +1,24 @@
+"""Time as the ledger sees it: naive datetimes in UTC, everywhere below the adapters.
+
+SQLite keeps no time zone, PostgreSQL does; storing naive UTC in both keeps comparisons
+identical on the two stores. Adapters convert what clients send with `to_utc_naive`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def to_utc_naive(moment: datetime) -> datetime:
+    """An aware time converted to UTC; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")

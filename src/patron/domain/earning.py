@@ -1,0 +1,180 @@
+"""Scoring a purchase: how many points it earns, and why.
+
+`score` is pure: given the program, the member's state before the purchase and the
+purchase itself it returns the points per line (so that a refund of some lines can take
+back exactly what those lines earned) and order-level bonuses, with a breakdown naming
+every rule that applied. Multipliers compound per line; each stage is rounded with the
+program's rule and the breakdown records the difference, so the items always sum to the
+total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from patron.domain.errors import InvalidInput
+from patron.domain.money import Points, to_points
+from patron.domain.program import MilestoneKind, Program
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    sku: str
+    category: str | None
+    quantity: int
+    unit_price: Decimal
+    unit_cost: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseFacts:
+    occurred_at: datetime
+    currency: str
+    lines: tuple[Line, ...]
+    promotion_code: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberState:
+    """What scoring needs to know of the member before this purchase."""
+
+    tier: str
+    purchase_count: int = 0
+    cumulative_spend: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownItem:
+    rule: str
+    points: Points
+
+
+@dataclass(frozen=True, slots=True)
+class Earning:
+    line_points: tuple[Points, ...]
+    bonus_points: Points
+    breakdown: tuple[BreakdownItem, ...] = field(default_factory=tuple)
+
+    @property
+    def points(self) -> Points:
+        return sum(self.line_points) + self.bonus_points
+
+
+def validate_purchase(program: Program, purchase: PurchaseFacts) -> None:
+    """Refuse a purchase the engine cannot score, before anything is written."""
+    if purchase.currency != program.currency:
+        raise InvalidInput(
+            f"purchase currency {purchase.currency} differs from the program's {program.currency}"
+        )
+    if not purchase.lines:
+        raise InvalidInput("a purchase needs at least one line")
+    for i, line in enumerate(purchase.lines):
+        if line.quantity <= 0:
+            raise InvalidInput(f"lines[{i}].quantity must be positive")
+        if line.unit_price < 0:
+            raise InvalidInput(f"lines[{i}].unit_price must not be negative")
+
+
+def score(program: Program, member: MemberState, purchase: PurchaseFacts) -> Earning:
+    validate_purchase(program, purchase)
+    totals: dict[str, Points] = defaultdict(int)
+    line_points = tuple(
+        _score_line(program, member, purchase, line, totals) for line in purchase.lines
+    )
+    bonus = 0
+    for rule, points in _order_bonuses(program, member, purchase):
+        totals[rule] += points
+        bonus += points
+    breakdown = tuple(BreakdownItem(rule, pts) for rule, pts in totals.items() if pts)
+    return Earning(line_points=line_points, bonus_points=bonus, breakdown=breakdown)
+
+
+def _multipliers(
+    program: Program, member: MemberState, purchase: PurchaseFacts, line: Line
+) -> list[tuple[str, Decimal]]:
+    found: list[tuple[str, Decimal]] = []
+    if line.category is not None and line.category in program.categories:
+        found.append((f"category {line.category} x{program.categories[line.category]}",
+                      program.categories[line.category]))
+    tier = program.tiers.by_name(member.tier)
+    if tier.multiplier != 1:
+        found.append((f"tier {tier.name} x{tier.multiplier}", tier.multiplier))
+    day = purchase.occurred_at.date()
+    for promo in program.promotions:
+        if promo.multiplier is None or not promo.applies(day, purchase.promotion_code):
+            continue
+        if promo.categories and line.category not in promo.categories:
+            continue
+        found.append((f"promotion {promo.name} x{promo.multiplier}", promo.multiplier))
+    return found
+
+
+def _score_line(
+    program: Program,
+    member: MemberState,
+    purchase: PurchaseFacts,
+    line: Line,
+    totals: dict[str, Points],
+) -> Points:
+    rounding = program.earning.rounding
+    exact = line.amount * program.earning.points_per_unit
+    points = to_points(exact, rounding)
+    totals["base"] += points
+    for rule, factor in _multipliers(program, member, purchase, line):
+        exact *= factor
+        stage = to_points(exact, rounding)
+        totals[rule] += stage - points
+        points = stage
+    return points
+
+
+def _order_bonuses(
+    program: Program, member: MemberState, purchase: PurchaseFacts
+) -> list[tuple[str, Points]]:
+    found: list[tuple[str, Points]] = []
+    day = purchase.occurred_at.date()
+    categories = {line.category for line in purchase.lines}
+    for promo in program.promotions:
+        if promo.bonus is None or not promo.applies(day, purchase.promotion_code):
+            continue
+        if promo.categories and not categories.intersection(promo.categories):
+            continue
+        found.append((f"promotion {promo.name} +{promo.bonus}", promo.bonus))
+    for ms in program.milestones:
+        if ms.kind is MilestoneKind.PURCHASE_COUNT:
+            before, after = Decimal(member.purchase_count), Decimal(member.purchase_count + 1)
+        else:
+            before = member.cumulative_spend
+            after = member.cumulative_spend + purchase.total
+        if before < ms.threshold <= after:
+            found.append((f"milestone {ms.name} +{ms.bonus}", ms.bonus))
+    return found
+
+
+def points_to_take_back(
+    line_points: Points, quantity: int, refunded_before: int, refunding: int
+) -> Points:
+    """Points a partial return of a line takes back, exact once the line is fully returned.
+
+    Proportional shares are computed on cumulative quantities, so returning a line in
+    several steps takes back exactly what the line earned, never a point more or less.
+    """
+    if refunding <= 0 or refunded_before + refunding > quantity:
+        raise InvalidInput(
+            f"cannot return {refunding} more of a line of {quantity}"
+            f" ({refunded_before} already returned)"
+        )
+    after = line_points * (refunded_before + refunding) // quantity
+    before = line_points * refunded_before // quantity
+    return after - before

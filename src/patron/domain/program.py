@@ -1,0 +1,203 @@
+"""The program model: what a business decides, validated before anything runs on it.
+
+A program is written as TOML (see examples/program.toml and docs/program.md) and parsed
+here into frozen Pydantic models. Every rule the engine applies is read from these models,
+so an invalid file is refused up front with the field that is wrong and why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from patron.domain.errors import InvalidProgram
+from patron.domain.money import Rounding
+
+NonNegDecimal = Annotated[Decimal, Field(ge=0)]
+PosDecimal = Annotated[Decimal, Field(gt=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+PosInt = Annotated[int, Field(gt=0)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TierBasis(StrEnum):
+    SPEND = "spend"
+    POINTS = "points"
+
+
+class Tier(_Model):
+    name: Name
+    threshold: NonNegDecimal = Decimal(0)
+    multiplier: PosDecimal = Decimal(1)
+    benefits: list[str] = []
+
+
+class TierPolicy(_Model):
+    basis: TierBasis = TierBasis.SPEND
+    window_months: Annotated[int, Field(ge=1, le=120)] = 12
+    levels: list[Tier] = [Tier(name="Member")]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.levels:
+            raise ValueError("at least one tier level is needed")
+        if self.levels[0].threshold != 0:
+            raise ValueError("the first tier level must have threshold 0 (everyone starts there)")
+        thresholds = [t.threshold for t in self.levels]
+        if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+            raise ValueError("tier thresholds must strictly increase from level to level")
+        names = [t.name for t in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError("tier names must be unique")
+        return self
+
+    def by_name(self, name: str) -> Tier:
+        for tier in self.levels:
+            if tier.name == name:
+                return tier
+        return self.levels[0]
+
+    def rank(self, name: str) -> int:
+        for i, tier in enumerate(self.levels):
+            if tier.name == name:
+                return i
+        return 0
+
+
+class EarningPolicy(_Model):
+    points_per_unit: PosDecimal = Decimal(1)
+    rounding: Rounding = Rounding.DOWN
+    welcome_bonus: NonNegInt = 0
+    referral_bonus: NonNegInt = 0
+    pending_days: Annotated[int, Field(ge=0, le=365)] = 0
+
+
+class Promotion(_Model):
+    name: Name
+    starts: date
+    ends: date
+    multiplier: PosDecimal | None = None
+    bonus: PosInt | None = None
+    categories: list[str] = []
+    code: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.ends < self.starts:
+            raise ValueError(f"promotion {self.name!r} ends before it starts")
+        if (self.multiplier is None) == (self.bonus is None):
+            raise ValueError(f"promotion {self.name!r} needs exactly one of multiplier or bonus")
+        return self
+
+    def applies(self, on: date, code: str | None) -> bool:
+        if not self.starts <= on <= self.ends:
+            return False
+        return self.code is None or self.code == code
+
+
+class MilestoneKind(StrEnum):
+    PURCHASE_COUNT = "purchase_count"
+    CUMULATIVE_SPEND = "cumulative_spend"
+
+
+class Milestone(_Model):
+    name: Name
+    kind: MilestoneKind
+    threshold: PosDecimal
+    bonus: PosInt
+
+
+class ExpiryPolicy(_Model):
+    months: Annotated[int, Field(ge=1, le=240)] | None = None
+    warn_days: Annotated[int, Field(ge=0, le=365)] = 30
+
+
+class RedemptionPolicy(_Model):
+    min_points: NonNegInt = 0
+    point_value: PosDecimal = Decimal("0.01")
+    max_basket_share: Annotated[Decimal, Field(gt=0, le=1)] = Decimal(1)
+
+
+class RewardKind(StrEnum):
+    DISCOUNT = "discount"
+    GIFT = "gift"
+    SERVICE = "service"
+    EVENT = "event"
+    EARLY_ACCESS = "early_access"
+    CAUSE = "cause"
+
+
+class Reward(_Model):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Name
+    kind: RewardKind
+    points: PosInt
+    cost: NonNegDecimal = Decimal(0)
+    value: NonNegDecimal | None = None
+    stock: NonNegInt | None = None
+    tiers: list[str] = []
+    description: str = ""
+
+
+class Program(_Model):
+    name: Name
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    earning: EarningPolicy = EarningPolicy()
+    tiers: TierPolicy = TierPolicy()
+    categories: dict[str, PosDecimal] = {}
+    promotions: list[Promotion] = []
+    milestones: list[Milestone] = []
+    expiry: ExpiryPolicy = ExpiryPolicy()
+    redemption: RedemptionPolicy = RedemptionPolicy()
+    rewards: list[Reward] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        tier_names = {t.name for t in self.tiers.levels}
+        ids = [r.id for r in self.rewards]
+        if len(set(ids)) != len(ids):
+            raise ValueError("reward ids must be unique")
+        for reward in self.rewards:
+            unknown = set(reward.tiers) - tier_names
+            if unknown:
+                raise ValueError(
+                    f"reward {reward.id!r} names unknown tiers {sorted(unknown)};"
+                    f" known: {sorted(tier_names)}"
+                )
+        return self
+
+    def reward(self, reward_id: str) -> Reward | None:
+        return next((r for r in self.rewards if r.id == reward_id), None)
+
+
+def parse_program(text: str, source: str = "<program>") -> Program:
+    """Parse and validate a TOML program; the error names the file, line or field."""
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidProgram(f"{source}: not valid TOML: {exc}") from exc
+    return program_from_dict(data, source)
+
+
+def program_from_dict(data: object, source: str = "<program>") -> Program:
+    try:
+        return Program.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidProgram(f"{source}: {_describe(exc)}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,46 @@
+"""Manual adjustments: goodwill credits and corrections, always audited (who, when, why)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patron.domain import events
+from patron.domain.errors import InsufficientPoints, InvalidInput
+from patron.domain.lots import allocate_take_back, is_live
+from patron.services.commands import Adjust
+from patron.services.ledger import credit, current_program, debit, locked_member
+from patron.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    member_id: int
+    points: int
+    balance: int
+    entry_id: int
+
+
+def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
+    if cmd.points == 0:
+        raise InvalidInput("points: an adjustment of 0 points changes nothing")
+    if not cmd.reason.strip():
+        raise InvalidInput("reason: say why the balance is adjusted (it is audited)")
+    _, program = current_program(uow)
+    member = locked_member(uow, cmd.member_id)
+    refs = {"actor": cmd.actor, "reason": cmd.reason}
+    if cmd.points > 0:
+        entry_id, _ = credit(uow, member.id, "adjust", cmd.points, uow.now, program, **refs)
+    else:
+        lots = uow.ledger.open_lots(member.id)
+        live = sum(lot.remaining for lot in lots if is_live(lot, uow.now))
+        if -cmd.points > live:
+            raise InsufficientPoints(-cmd.points, live)
+        allocations, _ = allocate_take_back(lots, -cmd.points, set(), uow.now)
+        entry_id = debit(uow, member.id, "adjust", allocations, uow.now, **refs)
+    uow.audit.record(uow.now, cmd.actor, "points.adjusted", member.id, cmd.reason,
+                     {"points": cmd.points, "entry_id": entry_id})
+    uow.outbox.add([events.adjusted(member.id, uow.now, cmd.points, cmd.actor, cmd.reason)],
+                   uow.now)
+    after = uow.members.get(member.id)
+    assert after is not None
+    return Adjusted(member.id, cmd.points, after.balance, entry_id)

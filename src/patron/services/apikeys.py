@@ -1,0 +1,55 @@
+"""API keys: created once, shown once, stored only as a hash.
+
+Keys are 32 random bytes, so a plain SHA-256 is enough to store them (unlike passwords,
+they cannot be guessed from a dictionary) and lets a request be authenticated with one
+indexed lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from patron.domain.errors import InvalidInput
+from patron.store.uow import UnitOfWork
+
+
+class Scope(StrEnum):
+    POS = "pos"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: int
+    name: str
+    scope: Scope
+
+    @property
+    def actor(self) -> str:
+        return f"apikey:{self.name}"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(uow: UnitOfWork, scope: str, name: str = "default") -> str:
+    try:
+        valid = Scope(scope)
+    except ValueError:
+        raise InvalidInput(f"scope must be one of {[s.value for s in Scope]}, not {scope!r}") from None
+    prefix = secrets.token_hex(4)
+    key = f"ptr_{prefix}_{secrets.token_urlsafe(32)}"
+    uow.api_keys.add(name=name, prefix=prefix, key_hash=hash_key(key), scope=valid.value,
+                     created_at=uow.now)
+    return key
+
+
+def authenticate(uow: UnitOfWork, key: str) -> Principal | None:
+    row = uow.api_keys.by_hash(hash_key(key))
+    if row is None:
+        return None
+    return Principal(int(row.id), row.name, Scope(row.scope))

@@ -1,0 +1,89 @@
+"""Commands: what a caller asks a use case to do, as plain immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from patron.domain.earning import Line
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A member named by Patron's id or by the business's own customer id."""
+
+    id: int | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Enroll:
+    external_id: str
+    email: str | None = None
+    name: str | None = None
+    referral_code: str | None = None
+    enrolled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecordPurchase:
+    member: MemberRef
+    order_id: str
+    occurred_at: datetime
+    currency: str
+    lines: tuple[Line, ...]
+    channel: str | None = None
+    payment_method: str | None = None
+    promotion_code: str | None = None
+    invoice_due_at: datetime | None = None
+    paid_at: datetime | None = None
+    award_points: bool = True
+    source: str = "api"
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_no: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Refund:
+    purchase_id: int
+    lines: tuple[ReturnLine, ...] | None = None  # None: everything not yet returned
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Redeem:
+    member_id: int
+    reward_id: str | None = None
+    points: int | None = None
+    basket_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CancelRedemption:
+    redemption_id: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Adjust:
+    member_id: int
+    points: int
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class Expire:
+    as_of: datetime
+    batch_size: int = 500
+
+
+@dataclass(frozen=True)
+class ReevaluateTiers:
+    as_of: datetime
+    batch_size: int = 500

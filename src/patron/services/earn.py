@@ -1,0 +1,111 @@
+"""Recording a purchase and the points it earns (one transaction).
+
+Fetch, then compute: the member's state and the program are read first, the pure
+`domain.earning.score` decides the points, then the purchase, its lines, the ledger entry,
+the lot (spendable after the return window) and the events are written together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from patron.domain import events
+from patron.domain.clock import to_utc_naive
+from patron.domain.earning import BreakdownItem, Line, MemberState, PurchaseFacts, score
+from patron.domain.errors import Conflict
+from patron.domain.lots import add_months
+from patron.domain.money import quantize_money
+from patron.domain.program import Program, TierBasis
+from patron.domain.tiers import on_activity
+from patron.services.commands import RecordPurchase
+from patron.services.ledger import credit, current_program, locked_member
+from patron.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Recorded:
+    purchase_id: int
+    member_id: int
+    order_id: str
+    total: Decimal
+    points_earned: int
+    breakdown: tuple[BreakdownItem, ...]
+    available_at: datetime
+    tier: str
+    program_version: int
+
+
+def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
+    version, program = current_program(uow)
+    member = locked_member(uow, cmd.member)
+    existing = uow.purchases.by_order_id(cmd.order_id)
+    if existing is not None:
+        raise Conflict(f"order {cmd.order_id!r} is already recorded as purchase {existing.id}")
+    at = to_utc_naive(cmd.occurred_at)
+    facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
+    state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
+    earning = score(program, state, facts)
+    points = earning.points if cmd.award_points else 0
+    total = quantize_money(facts.total)
+    purchase_id = uow.purchases.add(
+        [_line_row(i, line, pts) for i, (line, pts) in
+         enumerate(zip(cmd.lines, earning.line_points, strict=True), start=1)],
+        member_id=member.id, order_id=cmd.order_id, occurred_at=at, currency=cmd.currency,
+        total=total, cost=_cost(facts), channel=cmd.channel, payment_method=cmd.payment_method,
+        promotion_code=cmd.promotion_code, program_version=version,
+        points_earned=points, bonus_points=earning.bonus_points if cmd.award_points else 0,
+        breakdown=[{"rule": b.rule, "points": b.points} for b in earning.breakdown],
+        invoice_due_at=cmd.invoice_due_at, paid_at=cmd.paid_at,
+        source=cmd.source, created_at=uow.now,
+    )
+    uow.members.update(member.id, purchase_count=member.purchase_count + 1,
+                       lifetime_spend=member.lifetime_spend + total)
+    pending = program.earning.pending_days
+    if points > 0:
+        _, lot_id = credit(uow, member.id, "earn", points, at, program,
+                           pending_days=pending, purchase_id=purchase_id)
+        uow.purchases.update(purchase_id, lot_id=lot_id)
+        uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
+    tier = upgrade_tier(uow, member.id, member.tier, program, at)
+    return Recorded(
+        purchase_id=purchase_id, member_id=member.id, order_id=cmd.order_id, total=total,
+        points_earned=points, breakdown=earning.breakdown if cmd.award_points else (),
+        available_at=at + timedelta(days=pending), tier=tier, program_version=version,
+    )
+
+
+def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: datetime) -> Decimal:
+    """Spend or points over the program's rolling window ending at `at`."""
+    since = add_months(at, -program.tiers.window_months)
+    if program.tiers.basis is TierBasis.POINTS:
+        return uow.purchases.qualifying_points(member_id, since)
+    return uow.purchases.qualifying_spend(member_id, since)
+
+
+def upgrade_tier(uow: UnitOfWork, member_id: int, current: str, program: Program,
+                 at: datetime) -> str:
+    """Upgrade at once when a purchase reaches a higher tier; downgrades wait."""
+    if len(program.tiers.levels) == 1:
+        return current
+    new = on_activity(program.tiers, current, qualifying_value(uow, member_id, program, at))
+    if new != current:
+        uow.members.update(member_id, tier=new, tier_since=at)
+        uow.outbox.add([events.tier_changed(member_id, at, current, new)], uow.now)
+    return new
+
+
+def _line_row(line_no: int, line: Line, points: int) -> dict[str, object]:
+    return {
+        "line_no": line_no, "sku": line.sku, "category": line.category,
+        "quantity": line.quantity, "unit_price": line.unit_price,
+        "unit_cost": line.unit_cost, "points": points, "refunded_quantity": 0,
+    }
+
+
+def _cost(facts: PurchaseFacts) -> Decimal | None:
+    if any(line.unit_cost is None for line in facts.lines):
+        return None
+    return quantize_money(sum((line.unit_cost * line.quantity for line in facts.lines
+                               if line.unit_cost is not None), Decimal(0)))

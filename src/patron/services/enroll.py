@@ -1,0 +1,61 @@
+"""Enrolling a member: welcome bonus, optional referral, and the first tier."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from patron.domain import events
+from patron.domain.clock import to_utc_naive
+from patron.domain.errors import Conflict, InvalidInput
+from patron.domain.member import Member
+from patron.services.commands import Enroll
+from patron.services.ledger import credit, current_program
+from patron.store.uow import UnitOfWork
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    member: Member
+    welcome_points: int
+    referral_points: int
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
+    if not cmd.external_id.strip():
+        raise InvalidInput("external_id must not be empty")
+    _, program = current_program(uow)
+    if uow.members.by_external_id(cmd.external_id) is not None:
+        raise Conflict(f"a member with external_id {cmd.external_id!r} already exists")
+    referrer = None
+    if cmd.referral_code:
+        referrer = uow.members.by_referral_code(cmd.referral_code)
+        if referrer is None:
+            raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
+    at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
+    tier = program.tiers.levels[0].name
+    member_id = uow.members.add(
+        external_id=cmd.external_id, email=cmd.email, name=cmd.name, tier=tier,
+        tier_since=at, enrolled_at=at, referral_code=new_referral_code(),
+        referred_by=referrer.id if referrer else None, balance=0, debt=0,
+        purchase_count=0, lifetime_spend=0,
+    )
+    uow.outbox.add([events.member_enrolled(member_id, at, tier)], uow.now)
+    welcome = program.earning.welcome_bonus
+    if welcome:
+        credit(uow, member_id, "welcome", welcome, at, program)
+    referral = program.earning.referral_bonus if referrer else 0
+    if referrer and referral:
+        credit(uow, member_id, "referral", referral, at, program, reason="referred")
+        credit(uow, referrer.id, "referral", referral, at, program,
+               reason=f"referred {cmd.external_id}")
+        uow.outbox.add([events.points_earned(referrer.id, at, referral, None)], uow.now)
+    member = uow.members.get(member_id)
+    assert member is not None
+    return Enrolled(member=member, welcome_points=welcome, referral_points=referral)

@@ -1,0 +1,89 @@
+"""Shared moves on a member's points: credit a new lot, settle a debt, debit lots.
+
+Every change to a balance goes through these three functions, which keep the three
+views of a balance equal: the cached `members.balance`, the sum of ledger entries and
+the sum of open lots.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from patron.domain.errors import NoProgram, NotFound
+from patron.domain.lots import Allocation, add_months, allocate_take_back
+from patron.domain.member import Member
+from patron.domain.program import Program
+from patron.services.commands import MemberRef
+from patron.store.uow import UnitOfWork
+
+
+def current_program(uow: UnitOfWork) -> tuple[int, Program]:
+    found = uow.programs.current()
+    if found is None:
+        raise NoProgram()
+    return found
+
+
+def locked_member(uow: UnitOfWork, ref: MemberRef | int) -> Member:
+    """Load a member and lock their row: every write on a balance is serialized per member."""
+    if isinstance(ref, int):
+        ref = MemberRef(id=ref)
+    if ref.id is not None:
+        member = uow.members.get(ref.id, lock=True)
+        label = f"id {ref.id}"
+    elif ref.external_id is not None:
+        member = uow.members.by_external_id(ref.external_id, lock=True)
+        label = f"external_id {ref.external_id!r}"
+    else:
+        raise NotFound("name the member by id or external_id")
+    if member is None:
+        raise NotFound(f"no member with {label}")
+    return member
+
+
+def credit(
+    uow: UnitOfWork,
+    member_id: int,
+    kind: str,
+    points: int,
+    at: datetime,
+    program: Program,
+    *,
+    pending_days: int = 0,
+    **refs: Any,
+) -> tuple[int, int]:
+    """Add points as a new lot (entry id, lot id); the program decides when it expires."""
+    entry_id = uow.ledger.add_entry(member_id, kind, points, at, **refs)
+    expires = add_months(at, program.expiry.months) if program.expiry.months else None
+    lot_id = uow.ledger.open_lot(
+        member_id, entry_id, points, at, at + timedelta(days=pending_days), expires
+    )
+    uow.members.add_points(member_id, points)
+    settle_debt(uow, member_id, at)
+    return entry_id, lot_id
+
+
+def debit(
+    uow: UnitOfWork, member_id: int, kind: str, allocations: list[Allocation], at: datetime,
+    **refs: Any,
+) -> int:
+    """Take already-allocated points out of their lots under one ledger entry."""
+    points = sum(p for _, p in allocations)
+    entry_id = uow.ledger.add_entry(member_id, kind, -points, at, **refs)
+    uow.ledger.apply(member_id, entry_id, allocations)
+    uow.members.add_points(member_id, -points)
+    return entry_id
+
+
+def settle_debt(uow: UnitOfWork, member_id: int, at: datetime) -> int:
+    """Pay what a member owes (points spent before their purchase was returned) first."""
+    member = uow.members.get(member_id)
+    if member is None or member.debt == 0:
+        return 0
+    allocations, _ = allocate_take_back(uow.ledger.open_lots(member_id), member.debt, set(), at)
+    settled = sum(p for _, p in allocations)
+    if settled:
+        debit(uow, member_id, "debt_settlement", allocations, at)
+        uow.members.add_points(member_id, 0, -settled)
+    return settled

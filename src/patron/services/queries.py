@@ -1,0 +1,59 @@
+"""Read-side queries: what a member, a till or a dashboard asks to see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from patron.domain.errors import NotFound
+from patron.domain.lots import expiring_soon, pending_points, spendable_points
+from patron.domain.member import Member
+from patron.domain.tiers import progress
+from patron.services.commands import MemberRef
+from patron.services.earn import qualifying_value
+from patron.services.ledger import current_program
+from patron.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    member_id: int
+    points: int
+    pending: int
+    total: int
+    debt: int
+    tier: str
+    next_tier: str | None
+    needed_for_next_tier: Decimal
+    qualifying: Decimal
+    expiring: list[tuple[date, int]]
+    point_value: Decimal
+    currency: str
+
+
+def find_member(uow: UnitOfWork, ref: MemberRef) -> Member:
+    member = None
+    if ref.id is not None:
+        member = uow.members.get(ref.id)
+    elif ref.external_id is not None:
+        member = uow.members.by_external_id(ref.external_id)
+    if member is None:
+        raise NotFound(f"no member {ref.id if ref.id is not None else repr(ref.external_id)}")
+    return member
+
+
+def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
+    _, program = current_program(uow)
+    member = find_member(uow, MemberRef(id=member_id))
+    lots = uow.ledger.open_lots(member.id)
+    qualifying = qualifying_value(uow, member.id, program, uow.now)
+    step = progress(program.tiers, member.tier, qualifying)
+    horizon = max(program.expiry.warn_days, 90)
+    return BalanceView(
+        member_id=member.id, points=spendable_points(lots, uow.now),
+        pending=pending_points(lots, uow.now), total=member.balance, debt=member.debt,
+        tier=member.tier, next_tier=step.next_tier, needed_for_next_tier=step.needed,
+        qualifying=qualifying, expiring=expiring_soon(lots, uow.now, horizon),
+        point_value=program.redemption.point_value, currency=program.currency,
+    )

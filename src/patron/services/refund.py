@@ -1,0 +1,105 @@
+"""Refunds: returned goods give back their points, and never push a balance below zero.
+
+Points come back first from the purchase's own lot, then from the member's other lots;
+what was already spent and cannot be covered becomes a debt, settled from later earnings.
+Order-level bonuses (promotion bonus, milestone) are taken back when the last line goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+
+from patron.domain import events
+from patron.domain.earning import points_to_take_back
+from patron.domain.errors import Conflict, InvalidInput, NotFound
+from patron.domain.lots import allocate_take_back
+from patron.domain.money import quantize_money
+from patron.services.commands import Refund, ReturnLine
+from patron.services.ledger import debit, locked_member
+from patron.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Refunded:
+    refund_id: int
+    purchase_id: int
+    member_id: int
+    amount: Decimal
+    points_taken_back: int
+    debt: int
+    balance: int
+
+
+def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
+    purchase = uow.purchases.get(cmd.purchase_id)
+    if purchase is None:
+        raise NotFound(f"no purchase with id {cmd.purchase_id}")
+    member = locked_member(uow, int(purchase.member_id))
+    lines = {int(line.line_no): line for line in uow.purchases.lines(purchase.id)}
+    returns = _returns(cmd, lines)
+    amount, points = Decimal(0), 0
+    for ret in returns:
+        line = lines[ret.line_no]
+        amount += Decimal(str(line.unit_price)) * ret.quantity
+        points += points_to_take_back(int(line.points), int(line.quantity),
+                                      int(line.refunded_quantity), ret.quantity)
+        uow.purchases.return_line(int(line.id), ret.quantity)
+    if _fully_returned(lines, returns):
+        points += int(purchase.bonus_points)
+    amount = quantize_money(amount)
+    own = {int(purchase.lot_id)} if purchase.lot_id is not None else set()
+    allocations, shortfall = allocate_take_back(uow.ledger.open_lots(member.id), points, own,
+                                                uow.now)
+    refund_id = uow.purchases.add_refund(
+        purchase_id=purchase.id, member_id=member.id, amount=amount,
+        points_taken_back=points, debt=shortfall, reason=cmd.reason, created_at=uow.now,
+        lines=[{"line_no": r.line_no, "quantity": r.quantity} for r in returns],
+    )
+    if allocations:
+        debit(uow, member.id, "refund", allocations, uow.now,
+              purchase_id=purchase.id, refund_id=refund_id, reason=cmd.reason)
+    uow.members.add_points(member.id, 0, shortfall)
+    uow.purchases.update(purchase.id, refunded_total=Decimal(str(purchase.refunded_total)) + amount)
+    uow.members.update(member.id, lifetime_spend=member.lifetime_spend - amount)
+    uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
+    after = uow.members.get(member.id)
+    assert after is not None
+    return Refunded(refund_id, purchase.id, member.id, amount, points, shortfall, after.balance)
+
+
+def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:
+    if cmd.lines is None:
+        returns = [ReturnLine(n, int(r.quantity) - int(r.refunded_quantity))
+                   for n, r in lines.items() if int(r.quantity) > int(r.refunded_quantity)]
+        if not returns:
+            raise Conflict("every line of this purchase has already been returned")
+        return returns
+    if not cmd.lines:
+        raise InvalidInput("lines: name at least one line to return, or omit lines for all")
+    seen: set[int] = set()
+    for i, ret in enumerate(cmd.lines):
+        line = lines.get(ret.line_no)
+        if line is None:
+            raise InvalidInput(f"lines[{i}].line_no: the purchase has no line {ret.line_no}")
+        if ret.line_no in seen:
+            raise InvalidInput(f"lines[{i}].line_no: line {ret.line_no} is named twice")
+        seen.add(ret.line_no)
+        left = int(line.quantity) - int(line.refunded_quantity)
+        if not 0 < ret.quantity <= left:
+            raise InvalidInput(
+                f"lines[{i}].quantity: {ret.quantity} asked, {left} of line {ret.line_no}"
+                " can still be returned"
+            )
+    return list(cmd.lines)
+
+
+def _fully_returned(lines: dict[int, Row[Any]], returns: list[ReturnLine]) -> bool:
+    returning = {r.line_no: r.quantity for r in returns}
+    return all(
+        int(line.refunded_quantity) + returning.get(n, 0) == int(line.quantity)
+        for n, line in lines.items()
+    )

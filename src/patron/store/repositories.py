@@ -1,0 +1,444 @@
+"""Repositories: the only code that writes SQL, one small class per kind of record.
+
+They speak in domain values (Member, Lot, Program) and plain dicts for rows that have no
+behaviour, and never commit: the unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
+
+from patron.domain.events import Event
+from patron.domain.lots import Allocation, Lot
+from patron.domain.member import Member
+from patron.domain.program import Program, program_from_dict
+from patron.store import tables as t
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+class _Repo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+
+class Programs(_Repo):
+    def add(self, program: Program, source: str, at: datetime) -> int:
+        result = self.conn.execute(
+            insert(t.programs).values(
+                name=program.name, currency=program.currency, source=source,
+                definition=program.model_dump(mode="json"), loaded_at=at,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def current(self) -> tuple[int, Program] | None:
+        row = self.conn.execute(
+            select(t.programs.c.version, t.programs.c.definition)
+            .order_by(t.programs.c.version.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        return int(row.version), program_from_dict(row.definition, f"program v{row.version}")
+
+
+def _member(row: Row[Any]) -> Member:
+    return Member(
+        id=row.id, external_id=row.external_id, email=row.email, name=row.name,
+        tier=row.tier, tier_since=row.tier_since, enrolled_at=row.enrolled_at,
+        referral_code=row.referral_code, referred_by=row.referred_by,
+        balance=int(row.balance), debt=int(row.debt), purchase_count=int(row.purchase_count),
+        lifetime_spend=_dec(row.lifetime_spend),
+    )
+
+
+class Members(_Repo):
+    def add(self, **values: Any) -> int:
+        result = self.conn.execute(insert(t.members).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def get(self, member_id: int, *, lock: bool = False) -> Member | None:
+        query = select(t.members).where(t.members.c.id == member_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return _member(row) if row else None
+
+    def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
+        query = select(t.members).where(t.members.c.external_id == external_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return _member(row) if row else None
+
+    def by_referral_code(self, code: str) -> Member | None:
+        row = self.conn.execute(select(t.members).where(t.members.c.referral_code == code)).first()
+        return _member(row) if row else None
+
+    def ids_by_external(self, external_ids: Iterable[str]) -> dict[str, int]:
+        keys = list(external_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.conn.execute(
+                select(t.members.c.external_id, t.members.c.id)
+                .where(t.members.c.external_id.in_(chunk))
+            )
+            found.update({r.external_id: int(r.id) for r in rows})
+        return found
+
+    def update(self, member_id: int, **values: Any) -> None:
+        self.conn.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
+
+    def add_points(self, member_id: int, balance: int, debt: int = 0) -> None:
+        """Move the cached balance and debt by deltas, in SQL, so no update is lost."""
+        self.conn.execute(
+            update(t.members).where(t.members.c.id == member_id).values(
+                balance=t.members.c.balance + balance, debt=t.members.c.debt + debt
+            )
+        )
+
+    def all_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.conn.execute(select(t.members.c.id).order_by(t.members.c.id))]
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.members)).scalar_one())
+
+
+class Purchases(_Repo):
+    def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int:
+        result = self.conn.execute(insert(t.purchases).values(**values))
+        purchase_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if lines:
+            self.conn.execute(
+                insert(t.purchase_lines),
+                [{**line, "purchase_id": purchase_id, "member_id": values["member_id"]}
+                 for line in lines],
+            )
+        return purchase_id
+
+    def by_order_id(self, order_id: str) -> Row[Any] | None:
+        return self.conn.execute(
+            select(t.purchases).where(t.purchases.c.order_id == order_id)
+        ).first()
+
+    def get(self, purchase_id: int) -> Row[Any] | None:
+        return self.conn.execute(
+            select(t.purchases).where(t.purchases.c.id == purchase_id)
+        ).first()
+
+    def lines(self, purchase_id: int) -> list[Row[Any]]:
+        return list(self.conn.execute(
+            select(t.purchase_lines).where(t.purchase_lines.c.purchase_id == purchase_id)
+            .order_by(t.purchase_lines.c.line_no)
+        ))
+
+    def existing_order_ids(self, order_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(order_ids), 500):
+            chunk = list(order_ids[start : start + 500])
+            found.update(
+                r[0] for r in self.conn.execute(
+                    select(t.purchases.c.order_id).where(t.purchases.c.order_id.in_(chunk))
+                )
+            )
+        return found
+
+    def update(self, purchase_id: int, **values: Any) -> None:
+        self.conn.execute(
+            update(t.purchases).where(t.purchases.c.id == purchase_id).values(**values)
+        )
+
+    def return_line(self, line_id: int, quantity: int) -> None:
+        self.conn.execute(
+            update(t.purchase_lines).where(t.purchase_lines.c.id == line_id)
+            .values(refunded_quantity=t.purchase_lines.c.refunded_quantity + quantity)
+        )
+
+    def add_refund(self, **values: Any) -> int:
+        result = self.conn.execute(insert(t.refunds).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def qualifying_spend(self, member_id: int, since: datetime) -> Decimal:
+        total = self.conn.execute(
+            select(func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0))
+            .where(t.purchases.c.member_id == member_id, t.purchases.c.occurred_at >= since)
+        ).scalar_one()
+        return _dec(total)
+
+    def qualifying_points(self, member_id: int, since: datetime) -> Decimal:
+        total = self.conn.execute(
+            select(func.coalesce(func.sum(t.ledger_entries.c.points), 0)).where(
+                t.ledger_entries.c.member_id == member_id,
+                t.ledger_entries.c.kind.in_(("earn", "refund")),
+                t.ledger_entries.c.occurred_at >= since,
+            )
+        ).scalar_one()
+        return _dec(total)
+
+
+def _lot(row: Row[Any]) -> Lot:
+    return Lot(id=int(row.id), remaining=int(row.remaining), earned_at=row.earned_at,
+               available_at=row.available_at, expires_at=row.expires_at)
+
+
+class Ledger(_Repo):
+    def add_entry(self, member_id: int, kind: str, points: int, at: datetime,
+                  **refs: Any) -> int:
+        result = self.conn.execute(
+            insert(t.ledger_entries).values(
+                member_id=member_id, kind=kind, points=points, occurred_at=at, **refs
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def open_lot(self, member_id: int, entry_id: int, points: int, earned_at: datetime,
+                 available_at: datetime, expires_at: datetime | None) -> int:
+        result = self.conn.execute(
+            insert(t.point_lots).values(
+                member_id=member_id, entry_id=entry_id, points=points, remaining=points,
+                earned_at=earned_at, available_at=available_at, expires_at=expires_at,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def open_lots(self, member_id: int) -> list[Lot]:
+        rows = self.conn.execute(
+            select(t.point_lots).where(
+                t.point_lots.c.member_id == member_id, t.point_lots.c.remaining > 0
+            ).order_by(t.point_lots.c.id)
+        )
+        return [_lot(r) for r in rows]
+
+    def apply(self, member_id: int, entry_id: int, allocations: Iterable[Allocation]) -> None:
+        """Take (positive) or give back (negative) points from lots, and record it."""
+        rows = [{"member_id": member_id, "lot_id": lot_id, "entry_id": entry_id, "points": pts}
+                for lot_id, pts in allocations if pts]
+        if not rows:
+            return
+        for row in rows:
+            self.conn.execute(
+                update(t.point_lots).where(t.point_lots.c.id == row["lot_id"])
+                .values(remaining=t.point_lots.c.remaining - row["points"])
+            )
+        self.conn.execute(insert(t.lot_allocations), rows)
+
+    def allocations_of(self, entry_id: int) -> list[Allocation]:
+        rows = self.conn.execute(
+            select(t.lot_allocations.c.lot_id, t.lot_allocations.c.points)
+            .where(t.lot_allocations.c.entry_id == entry_id)
+        )
+        return [(int(r.lot_id), int(r.points)) for r in rows]
+
+    def entries(self, member_id: int, limit: int, before_id: int | None) -> list[Row[Any]]:
+        query = select(t.ledger_entries).where(t.ledger_entries.c.member_id == member_id)
+        if before_id is not None:
+            query = query.where(t.ledger_entries.c.id < before_id)
+        return list(self.conn.execute(query.order_by(t.ledger_entries.c.id.desc()).limit(limit)))
+
+    def members_with_expired_lots(self, as_of: datetime) -> list[int]:
+        rows = self.conn.execute(
+            select(t.point_lots.c.member_id).distinct().where(
+                t.point_lots.c.remaining > 0, t.point_lots.c.expires_at <= as_of
+            )
+        )
+        return sorted(int(r[0]) for r in rows)
+
+    def lots_to_warn(self, as_of: datetime, until: datetime) -> list[Row[Any]]:
+        return list(self.conn.execute(
+            select(t.point_lots.c.id, t.point_lots.c.member_id, t.point_lots.c.remaining,
+                   t.point_lots.c.expires_at).where(
+                t.point_lots.c.remaining > 0, t.point_lots.c.warned_at.is_(None),
+                t.point_lots.c.expires_at > as_of, t.point_lots.c.expires_at <= until,
+            ).order_by(t.point_lots.c.member_id, t.point_lots.c.expires_at)
+        ))
+
+    def mark_warned(self, lot_ids: Sequence[int], at: datetime) -> None:
+        if lot_ids:
+            self.conn.execute(
+                update(t.point_lots).where(t.point_lots.c.id.in_(lot_ids)).values(warned_at=at)
+            )
+
+    def totals(self) -> list[Row[Any]]:
+        """Per member: cached balance, sum of entries, sum of open lots (for `verify`)."""
+        entries = (select(t.ledger_entries.c.member_id, func.sum(t.ledger_entries.c.points)
+                          .label("entries")).group_by(t.ledger_entries.c.member_id).subquery())
+        lots = (select(t.point_lots.c.member_id, func.sum(t.point_lots.c.remaining)
+                       .label("lots")).group_by(t.point_lots.c.member_id).subquery())
+        return list(self.conn.execute(
+            select(t.members.c.id, t.members.c.balance,
+                   func.coalesce(entries.c.entries, 0).label("entries"),
+                   func.coalesce(lots.c.lots, 0).label("lots"))
+            .select_from(t.members.outerjoin(entries, entries.c.member_id == t.members.c.id)
+                         .outerjoin(lots, lots.c.member_id == t.members.c.id))
+            .order_by(t.members.c.id)
+        ))
+
+    def lot_mismatches(self) -> list[Row[Any]]:
+        """Lots whose remaining points differ from their original minus allocations."""
+        allocated = (select(t.lot_allocations.c.lot_id, func.sum(t.lot_allocations.c.points)
+                            .label("taken")).group_by(t.lot_allocations.c.lot_id).subquery())
+        return list(self.conn.execute(
+            select(t.point_lots.c.id, t.point_lots.c.member_id)
+            .select_from(t.point_lots.outerjoin(allocated,
+                                                allocated.c.lot_id == t.point_lots.c.id))
+            .where(t.point_lots.c.points - func.coalesce(allocated.c.taken, 0)
+                   != t.point_lots.c.remaining)
+        ))
+
+
+class Rewards(_Repo):
+    def sync(self, program: Program) -> None:
+        """Make the catalog match the program: new rewards added, removed ones deactivated."""
+        existing = {r.id: r for r in self.conn.execute(select(t.rewards))}
+        self.conn.execute(update(t.rewards).values(active=False))
+        for reward in program.rewards:
+            values = {
+                "name": reward.name, "kind": reward.kind.value, "points": reward.points,
+                "cost": reward.cost, "value": reward.value, "tiers": list(reward.tiers),
+                "description": reward.description, "active": True,
+            }
+            if reward.id in existing:
+                if reward.stock is not None and existing[reward.id].stock is None:
+                    values["stock"] = reward.stock
+                self.conn.execute(update(t.rewards).where(t.rewards.c.id == reward.id)
+                                  .values(**values))
+            else:
+                self.conn.execute(insert(t.rewards).values(id=reward.id, stock=reward.stock,
+                                                           **values))
+
+    def active(self) -> list[Row[Any]]:
+        return list(self.conn.execute(
+            select(t.rewards).where(t.rewards.c.active.is_(True)).order_by(t.rewards.c.points)
+        ))
+
+    def get(self, reward_id: str, *, lock: bool = False) -> Row[Any] | None:
+        query = select(t.rewards).where(t.rewards.c.id == reward_id)
+        if lock:
+            query = query.with_for_update()
+        return self.conn.execute(query).first()
+
+    def change_stock(self, reward_id: str, delta: int) -> None:
+        self.conn.execute(
+            update(t.rewards).where(t.rewards.c.id == reward_id, t.rewards.c.stock.is_not(None))
+            .values(stock=t.rewards.c.stock + delta)
+        )
+
+
+class Redemptions(_Repo):
+    def add(self, **values: Any) -> int:
+        result = self.conn.execute(insert(t.redemptions).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def get(self, redemption_id: int, *, lock: bool = False) -> Row[Any] | None:
+        query = select(t.redemptions).where(t.redemptions.c.id == redemption_id)
+        if lock:
+            query = query.with_for_update()
+        return self.conn.execute(query).first()
+
+    def update(self, redemption_id: int, **values: Any) -> None:
+        self.conn.execute(
+            update(t.redemptions).where(t.redemptions.c.id == redemption_id).values(**values)
+        )
+
+
+class ApiKeys(_Repo):
+    def add(self, **values: Any) -> int:
+        result = self.conn.execute(insert(t.api_keys).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def by_hash(self, key_hash: str) -> Row[Any] | None:
+        return self.conn.execute(
+            select(t.api_keys).where(t.api_keys.c.key_hash == key_hash,
+                                     t.api_keys.c.revoked_at.is_(None))
+        ).first()
+
+
+class Audit(_Repo):
+    def record(self, at: datetime, actor: str, action: str, member_id: int | None,
+               reason: str | None, details: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.audit_log).values(
+            at=at, actor=actor, action=action, member_id=member_id, reason=reason,
+            details=details,
+        ))
+
+    def for_member(self, member_id: int) -> list[Row[Any]]:
+        return list(self.conn.execute(
+            select(t.audit_log).where(t.audit_log.c.member_id == member_id)
+            .order_by(t.audit_log.c.id)
+        ))
+
+
+class Idempotency(_Repo):
+    def get(self, api_key_id: int, key: str) -> Row[Any] | None:
+        return self.conn.execute(
+            select(t.idempotency_keys).where(
+                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key
+            )
+        ).first()
+
+    def start(self, api_key_id: int, key: str, request_hash: str, at: datetime,
+              locked_until: datetime) -> None:
+        self.conn.execute(insert(t.idempotency_keys).values(
+            api_key_id=api_key_id, key=key, request_hash=request_hash, status="running",
+            created_at=at, locked_until=locked_until,
+        ))
+
+    def take_over(self, record_id: int, locked_until: datetime, request_hash: str) -> bool:
+        """Claim an abandoned record (its worker died); false if someone else got it first."""
+        result = self.conn.execute(
+            update(t.idempotency_keys).where(
+                t.idempotency_keys.c.id == record_id, t.idempotency_keys.c.status == "running",
+                t.idempotency_keys.c.request_hash == request_hash,
+            ).values(locked_until=locked_until)
+        )
+        return bool(result.rowcount)
+
+    def finish(self, api_key_id: int, key: str, status: int, body: str) -> None:
+        self.conn.execute(
+            update(t.idempotency_keys).where(
+                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key
+            ).values(status="done", response_status=status, response_body=body,
+                     locked_until=None)
+        )
+
+    def release(self, api_key_id: int, key: str) -> None:
+        self.conn.execute(
+            delete(t.idempotency_keys).where(
+                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key,
+                t.idempotency_keys.c.status == "running",
+            )
+        )
+
+    def purge(self, before: datetime) -> int:
+        result = self.conn.execute(
+            delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before,
+                                             t.idempotency_keys.c.status == "done")
+        )
+        return int(result.rowcount)
+
+
+class Outbox(_Repo):
+    def add(self, events: Iterable[Event], at: datetime) -> None:
+        rows = [{"member_id": e.member_id, "type": e.type, "payload": e.data,
+                 "occurred_at": e.occurred_at, "created_at": at} for e in events]
+        if rows:
+            self.conn.execute(insert(t.outbox), rows)
+
+    def for_member(self, member_id: int) -> list[Row[Any]]:
+        return list(self.conn.execute(
+            select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
+        ))
+
+    def count(self, type_: str | None = None) -> int:
+        query = select(func.count()).select_from(t.outbox)
+        if type_:
+            query = query.where(and_(t.outbox.c.type == type_))
+        return int(self.conn.execute(query).scalar_one())

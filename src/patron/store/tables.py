@@ -1,0 +1,258 @@
+"""SQLAlchemy Core tables of the store.
+
+Every table that grows carries `member_id`, the distribution key should the store be
+sharded by member (DESIGN.md §5). Check constraints are a backstop to the domain rules:
+a balance, a lot or a debt can never go negative even if a bug slipped past the services.
+Money columns are NUMERIC; on SQLite they round-trip through a float and are quantized
+back to their scale, which is exact for amounts of cents below 10^13.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+Amount = Numeric(14, 2)
+UnitAmount = Numeric(14, 4)
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("external_id", String(128), nullable=False, unique=True),
+    Column("email", String(320)),
+    Column("name", String(200)),
+    Column("tier", String(100), nullable=False),
+    Column("tier_since", DateTime, nullable=False),
+    Column("enrolled_at", DateTime, nullable=False),
+    Column("referral_code", String(32), nullable=False, unique=True),
+    Column("referred_by", Id, ForeignKey("members.id")),
+    Column("balance", BigInteger, nullable=False, default=0),
+    Column("debt", BigInteger, nullable=False, default=0),
+    Column("purchase_count", Integer, nullable=False, default=0),
+    Column("lifetime_spend", Amount, nullable=False, default=0),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+    CheckConstraint("debt >= 0", name="debt_not_negative"),
+)
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("order_id", String(128), nullable=False, unique=True),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Amount, nullable=False),
+    Column("cost", Amount),
+    Column("refunded_total", Amount, nullable=False, default=0),
+    Column("channel", String(50)),
+    Column("payment_method", String(50)),
+    Column("promotion_code", String(64)),
+    Column("invoice_due_at", DateTime),
+    Column("paid_at", DateTime),
+    Column("program_version", Integer, ForeignKey("programs.version")),
+    Column("points_earned", BigInteger, nullable=False, default=0),
+    Column("bonus_points", BigInteger, nullable=False, default=0),
+    Column("breakdown", JSON),
+    Column("lot_id", Id),
+    Column("source", String(16), nullable=False, default="api"),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_purchases_member_time", "member_id", "occurred_at"),
+)
+
+purchase_lines = Table(
+    "purchase_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=False, index=True),
+    Column("member_id", Id, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("category", String(64)),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", UnitAmount, nullable=False),
+    Column("unit_cost", UnitAmount),
+    Column("points", BigInteger, nullable=False, default=0),
+    Column("refunded_quantity", Integer, nullable=False, default=0),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity",
+                    name="refund_within_quantity"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=False, index=True),
+    Column("member_id", Id, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("points_taken_back", BigInteger, nullable=False),
+    Column("debt", BigInteger, nullable=False, default=0),
+    Column("lines", JSON, nullable=False),
+    Column("reason", String(200)),
+    Column("created_at", DateTime, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("purchase_id", Id),
+    Column("refund_id", Id),
+    Column("redemption_id", Id),
+    Column("actor", String(100)),
+    Column("reason", String(500)),
+    Index("ix_ledger_member", "member_id", "id"),
+)
+
+point_lots = Table(
+    "point_lots",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("entry_id", Id, ForeignKey("ledger_entries.id"), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("earned_at", DateTime, nullable=False),
+    Column("available_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("warned_at", DateTime),
+    CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_in_range"),
+    Index("ix_lots_member_open", "member_id", "remaining"),
+    Index("ix_lots_expiry", "expires_at"),
+)
+
+lot_allocations = Table(
+    "lot_allocations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, nullable=False),
+    Column("lot_id", Id, ForeignKey("point_lots.id"), nullable=False, index=True),
+    Column("entry_id", Id, ForeignKey("ledger_entries.id"), nullable=False, index=True),
+    Column("points", BigInteger, nullable=False),
+)
+
+rewards = Table(
+    "rewards",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("cost", Amount, nullable=False),
+    Column("value", Amount),
+    Column("stock", Integer),
+    Column("tiers", JSON, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+)
+
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("reward_id", String(64), ForeignKey("rewards.id")),
+    Column("points", BigInteger, nullable=False),
+    Column("value", Amount, nullable=False),
+    Column("cost", Amount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("entry_id", Id, ForeignKey("ledger_entries.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("cancelled_at", DateTime),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("member_id", Id),
+    Column("reason", String(500)),
+    Column("details", JSON, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("api_key_id", Id, ForeignKey("api_keys.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response_status", Integer),
+    Column("response_body", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("locked_until", DateTime),
+    UniqueConstraint("api_key_id", "key", name="uq_idempotency_keys_scope"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, nullable=False, index=True),
+    Column("type", String(50), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("published_at", DateTime),
+)

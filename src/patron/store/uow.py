@@ -1,0 +1,77 @@
+"""The unit of work: one database transaction, rolled back unless committed.
+
+A use case receives a `UnitOfWork`, reads and writes through its repositories and calls
+`commit()` once at the end; any exception, or simply forgetting to commit, leaves the
+database as it was (cosmicpython's pattern, over SQLAlchemy Core connections).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from patron.domain.clock import utcnow
+from patron.store import repositories as repos
+from patron.store.db import READONLY
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        readonly: bool = False,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._clock = clock
+        self._conn: Connection | None = None
+        self.now = clock()
+
+    def __enter__(self) -> UnitOfWork:
+        self.now = self._clock()
+        conn = self._engine.connect()
+        if self._readonly:
+            conn = conn.execution_options(**{READONLY: True})
+        conn.begin()
+        self._conn = conn
+        self.programs = repos.Programs(conn)
+        self.members = repos.Members(conn)
+        self.purchases = repos.Purchases(conn)
+        self.ledger = repos.Ledger(conn)
+        self.rewards = repos.Rewards(conn)
+        self.redemptions = repos.Redemptions(conn)
+        self.api_keys = repos.ApiKeys(conn)
+        self.audit = repos.Audit(conn)
+        self.idempotency = repos.Idempotency(conn)
+        self.outbox = repos.Outbox(conn)
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        assert self._conn is not None, "use the unit of work inside `with`"
+        return self._conn
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.connection
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+            self._conn = None
