@@ -1,0 +1,30 @@
+"""The FastAPI application: routers, problem+json errors and the OpenAPI description."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from patron import __version__
+from patron.api import errors
+from patron.api.routes import members, purchases, redemptions
+from patron.bootstrap import Patron
+
+
+def create_app(patron: Patron) -> FastAPI:
+    app = FastAPI(
+        title="Patron",
+        version=__version__,
+        summary="Loyalty program API: members, points, purchases, rewards, redemptions.",
+    )
+    app.state.patron = patron
+    errors.install(app)
+    app.include_router(members.router)
+    app.include_router(purchases.router)
+    app.include_router(redemptions.router)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness: answers when the process is up."""
+        return {"status": "ok"}
+
+    return app

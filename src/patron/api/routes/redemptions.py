@@ -1,0 +1,82 @@
+"""Rewards catalog, redemption quotes, redemptions and their cancellation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from patron.api.deps import IdempotencyKey, PatronDep, PosKey
+from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.schemas import (
+    MAX_ID,
+    CancelCreate,
+    Page,
+    QuotePublic,
+    RedemptionCreate,
+    RedemptionPublic,
+    RewardPublic,
+)
+from patron.services.commands import CancelRedemption, Redeem
+from patron.services.redeem import Redeemed, cancel, quote, redeem
+from patron.store.uow import UnitOfWork
+
+router = APIRouter(tags=["rewards and redemptions"])
+
+
+def present_redemption(r: Redeemed) -> RedemptionPublic:
+    return RedemptionPublic(id=r.redemption_id, member_id=r.member_id, reward_id=r.reward_id,
+                            points=r.points, value=r.value, currency=r.currency,
+                            balance=r.balance, status=r.status)
+
+
+def _command(body: RedemptionCreate) -> Redeem:
+    return Redeem(body.member_id, body.reward_id, body.points, body.basket_total)
+
+
+@router.get("/v1/rewards", response_model=Page[RewardPublic])
+def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
+    """The active rewards catalog, cheapest first."""
+
+    def query(uow: UnitOfWork) -> list[RewardPublic]:
+        return [RewardPublic(id=r.id, name=r.name, kind=r.kind, points=r.points, value=r.value,
+                             stock=r.stock, tiers=list(r.tiers), description=r.description)
+                for r in uow.rewards.active()]
+
+    rewards = patron.read(query)
+    return Page[RewardPublic](data=rewards, count=len(rewards))
+
+
+@router.post("/v1/redemptions/quote", response_model=QuotePublic)
+def quote_redemption(body: RedemptionCreate, patron: PatronDep, _: PosKey) -> QuotePublic:
+    """What a redemption would cost and be worth, and the most points a basket allows."""
+    q = patron.read(quote, _command(body))
+    return QuotePublic(member_id=q.member_id, spendable=q.spendable, points=q.points,
+                       value=q.value, currency=q.currency, max_points=q.max_points,
+                       reward_id=q.reward_id, sufficient=q.spendable >= q.points)
+
+
+@router.post("/v1/redemptions", status_code=201, response_model=RedemptionPublic)
+def create_redemption(body: RedemptionCreate, patron: PatronDep, principal: PosKey,
+                      idempotency_key: IdempotencyKey = None) -> Response:
+    """Spend points on a reward or as a discount; 409 when points are short."""
+    command = _command(body)
+    return run_idempotent(patron, principal, idempotency_key,
+                          fingerprint("POST", "/v1/redemptions", body),
+                          lambda uow: redeem(uow, command), present_redemption)
+
+
+@router.post("/v1/redemptions/{id}/cancel", status_code=201,
+             response_model=RedemptionPublic)
+def cancel_redemption(id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                      patron: PatronDep, principal: PosKey,
+                      idempotency_key: IdempotencyKey = None,
+                      body: CancelCreate | None = None) -> Response:
+    """Cancel a redemption: points return to the lots they came from."""
+    payload = body or CancelCreate()
+    command = CancelRedemption(id, payload.reason)
+    return run_idempotent(
+        patron, principal, idempotency_key,
+        fingerprint("POST", f"/v1/redemptions/{id}/cancel", payload),
+        lambda uow: cancel(uow, command), present_redemption)
