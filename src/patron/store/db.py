@@ -8,9 +8,10 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 
 READONLY = "patron_readonly"
@@ -23,6 +24,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     # Decimal round-trips through float on SQLite; amounts are quantized back (tables.py).
     warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})

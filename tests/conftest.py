@@ -1,0 +1,124 @@
+"""Shared fixtures: stores (SQLite always, PostgreSQL when reachable), a clock, a program.
+
+Under CI=true a missing PostgreSQL is a failure, not a skip. PostgreSQL tests run in a
+database created for this run and dropped at its end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from patron.bootstrap import Patron
+from patron.services.apikeys import create_key
+from patron.services.program import load_program
+from patron.store.tables import metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_PROGRAM = ROOT / "examples" / "program.toml"
+PG_ADMIN_URL = os.environ.get("PATRON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 1, 1, 9, 0)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _pg_admin_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
+    name = f"patron_test_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    patron = Patron.from_url(url)
+    patron.migrate()
+    patron.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(patron: Patron) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with patron.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def make_patron(kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest,
+                pool_size: int = 10) -> Patron:
+    if kind == "sqlite":
+        patron = Patron.from_url(f"sqlite:///{tmp_path / 'patron.db'}", clock=clock)
+        patron.migrate()
+    else:
+        url = request.getfixturevalue("pg_database")
+        patron = Patron.from_url(url, clock=clock, pool_size=pool_size)
+        _truncate_pg(patron)
+    return patron
+
+
+def load_example(patron: Patron, text_: str | None = None) -> None:
+    source = text_ if text_ is not None else EXAMPLE_PROGRAM.read_text()
+    patron.run(lambda uow, s: load_program(uow, s, "test"), source)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def patron(store_kind: str, tmp_path: Path, clock: Clock,
+           request: pytest.FixtureRequest) -> Iterator[Patron]:
+    """A migrated, empty store of each kind with the example program loaded."""
+    p = make_patron(store_kind, tmp_path, clock, request)
+    load_example(p)
+    yield p
+    p.dispose()
+
+
+@pytest.fixture
+def sqlite_patron(tmp_path: Path, clock: Clock, request: pytest.FixtureRequest) -> Iterator[Patron]:
+    p = make_patron("sqlite", tmp_path, clock, request)
+    load_example(p)
+    yield p
+    p.dispose()
+
+
+def new_key(patron: Patron, scope: str) -> str:
+    return patron.run(lambda uow, s: create_key(uow, s, f"test-{s}"), scope)

@@ -1,0 +1,38 @@
+"""Small builders that keep the scenarios readable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from patron.bootstrap import Patron
+from patron.domain.earning import Line
+from patron.services.commands import Enroll, MemberRef, RecordPurchase
+from patron.services.earn import Recorded, record_purchase
+from patron.services.enroll import enroll
+from patron.services.verify import verify
+
+
+def member(patron: Patron, external_id: str = "c-1", **kw: object) -> int:
+    return patron.run(enroll, Enroll(external_id, **kw)).member.id  # type: ignore[arg-type]
+
+
+def buy(patron: Patron, member_id: int, order_id: str, *lines: tuple[str, str | None, int, str],
+        at: datetime | None = None, code: str | None = None) -> Recorded:
+    return patron.run(record_purchase, RecordPurchase(
+        MemberRef(id=member_id), order_id, at or patron.clock(), "EUR",
+        tuple(Line(sku, cat, qty, Decimal(price)) for sku, cat, qty, price in lines),
+        promotion_code=code,
+    ))
+
+
+def balance_of(patron: Patron, member_id: int) -> int:
+    with patron.uow(readonly=True) as uow:
+        found = uow.members.get(member_id)
+        assert found is not None
+        return found.balance
+
+
+def assert_verified(patron: Patron) -> None:
+    report = patron.read(verify)
+    assert report.ok, report.problems

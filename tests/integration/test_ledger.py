@@ -1,0 +1,205 @@
+"""Every use case on SQLite and on PostgreSQL, with `verify` after each scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from patron.bootstrap import Patron
+from patron.domain.errors import (
+    Conflict,
+    InsufficientPoints,
+    InvalidInput,
+    NoProgram,
+    NotFound,
+    RewardUnavailable,
+)
+from patron.services.adjust import adjust
+from patron.services.commands import (
+    Adjust,
+    CancelRedemption,
+    Enroll,
+    Expire,
+    Redeem,
+    ReevaluateTiers,
+    Refund,
+    ReturnLine,
+)
+from patron.services.enroll import enroll
+from patron.services.expire import expire
+from patron.services.queries import balance
+from patron.services.redeem import cancel, quote, redeem
+from patron.services.refund import refund
+from patron.services.tiers import reevaluate_tiers
+from tests.conftest import Clock
+from tests.integration.helpers import assert_verified, balance_of, buy, member
+
+pytestmark = pytest.mark.usefixtures("verified")
+
+
+@pytest.fixture
+def verified(patron: Patron) -> Iterator[None]:
+    yield
+    assert_verified(patron)
+
+
+def test_enroll_credits_the_welcome_bonus_and_records_the_event(patron: Patron) -> None:
+    mid = member(patron, "c-1", email="ana@example.com", name="Ana")
+    assert balance_of(patron, mid) == 100
+    with patron.uow(readonly=True) as uow:
+        assert [e.type for e in uow.outbox.for_member(mid)] == ["member.enrolled"]
+    with pytest.raises(Conflict, match="c-1"):
+        member(patron, "c-1")
+
+
+def test_a_referral_rewards_both_members(patron: Patron) -> None:
+    referrer = patron.run(enroll, Enroll("c-1")).member
+    newcomer = patron.run(enroll, Enroll("c-2", referral_code=referrer.referral_code)).member
+    assert balance_of(patron, referrer.id) == 100 + 200
+    assert balance_of(patron, newcomer.id) == 100 + 200
+    with pytest.raises(InvalidInput, match="referral_code"):
+        patron.run(enroll, Enroll("c-3", referral_code="NOPE"))
+
+
+def test_earning_scores_every_line_and_waits_out_the_return_window(
+    patron: Patron, clock: Clock
+) -> None:
+    mid = member(patron)
+    result = buy(patron, mid, "o-1", ("A1", "books", 2, "10.00"), ("B2", "home", 1, "5.50"))
+    assert result.points_earned == 40 + 5
+    view = patron.read(balance, mid)
+    assert (view.points, view.pending) == (100, 45)
+    clock.advance(days=15)
+    assert patron.read(balance, mid).points == 145
+    with pytest.raises(Conflict, match="o-1"):
+        buy(patron, mid, "o-1", ("A1", None, 1, "1"))
+
+
+def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("TV", "electronics", 1, "600.00"))
+    second = buy(patron, mid, "o-2", ("TV", "electronics", 1, "100.00"))
+    assert second.tier == "Silver"
+    assert second.points_earned == 125  # Silver earns x1.25
+
+
+def test_refund_takes_back_the_points_of_the_returned_lines(patron: Patron, clock: Clock) -> None:
+    mid = member(patron)
+    p = buy(patron, mid, "o-1", ("A1", None, 4, "10.00"), ("B1", None, 1, "20.00"))
+    part = patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 1),)))
+    assert part.points_taken_back == 10
+    rest = patron.run(refund, Refund(p.purchase_id))
+    assert rest.points_taken_back == 50
+    assert balance_of(patron, mid) == 100
+    with pytest.raises(Conflict):
+        patron.run(refund, Refund(p.purchase_id))
+    with pytest.raises(NotFound):
+        patron.run(refund, Refund(999))
+
+
+def test_refund_of_spent_points_leaves_a_debt_settled_by_later_earnings(
+    patron: Patron, clock: Clock
+) -> None:
+    mid = member(patron)
+    p = buy(patron, mid, "o-1", ("TV", None, 1, "400.00"))
+    clock.advance(days=15)
+    patron.run(redeem, Redeem(mid, points=500))
+    assert balance_of(patron, mid) == 0
+    refunded = patron.run(refund, Refund(p.purchase_id))
+    assert (refunded.points_taken_back, refunded.debt, refunded.balance) == (400, 400, 0)
+    buy(patron, mid, "o-2", ("TV", None, 1, "300.00"))
+    assert balance_of(patron, mid) == 0  # 300 went to the debt
+    buy(patron, mid, "o-3", ("TV", None, 1, "150.00"))
+    view = patron.read(balance, mid)
+    assert (view.debt, view.total) == (0, 50)
+
+
+def test_redeem_a_reward_and_cancel_it_back_into_the_original_lots(
+    patron: Patron, clock: Clock
+) -> None:
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    q = patron.read(quote, Redeem(mid, reward_id="coffee"))
+    assert (q.points, q.spendable) == (150, 300)
+    done = patron.run(redeem, Redeem(mid, reward_id="coffee"))
+    assert done.balance == 150
+    with patron.uow(readonly=True) as uow:
+        lots_before = {lot.id: lot.expires_at for lot in uow.ledger.open_lots(mid)}
+    cancelled = patron.run(cancel, CancelRedemption(done.redemption_id))
+    assert (cancelled.status, cancelled.balance) == ("cancelled", 300)
+    with patron.uow(readonly=True) as uow:
+        lots_after = {lot.id: (lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(mid)}
+    assert set(lots_after) >= set(lots_before)
+    assert sum(r for r, _ in lots_after.values()) == 300
+    with pytest.raises(Conflict, match="already cancelled"):
+        patron.run(cancel, CancelRedemption(done.redemption_id))
+
+
+def test_redemption_rules_are_enforced(patron: Patron, clock: Clock) -> None:
+    mid = member(patron)
+    clock.advance(days=1)
+    with pytest.raises(InsufficientPoints):
+        patron.run(redeem, Redeem(mid, points=101))
+    with pytest.raises(InvalidInput, match="at least 100"):
+        patron.run(redeem, Redeem(mid, points=50))
+    with pytest.raises(InvalidInput, match="basket"):
+        patron.run(redeem, Redeem(mid, points=100, basket_total=Decimal("1")))
+    with pytest.raises(RewardUnavailable, match="tiers"):
+        patron.run(redeem, Redeem(mid, reward_id="preview"))
+    with pytest.raises(NotFound):
+        patron.run(redeem, Redeem(mid, reward_id="nope"))
+    with pytest.raises(InvalidInput):
+        patron.run(redeem, Redeem(mid))
+    assert balance_of(patron, mid) == 100
+
+
+def test_adjustments_are_audited_and_cannot_go_below_zero(patron: Patron) -> None:
+    mid = member(patron)
+    patron.run(adjust, Adjust(mid, 500, "goodwill", "alice"))
+    patron.run(adjust, Adjust(mid, -550, "correction", "bob"))
+    assert balance_of(patron, mid) == 50
+    with pytest.raises(InsufficientPoints):
+        patron.run(adjust, Adjust(mid, -51, "too much", "bob"))
+    with pytest.raises(InvalidInput, match="reason"):
+        patron.run(adjust, Adjust(mid, 5, " ", "bob"))
+    with patron.uow(readonly=True) as uow:
+        audit = uow.audit.for_member(mid)
+    assert [(a.actor, a.reason, a.details["points"]) for a in audit] == [
+        ("alice", "goodwill", 500), ("bob", "correction", -550)]
+
+
+def test_expiry_burns_old_points_once_and_warns_before(patron: Patron, clock: Clock) -> None:
+    mid = member(patron)  # 100 welcome points, expire 2028-01-01
+    report = expire(patron.new_uow, Expire(datetime(2027, 12, 10)))
+    assert (report.points_expired, report.warnings) == (0, 1)
+    first = expire(patron.new_uow, Expire(datetime(2028, 1, 2)))
+    again = expire(patron.new_uow, Expire(datetime(2028, 1, 2)))
+    assert (first.points_expired, again.points_expired) == (100, 0)
+    assert balance_of(patron, mid) == 0
+    with patron.uow(readonly=True) as uow:
+        types = [e.type for e in uow.outbox.for_member(mid)]
+    assert types.count("points.expiring_soon") == 1 and types.count("points.expired") == 1
+
+
+def test_reevaluation_downgrades_members_whose_window_emptied(patron: Patron) -> None:
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("TV", None, 1, "700.00"))
+    assert patron.read(balance, mid).tier == "Silver"
+    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(datetime(2027, 6, 1)))
+    assert report.downgraded == 1
+    assert patron.read(balance, mid).tier == "Bronze"
+
+
+def test_nothing_works_without_a_program(store_kind: str, tmp_path, clock, request) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_patron
+
+    empty = make_patron(store_kind, tmp_path / "empty", clock, request)
+    try:
+        with pytest.raises(NoProgram, match="program load"):
+            empty.run(enroll, Enroll("c-1"))
+    finally:
+        empty.dispose()

@@ -1,0 +1,24 @@
+from decimal import Decimal
+
+from patron.domain.program import Tier, TierPolicy
+from patron.domain.tiers import on_activity, progress, qualify
+
+POLICY = TierPolicy(levels=[Tier(name="Bronze"), Tier(name="Silver", threshold=Decimal(500)),
+                            Tier(name="Gold", threshold=Decimal(1500))])
+
+
+def test_qualify_picks_the_highest_level_reached() -> None:
+    assert qualify(POLICY, Decimal(0)).name == "Bronze"
+    assert qualify(POLICY, Decimal(500)).name == "Silver"
+    assert qualify(POLICY, Decimal(99999)).name == "Gold"
+
+
+def test_activity_upgrades_at_once_but_never_downgrades() -> None:
+    assert on_activity(POLICY, "Bronze", Decimal(600)) == "Silver"
+    assert on_activity(POLICY, "Gold", Decimal(10)) == "Gold"
+
+
+def test_progress_says_how_much_is_missing_for_the_next_tier() -> None:
+    step = progress(POLICY, "Bronze", Decimal(120))
+    assert (step.next_tier, step.needed) == ("Silver", Decimal(380))
+    assert progress(POLICY, "Gold", Decimal(2000)).next_tier is None
