@@ -1,0 +1,134 @@
+"""The REST contract: paths, bodies, auth, idempotency and problem+json errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from patron.bootstrap import Patron
+from tests.conftest import Clock
+from tests.e2e.conftest import Api
+from tests.integration.helpers import assert_verified
+
+PURCHASE = {"order_id": "o-1", "occurred_at": "2026-01-05T10:00:00Z", "currency": "EUR",
+            "lines": [{"sku": "A1", "category": "books", "quantity": 2, "unit_price": "10.00"}]}
+
+
+def enroll(api: Api, external_id: str = "c-1") -> dict:  # type: ignore[type-arg]
+    response = api.post("/v1/members", {"external_id": external_id, "email": "ana@example.com",
+                                        "name": "Ana"})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_the_documented_flow_works_end_to_end(pos: Api, admin: Api, patron: Patron,
+                                              clock: Clock) -> None:
+    member = enroll(pos)
+    assert member["external_id"] == "c-1" and member["tier"] == "Bronze"
+    assert pos.get(f"/v1/members/{member['id']}").json()["id"] == member["id"]
+    assert pos.get("/v1/members/c-1").json()["id"] == member["id"]
+
+    bought = pos.post("/v1/purchases", {**PURCHASE, "external_id": "c-1"})
+    assert bought.status_code == 201, bought.text
+    body = bought.json()
+    assert body["points_earned"] == 40
+    assert {b["rule"] for b in body["breakdown"]} == {"base", "category books x2"}
+
+    clock.advance(days=20)
+    balance = pos.get(f"/v1/members/{member['id']}/balance").json()
+    assert (balance["points"], balance["pending"], balance["tier"]) == (140, 0, "Bronze")
+    assert balance["next_tier"] == "Silver"
+
+    rewards = pos.get("/v1/rewards").json()
+    assert rewards["count"] == len(rewards["data"]) >= 5
+    quote = pos.post("/v1/redemptions/quote", {"member_id": member["id"], "points": 100}, idem=None)
+    assert quote.json()["value"] == "1.00"
+    redeemed = pos.post("/v1/redemptions", {"member_id": member["id"], "points": 100})
+    assert redeemed.status_code == 201 and redeemed.json()["balance"] == 40
+    cancel = pos.post(f"/v1/redemptions/{redeemed.json()['id']}/cancel", {})
+    assert cancel.status_code == 201 and cancel.json()["status"] == "cancelled"
+
+    refund = pos.post(f"/v1/purchases/{body['id']}/refunds",
+                      {"lines": [{"line_no": 1, "quantity": 1}]})
+    assert refund.status_code == 201 and refund.json()["points_taken_back"] == 20
+
+    adjust = admin.post(f"/v1/members/{member['id']}/adjustments",
+                        {"points": 500, "reason": "goodwill"})
+    assert adjust.status_code == 201 and adjust.json()["balance"] == 620
+    too_much = admin.post(f"/v1/members/{member['id']}/adjustments",
+                          {"points": -621, "reason": "oops"})
+    assert too_much.status_code == 409
+
+    ledger = pos.get(f"/v1/members/{member['id']}/ledger").json()
+    assert [e["kind"] for e in ledger["data"]][:2] == ["adjust", "refund"]
+    assert_verified(patron)
+
+
+def test_auth_401_without_a_key_and_403_outside_scope(pos: Api, client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/v1/rewards").status_code == 401
+    assert pos.get("/v1/rewards", key="ptr_wrong").status_code == 401
+    member = enroll(pos)
+    forbidden = pos.post(f"/v1/members/{member['id']}/adjustments",
+                         {"points": 5, "reason": "x"})
+    assert forbidden.status_code == 403
+    assert forbidden.headers["content-type"] == "application/problem+json"
+
+
+def test_idempotency_replays_refuses_other_bodies_and_requires_the_header(pos: Api,
+                                                                          patron: Patron) -> None:
+    enroll(pos)
+    body = {**PURCHASE, "external_id": "c-1"}
+    first = pos.post("/v1/purchases", body, idem="key-1")
+    replay = pos.post("/v1/purchases", body, idem="key-1")
+    assert first.status_code == replay.status_code == 201
+    assert first.json() == replay.json()
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    other = pos.post("/v1/purchases", {**body, "order_id": "o-2"}, idem="key-1")
+    assert other.status_code == 422
+    missing = pos.post("/v1/purchases", {**body, "order_id": "o-3"}, idem=None)
+    assert missing.status_code == 400
+    with patron.uow(readonly=True) as uow:
+        assert uow.members.by_external_id("c-1").purchase_count == 1  # type: ignore[union-attr]
+
+
+def test_a_refused_write_frees_its_key(pos: Api) -> None:
+    member = enroll(pos)
+    short = pos.post("/v1/redemptions", {"member_id": member["id"], "points": 5000}, idem="k")
+    assert short.status_code == 409
+    assert short.json()["code"] == "insufficient_points"
+    again = pos.post("/v1/redemptions", {"member_id": member["id"], "points": 5000}, idem="k")
+    assert again.status_code == 409  # evaluated again, not a stored answer
+
+
+def test_keys_are_scoped_to_the_api_key_that_sent_them(pos: Api, admin: Api) -> None:
+    enroll(pos, "c-1")
+    a = pos.post("/v1/members", {"external_id": "c-2"}, idem="same")
+    b = admin.post("/v1/members", {"external_id": "c-3"}, idem="same")
+    assert (a.status_code, b.status_code) == (201, 201)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/v1/members", {"external_id": ""}, 422),
+        ("/v1/members", {"external_id": "a\u0000b"}, 422),
+        ("/v1/purchases", {**PURCHASE, "external_id": "nobody"}, 404),
+        ("/v1/purchases", {**PURCHASE, "member_id": 1, "external_id": "c-1"}, 422),
+        ("/v1/purchases", {**PURCHASE, "external_id": "c-1", "currency": "USD"}, 422),
+        ("/v1/purchases", {**PURCHASE, "external_id": "c-1", "lines": []}, 422),
+        ("/v1/purchases/999/refunds", {}, 404),
+        ("/v1/redemptions", {"member_id": 1}, 422),
+        ("/v1/redemptions/999/cancel", {}, 404),
+    ],
+)
+def test_bad_input_gets_a_clear_problem(pos: Api, path: str, body: dict, status: int) -> None:  # type: ignore[type-arg]
+    enroll(pos)
+    response = pos.post(path, body)
+    assert response.status_code == status, response.text
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["status"] == status and problem["detail"]
+
+
+def test_unknown_member_is_404(pos: Api) -> None:
+    assert pos.get("/v1/members/12345").status_code == 404
+    assert pos.get("/v1/members/nobody/balance").status_code == 404
