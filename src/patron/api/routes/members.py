@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -32,13 +33,15 @@ By = Annotated[Literal["id", "external_id"] | None,
                Query(description="how to read {id}: Patron id or your customer id")]
 
 
+_NUMERIC = re.compile(r"[0-9]{1,18}")
+
+
 def member_ref(ref: str, by: str | None) -> MemberRef:
-    """`{ref}` is Patron's id when numeric, else the business's external id."""
-    if by == "external_id" or (by is None and not ref.isdigit()):
-        return MemberRef(external_id=ref)
-    if not ref.isdigit() or len(ref) > 18:
-        return MemberRef(id=0)
-    return MemberRef(id=int(ref))
+    """`{id}` is Patron's id when it is a number, else the business's external id."""
+    numeric = _NUMERIC.fullmatch(ref) is not None
+    if by == "external_id" or (by is None and not numeric):
+        return MemberRef(external_id=ref.replace("\x00", ""))
+    return MemberRef(id=int(ref) if numeric else 0)
 
 
 def present_member(member: Member) -> MemberPublic:

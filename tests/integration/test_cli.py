@@ -1,0 +1,65 @@
+"""The command line as a user types it: clear errors, exit codes, captured output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from patron.cli import app
+from tests.conftest import EXAMPLE_PROGRAM
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def run(*args: str, db: str | None = None) -> object:
+    extra = ["--database-url", db] if db else []
+    return runner.invoke(app, [*args, *extra])
+
+
+def test_validate_accepts_the_example_and_names_the_bad_field(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["program", "validate", str(EXAMPLE_PROGRAM)])
+    assert ok.exit_code == 0 and "valid" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\ncurrency = "EUR"\n[earning]\nwelcome_bonus = -5\n')
+    result = runner.invoke(app, ["program", "validate", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.toml" in result.output and "earning.welcome_bonus" in result.output
+
+
+def test_apikey_create_prints_only_the_key(db: str) -> None:
+    result = runner.invoke(app, ["apikey", "create", "--scope", "pos", "--database-url", db])
+    assert result.exit_code == 0
+    assert result.stdout.strip().startswith("ptr_") and len(result.stdout.strip().split()) == 1
+    wrong = runner.invoke(app, ["apikey", "create", "--scope", "root", "--database-url", db])
+    assert wrong.exit_code == 2 and "scope" in wrong.output
+
+
+def test_load_import_expire_verify(db: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["program", "load", str(EXAMPLE_PROGRAM), "--database-url", db]
+                         ).exit_code == 0
+    csv = tmp_path / "p.csv"
+    csv.write_text("cust,date,amount\nc1,20250101,10.00\nc2,2025-13-01,3\n")
+    result = runner.invoke(app, ["import", "purchases", str(csv), "--map", "customer_id=cust",
+                                 "--date-format", "%Y%m%d", "--award-points",
+                                 "--database-url", db])
+    assert result.exit_code == 0, result.output
+    assert "1 purchases imported" in result.output and "1 rejected" in result.output
+    assert (tmp_path / "p.rejects.csv").exists()
+    expired = runner.invoke(app, ["expire", "--as-of", "2030-01-01", "--database-url", db])
+    assert expired.exit_code == 0 and "110 points expired" in expired.output
+    assert runner.invoke(app, ["verify", "--database-url", db]).exit_code == 0
+    bad_date = runner.invoke(app, ["expire", "--as-of", "soon", "--database-url", db])
+    assert bad_date.exit_code == 2
+
+
+def test_import_of_a_missing_file_is_a_clear_error(db: str) -> None:
+    runner.invoke(app, ["program", "load", str(EXAMPLE_PROGRAM), "--database-url", db])
+    result = runner.invoke(app, ["import", "purchases", "nope.csv", "--database-url", db])
+    assert result.exit_code == 2 and "nope.csv" in result.output

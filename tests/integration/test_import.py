@@ -1,0 +1,115 @@
+"""`patron import purchases`: validation, rejects, re-runs, and surviving SIGKILL."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
+from patron.services.importer import ImportOptions, import_purchases
+from patron.store.tables import members, purchases
+from tests.integration.helpers import assert_verified
+from tests.support.files import write_purchases
+
+
+def count(patron: Patron, table=purchases) -> int:  # type: ignore[no-untyped-def]
+    with patron.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_path: Path) -> None:
+    # given a file with two lines of one order, a plain row, and two bad rows
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "Customer,Day,Total,order_id,sku,quantity,unit_price,category\n"
+        "c1,03/01/2025,,o-1,A,2,10.00,books\n"
+        "c1,03/01/2025,,o-1,B,1,5.00,home\n"
+        "c2,04/01/2025,12.50,,,,,\n"
+        "c3,2025-01-05,7.00,,,,,\n"
+        ",05/01/2025,3.00,,,,,\n"
+    )
+    options = ImportOptions({"customer_id": "Customer", "date": "Day", "amount": "Total"},
+                            "%d/%m/%Y")
+    # when it is imported
+    report = import_purchases(patron.new_uow, path, options)
+    # then the order has two lines, the bad rows are in the rejects file with reasons
+    assert (report.rows, report.inserted, report.rejected, report.members_created) == (5, 2, 2, 2)
+    with patron.uow(readonly=True) as uow:
+        order = uow.purchases.by_order_id("o-1")
+        assert order is not None and str(order.total) == "25.00"
+        assert len(uow.purchases.lines(order.id)) == 2
+    rejects = list(csv.DictReader((tmp_path / "history.rejects.csv").open()))
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [("5", "date"),
+                                                                          ("6", "customer_id")]
+    # and a re-run adds nothing
+    again = import_purchases(patron.new_uow, path, options)
+    assert (again.inserted, again.skipped) == (0, 2)
+    assert_verified(patron)
+
+
+def test_identical_rows_are_distinct_purchases(patron: Patron, tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("customer_id,date,amount\nc1,2025-01-01,9.99\nc1,2025-01-01,9.99\n")
+    assert import_purchases(patron.new_uow, path, ImportOptions()).inserted == 2
+    assert import_purchases(patron.new_uow, path, ImportOptions()).inserted == 0
+    assert count(patron) == 2
+
+
+def test_award_points_scores_history_with_the_program(patron: Patron, tmp_path: Path) -> None:
+    path = tmp_path / "scored.csv"
+    path.write_text("customer_id,date,amount\nc1,2025-01-01,10.00\nc1,2025-02-01,20.00\n")
+    import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
+    with patron.uow(readonly=True) as uow:
+        member = uow.members.by_external_id("c1")
+        assert member is not None and member.balance == 100 + 30
+    assert_verified(patron)
+
+
+def test_a_file_without_required_columns_is_refused_whole(patron: Patron, tmp_path: Path) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text("who,when\nc1,2025-01-01\n")
+    with pytest.raises(InvalidInput, match=r"wrong.csv: line 1: missing required columns"):
+        import_purchases(patron.new_uow, path, ImportOptions())
+    assert count(patron, members) == 0
+
+
+@pytest.mark.slow
+def test_import_killed_half_way_then_rerun_has_every_valid_row_once(
+    tmp_path: Path, sqlite_patron: Patron
+) -> None:
+    # given a 200,000-row file with some bad rows
+    path = tmp_path / "big.csv"
+    valid = write_purchases(path, 200_000, bad_every=101)
+    url = str(sqlite_patron.engine.url)
+    env = {**os.environ, "PATRON_DATABASE_URL": url}
+    command = [sys.executable, "-m", "patron", "import", "purchases", str(path),
+               "--batch-size", "1000"]
+    # when the import is killed with SIGKILL half-way through
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while count(sqlite_patron) < valid // 3:
+        assert proc.poll() is None, "the import finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = count(sqlite_patron)
+    assert 0 < partial < valid
+    # then a re-run ends with exactly the valid rows, once each
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    assert count(sqlite_patron) == valid
+    with sqlite_patron.engine.connect() as conn:
+        distinct = conn.execute(select(func.count(purchases.c.order_id.distinct()))).scalar_one()
+    assert distinct == valid
+    assert_verified(sqlite_patron)
