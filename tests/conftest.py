@@ -80,8 +80,9 @@ def _truncate_pg(patron: Patron) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
-def make_patron(kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest,
-                pool_size: int = 10) -> Patron:
+def make_patron(
+    kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest, pool_size: int = 10
+) -> Patron:
     if kind == "sqlite":
         patron = Patron.from_url(f"sqlite:///{tmp_path / 'patron.db'}", clock=clock)
         patron.migrate()
@@ -103,8 +104,9 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def patron(store_kind: str, tmp_path: Path, clock: Clock,
-           request: pytest.FixtureRequest) -> Iterator[Patron]:
+def patron(
+    store_kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> Iterator[Patron]:
     """A migrated, empty store of each kind with the example program loaded."""
     p = make_patron(store_kind, tmp_path, clock, request)
     load_example(p)

@@ -28,8 +28,9 @@ class Patron:
         self.clock = clock
 
     @classmethod
-    def from_url(cls, url: str, *, pool_size: int = 10,
-                 clock: Callable[[], datetime] = utcnow) -> Patron:
+    def from_url(
+        cls, url: str, *, pool_size: int = 10, clock: Callable[[], datetime] = utcnow
+    ) -> Patron:
         return cls(make_engine(url, pool_size=pool_size), clock)
 
     def migrate(self) -> None:

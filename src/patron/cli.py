@@ -32,8 +32,11 @@ from patron.services.program import load_program
 from patron.services.tiers import reevaluate_tiers
 from patron.services.verify import verify as run_verify
 
-app = typer.Typer(help="Patron: customer loyalty and retention.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Patron: customer loyalty and retention.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 program_app = typer.Typer(help="Validate and load program definitions.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys for points of sale and admins.", no_args_is_help=True)
 import_app = typer.Typer(help="Import history from files.", no_args_is_help=True)
@@ -46,8 +49,12 @@ app.add_typer(tiers_app, name="tiers")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 T = TypeVar("T")
-DbOption = Annotated[str | None, typer.Option("--database-url", envvar="PATRON_DATABASE_URL",
-                                              help="default: sqlite:///patron.db")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="PATRON_DATABASE_URL", help="default: sqlite:///patron.db"
+    ),
+]
 DEFAULT_PROGRAM = Path(__file__).resolve().parents[2] / "examples" / "program.toml"
 
 
@@ -93,16 +100,21 @@ def init(database_url: DbOption = None) -> None:
 def program_validate(file: Path) -> None:
     """Check a program file; print what is wrong, with the field, and exit 2 if invalid."""
     program = _guard(lambda: parse_program(file.read_text(), str(file)))
-    out.print(f"[green]valid:[/green] {program.name} ({program.currency}),"
-              f" {len(program.tiers.levels)} tiers, {len(program.rewards)} rewards")
+    out.print(
+        f"[green]valid:[/green] {program.name} ({program.currency}),"
+        f" {len(program.tiers.levels)} tiers, {len(program.rewards)} rewards"
+    )
 
 
 @program_app.command("load")
 def program_load(file: Path, database_url: DbOption = None) -> None:
     """Load a program file as a new version; purchases keep the version that scored them."""
     with _patron(database_url) as patron:
-        loaded = _guard(lambda: patron.run(
-            lambda uow, text: load_program(uow, text, str(file)), file.read_text()))
+        loaded = _guard(
+            lambda: patron.run(
+                lambda uow, text: load_program(uow, text, str(file)), file.read_text()
+            )
+        )
     out.print(f"loaded {loaded.name!r} as version {loaded.version} ({loaded.rewards} rewards)")
 
 
@@ -138,34 +150,52 @@ def import_purchases_cmd(
     options = ImportOptions(mapping, date_format, award_points, batch_size)
     with _patron(database_url) as patron, _progress() as bar:
         task = bar.add_task("importing", total=None)
-        report = _guard(lambda: import_purchases(
-            patron.new_uow, file, options,
-            lambda done, total: bar.update(task, completed=done, total=total)))
-    out.print(f"{report.rows} rows read, {report.inserted} purchases imported,"
-              f" {report.skipped} already present, {report.members_created} new members,"
-              f" {report.rejected} rejected")
+        report = _guard(
+            lambda: import_purchases(
+                patron.new_uow,
+                file,
+                options,
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    out.print(
+        f"{report.rows} rows read, {report.inserted} purchases imported,"
+        f" {report.skipped} already present, {report.members_created} new members,"
+        f" {report.rejected} rejected"
+    )
     if report.rejects_file:
         err.print(f"rejected rows and reasons: {report.rejects_file}")
 
 
 def _progress() -> Progress:
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
 
 
 @app.command()
-def expire(as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default now")] = None,
-           database_url: DbOption = None) -> None:
+def expire(
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default now")] = None,
+    database_url: DbOption = None,
+) -> None:
     """Burn expired points and warn members whose points expire soon (idempotent)."""
     with _patron(database_url) as patron:
         report = _guard(lambda: run_expire(patron.new_uow, Expire(_date(as_of))))
-    out.print(f"{report.points_expired} points expired for {report.members} members;"
-              f" {report.warnings} expiry warnings queued")
+    out.print(
+        f"{report.points_expired} points expired for {report.members} members;"
+        f" {report.warnings} expiry warnings queued"
+    )
 
 
 @tiers_app.command("reevaluate")
-def tiers_reevaluate(as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-                     database_url: DbOption = None) -> None:
+def tiers_reevaluate(
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    database_url: DbOption = None,
+) -> None:
     """Re-qualify every member's tier (the only time a tier can go down)."""
     with _patron(database_url) as patron:
         report = _guard(lambda: reevaluate_tiers(patron.new_uow, ReevaluateTiers(_date(as_of))))
@@ -208,8 +238,9 @@ def serve(
         import os
 
         os.environ["PATRON_DATABASE_URL"] = url
-        uvicorn.run("patron.api.asgi:app", host=host, port=port, workers=workers,
-                    log_level="warning")
+        uvicorn.run(
+            "patron.api.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+        )
     else:
         from patron.api.app import create_app
 
@@ -238,24 +269,31 @@ def demo(
         if populated:
             out.print("demo data already present (use --reset to rebuild)")
         else:
-            patron.run(lambda uow, text: load_program(uow, text, str(DEFAULT_PROGRAM)),
-                       DEFAULT_PROGRAM.read_text())
+            patron.run(
+                lambda uow, text: load_program(uow, text, str(DEFAULT_PROGRAM)),
+                DEFAULT_PROGRAM.read_text(),
+            )
             with tempfile.TemporaryDirectory() as tmp:
                 csv_path = Path(tmp) / "demo.csv"
                 rows = write_csv(csv_path, generate(SynthParams(customers=customers, seed=seed)))
                 out.print(f"generated {customers} customers, {rows} purchase lines")
                 with _progress() as bar:
                     task = bar.add_task("scoring purchases", total=None)
-                    import_purchases(patron.new_uow, csv_path,
-                                     ImportOptions(award_points=True, batch_size=500),
-                                     lambda d, t: bar.update(task, completed=d, total=t))
+                    import_purchases(
+                        patron.new_uow,
+                        csv_path,
+                        ImportOptions(award_points=True, batch_size=500),
+                        lambda d, t: bar.update(task, completed=d, total=t),
+                    )
             run_expire(patron.new_uow, Expire(utcnow()))
         key = patron.run(lambda uow, s: create_key(uow, s, "demo"), "admin")
     settings = get_settings()
     port = port or settings.port
     base = f"http://{settings.host}:{port}"
-    out.print(f"\nTry it:\n  export KEY={key}\n"
-              f"  curl -H \"Authorization: Bearer $KEY\" {base}/v1/members/C000001/balance\n"
-              f"  open {base}/docs\n")
+    out.print(
+        f"\nTry it:\n  export KEY={key}\n"
+        f'  curl -H "Authorization: Bearer $KEY" {base}/v1/members/C000001/balance\n'
+        f"  open {base}/docs\n"
+    )
     if serve_api:
         serve(host=None, port=port, workers=1, database_url=url)

@@ -109,8 +109,16 @@ def generate(params: SynthParams = SynthParams()) -> Iterator[SynthPurchase]:
             if b2b[i]:
                 due = at + timedelta(days=30)
                 paid = due + timedelta(days=float(rng.normal(pay_habit[i], 4)))
-                yield SynthPurchase(cid, f"{cid}-{k + 1}", at, channel, "invoice", lines,
-                                    due.replace(microsecond=0), paid.replace(microsecond=0))
+                yield SynthPurchase(
+                    cid,
+                    f"{cid}-{k + 1}",
+                    at,
+                    channel,
+                    "invoice",
+                    lines,
+                    due.replace(microsecond=0),
+                    paid.replace(microsecond=0),
+                )
             else:
                 payment = PAYMENTS[int(rng.integers(0, 3))]
                 yield SynthPurchase(cid, f"{cid}-{k + 1}", at, channel, payment, lines)
@@ -131,8 +139,19 @@ def _basket(rng: np.random.Generator, spend: float, prefs: np.ndarray) -> list[S
     return lines
 
 
-CSV_COLUMNS = ["customer_id", "order_id", "date", "amount", "sku", "category", "quantity",
-               "unit_price", "unit_cost", "channel", "payment_method"]
+CSV_COLUMNS = [
+    "customer_id",
+    "order_id",
+    "date",
+    "amount",
+    "sku",
+    "category",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "channel",
+    "payment_method",
+]
 
 
 def write_csv(path: Path, purchases: Iterator[SynthPurchase]) -> int:
@@ -143,8 +162,20 @@ def write_csv(path: Path, purchases: Iterator[SynthPurchase]) -> int:
         writer.writerow(CSV_COLUMNS)
         for p in purchases:
             for x in p.lines:
-                writer.writerow([p.customer_id, p.order_id, p.occurred_at.isoformat(),
-                                 x.unit_price * x.quantity, x.sku, x.category, x.quantity,
-                                 x.unit_price, x.unit_cost, p.channel, p.payment_method])
+                writer.writerow(
+                    [
+                        p.customer_id,
+                        p.order_id,
+                        p.occurred_at.isoformat(),
+                        x.unit_price * x.quantity,
+                        x.sku,
+                        x.category,
+                        x.quantity,
+                        x.unit_price,
+                        x.unit_cost,
+                        p.channel,
+                        p.payment_method,
+                    ]
+                )
                 rows += 1
     return rows

@@ -9,19 +9,25 @@ from tests.conftest import Clock
 from tests.e2e.conftest import Api
 from tests.integration.helpers import assert_verified
 
-PURCHASE = {"order_id": "o-1", "occurred_at": "2026-01-05T10:00:00Z", "currency": "EUR",
-            "lines": [{"sku": "A1", "category": "books", "quantity": 2, "unit_price": "10.00"}]}
+PURCHASE = {
+    "order_id": "o-1",
+    "occurred_at": "2026-01-05T10:00:00Z",
+    "currency": "EUR",
+    "lines": [{"sku": "A1", "category": "books", "quantity": 2, "unit_price": "10.00"}],
+}
 
 
 def enroll(api: Api, external_id: str = "c-1") -> dict:  # type: ignore[type-arg]
-    response = api.post("/v1/members", {"external_id": external_id, "email": "ana@example.com",
-                                        "name": "Ana"})
+    response = api.post(
+        "/v1/members", {"external_id": external_id, "email": "ana@example.com", "name": "Ana"}
+    )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_the_documented_flow_works_end_to_end(pos: Api, admin: Api, patron: Patron,
-                                              clock: Clock) -> None:
+def test_the_documented_flow_works_end_to_end(
+    pos: Api, admin: Api, patron: Patron, clock: Clock
+) -> None:
     member = enroll(pos)
     assert member["external_id"] == "c-1" and member["tier"] == "Bronze"
     assert pos.get(f"/v1/members/{member['id']}").json()["id"] == member["id"]
@@ -47,15 +53,18 @@ def test_the_documented_flow_works_end_to_end(pos: Api, admin: Api, patron: Patr
     cancel = pos.post(f"/v1/redemptions/{redeemed.json()['id']}/cancel", {})
     assert cancel.status_code == 201 and cancel.json()["status"] == "cancelled"
 
-    refund = pos.post(f"/v1/purchases/{body['id']}/refunds",
-                      {"lines": [{"line_no": 1, "quantity": 1}]})
+    refund = pos.post(
+        f"/v1/purchases/{body['id']}/refunds", {"lines": [{"line_no": 1, "quantity": 1}]}
+    )
     assert refund.status_code == 201 and refund.json()["points_taken_back"] == 20
 
-    adjust = admin.post(f"/v1/members/{member['id']}/adjustments",
-                        {"points": 500, "reason": "goodwill"})
+    adjust = admin.post(
+        f"/v1/members/{member['id']}/adjustments", {"points": 500, "reason": "goodwill"}
+    )
     assert adjust.status_code == 201 and adjust.json()["balance"] == 620
-    too_much = admin.post(f"/v1/members/{member['id']}/adjustments",
-                          {"points": -621, "reason": "oops"})
+    too_much = admin.post(
+        f"/v1/members/{member['id']}/adjustments", {"points": -621, "reason": "oops"}
+    )
     assert too_much.status_code == 409
 
     ledger = pos.get(f"/v1/members/{member['id']}/ledger").json()
@@ -67,14 +76,14 @@ def test_auth_401_without_a_key_and_403_outside_scope(pos: Api, client) -> None:
     assert client.get("/v1/rewards").status_code == 401
     assert pos.get("/v1/rewards", key="ptr_wrong").status_code == 401
     member = enroll(pos)
-    forbidden = pos.post(f"/v1/members/{member['id']}/adjustments",
-                         {"points": 5, "reason": "x"})
+    forbidden = pos.post(f"/v1/members/{member['id']}/adjustments", {"points": 5, "reason": "x"})
     assert forbidden.status_code == 403
     assert forbidden.headers["content-type"] == "application/problem+json"
 
 
-def test_idempotency_replays_refuses_other_bodies_and_requires_the_header(pos: Api,
-                                                                          patron: Patron) -> None:
+def test_idempotency_replays_refuses_other_bodies_and_requires_the_header(
+    pos: Api, patron: Patron
+) -> None:
     enroll(pos)
     body = {**PURCHASE, "external_id": "c-1"}
     first = pos.post("/v1/purchases", body, idem="key-1")

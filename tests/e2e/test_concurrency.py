@@ -34,15 +34,24 @@ def pg(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Patron]:
     patron.dispose()
 
 
-async def _send_all(base: str, key: str, requests: list[tuple[str, dict, str]],  # type: ignore[type-arg]
-                    concurrency: int) -> list[httpx.Response]:
+async def _send_all(
+    base: str,
+    key: str,
+    requests: list[tuple[str, dict, str]],  # type: ignore[type-arg]
+    concurrency: int,
+) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+
         async def one(path: str, body: dict, idem: str) -> httpx.Response:  # type: ignore[type-arg]
             async with gate:
-                return await client.post(path, json=body, headers={
-                    "Authorization": f"Bearer {key}", "Idempotency-Key": idem})
+                return await client.post(
+                    path,
+                    json=body,
+                    headers={"Authorization": f"Bearer {key}", "Idempotency-Key": idem},
+                )
+
         return await asyncio.gather(*(one(*r) for r in requests))
 
 
@@ -53,8 +62,9 @@ def test_concurrent_redemptions_never_spend_the_same_points_twice(pg: Patron) ->
     assert balance_of(pg, mid) == 500
     key = new_key(pg, "pos")
     # when 100 clients redeem 10 points each at the same time
-    requests = [("/v1/redemptions", {"member_id": mid, "points": 10}, str(uuid.uuid4()))
-                for _ in range(100)]
+    requests = [
+        ("/v1/redemptions", {"member_id": mid, "points": 10}, str(uuid.uuid4())) for _ in range(100)
+    ]
     with running_server(pg) as base:
         responses = asyncio.run(_send_all(base, key, requests, concurrency=100))
     # then exactly 50 succeed, 50 are refused with 409, and nothing is left
@@ -68,8 +78,13 @@ def test_earn_requests_sent_three_times_credit_exactly_once(pg: Patron) -> None:
     key = new_key(pg, "pos")
     requests = []
     for i in range(200):
-        body = {"member_id": mid, "order_id": f"o-{i}", "occurred_at": "2026-01-05T10:00:00Z",
-                "currency": "EUR", "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}
+        body = {
+            "member_id": mid,
+            "order_id": f"o-{i}",
+            "occurred_at": "2026-01-05T10:00:00Z",
+            "currency": "EUR",
+            "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}],
+        }
         requests += [("/v1/purchases", body, f"earn-{i}")] * 3
     with running_server(pg) as base:
         responses = asyncio.run(_send_all(base, key, requests, concurrency=48))
@@ -81,7 +96,11 @@ def test_earn_requests_sent_three_times_credit_exactly_once(pg: Patron) -> None:
         found = uow.members.get(mid)
         assert found is not None and found.purchase_count == 200
     with pg.engine.connect() as conn:
-        kinds = Counter(k for (k,) in conn.execute(
-            select(ledger_entries.c.kind).where(ledger_entries.c.member_id == mid)))
+        kinds = Counter(
+            k
+            for (k,) in conn.execute(
+                select(ledger_entries.c.kind).where(ledger_entries.c.member_id == mid)
+            )
+        )
     assert kinds == {"welcome": 1, "earn": 200}
     assert_verified(pg)

@@ -30,9 +30,15 @@ def test_no_generated_request_makes_the_server_fail(patron: Patron) -> None:
     assert len(operations) >= 12
 
     for operation in operations:
+
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                  database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: Any) -> None:
             case.call_and_validate(headers=headers, checks=[not_a_server_error])
 

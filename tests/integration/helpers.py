@@ -17,13 +17,25 @@ def member(patron: Patron, external_id: str = "c-1", **kw: object) -> int:
     return patron.run(enroll, Enroll(external_id, **kw)).member.id  # type: ignore[arg-type]
 
 
-def buy(patron: Patron, member_id: int, order_id: str, *lines: tuple[str, str | None, int, str],
-        at: datetime | None = None, code: str | None = None) -> Recorded:
-    return patron.run(record_purchase, RecordPurchase(
-        MemberRef(id=member_id), order_id, at or patron.clock(), "EUR",
-        tuple(Line(sku, cat, qty, Decimal(price)) for sku, cat, qty, price in lines),
-        promotion_code=code,
-    ))
+def buy(
+    patron: Patron,
+    member_id: int,
+    order_id: str,
+    *lines: tuple[str, str | None, int, str],
+    at: datetime | None = None,
+    code: str | None = None,
+) -> Recorded:
+    return patron.run(
+        record_purchase,
+        RecordPurchase(
+            MemberRef(id=member_id),
+            order_id,
+            at or patron.clock(),
+            "EUR",
+            tuple(Line(sku, cat, qty, Decimal(price)) for sku, cat, qty, price in lines),
+            promotion_code=code,
+        ),
+    )
 
 
 def balance_of(patron: Patron, member_id: int) -> int:

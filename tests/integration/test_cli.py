@@ -42,13 +42,29 @@ def test_apikey_create_prints_only_the_key(db: str) -> None:
 
 
 def test_load_import_expire_verify(db: str, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["program", "load", str(EXAMPLE_PROGRAM), "--database-url", db]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["program", "load", str(EXAMPLE_PROGRAM), "--database-url", db]
+        ).exit_code
+        == 0
+    )
     csv = tmp_path / "p.csv"
     csv.write_text("cust,date,amount\nc1,20250101,10.00\nc2,2025-13-01,3\n")
-    result = runner.invoke(app, ["import", "purchases", str(csv), "--map", "customer_id=cust",
-                                 "--date-format", "%Y%m%d", "--award-points",
-                                 "--database-url", db])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "purchases",
+            str(csv),
+            "--map",
+            "customer_id=cust",
+            "--date-format",
+            "%Y%m%d",
+            "--award-points",
+            "--database-url",
+            db,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "1 purchases imported" in result.output and "1 rejected" in result.output
     assert (tmp_path / "p.rejects.csv").exists()

@@ -37,8 +37,9 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
         "c3,2025-01-05,7.00,,,,,\n"
         ",05/01/2025,3.00,,,,,\n"
     )
-    options = ImportOptions({"customer_id": "Customer", "date": "Day", "amount": "Total"},
-                            "%d/%m/%Y")
+    options = ImportOptions(
+        {"customer_id": "Customer", "date": "Day", "amount": "Total"}, "%d/%m/%Y"
+    )
     # when it is imported
     report = import_purchases(patron.new_uow, path, options)
     # then the order has two lines, the bad rows are in the rejects file with reasons
@@ -48,8 +49,10 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
         assert order is not None and str(order.total) == "25.00"
         assert len(uow.purchases.lines(order.id)) == 2
     rejects = list(csv.DictReader((tmp_path / "history.rejects.csv").open()))
-    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [("5", "date"),
-                                                                          ("6", "customer_id")]
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        ("5", "date"),
+        ("6", "customer_id"),
+    ]
     # and a re-run adds nothing
     again = import_purchases(patron.new_uow, path, options)
     assert (again.inserted, again.skipped) == (0, 2)
@@ -91,11 +94,18 @@ def test_import_killed_half_way_then_rerun_has_every_valid_row_once(
     valid = write_purchases(path, 200_000, bad_every=101)
     url = str(sqlite_patron.engine.url)
     env = {**os.environ, "PATRON_DATABASE_URL": url}
-    command = [sys.executable, "-m", "patron", "import", "purchases", str(path),
-               "--batch-size", "1000"]
+    command = [
+        sys.executable,
+        "-m",
+        "patron",
+        "import",
+        "purchases",
+        str(path),
+        "--batch-size",
+        "1000",
+    ]
     # when the import is killed with SIGKILL half-way through
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while count(sqlite_patron) < valid // 3:
         assert proc.poll() is None, "the import finished before it could be killed"
@@ -106,8 +116,9 @@ def test_import_killed_half_way_then_rerun_has_every_valid_row_once(
     partial = count(sqlite_patron)
     assert 0 < partial < valid
     # then a re-run ends with exactly the valid rows, once each
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     assert count(sqlite_patron) == valid
     with sqlite_patron.engine.connect() as conn:
         distinct = conn.execute(select(func.count(purchases.c.order_id.distinct()))).scalar_one()

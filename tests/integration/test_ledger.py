@@ -169,7 +169,9 @@ def test_adjustments_are_audited_and_cannot_go_below_zero(patron: Patron) -> Non
     with patron.uow(readonly=True) as uow:
         audit = uow.audit.for_member(mid)
     assert [(a.actor, a.reason, a.details["points"]) for a in audit] == [
-        ("alice", "goodwill", 500), ("bob", "correction", -550)]
+        ("alice", "goodwill", 500),
+        ("bob", "correction", -550),
+    ]
 
 
 def test_expiry_burns_old_points_once_and_warns_before(patron: Patron, clock: Clock) -> None:

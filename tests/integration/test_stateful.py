@@ -140,19 +140,29 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model[ext].credit(50, self.clock.now)
         return ext
 
-    @rule(target=purchases, who=members,
-          lines=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 300)), min_size=1,
-                         max_size=3))
+    @rule(
+        target=purchases,
+        who=members,
+        lines=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 300)), min_size=1, max_size=3),
+    )
     def earn(self, who: str, lines: list[tuple[int, int]]) -> int:
         self.counter += 1
-        result = self.patron.run(record_purchase, RecordPurchase(
-            MemberRef(id=self.ids[who]), f"o{self.counter}", self.clock.now, "EUR",
-            tuple(Line("sku", None, q, Decimal(p)) for q, p in lines)))
+        result = self.patron.run(
+            record_purchase,
+            RecordPurchase(
+                MemberRef(id=self.ids[who]),
+                f"o{self.counter}",
+                self.clock.now,
+                "EUR",
+                tuple(Line("sku", None, q, Decimal(p)) for q, p in lines),
+            ),
+        )
         points = [q * p for q, p in lines]
         assert result.points_earned == sum(points)
         lot = self.model[who].credit(sum(points), self.clock.now)
         self.model_purchases[result.purchase_id] = ModelPurchase(
-            who, [q for q, _ in lines], points, lot, [0] * len(lines))
+            who, [q for q, _ in lines], points, lot, [0] * len(lines)
+        )
         return result.purchase_id
 
     @rule(purchase=purchases, data=st.data())
@@ -228,7 +238,5 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.ok, report.problems
 
 
-LedgerMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=30, deadline=None
-)
+LedgerMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
 TestLedgerAgainstModel = LedgerMachine.TestCase

@@ -75,7 +75,9 @@ def test_category_tier_and_promotion_multipliers_compound_and_sum_in_the_breakdo
     assert earning.points == 60
     assert sum(b.points for b in earning.breakdown) == 60
     rules = [b.rule for b in earning.breakdown]
-    assert rules[0] == "base" and any("books" in r for r in rules) and any("Gold" in r for r in rules)
+    assert (
+        rules[0] == "base" and any("books" in r for r in rules) and any("Gold" in r for r in rules)
+    )
 
 
 def test_a_promotion_code_bonus_needs_the_code() -> None:
@@ -96,8 +98,11 @@ def test_milestones_fire_once_when_crossed() -> None:
 
 def test_a_purchase_in_another_currency_is_refused() -> None:
     with pytest.raises(InvalidInput, match="USD"):
-        score(PROGRAM, MemberState("Bronze"),
-              PurchaseFacts(JAN, "USD", (Line("A", None, 1, Decimal(1)),)))
+        score(
+            PROGRAM,
+            MemberState("Bronze"),
+            PurchaseFacts(JAN, "USD", (Line("A", None, 1, Decimal(1)),)),
+        )
 
 
 @given(

@@ -16,18 +16,24 @@ from patron.domain.lots import (
 NOW = datetime(2026, 6, 1)
 
 
-def lot(id_: int, remaining: int, earned: str, expires: str | None, available: str | None = None) -> Lot:
-    return Lot(id_, remaining, datetime.fromisoformat(earned),
-               datetime.fromisoformat(available or earned),
-               datetime.fromisoformat(expires) if expires else None)
+def lot(
+    id_: int, remaining: int, earned: str, expires: str | None, available: str | None = None
+) -> Lot:
+    return Lot(
+        id_,
+        remaining,
+        datetime.fromisoformat(earned),
+        datetime.fromisoformat(available or earned),
+        datetime.fromisoformat(expires) if expires else None,
+    )
 
 
 LOTS = [
     lot(1, 100, "2026-01-01", "2027-01-01"),
-    lot(2, 50, "2026-02-01", "2026-07-01"),   # closest to expiry: spent first
+    lot(2, 50, "2026-02-01", "2026-07-01"),  # closest to expiry: spent first
     lot(3, 70, "2026-05-25", "2028-05-25", available="2026-06-08"),  # still pending
-    lot(4, 30, "2025-01-01", "2026-05-01"),   # already expired
-    lot(5, 20, "2026-03-01", None),           # never expires: spent last
+    lot(4, 30, "2025-01-01", "2026-05-01"),  # already expired
+    lot(5, 20, "2026-03-01", None),  # never expires: spent last
 ]
 
 
@@ -64,9 +70,13 @@ def test_expiring_soon_groups_by_day() -> None:
 
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
-    [("2026-01-31", 1, "2026-02-28"), ("2024-01-31", 1, "2024-02-29"),
-     ("2026-11-15", 3, "2027-02-15"), ("2026-03-31", -1, "2026-02-28"),
-     ("2026-01-15", -12, "2025-01-15")],
+    [
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2024-01-31", 1, "2024-02-29"),
+        ("2026-11-15", 3, "2027-02-15"),
+        ("2026-03-31", -1, "2026-02-28"),
+        ("2026-01-15", -12, "2025-01-15"),
+    ],
 )
 def test_add_months_clamps_to_the_end_of_the_month(start: str, months: int, expected: str) -> None:
     assert add_months(datetime.fromisoformat(start), months) == datetime.fromisoformat(expected)

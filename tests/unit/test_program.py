@@ -14,28 +14,52 @@ def test_the_example_program_is_valid_and_complete() -> None:
     assert [t.name for t in program.tiers.levels] == ["Bronze", "Silver", "Gold"]
     assert program.earning.welcome_bonus == 100
     assert program.expiry.months == 24
-    assert {r.kind.value for r in program.rewards} >= {"discount", "gift", "service", "event",
-                                                       "early_access"}
+    assert {r.kind.value for r in program.rewards} >= {
+        "discount",
+        "gift",
+        "service",
+        "event",
+        "early_access",
+    }
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
         ('name = "x"\ncurrency = "euro"', "currency"),
-        ('name = "x"\ncurrency = "EUR"\n[earning]\npoints_per_unit = -1', "earning.points_per_unit"),
+        (
+            'name = "x"\ncurrency = "EUR"\n[earning]\npoints_per_unit = -1',
+            "earning.points_per_unit",
+        ),
         ('name = "x"\ncurrency = "EUR"\n[earning]\nbogus = 1', "earning.bogus"),
-        ('name = "x"\ncurrency = "EUR"\n[[tiers.levels]]\nname = "A"\nthreshold = 10',
-         "threshold 0"),
-        ('name = "x"\ncurrency = "EUR"\n[[tiers.levels]]\nname = "A"\n'
-         '[[tiers.levels]]\nname = "B"\nthreshold = 0', "strictly increase"),
-        ('name = "x"\ncurrency = "EUR"\n[[promotions]]\nname = "p"\nstarts = 2026-01-02\n'
-         'ends = 2026-01-01\nbonus = 5', "ends before it starts"),
-        ('name = "x"\ncurrency = "EUR"\n[[promotions]]\nname = "p"\nstarts = 2026-01-01\n'
-         'ends = 2026-01-02\nbonus = 5\nmultiplier = 2', "exactly one of multiplier or bonus"),
-        ('name = "x"\ncurrency = "EUR"\n[[rewards]]\nid = "r"\nname = "R"\nkind = "gift"\n'
-         'points = 10\ntiers = ["Platinum"]', "unknown tiers"),
-        ('name = "x"\ncurrency = "EUR"\n[redemption]\nmax_basket_share = 1.5',
-         "redemption.max_basket_share"),
+        (
+            'name = "x"\ncurrency = "EUR"\n[[tiers.levels]]\nname = "A"\nthreshold = 10',
+            "threshold 0",
+        ),
+        (
+            'name = "x"\ncurrency = "EUR"\n[[tiers.levels]]\nname = "A"\n'
+            '[[tiers.levels]]\nname = "B"\nthreshold = 0',
+            "strictly increase",
+        ),
+        (
+            'name = "x"\ncurrency = "EUR"\n[[promotions]]\nname = "p"\nstarts = 2026-01-02\n'
+            "ends = 2026-01-01\nbonus = 5",
+            "ends before it starts",
+        ),
+        (
+            'name = "x"\ncurrency = "EUR"\n[[promotions]]\nname = "p"\nstarts = 2026-01-01\n'
+            "ends = 2026-01-02\nbonus = 5\nmultiplier = 2",
+            "exactly one of multiplier or bonus",
+        ),
+        (
+            'name = "x"\ncurrency = "EUR"\n[[rewards]]\nid = "r"\nname = "R"\nkind = "gift"\n'
+            'points = 10\ntiers = ["Platinum"]',
+            "unknown tiers",
+        ),
+        (
+            'name = "x"\ncurrency = "EUR"\n[redemption]\nmax_basket_share = 1.5',
+            "redemption.max_basket_share",
+        ),
         ('name = "x"\ncurrency = EUR', "not valid TOML"),
     ],
 )

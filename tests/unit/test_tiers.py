@@ -3,8 +3,13 @@ from decimal import Decimal
 from patron.domain.program import Tier, TierPolicy
 from patron.domain.tiers import on_activity, progress, qualify
 
-POLICY = TierPolicy(levels=[Tier(name="Bronze"), Tier(name="Silver", threshold=Decimal(500)),
-                            Tier(name="Gold", threshold=Decimal(1500))])
+POLICY = TierPolicy(
+    levels=[
+        Tier(name="Bronze"),
+        Tier(name="Silver", threshold=Decimal(500)),
+        Tier(name="Gold", threshold=Decimal(1500)),
+    ]
+)
 
 
 def test_qualify_picks_the_highest_level_reached() -> None:

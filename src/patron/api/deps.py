@@ -27,12 +27,17 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiProblem(401, "unauthorized", "send `Authorization: Bearer <API key>`",
-                         {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(
+            401,
+            "unauthorized",
+            "send `Authorization: Bearer <API key>`",
+            {"WWW-Authenticate": "Bearer"},
+        )
     principal = patron.read(authenticate, credentials.credentials)
     if principal is None:
-        raise ApiProblem(401, "unauthorized", "the API key is unknown or revoked",
-                         {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(
+            401, "unauthorized", "the API key is unknown or revoked", {"WWW-Authenticate": "Bearer"}
+        )
     return principal
 
 
@@ -46,6 +51,9 @@ PosKey = Annotated[Principal, Depends(get_principal)]
 AdminKey = Annotated[Principal, Depends(require_admin)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255,
-           description="required on writes; a replay returns the first response"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="required on writes; a replay returns the first response",
+    ),
 ]

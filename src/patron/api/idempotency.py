@@ -51,8 +51,9 @@ def run_idempotent(
     status: int = 201,
 ) -> Response:
     if not key:
-        raise ApiProblem(400, "idempotency_key_missing",
-                         "writes need an `Idempotency-Key` header (a UUID, say)")
+        raise ApiProblem(
+            400, "idempotency_key_missing", "writes need an `Idempotency-Key` header (a UUID, say)"
+        )
     replay = _claim(patron, principal.key_id, key, request_hash)
     if replay is not None:
         return replay
@@ -67,8 +68,9 @@ def run_idempotent(
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _claim(patron: Patron, key_id: int, key: str, request_hash: str,
-           retry: bool = True) -> Response | None:
+def _claim(
+    patron: Patron, key_id: int, key: str, request_hash: str, retry: bool = True
+) -> Response | None:
     with patron.uow() as uow:
         record = uow.idempotency.get(key_id, key)
         if record is None:
@@ -86,15 +88,25 @@ def _claim(patron: Patron, key_id: int, key: str, request_hash: str,
 
 def _existing(uow: UnitOfWork, record: Any, request_hash: str) -> Response | None:
     if record.request_hash != request_hash:
-        raise ApiProblem(422, "idempotency_key_reused",
-                         "this Idempotency-Key was used with a different request body")
+        raise ApiProblem(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request body",
+        )
     if record.status == "done":
-        return Response(record.response_body, status_code=int(record.response_status),
-                        media_type="application/json", headers={REPLAYED: "true"})
+        return Response(
+            record.response_body,
+            status_code=int(record.response_status),
+            media_type="application/json",
+            headers={REPLAYED: "true"},
+        )
     if record.locked_until is not None and record.locked_until > uow.now:
-        raise ApiProblem(409, "idempotency_key_in_use",
-                         "a request with this Idempotency-Key is still being processed;"
-                         " retry later", {"Retry-After": "1"})
+        raise ApiProblem(
+            409,
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still being processed; retry later",
+            {"Retry-After": "1"},
+        )
     if uow.idempotency.take_over(int(record.id), uow.now + LEASE, request_hash):
         uow.commit()
         return None

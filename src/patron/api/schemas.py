@@ -152,8 +152,9 @@ class RedemptionCreate(_In):
     member_id: Id
     reward_id: Code | None = None
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
-    basket_total: Annotated[Decimal, Field(gt=0, le=MAX_TOTAL, max_digits=15,
-                                           decimal_places=4)] | None = None
+    basket_total: (
+        Annotated[Decimal, Field(gt=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)] | None
+    ) = None
 
 
 class QuotePublic(BaseModel):

@@ -105,8 +105,12 @@ def _multipliers(
 ) -> list[tuple[str, Decimal]]:
     found: list[tuple[str, Decimal]] = []
     if line.category is not None and line.category in program.categories:
-        found.append((f"category {line.category} x{program.categories[line.category]}",
-                      program.categories[line.category]))
+        found.append(
+            (
+                f"category {line.category} x{program.categories[line.category]}",
+                program.categories[line.category],
+            )
+        )
     tier = program.tiers.by_name(member.tier)
     if tier.multiplier != 1:
         found.append((f"tier {tier.name} x{tier.multiplier}", tier.multiplier))

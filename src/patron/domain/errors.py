@@ -42,9 +42,7 @@ class InsufficientPoints(Conflict):
     code = "insufficient_points"
 
     def __init__(self, requested: int, available: int) -> None:
-        super().__init__(
-            f"{requested} points requested but only {available} are spendable"
-        )
+        super().__init__(f"{requested} points requested but only {available} are spendable")
         self.requested = requested
         self.available = available
 

@@ -32,8 +32,9 @@ def tier_changed(member_id: int, at: datetime, old: str, new: str) -> Event:
 
 
 def points_expiring(member_id: int, at: datetime, points: int, expires_on: str) -> Event:
-    return Event("points.expiring_soon", member_id, at,
-                 {"points": points, "expires_on": expires_on})
+    return Event(
+        "points.expiring_soon", member_id, at, {"points": points, "expires_on": expires_on}
+    )
 
 
 def points_expired(member_id: int, at: datetime, points: int) -> Event:
@@ -41,20 +42,27 @@ def points_expired(member_id: int, at: datetime, points: int) -> Event:
 
 
 def redeemed(member_id: int, at: datetime, redemption_id: int, points: int) -> Event:
-    return Event("points.redeemed", member_id, at,
-                 {"redemption_id": redemption_id, "points": points})
+    return Event(
+        "points.redeemed", member_id, at, {"redemption_id": redemption_id, "points": points}
+    )
 
 
 def redemption_cancelled(member_id: int, at: datetime, redemption_id: int, points: int) -> Event:
-    return Event("redemption.cancelled", member_id, at,
-                 {"redemption_id": redemption_id, "points": points})
+    return Event(
+        "redemption.cancelled", member_id, at, {"redemption_id": redemption_id, "points": points}
+    )
 
 
 def refunded(member_id: int, at: datetime, purchase_id: int, points: int, debt: int) -> Event:
-    return Event("purchase.refunded", member_id, at,
-                 {"purchase_id": purchase_id, "points_taken_back": points, "debt": debt})
+    return Event(
+        "purchase.refunded",
+        member_id,
+        at,
+        {"purchase_id": purchase_id, "points_taken_back": points, "debt": debt},
+    )
 
 
 def adjusted(member_id: int, at: datetime, points: int, actor: str, reason: str) -> Event:
-    return Event("points.adjusted", member_id, at,
-                 {"points": points, "actor": actor, "reason": reason})
+    return Event(
+        "points.adjusted", member_id, at, {"points": points, "actor": actor, "reason": reason}
+    )

@@ -85,10 +85,12 @@ def allocate_take_back(
 
     Returns the allocations and the shortfall that the balance could not cover (a debt).
     """
-    own_lots = sorted((lot for lot in lots if lot.id in own and lot.remaining > 0),
-                      key=_expiry_order)
-    others = sorted((lot for lot in lots if lot.id not in own and is_live(lot, now)),
-                    key=_expiry_order)
+    own_lots = sorted(
+        (lot for lot in lots if lot.id in own and lot.remaining > 0), key=_expiry_order
+    )
+    others = sorted(
+        (lot for lot in lots if lot.id not in own and is_live(lot, now)), key=_expiry_order
+    )
     ordered = own_lots + others
     covered = min(points, sum(lot.remaining for lot in ordered))
     return _take(ordered, covered), points - covered
@@ -115,7 +117,9 @@ def expired(lots: Iterable[Lot], as_of: datetime) -> list[Allocation]:
     ]
 
 
-def expiring_soon(lots: Iterable[Lot], now: datetime, within_days: int) -> list[tuple[date, Points]]:
+def expiring_soon(
+    lots: Iterable[Lot], now: datetime, within_days: int
+) -> list[tuple[date, Points]]:
     """Points that will burn in the next `within_days` days, grouped by expiry date."""
     by_day: dict[date, Points] = defaultdict(int)
     for lot in lots:

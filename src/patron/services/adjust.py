@@ -27,20 +27,37 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
         raise InvalidInput("reason: say why the balance is adjusted (it is audited)")
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
-    refs = {"actor": cmd.actor, "reason": cmd.reason}
     if cmd.points > 0:
-        entry_id, _ = credit(uow, member.id, "adjust", cmd.points, uow.now, program, **refs)
+        entry_id, _ = credit(
+            uow,
+            member.id,
+            "adjust",
+            cmd.points,
+            uow.now,
+            program,
+            actor=cmd.actor,
+            reason=cmd.reason,
+        )
     else:
         lots = uow.ledger.open_lots(member.id)
         live = sum(lot.remaining for lot in lots if is_live(lot, uow.now))
         if -cmd.points > live:
             raise InsufficientPoints(-cmd.points, live)
         allocations, _ = allocate_take_back(lots, -cmd.points, set(), uow.now)
-        entry_id = debit(uow, member.id, "adjust", allocations, uow.now, **refs)
-    uow.audit.record(uow.now, cmd.actor, "points.adjusted", member.id, cmd.reason,
-                     {"points": cmd.points, "entry_id": entry_id})
-    uow.outbox.add([events.adjusted(member.id, uow.now, cmd.points, cmd.actor, cmd.reason)],
-                   uow.now)
+        entry_id = debit(
+            uow, member.id, "adjust", allocations, uow.now, actor=cmd.actor, reason=cmd.reason
+        )
+    uow.audit.record(
+        uow.now,
+        cmd.actor,
+        "points.adjusted",
+        member.id,
+        cmd.reason,
+        {"points": cmd.points, "entry_id": entry_id},
+    )
+    uow.outbox.add(
+        [events.adjusted(member.id, uow.now, cmd.points, cmd.actor, cmd.reason)], uow.now
+    )
     after = uow.members.get(member.id)
     assert after is not None
     return Adjusted(member.id, cmd.points, after.balance, entry_id)

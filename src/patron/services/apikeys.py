@@ -40,11 +40,14 @@ def create_key(uow: UnitOfWork, scope: str, name: str = "default") -> str:
     try:
         valid = Scope(scope)
     except ValueError:
-        raise InvalidInput(f"scope must be one of {[s.value for s in Scope]}, not {scope!r}") from None
+        raise InvalidInput(
+            f"scope must be one of {[s.value for s in Scope]}, not {scope!r}"
+        ) from None
     prefix = secrets.token_hex(4)
     key = f"ptr_{prefix}_{secrets.token_urlsafe(32)}"
-    uow.api_keys.add(name=name, prefix=prefix, key_hash=hash_key(key), scope=valid.value,
-                     created_at=uow.now)
+    uow.api_keys.add(
+        name=name, prefix=prefix, key_hash=hash_key(key), scope=valid.value, created_at=uow.now
+    )
     return key
 
 

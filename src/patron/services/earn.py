@@ -50,29 +50,60 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     points = earning.points if cmd.award_points else 0
     total = quantize_money(facts.total)
     purchase_id = uow.purchases.add(
-        [_line_row(i, line, pts) for i, (line, pts) in
-         enumerate(zip(cmd.lines, earning.line_points, strict=True), start=1)],
-        member_id=member.id, order_id=cmd.order_id, occurred_at=at, currency=cmd.currency,
-        total=total, cost=_cost(facts), channel=cmd.channel, payment_method=cmd.payment_method,
-        promotion_code=cmd.promotion_code, program_version=version,
-        points_earned=points, bonus_points=earning.bonus_points if cmd.award_points else 0,
+        [
+            _line_row(i, line, pts)
+            for i, (line, pts) in enumerate(
+                zip(cmd.lines, earning.line_points, strict=True), start=1
+            )
+        ],
+        member_id=member.id,
+        order_id=cmd.order_id,
+        occurred_at=at,
+        currency=cmd.currency,
+        total=total,
+        cost=_cost(facts),
+        channel=cmd.channel,
+        payment_method=cmd.payment_method,
+        promotion_code=cmd.promotion_code,
+        program_version=version,
+        points_earned=points,
+        bonus_points=earning.bonus_points if cmd.award_points else 0,
         breakdown=[{"rule": b.rule, "points": b.points} for b in earning.breakdown],
-        invoice_due_at=cmd.invoice_due_at, paid_at=cmd.paid_at,
-        source=cmd.source, created_at=uow.now,
+        invoice_due_at=cmd.invoice_due_at,
+        paid_at=cmd.paid_at,
+        source=cmd.source,
+        created_at=uow.now,
     )
-    uow.members.update(member.id, purchase_count=member.purchase_count + 1,
-                       lifetime_spend=member.lifetime_spend + total)
+    uow.members.update(
+        member.id,
+        purchase_count=member.purchase_count + 1,
+        lifetime_spend=member.lifetime_spend + total,
+    )
     pending = program.earning.pending_days
     if points > 0:
-        _, lot_id = credit(uow, member.id, "earn", points, at, program,
-                           pending_days=pending, purchase_id=purchase_id)
+        _, lot_id = credit(
+            uow,
+            member.id,
+            "earn",
+            points,
+            at,
+            program,
+            pending_days=pending,
+            purchase_id=purchase_id,
+        )
         uow.purchases.update(purchase_id, lot_id=lot_id)
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
     tier = upgrade_tier(uow, member.id, member.tier, program, at)
     return Recorded(
-        purchase_id=purchase_id, member_id=member.id, order_id=cmd.order_id, total=total,
-        points_earned=points, breakdown=earning.breakdown if cmd.award_points else (),
-        available_at=at + timedelta(days=pending), tier=tier, program_version=version,
+        purchase_id=purchase_id,
+        member_id=member.id,
+        order_id=cmd.order_id,
+        total=total,
+        points_earned=points,
+        breakdown=earning.breakdown if cmd.award_points else (),
+        available_at=at + timedelta(days=pending),
+        tier=tier,
+        program_version=version,
     )
 
 
@@ -84,8 +115,9 @@ def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: date
     return uow.purchases.qualifying_spend(member_id, since)
 
 
-def upgrade_tier(uow: UnitOfWork, member_id: int, current: str, program: Program,
-                 at: datetime) -> str:
+def upgrade_tier(
+    uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
+) -> str:
     """Upgrade at once when a purchase reaches a higher tier; downgrades wait."""
     if len(program.tiers.levels) == 1:
         return current
@@ -98,14 +130,23 @@ def upgrade_tier(uow: UnitOfWork, member_id: int, current: str, program: Program
 
 def _line_row(line_no: int, line: Line, points: int) -> dict[str, object]:
     return {
-        "line_no": line_no, "sku": line.sku, "category": line.category,
-        "quantity": line.quantity, "unit_price": line.unit_price,
-        "unit_cost": line.unit_cost, "points": points, "refunded_quantity": 0,
+        "line_no": line_no,
+        "sku": line.sku,
+        "category": line.category,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "unit_cost": line.unit_cost,
+        "points": points,
+        "refunded_quantity": 0,
     }
 
 
 def _cost(facts: PurchaseFacts) -> Decimal | None:
     if any(line.unit_cost is None for line in facts.lines):
         return None
-    return quantize_money(sum((line.unit_cost * line.quantity for line in facts.lines
-                               if line.unit_cost is not None), Decimal(0)))
+    return quantize_money(
+        sum(
+            (line.unit_cost * line.quantity for line in facts.lines if line.unit_cost is not None),
+            Decimal(0),
+        )
+    )

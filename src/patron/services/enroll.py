@@ -41,10 +41,18 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
     tier = program.tiers.levels[0].name
     member_id = uow.members.add(
-        external_id=cmd.external_id, email=cmd.email, name=cmd.name, tier=tier,
-        tier_since=at, enrolled_at=at, referral_code=new_referral_code(),
-        referred_by=referrer.id if referrer else None, balance=0, debt=0,
-        purchase_count=0, lifetime_spend=0,
+        external_id=cmd.external_id,
+        email=cmd.email,
+        name=cmd.name,
+        tier=tier,
+        tier_since=at,
+        enrolled_at=at,
+        referral_code=new_referral_code(),
+        referred_by=referrer.id if referrer else None,
+        balance=0,
+        debt=0,
+        purchase_count=0,
+        lifetime_spend=0,
     )
     uow.outbox.add([events.member_enrolled(member_id, at, tier)], uow.now)
     welcome = program.earning.welcome_bonus
@@ -53,8 +61,15 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     referral = program.earning.referral_bonus if referrer else 0
     if referrer and referral:
         credit(uow, member_id, "referral", referral, at, program, reason="referred")
-        credit(uow, referrer.id, "referral", referral, at, program,
-               reason=f"referred {cmd.external_id}")
+        credit(
+            uow,
+            referrer.id,
+            "referral",
+            referral,
+            at,
+            program,
+            reason=f"referred {cmd.external_id}",
+        )
         uow.outbox.add([events.points_earned(referrer.id, at, referral, None)], uow.now)
     member = uow.members.get(member_id)
     assert member is not None

@@ -64,8 +64,13 @@ def _warn(new_uow: UowFactory, as_of: datetime, warn_days: int) -> int:
         grouped: dict[tuple[int, str], int] = defaultdict(int)
         for lot in lots:
             grouped[(int(lot.member_id), lot.expires_at.date().isoformat())] += int(lot.remaining)
-        uow.outbox.add([events.points_expiring(member_id, as_of, pts, day)
-                        for (member_id, day), pts in grouped.items()], uow.now)
+        uow.outbox.add(
+            [
+                events.points_expiring(member_id, as_of, pts, day)
+                for (member_id, day), pts in grouped.items()
+            ],
+            uow.now,
+        )
         uow.ledger.mark_warned([int(lot.id) for lot in lots], uow.now)
         uow.commit()
     return len(grouped)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -34,8 +34,17 @@ from patron.store import tables as t
 from patron.store.uow import UnitOfWork
 
 REQUIRED = ("customer_id", "date", "amount")
-OPTIONAL = ("order_id", "sku", "category", "quantity", "unit_price", "unit_cost", "channel",
-            "payment_method", "promotion")
+OPTIONAL = (
+    "order_id",
+    "sku",
+    "category",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "channel",
+    "payment_method",
+    "promotion",
+)
 Progress = Callable[[int, int], None]
 
 
@@ -78,8 +87,12 @@ def rejects_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".csv") + ".rejects.csv")
 
 
-def import_purchases(new_uow: Callable[[], UnitOfWork], path: Path, options: ImportOptions,
-                     progress: Progress | None = None) -> ImportReport:
+def import_purchases(
+    new_uow: Callable[[], UnitOfWork],
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportReport:
     report = ImportReport()
     with new_uow() as uow:
         _, program = current_program(uow)
@@ -120,23 +133,31 @@ def _read(path: Path, options: ImportOptions, report: ImportReport) -> dict[str,
     return purchases
 
 
-def _columns(path: Path, header: list[str], mapping: dict[str, str]) -> dict[str, str]:
+def _columns(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict[str, str]:
     unknown = set(mapping) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
-        raise InvalidInput(f"--map names unknown fields {sorted(unknown)};"
-                           f" known: {', '.join(REQUIRED + OPTIONAL)}")
+        raise InvalidInput(
+            f"--map names unknown fields {sorted(unknown)}; known: {', '.join(REQUIRED + OPTIONAL)}"
+        )
     columns = {f: mapping.get(f, f) for f in REQUIRED + OPTIONAL}
     missing = [f"{f} (column {columns[f]!r})" for f in REQUIRED if columns[f] not in header]
     if "amount" in [m.split(" ")[0] for m in missing] and columns["unit_price"] in header:
         missing = [m for m in missing if not m.startswith("amount")]
     if missing:
-        raise InvalidInput(f"{path}: line 1: missing required columns {', '.join(missing)};"
-                           f" the header has {header}. Use --map field=Column to rename.")
+        raise InvalidInput(
+            f"{path}: line 1: missing required columns {', '.join(missing)};"
+            f" the header has {list(header)}. Use --map field=Column to rename."
+        )
     return {f: c for f, c in columns.items() if c in header}
 
 
-def _add_row(purchases: dict[str, _Purchase], seen: dict[str, int], row: dict[str, Any],
-             columns: dict[str, str], options: ImportOptions) -> None:
+def _add_row(
+    purchases: dict[str, _Purchase],
+    seen: dict[str, int],
+    row: dict[str, Any],
+    columns: dict[str, str],
+    options: ImportOptions,
+) -> None:
     def get(name: str) -> str:
         value = row.get(columns.get(name, ""), "") if name in columns else ""
         return (value or "").strip()
@@ -155,12 +176,17 @@ def _add_row(purchases: dict[str, _Purchase], seen: dict[str, int], row: dict[st
     purchase = purchases.get(order_id)
     if purchase is None:
         purchase = purchases[order_id] = _Purchase(
-            order_id, customer, occurred_at, channel=get("channel") or None,
-            payment_method=get("payment_method") or None, promotion=get("promotion") or None,
+            order_id,
+            customer,
+            occurred_at,
+            channel=get("channel") or None,
+            payment_method=get("payment_method") or None,
+            promotion=get("promotion") or None,
         )
     elif purchase.customer_id != customer:
-        raise _RowError(f"order_id {order_id!r} already belongs to customer"
-                        f" {purchase.customer_id!r}")
+        raise _RowError(
+            f"order_id {order_id!r} already belongs to customer {purchase.customer_id!r}"
+        )
     purchase.lines.append(line)
 
 
@@ -170,8 +196,9 @@ def _parse_date(text: str, fmt: str | None) -> datetime:
     try:
         moment = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
     except ValueError:
-        raise _RowError(f"date: {text!r} does not match {fmt or 'ISO 8601'}"
-                        " (use --date-format)") from None
+        raise _RowError(
+            f"date: {text!r} does not match {fmt or 'ISO 8601'} (use --date-format)"
+        ) from None
     if not 1970 <= moment.year <= 2200:
         raise _RowError(f"date: {text!r} is out of range")
     return to_utc_naive(moment)
@@ -199,12 +226,22 @@ def _parse_line(get: Callable[[str], str]) -> Line:
     else:
         raise _RowError("amount: empty")
     unit_cost = _decimal("unit_cost", get("unit_cost")) if get("unit_cost") else None
-    return Line(get("sku") or "*", get("category") or None, quantity,
-                unit_price.quantize(Decimal("0.0001")), unit_cost)
+    return Line(
+        get("sku") or "*",
+        get("category") or None,
+        quantity,
+        unit_price.quantize(Decimal("0.0001")),
+        unit_cost,
+    )
 
 
-def _write_batch(uow: UnitOfWork, batch: list[_Purchase], currency: str,
-                 options: ImportOptions, report: ImportReport) -> None:
+def _write_batch(
+    uow: UnitOfWork,
+    batch: list[_Purchase],
+    currency: str,
+    options: ImportOptions,
+    report: ImportReport,
+) -> None:
     existing = uow.purchases.existing_order_ids([p.order_id for p in batch])
     fresh = [p for p in batch if p.order_id not in existing]
     report.skipped += len(batch) - len(fresh)
@@ -217,48 +254,82 @@ def _write_batch(uow: UnitOfWork, batch: list[_Purchase], currency: str,
         _bulk_insert(uow, fresh, currency, report)
 
 
-def _score_each(uow: UnitOfWork, fresh: list[_Purchase], currency: str,
-                report: ImportReport) -> None:
+def _score_each(
+    uow: UnitOfWork, fresh: list[_Purchase], currency: str, report: ImportReport
+) -> None:
     known = uow.members.ids_by_external({p.customer_id for p in fresh})
     for p in sorted(fresh, key=lambda p: p.occurred_at):
         if p.customer_id not in known:
             enrolled = enroll(uow, Enroll(p.customer_id, enrolled_at=p.occurred_at))
             known[p.customer_id] = enrolled.member.id
             report.members_created += 1
-        record_purchase(uow, RecordPurchase(
-            MemberRef(id=known[p.customer_id]), p.order_id, p.occurred_at, currency,
-            tuple(p.lines), p.channel, p.payment_method, p.promotion, source="import",
-        ))
+        record_purchase(
+            uow,
+            RecordPurchase(
+                MemberRef(id=known[p.customer_id]),
+                p.order_id,
+                p.occurred_at,
+                currency,
+                tuple(p.lines),
+                p.channel,
+                p.payment_method,
+                p.promotion,
+                source="import",
+            ),
+        )
 
 
-def _bulk_insert(uow: UnitOfWork, fresh: list[_Purchase], currency: str,
-                 report: ImportReport) -> None:
+def _bulk_insert(
+    uow: UnitOfWork, fresh: list[_Purchase], currency: str, report: ImportReport
+) -> None:
     """History without points: plain inserts, no per-purchase round trips."""
     member_ids = _ensure_members(uow, fresh, report)
     conn, now = uow.connection, uow.now
-    rows = [{
-        "member_id": member_ids[p.customer_id], "order_id": p.order_id,
-        "occurred_at": p.occurred_at, "currency": currency,
-        "total": quantize_money(sum((x.amount for x in p.lines), Decimal(0))),
-        "cost": _cost(p.lines), "refunded_total": 0, "channel": p.channel,
-        "payment_method": p.payment_method, "promotion_code": p.promotion,
-        "points_earned": 0, "bonus_points": 0, "source": "import", "created_at": now,
-    } for p in fresh]
-    ids = conn.execute(insert(t.purchases).returning(t.purchases.c.id,
-                                                     sort_by_parameter_order=True), rows)
+    rows = [
+        {
+            "member_id": member_ids[p.customer_id],
+            "order_id": p.order_id,
+            "occurred_at": p.occurred_at,
+            "currency": currency,
+            "total": quantize_money(sum((x.amount for x in p.lines), Decimal(0))),
+            "cost": _cost(p.lines),
+            "refunded_total": 0,
+            "channel": p.channel,
+            "payment_method": p.payment_method,
+            "promotion_code": p.promotion,
+            "points_earned": 0,
+            "bonus_points": 0,
+            "source": "import",
+            "created_at": now,
+        }
+        for p in fresh
+    ]
+    ids = conn.execute(
+        insert(t.purchases).returning(t.purchases.c.id, sort_by_parameter_order=True), rows
+    )
     lines = [
-        {"purchase_id": pid, "member_id": member_ids[p.customer_id], "line_no": n,
-         "sku": x.sku, "category": x.category, "quantity": x.quantity,
-         "unit_price": x.unit_price, "unit_cost": x.unit_cost, "points": 0,
-         "refunded_quantity": 0}
-        for (pid,), p in zip(ids, fresh, strict=True) for n, x in enumerate(p.lines, start=1)
+        {
+            "purchase_id": pid,
+            "member_id": member_ids[p.customer_id],
+            "line_no": n,
+            "sku": x.sku,
+            "category": x.category,
+            "quantity": x.quantity,
+            "unit_price": x.unit_price,
+            "unit_cost": x.unit_cost,
+            "points": 0,
+            "refunded_quantity": 0,
+        }
+        for (pid,), p in zip(ids, fresh, strict=True)
+        for n, x in enumerate(p.lines, start=1)
     ]
     conn.execute(insert(t.purchase_lines), lines)
     _bump_counters(uow, fresh, member_ids, rows)
 
 
-def _ensure_members(uow: UnitOfWork, fresh: list[_Purchase],
-                    report: ImportReport) -> dict[str, int]:
+def _ensure_members(
+    uow: UnitOfWork, fresh: list[_Purchase], report: ImportReport
+) -> dict[str, int]:
     customers = {p.customer_id for p in fresh}
     known = uow.members.ids_by_external(customers)
     first_seen: dict[str, datetime] = {}
@@ -269,32 +340,50 @@ def _ensure_members(uow: UnitOfWork, fresh: list[_Purchase],
     if first_seen:
         _, program = current_program(uow)
         tier = program.tiers.levels[0].name
-        uow.connection.execute(insert(t.members), [
-            {"external_id": c, "tier": tier, "tier_since": at, "enrolled_at": at,
-             "referral_code": new_referral_code(), "balance": 0, "debt": 0,
-             "purchase_count": 0, "lifetime_spend": 0}
-            for c, at in first_seen.items()
-        ])
+        uow.connection.execute(
+            insert(t.members),
+            [
+                {
+                    "external_id": c,
+                    "tier": tier,
+                    "tier_since": at,
+                    "enrolled_at": at,
+                    "referral_code": new_referral_code(),
+                    "balance": 0,
+                    "debt": 0,
+                    "purchase_count": 0,
+                    "lifetime_spend": 0,
+                }
+                for c, at in first_seen.items()
+            ],
+        )
         report.members_created += len(first_seen)
         known.update(uow.members.ids_by_external(first_seen))
     return known
 
 
-def _bump_counters(uow: UnitOfWork, fresh: list[_Purchase], member_ids: dict[str, int],
-                   rows: list[dict[str, Any]]) -> None:
+def _bump_counters(
+    uow: UnitOfWork, fresh: list[_Purchase], member_ids: dict[str, int], rows: list[dict[str, Any]]
+) -> None:
     counts: dict[int, int] = defaultdict(int)
     spend: dict[int, Decimal] = defaultdict(Decimal)
     for p, row in zip(fresh, rows, strict=True):
         counts[member_ids[p.customer_id]] += 1
         spend[member_ids[p.customer_id]] += row["total"]
-    stmt = (update(t.members).where(t.members.c.id == bindparam("mid")).values(
-        purchase_count=t.members.c.purchase_count + bindparam("n"),
-        lifetime_spend=t.members.c.lifetime_spend + bindparam("s")))
+    stmt = (
+        update(t.members)
+        .where(t.members.c.id == bindparam("mid"))
+        .values(
+            purchase_count=t.members.c.purchase_count + bindparam("n"),
+            lifetime_spend=t.members.c.lifetime_spend + bindparam("s"),
+        )
+    )
     uow.connection.execute(stmt, [{"mid": m, "n": n, "s": spend[m]} for m, n in counts.items()])
 
 
 def _cost(lines: list[Line]) -> Decimal | None:
     if any(x.unit_cost is None for x in lines):
         return None
-    return quantize_money(sum((x.unit_cost * x.quantity for x in lines
-                               if x.unit_cost is not None), Decimal(0)))
+    return quantize_money(
+        sum((x.unit_cost * x.quantity for x in lines if x.unit_cost is not None), Decimal(0))
+    )

@@ -65,7 +65,11 @@ def credit(
 
 
 def debit(
-    uow: UnitOfWork, member_id: int, kind: str, allocations: list[Allocation], at: datetime,
+    uow: UnitOfWork,
+    member_id: int,
+    kind: str,
+    allocations: list[Allocation],
+    at: datetime,
     **refs: Any,
 ) -> int:
     """Take already-allocated points out of their lots under one ledger entry."""

@@ -51,9 +51,16 @@ def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
     step = progress(program.tiers, member.tier, qualifying)
     horizon = max(program.expiry.warn_days, 90)
     return BalanceView(
-        member_id=member.id, points=spendable_points(lots, uow.now),
-        pending=pending_points(lots, uow.now), total=member.balance, debt=member.debt,
-        tier=member.tier, next_tier=step.next_tier, needed_for_next_tier=step.needed,
-        qualifying=qualifying, expiring=expiring_soon(lots, uow.now, horizon),
-        point_value=program.redemption.point_value, currency=program.currency,
+        member_id=member.id,
+        points=spendable_points(lots, uow.now),
+        pending=pending_points(lots, uow.now),
+        total=member.balance,
+        debt=member.debt,
+        tier=member.tier,
+        next_tier=step.next_tier,
+        needed_for_next_tier=step.needed,
+        qualifying=qualifying,
+        expiring=expiring_soon(lots, uow.now, horizon),
+        point_value=program.redemption.point_value,
+        currency=program.currency,
     )

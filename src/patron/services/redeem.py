@@ -56,8 +56,15 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
         raise NotFound(f"no member with id {cmd.member_id}")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
     points, value, reward_id = _price(uow, program, member, cmd, check_stock=False)
-    return Quote(member.id, spendable, points, value, program.currency,
-                 _max_points(program, cmd.basket_total, spendable), reward_id)
+    return Quote(
+        member.id,
+        spendable,
+        points,
+        value,
+        program.currency,
+        _max_points(program, cmd.basket_total, spendable),
+        reward_id,
+    )
 
 
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
@@ -67,17 +74,29 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
     reward = uow.rewards.get(reward_id) if reward_id else None
     redemption_id = uow.redemptions.add(
-        member_id=member.id, reward_id=reward_id, points=points, value=value,
+        member_id=member.id,
+        reward_id=reward_id,
+        points=points,
+        value=value,
         cost=quantize_money(Decimal(str(reward.cost))) if reward else value,
-        currency=program.currency, status="completed", created_at=uow.now,
+        currency=program.currency,
+        status="completed",
+        created_at=uow.now,
     )
     entry_id = debit(uow, member.id, "redeem", allocations, uow.now, redemption_id=redemption_id)
     uow.redemptions.update(redemption_id, entry_id=entry_id)
     if reward_id:
         uow.rewards.change_stock(reward_id, -1)
     uow.outbox.add([events.redeemed(member.id, uow.now, redemption_id, points)], uow.now)
-    return Redeemed(redemption_id, member.id, reward_id, points, value, program.currency,
-                    member.balance - points)
+    return Redeemed(
+        redemption_id,
+        member.id,
+        reward_id,
+        points,
+        value,
+        program.currency,
+        member.balance - points,
+    )
 
 
 def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
@@ -91,8 +110,9 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         raise Conflict(f"redemption {row.id} is already {row.status}")
     restored = [(lot_id, -pts) for lot_id, pts in uow.ledger.allocations_of(int(row.entry_id))]
     points = int(row.points)
-    entry_id = uow.ledger.add_entry(member.id, "redeem_cancel", points, uow.now,
-                                    redemption_id=row.id, reason=cmd.reason)
+    entry_id = uow.ledger.add_entry(
+        member.id, "redeem_cancel", points, uow.now, redemption_id=row.id, reason=cmd.reason
+    )
     uow.ledger.apply(member.id, entry_id, restored)
     uow.members.add_points(member.id, points)
     uow.redemptions.update(row.id, status="cancelled", cancelled_at=uow.now)
@@ -102,12 +122,21 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     uow.outbox.add([events.redemption_cancelled(member.id, uow.now, row.id, points)], uow.now)
     after = uow.members.get(member.id)
     assert after is not None
-    return Redeemed(row.id, member.id, row.reward_id, points, Decimal(str(row.value)),
-                    row.currency, after.balance, status="cancelled")
+    return Redeemed(
+        row.id,
+        member.id,
+        row.reward_id,
+        points,
+        Decimal(str(row.value)),
+        row.currency,
+        after.balance,
+        status="cancelled",
+    )
 
 
-def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem,
-           *, check_stock: bool) -> tuple[int, Decimal, str | None]:
+def _price(
+    uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, check_stock: bool
+) -> tuple[int, Decimal, str | None]:
     if (cmd.reward_id is None) == (cmd.points is None):
         raise InvalidInput("give either reward_id or points, not both and not neither")
     if cmd.reward_id is not None:
@@ -130,13 +159,15 @@ def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem,
         if value > cap:
             raise InvalidInput(
                 f"points: {points} points are worth {value} {program.currency}, more than the"
-                f" {policy.max_basket_share:%} of the basket payable in points ({quantize_money(cap)})"
+                f" {policy.max_basket_share:%} of the basket payable in points"
+                f" ({quantize_money(cap)})"
             )
     return points, value, None
 
 
-def _check_reward(reward: Row[Any] | None, reward_id: str, member: Member,
-                  check_stock: bool) -> None:
+def _check_reward(
+    reward: Row[Any] | None, reward_id: str, member: Member, check_stock: bool
+) -> None:
     if reward is None or not reward.active:
         raise NotFound(f"no reward {reward_id!r} in the catalog")
     if reward.tiers and member.tier not in reward.tiers:

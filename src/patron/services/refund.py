@@ -45,23 +45,38 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     for ret in returns:
         line = lines[ret.line_no]
         amount += Decimal(str(line.unit_price)) * ret.quantity
-        points += points_to_take_back(int(line.points), int(line.quantity),
-                                      int(line.refunded_quantity), ret.quantity)
+        points += points_to_take_back(
+            int(line.points), int(line.quantity), int(line.refunded_quantity), ret.quantity
+        )
         uow.purchases.return_line(int(line.id), ret.quantity)
     if _fully_returned(lines, returns):
         points += int(purchase.bonus_points)
     amount = quantize_money(amount)
     own = {int(purchase.lot_id)} if purchase.lot_id is not None else set()
-    allocations, shortfall = allocate_take_back(uow.ledger.open_lots(member.id), points, own,
-                                                uow.now)
+    allocations, shortfall = allocate_take_back(
+        uow.ledger.open_lots(member.id), points, own, uow.now
+    )
     refund_id = uow.purchases.add_refund(
-        purchase_id=purchase.id, member_id=member.id, amount=amount,
-        points_taken_back=points, debt=shortfall, reason=cmd.reason, created_at=uow.now,
+        purchase_id=purchase.id,
+        member_id=member.id,
+        amount=amount,
+        points_taken_back=points,
+        debt=shortfall,
+        reason=cmd.reason,
+        created_at=uow.now,
         lines=[{"line_no": r.line_no, "quantity": r.quantity} for r in returns],
     )
     if allocations:
-        debit(uow, member.id, "refund", allocations, uow.now,
-              purchase_id=purchase.id, refund_id=refund_id, reason=cmd.reason)
+        debit(
+            uow,
+            member.id,
+            "refund",
+            allocations,
+            uow.now,
+            purchase_id=purchase.id,
+            refund_id=refund_id,
+            reason=cmd.reason,
+        )
     uow.members.add_points(member.id, 0, shortfall)
     uow.purchases.update(purchase.id, refunded_total=Decimal(str(purchase.refunded_total)) + amount)
     uow.members.update(member.id, lifetime_spend=member.lifetime_spend - amount)
@@ -73,8 +88,11 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
 
 def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:
     if cmd.lines is None:
-        returns = [ReturnLine(n, int(r.quantity) - int(r.refunded_quantity))
-                   for n, r in lines.items() if int(r.quantity) > int(r.refunded_quantity)]
+        returns = [
+            ReturnLine(n, int(r.quantity) - int(r.refunded_quantity))
+            for n, r in lines.items()
+            if int(r.quantity) > int(r.refunded_quantity)
+        ]
         if not returns:
             raise Conflict("every line of this purchase has already been returned")
         return returns

@@ -28,7 +28,9 @@ def _sqlite_engine(url: str) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # Decimal round-trips through float on SQLite; amounts are quantized back (tables.py).
-    warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
+    warnings.filterwarnings(
+        "ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*"
+    )
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
 
     @event.listens_for(engine, "connect")

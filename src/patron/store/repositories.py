@@ -33,8 +33,11 @@ class Programs(_Repo):
     def add(self, program: Program, source: str, at: datetime) -> int:
         result = self.conn.execute(
             insert(t.programs).values(
-                name=program.name, currency=program.currency, source=source,
-                definition=program.model_dump(mode="json"), loaded_at=at,
+                name=program.name,
+                currency=program.currency,
+                source=source,
+                definition=program.model_dump(mode="json"),
+                loaded_at=at,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -42,7 +45,8 @@ class Programs(_Repo):
     def current(self) -> tuple[int, Program] | None:
         row = self.conn.execute(
             select(t.programs.c.version, t.programs.c.definition)
-            .order_by(t.programs.c.version.desc()).limit(1)
+            .order_by(t.programs.c.version.desc())
+            .limit(1)
         ).first()
         if row is None:
             return None
@@ -51,10 +55,18 @@ class Programs(_Repo):
 
 def _member(row: Row[Any]) -> Member:
     return Member(
-        id=row.id, external_id=row.external_id, email=row.email, name=row.name,
-        tier=row.tier, tier_since=row.tier_since, enrolled_at=row.enrolled_at,
-        referral_code=row.referral_code, referred_by=row.referred_by,
-        balance=int(row.balance), debt=int(row.debt), purchase_count=int(row.purchase_count),
+        id=row.id,
+        external_id=row.external_id,
+        email=row.email,
+        name=row.name,
+        tier=row.tier,
+        tier_since=row.tier_since,
+        enrolled_at=row.enrolled_at,
+        referral_code=row.referral_code,
+        referred_by=row.referred_by,
+        balance=int(row.balance),
+        debt=int(row.debt),
+        purchase_count=int(row.purchase_count),
         lifetime_spend=_dec(row.lifetime_spend),
     )
 
@@ -88,8 +100,9 @@ class Members(_Repo):
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             rows = self.conn.execute(
-                select(t.members.c.external_id, t.members.c.id)
-                .where(t.members.c.external_id.in_(chunk))
+                select(t.members.c.external_id, t.members.c.id).where(
+                    t.members.c.external_id.in_(chunk)
+                )
             )
             found.update({r.external_id: int(r.id) for r in rows})
         return found
@@ -100,13 +113,15 @@ class Members(_Repo):
     def add_points(self, member_id: int, balance: int, debt: int = 0) -> None:
         """Move the cached balance and debt by deltas, in SQL, so no update is lost."""
         self.conn.execute(
-            update(t.members).where(t.members.c.id == member_id).values(
-                balance=t.members.c.balance + balance, debt=t.members.c.debt + debt
-            )
+            update(t.members)
+            .where(t.members.c.id == member_id)
+            .values(balance=t.members.c.balance + balance, debt=t.members.c.debt + debt)
         )
 
     def all_ids(self) -> list[int]:
-        return [int(r[0]) for r in self.conn.execute(select(t.members.c.id).order_by(t.members.c.id))]
+        return [
+            int(r[0]) for r in self.conn.execute(select(t.members.c.id).order_by(t.members.c.id))
+        ]
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.members)).scalar_one())
@@ -119,8 +134,10 @@ class Purchases(_Repo):
         if lines:
             self.conn.execute(
                 insert(t.purchase_lines),
-                [{**line, "purchase_id": purchase_id, "member_id": values["member_id"]}
-                 for line in lines],
+                [
+                    {**line, "purchase_id": purchase_id, "member_id": values["member_id"]}
+                    for line in lines
+                ],
             )
         return purchase_id
 
@@ -130,22 +147,24 @@ class Purchases(_Repo):
         ).first()
 
     def get(self, purchase_id: int) -> Row[Any] | None:
-        return self.conn.execute(
-            select(t.purchases).where(t.purchases.c.id == purchase_id)
-        ).first()
+        return self.conn.execute(select(t.purchases).where(t.purchases.c.id == purchase_id)).first()
 
     def lines(self, purchase_id: int) -> list[Row[Any]]:
-        return list(self.conn.execute(
-            select(t.purchase_lines).where(t.purchase_lines.c.purchase_id == purchase_id)
-            .order_by(t.purchase_lines.c.line_no)
-        ))
+        return list(
+            self.conn.execute(
+                select(t.purchase_lines)
+                .where(t.purchase_lines.c.purchase_id == purchase_id)
+                .order_by(t.purchase_lines.c.line_no)
+            )
+        )
 
     def existing_order_ids(self, order_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(order_ids), 500):
             chunk = list(order_ids[start : start + 500])
             found.update(
-                r[0] for r in self.conn.execute(
+                r[0]
+                for r in self.conn.execute(
                     select(t.purchases.c.order_id).where(t.purchases.c.order_id.in_(chunk))
                 )
             )
@@ -158,7 +177,8 @@ class Purchases(_Repo):
 
     def return_line(self, line_id: int, quantity: int) -> None:
         self.conn.execute(
-            update(t.purchase_lines).where(t.purchase_lines.c.id == line_id)
+            update(t.purchase_lines)
+            .where(t.purchase_lines.c.id == line_id)
             .values(refunded_quantity=t.purchase_lines.c.refunded_quantity + quantity)
         )
 
@@ -168,8 +188,9 @@ class Purchases(_Repo):
 
     def qualifying_spend(self, member_id: int, since: datetime) -> Decimal:
         total = self.conn.execute(
-            select(func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0))
-            .where(t.purchases.c.member_id == member_id, t.purchases.c.occurred_at >= since)
+            select(
+                func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0)
+            ).where(t.purchases.c.member_id == member_id, t.purchases.c.occurred_at >= since)
         ).scalar_one()
         return _dec(total)
 
@@ -185,13 +206,17 @@ class Purchases(_Repo):
 
 
 def _lot(row: Row[Any]) -> Lot:
-    return Lot(id=int(row.id), remaining=int(row.remaining), earned_at=row.earned_at,
-               available_at=row.available_at, expires_at=row.expires_at)
+    return Lot(
+        id=int(row.id),
+        remaining=int(row.remaining),
+        earned_at=row.earned_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+    )
 
 
 class Ledger(_Repo):
-    def add_entry(self, member_id: int, kind: str, points: int, at: datetime,
-                  **refs: Any) -> int:
+    def add_entry(self, member_id: int, kind: str, points: int, at: datetime, **refs: Any) -> int:
         result = self.conn.execute(
             insert(t.ledger_entries).values(
                 member_id=member_id, kind=kind, points=points, occurred_at=at, **refs
@@ -199,41 +224,58 @@ class Ledger(_Repo):
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
-    def open_lot(self, member_id: int, entry_id: int, points: int, earned_at: datetime,
-                 available_at: datetime, expires_at: datetime | None) -> int:
+    def open_lot(
+        self,
+        member_id: int,
+        entry_id: int,
+        points: int,
+        earned_at: datetime,
+        available_at: datetime,
+        expires_at: datetime | None,
+    ) -> int:
         result = self.conn.execute(
             insert(t.point_lots).values(
-                member_id=member_id, entry_id=entry_id, points=points, remaining=points,
-                earned_at=earned_at, available_at=available_at, expires_at=expires_at,
+                member_id=member_id,
+                entry_id=entry_id,
+                points=points,
+                remaining=points,
+                earned_at=earned_at,
+                available_at=available_at,
+                expires_at=expires_at,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def open_lots(self, member_id: int) -> list[Lot]:
         rows = self.conn.execute(
-            select(t.point_lots).where(
-                t.point_lots.c.member_id == member_id, t.point_lots.c.remaining > 0
-            ).order_by(t.point_lots.c.id)
+            select(t.point_lots)
+            .where(t.point_lots.c.member_id == member_id, t.point_lots.c.remaining > 0)
+            .order_by(t.point_lots.c.id)
         )
         return [_lot(r) for r in rows]
 
     def apply(self, member_id: int, entry_id: int, allocations: Iterable[Allocation]) -> None:
         """Take (positive) or give back (negative) points from lots, and record it."""
-        rows = [{"member_id": member_id, "lot_id": lot_id, "entry_id": entry_id, "points": pts}
-                for lot_id, pts in allocations if pts]
+        rows = [
+            {"member_id": member_id, "lot_id": lot_id, "entry_id": entry_id, "points": pts}
+            for lot_id, pts in allocations
+            if pts
+        ]
         if not rows:
             return
         for row in rows:
             self.conn.execute(
-                update(t.point_lots).where(t.point_lots.c.id == row["lot_id"])
+                update(t.point_lots)
+                .where(t.point_lots.c.id == row["lot_id"])
                 .values(remaining=t.point_lots.c.remaining - row["points"])
             )
         self.conn.execute(insert(t.lot_allocations), rows)
 
     def allocations_of(self, entry_id: int) -> list[Allocation]:
         rows = self.conn.execute(
-            select(t.lot_allocations.c.lot_id, t.lot_allocations.c.points)
-            .where(t.lot_allocations.c.entry_id == entry_id)
+            select(t.lot_allocations.c.lot_id, t.lot_allocations.c.points).where(
+                t.lot_allocations.c.entry_id == entry_id
+            )
         )
         return [(int(r.lot_id), int(r.points)) for r in rows]
 
@@ -245,20 +287,30 @@ class Ledger(_Repo):
 
     def members_with_expired_lots(self, as_of: datetime) -> list[int]:
         rows = self.conn.execute(
-            select(t.point_lots.c.member_id).distinct().where(
-                t.point_lots.c.remaining > 0, t.point_lots.c.expires_at <= as_of
-            )
+            select(t.point_lots.c.member_id)
+            .distinct()
+            .where(t.point_lots.c.remaining > 0, t.point_lots.c.expires_at <= as_of)
         )
         return sorted(int(r[0]) for r in rows)
 
     def lots_to_warn(self, as_of: datetime, until: datetime) -> list[Row[Any]]:
-        return list(self.conn.execute(
-            select(t.point_lots.c.id, t.point_lots.c.member_id, t.point_lots.c.remaining,
-                   t.point_lots.c.expires_at).where(
-                t.point_lots.c.remaining > 0, t.point_lots.c.warned_at.is_(None),
-                t.point_lots.c.expires_at > as_of, t.point_lots.c.expires_at <= until,
-            ).order_by(t.point_lots.c.member_id, t.point_lots.c.expires_at)
-        ))
+        return list(
+            self.conn.execute(
+                select(
+                    t.point_lots.c.id,
+                    t.point_lots.c.member_id,
+                    t.point_lots.c.remaining,
+                    t.point_lots.c.expires_at,
+                )
+                .where(
+                    t.point_lots.c.remaining > 0,
+                    t.point_lots.c.warned_at.is_(None),
+                    t.point_lots.c.expires_at > as_of,
+                    t.point_lots.c.expires_at <= until,
+                )
+                .order_by(t.point_lots.c.member_id, t.point_lots.c.expires_at)
+            )
+        )
 
     def mark_warned(self, lot_ids: Sequence[int], at: datetime) -> None:
         if lot_ids:
@@ -268,30 +320,54 @@ class Ledger(_Repo):
 
     def totals(self) -> list[Row[Any]]:
         """Per member: cached balance, sum of entries, sum of open lots (for `verify`)."""
-        entries = (select(t.ledger_entries.c.member_id, func.sum(t.ledger_entries.c.points)
-                          .label("entries")).group_by(t.ledger_entries.c.member_id).subquery())
-        lots = (select(t.point_lots.c.member_id, func.sum(t.point_lots.c.remaining)
-                       .label("lots")).group_by(t.point_lots.c.member_id).subquery())
-        return list(self.conn.execute(
-            select(t.members.c.id, t.members.c.balance,
-                   func.coalesce(entries.c.entries, 0).label("entries"),
-                   func.coalesce(lots.c.lots, 0).label("lots"))
-            .select_from(t.members.outerjoin(entries, entries.c.member_id == t.members.c.id)
-                         .outerjoin(lots, lots.c.member_id == t.members.c.id))
-            .order_by(t.members.c.id)
-        ))
+        entries = (
+            select(
+                t.ledger_entries.c.member_id, func.sum(t.ledger_entries.c.points).label("entries")
+            )
+            .group_by(t.ledger_entries.c.member_id)
+            .subquery()
+        )
+        lots = (
+            select(t.point_lots.c.member_id, func.sum(t.point_lots.c.remaining).label("lots"))
+            .group_by(t.point_lots.c.member_id)
+            .subquery()
+        )
+        return list(
+            self.conn.execute(
+                select(
+                    t.members.c.id,
+                    t.members.c.balance,
+                    func.coalesce(entries.c.entries, 0).label("entries"),
+                    func.coalesce(lots.c.lots, 0).label("lots"),
+                )
+                .select_from(
+                    t.members.outerjoin(entries, entries.c.member_id == t.members.c.id).outerjoin(
+                        lots, lots.c.member_id == t.members.c.id
+                    )
+                )
+                .order_by(t.members.c.id)
+            )
+        )
 
     def lot_mismatches(self) -> list[Row[Any]]:
         """Lots whose remaining points differ from their original minus allocations."""
-        allocated = (select(t.lot_allocations.c.lot_id, func.sum(t.lot_allocations.c.points)
-                            .label("taken")).group_by(t.lot_allocations.c.lot_id).subquery())
-        return list(self.conn.execute(
-            select(t.point_lots.c.id, t.point_lots.c.member_id)
-            .select_from(t.point_lots.outerjoin(allocated,
-                                                allocated.c.lot_id == t.point_lots.c.id))
-            .where(t.point_lots.c.points - func.coalesce(allocated.c.taken, 0)
-                   != t.point_lots.c.remaining)
-        ))
+        allocated = (
+            select(t.lot_allocations.c.lot_id, func.sum(t.lot_allocations.c.points).label("taken"))
+            .group_by(t.lot_allocations.c.lot_id)
+            .subquery()
+        )
+        return list(
+            self.conn.execute(
+                select(t.point_lots.c.id, t.point_lots.c.member_id)
+                .select_from(
+                    t.point_lots.outerjoin(allocated, allocated.c.lot_id == t.point_lots.c.id)
+                )
+                .where(
+                    t.point_lots.c.points - func.coalesce(allocated.c.taken, 0)
+                    != t.point_lots.c.remaining
+                )
+            )
+        )
 
 
 class Rewards(_Repo):
@@ -301,23 +377,32 @@ class Rewards(_Repo):
         self.conn.execute(update(t.rewards).values(active=False))
         for reward in program.rewards:
             values = {
-                "name": reward.name, "kind": reward.kind.value, "points": reward.points,
-                "cost": reward.cost, "value": reward.value, "tiers": list(reward.tiers),
-                "description": reward.description, "active": True,
+                "name": reward.name,
+                "kind": reward.kind.value,
+                "points": reward.points,
+                "cost": reward.cost,
+                "value": reward.value,
+                "tiers": list(reward.tiers),
+                "description": reward.description,
+                "active": True,
             }
             if reward.id in existing:
                 if reward.stock is not None and existing[reward.id].stock is None:
                     values["stock"] = reward.stock
-                self.conn.execute(update(t.rewards).where(t.rewards.c.id == reward.id)
-                                  .values(**values))
+                self.conn.execute(
+                    update(t.rewards).where(t.rewards.c.id == reward.id).values(**values)
+                )
             else:
-                self.conn.execute(insert(t.rewards).values(id=reward.id, stock=reward.stock,
-                                                           **values))
+                self.conn.execute(
+                    insert(t.rewards).values(id=reward.id, stock=reward.stock, **values)
+                )
 
     def active(self) -> list[Row[Any]]:
-        return list(self.conn.execute(
-            select(t.rewards).where(t.rewards.c.active.is_(True)).order_by(t.rewards.c.points)
-        ))
+        return list(
+            self.conn.execute(
+                select(t.rewards).where(t.rewards.c.active.is_(True)).order_by(t.rewards.c.points)
+            )
+        )
 
     def get(self, reward_id: str, *, lock: bool = False) -> Row[Any] | None:
         query = select(t.rewards).where(t.rewards.c.id == reward_id)
@@ -327,7 +412,8 @@ class Rewards(_Repo):
 
     def change_stock(self, reward_id: str, delta: int) -> None:
         self.conn.execute(
-            update(t.rewards).where(t.rewards.c.id == reward_id, t.rewards.c.stock.is_not(None))
+            update(t.rewards)
+            .where(t.rewards.c.id == reward_id, t.rewards.c.stock.is_not(None))
             .values(stock=t.rewards.c.stock + delta)
         )
 
@@ -356,24 +442,41 @@ class ApiKeys(_Repo):
 
     def by_hash(self, key_hash: str) -> Row[Any] | None:
         return self.conn.execute(
-            select(t.api_keys).where(t.api_keys.c.key_hash == key_hash,
-                                     t.api_keys.c.revoked_at.is_(None))
+            select(t.api_keys).where(
+                t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None)
+            )
         ).first()
 
 
 class Audit(_Repo):
-    def record(self, at: datetime, actor: str, action: str, member_id: int | None,
-               reason: str | None, details: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.audit_log).values(
-            at=at, actor=actor, action=action, member_id=member_id, reason=reason,
-            details=details,
-        ))
+    def record(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        member_id: int | None,
+        reason: str | None,
+        details: dict[str, Any],
+    ) -> None:
+        self.conn.execute(
+            insert(t.audit_log).values(
+                at=at,
+                actor=actor,
+                action=action,
+                member_id=member_id,
+                reason=reason,
+                details=details,
+            )
+        )
 
     def for_member(self, member_id: int) -> list[Row[Any]]:
-        return list(self.conn.execute(
-            select(t.audit_log).where(t.audit_log.c.member_id == member_id)
-            .order_by(t.audit_log.c.id)
-        ))
+        return list(
+            self.conn.execute(
+                select(t.audit_log)
+                .where(t.audit_log.c.member_id == member_id)
+                .order_by(t.audit_log.c.id)
+            )
+        )
 
 
 class Idempotency(_Repo):
@@ -384,58 +487,79 @@ class Idempotency(_Repo):
             )
         ).first()
 
-    def start(self, api_key_id: int, key: str, request_hash: str, at: datetime,
-              locked_until: datetime) -> None:
-        self.conn.execute(insert(t.idempotency_keys).values(
-            api_key_id=api_key_id, key=key, request_hash=request_hash, status="running",
-            created_at=at, locked_until=locked_until,
-        ))
+    def start(
+        self, api_key_id: int, key: str, request_hash: str, at: datetime, locked_until: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.idempotency_keys).values(
+                api_key_id=api_key_id,
+                key=key,
+                request_hash=request_hash,
+                status="running",
+                created_at=at,
+                locked_until=locked_until,
+            )
+        )
 
     def take_over(self, record_id: int, locked_until: datetime, request_hash: str) -> bool:
         """Claim an abandoned record (its worker died); false if someone else got it first."""
         result = self.conn.execute(
-            update(t.idempotency_keys).where(
-                t.idempotency_keys.c.id == record_id, t.idempotency_keys.c.status == "running",
+            update(t.idempotency_keys)
+            .where(
+                t.idempotency_keys.c.id == record_id,
+                t.idempotency_keys.c.status == "running",
                 t.idempotency_keys.c.request_hash == request_hash,
-            ).values(locked_until=locked_until)
+            )
+            .values(locked_until=locked_until)
         )
         return bool(result.rowcount)
 
     def finish(self, api_key_id: int, key: str, status: int, body: str) -> None:
         self.conn.execute(
-            update(t.idempotency_keys).where(
-                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key
-            ).values(status="done", response_status=status, response_body=body,
-                     locked_until=None)
+            update(t.idempotency_keys)
+            .where(t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key)
+            .values(status="done", response_status=status, response_body=body, locked_until=None)
         )
 
     def release(self, api_key_id: int, key: str) -> None:
         self.conn.execute(
             delete(t.idempotency_keys).where(
-                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key,
+                t.idempotency_keys.c.api_key_id == api_key_id,
+                t.idempotency_keys.c.key == key,
                 t.idempotency_keys.c.status == "running",
             )
         )
 
     def purge(self, before: datetime) -> int:
         result = self.conn.execute(
-            delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before,
-                                             t.idempotency_keys.c.status == "done")
+            delete(t.idempotency_keys).where(
+                t.idempotency_keys.c.created_at < before, t.idempotency_keys.c.status == "done"
+            )
         )
         return int(result.rowcount)
 
 
 class Outbox(_Repo):
     def add(self, events: Iterable[Event], at: datetime) -> None:
-        rows = [{"member_id": e.member_id, "type": e.type, "payload": e.data,
-                 "occurred_at": e.occurred_at, "created_at": at} for e in events]
+        rows = [
+            {
+                "member_id": e.member_id,
+                "type": e.type,
+                "payload": e.data,
+                "occurred_at": e.occurred_at,
+                "created_at": at,
+            }
+            for e in events
+        ]
         if rows:
             self.conn.execute(insert(t.outbox), rows)
 
     def for_member(self, member_id: int) -> list[Row[Any]]:
-        return list(self.conn.execute(
-            select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
-        ))
+        return list(
+            self.conn.execute(
+                select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
+            )
+        )
 
     def count(self, type_: str | None = None) -> int:
         query = select(func.count()).select_from(t.outbox)

@@ -113,8 +113,9 @@ purchase_lines = Table(
     Column("points", BigInteger, nullable=False, default=0),
     Column("refunded_quantity", Integer, nullable=False, default=0),
     CheckConstraint("quantity > 0", name="quantity_positive"),
-    CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity",
-                    name="refund_within_quantity"),
+    CheckConstraint(
+        "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_quantity"
+    ),
 )
 
 refunds = Table(

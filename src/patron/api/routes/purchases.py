@@ -27,43 +27,76 @@ router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
 
 def present_purchase(r: Recorded) -> PurchasePublic:
     return PurchasePublic(
-        id=r.purchase_id, member_id=r.member_id, order_id=r.order_id, total=r.total,
-        points_earned=r.points_earned, available_at=r.available_at, tier=r.tier,
+        id=r.purchase_id,
+        member_id=r.member_id,
+        order_id=r.order_id,
+        total=r.total,
+        points_earned=r.points_earned,
+        available_at=r.available_at,
+        tier=r.tier,
         breakdown=[BreakdownPublic(rule=b.rule, points=b.points) for b in r.breakdown],
         program_version=r.program_version,
     )
 
 
 @router.post("", status_code=201, response_model=PurchasePublic)
-def create_purchase(body: PurchaseCreate, patron: PatronDep, principal: PosKey,
-                    idempotency_key: IdempotencyKey = None) -> Response:
+def create_purchase(
+    body: PurchaseCreate,
+    patron: PatronDep,
+    principal: PosKey,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Record a purchase; the answer says the points earned and every rule that applied."""
     command = RecordPurchase(
         member=MemberRef(id=body.member_id, external_id=body.external_id),
-        order_id=body.order_id, occurred_at=body.occurred_at, currency=body.currency,
-        lines=tuple(Line(x.sku, x.category, x.quantity, x.unit_price, x.unit_cost)
-                    for x in body.lines),
-        channel=body.channel, payment_method=body.payment_method,
+        order_id=body.order_id,
+        occurred_at=body.occurred_at,
+        currency=body.currency,
+        lines=tuple(
+            Line(x.sku, x.category, x.quantity, x.unit_price, x.unit_cost) for x in body.lines
+        ),
+        channel=body.channel,
+        payment_method=body.payment_method,
         promotion_code=body.promotion_code,
     )
-    return run_idempotent(patron, principal, idempotency_key,
-                          fingerprint("POST", "/v1/purchases", body),
-                          lambda uow: record_purchase(uow, command), present_purchase)
+    return run_idempotent(
+        patron,
+        principal,
+        idempotency_key,
+        fingerprint("POST", "/v1/purchases", body),
+        lambda uow: record_purchase(uow, command),
+        present_purchase,
+    )
 
 
 @router.post("/{id}/refunds", status_code=201, response_model=RefundPublic)
-def create_refund(id: Annotated[int, Path(ge=1, le=MAX_ID)], body: RefundCreate,
-                  patron: PatronDep, principal: PosKey,
-                  idempotency_key: IdempotencyKey = None) -> Response:
+def create_refund(
+    id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: RefundCreate,
+    patron: PatronDep,
+    principal: PosKey,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Return some lines (or all, when `lines` is omitted); their points are taken back."""
     lines = tuple(ReturnLine(x.line_no, x.quantity) for x in body.lines) if body.lines else None
     command = Refund(id, lines, body.reason)
 
     def present(r: Refunded) -> RefundPublic:
-        return RefundPublic(id=r.refund_id, purchase_id=r.purchase_id, member_id=r.member_id,
-                            amount=r.amount, points_taken_back=r.points_taken_back,
-                            debt=r.debt, balance=r.balance)
+        return RefundPublic(
+            id=r.refund_id,
+            purchase_id=r.purchase_id,
+            member_id=r.member_id,
+            amount=r.amount,
+            points_taken_back=r.points_taken_back,
+            debt=r.debt,
+            balance=r.balance,
+        )
 
-    return run_idempotent(patron, principal, idempotency_key,
-                          fingerprint("POST", f"/v1/purchases/{id}/refunds", body),
-                          lambda uow: refund(uow, command), present)
+    return run_idempotent(
+        patron,
+        principal,
+        idempotency_key,
+        fingerprint("POST", f"/v1/purchases/{id}/refunds", body),
+        lambda uow: refund(uow, command),
+        present,
+    )

@@ -26,9 +26,16 @@ router = APIRouter(tags=["rewards and redemptions"])
 
 
 def present_redemption(r: Redeemed) -> RedemptionPublic:
-    return RedemptionPublic(id=r.redemption_id, member_id=r.member_id, reward_id=r.reward_id,
-                            points=r.points, value=r.value, currency=r.currency,
-                            balance=r.balance, status=r.status)
+    return RedemptionPublic(
+        id=r.redemption_id,
+        member_id=r.member_id,
+        reward_id=r.reward_id,
+        points=r.points,
+        value=r.value,
+        currency=r.currency,
+        balance=r.balance,
+        status=r.status,
+    )
 
 
 def _command(body: RedemptionCreate) -> Redeem:
@@ -40,9 +47,19 @@ def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
     """The active rewards catalog, cheapest first."""
 
     def query(uow: UnitOfWork) -> list[RewardPublic]:
-        return [RewardPublic(id=r.id, name=r.name, kind=r.kind, points=r.points, value=r.value,
-                             stock=r.stock, tiers=list(r.tiers), description=r.description)
-                for r in uow.rewards.active()]
+        return [
+            RewardPublic(
+                id=r.id,
+                name=r.name,
+                kind=r.kind,
+                points=r.points,
+                value=r.value,
+                stock=r.stock,
+                tiers=list(r.tiers),
+                description=r.description,
+            )
+            for r in uow.rewards.active()
+        ]
 
     rewards = patron.read(query)
     return Page[RewardPublic](data=rewards, count=len(rewards))
@@ -52,31 +69,53 @@ def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
 def quote_redemption(body: RedemptionCreate, patron: PatronDep, _: PosKey) -> QuotePublic:
     """What a redemption would cost and be worth, and the most points a basket allows."""
     q = patron.read(quote, _command(body))
-    return QuotePublic(member_id=q.member_id, spendable=q.spendable, points=q.points,
-                       value=q.value, currency=q.currency, max_points=q.max_points,
-                       reward_id=q.reward_id, sufficient=q.spendable >= q.points)
+    return QuotePublic(
+        member_id=q.member_id,
+        spendable=q.spendable,
+        points=q.points,
+        value=q.value,
+        currency=q.currency,
+        max_points=q.max_points,
+        reward_id=q.reward_id,
+        sufficient=q.spendable >= q.points,
+    )
 
 
 @router.post("/v1/redemptions", status_code=201, response_model=RedemptionPublic)
-def create_redemption(body: RedemptionCreate, patron: PatronDep, principal: PosKey,
-                      idempotency_key: IdempotencyKey = None) -> Response:
+def create_redemption(
+    body: RedemptionCreate,
+    patron: PatronDep,
+    principal: PosKey,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Spend points on a reward or as a discount; 409 when points are short."""
     command = _command(body)
-    return run_idempotent(patron, principal, idempotency_key,
-                          fingerprint("POST", "/v1/redemptions", body),
-                          lambda uow: redeem(uow, command), present_redemption)
+    return run_idempotent(
+        patron,
+        principal,
+        idempotency_key,
+        fingerprint("POST", "/v1/redemptions", body),
+        lambda uow: redeem(uow, command),
+        present_redemption,
+    )
 
 
-@router.post("/v1/redemptions/{id}/cancel", status_code=201,
-             response_model=RedemptionPublic)
-def cancel_redemption(id: Annotated[int, Path(ge=1, le=MAX_ID)],
-                      patron: PatronDep, principal: PosKey,
-                      idempotency_key: IdempotencyKey = None,
-                      body: CancelCreate | None = None) -> Response:
+@router.post("/v1/redemptions/{id}/cancel", status_code=201, response_model=RedemptionPublic)
+def cancel_redemption(
+    id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    patron: PatronDep,
+    principal: PosKey,
+    idempotency_key: IdempotencyKey = None,
+    body: CancelCreate | None = None,
+) -> Response:
     """Cancel a redemption: points return to the lots they came from."""
     payload = body or CancelCreate()
     command = CancelRedemption(id, payload.reason)
     return run_idempotent(
-        patron, principal, idempotency_key,
+        patron,
+        principal,
+        idempotency_key,
         fingerprint("POST", f"/v1/redemptions/{id}/cancel", payload),
-        lambda uow: cancel(uow, command), present_redemption)
+        lambda uow: cancel(uow, command),
+        present_redemption,
+    )

@@ -8,7 +8,9 @@ from sqlalchemy import create_engine
 from patron.store.tables import metadata
 
 config = context.config
-engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+engine = config.attributes.get("engine") or create_engine(
+    config.get_main_option("sqlalchemy.url") or "sqlite:///patron.db"
+)
 
 with engine.connect() as connection:
     context.configure(

@@ -1,0 +1,1 @@
+"""Analytics on purchase histories: customer summaries, segments, KPIs, lifetime value."""
