@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.files import write_purchases  # noqa: E402
+
 from patron.bootstrap import Patron  # noqa: E402
 from patron.services.importer import ImportOptions, import_purchases  # noqa: E402
 from patron.services.program import load_program  # noqa: E402
-from tests.support.files import write_purchases  # noqa: E402
 
 
 def raw_insert(path: Path, db: Path) -> float:

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 
 from patron.domain.clock import to_utc_naive
 from patron.domain.earning import Line
@@ -83,6 +83,10 @@ class _RowError(ValueError):
     pass
 
 
+_UNIT = Decimal("0.0001")
+_MAX_AMOUNT = Decimal("99999999999")
+
+
 def rejects_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".csv") + ".rejects.csv")
 
@@ -115,17 +119,20 @@ def _read(path: Path, options: ImportOptions, report: ImportReport) -> dict[str,
     seen: dict[str, int] = defaultdict(int)
     out = rejects_path(path)
     with path.open(newline="", encoding="utf-8-sig") as src, out.open("w", newline="") as bad:
-        reader = csv.DictReader(src)
-        columns = _columns(path, reader.fieldnames or [], options.mapping)
+        reader = csv.reader(src)
+        header = next(reader, [])
+        index = _columns(path, header, options.mapping)
         writer = csv.writer(bad)
-        writer.writerow(["line", "reason", *(reader.fieldnames or [])])
+        writer.writerow(["line", "reason", *header])
         for line_no, row in enumerate(reader, start=2):
             report.rows += 1
+            width = len(row)
+            values = {f: row[i].strip() for f, i in index.items() if i < width}
             try:
-                _add_row(purchases, seen, row, columns, options)
+                _add_row(purchases, seen, values, options)
             except _RowError as exc:
                 report.rejected += 1
-                writer.writerow([line_no, str(exc), *row.values()])
+                writer.writerow([line_no, str(exc), *row])
     if report.rejected:
         report.rejects_file = out
     else:
@@ -133,7 +140,8 @@ def _read(path: Path, options: ImportOptions, report: ImportReport) -> dict[str,
     return purchases
 
 
-def _columns(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict[str, str]:
+def _columns(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict[str, int]:
+    """Where each field is in the header; a missing required column refuses the file."""
     unknown = set(mapping) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
         raise InvalidInput(
@@ -148,26 +156,22 @@ def _columns(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict
             f"{path}: line 1: missing required columns {', '.join(missing)};"
             f" the header has {list(header)}. Use --map field=Column to rename."
         )
-    return {f: c for f, c in columns.items() if c in header}
+    return {f: list(header).index(c) for f, c in columns.items() if c in header}
 
 
 def _add_row(
     purchases: dict[str, _Purchase],
     seen: dict[str, int],
-    row: dict[str, Any],
-    columns: dict[str, str],
+    values: dict[str, str],
     options: ImportOptions,
 ) -> None:
-    def get(name: str) -> str:
-        value = row.get(columns.get(name, ""), "") if name in columns else ""
-        return (value or "").strip()
-
-    customer = get("customer_id")
+    get = values.get
+    customer = get("customer_id", "")
     if not customer:
         raise _RowError("customer_id: empty")
-    occurred_at = _parse_date(get("date"), options.date_format)
-    line = _parse_line(get)
-    order_id = get("order_id")
+    occurred_at = _parse_date(get("date", ""), options.date_format)
+    line = _parse_line(values)
+    order_id = get("order_id", "")
     if not order_id:
         base = f"{customer}|{get('date')}|{get('amount') or line.amount}"
         seen[base] += 1
@@ -209,29 +213,32 @@ def _decimal(name: str, text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise _RowError(f"{name}: {text!r} is not a number") from None
-    if not value.is_finite() or value < 0 or value > Decimal("99999999999"):
+    if not value.is_finite() or value < 0 or value > _MAX_AMOUNT:
         raise _RowError(f"{name}: {text!r} must be a non-negative amount")
     return value
 
 
-def _parse_line(get: Callable[[str], str]) -> Line:
+def _parse_line(values: dict[str, str]) -> Line:
+    get = values.get
     quantity_text = get("quantity") or "1"
-    if not quantity_text.isdigit() or not 0 < int(quantity_text) <= 1_000_000:
+    if not (quantity_text.isascii() and quantity_text.isdigit()) or not (
+        0 < int(quantity_text) <= 1_000_000
+    ):
         raise _RowError(f"quantity: {quantity_text!r} is not a positive whole number")
     quantity = int(quantity_text)
-    if get("unit_price"):
-        unit_price = _decimal("unit_price", get("unit_price"))
-    elif get("amount"):
-        unit_price = _decimal("amount", get("amount")) / quantity
+    if unit_text := get("unit_price"):
+        unit_price = _decimal("unit_price", unit_text)
+    elif amount_text := get("amount"):
+        unit_price = _decimal("amount", amount_text) / quantity
     else:
         raise _RowError("amount: empty")
-    unit_cost = _decimal("unit_cost", get("unit_cost")) if get("unit_cost") else None
+    cost_text = get("unit_cost")
     return Line(
         get("sku") or "*",
         get("category") or None,
         quantity,
-        unit_price.quantize(Decimal("0.0001")),
-        unit_cost,
+        unit_price.quantize(_UNIT),
+        _decimal("unit_cost", cost_text) if cost_text else None,
     )
 
 
@@ -284,9 +291,11 @@ def _bulk_insert(
 ) -> None:
     """History without points: plain inserts, no per-purchase round trips."""
     member_ids = _ensure_members(uow, fresh, report)
-    conn, now = uow.connection, uow.now
+    now = uow.now
+    ids = uow.bulk.reserve_ids(t.purchases, len(fresh))
     rows = [
         {
+            "id": pid,
             "member_id": member_ids[p.customer_id],
             "order_id": p.order_id,
             "occurred_at": p.occurred_at,
@@ -302,11 +311,9 @@ def _bulk_insert(
             "source": "import",
             "created_at": now,
         }
-        for p in fresh
+        for pid, p in zip(ids, fresh, strict=True)
     ]
-    ids = conn.execute(
-        insert(t.purchases).returning(t.purchases.c.id, sort_by_parameter_order=True), rows
-    )
+    uow.bulk.insert(t.purchases, rows)
     lines = [
         {
             "purchase_id": pid,
@@ -320,10 +327,10 @@ def _bulk_insert(
             "points": 0,
             "refunded_quantity": 0,
         }
-        for (pid,), p in zip(ids, fresh, strict=True)
+        for pid, p in zip(ids, fresh, strict=True)
         for n, x in enumerate(p.lines, start=1)
     ]
-    conn.execute(insert(t.purchase_lines), lines)
+    uow.bulk.insert(t.purchase_lines, lines)
     _bump_counters(uow, fresh, member_ids, rows)
 
 
@@ -340,10 +347,12 @@ def _ensure_members(
     if first_seen:
         _, program = current_program(uow)
         tier = program.tiers.levels[0].name
-        uow.connection.execute(
-            insert(t.members),
+        member_ids = uow.bulk.reserve_ids(t.members, len(first_seen))
+        uow.bulk.insert(
+            t.members,
             [
                 {
+                    "id": mid,
                     "external_id": c,
                     "tier": tier,
                     "tier_since": at,
@@ -354,11 +363,11 @@ def _ensure_members(
                     "purchase_count": 0,
                     "lifetime_spend": 0,
                 }
-                for c, at in first_seen.items()
+                for mid, (c, at) in zip(member_ids, first_seen.items(), strict=True)
             ],
         )
         report.members_created += len(first_seen)
-        known.update(uow.members.ids_by_external(first_seen))
+        known.update(zip(first_seen, member_ids, strict=True))
     return known
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, delete, func, insert, select, update
 
 from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
@@ -566,3 +566,41 @@ class Outbox(_Repo):
         if type_:
             query = query.where(and_(t.outbox.c.type == type_))
         return int(self.conn.execute(query).scalar_one())
+
+
+class Bulk(_Repo):
+    """Plain executemany for imports: ids reserved up front, values through the column types.
+
+    SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself; for
+    history imports the rows are already validated, so they go to the driver directly.
+    """
+
+    def reserve_ids(self, table: Table, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if self.conn.dialect.name == "postgresql":
+            sequence = f"{table.name}_id_seq"
+            rows = self.conn.exec_driver_sql(
+                f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})"
+            )
+            return [int(r[0]) for r in rows]
+        # SQLite: the write lock is held (BEGIN IMMEDIATE), so max(id) cannot move under us
+        top = self.conn.execute(select(func.max(table.c.id))).scalar_one() or 0
+        return list(range(int(top) + 1, int(top) + 1 + count))
+
+    def insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = list(rows[0])
+        dialect = self.conn.dialect
+        processors = [table.c[c].type.bind_processor(dialect) for c in columns]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)})"
+            f" VALUES ({', '.join([mark] * len(columns))})"
+        )
+        params = [
+            tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True))
+            for row in rows
+        ]
+        self.conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]

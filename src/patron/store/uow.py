@@ -49,6 +49,7 @@ class UnitOfWork:
         self.audit = repos.Audit(conn)
         self.idempotency = repos.Idempotency(conn)
         self.outbox = repos.Outbox(conn)
+        self.bulk = repos.Bulk(conn)
         return self
 
     @property
