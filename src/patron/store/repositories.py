@@ -603,4 +603,4 @@ class Bulk(_Repo):
             tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True))
             for row in rows
         ]
-        self.conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+        self.conn.exec_driver_sql(sql, params)
