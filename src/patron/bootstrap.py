@@ -14,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from patron.domain.clock import utcnow
+from patron.domain.program import Program
 from patron.store.db import make_engine
 from patron.store.migrate import upgrade
 from patron.store.uow import UnitOfWork
@@ -26,6 +27,7 @@ class Patron:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self.clock = clock
+        self._programs: dict[int, Program] = {}
 
     @classmethod
     def from_url(
@@ -37,7 +39,7 @@ class Patron:
         upgrade(self.engine)
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, readonly=readonly, clock=self.clock)
+        return UnitOfWork(self.engine, readonly=readonly, clock=self.clock, programs=self._programs)
 
     @property
     def new_uow(self) -> Callable[[], UnitOfWork]:

@@ -17,6 +17,7 @@ def create_app(patron: Patron) -> FastAPI:
         summary="Loyalty program API: members, points, purchases, rewards, redemptions.",
     )
     app.state.patron = patron
+    app.state.key_cache = {}
     errors.install(app)
     app.include_router(members.router)
     app.include_router(purchases.router)

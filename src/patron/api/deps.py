@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -11,6 +12,7 @@ from patron.api.errors import ApiProblem
 from patron.bootstrap import Patron
 from patron.services.apikeys import Principal, Scope, authenticate
 
+KEY_CACHE_SECONDS = 30.0
 _bearer = HTTPBearer(auto_error=False, description="an API key from `patron apikey create`")
 
 
@@ -22,7 +24,26 @@ def get_patron(request: Request) -> Patron:
 PatronDep = Annotated[Patron, Depends(get_patron)]
 
 
+def _cached_principal(request: Request, patron: Patron, key: str) -> Principal | None:
+    """Known keys are remembered for a short while: no database read on every request.
+
+    A revoked key is therefore refused at the latest KEY_CACHE_SECONDS after revocation.
+    """
+    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    principal = patron.read(authenticate, key)
+    if principal is not None:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = (now + KEY_CACHE_SECONDS, principal)
+    return principal
+
+
 def get_principal(
+    request: Request,
     patron: PatronDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -33,7 +54,7 @@ def get_principal(
             "send `Authorization: Bearer <API key>`",
             {"WWW-Authenticate": "Bearer"},
         )
-    principal = patron.read(authenticate, credentials.credentials)
+    principal = _cached_principal(request, patron, credentials.credentials)
     if principal is None:
         raise ApiProblem(
             401, "unauthorized", "the API key is unknown or revoked", {"WWW-Authenticate": "Bearer"}

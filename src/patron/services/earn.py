@@ -81,7 +81,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     )
     pending = program.earning.pending_days
     if points > 0:
-        _, lot_id = credit(
+        credit(
             uow,
             member.id,
             "earn",
@@ -91,7 +91,6 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             pending_days=pending,
             purchase_id=purchase_id,
         )
-        uow.purchases.update(purchase_id, lot_id=lot_id)
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
     tier = upgrade_tier(uow, member.id, member.tier, program, at)
     return Recorded(

@@ -59,8 +59,8 @@ def credit(
     lot_id = uow.ledger.open_lot(
         member_id, entry_id, points, at, at + timedelta(days=pending_days), expires
     )
-    uow.members.add_points(member_id, points)
-    settle_debt(uow, member_id, at)
+    if uow.members.add_points(member_id, points) > 0:
+        settle_debt(uow, member_id, at)
     return entry_id, lot_id
 
 

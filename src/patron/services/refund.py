@@ -52,7 +52,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     if _fully_returned(lines, returns):
         points += int(purchase.bonus_points)
     amount = quantize_money(amount)
-    own = {int(purchase.lot_id)} if purchase.lot_id is not None else set()
+    own = set(uow.ledger.lots_of_purchase(purchase.id))
     allocations, shortfall = allocate_take_back(
         uow.ledger.open_lots(member.id), points, own, uow.now
     )

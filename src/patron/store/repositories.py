@@ -6,6 +6,7 @@ behaviour, and never commit: the unit of work does.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +31,12 @@ class _Repo:
 
 
 class Programs(_Repo):
+    """Program versions; parsed definitions are cached per version (they never change)."""
+
+    def __init__(self, conn: Connection, cache: dict[int, Program] | None = None) -> None:
+        super().__init__(conn)
+        self._cache = cache if cache is not None else {}
+
     def add(self, program: Program, source: str, at: datetime) -> int:
         result = self.conn.execute(
             insert(t.programs).values(
@@ -43,14 +50,16 @@ class Programs(_Repo):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def current(self) -> tuple[int, Program] | None:
-        row = self.conn.execute(
-            select(t.programs.c.version, t.programs.c.definition)
-            .order_by(t.programs.c.version.desc())
-            .limit(1)
-        ).first()
-        if row is None:
+        version = self.conn.execute(select(func.max(t.programs.c.version))).scalar_one()
+        if version is None:
             return None
-        return int(row.version), program_from_dict(row.definition, f"program v{row.version}")
+        version = int(version)
+        if version not in self._cache:
+            definition = self.conn.execute(
+                select(t.programs.c.definition).where(t.programs.c.version == version)
+            ).scalar_one()
+            self._cache[version] = program_from_dict(definition, f"program v{version}")
+        return version, self._cache[version]
 
 
 def _member(row: Row[Any]) -> Member:
@@ -110,13 +119,15 @@ class Members(_Repo):
     def update(self, member_id: int, **values: Any) -> None:
         self.conn.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
 
-    def add_points(self, member_id: int, balance: int, debt: int = 0) -> None:
-        """Move the cached balance and debt by deltas, in SQL, so no update is lost."""
-        self.conn.execute(
+    def add_points(self, member_id: int, balance: int, debt: int = 0) -> int:
+        """Move the cached balance and debt by deltas, in SQL; returns the debt left."""
+        left = self.conn.execute(
             update(t.members)
             .where(t.members.c.id == member_id)
             .values(balance=t.members.c.balance + balance, debt=t.members.c.debt + debt)
-        )
+            .returning(t.members.c.debt)
+        ).scalar_one()
+        return int(left)
 
     def all_ids(self) -> list[int]:
         return [
@@ -245,6 +256,15 @@ class Ledger(_Repo):
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def lots_of_purchase(self, purchase_id: int) -> list[int]:
+        """The lot(s) a purchase's points went into, which its refund takes back first."""
+        rows = self.conn.execute(
+            select(t.point_lots.c.id)
+            .join(t.ledger_entries, t.ledger_entries.c.id == t.point_lots.c.entry_id)
+            .where(t.ledger_entries.c.purchase_id == purchase_id, t.ledger_entries.c.kind == "earn")
+        )
+        return [int(r[0]) for r in rows]
 
     def open_lots(self, member_id: int) -> list[Lot]:
         rows = self.conn.execute(
@@ -480,6 +500,18 @@ class Audit(_Repo):
 
 
 class Idempotency(_Repo):
+    def try_lock(self, api_key_id: int, key: str) -> bool:
+        """Claim the key for this transaction; false if another transaction holds it.
+
+        On PostgreSQL a transaction-scoped advisory lock, released at commit or rollback;
+        SQLite needs none, as its writers already run one at a time (BEGIN IMMEDIATE).
+        """
+        if self.conn.dialect.name != "postgresql":
+            return True
+        digest = hashlib.blake2b(f"{api_key_id}:{key}".encode(), digest_size=8).digest()
+        lock_id = int.from_bytes(digest, "big", signed=True)
+        return bool(self.conn.execute(select(func.pg_try_advisory_xact_lock(lock_id))).scalar_one())
+
     def get(self, api_key_id: int, key: str) -> Row[Any] | None:
         return self.conn.execute(
             select(t.idempotency_keys).where(
@@ -487,61 +519,37 @@ class Idempotency(_Repo):
             )
         ).first()
 
-    def start(
-        self, api_key_id: int, key: str, request_hash: str, at: datetime, locked_until: datetime
+    def store(
+        self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
         self.conn.execute(
             insert(t.idempotency_keys).values(
                 api_key_id=api_key_id,
                 key=key,
                 request_hash=request_hash,
-                status="running",
+                status="done",
+                response_status=status,
+                response_body=body,
                 created_at=at,
-                locked_until=locked_until,
-            )
-        )
-
-    def take_over(self, record_id: int, locked_until: datetime, request_hash: str) -> bool:
-        """Claim an abandoned record (its worker died); false if someone else got it first."""
-        result = self.conn.execute(
-            update(t.idempotency_keys)
-            .where(
-                t.idempotency_keys.c.id == record_id,
-                t.idempotency_keys.c.status == "running",
-                t.idempotency_keys.c.request_hash == request_hash,
-            )
-            .values(locked_until=locked_until)
-        )
-        return bool(result.rowcount)
-
-    def finish(self, api_key_id: int, key: str, status: int, body: str) -> None:
-        self.conn.execute(
-            update(t.idempotency_keys)
-            .where(t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key)
-            .values(status="done", response_status=status, response_body=body, locked_until=None)
-        )
-
-    def release(self, api_key_id: int, key: str) -> None:
-        self.conn.execute(
-            delete(t.idempotency_keys).where(
-                t.idempotency_keys.c.api_key_id == api_key_id,
-                t.idempotency_keys.c.key == key,
-                t.idempotency_keys.c.status == "running",
             )
         )
 
     def purge(self, before: datetime) -> int:
         result = self.conn.execute(
-            delete(t.idempotency_keys).where(
-                t.idempotency_keys.c.created_at < before, t.idempotency_keys.c.status == "done"
-            )
+            delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before)
         )
         return int(result.rowcount)
 
 
 class Outbox(_Repo):
+    """Events are buffered and written in one statement when the unit of work commits."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self._pending: list[dict[str, Any]] = []
+
     def add(self, events: Iterable[Event], at: datetime) -> None:
-        rows = [
+        self._pending += [
             {
                 "member_id": e.member_id,
                 "type": e.type,
@@ -551,10 +559,14 @@ class Outbox(_Repo):
             }
             for e in events
         ]
-        if rows:
-            self.conn.execute(insert(t.outbox), rows)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.conn.execute(insert(t.outbox), self._pending)
+            self._pending = []
 
     def for_member(self, member_id: int) -> list[Row[Any]]:
+        self.flush()
         return list(
             self.conn.execute(
                 select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)

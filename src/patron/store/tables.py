@@ -92,7 +92,6 @@ purchases = Table(
     Column("points_earned", BigInteger, nullable=False, default=0),
     Column("bonus_points", BigInteger, nullable=False, default=0),
     Column("breakdown", JSON),
-    Column("lot_id", Id),
     Column("source", String(16), nullable=False, default="api"),
     Column("created_at", DateTime, nullable=False),
     Index("ix_purchases_member_time", "member_id", "occurred_at"),
@@ -146,6 +145,7 @@ ledger_entries = Table(
     Column("actor", String(100)),
     Column("reason", String(500)),
     Index("ix_ledger_member", "member_id", "id"),
+    Index("ix_ledger_purchase", "purchase_id"),
 )
 
 point_lots = Table(
@@ -153,7 +153,7 @@ point_lots = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("entry_id", Id, ForeignKey("ledger_entries.id"), nullable=False),
+    Column("entry_id", Id, ForeignKey("ledger_entries.id"), nullable=False, index=True),
     Column("points", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
     Column("earned_at", DateTime, nullable=False),

@@ -14,6 +14,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from patron.domain.clock import utcnow
+from patron.domain.program import Program
 from patron.store import repositories as repos
 from patron.store.db import READONLY
 
@@ -25,10 +26,12 @@ class UnitOfWork:
         *,
         readonly: bool = False,
         clock: Callable[[], datetime] = utcnow,
+        programs: dict[int, Program] | None = None,
     ) -> None:
         self._engine = engine
         self._readonly = readonly
         self._clock = clock
+        self._programs = programs if programs is not None else {}
         self._conn: Connection | None = None
         self.now = clock()
 
@@ -39,7 +42,7 @@ class UnitOfWork:
             conn = conn.execution_options(**{READONLY: True})
         conn.begin()
         self._conn = conn
-        self.programs = repos.Programs(conn)
+        self.programs = repos.Programs(conn, self._programs)
         self.members = repos.Members(conn)
         self.purchases = repos.Purchases(conn)
         self.ledger = repos.Ledger(conn)
@@ -58,6 +61,7 @@ class UnitOfWork:
         return self._conn
 
     def commit(self) -> None:
+        self.outbox.flush()
         self.connection.commit()
 
     def rollback(self) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 05:43:38.099998
+Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
@@ -183,6 +183,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.create_index("ix_ledger_member", ["member_id", "id"], unique=False)
+        batch_op.create_index("ix_ledger_purchase", ["purchase_id"], unique=False)
 
     op.create_table(
         "purchases",
@@ -210,7 +211,6 @@ def upgrade() -> None:
         sa.Column("points_earned", sa.BigInteger(), nullable=False),
         sa.Column("bonus_points", sa.BigInteger(), nullable=False),
         sa.Column("breakdown", sa.JSON(), nullable=True),
-        sa.Column("lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -261,6 +261,7 @@ def upgrade() -> None:
     with op.batch_alter_table("point_lots", schema=None) as batch_op:
         batch_op.create_index("ix_lots_expiry", ["expires_at"], unique=False)
         batch_op.create_index("ix_lots_member_open", ["member_id", "remaining"], unique=False)
+        batch_op.create_index(batch_op.f("ix_point_lots_entry_id"), ["entry_id"], unique=False)
 
     op.create_table(
         "purchase_lines",
@@ -409,6 +410,7 @@ def downgrade() -> None:
 
     op.drop_table("purchase_lines")
     with op.batch_alter_table("point_lots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_point_lots_entry_id"))
         batch_op.drop_index("ix_lots_member_open")
         batch_op.drop_index("ix_lots_expiry")
 
@@ -418,6 +420,7 @@ def downgrade() -> None:
 
     op.drop_table("purchases")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_purchase")
         batch_op.drop_index("ix_ledger_member")
 
     op.drop_table("ledger_entries")
