@@ -1,0 +1,61 @@
+"""The scikit-learn-like shape every lifetime model shares: `fit()` returns self and the
+fitted attributes end in an underscore.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from patron.analytics.clv.data import RFT, Array, ModelNotIdentified
+from patron.analytics.clv.fitting import Fit, maximize
+
+
+class PurchaseModel:
+    """A model of repeat purchases fitted on (frequency, recency, T)."""
+
+    name: ClassVar[str]
+    param_names: ClassVar[tuple[str, ...]]
+
+    def __init__(self) -> None:
+        self.params_: dict[str, float] = {}
+        self.standard_errors_: dict[str, float] = {}
+        self.log_likelihood_: float = float("nan")
+        self.n_customers_: int = 0
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+            weights: ArrayLike | None = None) -> Self:
+        data = RFT.of(frequency, recency, T, weights).compress()
+        if not np.any(data.x > 0):
+            raise ModelNotIdentified(
+                f"{self.name}: no customer made a repeat purchase; the model cannot be fitted"
+            )
+        fit = maximize(lambda p: self.loglik(p, data), data.weights, self._start(data),
+                       self.param_names)
+        self._store(fit, data.n_customers)
+        return self
+
+    def _store(self, fit: Fit, n: int) -> None:
+        self.params_ = dict(zip(self.param_names, map(float, fit.params), strict=True))
+        self.standard_errors_ = dict(
+            zip(self.param_names, map(float, fit.standard_errors), strict=True))
+        self.log_likelihood_ = fit.log_likelihood
+        self.n_customers_ = n
+
+    def _params(self) -> Array:
+        if not self.params_:
+            raise ModelNotIdentified(f"{self.name}: fit the model first")
+        return np.array([self.params_[n] for n in self.param_names])
+
+    def _start(self, data: RFT) -> Array:
+        return np.ones(len(self.param_names))
+
+    def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        return {"model": self.name, "params": self.params_,
+                "standard_errors": self.standard_errors_,
+                "log_likelihood": self.log_likelihood_, "n_customers": self.n_customers_}

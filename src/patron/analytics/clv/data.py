@@ -1,0 +1,81 @@
+"""Recency-frequency data, checked up front and compressed to sufficient statistics.
+
+The purchase models need only each customer's (frequency x, recency t_x, age T); many
+customers share the same triple, so fitting on the unique triples with their counts costs
+the same for a thousand customers or ten million (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from patron.domain.errors import InvalidInput, PatronError
+
+Array = NDArray[np.float64]
+
+
+class ModelNotIdentified(PatronError):
+    """The data cannot pin the model's parameters down (instead of returning NaNs)."""
+
+    code = "model_not_identified"
+    status = 422
+
+
+def _column(name: str, values: ArrayLike) -> Array:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise InvalidInput(f"{name} must be one-dimensional")
+    if not np.all(np.isfinite(array)):
+        raise InvalidInput(f"{name} has missing or infinite values")
+    return array
+
+
+@dataclass(frozen=True)
+class RFT:
+    """Frequency (repeat purchases), recency and age, with a weight (count) per row."""
+
+    x: Array
+    t_x: Array
+    T: Array
+    weights: Array
+
+    @classmethod
+    def of(
+        cls,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> RFT:
+        x, t_x, age = (_column(n, v) for n, v in (("frequency", frequency),
+                                                   ("recency", recency), ("T", T)))
+        w = np.ones_like(x) if weights is None else _column("weights", weights)
+        if not (len(x) == len(t_x) == len(age) == len(w)):
+            raise InvalidInput("frequency, recency, T (and weights) must have the same length")
+        if len(x) == 0:
+            raise InvalidInput("no customers to fit")
+        if np.any(x < 0) or np.any(x != np.floor(x)):
+            raise InvalidInput("frequency must be a non-negative whole number")
+        if np.any(t_x < 0) or np.any(t_x > age):
+            raise InvalidInput("recency must lie between 0 and T")
+        if np.any(age <= 0):
+            raise InvalidInput("T (customer age) must be positive")
+        if np.any((x == 0) & (t_x != 0)):
+            raise InvalidInput("recency must be 0 for customers without repeat purchases")
+        if np.any(w < 0):
+            raise InvalidInput("weights must not be negative")
+        return cls(x, t_x, age, w)
+
+    def compress(self) -> RFT:
+        """Unique (x, t_x, T) triples with summed weights: the sufficient statistics."""
+        stacked = np.column_stack([self.x, self.t_x, self.T])
+        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        weights = np.bincount(inverse.ravel(), weights=self.weights)
+        return RFT(unique[:, 0], unique[:, 1], unique[:, 2], weights)
+
+    @property
+    def n_customers(self) -> int:
+        return int(round(float(self.weights.sum())))

@@ -1,0 +1,119 @@
+"""The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted as in Fader,
+Hardie & Lee (2005), "A note on implementing the Pareto/NBD model in MATLAB".
+
+While alive a customer buys at rate λ ~ Gamma(r, α); their lifetime is exponential with
+rate μ ~ Gamma(s, β). Integrating the unobserved death time τ over (t_x, T) gives
+
+    L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s
+                                   + s ∫_{t_x}^{T} (α+y)^-(r+x) (β+y)^-(s+1) dy ],
+
+equivalent to the usual closed form with Gauss's hypergeometric function (eq. 22 of the
+note). The integral form gives exact gradients: the parameters' derivatives pass under
+the integral, and one Gauss-Legendre rule evaluates the value and all four derivatives.
+The rule is taken in v = (α+y)^-(r+x-1) for repeat buyers (which absorbs the steep
+factor exactly; a mesh graded towards v = 0 handles the weak cusp left there) and in
+u = log(α+y) for the others. Each customer's log-likelihood agrees with the
+hypergeometric closed form to about 1e-6 (tests/unit/test_clv_models.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.special import digamma, gammaln, logsumexp
+
+from patron.analytics.clv.base import PurchaseModel
+from patron.analytics.clv.data import RFT, Array
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
+# In v-space the integrand has a weak power-law cusp at v -> 0; a mesh graded towards 0
+# keeps Gauss-Legendre accurate there (5 panels of 10 nodes).
+_PANEL_NODES, _PANEL_WEIGHTS = np.polynomial.legendre.leggauss(10)
+_BREAKS = np.array([0.0, 1e-8, 1e-5, 1e-3, 0.05, 1.0])
+
+
+class ParetoNBDModel(PurchaseModel):
+    name = "pareto-nbd"
+    param_names = ("r", "alpha", "s", "beta")
+
+    def _start(self, data: RFT) -> Array:
+        mean_t = max(float(np.average(data.T, weights=data.weights)), 0.1)
+        return np.array([0.5, mean_t / 4, 0.5, mean_t / 4])
+
+    def _quadrature(self, params: Array, data: RFT) -> tuple[Array, Array]:
+        """Nodes y (rows x nodes) and log-weights W such that ∫ g f dy = Σ exp(W) g(y)."""
+        r, alpha, s, beta = params
+        x, t, T = data.x[:, None], data.t_x[:, None], data.T[:, None]
+        width = len(_PANEL_NODES) * (len(_BREAKS) - 1)
+        y = np.ones((len(data.x), width))
+        log_w = np.full((len(data.x), width), -np.inf)
+        rep, one = data.x > 0, data.x == 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y[rep], log_w[rep] = _repeat_buyers(alpha, s, beta, x[rep], t[rep], T[rep],
+                                                n=r + x[rep] - 1)
+            # no repeat purchase (t = 0): u = log(α+y) from log α to log(α+T)
+            lo, hi = np.log(alpha), np.log(alpha + T[one])
+            u = lo + (hi - lo) * (_NODES[None, :] + 1) / 2
+            k = len(_NODES)
+            y[one, :k] = np.maximum(np.exp(u) - alpha, 0.0)
+            log_w[one, :k] = (np.log((hi - lo) / 2) + np.log(_WEIGHTS)[None, :]
+                              + (1 - r) * u - (s + 1) * np.log(beta + y[one, :k]))
+        return y, log_w
+
+    def _terms(self, params: Array, data: RFT) -> tuple[Array, Array, Array, Array]:
+        r, alpha, s, beta = params
+        x, T = data.x, data.T
+        y, log_w = self._quadrature(params, data)
+        log_e1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        log_si = np.log(s) + logsumexp(log_w, axis=1)
+        log_s = np.logaddexp(log_e1, log_si)
+        return y, log_w, log_e1, log_s
+
+    def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
+        r, alpha, s, beta = params
+        x, T = data.x, data.T
+        y, log_w, log_e1, log_s = self._terms(params, data)
+        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_s
+        p1 = np.exp(log_e1 - log_s)
+        pk = s * np.exp(log_w - log_s[:, None])
+        xr = (r + x)[:, None]
+        d_r = (digamma(r + x) - digamma(r) + np.log(alpha) - p1 * np.log(alpha + T)
+               - (pk * np.log(alpha + y)).sum(axis=1))
+        d_alpha = (r / alpha - p1 * (r + x) / (alpha + T)
+                   - (pk * xr / (alpha + y)).sum(axis=1))
+        d_s = (np.log(beta) - p1 * np.log(beta + T) + pk.sum(axis=1) / s
+               - (pk * np.log(beta + y)).sum(axis=1))
+        d_beta = s / beta - p1 * s / (beta + T) - (pk * (s + 1) / (beta + y)).sum(axis=1)
+        return ll, np.vstack([d_r, d_alpha, d_s, d_beta])
+
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
+                          T: ArrayLike) -> Array:
+        """P(alive at T | x, t_x, T): the share of the likelihood where τ > T."""
+        data = RFT.of(frequency, recency, T)
+        _, _, log_e1, log_s = self._terms(self._params(), data)
+        return np.asarray(np.exp(log_e1 - log_s))
+
+    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
+                           T: ArrayLike) -> Array:
+        """E[purchases in (T, T+t] | x, t_x, T] (Schmittlein et al. 1987, eq. 22)."""
+        r, alpha, s, beta = self._params()
+        x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
+        alive = self.probability_alive(frequency, recency, T)
+        return ((r + x) * (beta + age) / ((alpha + age) * (s - 1))
+                * (1 - ((beta + age) / (beta + age + t)) ** (s - 1)) * alive)
+
+
+def _repeat_buyers(alpha: float, s: float, beta: float, x: Array, t: Array, T: Array,
+                   n: Array) -> tuple[Array, Array]:
+    """Nodes and log-weights in v = (α+y)^-n, n = r+x-1 > 0, scaled by v(t_x)."""
+    n = np.maximum(n, 1e-300)
+    ratio = np.exp(-n * (np.log(alpha + T) - np.log(alpha + t)))
+    ys, logs = [], []
+    for lo_break, hi_break in zip(_BREAKS[:-1], _BREAKS[1:], strict=True):
+        lo, hi = np.maximum(ratio, lo_break), np.maximum(ratio, hi_break)
+        w = lo + (hi - lo) * (_PANEL_NODES[None, :] + 1) / 2
+        y = np.maximum((alpha + t) * w ** (-1 / n) - alpha, t)
+        ys.append(y)
+        logs.append(-n * np.log(alpha + t) - np.log(n) + np.log((hi - lo) / 2)
+                    + np.log(_PANEL_WEIGHTS)[None, :] - (s + 1) * np.log(beta + y))
+    return np.concatenate(ys, axis=1), np.concatenate(logs, axis=1)

@@ -1,0 +1,151 @@
+"""Lifetime models: published CDNOW estimates, parameter recovery, gradients, errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+from scipy.special import gammaln, hyp2f1
+
+from patron.analytics.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModelNotIdentified,
+    ParetoNBDModel,
+)
+from patron.analytics.clv import simulate as sim
+from patron.analytics.clv.data import RFT
+from patron.analytics.clv.gammagamma import independence_check
+from patron.domain.errors import InvalidInput
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "cdnow_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> dict[str, np.ndarray]:
+    """The 2,357-customer CDNOW sample of the BG/NBD paper, 39-week calibration."""
+    rows = list(csv.DictReader(DATA.open()))
+    return {k: np.array([float(r[k]) for r in rows]) for k in ("x", "t_x", "T", "zbar")}
+
+
+def sig3(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def test_bgnbd_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np.ndarray]) -> None:
+    model = BetaGeoModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    # Fader, Hardie & Lee (2005), section 5: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
+    assert {k: sig3(v) for k, v in model.params_.items()} == {
+        "r": "0.243", "alpha": "4.41", "a": "0.793", "b": "2.43"}
+    assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.1)
+    assert model.n_customers_ == 2357
+
+
+def test_pareto_nbd_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np.ndarray]) -> None:
+    model = ParetoNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    # Fader, Hardie & Lee (2005) note: r = 0.55, alpha = 10.58, s = 0.61, beta = 11.67, LL -9595.0
+    p = model.params_
+    assert (round(p["r"], 2), round(p["alpha"], 2), round(p["s"], 2), round(p["beta"], 2)) == (
+        0.55, 10.58, 0.61, 11.67)
+    assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.1)
+
+
+def test_gamma_gamma_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np.ndarray]) -> None:
+    model = GammaGammaModel().fit(cdnow["x"], cdnow["zbar"])
+    # Fader & Hardie (2013): p = 6.25, q = 3.74, gamma = 15.44 on the 946 repeat buyers
+    assert {k: round(v, 2) for k, v in model.params_.items()} == {"p": 6.25, "q": 3.74, "v": 15.45}
+    assert model.n_customers_ == 946
+    assert abs(independence_check(cdnow["x"], cdnow["zbar"])) < 0.2
+
+
+def test_pareto_nbd_likelihood_matches_the_hypergeometric_closed_form(
+    cdnow: dict[str, np.ndarray],
+) -> None:
+    r, a, s, b = 0.55, 10.58, 0.61, 11.67
+    x, t, T = cdnow["x"], cdnow["t_x"], cdnow["T"]
+    A0 = (hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + t)) / (b + t) ** (r + s + x)
+          - hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + T)) / (b + T) ** (r + s + x))
+    closed = (gammaln(r + x) - gammaln(r) + r * np.log(a) + s * np.log(b)
+              + np.log((a + T) ** -(r + x) * (b + T) ** -s + s / (r + s + x) * A0))
+    ll, _ = ParetoNBDModel().loglik(np.array([r, a, s, b]), RFT.of(x, t, T))
+    assert np.max(np.abs(ll - closed)) < 2e-6
+
+
+@pytest.mark.parametrize("model", [BetaGeoModel(), ParetoNBDModel()])
+def test_analytic_gradients_match_finite_differences(model, cdnow) -> None:  # type: ignore[no-untyped-def]
+    data = RFT.of(cdnow["x"][:300], cdnow["t_x"][:300], cdnow["T"][:300])
+    params = np.array([0.4, 6.0, 0.9, 3.0])
+    _, grad = model.loglik(params, data)
+    numeric = approx_fprime(params, lambda p: float(model.loglik(p, data)[0].sum()), 1e-7)
+    np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4)
+
+
+def test_gamma_gamma_gradient_matches_finite_differences(cdnow: dict[str, np.ndarray]) -> None:
+    keep = cdnow["x"] > 0
+    x, m = cdnow["x"][keep], cdnow["zbar"][keep]
+    params = np.array([5.0, 3.0, 12.0])
+    _, grad = GammaGammaModel.loglik(params, x, m)
+    numeric = approx_fprime(params, lambda p: float(GammaGammaModel.loglik(p, x, m)[0].sum()), 1e-7)
+    np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4)
+
+
+AGES = np.random.default_rng(9).uniform(20, 78, 100_000).round(1)
+
+
+def within_two_se(model, truth: dict[str, float]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    z = {k: (model.params_[k] - v) / model.standard_errors_[k] for k, v in truth.items()}
+    assert all(abs(v) < 2 for v in z.values()), z
+    return z
+
+
+@pytest.mark.slow
+def test_bgnbd_recovers_simulated_parameters() -> None:
+    truth = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    x, t, T = sim.bgnbd(100_000, *truth.values(), T=AGES, seed=1)
+    within_two_se(BetaGeoModel().fit(x, t, T), truth)
+
+
+@pytest.mark.slow
+def test_pareto_nbd_recovers_simulated_parameters() -> None:
+    truth = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.7}
+    x, t, T = sim.pareto_nbd(100_000, *truth.values(), T=AGES, seed=1)
+    within_two_se(ParetoNBDModel().fit(x, t, T), truth)
+
+
+@pytest.mark.slow
+def test_gamma_gamma_recovers_simulated_parameters() -> None:
+    truth = {"p": 6.25, "q": 3.74, "v": 15.44}
+    frequency = 1 + np.random.default_rng(3).poisson(3, 100_000)
+    spend = sim.gamma_gamma(frequency, *truth.values(), seed=1)
+    within_two_se(GammaGammaModel().fit(frequency, spend), truth)
+
+
+def test_predictions_are_consistent(cdnow: dict[str, np.ndarray]) -> None:
+    model = BetaGeoModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    x, t, T = cdnow["x"], cdnow["t_x"], cdnow["T"]
+    alive = model.probability_alive(x, t, T)
+    assert np.all((alive > 0) & (alive <= 1))
+    assert np.all(alive[x == 0] == 1)  # no repeat purchase: BG/NBD cannot have lost them yet
+    later = model.expected_purchases(39, x, t, T)
+    sooner = model.expected_purchases(13, x, t, T)
+    assert np.all(later >= sooner) and np.all(sooner >= 0)
+    # a customer who bought often and recently is worth more than one who went quiet
+    quiet, busy = model.expected_purchases(39, [5, 5], [5.0, 38.0], [39.0, 39.0])
+    assert busy > 3 * quiet
+    # the population curve of eq. 9 grows with time but slower than linearly
+    assert 0 < model.expected_purchases_new(39) < model.expected_purchases_new(78) < (
+        2 * model.expected_purchases_new(39))
+
+
+def test_data_that_cannot_identify_the_model_gets_a_clear_error() -> None:
+    with pytest.raises(ModelNotIdentified, match="no customer made a repeat purchase"):
+        BetaGeoModel().fit([0, 0, 0], [0, 0, 0], [10, 20, 30])
+    with pytest.raises(InvalidInput, match="recency"):
+        BetaGeoModel().fit([1], [12], [10])
+    with pytest.raises(InvalidInput, match="frequency"):
+        BetaGeoModel().fit([1.5], [1], [10])
+    with pytest.raises(ModelNotIdentified):
+        GammaGammaModel().fit([1, 0], [3.0, 0.0])
