@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from patron.bootstrap import Patron
+from patron.cli_analytics import analytics_app, clv_app
 from patron.config import get_settings
 from patron.domain.clock import utcnow
 from patron.domain.errors import PatronError
@@ -45,6 +46,8 @@ app.add_typer(program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
 app.add_typer(tiers_app, name="tiers")
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(clv_app, name="clv")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)

@@ -79,3 +79,31 @@ def test_import_of_a_missing_file_is_a_clear_error(db: str) -> None:
     runner.invoke(app, ["program", "load", str(EXAMPLE_PROGRAM), "--database-url", db])
     result = runner.invoke(app, ["import", "purchases", "nope.csv", "--database-url", db])
     assert result.exit_code == 2 and "nope.csv" in result.output
+
+
+def test_clv_fit_prints_the_documented_json() -> None:
+    import json
+
+    summary = EXAMPLE_PROGRAM.parents[1] / "tests" / "data" / "cdnow_summary.csv"
+    result = runner.invoke(app, ["clv", "fit", str(summary), "--model", "bgnbd", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert set(body) >= {"model", "params", "log_likelihood", "n_customers"}
+    assert set(body["params"]) == {"r", "alpha", "a", "b"}
+    assert round(body["params"]["alpha"], 2) == 4.41 and body["n_customers"] == 2357
+    bad = runner.invoke(app, ["clv", "fit", str(summary), "--model", "nope"])
+    assert bad.exit_code == 2 and "--model" in bad.output
+
+
+def test_clv_predict_and_analytics_write_files(tmp_path: Path) -> None:
+    data = EXAMPLE_PROGRAM.parents[1] / "tests" / "data" / "cdnow_sample.csv"
+    out = tmp_path / "clv.csv"
+    result = runner.invoke(app, ["clv", "predict", str(data), "--horizon", "52", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"customer_id", "expected_purchases", "p_alive", "clv"} <= set(header)
+    parquet = tmp_path / "rfm.parquet"
+    assert runner.invoke(app, ["analytics", "rfm", str(data), "--out", str(parquet)]).exit_code == 0
+    assert parquet.stat().st_size > 0
+    missing = runner.invoke(app, ["analytics", "summary", "nope.csv"])
+    assert missing.exit_code == 2 and "nope.csv" in missing.output

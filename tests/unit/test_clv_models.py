@@ -39,7 +39,11 @@ def test_bgnbd_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np.ndar
     model = BetaGeoModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
     # Fader, Hardie & Lee (2005), section 5: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
     assert {k: sig3(v) for k, v in model.params_.items()} == {
-        "r": "0.243", "alpha": "4.41", "a": "0.793", "b": "2.43"}
+        "r": "0.243",
+        "alpha": "4.41",
+        "a": "0.793",
+        "b": "2.43",
+    }
     assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.1)
     assert model.n_customers_ == 2357
 
@@ -49,7 +53,11 @@ def test_pareto_nbd_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np
     # Fader, Hardie & Lee (2005) note: r = 0.55, alpha = 10.58, s = 0.61, beta = 11.67, LL -9595.0
     p = model.params_
     assert (round(p["r"], 2), round(p["alpha"], 2), round(p["s"], 2), round(p["beta"], 2)) == (
-        0.55, 10.58, 0.61, 11.67)
+        0.55,
+        10.58,
+        0.61,
+        11.67,
+    )
     assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.1)
 
 
@@ -66,10 +74,16 @@ def test_pareto_nbd_likelihood_matches_the_hypergeometric_closed_form(
 ) -> None:
     r, a, s, b = 0.55, 10.58, 0.61, 11.67
     x, t, T = cdnow["x"], cdnow["t_x"], cdnow["T"]
-    A0 = (hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + t)) / (b + t) ** (r + s + x)
-          - hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + T)) / (b + T) ** (r + s + x))
-    closed = (gammaln(r + x) - gammaln(r) + r * np.log(a) + s * np.log(b)
-              + np.log((a + T) ** -(r + x) * (b + T) ** -s + s / (r + s + x) * A0))
+    A0 = hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + t)) / (b + t) ** (
+        r + s + x
+    ) - hyp2f1(r + s + x, r + x, r + s + x + 1, (b - a) / (b + T)) / (b + T) ** (r + s + x)
+    closed = (
+        gammaln(r + x)
+        - gammaln(r)
+        + r * np.log(a)
+        + s * np.log(b)
+        + np.log((a + T) ** -(r + x) * (b + T) ** -s + s / (r + s + x) * A0)
+    )
     ll, _ = ParetoNBDModel().loglik(np.array([r, a, s, b]), RFT.of(x, t, T))
     assert np.max(np.abs(ll - closed)) < 2e-6
 
@@ -136,8 +150,12 @@ def test_predictions_are_consistent(cdnow: dict[str, np.ndarray]) -> None:
     quiet, busy = model.expected_purchases(39, [5, 5], [5.0, 38.0], [39.0, 39.0])
     assert busy > 3 * quiet
     # the population curve of eq. 9 grows with time but slower than linearly
-    assert 0 < model.expected_purchases_new(39) < model.expected_purchases_new(78) < (
-        2 * model.expected_purchases_new(39))
+    assert (
+        0
+        < model.expected_purchases_new(39)
+        < model.expected_purchases_new(78)
+        < (2 * model.expected_purchases_new(39))
+    )
 
 
 def test_data_that_cannot_identify_the_model_gets_a_clear_error() -> None:

@@ -25,22 +25,29 @@ class PurchaseModel:
         self.log_likelihood_: float = float("nan")
         self.n_customers_: int = 0
 
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            weights: ArrayLike | None = None) -> Self:
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> Self:
         data = RFT.of(frequency, recency, T, weights).compress()
         if not np.any(data.x > 0):
             raise ModelNotIdentified(
                 f"{self.name}: no customer made a repeat purchase; the model cannot be fitted"
             )
-        fit = maximize(lambda p: self.loglik(p, data), data.weights, self._start(data),
-                       self.param_names)
+        fit = maximize(
+            lambda p: self.loglik(p, data), data.weights, self._start(data), self.param_names
+        )
         self._store(fit, data.n_customers)
         return self
 
     def _store(self, fit: Fit, n: int) -> None:
         self.params_ = dict(zip(self.param_names, map(float, fit.params), strict=True))
         self.standard_errors_ = dict(
-            zip(self.param_names, map(float, fit.standard_errors), strict=True))
+            zip(self.param_names, map(float, fit.standard_errors), strict=True)
+        )
         self.log_likelihood_ = fit.log_likelihood
         self.n_customers_ = n
 
@@ -55,7 +62,19 @@ class PurchaseModel:
     def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
         raise NotImplementedError
 
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
+        raise NotImplementedError
+
+    def expected_purchases(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> Array:
+        raise NotImplementedError
+
     def summary(self) -> dict[str, Any]:
-        return {"model": self.name, "params": self.params_,
-                "standard_errors": self.standard_errors_,
-                "log_likelihood": self.log_likelihood_, "n_customers": self.n_customers_}
+        return {
+            "model": self.name,
+            "params": self.params_,
+            "standard_errors": self.standard_errors_,
+            "log_likelihood": self.log_likelihood_,
+            "n_customers": self.n_customers_,
+        }

@@ -50,8 +50,9 @@ class RFT:
         T: ArrayLike,
         weights: ArrayLike | None = None,
     ) -> RFT:
-        x, t_x, age = (_column(n, v) for n, v in (("frequency", frequency),
-                                                   ("recency", recency), ("T", T)))
+        x, t_x, age = (
+            _column(n, v) for n, v in (("frequency", frequency), ("recency", recency), ("T", T))
+        )
         w = np.ones_like(x) if weights is None else _column("weights", weights)
         if not (len(x) == len(t_x) == len(age) == len(w)):
             raise InvalidInput("frequency, recency, T (and weights) must have the same length")
@@ -73,7 +74,7 @@ class RFT:
         """Unique (x, t_x, T) triples with summed weights: the sufficient statistics."""
         stacked = np.column_stack([self.x, self.t_x, self.T])
         unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        weights = np.bincount(inverse.ravel(), weights=self.weights)
+        weights = np.bincount(inverse.ravel(), weights=self.weights).astype(np.float64)
         return RFT(unique[:, 0], unique[:, 1], unique[:, 2], weights)
 
     @property

@@ -42,7 +42,10 @@ def maximize(loglik: LogLik, weights: Array, start: Array, names: tuple[str, ...
         return value, gradient
 
     result = minimize(
-        objective, np.log(start), jac=True, method="L-BFGS-B",
+        objective,
+        np.log(start),
+        jac=True,
+        method="L-BFGS-B",
         bounds=[(-BOUND, BOUND)] * len(start),
         options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9},
     )
@@ -60,8 +63,9 @@ def maximize(loglik: LogLik, weights: Array, start: Array, names: tuple[str, ...
     return Fit(params, errors, -result.fun * total, int(result.nit))
 
 
-def _standard_errors(loglik: LogLik, weights: Array, params: Array,
-                     names: tuple[str, ...]) -> Array:
+def _standard_errors(
+    loglik: LogLik, weights: Array, params: Array, names: tuple[str, ...]
+) -> Array:
     k = len(params)
     hessian = np.empty((k, k))
     for j in range(k):
@@ -74,10 +78,13 @@ def _standard_errors(loglik: LogLik, weights: Array, params: Array,
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
-        raise ModelNotIdentified("the information matrix is singular: parameters not"
-                                 f" identified ({', '.join(names)})") from None
+        raise ModelNotIdentified(
+            f"the information matrix is singular: parameters not identified ({', '.join(names)})"
+        ) from None
     variances = np.diag(covariance)
     if np.any(variances <= 0) or not np.all(np.isfinite(variances)):
-        raise ModelNotIdentified("the information matrix is not positive definite at the"
-                                 " optimum: the data cannot identify every parameter")
+        raise ModelNotIdentified(
+            "the information matrix is not positive definite at the"
+            " optimum: the data cannot identify every parameter"
+        )
     return np.sqrt(variances)

@@ -39,14 +39,20 @@ class GammaGammaModel:
         """Fit on customers with at least one repeat purchase (x >= 1, m > 0)."""
         x, m = _spend_data(frequency, monetary_value)
         if len(x) < 3:
-            raise ModelNotIdentified("gamma-gamma: fewer than 3 customers with repeat"
-                                     " purchases and a positive spend")
+            raise ModelNotIdentified(
+                "gamma-gamma: fewer than 3 customers with repeat purchases and a positive spend"
+            )
         mean = float(m.mean())
-        fit = maximize(lambda p: self.loglik(p, x, m), np.ones_like(x),
-                       np.array([1.0, 2.0, mean]), self.param_names)
+        fit = maximize(
+            lambda p: self.loglik(p, x, m),
+            np.ones_like(x),
+            np.array([1.0, 2.0, mean]),
+            self.param_names,
+        )
         self.params_ = dict(zip(self.param_names, map(float, fit.params), strict=True))
         self.standard_errors_ = dict(
-            zip(self.param_names, map(float, fit.standard_errors), strict=True))
+            zip(self.param_names, map(float, fit.standard_errors), strict=True)
+        )
         self.log_likelihood_ = fit.log_likelihood
         self.n_customers_ = len(x)
         return self
@@ -55,8 +61,15 @@ class GammaGammaModel:
     def loglik(params: Array, x: Array, m: Array) -> tuple[Array, Array]:
         p, q, v = params
         px = p * x
-        ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-              + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(v + m * x))
+        ll = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(v)
+            + (px - 1) * np.log(m)
+            + px * np.log(x)
+            - (px + q) * np.log(v + m * x)
+        )
         d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - np.log(v + m * x))
         d_q = digamma(px + q) - digamma(q) + np.log(v) - np.log(v + m * x)
         d_v = q / v - (px + q) / (v + m * x)
@@ -72,9 +85,13 @@ class GammaGammaModel:
         return np.asarray((v + m * x) * p / (p * x + q - 1))
 
     def summary(self) -> dict[str, Any]:
-        return {"model": self.name, "params": self.params_,
-                "standard_errors": self.standard_errors_,
-                "log_likelihood": self.log_likelihood_, "n_customers": self.n_customers_}
+        return {
+            "model": self.name,
+            "params": self.params_,
+            "standard_errors": self.standard_errors_,
+            "log_likelihood": self.log_likelihood_,
+            "n_customers": self.n_customers_,
+        }
 
 
 def independence_check(frequency: ArrayLike, monetary_value: ArrayLike) -> float:

@@ -49,15 +49,20 @@ class ParetoNBDModel(PurchaseModel):
         log_w = np.full((len(data.x), width), -np.inf)
         rep, one = data.x > 0, data.x == 0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y[rep], log_w[rep] = _repeat_buyers(alpha, s, beta, x[rep], t[rep], T[rep],
-                                                n=r + x[rep] - 1)
+            y[rep], log_w[rep] = _repeat_buyers(
+                alpha, s, beta, x[rep], t[rep], T[rep], n=r + x[rep] - 1
+            )
             # no repeat purchase (t = 0): u = log(α+y) from log α to log(α+T)
             lo, hi = np.log(alpha), np.log(alpha + T[one])
             u = lo + (hi - lo) * (_NODES[None, :] + 1) / 2
             k = len(_NODES)
             y[one, :k] = np.maximum(np.exp(u) - alpha, 0.0)
-            log_w[one, :k] = (np.log((hi - lo) / 2) + np.log(_WEIGHTS)[None, :]
-                              + (1 - r) * u - (s + 1) * np.log(beta + y[one, :k]))
+            log_w[one, :k] = (
+                np.log((hi - lo) / 2)
+                + np.log(_WEIGHTS)[None, :]
+                + (1 - r) * u
+                - (s + 1) * np.log(beta + y[one, :k])
+            )
         return y, log_w
 
     def _terms(self, params: Array, data: RFT) -> tuple[Array, Array, Array, Array]:
@@ -77,34 +82,48 @@ class ParetoNBDModel(PurchaseModel):
         p1 = np.exp(log_e1 - log_s)
         pk = s * np.exp(log_w - log_s[:, None])
         xr = (r + x)[:, None]
-        d_r = (digamma(r + x) - digamma(r) + np.log(alpha) - p1 * np.log(alpha + T)
-               - (pk * np.log(alpha + y)).sum(axis=1))
-        d_alpha = (r / alpha - p1 * (r + x) / (alpha + T)
-                   - (pk * xr / (alpha + y)).sum(axis=1))
-        d_s = (np.log(beta) - p1 * np.log(beta + T) + pk.sum(axis=1) / s
-               - (pk * np.log(beta + y)).sum(axis=1))
+        d_r = (
+            digamma(r + x)
+            - digamma(r)
+            + np.log(alpha)
+            - p1 * np.log(alpha + T)
+            - (pk * np.log(alpha + y)).sum(axis=1)
+        )
+        d_alpha = r / alpha - p1 * (r + x) / (alpha + T) - (pk * xr / (alpha + y)).sum(axis=1)
+        d_s = (
+            np.log(beta)
+            - p1 * np.log(beta + T)
+            + pk.sum(axis=1) / s
+            - (pk * np.log(beta + y)).sum(axis=1)
+        )
         d_beta = s / beta - p1 * s / (beta + T) - (pk * (s + 1) / (beta + y)).sum(axis=1)
         return ll, np.vstack([d_r, d_alpha, d_s, d_beta])
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
-                          T: ArrayLike) -> Array:
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
         """P(alive at T | x, t_x, T): the share of the likelihood where τ > T."""
         data = RFT.of(frequency, recency, T)
         _, _, log_e1, log_s = self._terms(self._params(), data)
         return np.asarray(np.exp(log_e1 - log_s))
 
-    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike) -> Array:
+    def expected_purchases(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> Array:
         """E[purchases in (T, T+t] | x, t_x, T] (Schmittlein et al. 1987, eq. 22)."""
         r, alpha, s, beta = self._params()
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         alive = self.probability_alive(frequency, recency, T)
-        return ((r + x) * (beta + age) / ((alpha + age) * (s - 1))
-                * (1 - ((beta + age) / (beta + age + t)) ** (s - 1)) * alive)
+        return np.asarray(
+            (r + x)
+            * (beta + age)
+            / ((alpha + age) * (s - 1))
+            * (1 - ((beta + age) / (beta + age + t)) ** (s - 1))
+            * alive
+        )
 
 
-def _repeat_buyers(alpha: float, s: float, beta: float, x: Array, t: Array, T: Array,
-                   n: Array) -> tuple[Array, Array]:
+def _repeat_buyers(
+    alpha: float, s: float, beta: float, x: Array, t: Array, T: Array, n: Array
+) -> tuple[Array, Array]:
     """Nodes and log-weights in v = (α+y)^-n, n = r+x-1 > 0, scaled by v(t_x)."""
     n = np.maximum(n, 1e-300)
     ratio = np.exp(-n * (np.log(alpha + T) - np.log(alpha + t)))
@@ -114,6 +133,11 @@ def _repeat_buyers(alpha: float, s: float, beta: float, x: Array, t: Array, T: A
         w = lo + (hi - lo) * (_PANEL_NODES[None, :] + 1) / 2
         y = np.maximum((alpha + t) * w ** (-1 / n) - alpha, t)
         ys.append(y)
-        logs.append(-n * np.log(alpha + t) - np.log(n) + np.log((hi - lo) / 2)
-                    + np.log(_PANEL_WEIGHTS)[None, :] - (s + 1) * np.log(beta + y))
+        logs.append(
+            -n * np.log(alpha + t)
+            - np.log(n)
+            + np.log((hi - lo) / 2)
+            + np.log(_PANEL_WEIGHTS)[None, :]
+            - (s + 1) * np.log(beta + y)
+        )
     return np.concatenate(ys, axis=1), np.concatenate(logs, axis=1)

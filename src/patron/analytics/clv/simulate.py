@@ -9,8 +9,9 @@ import numpy as np
 from patron.analytics.clv.data import Array
 
 
-def bgnbd(n: int, r: float, alpha: float, a: float, b: float, T: Array | float,
-          seed: int = 0) -> tuple[Array, Array, Array]:
+def bgnbd(
+    n: int, r: float, alpha: float, a: float, b: float, T: Array | float, seed: int = 0
+) -> tuple[Array, Array, Array]:
     """(frequency, recency, T) from the BG/NBD story (dropout after a repeat purchase)."""
     rng = np.random.default_rng(seed)
     age = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
@@ -23,8 +24,9 @@ def bgnbd(n: int, r: float, alpha: float, a: float, b: float, T: Array | float,
     return x.astype(float), recency, age
 
 
-def pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T: Array | float,
-               seed: int = 0) -> tuple[Array, Array, Array]:
+def pareto_nbd(
+    n: int, r: float, alpha: float, s: float, beta: float, T: Array | float, seed: int = 0
+) -> tuple[Array, Array, Array]:
     """(frequency, recency, T) from the Pareto/NBD story (exponential lifetime)."""
     rng = np.random.default_rng(seed)
     age = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
@@ -36,17 +38,16 @@ def pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T: Array |
     return x.astype(float), recency, age
 
 
-def gamma_gamma(frequency: Array, p: float, q: float, v: float,
-                seed: int = 0) -> Array:
+def gamma_gamma(frequency: Array, p: float, q: float, v: float, seed: int = 0) -> Array:
     """Mean spend per transaction for customers with the given (positive) frequencies."""
     rng = np.random.default_rng(seed)
     x = np.asarray(frequency, dtype=float)
     nu = rng.gamma(q, 1 / v, len(x))
-    return rng.gamma(p * x, 1 / nu) / x
+    return np.asarray(rng.gamma(p * x, 1 / nu) / x, dtype=np.float64)
 
 
 def _order_statistic(rng: np.random.Generator, x: Array, arrivals: Array, age: Array) -> Array:
     """Time of the x-th of `arrivals` uniform purchase times on (0, T] (0 when x = 0)."""
     k = np.maximum(x, 1)
     n = np.maximum(arrivals, 1)
-    return np.where(x > 0, age * rng.beta(k, n - k + 1), 0.0)
+    return np.asarray(np.where(x > 0, age * rng.beta(k, n - k + 1), 0.0), dtype=np.float64)

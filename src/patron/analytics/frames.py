@@ -1,0 +1,176 @@
+"""Where purchase histories come from, as one Ibis table whatever the engine.
+
+Every analytics table is an Ibis expression over a *purchases* table with these columns,
+so the same code runs in DuckDB (CSV and Parquet files), in the SQLite or PostgreSQL
+store, and in any other engine Ibis speaks (Spark among them):
+
+    customer_id  string       the business's customer id
+    order_id     string       one row per purchase (rows of a file with the same order
+                              id are lines of one purchase and are added up)
+    occurred_at  timestamp
+    amount       float64      money spent on the purchase
+    cost         float64      cost of goods, null where unknown (margin)
+    channel, payment_method, promotion_code   strings, may be null
+    days_to_pay  float64      for invoiced purchases: days from purchase to payment
+
+and optionally a *lines* table (customer_id, order_id, sku, category) for product counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from patron.domain.errors import InvalidInput
+
+FILE_REQUIRED = ("customer_id", "date", "amount")
+
+
+@dataclass(frozen=True)
+class Source:
+    purchases: ir.Table
+    lines: ir.Table | None
+
+
+def open_source(
+    source: str, *, database_url: str | None = None, mapping: dict[str, str] | None = None
+) -> Source:
+    """A CSV or Parquet file of purchases (DuckDB), or `store` (the configured database)."""
+    if source == "store":
+        if not database_url:
+            raise InvalidInput("no database URL configured for the store")
+        return from_store(database_url)
+    path = Path(source)
+    if not path.exists():
+        raise InvalidInput(f"{source}: no such file (give a CSV or Parquet file, or `store`)")
+    con = ibis.duckdb.connect()
+    if path.suffix.lower() == ".parquet":
+        raw = con.read_parquet(path)
+    elif path.suffix.lower() in (".csv", ".txt", ".gz"):
+        raw = con.read_csv(path)
+    else:
+        raise InvalidInput(f"{source}: expected a .csv or .parquet file")
+    return from_rows(raw, source, mapping or {})
+
+
+def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
+    """Rows of `customer_id,date,amount[,order_id,cost,unit_cost,sku,category,...]`."""
+    col = {
+        f: mapping.get(f, f)
+        for f in (
+            *FILE_REQUIRED,
+            "order_id",
+            "cost",
+            "unit_cost",
+            "quantity",
+            "sku",
+            "category",
+            "channel",
+            "payment_method",
+            "promotion",
+            "paid_at",
+        )
+    }
+    missing = [f for f in FILE_REQUIRED if col[f] not in raw.columns]
+    if missing:
+        raise InvalidInput(f"{label}: missing columns {missing}; it has {list(raw.columns)}")
+    has = {f: col[f] in raw.columns for f in col}
+    amount = raw[col["amount"]].cast("float64")
+    if has["cost"]:
+        cost = raw[col["cost"]].cast("float64")
+    elif has["unit_cost"]:
+        quantity = raw[col["quantity"]].cast("float64") if has["quantity"] else ibis.literal(1.0)
+        cost = raw[col["unit_cost"]].cast("float64") * quantity
+    else:
+        cost = ibis.null("float64")
+    customer = raw[col["customer_id"]].cast("string")
+    when = raw[col["date"]].cast("timestamp")
+    order = (
+        raw[col["order_id"]].cast("string")
+        if has["order_id"]
+        else (customer.concat("|", when.cast("string")))
+    )
+    rows = raw.select(
+        customer_id=customer,
+        order_id=order,
+        occurred_at=when,
+        amount=amount,
+        cost=cost,
+        channel=_optional(raw, col["channel"], has["channel"]),
+        payment_method=_optional(raw, col["payment_method"], has["payment_method"]),
+        promotion_code=_optional(raw, col["promotion"], has["promotion"]),
+        days_to_pay=(
+            days_between(raw[col["paid_at"]], when) if has["paid_at"] else ibis.null("float64")
+        ),
+        sku=_optional(raw, col["sku"], has["sku"]),
+        category=_optional(raw, col["category"], has["category"]),
+    )
+    purchases = rows.group_by(["customer_id", "order_id"]).aggregate(
+        occurred_at=rows.occurred_at.min(),
+        amount=rows.amount.sum(),
+        cost=rows.cost.sum(),
+        channel=rows.channel.max(),
+        payment_method=rows.payment_method.max(),
+        promotion_code=rows.promotion_code.max(),
+        days_to_pay=rows.days_to_pay.max(),
+    )
+    lines = (
+        rows.select("customer_id", "order_id", "sku", "category")
+        if (has["sku"] or has["category"])
+        else None
+    )
+    return Source(purchases, lines)
+
+
+def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+    """Days from `earlier` to `later` (dates or timestamps), in every engine.
+
+    Ibis's `delta` is not compiled by every backend (SQLite has none), epoch seconds are.
+    """
+    seconds = later.cast("timestamp").epoch_seconds() - earlier.cast("timestamp").epoch_seconds()
+    return seconds.cast("float64") / 86400.0
+
+
+def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
+    return raw[name].cast("string") if present else ibis.null("string")
+
+
+def from_store(database_url: str) -> Source:
+    """Purchases straight from the Patron store, computed in SQLite or PostgreSQL."""
+    con = _connect(database_url)
+    purchases, members = con.table("purchases"), con.table("members")
+    lines = con.table("purchase_lines")
+    joined = purchases.join(members, purchases.member_id == members.id)
+    table = joined.select(
+        customer_id=members.external_id,
+        order_id=purchases.order_id,
+        occurred_at=purchases.occurred_at.cast("timestamp"),
+        amount=(purchases.total - purchases.refunded_total).cast("float64"),
+        cost=purchases.cost.cast("float64"),
+        channel=purchases.channel,
+        payment_method=purchases.payment_method,
+        promotion_code=purchases.promotion_code,
+        days_to_pay=days_between(purchases.paid_at, purchases.occurred_at),
+    )
+    line_rows = (
+        lines.join(purchases, lines.purchase_id == purchases.id)
+        .join(members, purchases.member_id == members.id)
+        .select(
+            customer_id=members.external_id,
+            order_id=purchases.order_id,
+            sku=lines.sku,
+            category=lines.category,
+        )
+    )
+    return Source(table, line_rows)
+
+
+def _connect(database_url: str) -> ibis.BaseBackend:
+    if database_url.startswith("sqlite"):
+        return ibis.sqlite.connect(database_url.split("///", 1)[1])
+    if database_url.startswith("postgresql"):
+        return ibis.connect(database_url.replace("postgresql+psycopg://", "postgres://"))
+    raise InvalidInput(f"analytics cannot read {database_url.split(':', 1)[0]} stores yet")

@@ -1,0 +1,122 @@
+"""Period KPIs and acquisition economics.
+
+For a period [start, end):
+    customers          customers with at least one purchase in the period
+    new_customers      of those, customers whose first purchase ever is in the period
+    purchases, revenue
+    purchase_frequency purchases / customers
+    average_basket     revenue / purchases
+    repurchase_rate    share of the period's customers with 2 or more purchases in it
+    retention_rate     share of the previous period's customers (same length, just
+                       before) who bought again in this period; churn_rate = 1 - retention
+Acquisition: CAC = marketing spend / new customers (175,000 for 10 new customers is
+17,500); CLV/CAC; and the cost of retaining (spend on existing customers per retained
+customer) against the cost of acquiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from patron.analytics.frames import Source
+from patron.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class PeriodKpis:
+    start: str
+    end: str
+    customers: int
+    new_customers: int
+    purchases: int
+    revenue: float
+    purchase_frequency: float
+    average_basket: float
+    repurchase_rate: float
+    retention_rate: float | None
+    churn_rate: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
+    if end <= start:
+        raise InvalidInput("the period must end after it starts")
+    p = source.purchases
+    inside = p.filter((p.occurred_at >= start) & (p.occurred_at < end))
+    per = inside.group_by("customer_id").aggregate(n=inside.count(), spend=inside.amount.sum())
+    firsts = p.group_by("customer_id").aggregate(first=p.occurred_at.min())
+    stats = per.aggregate(
+        customers=per.count(),
+        purchases=per.n.sum(),
+        revenue=per.spend.sum(),
+        repeaters=(per.n >= 2).sum(),
+    ).execute()
+    customers = int(stats["customers"].iloc[0] or 0)
+    purchases = int(stats["purchases"].iloc[0] or 0)
+    revenue = float(stats["revenue"].iloc[0] or 0.0)
+    new = int(firsts.filter((firsts["first"] >= start) & (firsts["first"] < end)).count().execute())
+    previous_start = start - (end - start)
+    before = p.filter((p.occurred_at >= previous_start) & (p.occurred_at < start))
+    previous = before.select("customer_id").distinct()
+    n_previous = int(previous.count().execute())
+    kept = int(previous.semi_join(per, "customer_id").count().execute())
+    retention = kept / n_previous if n_previous else None
+    return PeriodKpis(
+        start=start.date().isoformat(),
+        end=end.date().isoformat(),
+        customers=customers,
+        new_customers=new,
+        purchases=purchases,
+        revenue=round(revenue, 2),
+        purchase_frequency=purchases / customers if customers else 0.0,
+        average_basket=revenue / purchases if purchases else 0.0,
+        repurchase_rate=int(stats["repeaters"].iloc[0] or 0) / customers if customers else 0.0,
+        retention_rate=retention,
+        churn_rate=None if retention is None else 1 - retention,
+    )
+
+
+def compare(current: PeriodKpis, previous: PeriodKpis) -> dict[str, dict[str, float | None]]:
+    """Each KPI in both periods with its relative change."""
+    out: dict[str, dict[str, float | None]] = {}
+    for key, now in current.as_dict().items():
+        if key in ("start", "end"):
+            continue
+        before = previous.as_dict()[key]
+        change = None
+        if isinstance(now, int | float) and isinstance(before, int | float) and before:
+            change = (now - before) / before
+        out[key] = {"previous": before, "current": now, "change": change}
+    return out
+
+
+def cac(marketing_spend: float, new_customers: int) -> float:
+    """Customer acquisition cost: spend per new customer."""
+    if new_customers <= 0:
+        raise InvalidInput("CAC needs at least one new customer")
+    if marketing_spend < 0:
+        raise InvalidInput("marketing spend must not be negative")
+    return marketing_spend / new_customers
+
+
+def clv_to_cac(clv: float, acquisition_cost: float) -> float:
+    if acquisition_cost <= 0:
+        raise InvalidInput("the acquisition cost must be positive")
+    return clv / acquisition_cost
+
+
+def retention_vs_acquisition(
+    retention_spend: float, retained: int, acquisition_spend: float, acquired: int
+) -> dict[str, float]:
+    """Cost per retained customer against cost per acquired customer, and their ratio."""
+    retain = cac(retention_spend, retained)
+    acquire = cac(acquisition_spend, acquired)
+    return {
+        "cost_to_retain": retain,
+        "cost_to_acquire": acquire,
+        "acquire_over_retain": acquire / retain if retain else float("inf"),
+    }

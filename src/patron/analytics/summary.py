@@ -1,0 +1,114 @@
+"""The customer summary: one row per customer, the base of segments and lifetime models.
+
+Purchases on the same day count as one purchase occasion, as in the CLV literature
+(frequency = repeat purchase days). Recency and age T are measured from the first
+purchase in the chosen period unit (day, week = 7 days, month = 365.25/12 days), up to the
+last purchase and to the end of the observation (or calibration) window respectively.
+With a calibration end, purchases after it form the holdout: `frequency_holdout` repeat
+days in `duration_holdout` periods, the actual figures to compare predictions with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+from patron.analytics.frames import Source, days_between
+from patron.domain.errors import InvalidInput
+
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+
+
+def period_days(period: str) -> float:
+    try:
+        return PERIOD_DAYS[period]
+    except KeyError:
+        raise InvalidInput(f"period must be one of {list(PERIOD_DAYS)}, not {period!r}") from None
+
+
+def last_purchase(source: Source) -> datetime:
+    value = source.purchases.occurred_at.max().execute()
+    if value is None:
+        raise InvalidInput("the source has no purchases")
+    return datetime.fromisoformat(str(value)[:19])
+
+
+def customer_summary(
+    source: Source,
+    *,
+    period: str = "week",
+    observation_end: datetime | None = None,
+    calibration_end: datetime | None = None,
+) -> ir.Table:
+    days = period_days(period)
+    end = observation_end or last_purchase(source)
+    cut = calibration_end or end
+    purchases = source.purchases
+    calibration = purchases.filter(purchases.occurred_at <= cut)
+    table = _left(_occasions(calibration, cut, days), _behaviour(calibration))
+    if source.lines is not None:
+        table = _left(table, _products(source.lines, calibration))
+    if calibration_end is not None:
+        holdout = purchases.filter((purchases.occurred_at > cut) & (purchases.occurred_at <= end))
+        days_held = holdout.group_by("customer_id").aggregate(
+            frequency_holdout=holdout.occurred_at.date().nunique()
+        )
+        table = _left(table, days_held).mutate(
+            frequency_holdout=ibis._.frequency_holdout.fill_null(0),
+            duration_holdout=ibis.literal((end - cut).total_seconds() / 86400 / days),
+        )
+    return table.order_by("customer_id")
+
+
+def _left(table: ir.Table, other: ir.Table) -> ir.Table:
+    """Left join on customer_id, keeping one customer_id column."""
+    return table.left_join(other, "customer_id").drop("customer_id_right")
+
+
+def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
+    daily = purchases.group_by(["customer_id", purchases.occurred_at.date().name("day")]).aggregate(
+        spend=purchases.amount.sum(), orders=purchases.count()
+    )
+    window = ibis.window(group_by="customer_id", order_by="day")
+    daily = daily.mutate(occasion=ibis.row_number().over(window))
+    per = daily.group_by("customer_id").aggregate(
+        first_purchase=daily.day.min(),
+        last_purchase=daily.day.max(),
+        purchase_days=daily.count(),
+        purchases=daily.orders.sum(),
+        total_spend=daily.spend.sum(),
+        repeat_spend=daily.spend.sum(where=daily.occasion > 0),
+    )
+    end = ibis.literal(cut.date())
+    frequency = per.purchase_days - 1
+    return per.select(
+        "customer_id",
+        "first_purchase",
+        "last_purchase",
+        "purchases",
+        frequency=frequency,
+        recency=days_between(per.last_purchase, per.first_purchase) / days,
+        T=days_between(end, per.first_purchase) / days,
+        total_spend=per.total_spend,
+        mean_spend=per.total_spend / per.purchases,
+        monetary_value=ibis.cases((frequency > 0, per.repeat_spend / frequency), else_=0.0),
+    )
+
+
+def _behaviour(purchases: ir.Table) -> ir.Table:
+    known = purchases.cost.notnull()
+    return purchases.group_by("customer_id").aggregate(
+        margin=(purchases.amount - purchases.cost).sum(where=known),
+        channels=purchases.channel.nunique(),
+        promotions_used=purchases.promotion_code.count(),
+        avg_days_to_pay=purchases.days_to_pay.mean(),
+    )
+
+
+def _products(lines: ir.Table, purchases: ir.Table) -> ir.Table:
+    kept = lines.semi_join(purchases, ["customer_id", "order_id"])
+    return kept.group_by("customer_id").aggregate(
+        products=kept.sku.nunique(), categories=kept.category.nunique()
+    )
