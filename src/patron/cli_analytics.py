@@ -113,6 +113,18 @@ def rfm_cmd(
     _emit(segment_counts(scores).to_pandas(), None, "segments")
 
 
+@analytics_app.command("abc")
+def abc_cmd(source: SourceArg, out_path: OutOption = None,
+            config: Annotated[Path | None, typer.Option(help="TOML: weights and class shares")
+                              ] = None) -> None:
+    """A/B/C classes on weighted criteria (volume, growth, payment speed, margin, loyalty)."""
+    from patron.analytics.abc import abc_classes, load_config
+
+    settings = _run(lambda: load_config(config)) if config else None
+    table = _run(lambda: abc_classes(_source(source), settings))
+    _emit(table.to_pandas(), out_path, "A/B/C classes")
+
+
 @analytics_app.command("pareto")
 def pareto_cmd(source: SourceArg, out_path: OutOption = None) -> None:
     """Share of revenue from the top customers (the 80/20 check) and the curve."""
@@ -220,6 +232,30 @@ def clv_fit(
     for name, value in fitted.params_.items():
         table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}")
     out.print(table)
+
+
+@clv_app.command("validate")
+def clv_validate(source: SourceArg, calibration_end: Annotated[str, typer.Option()],
+                 model: Annotated[str, typer.Option()] = "bgnbd",
+                 period: PeriodOption = "week") -> None:
+    """Fit on the calibration window; predicted vs actual purchases in the holdout."""
+    from patron.analytics.clv.validation import holdout_report
+
+    frame = _run(lambda: _rft(source, period, calibration_end))
+    if "frequency_holdout" not in frame.columns:
+        raise _fail("validation needs a purchases file or the store, not a summary")
+    fitted = _run(lambda: _fit(model, frame))
+    report = holdout_report(fitted, frame["frequency"], frame["recency"], frame["T"],
+                            frame["frequency_holdout"], float(frame["duration_holdout"].iloc[0]))
+    table = Table(title=f"{fitted.name}: holdout of {frame['duration_holdout'].iloc[0]:.1f}"
+                        f" {period}s")
+    for column in ("calibration frequency", "customers", "actual (mean)", "predicted (mean)"):
+        table.add_column(column)
+    for b in report.buckets:
+        table.add_row(b.frequency, str(b.customers), f"{b.actual:.3f}", f"{b.predicted:.3f}")
+    out.print(table)
+    out.print(f"total: actual {report.actual_total:.0f}, predicted {report.predicted_total:.1f}"
+              f" ({report.relative_error:+.1%})")
 
 
 @clv_app.command("predict")

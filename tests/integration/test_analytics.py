@@ -119,3 +119,23 @@ def test_cdnow_summary_and_fit_from_transactions() -> None:
     model = BetaGeoModel().fit(frame.frequency, frame.recency, frame["T"])
     assert round(model.params_["r"], 3) == 0.243
     assert frame.frequency_holdout.sum() > 0 and frame.duration_holdout.iloc[0] == 39.0
+
+
+def test_abc_weights_and_classes(tmp_path: Path) -> None:
+    from patron.analytics.abc import AbcConfig, Classes, Weights, abc_classes, load_config
+    from patron.domain.errors import InvalidInput
+
+    source = open_source(str(SMALL))
+    # on volume alone: ann (180) > bob (60) > cid (10); A = top third, B = next third
+    config = AbcConfig(weights=Weights(volume=1), classes=Classes(A=0.34, B=0.34))
+    classes = dict(abc_classes(source, config, as_of=END).to_pandas()[["customer_id", "abc"]]
+                   .itertuples(index=False))
+    assert classes == {"ann": "A", "bob": "B", "cid": "C"}
+    # on loyalty alone (months with a purchase) bob, active in two months, comes first
+    loyal = AbcConfig(weights=Weights(volume=0, loyalty=1), classes=Classes(A=0.34, B=0.34))
+    first = abc_classes(source, loyal, as_of=END).to_pandas().iloc[0]
+    assert first.customer_id == "bob"
+    bad = tmp_path / "abc.toml"
+    bad.write_text("[classes]\nA = 0.7\nB = 0.5\n")
+    with pytest.raises(InvalidInput, match="abc.toml"):
+        load_config(bad)

@@ -167,3 +167,23 @@ def test_data_that_cannot_identify_the_model_gets_a_clear_error() -> None:
         BetaGeoModel().fit([1.5], [1], [10])
     with pytest.raises(ModelNotIdentified):
         GammaGammaModel().fit([1, 0], [3.0, 0.0])
+
+
+def test_holdout_report_tracks_cdnow_purchases() -> None:
+    from datetime import datetime
+
+    from patron.analytics.clv.validation import holdout_report
+    from patron.analytics.frames import open_source
+    from patron.analytics.summary import customer_summary
+
+    frame = customer_summary(open_source(str(DATA.parent / "cdnow_sample.csv")), period="week",
+                             calibration_end=datetime(1997, 9, 30),
+                             observation_end=datetime(1998, 6, 30)).to_pandas()
+    model = BetaGeoModel().fit(frame.frequency, frame.recency, frame["T"])
+    report = holdout_report(model, frame.frequency, frame.recency, frame["T"],
+                            frame.frequency_holdout, 39.0)
+    assert report.actual_total == frame.frequency_holdout.sum()
+    assert abs(report.relative_error) < 0.2
+    means = [b.predicted for b in report.buckets]
+    assert means == sorted(means)  # more past purchases, more predicted purchases
+    assert [b.frequency for b in report.buckets][-1] == "7+"
