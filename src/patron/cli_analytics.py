@@ -114,9 +114,11 @@ def rfm_cmd(
 
 
 @analytics_app.command("abc")
-def abc_cmd(source: SourceArg, out_path: OutOption = None,
-            config: Annotated[Path | None, typer.Option(help="TOML: weights and class shares")
-                              ] = None) -> None:
+def abc_cmd(
+    source: SourceArg,
+    out_path: OutOption = None,
+    config: Annotated[Path | None, typer.Option(help="TOML: weights and class shares")] = None,
+) -> None:
     """A/B/C classes on weighted criteria (volume, growth, payment speed, margin, loyalty)."""
     from patron.analytics.abc import abc_classes, load_config
 
@@ -235,9 +237,12 @@ def clv_fit(
 
 
 @clv_app.command("validate")
-def clv_validate(source: SourceArg, calibration_end: Annotated[str, typer.Option()],
-                 model: Annotated[str, typer.Option()] = "bgnbd",
-                 period: PeriodOption = "week") -> None:
+def clv_validate(
+    source: SourceArg,
+    calibration_end: Annotated[str, typer.Option()],
+    model: Annotated[str, typer.Option()] = "bgnbd",
+    period: PeriodOption = "week",
+) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout."""
     from patron.analytics.clv.validation import holdout_report
 
@@ -245,17 +250,26 @@ def clv_validate(source: SourceArg, calibration_end: Annotated[str, typer.Option
     if "frequency_holdout" not in frame.columns:
         raise _fail("validation needs a purchases file or the store, not a summary")
     fitted = _run(lambda: _fit(model, frame))
-    report = holdout_report(fitted, frame["frequency"], frame["recency"], frame["T"],
-                            frame["frequency_holdout"], float(frame["duration_holdout"].iloc[0]))
-    table = Table(title=f"{fitted.name}: holdout of {frame['duration_holdout'].iloc[0]:.1f}"
-                        f" {period}s")
+    report = holdout_report(
+        fitted,
+        frame["frequency"],
+        frame["recency"],
+        frame["T"],
+        frame["frequency_holdout"],
+        float(frame["duration_holdout"].iloc[0]),
+    )
+    table = Table(
+        title=f"{fitted.name}: holdout of {frame['duration_holdout'].iloc[0]:.1f} {period}s"
+    )
     for column in ("calibration frequency", "customers", "actual (mean)", "predicted (mean)"):
         table.add_column(column)
     for b in report.buckets:
         table.add_row(b.frequency, str(b.customers), f"{b.actual:.3f}", f"{b.predicted:.3f}")
     out.print(table)
-    out.print(f"total: actual {report.actual_total:.0f}, predicted {report.predicted_total:.1f}"
-              f" ({report.relative_error:+.1%})")
+    out.print(
+        f"total: actual {report.actual_total:.0f}, predicted {report.predicted_total:.1f}"
+        f" ({report.relative_error:+.1%})"
+    )
 
 
 @clv_app.command("predict")

@@ -141,3 +141,44 @@ def test_bad_input_gets_a_clear_problem(pos: Api, path: str, body: dict, status:
 def test_unknown_member_is_404(pos: Api) -> None:
     assert pos.get("/v1/members/12345").status_code == 404
     assert pos.get("/v1/members/nobody/balance").status_code == 404
+
+
+def test_analytics_for_admins(pos: Api, admin: Api, clock: Clock) -> None:
+    for i, (who, day, amount) in enumerate(
+        [
+            ("c-1", "2026-01-05", "100.00"),
+            ("c-1", "2026-02-05", "50.00"),
+            ("c-2", "2026-01-20", "20.00"),
+            ("c-3", "2026-02-20", "5.00"),
+        ]
+    ):
+        if i != 1:
+            enroll(pos, who)
+        response = pos.post(
+            "/v1/purchases",
+            {
+                "external_id": who,
+                "order_id": f"o-{i}",
+                "occurred_at": f"{day}T10:00:00Z",
+                "currency": "EUR",
+                "lines": [{"sku": "A", "quantity": 1, "unit_price": amount}],
+            },
+        )
+        assert response.status_code == 201, response.text
+    clock.now = clock.now.replace(year=2026, month=3, day=1)
+    assert pos.get("/v1/analytics/rfm").status_code == 403
+    rfm = admin.get("/v1/analytics/rfm").json()
+    assert rfm["count"] == 3 and {s["segment"] for s in rfm["segments"]}
+    summary = admin.get("/v1/analytics/summary?limit=1&offset=0").json()
+    assert summary["count"] == 3 and summary["data"][0]["customer_id"] == "c-1"
+    assert summary["data"][0]["total_spend"] == 150.0
+    pareto = admin.get("/v1/analytics/pareto").json()
+    # the top 20% of 3 customers is 0.6 of the best one, who brings 150 of 175
+    assert pareto["top_20_percent_share"] == pytest.approx(0.6 * 150 / 175)
+    kpis = admin.get("/v1/analytics/kpis?start=2026-02-01&end=2026-03-01").json()
+    assert (kpis["customers"], kpis["purchases"]) == (2, 2)
+    assert admin.get("/v1/analytics/kpis").status_code == 422
+    for table in ("abc", "cohorts"):
+        assert admin.get(f"/v1/analytics/{table}").json()["count"] > 0
+    insights = admin.get("/v1/members/c-1/insights").json()
+    assert insights["segment"] and insights["purchases"] == 2

@@ -128,8 +128,11 @@ def test_abc_weights_and_classes(tmp_path: Path) -> None:
     source = open_source(str(SMALL))
     # on volume alone: ann (180) > bob (60) > cid (10); A = top third, B = next third
     config = AbcConfig(weights=Weights(volume=1), classes=Classes(A=0.34, B=0.34))
-    classes = dict(abc_classes(source, config, as_of=END).to_pandas()[["customer_id", "abc"]]
-                   .itertuples(index=False))
+    classes = dict(
+        abc_classes(source, config, as_of=END)
+        .to_pandas()[["customer_id", "abc"]]
+        .itertuples(index=False)
+    )
     assert classes == {"ann": "A", "bob": "B", "cid": "C"}
     # on loyalty alone (months with a purchase) bob, active in two months, comes first
     loyal = AbcConfig(weights=Weights(volume=0, loyalty=1), classes=Classes(A=0.34, B=0.34))

@@ -176,12 +176,16 @@ def test_holdout_report_tracks_cdnow_purchases() -> None:
     from patron.analytics.frames import open_source
     from patron.analytics.summary import customer_summary
 
-    frame = customer_summary(open_source(str(DATA.parent / "cdnow_sample.csv")), period="week",
-                             calibration_end=datetime(1997, 9, 30),
-                             observation_end=datetime(1998, 6, 30)).to_pandas()
+    frame = customer_summary(
+        open_source(str(DATA.parent / "cdnow_sample.csv")),
+        period="week",
+        calibration_end=datetime(1997, 9, 30),
+        observation_end=datetime(1998, 6, 30),
+    ).to_pandas()
     model = BetaGeoModel().fit(frame.frequency, frame.recency, frame["T"])
-    report = holdout_report(model, frame.frequency, frame.recency, frame["T"],
-                            frame.frequency_holdout, 39.0)
+    report = holdout_report(
+        model, frame.frequency, frame.recency, frame["T"], frame.frequency_holdout, 39.0
+    )
     assert report.actual_total == frame.frequency_holdout.sum()
     assert abs(report.relative_error) < 0.2
     means = [b.predicted for b in report.buckets]

@@ -90,8 +90,9 @@ def _rank(value: ir.Value) -> ir.Value:
     return ibis.cases((value.isnull(), 0.5), else_=ranked)
 
 
-def abc_classes(source: Source, config: AbcConfig | None = None,
-                as_of: datetime | None = None) -> ir.Table:
+def abc_classes(
+    source: Source, config: AbcConfig | None = None, as_of: datetime | None = None
+) -> ir.Table:
     config = config or AbcConfig()
     end = as_of or last_purchase(source)
     split = add_months(end, -config.growth_months)
@@ -99,25 +100,33 @@ def abc_classes(source: Source, config: AbcConfig | None = None,
     p = source.purchases
     month = p.occurred_at.year() * 12 + p.occurred_at.month()
     known = p.cost.notnull()
-    recent = (p.occurred_at > split) & (p.occurred_at <= end)
-    earlier = (p.occurred_at > before) & (p.occurred_at <= split)
-    criteria = p.filter(p.occurred_at <= end).group_by("customer_id").aggregate(
-        volume=p.amount.sum(),
-        growth=p.amount.sum(where=recent).fill_null(0) - p.amount.sum(where=earlier).fill_null(0),
-        payment_speed=-p.days_to_pay.mean(),
-        profitability=(p.amount - p.cost).sum(where=known),
-        loyalty=month.nunique(),
+    day = p.occurred_at.date()  # days compare alike in every engine (SQLite: text)
+    recent = (day > split.date()) & (day <= end.date())
+    earlier = (day > before.date()) & (day <= split.date())
+    criteria = (
+        p.filter(day <= end.date())
+        .group_by("customer_id")
+        .aggregate(
+            volume=p.amount.sum(),
+            growth=p.amount.sum(where=recent).fill_null(0)
+            - p.amount.sum(where=earlier).fill_null(0),
+            payment_speed=-p.days_to_pay.mean(),
+            profitability=(p.amount - p.cost).sum(where=known),
+            loyalty=month.nunique(),
+        )
     )
     weights = config.weights.model_dump()
     total = sum(weights.values())
-    score = sum((_rank(criteria[name]) * (w / total) for name, w in weights.items() if w),
-                ibis.literal(0.0))
+    score = sum(
+        (_rank(criteria[name]) * (w / total) for name, w in weights.items() if w), ibis.literal(0.0)
+    )
     scored = criteria.mutate(score=score)
     n = scored.count().as_scalar()
     order = [ibis.desc("score"), "customer_id"]
-    scored = scored.mutate(position=(ibis.row_number().over(order_by=order) + 1) / n)
+    scored = scored.mutate(
+        position=(ibis.row_number().over(order_by=order) + 1).cast("float64") / n
+    )
     a, b = config.classes.A, config.classes.B
     return scored.mutate(
-        abc=ibis.cases((scored.position <= a, "A"), (scored.position <= a + b, "B"),
-                       else_="C")
+        abc=ibis.cases((scored.position <= a, "A"), (scored.position <= a + b, "B"), else_="C")
     ).order_by(order)

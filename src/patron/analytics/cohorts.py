@@ -27,7 +27,7 @@ def cohort_retention(source: Source) -> ir.Table:
     return (
         table.mutate(
             cohort_month=ibis.date(table.cohort // 12, table.cohort % 12 + 1, 1),
-            retention=table.customers / table.size,
+            retention=table.customers.cast("float64") / table.size,
         )
         .select("cohort_month", "months_since", "customers", "size", "retention")
         .order_by(["cohort_month", "months_since"])

@@ -46,9 +46,10 @@ def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
     if end <= start:
         raise InvalidInput("the period must end after it starts")
     p = source.purchases
-    inside = p.filter((p.occurred_at >= start) & (p.occurred_at < end))
+    day = p.occurred_at.date()  # days compare alike in every engine (SQLite: text)
+    inside = p.filter((day >= start.date()) & (day < end.date()))
     per = inside.group_by("customer_id").aggregate(n=inside.count(), spend=inside.amount.sum())
-    firsts = p.group_by("customer_id").aggregate(first=p.occurred_at.min())
+    firsts = p.group_by("customer_id").aggregate(first=day.min())
     stats = per.aggregate(
         customers=per.count(),
         purchases=per.n.sum(),
@@ -58,9 +59,13 @@ def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
     customers = int(stats["customers"].iloc[0] or 0)
     purchases = int(stats["purchases"].iloc[0] or 0)
     revenue = float(stats["revenue"].iloc[0] or 0.0)
-    new = int(firsts.filter((firsts["first"] >= start) & (firsts["first"] < end)).count().execute())
+    new = int(
+        firsts.filter((firsts["first"] >= start.date()) & (firsts["first"] < end.date()))
+        .count()
+        .execute()
+    )
     previous_start = start - (end - start)
-    before = p.filter((p.occurred_at >= previous_start) & (p.occurred_at < start))
+    before = p.filter((day >= previous_start.date()) & (day < start.date()))
     previous = before.select("customer_id").distinct()
     n_previous = int(previous.count().execute())
     kept = int(previous.semi_join(per, "customer_id").count().execute())

@@ -21,7 +21,9 @@ def _ranked(source: Source) -> ir.Table:
     return spend.mutate(
         rank=ibis.row_number().over(order_by=order) + 1,
         cumulative=spend.revenue.sum().over(ibis.cumulative_window(order_by=order)),
-    ).mutate(customer_share=ibis._.rank / n, revenue_share=ibis._.cumulative / total)
+    ).mutate(
+        customer_share=ibis._.rank.cast("float64") / n, revenue_share=ibis._.cumulative / total
+    )
 
 
 def pareto_curve(source: Source, points: int = 10) -> ir.Table:
@@ -38,8 +40,29 @@ def pareto_curve(source: Source, points: int = 10) -> ir.Table:
 
 
 def top_share(source: Source, share: float = 0.2) -> float:
-    """Share of revenue from the top `share` of customers."""
+    """Share of revenue from the top `share` of customers, interpolated between customers
+    (with 3 customers, the top 20% is 0.6 of the best one)."""
     ranked = _ranked(source)
-    best = ranked.filter(ranked.customer_share <= share)
-    value = best.revenue_share.max().execute()
-    return float(value) if value is not None else 0.0
+    below = (
+        ranked.filter(ranked.customer_share <= share)
+        .order_by(ibis.desc("customer_share"))
+        .limit(1)
+        .to_pandas()
+    )
+    above = (
+        ranked.filter(ranked.customer_share >= share)
+        .order_by("customer_share")
+        .limit(1)
+        .to_pandas()
+    )
+    if above.empty:
+        return 1.0 if not below.empty else 0.0
+    x0, y0 = (
+        (0.0, 0.0)
+        if below.empty
+        else (float(below.customer_share.iloc[0]), float(below.revenue_share.iloc[0]))
+    )
+    x1, y1 = float(above.customer_share.iloc[0]), float(above.revenue_share.iloc[0])
+    if x1 == x0:
+        return y1
+    return y0 + (y1 - y0) * (share - x0) / (x1 - x0)

@@ -61,8 +61,8 @@ def rfm(source: Source, *, bins: int = 5, as_of: datetime | None = None) -> ir.T
         f=_score(scored.purchases, bins),
         m=_score(scored.total_spend, bins),
     )
-    r5 = ((scored.r - 1) * 4 / (bins - 1)).round().cast("int64") + 1
-    f5 = ((scored.f - 1) * 4 / (bins - 1)).round().cast("int64") + 1
+    r5 = ((scored.r - 1).cast("float64") * 4 / (bins - 1)).round().cast("int64") + 1
+    f5 = ((scored.f - 1).cast("float64") * 4 / (bins - 1)).round().cast("int64") + 1
     segment = ibis.cases(
         ((r5 <= 1) & (f5 >= 4), "can't lose"),
         ((r5 >= 4) & (f5 >= 4), "champions"),

@@ -46,12 +46,13 @@ def customer_summary(
     end = observation_end or last_purchase(source)
     cut = calibration_end or end
     purchases = source.purchases
-    calibration = purchases.filter(purchases.occurred_at <= cut)
+    day = purchases.occurred_at.date()  # days compare alike in every engine (SQLite: text)
+    calibration = purchases.filter(day <= cut.date())
     table = _left(_occasions(calibration, cut, days), _behaviour(calibration))
     if source.lines is not None:
         table = _left(table, _products(source.lines, calibration))
     if calibration_end is not None:
-        holdout = purchases.filter((purchases.occurred_at > cut) & (purchases.occurred_at <= end))
+        holdout = purchases.filter((day > cut.date()) & (day <= end.date()))
         days_held = holdout.group_by("customer_id").aggregate(
             frequency_holdout=holdout.occurred_at.date().nunique()
         )
@@ -92,8 +93,10 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
         recency=days_between(per.last_purchase, per.first_purchase) / days,
         T=days_between(end, per.first_purchase) / days,
         total_spend=per.total_spend,
-        mean_spend=per.total_spend / per.purchases,
-        monetary_value=ibis.cases((frequency > 0, per.repeat_spend / frequency), else_=0.0),
+        mean_spend=per.total_spend / per.purchases.cast("float64"),
+        monetary_value=ibis.cases(
+            (frequency > 0, per.repeat_spend / frequency.cast("float64")), else_=0.0
+        ),
     )
 
 

@@ -62,8 +62,8 @@ class RFT:
             raise InvalidInput("frequency must be a non-negative whole number")
         if np.any(t_x < 0) or np.any(t_x > age):
             raise InvalidInput("recency must lie between 0 and T")
-        if np.any(age <= 0):
-            raise InvalidInput("T (customer age) must be positive")
+        if np.any(age < 0):
+            raise InvalidInput("T (customer age) must not be negative")
         if np.any((x == 0) & (t_x != 0)):
             raise InvalidInput("recency must be 0 for customers without repeat purchases")
         if np.any(w < 0):

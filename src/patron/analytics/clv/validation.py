@@ -35,9 +35,15 @@ class HoldoutReport:
         return (self.predicted_total - self.actual_total) / max(self.actual_total, 1e-12)
 
 
-def holdout_report(model: PurchaseModel, frequency: ArrayLike, recency: ArrayLike,
-                   T: ArrayLike, frequency_holdout: ArrayLike, duration_holdout: float,
-                   top: int = 7) -> HoldoutReport:
+def holdout_report(
+    model: PurchaseModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    frequency_holdout: ArrayLike,
+    duration_holdout: float,
+    top: int = 7,
+) -> HoldoutReport:
     x = np.asarray(frequency, dtype=float)
     actual = np.asarray(frequency_holdout, dtype=float)
     predicted = model.expected_purchases(duration_holdout, x, recency, T)
@@ -45,6 +51,12 @@ def holdout_report(model: PurchaseModel, frequency: ArrayLike, recency: ArrayLik
     for k in range(top + 1):
         mask = x >= top if k == top else x == k
         if mask.any():
-            buckets.append(Bucket(f"{k}+" if k == top else str(k), int(mask.sum()),
-                                  float(actual[mask].mean()), float(predicted[mask].mean())))
+            buckets.append(
+                Bucket(
+                    f"{k}+" if k == top else str(k),
+                    int(mask.sum()),
+                    float(actual[mask].mean()),
+                    float(predicted[mask].mean()),
+                )
+            )
     return HoldoutReport(buckets, float(actual.sum()), float(predicted.sum()))

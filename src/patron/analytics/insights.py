@@ -1,0 +1,76 @@
+"""What the platform knows of one customer: RFM segment, P(alive), expected purchases and
+CLV, from models fitted on the whole customer base.
+
+`CustomerBase` fits once and answers many members; adapters keep one for a while (the
+API caches it) since refitting on every request would be wasteful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ModelNotIdentified
+from patron.analytics.clv.value import discounted_clv
+from patron.analytics.frames import Source
+from patron.analytics.rfm import rfm
+from patron.analytics.summary import customer_summary
+from patron.domain.errors import NotFound
+
+
+@dataclass
+class CustomerBase:
+    summary: Any  # pandas DataFrame indexed by customer_id
+    purchases: BetaGeoModel | None
+    spend: GammaGammaModel | None
+    fitted_at: datetime
+
+    @classmethod
+    def fit(cls, source: Source, now: datetime, period: str = "week") -> CustomerBase:
+        summary = customer_summary(source, period=period, observation_end=now).to_pandas()
+        segments = rfm(source, as_of=now).to_pandas()[["customer_id", "segment", "rfm"]]
+        summary = summary.merge(segments, on="customer_id", how="left").set_index("customer_id")
+        try:
+            purchases: BetaGeoModel | None = BetaGeoModel().fit(
+                summary.frequency, summary.recency, summary["T"]
+            )
+        except ModelNotIdentified:
+            purchases = None
+        try:
+            spend: GammaGammaModel | None = GammaGammaModel().fit(
+                summary.frequency, summary.monetary_value
+            )
+        except ModelNotIdentified:
+            spend = None
+        return cls(summary, purchases, spend, now)
+
+    def insights(self, customer_id: str, horizon: int = 52) -> dict[str, Any]:
+        if customer_id not in self.summary.index:
+            raise NotFound(f"customer {customer_id!r} has no purchases yet")
+        row = self.summary.loc[customer_id]
+        x, t, T = (np.array([float(row[c])]) for c in ("frequency", "recency", "T"))
+        m = np.array([float(row["monetary_value"])])
+        result: dict[str, Any] = {
+            "customer_id": customer_id,
+            "segment": row["segment"],
+            "rfm": row["rfm"],
+            "purchases": int(row["purchases"]),
+            "total_spend": float(row["total_spend"]),
+            "p_alive": None,
+            "expected_purchases": None,
+            "clv": None,
+            "horizon_weeks": horizon,
+        }
+        if self.purchases is not None:
+            result["p_alive"] = float(self.purchases.probability_alive(x, t, T)[0])
+            result["expected_purchases"] = float(
+                self.purchases.expected_purchases(float(horizon), x, t, T)[0]
+            )
+            if self.spend is not None:
+                result["clv"] = float(
+                    discounted_clv(self.purchases, self.spend, x, t, T, m, horizon=horizon)[0]
+                )
+        return result

@@ -1,0 +1,106 @@
+"""Read-only analytics for admin keys, computed in the store's own engine."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from patron.analytics.abc import abc_classes
+from patron.analytics.cohorts import cohort_retention
+from patron.analytics.frames import Source, open_source
+from patron.analytics.insights import CustomerBase
+from patron.analytics.kpis import period_kpis
+from patron.analytics.pareto import pareto_curve, top_share
+from patron.analytics.rfm import rfm, segment_counts
+from patron.analytics.summary import customer_summary
+from patron.api.deps import AdminKey, PatronDep
+from patron.api.routes.members import By, _find
+from patron.api.schemas import Time
+from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
+
+router = APIRouter(tags=["analytics"])
+MODEL_TTL = 600.0
+_lock = threading.Lock()
+Table = Literal["summary", "rfm", "abc", "pareto", "cohorts", "kpis"]
+
+
+def _source(patron: Patron) -> Source:
+    return open_source(
+        "store", database_url=patron.engine.url.render_as_string(hide_password=False)
+    )
+
+
+def _records(frame: Any, limit: int, offset: int) -> dict[str, Any]:
+    page = frame.iloc[offset : offset + limit]
+    rows = [{k: _json(v) for k, v in row.items()} for row in page.to_dict("records")]
+    return {"data": rows, "count": len(frame)}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _json(value.item())
+    return value
+
+
+@router.get("/v1/analytics/{table}")
+def analytics_table(
+    table: Table,
+    patron: PatronDep,
+    _: AdminKey,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    start: Annotated[Time | None, Query(description="kpis: period start")] = None,
+    end: Annotated[Time | None, Query(description="kpis: period end")] = None,
+) -> dict[str, Any]:
+    """Customer summary, RFM, A/B/C, Pareto, cohorts or period KPIs of the store."""
+    source = _source(patron)
+    if table == "kpis":
+        if start is None or end is None:
+            raise InvalidInput("kpis needs ?start=YYYY-MM-DD&end=YYYY-MM-DD")
+        return period_kpis(source, start.replace(tzinfo=None), end.replace(tzinfo=None)).as_dict()
+    if source.purchases.count().execute() == 0:
+        return {"data": [], "count": 0}
+    if table == "pareto":
+        return {
+            **_records(pareto_curve(source).to_pandas(), limit, offset),
+            "top_20_percent_share": top_share(source),
+        }
+    if table == "rfm":
+        scores = rfm(source)
+        return {
+            **_records(scores.to_pandas(), limit, offset),
+            "segments": _records(segment_counts(scores).to_pandas(), 100, 0)["data"],
+        }
+    builders = {
+        "summary": lambda: customer_summary(source),
+        "abc": lambda: abc_classes(source),
+        "cohorts": lambda: cohort_retention(source),
+    }
+    return _records(builders[table]().to_pandas(), limit, offset)
+
+
+def _customer_base(request: Request, patron: Patron) -> CustomerBase:
+    with _lock:
+        cached: tuple[float, CustomerBase] | None = getattr(request.app.state, "base", None)
+        if cached is None or time.monotonic() - cached[0] > MODEL_TTL:
+            cached = (time.monotonic(), CustomerBase.fit(_source(patron), patron.clock()))
+            request.app.state.base = cached
+        return cached[1]
+
+
+@router.get("/v1/members/{id}/insights", tags=["members", "analytics"])
+def member_insights(
+    id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None
+) -> dict[str, Any]:
+    """RFM segment, probability of being alive, expected purchases and CLV (52 weeks)."""
+    member = _find(patron, id, by)
+    return _customer_base(request, patron).insights(member.external_id)
