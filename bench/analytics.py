@@ -1,0 +1,269 @@
+"""Benchmark: customer summary and lifetime-model fits against baselines, in one run.
+
+1. Customer summary of N synthetic purchases (Parquet) through Patron's Ibis expression on
+   DuckDB, against a plain DuckDB GROUP BY of the same file (the floor) and a pandas
+   groupby implementation of the same summary.
+2. BG/NBD on 1 million simulated customers, against lifetimes' BetaGeoFitter (run with
+   `--lifetimes-python`, an interpreter that has lifetimes 0.11.3) or, without it, against
+   scipy.optimize.minimize on the plain per-customer likelihood (numerical gradient).
+3. Pareto/NBD on the CDNOW sample, against lifetimes' ParetoNBDFitter when available.
+
+Each step runs in its own process so that its peak memory (max RSS) is its own.
+
+    python bench/analytics.py [--purchases 10000000] [--customers 1000000]
+                              [--lifetimes-python /path/to/venv/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CDNOW = ROOT / "tests" / "data" / "cdnow_summary.csv"
+
+
+def write_purchases(path: Path, n: int, seed: int = 1) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    customers = max(n // 10, 1)
+    start = np.datetime64("2023-01-01")
+    table = pa.table(
+        {
+            "customer_id": rng.integers(0, customers, n).astype(str),
+            "date": start + rng.integers(0, 730, n).astype("timedelta64[D]"),
+            "amount": rng.gamma(2.0, 20.0, n).round(2),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def measured(task: Callable[..., Any], *args: Any) -> tuple[float, float, Any]:
+    """Run `task` in a fresh process: (seconds, peak MiB, result)."""
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_timed, (task, *args))
+
+
+def _timed(task: Callable[..., Any], *args: Any) -> tuple[float, float, Any]:
+    """Imports are done before the clock starts: tasks return (run, args) to time."""
+    run = task(*args)
+    start = time.perf_counter()
+    result = run()
+    elapsed = time.perf_counter() - start
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, result
+
+
+def patron_summary(path: str) -> Callable[[], int]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from patron.analytics.frames import open_source
+    from patron.analytics.summary import customer_summary
+
+    return lambda: int(customer_summary(open_source(path), period="week").to_pyarrow().num_rows)
+
+
+def duckdb_floor(path: str) -> Callable[[], int]:
+    import duckdb
+
+    query = (
+        f"SELECT customer_id, min(date), max(date), count(*), sum(amount)"
+        f" FROM read_parquet('{path}') GROUP BY customer_id"
+    )
+    return lambda: len(duckdb.sql(query).fetchall())
+
+
+def pandas_summary(path: str) -> Callable[[], int]:
+    import pandas as pd
+
+    return lambda: _pandas_summary(pd, path)
+
+
+def _pandas_summary(pd: Any, path: str) -> int:
+    frame = pd.read_parquet(path)
+    frame["day"] = pd.to_datetime(frame["date"]).dt.normalize()
+    daily = frame.groupby(["customer_id", "day"], as_index=False)["amount"].sum()
+    per = daily.groupby("customer_id").agg(
+        first=("day", "min"), last=("day", "max"), days=("day", "count"), total=("amount", "sum")
+    )
+    end = daily["day"].max()
+    per["frequency"] = per["days"] - 1
+    per["recency"] = (per["last"] - per["first"]).dt.days / 7
+    per["T"] = (end - per["first"]).dt.days / 7
+    return len(per)
+
+
+def patron_bgnbd(path: str) -> Callable[[], dict[str, Any]]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from patron.analytics.clv import BetaGeoModel
+
+    data = np.load(path)
+
+    def run() -> dict[str, Any]:
+        model = BetaGeoModel().fit(data["x"], data["t"], data["T"])
+        return {"params": model.params_, "ll": model.log_likelihood_}
+
+    return run
+
+
+def scipy_bgnbd(path: str) -> Callable[[], dict[str, Any]]:
+    return lambda: _scipy_bgnbd(path)
+
+
+def _scipy_bgnbd(path: str) -> dict[str, Any]:
+    from scipy.optimize import minimize
+    from scipy.special import betaln, gammaln
+
+    data = np.load(path)
+    x, t, T = data["x"], data["t"], data["T"]
+
+    def nll(theta: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(theta)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        a2 = betaln(a, b + x) - betaln(a, b)
+        a3 = -(r + x) * np.log(alpha + T)
+        with np.errstate(divide="ignore"):
+            a4 = np.where(
+                x > 0,
+                np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) - (r + x) * np.log(alpha + t),
+                -np.inf,
+            )
+        return -float(np.sum(a1 + a2 + np.logaddexp(a3, a4)))
+
+    result = minimize(
+        nll,
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6},
+    )
+    return {
+        "params": dict(zip(("r", "alpha", "a", "b"), np.exp(result.x).tolist(), strict=True)),
+        "ll": -result.fun,
+    }
+
+
+LIFETIMES_SCRIPT = """
+import json, sys, time
+import numpy as np
+from lifetimes import BetaGeoFitter, ParetoNBDFitter
+data = np.load(sys.argv[2])
+fitter = BetaGeoFitter() if sys.argv[1] == "bgnbd" else ParetoNBDFitter()
+start = time.perf_counter()
+fitter.fit(data["x"], data["t"], data["T"])
+elapsed = time.perf_counter() - start
+params = {k: float(v) for k, v in fitter.params_.items()}
+print(json.dumps({"seconds": elapsed, "params": params}))
+"""
+
+
+def lifetimes_fit(python: str, model: str, path: str) -> dict[str, Any] | None:
+    try:
+        out = subprocess.run(
+            [python, "-c", LIFETIMES_SCRIPT, model, path],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"  (lifetimes baseline unavailable: {exc.__class__.__name__})")
+        return None
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def patron_pareto(path: str) -> Callable[[], dict[str, Any]]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from patron.analytics.clv import ParetoNBDModel
+
+    data = np.load(path)
+
+    def run() -> dict[str, Any]:
+        model = ParetoNBDModel().fit(data["x"], data["t"], data["T"])
+        return {"params": model.params_, "ll": model.log_likelihood_}
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--purchases", type=int, default=10_000_000)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--lifetimes-python", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        parquet = str(Path(tmp) / "purchases.parquet")
+        write_purchases(Path(parquet), args.purchases)
+        print(f"1. customer summary of {args.purchases:,} purchases")
+        floor = measured(duckdb_floor, parquet)
+        ours = measured(patron_summary, parquet)
+        pandas = measured(pandas_summary, parquet)
+        for label, (secs, mem, rows) in (
+            ("duckdb GROUP BY (floor)", floor),
+            ("patron summary (ibis/duckdb)", ours),
+            ("pandas groupby", pandas),
+        ):
+            print(f"  {label:32s} {secs:7.2f} s  peak {mem:7.0f} MiB  rows {rows:,}")
+        print(
+            f"  patron / floor: {ours[0] / floor[0]:.2f}x (target <= 2);"
+            f" pandas / patron: {pandas[0] / ours[0]:.1f}x (target >= 10)"
+        )
+
+        sys.path.insert(0, str(ROOT / "src"))
+        from patron.analytics.clv import simulate
+
+        ages = np.random.default_rng(9).uniform(20, 78, args.customers).round(1)
+        x, t, T = simulate.bgnbd(args.customers, 0.243, 4.414, 0.793, 2.426, ages, seed=1)
+        npz = str(Path(tmp) / "bgnbd.npz")
+        np.savez(npz, x=x, t=t, T=T)
+        print(f"2. BG/NBD fit on {args.customers:,} customers")
+        ours = measured(patron_bgnbd, npz)
+        print(
+            f"  patron            {ours[0]:7.2f} s  peak {ours[1]:6.0f} MiB  LL {ours[2]['ll']:.2f}"
+        )
+        base = lifetimes_fit(args.lifetimes_python, "bgnbd", npz) if args.lifetimes_python else None
+        if base is not None:
+            print(f"  lifetimes         {base['seconds']:7.2f} s  params {base['params']}")
+            print(f"  speed-up: {base['seconds'] / ours[0]:.1f}x (target >= 40)")
+        else:
+            plain = measured(scipy_bgnbd, npz)
+            print(
+                f"  scipy minimize    {plain[0]:7.2f} s  peak {plain[1]:6.0f} MiB"
+                f"  LL {plain[2]['ll']:.2f}"
+            )
+            print(f"  speed-up: {plain[0] / ours[0]:.1f}x (target >= 40)")
+
+        import csv
+
+        with CDNOW.open() as f:
+            rows = list(csv.DictReader(f))
+        cd = str(Path(tmp) / "cdnow.npz")
+        np.savez(
+            cd,
+            x=np.array([float(r["x"]) for r in rows]),
+            t=np.array([float(r["t_x"]) for r in rows]),
+            T=np.array([float(r["T"]) for r in rows]),
+        )
+        print("3. Pareto/NBD fit on CDNOW (2,357 customers)")
+        ours = measured(patron_pareto, cd)
+        print(f"  patron            {ours[0]:7.3f} s  LL {ours[2]['ll']:.2f}")
+        if args.lifetimes_python:
+            base = lifetimes_fit(args.lifetimes_python, "pareto", cd)
+            if base is not None:
+                print(f"  lifetimes         {base['seconds']:7.3f} s  params {base['params']}")
+                print(f"  speed-up: {base['seconds'] / ours[0]:.1f}x (target >= 10)")
+
+
+if __name__ == "__main__":
+    main()
