@@ -33,6 +33,7 @@ FILE_REQUIRED = ("customer_id", "date", "amount")
 class Source:
     purchases: ir.Table
     lines: ir.Table | None
+    has_channel: bool = True  # false when the data has no channel column: skip its count
 
 
 def open_source(
@@ -108,6 +109,14 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         sku=_optional(raw, col["sku"], has["sku"]),
         category=_optional(raw, col["category"], has["category"]),
     )
+    lines = (
+        rows.select("customer_id", "order_id", "sku", "category")
+        if (has["sku"] or has["category"])
+        else None
+    )
+    if not has["order_id"] and lines is None:
+        # one row, one purchase: no grouping needed (the common customer_id,date,amount file)
+        return Source(rows.drop("sku", "category", "order_id"), None, has["channel"])
     purchases = rows.group_by(["customer_id", "order_id"]).aggregate(
         occurred_at=rows.occurred_at.min(),
         amount=rows.amount.sum(),
@@ -117,12 +126,7 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         promotion_code=rows.promotion_code.max(),
         days_to_pay=rows.days_to_pay.max(),
     )
-    lines = (
-        rows.select("customer_id", "order_id", "sku", "category")
-        if (has["sku"] or has["category"])
-        else None
-    )
-    return Source(purchases, lines)
+    return Source(purchases, lines, has["channel"])
 
 
 def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:

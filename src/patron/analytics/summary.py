@@ -48,7 +48,11 @@ def customer_summary(
     purchases = source.purchases
     day = purchases.occurred_at.date()  # days compare alike in every engine (SQLite: text)
     calibration = purchases.filter(day <= cut.date())
-    table = _left(_occasions(calibration, cut, days), _behaviour(calibration))
+    table = _occasions(calibration, cut, days)
+    if source.has_channel:
+        table = _left(table, _channels(calibration))
+    else:
+        table = table.mutate(channels=ibis.literal(0, "int64"))
     if source.lines is not None:
         table = _left(table, _products(source.lines, calibration))
     if calibration_end is not None:
@@ -69,8 +73,15 @@ def _left(table: ir.Table, other: ir.Table) -> ir.Table:
 
 
 def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
+    """Purchase days, then customers: two group-bys carry every per-customer figure."""
+    known = purchases.cost.notnull()
     daily = purchases.group_by(["customer_id", purchases.occurred_at.date().name("day")]).aggregate(
-        spend=purchases.amount.sum(), orders=purchases.count()
+        spend=purchases.amount.sum(),
+        orders=purchases.count(),
+        margin=(purchases.amount - purchases.cost).sum(where=known),
+        promotions=purchases.promotion_code.count(),
+        pay_days=purchases.days_to_pay.sum(),
+        invoices=purchases.days_to_pay.count(),
     )
     window = ibis.window(group_by="customer_id", order_by="day")
     daily = daily.mutate(occasion=ibis.row_number().over(window))
@@ -81,6 +92,10 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
         purchases=daily.orders.sum(),
         total_spend=daily.spend.sum(),
         repeat_spend=daily.spend.sum(where=daily.occasion > 0),
+        margin=daily.margin.sum(),
+        promotions_used=daily.promotions.sum(),
+        pay_days=daily.pay_days.sum(),
+        invoices=daily.invoices.sum(),
     )
     end = ibis.literal(cut.date())
     frequency = per.purchase_days - 1
@@ -97,17 +112,14 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
         monetary_value=ibis.cases(
             (frequency > 0, per.repeat_spend / frequency.cast("float64")), else_=0.0
         ),
+        margin=per.margin,
+        promotions_used=per.promotions_used,
+        avg_days_to_pay=(per.pay_days / per.invoices.nullif(0).cast("float64")),
     )
 
 
-def _behaviour(purchases: ir.Table) -> ir.Table:
-    known = purchases.cost.notnull()
-    return purchases.group_by("customer_id").aggregate(
-        margin=(purchases.amount - purchases.cost).sum(where=known),
-        channels=purchases.channel.nunique(),
-        promotions_used=purchases.promotion_code.count(),
-        avg_days_to_pay=purchases.days_to_pay.mean(),
-    )
+def _channels(purchases: ir.Table) -> ir.Table:
+    return purchases.group_by("customer_id").aggregate(channels=purchases.channel.nunique())
 
 
 def _products(lines: ir.Table, purchases: ir.Table) -> ir.Table:
