@@ -97,6 +97,25 @@ def test_analytic_gradients_match_finite_differences(model, cdnow) -> None:  # t
     np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4)
 
 
+def test_bgnbd_sufficient_statistics_match_the_per_customer_likelihood(
+    cdnow: dict[str, np.ndarray],
+) -> None:
+    """The fast objective (by distinct x, T and rows) equals the sum of eq. 6 per customer,
+    and its Hessian equals the derivative of its gradient."""
+    from patron.analytics.clv.bgnbd import _Likelihood
+
+    data = RFT.of(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    params = np.array([0.4, 6.0, 0.9, 3.0])
+    ll, grad = BetaGeoModel().loglik(params, data)
+    fast = _Likelihood(data)(params)
+    assert fast.value == pytest.approx(ll.sum(), rel=1e-12)
+    np.testing.assert_allclose(fast.gradient, grad.sum(axis=1), rtol=1e-10)
+    objective = _Likelihood(data)
+    numeric = approx_fprime(params, lambda p: objective(p).gradient, 1e-6)
+    assert fast.hessian is not None
+    np.testing.assert_allclose(fast.hessian, numeric, rtol=1e-4, atol=1e-3)
+
+
 def test_gamma_gamma_gradient_matches_finite_differences(cdnow: dict[str, np.ndarray]) -> None:
     keep = cdnow["x"] > 0
     x, m = cdnow["x"][keep], cdnow["zbar"][keep]

@@ -10,11 +10,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from patron.analytics.clv.data import RFT, Array, ModelNotIdentified
-from patron.analytics.clv.fitting import Fit, maximize
+from patron.analytics.clv.fitting import Fit, Objective, maximize, summed
 
 
-class PurchaseModel:
-    """A model of repeat purchases fitted on (frequency, recency, T)."""
+class FittedModel:
+    """Parameters, standard errors and log-likelihood of a maximum-likelihood fit."""
 
     name: ClassVar[str]
     param_names: ClassVar[tuple[str, ...]]
@@ -24,24 +24,6 @@ class PurchaseModel:
         self.standard_errors_: dict[str, float] = {}
         self.log_likelihood_: float = float("nan")
         self.n_customers_: int = 0
-
-    def fit(
-        self,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-        weights: ArrayLike | None = None,
-    ) -> Self:
-        data = RFT.of(frequency, recency, T, weights).compress()
-        if not np.any(data.x > 0):
-            raise ModelNotIdentified(
-                f"{self.name}: no customer made a repeat purchase; the model cannot be fitted"
-            )
-        fit = maximize(
-            lambda p: self.loglik(p, data), data.weights, self._start(data), self.param_names
-        )
-        self._store(fit, data.n_customers)
-        return self
 
     def _store(self, fit: Fit, n: int) -> None:
         self.params_ = dict(zip(self.param_names, map(float, fit.params), strict=True))
@@ -56,6 +38,41 @@ class PurchaseModel:
             raise ModelNotIdentified(f"{self.name}: fit the model first")
         return np.array([self.params_[n] for n in self.param_names])
 
+    def summary(self) -> dict[str, Any]:
+        return {
+            "model": self.name,
+            "params": self.params_,
+            "standard_errors": self.standard_errors_,
+            "log_likelihood": self.log_likelihood_,
+            "n_customers": self.n_customers_,
+        }
+
+
+class PurchaseModel(FittedModel):
+    """A model of repeat purchases fitted on (frequency, recency, T)."""
+
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> Self:
+        data = RFT.of(frequency, recency, T, weights)
+        if not np.any(data.x > 0):
+            raise ModelNotIdentified(
+                f"{self.name}: no customer made a repeat purchase; the model cannot be fitted"
+            )
+        objective = self._objective(data)
+        fit = maximize(objective, self._start(data), self.param_names, data.n_customers)
+        self._store(fit, data.n_customers)
+        return self
+
+    def _objective(self, data: RFT) -> Objective:
+        """By default: the per-row likelihood summed over the unique (x, t_x, T) rows."""
+        unique = data.compress()
+        return summed(lambda p: self.loglik(p, unique), unique.weights)
+
     def _start(self, data: RFT) -> Array:
         return np.ones(len(self.param_names))
 
@@ -69,12 +86,3 @@ class PurchaseModel:
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> Array:
         raise NotImplementedError
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "model": self.name,
-            "params": self.params_,
-            "standard_errors": self.standard_errors_,
-            "log_likelihood": self.log_likelihood_,
-            "n_customers": self.n_customers_,
-        }

@@ -9,16 +9,22 @@ likelihood (eq. 6 of the paper) for frequency x, recency t_x and age T is
         · [ (α+T)^-(r+x) + 1{x>0} · a/(b+x-1) · (α+t_x)^-(r+x) ].
 
 The gradient is analytic (digamma functions and the weights of the two terms).
+
+Fitting uses `_Likelihood`, which gives the total with its exact gradient and Hessian
+at the cost of a few array operations per repeat buyer: everything that depends on x
+alone or on T alone is summed once per distinct value (trust-region Newton then needs
+about ten evaluations, see fitting.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
-from patron.analytics.clv.data import RFT, Array
+from patron.analytics.clv.data import RFT, Array, factorize
+from patron.analytics.clv.fitting import Evaluation, Objective
 
 
 class BetaGeoModel(PurchaseModel):
@@ -30,7 +36,11 @@ class BetaGeoModel(PurchaseModel):
             [0.5, max(float(np.average(data.T, weights=data.weights)) / 4, 0.1), 1.0, 2.0]
         )
 
+    def _objective(self, data: RFT) -> Objective:
+        return _Likelihood(data)
+
     def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
+        """Per-customer log-likelihood and gradient (the reference `_Likelihood` must match)."""
         r, alpha, a, b = params
         x, t_x, T = data.x, data.t_x, data.T
         repeat = x > 0
@@ -96,3 +106,114 @@ class BetaGeoModel(PurchaseModel):
         return float(
             (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
         )
+
+
+class _Likelihood:
+    """Σ log L with exact gradient and Hessian, from sufficient statistics.
+
+    Writing the bracket of eq. 6 as (α+T)^-(r+x) · (1 + d) with
+    d = a/(b+x-1) · ((α+T)/(α+t_x))^(r+x) (d = 0 when x = 0), the log-likelihood splits into
+
+    - terms in x alone, summed once per distinct x with its count;
+    - N r log α - Σ (r+x) log(α+T), summed once per distinct T;
+    - log(1 + d) for repeat buyers only, once per distinct (x, t_x, T): the one term that
+      costs per row, as a softplus of z = log d, whose derivatives are those of z
+      weighted by the logistic σ(z) (and σ(1-σ) for the Hessian).
+    """
+
+    def __init__(self, data: RFT) -> None:
+        w = data.weights
+        self.n = float(w.sum())
+        codes, self.ux = factorize(data.x)
+        self.count_x = np.bincount(codes, weights=w)
+        repeat = data.x > 0
+        codes_T, self.uT = factorize(data.T)
+        self.count_T = np.bincount(codes_T, weights=w)
+        self.x_T = np.bincount(codes_T, weights=w * data.x)
+        # repeat buyers, coded by distinct x, t_x and T, then by distinct (x, t_x, T)
+        codes, codes_T = codes[repeat], codes_T[repeat]
+        codes_t, self.ut = factorize(data.t_x[repeat])
+        key = (codes * len(self.ut) + codes_t) * len(self.uT) + codes_T
+        rows, keys = factorize(key)
+        self.w = np.bincount(rows, weights=w[repeat], minlength=len(keys))
+        self.ix, rest = np.divmod(keys, len(self.ut) * len(self.uT))
+        self.it, self.iT = np.divmod(rest, len(self.uT))
+        self.x = self.ux[self.ix]
+
+    def __call__(self, params: Array) -> Evaluation:
+        value, gradient, hessian = self._by_x(params)
+        for part in (self._by_T(params), self._repeat_buyers(params)):
+            value += part[0]
+            gradient += part[1]
+            hessian += part[2]
+        return Evaluation(value, gradient, hessian)
+
+    def _by_x(self, params: Array) -> tuple[float, Array, Array]:
+        """Γ(r+x)/Γ(r) · B(a, b+x)/B(a, b), once per distinct x."""
+        r, _, a, b = params
+        x, n = self.ux, self.count_x
+        value = n @ (gammaln(r + x) - gammaln(r) + betaln(a, b + x) - betaln(a, b))
+        d_r = n @ (digamma(r + x) - digamma(r))
+        d_a = n @ (digamma(a + b) - digamma(a + b + x))
+        d_b = n @ (digamma(b + x) - digamma(b)) + d_a
+        h_rr = n @ (polygamma(1, r + x) - polygamma(1, r))
+        h_aa = n @ (polygamma(1, a + b) - polygamma(1, a + b + x))
+        h_bb = n @ (polygamma(1, b + x) - polygamma(1, b)) + h_aa
+        hessian = np.zeros((4, 4))
+        hessian[0, 0], hessian[2, 2], hessian[3, 3] = h_rr, h_aa, h_bb
+        hessian[2, 3] = hessian[3, 2] = h_aa
+        return float(value), np.array([d_r, 0.0, d_a, d_b]), hessian
+
+    def _by_T(self, params: Array) -> tuple[float, Array, Array]:
+        """N r log α - Σ (r+x) log(α+T), once per distinct T."""
+        r, alpha, _, _ = params
+        n, xs, log_T, inv_T = self.n, self.x_T, np.log(alpha + self.uT), 1 / (alpha + self.uT)
+        weight = r * self.count_T + xs  # Σ (r+x) per distinct T
+        value = n * r * np.log(alpha) - weight @ log_T
+        d_r = n * np.log(alpha) - self.count_T @ log_T
+        d_alpha = n * r / alpha - weight @ inv_T
+        hessian = np.zeros((4, 4))
+        hessian[0, 1] = hessian[1, 0] = n / alpha - self.count_T @ inv_T
+        hessian[1, 1] = -n * r / alpha**2 + weight @ inv_T**2
+        return float(value), np.array([d_r, d_alpha, 0.0, 0.0]), hessian
+
+    def _repeat_buyers(self, params: Array) -> tuple[float, Array, Array]:
+        """Σ w log(1 + d) over repeat buyers, z = log d = log a - log(b+x-1) + (r+x)·Δ."""
+        r, alpha, a, b = params
+        lt, it = np.log(alpha + self.ut)[self.it], 1 / (alpha + self.ut)[self.it]
+        lT, iT = np.log(alpha + self.uT)[self.iT], 1 / (alpha + self.uT)[self.iT]
+        delta, d_inv = lT - lt, iT - it
+        rx = r + self.x
+        # 1/(b+x-1) per distinct x; 0 for x = 0, which has no repeat rows
+        inv_b = np.where(self.ux > 0, 1 / np.where(self.ux > 0, b + self.ux - 1, 1.0), 0.0)
+        z = (np.log(a) - np.log(b + self.x - 1)) + rx * delta
+        sigma = expit(z)
+        ws = self.w * sigma  # w σ: weight of z's first derivatives
+        wv = ws * (1 - sigma)  # w σ(1-σ): weight of products of first derivatives
+        z_alpha = rx * d_inv  # ∂z/∂α
+        value = self.w @ np.logaddexp(0.0, z)
+        ws_x, wv_x = (self._per_x(v) for v in (ws, wv))
+        wv_delta, wv_alpha = wv * delta, wv * z_alpha
+        wvd_x, wva_x = (self._per_x(v) for v in (wv_delta, wv_alpha))
+        gradient = np.array([ws @ delta, ws @ z_alpha, ws_x.sum() / a, -(ws_x @ inv_b)])
+        hessian = np.empty((4, 4))
+        hessian[0] = [
+            wv_delta @ delta,
+            wv_delta @ z_alpha + ws @ d_inv,
+            wvd_x.sum() / a,
+            -(wvd_x @ inv_b),
+        ]
+        hessian[1, 1:] = [
+            wv_alpha @ z_alpha - ws @ (z_alpha * (iT + it)),
+            wva_x.sum() / a,
+            -(wva_x @ inv_b),
+        ]
+        hessian[2, 2:] = [(wv_x.sum() - ws_x.sum()) / a**2, -(wv_x @ inv_b) / a]
+        hessian[3, 3] = (wv_x + ws_x) @ inv_b**2
+        lower = np.tril_indices(4, -1)
+        hessian[lower] = hessian.T[lower]
+        return float(value), gradient, hessian
+
+    def _per_x(self, values: Array) -> Array:
+        """Sums by distinct x (zero where x = 0, which has no repeat rows)."""
+        return np.bincount(self.ix, weights=values, minlength=len(self.ux)).astype(np.float64)

@@ -8,13 +8,16 @@ the same for a thousand customers or ten million (DESIGN.md §5).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from patron.domain.errors import InvalidInput, PatronError
 
 Array = NDArray[np.float64]
+Scalar = TypeVar("Scalar", bound=np.generic)
 
 
 class ModelNotIdentified(PatronError):
@@ -71,12 +74,25 @@ class RFT:
         return cls(x, t_x, age, w)
 
     def compress(self) -> RFT:
-        """Unique (x, t_x, T) triples with summed weights: the sufficient statistics."""
-        stacked = np.column_stack([self.x, self.t_x, self.T])
-        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        weights = np.bincount(inverse.ravel(), weights=self.weights).astype(np.float64)
-        return RFT(unique[:, 0], unique[:, 1], unique[:, 2], weights)
+        """Unique (x, t_x, T) triples with summed weights: the sufficient statistics.
+
+        Hashing (no sort) keeps this linear: each column is coded by its distinct values,
+        and the three codes make one integer key per row.
+        """
+        (cx, ux), (ct, ut), (cT, uT) = (factorize(v) for v in (self.x, self.t_x, self.T))
+        key = (cx * len(ut) + ct) * len(uT) + cT
+        rows, keys = factorize(key)
+        weights = np.bincount(rows, weights=self.weights, minlength=len(keys))
+        xi, rest = np.divmod(keys, len(ut) * len(uT))
+        ti, Ti = np.divmod(rest, len(uT))
+        return RFT(ux[xi], ut[ti], uT[Ti], weights.astype(np.float64))
 
     @property
     def n_customers(self) -> int:
         return int(round(float(self.weights.sum())))
+
+
+def factorize(values: NDArray[Scalar]) -> tuple[NDArray[np.int64], NDArray[Scalar]]:
+    """Codes into the distinct values, in order of first appearance (by hashing: O(n))."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=values.dtype)

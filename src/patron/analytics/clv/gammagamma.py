@@ -14,26 +14,21 @@ correlation the user should look at before trusting it.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
+from patron.analytics.clv.base import FittedModel
 from patron.analytics.clv.data import Array, ModelNotIdentified
-from patron.analytics.clv.fitting import maximize
+from patron.analytics.clv.fitting import maximize, summed
 from patron.domain.errors import InvalidInput
 
 
-class GammaGammaModel:
+class GammaGammaModel(FittedModel):
     name = "gamma-gamma"
     param_names = ("p", "q", "v")
-
-    def __init__(self) -> None:
-        self.params_: dict[str, float] = {}
-        self.standard_errors_: dict[str, float] = {}
-        self.log_likelihood_: float = float("nan")
-        self.n_customers_: int = 0
 
     def fit(self, frequency: ArrayLike, monetary_value: ArrayLike) -> Self:
         """Fit on customers with at least one repeat purchase (x >= 1, m > 0)."""
@@ -43,18 +38,9 @@ class GammaGammaModel:
                 "gamma-gamma: fewer than 3 customers with repeat purchases and a positive spend"
             )
         mean = float(m.mean())
-        fit = maximize(
-            lambda p: self.loglik(p, x, m),
-            np.ones_like(x),
-            np.array([1.0, 2.0, mean]),
-            self.param_names,
-        )
-        self.params_ = dict(zip(self.param_names, map(float, fit.params), strict=True))
-        self.standard_errors_ = dict(
-            zip(self.param_names, map(float, fit.standard_errors), strict=True)
-        )
-        self.log_likelihood_ = fit.log_likelihood
-        self.n_customers_ = len(x)
+        objective = summed(lambda p: self.loglik(p, x, m), np.ones_like(x))
+        fit = maximize(objective, np.array([1.0, 2.0, mean]), self.param_names, len(x))
+        self._store(fit, len(x))
         return self
 
     @staticmethod
@@ -77,21 +63,10 @@ class GammaGammaModel:
 
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> Array:
         """E[mean spend per transaction | x, m]; the population mean where x = 0."""
-        if not self.params_:
-            raise ModelNotIdentified("gamma-gamma: fit the model first")
-        p, q, v = (self.params_[n] for n in self.param_names)
+        p, q, v = self._params()
         x = np.asarray(frequency, dtype=float)
         m = np.asarray(monetary_value, dtype=float)
         return np.asarray((v + m * x) * p / (p * x + q - 1))
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "model": self.name,
-            "params": self.params_,
-            "standard_errors": self.standard_errors_,
-            "log_likelihood": self.log_likelihood_,
-            "n_customers": self.n_customers_,
-        }
 
 
 def independence_check(frequency: ArrayLike, monetary_value: ArrayLike) -> float:
