@@ -116,6 +116,18 @@ def test_bgnbd_sufficient_statistics_match_the_per_customer_likelihood(
     np.testing.assert_allclose(fast.hessian, numeric, rtol=1e-4, atol=1e-3)
 
 
+def test_pareto_nbd_hessian_matches_the_derivative_of_its_gradient(
+    cdnow: dict[str, np.ndarray],
+) -> None:
+    data = RFT.of(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    objective = ParetoNBDModel()._objective(data)
+    params = np.array([0.4, 6.0, 0.9, 3.0])
+    exact = objective(params).hessian
+    numeric = approx_fprime(params, lambda p: objective(p).gradient, 1e-6)
+    assert exact is not None
+    np.testing.assert_allclose(exact, numeric, rtol=1e-4, atol=1e-3)
+
+
 def test_gamma_gamma_gradient_matches_finite_differences(cdnow: dict[str, np.ndarray]) -> None:
     keep = cdnow["x"] > 0
     x, m = cdnow["x"][keep], cdnow["zbar"][keep]

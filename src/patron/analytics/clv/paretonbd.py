@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import digamma, gammaln, logsumexp
+from scipy.special import digamma, gammaln, logsumexp, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.data import RFT, Array
+from patron.analytics.clv.fitting import Evaluation, Objective
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
 # In v-space the integrand has a weak power-law cusp at v -> 0; a mesh graded towards 0
@@ -74,7 +75,30 @@ class ParetoNBDModel(PurchaseModel):
         log_s = np.logaddexp(log_e1, log_si)
         return y, log_w, log_e1, log_s
 
+    def _objective(self, data: RFT) -> Objective:
+        unique = data.compress()
+
+        def objective(params: Array) -> Evaluation:
+            ll, grad, hessian = self._derivatives(params, unique, hessian=True)
+            return Evaluation(float(unique.weights @ ll), grad @ unique.weights, hessian)
+
+        return objective
+
     def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
+        ll, grad, _ = self._derivatives(params, data, hessian=False)
+        return ll, grad
+
+    def _derivatives(
+        self, params: Array, data: RFT, hessian: bool
+    ) -> tuple[Array, Array, Array | None]:
+        """Per-row log-likelihood and gradient, and the weighted total Hessian if asked.
+
+        log L = c(θ) + log S with S = E + ∫ F dy: E = (α+T)^-(r+x) (β+T)^-s and
+        F = s (α+y)^-(r+x) (β+y)^-(s+1). Derivatives pass under the integral, so with the
+        shares p_E = E/S and p_k = F(y_k) w_k / S of the quadrature nodes,
+        ∂ log S = Σ p g and ∂² log S = Σ p (g gᵀ + h) - ∂ log S ∂ log Sᵀ, where g and h
+        are the first and second derivatives of log E or log F.
+        """
         r, alpha, s, beta = params
         x, T = data.x, data.T
         y, log_w, log_e1, log_s = self._terms(params, data)
@@ -82,22 +106,44 @@ class ParetoNBDModel(PurchaseModel):
         p1 = np.exp(log_e1 - log_s)
         pk = s * np.exp(log_w - log_s[:, None])
         xr = (r + x)[:, None]
-        d_r = (
-            digamma(r + x)
-            - digamma(r)
-            + np.log(alpha)
-            - p1 * np.log(alpha + T)
-            - (pk * np.log(alpha + y)).sum(axis=1)
+        g_e = np.stack(  # derivatives of log E, (4, rows)
+            [-np.log(alpha + T), -(r + x) / (alpha + T), -np.log(beta + T), -s / (beta + T)]
         )
-        d_alpha = r / alpha - p1 * (r + x) / (alpha + T) - (pk * xr / (alpha + y)).sum(axis=1)
-        d_s = (
-            np.log(beta)
-            - p1 * np.log(beta + T)
-            + pk.sum(axis=1) / s
-            - (pk * np.log(beta + y)).sum(axis=1)
+        g_f = np.stack(  # derivatives of log F at the nodes, (4, rows, nodes)
+            [
+                -np.log(alpha + y),
+                -xr / (alpha + y),
+                1 / s - np.log(beta + y),
+                -(s + 1) / (beta + y),
+            ]
         )
-        d_beta = s / beta - p1 * s / (beta + T) - (pk * (s + 1) / (beta + y)).sum(axis=1)
-        return ll, np.vstack([d_r, d_alpha, d_s, d_beta])
+        d_log_s = p1 * g_e + (pk * g_f).sum(axis=2)
+        d_c = np.stack(
+            [
+                digamma(r + x) - digamma(r) + np.log(alpha),
+                np.broadcast_to(r / alpha, x.shape),
+                np.broadcast_to(np.log(beta), x.shape),
+                np.broadcast_to(s / beta, x.shape),
+            ]
+        )
+        if not hessian:
+            return ll, d_c + d_log_s, None
+        w = data.weights
+        we, wk = w * p1, w[:, None] * pk
+        total = (g_e * we) @ g_e.T + (g_f * wk).reshape(4, -1) @ g_f.reshape(4, -1).T
+        total -= (d_log_s * w) @ d_log_s.T
+        # second derivatives of log E and log F (the nonzero ones) and of c(θ)
+        h = np.zeros((4, 4))
+        h[0, 0] = w @ (polygamma(1, r + x) - polygamma(1, r))
+        h[0, 1] = w.sum() / alpha - we @ (1 / (alpha + T)) - (wk / (alpha + y)).sum()
+        h[1, 1] = -w.sum() * r / alpha**2 + we @ ((r + x) / (alpha + T) ** 2)
+        h[1, 1] += (wk * xr / (alpha + y) ** 2).sum()
+        h[2, 2] = -wk.sum() / s**2
+        h[2, 3] = w.sum() / beta - we @ (1 / (beta + T)) - (wk / (beta + y)).sum()
+        h[3, 3] = -w.sum() * s / beta**2 + we @ (s / (beta + T) ** 2)
+        h[3, 3] += (wk * (s + 1) / (beta + y) ** 2).sum()
+        h[1, 0], h[3, 2] = h[0, 1], h[2, 3]
+        return ll, d_c + d_log_s, total + h
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
         """P(alive at T | x, t_x, T): the share of the likelihood where τ > T."""
