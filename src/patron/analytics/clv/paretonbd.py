@@ -18,9 +18,11 @@ hypergeometric closed form to about 1e-6 (tests/unit/test_clv_models.py).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numpy.typing import ArrayLike
-from scipy.special import digamma, gammaln, logsumexp, polygamma
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import digamma, gammaln, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.data import RFT, Array
@@ -41,39 +43,44 @@ class ParetoNBDModel(PurchaseModel):
         mean_t = max(float(np.average(data.T, weights=data.weights)), 0.1)
         return np.array([0.5, mean_t / 4, 0.5, mean_t / 4])
 
-    def _quadrature(self, params: Array, data: RFT) -> tuple[Array, Array]:
-        """Nodes y (rows x nodes) and log-weights W such that ∫ g f dy = Σ exp(W) g(y)."""
+    def _quadrature(self, params: Array, data: RFT) -> _Nodes:
+        """Nodes of all rows in one flat array, so that ∫ g F dy ≈ Σ_row exp(W) g(y).
+
+        Repeat buyers get a panel of the graded mesh only where v(T)/v(t_x) lies below
+        it (most need one), the others a single 16-node rule.
+        """
         r, alpha, s, beta = params
-        x, t, T = data.x[:, None], data.t_x[:, None], data.T[:, None]
-        width = len(_PANEL_NODES) * (len(_BREAKS) - 1)
-        y = np.ones((len(data.x), width))
-        log_w = np.full((len(data.x), width), -np.inf)
-        rep, one = data.x > 0, data.x == 0
+        rep = np.flatnonzero(data.x > 0)
+        one = np.flatnonzero(data.x == 0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y[rep], log_w[rep] = _repeat_buyers(
-                alpha, s, beta, x[rep], t[rep], T[rep], n=r + x[rep] - 1
+            rows, log_ay, log_w = _repeat_buyers(
+                alpha, data.t_x[rep], data.T[rep], n=r + data.x[rep] - 1
             )
             # no repeat purchase (t = 0): u = log(α+y) from log α to log(α+T)
-            lo, hi = np.log(alpha), np.log(alpha + T[one])
-            u = lo + (hi - lo) * (_NODES[None, :] + 1) / 2
-            k = len(_NODES)
-            y[one, :k] = np.maximum(np.exp(u) - alpha, 0.0)
-            log_w[one, :k] = (
-                np.log((hi - lo) / 2)
-                + np.log(_WEIGHTS)[None, :]
-                + (1 - r) * u
-                - (s + 1) * np.log(beta + y[one, :k])
-            )
-        return y, log_w
+            lo, hi = np.log(alpha), np.log(alpha + data.T[one])[:, None]
+            u = lo + (hi - lo) * (_NODES + 1) / 2
+            log_u = np.log((hi - lo) / 2) + np.log(_WEIGHTS) + (1 - r) * u
+            row = np.concatenate([rep[rows], np.repeat(one, len(_NODES))])
+            log_ay = np.concatenate([log_ay, u.ravel()])
+            y = np.maximum(np.exp(log_ay) - alpha, 0.0)
+            log_by = np.log(beta + y)
+            log_w = np.concatenate([log_w, log_u.ravel()]) - (s + 1) * log_by
+        return _Nodes(row, y, log_ay, log_by, log_w)
 
-    def _terms(self, params: Array, data: RFT) -> tuple[Array, Array, Array, Array]:
+    def _terms(self, params: Array, data: RFT) -> tuple[_Nodes, Array, Array]:
         r, alpha, s, beta = params
-        x, T = data.x, data.T
-        y, log_w = self._quadrature(params, data)
+        x, t, T = data.x, data.t_x, data.T
+        nodes = self._quadrature(params, data)
         log_e1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        log_si = np.log(s) + logsumexp(log_w, axis=1)
+        # scale by the integrand at t_x, which bounds it (it decreases in y)
+        shift = -(r + x) * np.log(alpha + t) - (s + 1) * np.log(beta + t)
+        total = np.bincount(
+            nodes.row, weights=np.exp(nodes.log_w - shift[nodes.row]), minlength=len(x)
+        )
+        with np.errstate(divide="ignore"):
+            log_si = np.log(s) + shift + np.log(total)
         log_s = np.logaddexp(log_e1, log_si)
-        return y, log_w, log_e1, log_s
+        return nodes, log_e1, log_s
 
     def _objective(self, data: RFT) -> Objective:
         unique = data.compress()
@@ -101,23 +108,21 @@ class ParetoNBDModel(PurchaseModel):
         """
         r, alpha, s, beta = params
         x, T = data.x, data.T
-        y, log_w, log_e1, log_s = self._terms(params, data)
+        nodes, log_e1, log_s = self._terms(params, data)
         ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_s
         p1 = np.exp(log_e1 - log_s)
-        pk = s * np.exp(log_w - log_s[:, None])
-        xr = (r + x)[:, None]
+        row, rows = nodes.row, len(x)
+        pk = s * np.exp(nodes.log_w - log_s[row])
+        xr = (r + x)[row]
+        inv_ay, inv_by = np.exp(-nodes.log_ay), 1 / (beta + nodes.y)
         g_e = np.stack(  # derivatives of log E, (4, rows)
             [-np.log(alpha + T), -(r + x) / (alpha + T), -np.log(beta + T), -s / (beta + T)]
         )
-        g_f = np.stack(  # derivatives of log F at the nodes, (4, rows, nodes)
-            [
-                -np.log(alpha + y),
-                -xr / (alpha + y),
-                1 / s - np.log(beta + y),
-                -(s + 1) / (beta + y),
-            ]
+        g_f = np.stack(  # derivatives of log F at the nodes, (4, nodes)
+            [-nodes.log_ay, -xr * inv_ay, 1 / s - nodes.log_by, -(s + 1) * inv_by]
         )
-        d_log_s = p1 * g_e + (pk * g_f).sum(axis=2)
+        pg = pk * g_f
+        d_log_s = p1 * g_e + np.stack([np.bincount(row, v, minlength=rows) for v in pg])
         d_c = np.stack(
             [
                 digamma(r + x) - digamma(r) + np.log(alpha),
@@ -129,26 +134,26 @@ class ParetoNBDModel(PurchaseModel):
         if not hessian:
             return ll, d_c + d_log_s, None
         w = data.weights
-        we, wk = w * p1, w[:, None] * pk
-        total = (g_e * we) @ g_e.T + (g_f * wk).reshape(4, -1) @ g_f.reshape(4, -1).T
+        we, wk = w * p1, w[row] * pk
+        total = (g_e * we) @ g_e.T + (pg * w[row]) @ g_f.T
         total -= (d_log_s * w) @ d_log_s.T
         # second derivatives of log E and log F (the nonzero ones) and of c(θ)
         h = np.zeros((4, 4))
         h[0, 0] = w @ (polygamma(1, r + x) - polygamma(1, r))
-        h[0, 1] = w.sum() / alpha - we @ (1 / (alpha + T)) - (wk / (alpha + y)).sum()
+        h[0, 1] = w.sum() / alpha - we @ (1 / (alpha + T)) - (wk * inv_ay).sum()
         h[1, 1] = -w.sum() * r / alpha**2 + we @ ((r + x) / (alpha + T) ** 2)
-        h[1, 1] += (wk * xr / (alpha + y) ** 2).sum()
+        h[1, 1] += (wk * xr * inv_ay**2).sum()
         h[2, 2] = -wk.sum() / s**2
-        h[2, 3] = w.sum() / beta - we @ (1 / (beta + T)) - (wk / (beta + y)).sum()
+        h[2, 3] = w.sum() / beta - we @ (1 / (beta + T)) - (wk * inv_by).sum()
         h[3, 3] = -w.sum() * s / beta**2 + we @ (s / (beta + T) ** 2)
-        h[3, 3] += (wk * (s + 1) / (beta + y) ** 2).sum()
+        h[3, 3] += (wk * (s + 1) * inv_by**2).sum()
         h[1, 0], h[3, 2] = h[0, 1], h[2, 3]
         return ll, d_c + d_log_s, total + h
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
         """P(alive at T | x, t_x, T): the share of the likelihood where τ > T."""
         data = RFT.of(frequency, recency, T)
-        _, _, log_e1, log_s = self._terms(self._params(), data)
+        _, log_e1, log_s = self._terms(self._params(), data)
         return np.asarray(np.exp(log_e1 - log_s))
 
     def expected_purchases(
@@ -167,23 +172,29 @@ class ParetoNBDModel(PurchaseModel):
         )
 
 
+class _Nodes(NamedTuple):
+    """Quadrature nodes, flat: the row of each, y, log(α+y), log(β+y), log-weights of F."""
+
+    row: NDArray[np.intp]
+    y: Array
+    log_ay: Array
+    log_by: Array
+    log_w: Array
+
+
 def _repeat_buyers(
-    alpha: float, s: float, beta: float, x: Array, t: Array, T: Array, n: Array
-) -> tuple[Array, Array]:
-    """Nodes and log-weights in v = (α+y)^-n, n = r+x-1 > 0, scaled by v(t_x)."""
+    alpha: float, t: Array, T: Array, n: Array
+) -> tuple[NDArray[np.intp], Array, Array]:
+    """Row, log(α+y) and log-weight of each node, in v = (α+y)^-n (n = r+x-1 > 0) scaled
+    by v(t_x), over the panels of _BREAKS that [v(T)/v(t_x), 1] reaches; α+y = (α+t) v^(-1/n)
+    gives log(α+y) for free. Rows with t_x = T get no node (the integral is empty)."""
     n = np.maximum(n, 1e-300)
-    ratio = np.exp(-n * (np.log(alpha + T) - np.log(alpha + t)))
-    ys, logs = [], []
-    for lo_break, hi_break in zip(_BREAKS[:-1], _BREAKS[1:], strict=True):
-        lo, hi = np.maximum(ratio, lo_break), np.maximum(ratio, hi_break)
-        w = lo + (hi - lo) * (_PANEL_NODES[None, :] + 1) / 2
-        y = np.maximum((alpha + t) * w ** (-1 / n) - alpha, t)
-        ys.append(y)
-        logs.append(
-            -n * np.log(alpha + t)
-            - np.log(n)
-            + np.log((hi - lo) / 2)
-            + np.log(_PANEL_WEIGHTS)[None, :]
-            - (s + 1) * np.log(beta + y)
-        )
-    return np.concatenate(ys, axis=1), np.concatenate(logs, axis=1)
+    log_at = np.log(alpha + t)
+    ratio = np.exp(-n * (np.log(alpha + T) - log_at))
+    rows, panel = np.nonzero(ratio[:, None] < _BREAKS[None, 1:])
+    lo = np.maximum(ratio[rows], _BREAKS[panel])
+    half = (_BREAKS[panel + 1] - lo) / 2
+    v = lo[:, None] + half[:, None] * (_PANEL_NODES + 1)  # (panels, nodes)
+    log_ay = log_at[rows, None] - np.log(v) / n[rows, None]
+    log_w = (-n * log_at - np.log(n))[rows, None] + np.log(half)[:, None] + np.log(_PANEL_WEIGHTS)
+    return np.repeat(rows, len(_PANEL_NODES)), log_ay.ravel(), log_w.ravel()
