@@ -82,7 +82,7 @@ def duckdb_floor(path: str) -> Callable[[], int]:
         f"SELECT customer_id, min(date), max(date), count(*), sum(amount)"
         f" FROM read_parquet('{path}') GROUP BY customer_id"
     )
-    return lambda: duckdb.sql(query).fetch_arrow_table().num_rows
+    return lambda: duckdb.sql(query).to_arrow_table().num_rows
 
 
 def pandas_summary(path: str) -> Callable[[], int]:

@@ -19,8 +19,8 @@ about ten evaluations, see fitting.py).
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import betaln, digamma, gammaln, hyp2f1, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.data import RFT, Array, factorize
@@ -124,8 +124,8 @@ class _Likelihood:
     def __init__(self, data: RFT) -> None:
         w = data.weights
         self.n = float(w.sum())
-        codes, self.ux = factorize(data.x)
-        self.count_x = np.bincount(codes, weights=w)
+        codes, self.ux = _whole_numbers(data.x)
+        self.count_x = np.bincount(codes, weights=w, minlength=len(self.ux))
         repeat = data.x > 0
         codes_T, self.uT = factorize(data.T)
         self.count_T = np.bincount(codes_T, weights=w)
@@ -187,11 +187,12 @@ class _Likelihood:
         # 1/(b+x-1) per distinct x; 0 for x = 0, which has no repeat rows
         inv_b = np.where(self.ux > 0, 1 / np.where(self.ux > 0, b + self.ux - 1, 1.0), 0.0)
         z = (np.log(a) - np.log(b + self.x - 1)) + rx * delta
-        sigma = expit(z)
+        e = np.exp(-np.abs(z))  # one exponential serves σ(z) and log(1 + exp z)
+        sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
         ws = self.w * sigma  # w σ: weight of z's first derivatives
         wv = ws * (1 - sigma)  # w σ(1-σ): weight of products of first derivatives
         z_alpha = rx * d_inv  # ∂z/∂α
-        value = self.w @ np.logaddexp(0.0, z)
+        value = self.w @ (np.maximum(z, 0.0) + np.log1p(e))
         ws_x, wv_x = (self._per_x(v) for v in (ws, wv))
         wv_delta, wv_alpha = wv * delta, wv * z_alpha
         wvd_x, wva_x = (self._per_x(v) for v in (wv_delta, wv_alpha))
@@ -217,3 +218,11 @@ class _Likelihood:
     def _per_x(self, values: Array) -> Array:
         """Sums by distinct x (zero where x = 0, which has no repeat rows)."""
         return np.bincount(self.ix, weights=values, minlength=len(self.ux)).astype(np.float64)
+
+
+def _whole_numbers(x: Array) -> tuple[NDArray[np.int64], Array]:
+    """Frequencies are whole numbers: they are their own codes (no hashing) unless huge."""
+    top = int(x.max())
+    if top > 1_000_000:
+        return factorize(x)
+    return x.astype(np.int64), np.arange(top + 1, dtype=np.float64)
