@@ -9,6 +9,7 @@ from patron.domain.earning import (
     Line,
     MemberState,
     PurchaseFacts,
+    cost_of,
     points_to_take_back,
     score,
 )
@@ -126,3 +127,13 @@ def test_returning_a_line_in_steps_takes_back_exactly_what_it_earned(
 def test_returning_more_than_was_bought_is_refused() -> None:
     with pytest.raises(InvalidInput):
         points_to_take_back(10, 2, 1, 2)
+
+
+def test_cost_of_goods_is_known_only_when_every_line_has_a_unit_cost() -> None:
+    known = [
+        Line("A", None, 3, Decimal("10.00"), Decimal("4.005")),
+        Line("B", None, 1, Decimal("5.00"), Decimal("2.50")),
+    ]
+    assert cost_of(known) == Decimal("14.52")  # 12.015 + 2.50, rounded to cents
+    assert cost_of([*known, Line("C", None, 1, Decimal("1.00"))]) is None
+    assert cost_of([]) == Decimal("0.00")

@@ -11,12 +11,13 @@ total.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from patron.domain.errors import InvalidInput
-from patron.domain.money import Points, to_points
+from patron.domain.money import Points, quantize_money, to_points
 from patron.domain.program import MilestoneKind, Program
 
 
@@ -43,6 +44,17 @@ class PurchaseFacts:
     @property
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
+
+
+def cost_of(lines: Iterable[Line]) -> Decimal | None:
+    """Cost of goods of a purchase, or None unless every line's unit cost is known (a
+    partial cost would overstate the margin)."""
+    total = Decimal(0)
+    for line in lines:
+        if line.unit_cost is None:
+            return None
+        total += line.unit_cost * line.quantity
+    return quantize_money(total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from patron.domain import events
 from patron.domain.clock import to_utc_naive
-from patron.domain.earning import BreakdownItem, Line, MemberState, PurchaseFacts, score
+from patron.domain.earning import (
+    BreakdownItem,
+    Line,
+    MemberState,
+    PurchaseFacts,
+    cost_of,
+    score,
+)
 from patron.domain.errors import Conflict
 from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
@@ -61,7 +68,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         occurred_at=at,
         currency=cmd.currency,
         total=total,
-        cost=_cost(facts),
+        cost=cost_of(facts.lines),
         channel=cmd.channel,
         payment_method=cmd.payment_method,
         promotion_code=cmd.promotion_code,
@@ -138,14 +145,3 @@ def _line_row(line_no: int, line: Line, points: int) -> dict[str, object]:
         "points": points,
         "refunded_quantity": 0,
     }
-
-
-def _cost(facts: PurchaseFacts) -> Decimal | None:
-    if any(line.unit_cost is None for line in facts.lines):
-        return None
-    return quantize_money(
-        sum(
-            (line.unit_cost * line.quantity for line in facts.lines if line.unit_cost is not None),
-            Decimal(0),
-        )
-    )

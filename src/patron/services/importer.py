@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 
 from patron.domain.clock import to_utc_naive
-from patron.domain.earning import Line
+from patron.domain.earning import Line, cost_of
 from patron.domain.errors import InvalidInput
 from patron.domain.money import quantize_money
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
@@ -301,7 +301,7 @@ def _bulk_insert(
             "occurred_at": p.occurred_at,
             "currency": currency,
             "total": quantize_money(sum((x.amount for x in p.lines), Decimal(0))),
-            "cost": _cost(p.lines),
+            "cost": cost_of(p.lines),
             "refunded_total": 0,
             "channel": p.channel,
             "payment_method": p.payment_method,
@@ -388,11 +388,3 @@ def _bump_counters(
         )
     )
     uow.connection.execute(stmt, [{"mid": m, "n": n, "s": spend[m]} for m, n in counts.items()])
-
-
-def _cost(lines: list[Line]) -> Decimal | None:
-    if any(x.unit_cost is None for x in lines):
-        return None
-    return quantize_money(
-        sum((x.unit_cost * x.quantity for x in lines if x.unit_cost is not None), Decimal(0))
-    )
