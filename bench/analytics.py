@@ -162,7 +162,6 @@ import json, sys, time
 import numpy as np
 from lifetimes import BetaGeoFitter, ParetoNBDFitter
 data = np.load(sys.argv[2])
-fitter = BetaGeoFitter() if sys.argv[1] == "bgnbd" else ParetoNBDFitter()
 elapsed = float("inf")
 for _ in range(int(sys.argv[3])):
     fitter = BetaGeoFitter() if sys.argv[1] == "bgnbd" else ParetoNBDFitter()
