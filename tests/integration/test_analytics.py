@@ -142,3 +142,17 @@ def test_abc_weights_and_classes(tmp_path: Path) -> None:
     bad.write_text("[classes]\nA = 0.7\nB = 0.5\n")
     with pytest.raises(InvalidInput, match="abc.toml"):
         load_config(bad)
+
+
+def test_figures_of_columns_the_file_lacks_are_empty_not_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bare.csv"
+    path.write_text(
+        "customer_id,date,amount\nann,2025-01-06,10.00\nann,2025-01-20,30.00\nbob,2025-02-01,5\n"
+    )
+    source = open_source(str(path))
+    assert source.absent == {"cost", "channel", "promotion_code", "days_to_pay"}
+    frame = customer_summary(source, period="day", observation_end=END).to_pandas()
+    ann = frame.set_index("customer_id").loc["ann"]
+    assert (ann.frequency, ann.recency, ann.total_spend, ann.monetary_value) == (1, 14, 40, 30)
+    assert frame.margin.isna().all() and frame.avg_days_to_pay.isna().all()
+    assert (frame.promotions_used == 0).all() and (frame.channels == 0).all()

@@ -33,7 +33,12 @@ FILE_REQUIRED = ("customer_id", "date", "amount")
 class Source:
     purchases: ir.Table
     lines: ir.Table | None
-    has_channel: bool = True  # false when the data has no channel column: skip its count
+    # optional columns the data does not have (all null): their figures are skipped
+    absent: frozenset[str] = frozenset()
+
+    @property
+    def has_channel(self) -> bool:
+        return "channel" not in self.absent
 
 
 def open_source(
@@ -109,6 +114,16 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         sku=_optional(raw, col["sku"], has["sku"]),
         category=_optional(raw, col["category"], has["category"]),
     )
+    absent = frozenset(
+        name
+        for name, present in (
+            ("cost", has["cost"] or has["unit_cost"]),
+            ("channel", has["channel"]),
+            ("promotion_code", has["promotion"]),
+            ("days_to_pay", has["paid_at"]),
+        )
+        if not present
+    )
     lines = (
         rows.select("customer_id", "order_id", "sku", "category")
         if (has["sku"] or has["category"])
@@ -116,7 +131,7 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
     )
     if not has["order_id"] and lines is None:
         # one row, one purchase: no grouping needed (the common customer_id,date,amount file)
-        return Source(rows.drop("sku", "category", "order_id"), None, has["channel"])
+        return Source(rows.drop("sku", "category", "order_id"), None, absent)
     purchases = rows.group_by(["customer_id", "order_id"]).aggregate(
         occurred_at=rows.occurred_at.min(),
         amount=rows.amount.sum(),
@@ -126,7 +141,7 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         promotion_code=rows.promotion_code.max(),
         days_to_pay=rows.days_to_pay.max(),
     )
-    return Source(purchases, lines, has["channel"])
+    return Source(purchases, lines, absent)
 
 
 def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:

@@ -48,7 +48,7 @@ def customer_summary(
     purchases = source.purchases
     day = purchases.occurred_at.date()  # days compare alike in every engine (SQLite: text)
     calibration = purchases.filter(day <= cut.date())
-    table = _occasions(calibration, cut, days)
+    table = _occasions(calibration, cut, days, source.absent)
     if source.has_channel:
         table = _left(table, _channels(calibration))
     else:
@@ -72,16 +72,20 @@ def _left(table: ir.Table, other: ir.Table) -> ir.Table:
     return table.left_join(other, "customer_id").drop("customer_id_right")
 
 
-def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
-    """Purchase days, then customers: two group-bys carry every per-customer figure."""
-    known = purchases.cost.notnull()
+def _occasions(purchases: ir.Table, cut: datetime, days: float, absent: frozenset[str]) -> ir.Table:
+    """Purchase days, then customers: two group-bys carry every per-customer figure.
+
+    Figures of columns the data does not have are constants, not aggregates over nulls.
+    """
+    optional = {
+        "margin": ("cost", (purchases.amount - purchases.cost).sum(where=purchases.cost.notnull())),
+        "promotions": ("promotion_code", purchases.promotion_code.count()),
+        "pay_days": ("days_to_pay", purchases.days_to_pay.sum()),
+        "invoices": ("days_to_pay", purchases.days_to_pay.count()),
+    }
+    present = {k: agg for k, (column, agg) in optional.items() if column not in absent}
     daily = purchases.group_by(["customer_id", purchases.occurred_at.date().name("day")]).aggregate(
-        spend=purchases.amount.sum(),
-        orders=purchases.count(),
-        margin=(purchases.amount - purchases.cost).sum(where=known),
-        promotions=purchases.promotion_code.count(),
-        pay_days=purchases.days_to_pay.sum(),
-        invoices=purchases.days_to_pay.count(),
+        spend=purchases.amount.sum(), orders=purchases.count(), **present
     )
     window = ibis.window(group_by="customer_id", order_by="day")
     daily = daily.mutate(occasion=ibis.row_number().over(window))
@@ -92,10 +96,7 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
         purchases=daily.orders.sum(),
         total_spend=daily.spend.sum(),
         repeat_spend=daily.spend.sum(where=daily.occasion > 0),
-        margin=daily.margin.sum(),
-        promotions_used=daily.promotions.sum(),
-        pay_days=daily.pay_days.sum(),
-        invoices=daily.invoices.sum(),
+        **{k: daily[k].sum() for k in present},
     )
     end = ibis.literal(cut.date())
     frequency = per.purchase_days - 1
@@ -112,9 +113,13 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float) -> ir.Table:
         monetary_value=ibis.cases(
             (frequency > 0, per.repeat_spend / frequency.cast("float64")), else_=0.0
         ),
-        margin=per.margin,
-        promotions_used=per.promotions_used,
-        avg_days_to_pay=(per.pay_days / per.invoices.nullif(0).cast("float64")),
+        margin=per.margin if "margin" in present else ibis.null("float64"),
+        promotions_used=(per.promotions if "promotions" in present else ibis.literal(0, "int64")),
+        avg_days_to_pay=(
+            per.pay_days / per.invoices.nullif(0).cast("float64")
+            if "pay_days" in present
+            else ibis.null("float64")
+        ),
     )
 
 
