@@ -87,19 +87,19 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float, absent: frozense
     daily = purchases.group_by(["customer_id", purchases.occurred_at.date().name("day")]).aggregate(
         spend=purchases.amount.sum(), orders=purchases.count(), **present
     )
-    window = ibis.window(group_by="customer_id", order_by="day")
-    daily = daily.mutate(occasion=ibis.row_number().over(window))
+    first_day_spend, daily = _first_day_spend(daily)
     per = daily.group_by("customer_id").aggregate(
         first_purchase=daily.day.min(),
         last_purchase=daily.day.max(),
         purchase_days=daily.count(),
         purchases=daily.orders.sum(),
         total_spend=daily.spend.sum(),
-        repeat_spend=daily.spend.sum(where=daily.occasion > 0),
+        first_spend=first_day_spend,
         **{k: daily[k].sum() for k in present},
     )
     end = ibis.literal(cut.date())
     frequency = per.purchase_days - 1
+    repeat_spend = per.total_spend - per.first_spend
     return per.select(
         "customer_id",
         "first_purchase",
@@ -111,7 +111,7 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float, absent: frozense
         total_spend=per.total_spend,
         mean_spend=per.total_spend / per.purchases.cast("float64"),
         monetary_value=ibis.cases(
-            (frequency > 0, per.repeat_spend / frequency.cast("float64")), else_=0.0
+            (frequency > 0, repeat_spend / frequency.cast("float64")), else_=0.0
         ),
         margin=per.margin if "margin" in present else ibis.null("float64"),
         promotions_used=(per.promotions if "promotions" in present else ibis.literal(0, "int64")),
@@ -121,6 +121,20 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float, absent: frozense
             else ibis.null("float64")
         ),
     )
+
+
+def _first_day_spend(daily: ir.Table) -> tuple[ir.Value, ir.Table]:
+    """Spend of each customer's first purchase day (the repeat spend is the rest).
+
+    DuckDB and PostgreSQL have an ordered first-value aggregate, which spares a sort of
+    all purchase days; elsewhere (SQLite compiles `argmin` to a bare-column trick that
+    picks the wrong row) the day is ranked with a window function.
+    """
+    if ibis.get_backend(daily).name in ("duckdb", "postgres"):
+        return daily.spend.argmin(daily.day), daily
+    window = ibis.window(group_by="customer_id", order_by="day")
+    ranked = daily.mutate(first=ibis.row_number().over(window) == 0)
+    return ranked.spend.sum(where=ranked.first), ranked
 
 
 def _channels(purchases: ir.Table) -> ir.Table:
