@@ -25,7 +25,7 @@ from patron.config import get_settings
 from patron.domain.clock import utcnow
 from patron.domain.errors import PatronError
 from patron.domain.program import parse_program
-from patron.services.apikeys import create_key
+from patron.services.apikeys import create_key, revoke_key
 from patron.services.commands import Expire, ReevaluateTiers
 from patron.services.expire import expire as run_expire
 from patron.services.importer import ImportOptions, import_purchases
@@ -131,6 +131,29 @@ def apikey_create(
     with _patron(database_url) as patron:
         key = _guard(lambda: patron.run(lambda uow, s: create_key(uow, s, name), scope))
     sys.stdout.write(key + "\n")
+
+
+@apikey_app.command("list")
+def apikey_list(database_url: DbOption = None) -> None:
+    """List API keys (never the keys themselves: only their prefixes)."""
+    with _patron(database_url) as patron:
+        rows = patron.read(lambda uow: uow.api_keys.all())
+    table = Table("prefix", "name", "scope", "created", "revoked")
+    for row in rows:
+        revoked = str(row.revoked_at)[:19] if row.revoked_at else ""
+        table.add_row(row.prefix, row.name, row.scope, str(row.created_at)[:19], revoked)
+    out.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    prefix: Annotated[str, typer.Argument(help="the part after ptr_ in the key")],
+    database_url: DbOption = None,
+) -> None:
+    """Revoke a key: it stops working within 30 s on running servers."""
+    with _patron(database_url) as patron:
+        _guard(lambda: patron.run(revoke_key, prefix))
+    out.print(f"revoked the key ptr_{prefix}_…")
 
 
 @import_app.command("purchases")

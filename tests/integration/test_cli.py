@@ -107,3 +107,32 @@ def test_clv_predict_and_analytics_write_files(tmp_path: Path) -> None:
     assert parquet.stat().st_size > 0
     missing = runner.invoke(app, ["analytics", "summary", "nope.csv"])
     assert missing.exit_code == 2 and "nope.csv" in missing.output
+
+
+def test_apikey_revoke_stops_the_key_and_is_audited(db: str) -> None:
+    from sqlalchemy import select
+
+    from patron.bootstrap import Patron
+    from patron.services.apikeys import authenticate
+    from patron.store import tables
+
+    key = runner.invoke(app, ["apikey", "create", "--name", "till-3", "--database-url", db])
+    key_text = key.stdout.strip()
+    prefix = key_text.split("_")[1]
+    patron = Patron.from_url(db)
+    try:
+        assert patron.read(authenticate, key_text) is not None
+        revoked = runner.invoke(app, ["apikey", "revoke", prefix, "--database-url", db])
+        assert revoked.exit_code == 0, revoked.output
+        assert patron.read(authenticate, key_text) is None
+        again = runner.invoke(app, ["apikey", "revoke", prefix, "--database-url", db])
+        assert again.exit_code == 2 and "no active API key" in again.output
+        listed = runner.invoke(app, ["apikey", "list", "--database-url", db])
+        assert prefix in listed.stdout and "till-3" in listed.stdout
+        assert key_text not in listed.stdout
+        actions = patron.read(
+            lambda uow: uow.connection.execute(select(tables.audit_log.c.action)).scalars().all()
+        )
+        assert "apikey_revoked" in actions
+    finally:
+        patron.dispose()

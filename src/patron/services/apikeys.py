@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from patron.domain.errors import InvalidInput
+from patron.domain.errors import InvalidInput, NotFound
 from patron.store.uow import UnitOfWork
 
 
@@ -56,3 +56,22 @@ def authenticate(uow: UnitOfWork, key: str) -> Principal | None:
     if row is None:
         return None
     return Principal(int(row.id), row.name, Scope(row.scope))
+
+
+def revoke_key(uow: UnitOfWork, prefix: str, actor: str = "cli") -> None:
+    """Revoke a key by the prefix shown in it (`ptr_<prefix>_...`), and audit it.
+
+    Servers keep authenticated keys for up to 30 s (api/deps.py), so a revoked key may
+    work that much longer on a running server.
+    """
+    revoked = uow.api_keys.revoke(prefix, uow.now)
+    if revoked is None:
+        raise NotFound(f"no active API key with prefix {prefix!r}")
+    uow.audit.record(
+        uow.now,
+        actor,
+        "apikey_revoked",
+        None,
+        None,
+        {"key_id": int(revoked.id), "name": revoked.name, "scope": revoked.scope},
+    )

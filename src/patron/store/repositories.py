@@ -467,6 +467,23 @@ class ApiKeys(_Repo):
             )
         ).first()
 
+    def all(self) -> Sequence[Row[Any]]:
+        columns = [c for c in t.api_keys.c if c.name != "key_hash"]
+        return self.conn.execute(select(*columns).order_by(t.api_keys.c.id)).all()
+
+    def revoke(self, prefix: str, at: datetime) -> Row[Any] | None:
+        """Revoke the active key with this prefix; None when there is none."""
+        active = self.conn.execute(
+            select(t.api_keys).where(
+                t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None)
+            )
+        ).first()
+        if active is not None:
+            self.conn.execute(
+                update(t.api_keys).where(t.api_keys.c.id == active.id).values(revoked_at=at)
+            )
+        return active
+
 
 class Audit(_Repo):
     def record(
