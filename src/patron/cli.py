@@ -28,6 +28,7 @@ from patron.domain.program import parse_program
 from patron.services.apikeys import create_key, revoke_key
 from patron.services.commands import Expire, ReevaluateTiers
 from patron.services.expire import expire as run_expire
+from patron.services.housekeeping import purge_idempotency_keys
 from patron.services.importer import ImportOptions, import_purchases
 from patron.services.program import load_program
 from patron.services.tiers import reevaluate_tiers
@@ -215,6 +216,21 @@ def expire(
         f"{report.points_expired} points expired for {report.members} members;"
         f" {report.warnings} expiry warnings queued"
     )
+
+
+@app.command("purge-idempotency-keys")
+def purge_idempotency_keys_cmd(
+    older_than: Annotated[int, typer.Option(help="hours (at least 24)")] = 48,
+    database_url: DbOption = None,
+) -> None:
+    """Forget the idempotency keys of writes older than --older-than hours."""
+    with _patron(database_url) as patron:
+        purged = _guard(
+            lambda: patron.run(
+                lambda uow, hours: purge_idempotency_keys(uow, uow.now, hours), older_than
+            )
+        )
+    out.print(f"{purged} idempotency keys purged")
 
 
 @tiers_app.command("reevaluate")

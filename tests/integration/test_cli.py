@@ -136,3 +136,40 @@ def test_apikey_revoke_stops_the_key_and_is_audited(db: str) -> None:
         assert "apikey_revoked" in actions
     finally:
         patron.dispose()
+
+
+def test_purge_idempotency_keys_keeps_a_day_at_least(db: str) -> None:
+    from datetime import timedelta
+
+    from patron.bootstrap import Patron
+    from patron.domain.clock import utcnow
+
+    assert runner.invoke(app, ["init", "--database-url", db]).exit_code == 0
+    patron = Patron.from_url(db)
+    try:
+        key_id = patron.run(
+            lambda uow, _: uow.api_keys.add(
+                name="t", prefix="p", key_hash="h", scope="pos", created_at=uow.now
+            ),
+            None,
+        )
+        now = utcnow()
+
+        def store(uow, _):  # type: ignore[no-untyped-def]
+            for name, age in (("old", 72), ("recent", 30), ("new", 1)):
+                uow.idempotency.store(key_id, name, "x", 201, "{}", now - timedelta(hours=age))
+
+        patron.run(store, None)
+        purge = ["purge-idempotency-keys", "--database-url", db]
+        short = runner.invoke(app, [*purge, "--older-than", "2"])
+        assert short.exit_code == 2 and "at least 24 hours" in short.output
+        assert patron.read(lambda uow: uow.idempotency.get(key_id, "old")) is not None
+        done = runner.invoke(app, purge)
+        assert done.exit_code == 0 and "1 idempotency keys purged" in done.output
+        kept = [
+            patron.read(lambda uow, k=k: uow.idempotency.get(key_id, k)) is not None
+            for k in ("old", "recent", "new")
+        ]
+        assert kept == [False, True, True]
+    finally:
+        patron.dispose()
