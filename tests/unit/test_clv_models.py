@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 from scipy.special import gammaln, hyp2f1
 
@@ -222,3 +224,27 @@ def test_holdout_report_tracks_cdnow_purchases() -> None:
     means = [b.predicted for b in report.buckets]
     assert means == sorted(means)  # more past purchases, more predicted purchases
     assert [b.frequency for b in report.buckets][-1] == "7+"
+
+
+customers = st.lists(
+    st.tuples(st.integers(0, 8), st.floats(0, 1), st.floats(0.5, 60)), min_size=1, max_size=60
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=customers, pareto=st.booleans())
+def test_a_fit_gives_finite_estimates_or_says_why_not(
+    rows: list[tuple[int, float, float]], pareto: bool
+) -> None:
+    """Whatever the (valid) data, never NaN parameters or a stray numerical exception."""
+    x = np.array([r[0] for r in rows], dtype=float)
+    T = np.array([r[2] for r in rows]).round(2)
+    t = np.where(x > 0, (np.array([r[1] for r in rows]) * T).round(2), 0.0)
+    model = ParetoNBDModel() if pareto else BetaGeoModel()
+    try:
+        model.fit(x, t, T)
+    except ModelNotIdentified:
+        return
+    estimates = [*model.params_.values(), *model.standard_errors_.values()]
+    assert np.all(np.isfinite(estimates)) and np.all(np.array(estimates) > 0)
+    assert np.isfinite(model.log_likelihood_)
