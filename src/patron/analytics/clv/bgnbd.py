@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, gammaln, hyp2f1, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
-from patron.analytics.clv.data import RFT, Array, factorize
+from patron.analytics.clv.data import RFT, Array, distinct_rows, factorize
 from patron.analytics.clv.fitting import Evaluation, Objective
 
 
@@ -130,14 +130,18 @@ class _Likelihood:
         codes_T, self.uT = factorize(data.T)
         self.count_T = np.bincount(codes_T, weights=w)
         self.x_T = np.bincount(codes_T, weights=w * data.x)
-        # repeat buyers, coded by distinct x, t_x and T, then by distinct (x, t_x, T)
-        codes, codes_T = codes[repeat], codes_T[repeat]
-        codes_t, self.ut = factorize(data.t_x[repeat])
-        key = (codes * len(self.ut) + codes_t) * len(self.uT) + codes_T
-        rows, keys = factorize(key)
-        self.w = np.bincount(rows, weights=w[repeat], minlength=len(keys))
-        self.ix, rest = np.divmod(keys, len(self.ut) * len(self.uT))
-        self.it, self.iT = np.divmod(rest, len(self.uT))
+        # repeat buyers' distinct (x, t_x, T), coded by the distinct x and T above
+        rows = distinct_rows(
+            ((codes[repeat], self.ux), factorize(data.t_x[repeat]), (codes_T[repeat], self.uT)),
+            w[repeat],
+        )
+        self.w, self.ut, self.ix, self.it, self.iT = (
+            rows.weights,
+            rows.t_x,
+            rows.ix,
+            rows.it,
+            rows.iT,
+        )
         self.x = self.ux[self.ix]
 
     def __call__(self, params: Array) -> Evaluation:
@@ -184,9 +188,11 @@ class _Likelihood:
         lT, iT = np.log(alpha + self.uT)[self.iT], 1 / (alpha + self.uT)[self.iT]
         delta, d_inv = lT - lt, iT - it
         rx = r + self.x
-        # 1/(b+x-1) per distinct x; 0 for x = 0, which has no repeat rows
-        inv_b = np.where(self.ux > 0, 1 / np.where(self.ux > 0, b + self.ux - 1, 1.0), 0.0)
-        z = (np.log(a) - np.log(b + self.x - 1)) + rx * delta
+        # 1/(b+x-1) and log a/(b+x-1) per distinct x; x = 0 has no repeat rows (inv_b 0)
+        repeat = self.ux > 0
+        b_x = np.where(repeat, b + self.ux - 1, 1.0)
+        inv_b = np.where(repeat, 1 / b_x, 0.0)
+        z = (np.log(a) - np.log(b_x))[self.ix] + rx * delta
         e = np.exp(-np.abs(z))  # one exponential serves σ(z) and log(1 + exp z)
         sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
         ws = self.w * sigma  # w σ: weight of z's first derivatives

@@ -74,22 +74,44 @@ class RFT:
         return cls(x, t_x, age, w)
 
     def compress(self) -> RFT:
-        """Unique (x, t_x, T) triples with summed weights: the sufficient statistics.
-
-        Hashing (no sort) keeps this linear: each column is coded by its distinct values,
-        and the three codes make one integer key per row.
-        """
-        (cx, ux), (ct, ut), (cT, uT) = (factorize(v) for v in (self.x, self.t_x, self.T))
-        key = (cx * len(ut) + ct) * len(uT) + cT
-        rows, keys = factorize(key)
-        weights = np.bincount(rows, weights=self.weights, minlength=len(keys))
-        xi, rest = np.divmod(keys, len(ut) * len(uT))
-        ti, Ti = np.divmod(rest, len(uT))
-        return RFT(ux[xi], ut[ti], uT[Ti], weights.astype(np.float64))
+        """Unique (x, t_x, T) triples with summed weights: the sufficient statistics."""
+        rows = distinct_rows(
+            (factorize(self.x), factorize(self.t_x), factorize(self.T)), self.weights
+        )
+        return RFT(rows.x[rows.ix], rows.t_x[rows.it], rows.T[rows.iT], rows.weights)
 
     @property
     def n_customers(self) -> int:
         return int(round(float(self.weights.sum())))
+
+
+Coded = tuple[NDArray[np.int64], Array]  # codes into distinct values, the distinct values
+
+
+@dataclass(frozen=True)
+class DistinctRows:
+    """Distinct (x, t_x, T) rows, each column's distinct values and every row's codes
+    into them, with the rows' summed weights."""
+
+    x: Array
+    t_x: Array
+    T: Array
+    ix: NDArray[np.int64]
+    it: NDArray[np.int64]
+    iT: NDArray[np.int64]
+    weights: Array
+
+
+def distinct_rows(columns: tuple[Coded, Coded, Coded], weights: Array) -> DistinctRows:
+    """Hashing (no sort) keeps this linear: the three columns' codes make one integer key
+    per row, and the distinct keys are the distinct rows."""
+    (cx, ux), (ct, ut), (cT, uT) = columns
+    key = (cx * len(ut) + ct) * len(uT) + cT
+    rows, keys = factorize(key)
+    summed = np.bincount(rows, weights=weights, minlength=len(keys)).astype(np.float64)
+    ix, rest = np.divmod(keys, len(ut) * len(uT))
+    it, iT = np.divmod(rest, len(uT))
+    return DistinctRows(ux, ut, uT, ix, it, iT, summed)
 
 
 def factorize(values: NDArray[Scalar]) -> tuple[NDArray[np.int64], NDArray[Scalar]]:
