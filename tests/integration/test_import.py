@@ -59,6 +59,62 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
     assert_verified(patron)
 
 
+def test_every_optional_column_lands_where_it_belongs(patron: Patron, tmp_path: Path) -> None:
+    # given a file with every optional column, an order of two lines, a short row,
+    # a blank line, and an order id reused by another customer
+    path = tmp_path / "full.csv"
+    path.write_text(
+        "customer_id,date,amount,order_id,sku,category,quantity,unit_price,unit_cost,"
+        "channel,payment_method,promotion\n"
+        "c1,2025-01-05T10:30:00+01:00,,o-1,A,books,2,10.00,6.00,web,card,SPRING\n"
+        "c1,2025-01-05T10:30:00+01:00,,o-1,B,home,1,5.005,,web,card,SPRING\n"
+        "c2, 2025-01-06 ,12.50\n"
+        "\n"
+        "c3,2025-01-07,4.00,o-1,,,,,,,,\n"
+        "c2,2025-01-08,30,,,,3,,2.5,store,cash,\n"
+    )
+    # when it is imported
+    report = import_purchases(patron.new_uow, path, ImportOptions())
+    # then each purchase has its lines, costs and labels
+    assert (report.rows, report.inserted, report.rejected, report.members_created) == (6, 3, 2, 2)
+    with patron.uow(readonly=True) as uow:
+        order = uow.purchases.by_order_id("o-1")
+        assert order is not None
+        assert (str(order.total), order.cost, order.occurred_at.isoformat()) == (
+            "25.01",
+            None,  # one line has no cost: a partial cost would overstate the margin
+            "2025-01-05T09:30:00",
+        )
+        labels = (order.channel, order.payment_method, order.promotion_code)
+        assert labels == ("web", "card", "SPRING")
+        lines = [
+            (x.line_no, x.sku, x.category, x.quantity, str(x.unit_price), x.unit_cost)
+            for x in uow.purchases.lines(order.id)
+        ]
+        assert [(n, s, c, q, p, u and str(u)) for n, s, c, q, p, u in lines] == [
+            (1, "A", "books", 2, "10.0000", "6.0000"),
+            (2, "B", "home", 1, "5.0050", None),
+        ]
+        c2 = uow.members.by_external_id("c2")
+        assert c2 is not None and (c2.purchase_count, str(c2.lifetime_spend)) == (2, "42.50")
+        with patron.engine.connect() as conn:
+            rows = conn.execute(
+                select(purchases.c.total, purchases.c.cost, purchases.c.channel)
+                .where(purchases.c.member_id == c2.id)
+                .order_by(purchases.c.occurred_at)
+            ).all()
+        assert [(str(a), b and str(b), c) for a, b, c in rows] == [
+            ("12.50", None, None),
+            ("30.00", "7.50", "store"),
+        ]
+    rejects = list(csv.DictReader((tmp_path / "full.rejects.csv").open()))
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        ("5", "customer_id: empty"),
+        ("6", "order_id 'o-1' already belongs to customer 'c1'"),
+    ]
+    assert_verified(patron)
+
+
 def test_identical_rows_are_distinct_purchases(patron: Patron, tmp_path: Path) -> None:
     path = tmp_path / "twice.csv"
     path.write_text("customer_id,date,amount\nc1,2025-01-01,9.99\nc1,2025-01-01,9.99\n")

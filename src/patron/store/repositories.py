@@ -7,12 +7,24 @@ behaviour, and never commit: the unit of work does.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
@@ -598,10 +610,12 @@ class Outbox(_Repo):
 
 
 class Bulk(_Repo):
-    """Plain executemany for imports: ids reserved up front, values through the column types.
+    """Column-wise executemany for imports: ids reserved up front, values to the driver.
 
-    SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself; for
-    history imports the rows are already validated, so they go to the driver directly.
+    SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself, and a
+    history repeats the same values (dates, amounts, "import") on every row. So each
+    column's values go through the column type once per distinct value, and a column
+    with a single value is written into the statement as a literal, not bound per row.
     """
 
     def reserve_ids(self, table: Table, count: int) -> list[int]:
@@ -617,19 +631,48 @@ class Bulk(_Repo):
         top = self.conn.execute(select(func.max(table.c.id))).scalar_one() or 0
         return list(range(int(top) + 1, int(top) + 1 + count))
 
-    def insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
+    def insert(self, table: Table, columns: dict[str, Sequence[Any]]) -> None:
+        """Insert len(columns[...]) rows; every column the table requires must be given."""
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"columns of unequal lengths {sorted(lengths)} for {table.name}")
+        if not lengths.pop():
             return
-        columns = list(rows[0])
         dialect = self.conn.dialect
-        processors = [table.c[c].type.bind_processor(dialect) for c in columns]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)})"
-            f" VALUES ({', '.join([mark] * len(columns))})"
+        names, values, bound = [], [], []
+        for name, column in columns.items():
+            distinct = set(column)
+            names.append(name)
+            if len(distinct) == 1 and _plain(value := next(iter(distinct))):
+                values.append(self._literal(table, name, value))
+                continue
+            values.append(mark)
+            process = table.c[name].type.bind_processor(dialect)
+            if process is None:
+                bound.append(column)
+            else:
+                once = {v: process(v) for v in distinct}
+                bound.append([once[v] for v in column])
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        if bound:
+            self.conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+        else:  # every column constant: len rows of the same values
+            self.conn.exec_driver_sql(sql, [()] * len(next(iter(columns.values()))))
+
+    def _literal(self, table: Table, name: str, value: Any) -> str:
+        compiled = literal(value, table.c[name].type).compile(
+            dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}
         )
-        params = [
-            tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True))
-            for row in rows
-        ]
-        self.conn.exec_driver_sql(sql, params)
+        return str(compiled)
+
+
+_PLAIN_TEXT = re.compile(r"[\w .:*+-]*")
+
+
+def _plain(value: Any) -> bool:
+    """Values safe to write into SQL as literals: no quoting or escaping can go wrong,
+    since text that needs any (quotes, backslashes, %) is bound as a parameter."""
+    if isinstance(value, str):
+        return _PLAIN_TEXT.fullmatch(value) is not None
+    return value is None or isinstance(value, int | Decimal | datetime)
