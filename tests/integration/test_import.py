@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,20 @@ def test_identical_rows_are_distinct_purchases(patron: Patron, tmp_path: Path) -
     assert import_purchases(patron.new_uow, path, ImportOptions()).inserted == 2
     assert import_purchases(patron.new_uow, path, ImportOptions()).inserted == 0
     assert count(patron) == 2
+
+
+def test_imported_times_compare_like_times_written_by_the_api(
+    patron: Patron, tmp_path: Path
+) -> None:
+    # SQLite keeps times as text: an import must write the same text format as the rest
+    # of Patron, or "at or after midnight" would miss a purchase made at midnight
+    path = tmp_path / "midnight.csv"
+    path.write_text("customer_id,date,amount\nc1,2025-01-01,10.00\nc2,2024-12-31,5.00\n")
+    import_purchases(patron.new_uow, path, ImportOptions())
+    with patron.engine.connect() as conn:
+        at_or_after = purchases.c.occurred_at >= datetime(2025, 1, 1)
+        found = conn.execute(select(func.count()).where(at_or_after)).scalar_one()
+    assert found == 1
 
 
 def test_award_points_scores_history_with_the_program(patron: Patron, tmp_path: Path) -> None:

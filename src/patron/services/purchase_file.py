@@ -1,11 +1,12 @@
 """Reading and checking a purchase history file, column by column.
 
 A history file repeats the same few values over and over: a few hundred dates, a few
-thousand amounts, one customer id per ten rows. So each distinct value is parsed and
-checked once and every row looks its result up, instead of parsing row by row; only the
-grouping of lines into purchases walks the rows one by one. The checks and their messages
-are the same for every row either way: a row is rejected for the first field that fails,
-in the order customer, date, quantity, price, cost, order.
+thousand amounts, one customer id per ten rows. So each distinct value (or distinct
+combination, for a line's fields) is parsed and checked once, in Python, and the rows get
+their results through NumPy indexing; grouping lines into purchases is done on codes the
+same way. The checks and their messages are those of a row-by-row reading: a row is
+rejected for the first field that fails, in the order customer, date, quantity, price,
+cost, order; an order's owner is the customer of its first valid row.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from hashlib import sha1
-from itertools import islice, repeat
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
 
 from patron.domain.clock import to_utc_naive
 from patron.domain.earning import Line, cost_of
@@ -46,6 +50,7 @@ _UNIT = Decimal("0.0001")
 _MAX_AMOUNT = Decimal("99999999999")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+Column = np.ndarray[Any, np.dtype[Any]]
 
 
 class RowError(ValueError):
@@ -61,46 +66,46 @@ class _LineFacts:
 
 @dataclass
 class Purchases:
-    """The valid purchases of a file, one list entry per purchase, in file order.
+    """The valid purchases of a file in file order, as columns (a history has millions).
 
-    Columns rather than one object per purchase: a history has millions of them, and the
-    writer hands whole columns to the store.
+    Purchase i has the lines `lines[line_start[i]:line_start[i + 1]]`, in file order.
     """
 
-    order_id: list[str] = field(default_factory=list)
-    customer_id: list[str] = field(default_factory=list)
-    occurred_at: list[datetime] = field(default_factory=list)
-    lines: list[list[Line]] = field(default_factory=list)
-    total: list[Decimal] = field(default_factory=list)
-    cost: list[Decimal | None] = field(default_factory=list)
-    extra: dict[str, list[str | None]] = field(default_factory=dict)
+    order_id: Column
+    customer_id: Column
+    occurred_at: Column
+    total: Column
+    cost: Column
+    extra: dict[str, Column]
+    lines: Column
+    line_start: Column
 
     def __len__(self) -> int:
         return len(self.order_id)
 
+    def lines_of(self, i: int) -> tuple[Line, ...]:
+        return tuple(self.lines[self.line_start[i] : self.line_start[i + 1]])
+
     def rows(self, start: int, stop: int) -> Purchases:
-        return Purchases(
-            self.order_id[start:stop],
-            self.customer_id[start:stop],
-            self.occurred_at[start:stop],
-            self.lines[start:stop],
-            self.total[start:stop],
-            self.cost[start:stop],
-            {name: values[start:stop] for name, values in self.extra.items()},
-        )
+        return self.subset(np.arange(start, min(stop, len(self))))
 
-    def subset(self, keep: Sequence[int]) -> Purchases:
-        def pick(values: list[Any]) -> list[Any]:
-            return [values[i] for i in keep]
-
+    def subset(self, keep: Column) -> Purchases:
+        """The purchases at positions `keep` (ascending), with their lines."""
+        counts = np.diff(self.line_start)[keep]
+        line_start = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(counts, out=line_start[1:])
+        # position of every kept line: each purchase's first line, then +0, +1, ...
+        firsts = np.repeat(self.line_start[:-1][keep] - line_start[:-1], counts)
+        picked = firsts + np.arange(line_start[-1])
         return Purchases(
-            pick(self.order_id),
-            pick(self.customer_id),
-            pick(self.occurred_at),
-            pick(self.lines),
-            pick(self.total),
-            pick(self.cost),
-            {name: pick(values) for name, values in self.extra.items()},
+            self.order_id[keep],
+            self.customer_id[keep],
+            self.occurred_at[keep],
+            self.total[keep],
+            self.cost[keep],
+            {name: values[keep] for name, values in self.extra.items()},
+            self.lines[picked],
+            line_start,
         )
 
 
@@ -165,6 +170,19 @@ def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]
         yield chunk
 
 
+@dataclass
+class _Pieces:
+    """What each chunk adds, concatenated at the end."""
+
+    purchases: dict[str, list[Column]] = field(default_factory=dict)
+    line_purchase: list[Column] = field(default_factory=list)
+    lines: list[Column] = field(default_factory=list)
+
+    def add_purchases(self, **columns: Column) -> None:
+        for name, values in columns.items():
+            self.purchases.setdefault(name, []).append(values)
+
+
 class _Grouping:
     """Lines into purchases across chunks: an order's lines may be anywhere in the file."""
 
@@ -172,101 +190,205 @@ class _Grouping:
         self.index = index
         self.date_format = date_format
         self.width = max(index.values()) + 1
-        self.purchases = Purchases(extra={f: [] for f in PURCHASE_FIELDS if f in index})
-        self.position: dict[str, int] = {}
-        self.seen: dict[str, int] = {}
-        self.several_lines: set[int] = set()
-        self.dates: dict[str, datetime | RowError] = {}
+        self.extras = [f for f in PURCHASE_FIELDS if f in index]
+        self.pieces = _Pieces()
+        self.count = 0  # purchases so far
+        self.position: dict[str, int] = {}  # order id -> purchase number
+        self.customer_of: list[str] = []  # purchase number -> customer
+        self.seen: dict[str, int] = {}  # derived-key base -> rows so far
+        self.dates: dict[tuple[str, ...], datetime | RowError] = {}
         self.line_facts: dict[tuple[str, ...], _LineFacts | RowError] = {}
 
     def add(self, chunk: list[list[str]]) -> list[tuple[int, str]]:
         """Group a chunk of rows; returns (offset in chunk, reason) for each rejected row."""
         column = self._columns(chunk)
-        customers = column("customer_id")
-        date_texts = column("date")
-        amounts = column("amount")
-        dates = _lookup(self.dates, date_texts, self._parse_date)
-        keys = list(zip(*(column(f) for f in LINE_FIELDS), strict=True))
+        customer = column("customer_id")
+        reason = np.where(customer == "", "customer_id: empty", "").astype(object)
+        date_codes, dates = self._distinct(
+            [column("date")], self.dates, lambda key: parse_date(key[0], self.date_format)
+        )
+        reason = _first_reason(reason, date_codes, dates)
         if len(self.line_facts) > MEMO_LIMIT:
             self.line_facts.clear()
-        facts = _lookup(self.line_facts, keys, _parse_line)
-        orders = column("order_id")
-        extras = {f: column(f) for f in self.purchases.extra}
-        rejected: list[tuple[int, str]] = []
-        p, seen = self.purchases, self.seen
-        for k, customer in enumerate(customers):
-            moment, fact = dates[k], facts[k]
-            if not customer:
-                rejected.append((k, "customer_id: empty"))
-                continue
-            if isinstance(moment, RowError):
-                rejected.append((k, str(moment)))
-                continue
-            if isinstance(fact, RowError):
-                rejected.append((k, str(fact)))
-                continue
-            order_id = orders[k]
-            if not order_id:
-                # the same row twice is two purchases; a re-run derives the same ids
-                base = f"{customer}|{date_texts[k]}|{amounts[k] or fact.line.amount}"
-                seen[base] = n = seen.get(base, 0) + 1
-                order_id = "import-" + sha1(f"{base}|{n}".encode()).hexdigest()[:20]
-            at = self.position.get(order_id)
-            if at is None:
-                self.position[order_id] = len(p.order_id)
-                p.order_id.append(order_id)
-                p.customer_id.append(customer)
-                p.occurred_at.append(moment)
-                p.lines.append([fact.line])
-                p.total.append(fact.total)
-                p.cost.append(fact.cost)
-                for name, values in extras.items():
-                    p.extra[name].append(values[k] or None)
-            elif p.customer_id[at] != customer:
-                rejected.append(
-                    (k, f"order_id {order_id!r} already belongs to customer {p.customer_id[at]!r}")
-                )
-            else:
-                p.lines[at].append(fact.line)
-                self.several_lines.add(at)
-        return rejected
+        line_codes, facts = self._distinct(
+            [column(f) for f in LINE_FIELDS], self.line_facts, _parse_line
+        )
+        reason = _first_reason(reason, line_codes, facts)
+        valid = np.flatnonzero(reason == "")
+        line_codes = line_codes[valid]
+        orders = self._order_ids(column, valid, facts, line_codes)
+        purchase, starts, owned, rejected = self._assign(orders, customer[valid])
+        first = valid[starts]  # the rows that open a new purchase
+        ok = _facts_only(facts)
+        self.pieces.add_purchases(
+            order_id=orders[starts],
+            customer_id=customer[first],
+            occurred_at=dates[date_codes[first]],
+            total=_attribute(ok, "total")[line_codes[starts]],
+            cost=_attribute(ok, "cost")[line_codes[starts]],
+            **{f: _none_if_empty(column(f)[first]) for f in self.extras},
+        )
+        self.pieces.line_purchase.append(purchase[owned])
+        self.pieces.lines.append(_attribute(ok, "line")[line_codes[owned]])
+        rejects = [(int(k), str(reason[k])) for k in np.flatnonzero(reason != "")]
+        rejects += [(int(valid[k]), why) for k, why in rejected]
+        return sorted(rejects)
 
     def finish(self) -> Purchases:
-        p = self.purchases
-        for at in self.several_lines:
-            lines = p.lines[at]
-            p.total[at] = quantize_money(sum((x.amount for x in lines), Decimal(0)))
-            p.cost[at] = cost_of(lines)
-        return p
+        p = self.pieces
+        line_purchase = _concat(p.line_purchase, np.int64)
+        order = np.argsort(line_purchase, kind="stable")  # by purchase, file order within
+        lines = _concat(p.lines, object)[order]
+        counts = np.bincount(line_purchase, minlength=self.count)
+        line_start = np.zeros(self.count + 1, dtype=np.int64)
+        np.cumsum(counts, out=line_start[1:])
+        columns = {name: _concat(parts, object) for name, parts in p.purchases.items()}
+        total, cost = columns.pop("total", _concat([], object)), columns.pop("cost", None)
+        cost = _concat([], object) if cost is None else cost
+        for i in np.flatnonzero(counts > 1):
+            several = lines[line_start[i] : line_start[i + 1]]
+            total[i] = quantize_money(sum((x.amount for x in several), Decimal(0)))
+            cost[i] = cost_of(several)
+        empty = _concat([], object)
+        return Purchases(
+            columns.get("order_id", empty),
+            columns.get("customer_id", empty),
+            columns.get("occurred_at", empty),
+            total,
+            cost,
+            {f: columns.get(f, empty) for f in self.extras},
+            lines,
+            line_start,
+        )
 
-    def _columns(self, chunk: list[list[str]]) -> Callable[[str], Sequence[str]]:
+    def _columns(self, chunk: list[list[str]]) -> Callable[[str], Column]:
         """A getter of stripped field values; a field the file lacks reads as empty."""
         width = self.width
         pad = [""] * width
-        rows = [r if len(r) >= width else (r + pad)[:width] for r in chunk]
-        transposed = list(zip(*rows, strict=False)) if rows else [() for _ in range(width)]
-        empty = list(repeat("", len(chunk)))
+        short = min(map(len, chunk)) < width
+        rows = [r if len(r) >= width else (r + pad)[:width] for r in chunk] if short else chunk
+        transposed = list(zip(*rows, strict=False))
+        empty = np.full(len(chunk), "", dtype=object)
+        stripped: dict[str, Column] = {}
 
-        def column(name: str) -> Sequence[str]:
+        def column(name: str) -> Column:
             i = self.index.get(name)
-            return empty if i is None else [v.strip() for v in transposed[i]]
+            if i is None:
+                return empty
+            if name not in stripped:
+                codes, uniques = pd.factorize(np.array(transposed[i], dtype=object))
+                stripped[name] = np.array([u.strip() for u in uniques], dtype=object)[codes]
+            return stripped[name]
 
         return column
 
-    def _parse_date(self, text: str) -> datetime:
-        return parse_date(text, self.date_format)
+    @staticmethod
+    def _distinct(
+        columns: list[Column],
+        memo: dict[tuple[str, ...], Any],
+        parse: Callable[[tuple[str, ...]], Any],
+    ) -> tuple[Column, Column]:
+        """(code per row, result per code): parse runs once per distinct combination."""
+        codes = np.zeros(len(columns[0]), dtype=np.int64)
+        for values in columns:
+            if not values.any():  # a field the file lacks
+                continue
+            part, uniques = pd.factorize(values)
+            codes, _ = pd.factorize(codes * len(uniques) + part)
+        firsts = _first_rows(codes, int(codes.max(initial=-1)) + 1)
+        keys = list(zip(*(values[firsts].tolist() for values in columns), strict=True))
+        for key in set(keys).difference(memo):
+            try:
+                memo[key] = parse(key)
+            except RowError as exc:
+                memo[key] = exc
+        results = np.empty(len(keys), dtype=object)
+        results[:] = [memo[key] for key in keys]
+        return codes, results
+
+    def _order_ids(
+        self, column: Callable[[str], Column], valid: Column, facts: Column, line_codes: Column
+    ) -> Column:
+        """The order id of each valid row, derived where the file has none: the same row
+        twice is two purchases, and a re-run derives the same ids, so it skips what is
+        already in the store."""
+        orders = column("order_id")[valid].copy()
+        need = np.flatnonzero(orders == "")
+        if not len(need):
+            return orders
+        amounts = column("amount")[valid][need]
+        for k in np.flatnonzero(amounts == ""):
+            amounts[k] = str(facts[line_codes[need[k]]].line.amount)
+        bases = column("customer_id")[valid][need] + "|" + column("date")[valid][need]
+        bases = bases + "|" + amounts
+        codes, uniques = pd.factorize(bases)
+        before = np.array([self.seen.get(b, 0) for b in uniques.tolist()], dtype=np.int64)
+        nth = pd.Series(codes).groupby(codes).cumcount().to_numpy() + 1 + before[codes]
+        self.seen.update(zip(uniques.tolist(), (before + np.bincount(codes)).tolist(), strict=True))
+        orders[need] = [
+            "import-" + sha1(f"{b}|{n}".encode()).hexdigest()[:20]
+            for b, n in zip(bases.tolist(), nth.tolist(), strict=True)
+        ]
+        return orders
+
+    def _assign(
+        self, orders: Column, customers: Column
+    ) -> tuple[Column, Column, Column, list[tuple[int, str]]]:
+        """Purchase number of each row, the rows that open a new purchase, the rows whose
+        order belongs to their customer, and a reason for each of the others."""
+        codes, uniques = pd.factorize(orders)
+        first = _first_rows(codes, len(uniques))
+        numbers = np.array([self.position.get(o, -1) for o in uniques.tolist()], dtype=np.int64)
+        new = np.flatnonzero(numbers < 0)
+        known = np.flatnonzero(numbers >= 0)
+        numbers[new] = np.arange(self.count, self.count + len(new))
+        owner = customers[first]
+        owner[known] = [self.customer_of[n] for n in numbers[known].tolist()]
+        self.position.update(zip(uniques[new].tolist(), numbers[new].tolist(), strict=True))
+        self.customer_of.extend(owner[new].tolist())
+        self.count += len(new)
+        mismatch = np.flatnonzero(customers != owner[codes])
+        reasons = [
+            (int(k), f"order_id {orders[k]!r} already belongs to customer {owner[codes[k]]!r}")
+            for k in mismatch
+        ]
+        owned = np.ones(len(orders), dtype=bool)
+        owned[mismatch] = False
+        return numbers[codes], first[new], np.flatnonzero(owned), reasons
 
 
-def _lookup(
-    memo: dict[K, V | RowError], keys: Sequence[K], parse: Callable[[K], V]
-) -> list[V | RowError]:
-    """parse(key) for every key, computed once per distinct key (errors included)."""
-    for key in set(keys).difference(memo):
-        try:
-            memo[key] = parse(key)
-        except RowError as exc:
-            memo[key] = exc
-    return [memo[k] for k in keys]
+def _first_rows(codes: Column, distinct: int) -> Column:
+    """The first row of each code."""
+    first = np.full(distinct, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def _facts_only(results: Column) -> Column:
+    """Per-code results with errors blanked (rows with errors are never gathered)."""
+    return np.array([None if isinstance(r, RowError) else r for r in results], dtype=object)
+
+
+def _attribute(facts: Column, name: str) -> Column:
+    out = np.empty(len(facts), dtype=object)
+    out[:] = [None if f is None else getattr(f, name) for f in facts]
+    return out
+
+
+def _first_reason(reason: Column, codes: Column, results: Column) -> Column:
+    """Keep each row's earlier reason ("" for none); else this check's error, if any."""
+    errors = np.array([str(r) if isinstance(r, RowError) else "" for r in results], dtype=object)
+    return np.where(reason == "", errors[codes], reason)
+
+
+def _none_if_empty(values: Column) -> Column:
+    out = values.copy()
+    out[values == ""] = None
+    return out
+
+
+def _concat(parts: Sequence[Column], dtype: Any) -> Column:
+    return np.concatenate(parts) if parts else np.array([], dtype=dtype)
 
 
 def parse_date(text: str, fmt: str | None) -> datetime:

@@ -631,8 +631,14 @@ class Bulk(_Repo):
         top = self.conn.execute(select(func.max(table.c.id))).scalar_one() or 0
         return list(range(int(top) + 1, int(top) + 1 + count))
 
-    def insert(self, table: Table, columns: dict[str, Sequence[Any]]) -> None:
-        """Insert len(columns[...]) rows; every column the table requires must be given."""
+    def insert(
+        self, table: Table, columns: dict[str, Sequence[Any]], *, unless_taken: str | None = None
+    ) -> None:
+        """Insert len(columns[...]) rows; every column the table requires must be given.
+
+        With `unless_taken`, a row whose value in that unique column is already in the
+        table is left out (ON CONFLICT DO NOTHING); `present` tells which rows went in.
+        """
         lengths = {len(values) for values in columns.values()}
         if len(lengths) != 1:
             raise ValueError(f"columns of unequal lengths {sorted(lengths)} for {table.name}")
@@ -648,17 +654,59 @@ class Bulk(_Repo):
                 values.append(self._literal(table, name, value))
                 continue
             values.append(mark)
-            process = table.c[name].type.bind_processor(dialect)
-            if process is None:
-                bound.append(column)
-            else:
-                once = {v: process(v) for v in distinct}
-                bound.append([once[v] for v in column])
+            bound.append(self._processed(table, name, column, distinct))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        if unless_taken:
+            sql += f" ON CONFLICT ({table.c[unless_taken].name}) DO NOTHING"
         if bound:
             self.conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
         else:  # every column constant: len rows of the same values
             self.conn.exec_driver_sql(sql, [()] * len(next(iter(columns.values()))))
+
+    def present(self, table: Table, ids: Sequence[int]) -> set[int]:
+        """Which of these ids are in the table (after an insert `unless_taken`)."""
+        if not ids:
+            return set()
+        low, high = min(ids), max(ids)
+        if high - low + 1 == len(ids):  # reserved together: one range scan
+            in_range = table.c.id.between(low, high)
+            count = select(func.count()).select_from(table).where(in_range)
+            if self.conn.execute(count).scalar_one() == len(ids):
+                return set(ids)
+            return {int(r[0]) for r in self.conn.execute(select(table.c.id).where(in_range))}
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            found.update(
+                int(r[0])
+                for r in self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
+            )
+        return found
+
+    def add(self, table: Table, ids: Sequence[int], amounts: dict[str, Sequence[Any]]) -> None:
+        """Add amounts to counters of the rows with these ids (one statement per row,
+        through the driver: SQLAlchemy's per-row cost would exceed the update's)."""
+        if not ids:
+            return
+        dialect = self.conn.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sets = ", ".join(f"{c} = {c} + {mark}" for c in amounts)
+        bound = [self._processed(table, c, v, set(v)) for c, v in amounts.items()]
+        bound.append(list(ids))
+        sql = f"UPDATE {table.name} SET {sets} WHERE id = {mark}"
+        self.conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+
+    def _processed(
+        self, table: Table, name: str, column: Sequence[Any], distinct: set[Any]
+    ) -> Sequence[Any]:
+        """The column's values as the driver takes them, converted once per distinct value."""
+        dialect = self.conn.dialect
+        # the dialect's own implementation: SQLite's DATETIME writes its fixed text format
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is None:
+            return column
+        once = {v: process(v) for v in distinct}
+        return [once[v] for v in column]
 
     def _literal(self, table: Table, name: str, value: Any) -> str:
         compiled = literal(value, table.c[name].type).compile(
