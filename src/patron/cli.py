@@ -163,7 +163,7 @@ def import_purchases_cmd(
     map_: Annotated[list[str] | None, typer.Option("--map", help="field=Column")] = None,
     date_format: Annotated[str | None, typer.Option(help="strptime format, e.g. %Y%m%d")] = None,
     award_points: Annotated[bool, typer.Option(help="score purchases with the program")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 20_000,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 50_000,
     database_url: DbOption = None,
 ) -> None:
     """Import purchases from CSV; bad rows go to FILE.rejects.csv; safe to re-run."""

@@ -37,7 +37,7 @@ class ImportOptions:
     mapping: dict[str, str] = field(default_factory=dict)
     date_format: str | None = None
     award_points: bool = False
-    batch_size: int = 20_000
+    batch_size: int = 50_000
     currency: str | None = None
 
 
