@@ -29,7 +29,8 @@ def period_days(period: str) -> float:
 
 
 def last_purchase(source: Source) -> datetime:
-    value = source.purchases.occurred_at.max().execute()
+    # through Arrow, not pandas: no pandas import and conversion for one value
+    value = source.purchases.occurred_at.max().to_pyarrow().as_py()
     if value is None:
         raise InvalidInput("the source has no purchases")
     return datetime.fromisoformat(str(value)[:19])
