@@ -135,14 +135,17 @@ class _Likelihood:
             ((codes[repeat], self.ux), factorize(data.t_x[repeat]), (codes_T[repeat], self.uT)),
             w[repeat],
         )
-        self.w, self.ut, self.ix, self.it, self.iT = (
-            rows.weights,
-            rows.t_x,
-            rows.ix,
-            rows.it,
-            rows.iT,
-        )
+        # rows in order of x (a radix sort: x has few distinct values), so that sums by x
+        # are sums over runs, one `reduceat` for several arrays instead of a bincount each
+        order = np.argsort(rows.ix, kind="stable")
+        self.w = rows.weights[order]
+        self.ix, self.it, self.iT = rows.ix[order], rows.it[order], rows.iT[order]
+        self.ut = rows.t_x
         self.x = self.ux[self.ix]
+        self.starts = np.flatnonzero(np.r_[True, self.ix[1:] != self.ix[:-1]])
+        self.run_x = self.ix[self.starts]
+        self._work = np.empty((6, len(self.w)))
+        self._stack = np.empty((4, len(self.w)))  # the four arrays summed by x
 
     def __call__(self, params: Array) -> Evaluation:
         value, gradient, hessian = self._by_x(params)
@@ -182,26 +185,39 @@ class _Likelihood:
         return float(value), np.array([d_r, d_alpha, 0.0, 0.0]), hessian
 
     def _repeat_buyers(self, params: Array) -> tuple[float, Array, Array]:
-        """Σ w log(1 + d) over repeat buyers, z = log d = log a - log(b+x-1) + (r+x)·Δ."""
+        """Σ w log(1 + d) over repeat buyers, z = log d = log a - log(b+x-1) + (r+x)·Δ.
+
+        Every row array is written into buffers allocated once (`out=`): fresh arrays of
+        this size cost more in page faults than the arithmetic they hold.
+        """
         r, alpha, a, b = params
-        lt, it = np.log(alpha + self.ut)[self.it], 1 / (alpha + self.ut)[self.it]
-        lT, iT = np.log(alpha + self.uT)[self.iT], 1 / (alpha + self.uT)[self.iT]
-        delta, d_inv = lT - lt, iT - it
-        rx = r + self.x
+        work, stack = self._work, self._stack
+        delta = np.take(np.log(alpha + self.uT), self.iT, out=work[0])  # Δ = log(α+T) - log(α+t)
+        delta -= np.take(np.log(alpha + self.ut), self.it, out=work[1])
+        inv_T = np.take(1 / (alpha + self.uT), self.iT, out=work[1])
+        inv_t = np.take(1 / (alpha + self.ut), self.it, out=work[2])
+        d_inv = np.subtract(inv_T, inv_t, out=work[3])  # ∂Δ/∂α
+        s_inv = np.add(inv_T, inv_t, out=work[1])
+        rx = np.add(r, self.x, out=work[2])
         # 1/(b+x-1) and log a/(b+x-1) per distinct x; x = 0 has no repeat rows (inv_b 0)
         repeat = self.ux > 0
         b_x = np.where(repeat, b + self.ux - 1, 1.0)
         inv_b = np.where(repeat, 1 / b_x, 0.0)
-        z = (np.log(a) - np.log(b_x))[self.ix] + rx * delta
-        e = np.exp(-np.abs(z))  # one exponential serves σ(z) and log(1 + exp z)
-        sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
-        ws = self.w * sigma  # w σ: weight of z's first derivatives
-        wv = ws * (1 - sigma)  # w σ(1-σ): weight of products of first derivatives
-        z_alpha = rx * d_inv  # ∂z/∂α
-        value = self.w @ (np.maximum(z, 0.0) + np.log1p(e))
-        ws_x, wv_x = (self._per_x(v) for v in (ws, wv))
-        wv_delta, wv_alpha = wv * delta, wv * z_alpha
-        wvd_x, wva_x = (self._per_x(v) for v in (wv_delta, wv_alpha))
+        z = np.take(np.log(a) - np.log(b_x), self.ix, out=work[4])
+        z += np.multiply(rx, delta, out=work[5])
+        z_alpha = np.multiply(rx, d_inv, out=work[2])  # ∂z/∂α
+        positive = z >= 0
+        # one exponential, e = exp(-|z|), serves log(1 + exp z) and σ(z)
+        e = np.exp(np.negative(np.abs(z, out=work[5]), out=work[5]), out=work[5])
+        softplus = np.add(np.maximum(z, 0.0, out=stack[0]), np.log1p(e, out=stack[1]), out=stack[0])
+        value = self.w @ softplus
+        sigma = np.divide(e, np.add(e, 1.0, out=stack[1]), out=stack[1])  # σ(-|z|)
+        np.subtract(1.0, sigma, out=sigma, where=positive)
+        ws = np.multiply(self.w, sigma, out=stack[0])  # w σ: weight of z's first derivatives
+        wv = np.multiply(ws, np.subtract(1.0, sigma, out=work[5]), out=stack[1])  # w σ(1-σ)
+        wv_delta = np.multiply(wv, delta, out=stack[2])
+        wv_alpha = np.multiply(wv, z_alpha, out=stack[3])
+        ws_x, wv_x, wvd_x, wva_x = self._per_x(stack)
         gradient = np.array([ws @ delta, ws @ z_alpha, ws_x.sum() / a, -(ws_x @ inv_b)])
         hessian = np.empty((4, 4))
         hessian[0] = [
@@ -211,7 +227,7 @@ class _Likelihood:
             -(wvd_x @ inv_b),
         ]
         hessian[1, 1:] = [
-            wv_alpha @ z_alpha - ws @ (z_alpha * (iT + it)),
+            wv_alpha @ z_alpha - ws @ np.multiply(z_alpha, s_inv, out=work[4]),
             wva_x.sum() / a,
             -(wva_x @ inv_b),
         ]
@@ -221,9 +237,11 @@ class _Likelihood:
         hessian[lower] = hessian.T[lower]
         return float(value), gradient, hessian
 
-    def _per_x(self, values: Array) -> Array:
-        """Sums by distinct x (zero where x = 0, which has no repeat rows)."""
-        return np.bincount(self.ix, weights=values, minlength=len(self.ux)).astype(np.float64)
+    def _per_x(self, rows: Array) -> Array:
+        """Sums by distinct x of each row of `rows` (zero where x = 0: no repeat rows)."""
+        sums = np.zeros((len(rows), len(self.ux)))
+        sums[:, self.run_x] = np.add.reduceat(rows, self.starts, axis=1)
+        return sums
 
 
 def _whole_numbers(x: Array) -> tuple[NDArray[np.int64], Array]:
