@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -35,6 +36,54 @@ from patron.store import tables as t
 
 def _dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+# Statements of the earn path, built once with named parameters: building a statement
+# with its values on every call (and hashing it for the compiled cache) cost SQLAlchemy
+# more than sending it. Values go in as execute() parameters; for an INSERT or UPDATE
+# without .values(), the parameters' keys are the columns written.
+_CURRENT_VERSION = select(func.max(t.programs.c.version))
+_MEMBER_BY_ID = select(t.members).where(t.members.c.id == bindparam("member_id"))
+_MEMBER_BY_ID_LOCKED = _MEMBER_BY_ID.with_for_update()
+_MEMBER_UPDATE = update(t.members).where(t.members.c.id == bindparam("member_id_"))
+_MEMBER_ADD_POINTS = (
+    update(t.members)
+    .where(t.members.c.id == bindparam("member_id_"))
+    .values(
+        balance=t.members.c.balance + bindparam("balance_delta"),
+        debt=t.members.c.debt + bindparam("debt_delta"),
+    )
+    .returning(t.members.c.debt)
+)
+_PURCHASE_BY_ORDER = select(t.purchases).where(t.purchases.c.order_id == bindparam("order_id"))
+_QUALIFYING_SPEND = select(
+    func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0)
+).where(
+    t.purchases.c.member_id == bindparam("member_id"),
+    t.purchases.c.occurred_at >= bindparam("since"),
+)
+_IDEMPOTENCY_GET = select(t.idempotency_keys).where(
+    t.idempotency_keys.c.api_key_id == bindparam("api_key_id"),
+    t.idempotency_keys.c.key == bindparam("key"),
+)
+_ADVISORY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id")))
+_INSERT = {table: insert(table) for table in t.metadata.sorted_tables}
+_COLUMNS = {table: frozenset(table.c.keys()) for table in t.metadata.sorted_tables}
+
+
+def _known(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """Values as execute() parameters: a key that names no column would be dropped
+    silently, so it is refused here."""
+    unknown = values.keys() - _COLUMNS[table]
+    if unknown:
+        raise TypeError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    return values
+
+
+def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row; its new id."""
+    result = conn.execute(_INSERT[table], _known(table, values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 class _Repo:
@@ -62,7 +111,7 @@ class Programs(_Repo):
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def current(self) -> tuple[int, Program] | None:
-        version = self.conn.execute(select(func.max(t.programs.c.version))).scalar_one()
+        version = self.conn.execute(_CURRENT_VERSION).scalar_one()
         if version is None:
             return None
         version = int(version)
@@ -94,14 +143,11 @@ def _member(row: Row[Any]) -> Member:
 
 class Members(_Repo):
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(t.members).values(**values))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return _insert(self.conn, t.members, values)
 
     def get(self, member_id: int, *, lock: bool = False) -> Member | None:
-        query = select(t.members).where(t.members.c.id == member_id)
-        if lock:
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+        query = _MEMBER_BY_ID_LOCKED if lock else _MEMBER_BY_ID
+        row = self.conn.execute(query, {"member_id": member_id}).first()
         return _member(row) if row else None
 
     def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
@@ -129,15 +175,13 @@ class Members(_Repo):
         return found
 
     def update(self, member_id: int, **values: Any) -> None:
-        self.conn.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
+        self.conn.execute(_MEMBER_UPDATE, {"member_id_": member_id, **_known(t.members, values)})
 
     def add_points(self, member_id: int, balance: int, debt: int = 0) -> int:
         """Move the cached balance and debt by deltas, in SQL; returns the debt left."""
         left = self.conn.execute(
-            update(t.members)
-            .where(t.members.c.id == member_id)
-            .values(balance=t.members.c.balance + balance, debt=t.members.c.debt + debt)
-            .returning(t.members.c.debt)
+            _MEMBER_ADD_POINTS,
+            {"member_id_": member_id, "balance_delta": balance, "debt_delta": debt},
         ).scalar_one()
         return int(left)
 
@@ -152,11 +196,10 @@ class Members(_Repo):
 
 class Purchases(_Repo):
     def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int:
-        result = self.conn.execute(insert(t.purchases).values(**values))
-        purchase_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        purchase_id = _insert(self.conn, t.purchases, values)
         if lines:
             self.conn.execute(
-                insert(t.purchase_lines),
+                _INSERT[t.purchase_lines],
                 [
                     {**line, "purchase_id": purchase_id, "member_id": values["member_id"]}
                     for line in lines
@@ -165,9 +208,7 @@ class Purchases(_Repo):
         return purchase_id
 
     def by_order_id(self, order_id: str) -> Row[Any] | None:
-        return self.conn.execute(
-            select(t.purchases).where(t.purchases.c.order_id == order_id)
-        ).first()
+        return self.conn.execute(_PURCHASE_BY_ORDER, {"order_id": order_id}).first()
 
     def get(self, purchase_id: int) -> Row[Any] | None:
         return self.conn.execute(select(t.purchases).where(t.purchases.c.id == purchase_id)).first()
@@ -206,14 +247,11 @@ class Purchases(_Repo):
         )
 
     def add_refund(self, **values: Any) -> int:
-        result = self.conn.execute(insert(t.refunds).values(**values))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return _insert(self.conn, t.refunds, values)
 
     def qualifying_spend(self, member_id: int, since: datetime) -> Decimal:
         total = self.conn.execute(
-            select(
-                func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0)
-            ).where(t.purchases.c.member_id == member_id, t.purchases.c.occurred_at >= since)
+            _QUALIFYING_SPEND, {"member_id": member_id, "since": since}
         ).scalar_one()
         return _dec(total)
 
@@ -240,12 +278,11 @@ def _lot(row: Row[Any]) -> Lot:
 
 class Ledger(_Repo):
     def add_entry(self, member_id: int, kind: str, points: int, at: datetime, **refs: Any) -> int:
-        result = self.conn.execute(
-            insert(t.ledger_entries).values(
-                member_id=member_id, kind=kind, points=points, occurred_at=at, **refs
-            )
+        return _insert(
+            self.conn,
+            t.ledger_entries,
+            {"member_id": member_id, "kind": kind, "points": points, "occurred_at": at, **refs},
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def open_lot(
         self,
@@ -256,18 +293,19 @@ class Ledger(_Repo):
         available_at: datetime,
         expires_at: datetime | None,
     ) -> int:
-        result = self.conn.execute(
-            insert(t.point_lots).values(
-                member_id=member_id,
-                entry_id=entry_id,
-                points=points,
-                remaining=points,
-                earned_at=earned_at,
-                available_at=available_at,
-                expires_at=expires_at,
-            )
+        return _insert(
+            self.conn,
+            t.point_lots,
+            {
+                "member_id": member_id,
+                "entry_id": entry_id,
+                "points": points,
+                "remaining": points,
+                "earned_at": earned_at,
+                "available_at": available_at,
+                "expires_at": expires_at,
+            },
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def lots_of_purchase(self, purchase_id: int) -> list[int]:
         """The lot(s) a purchase's points went into, which its refund takes back first."""
@@ -452,8 +490,7 @@ class Rewards(_Repo):
 
 class Redemptions(_Repo):
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(t.redemptions).values(**values))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return _insert(self.conn, t.redemptions, values)
 
     def get(self, redemption_id: int, *, lock: bool = False) -> Row[Any] | None:
         query = select(t.redemptions).where(t.redemptions.c.id == redemption_id)
@@ -469,8 +506,7 @@ class Redemptions(_Repo):
 
 class ApiKeys(_Repo):
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(t.api_keys).values(**values))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return _insert(self.conn, t.api_keys, values)
 
     def by_hash(self, key_hash: str) -> Row[Any] | None:
         return self.conn.execute(
@@ -539,28 +575,26 @@ class Idempotency(_Repo):
             return True
         digest = hashlib.blake2b(f"{api_key_id}:{key}".encode(), digest_size=8).digest()
         lock_id = int.from_bytes(digest, "big", signed=True)
-        return bool(self.conn.execute(select(func.pg_try_advisory_xact_lock(lock_id))).scalar_one())
+        return bool(self.conn.execute(_ADVISORY_LOCK, {"lock_id": lock_id}).scalar_one())
 
     def get(self, api_key_id: int, key: str) -> Row[Any] | None:
-        return self.conn.execute(
-            select(t.idempotency_keys).where(
-                t.idempotency_keys.c.api_key_id == api_key_id, t.idempotency_keys.c.key == key
-            )
-        ).first()
+        return self.conn.execute(_IDEMPOTENCY_GET, {"api_key_id": api_key_id, "key": key}).first()
 
     def store(
         self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
-        self.conn.execute(
-            insert(t.idempotency_keys).values(
-                api_key_id=api_key_id,
-                key=key,
-                request_hash=request_hash,
-                status="done",
-                response_status=status,
-                response_body=body,
-                created_at=at,
-            )
+        _insert(
+            self.conn,
+            t.idempotency_keys,
+            {
+                "api_key_id": api_key_id,
+                "key": key,
+                "request_hash": request_hash,
+                "status": "done",
+                "response_status": status,
+                "response_body": body,
+                "created_at": at,
+            },
         )
 
     def purge(self, before: datetime) -> int:
@@ -591,7 +625,7 @@ class Outbox(_Repo):
 
     def flush(self) -> None:
         if self._pending:
-            self.conn.execute(insert(t.outbox), self._pending)
+            self.conn.execute(_INSERT[t.outbox], self._pending)
             self._pending = []
 
     def for_member(self, member_id: int) -> list[Row[Any]]:
