@@ -74,8 +74,12 @@ def test_earning_scores_every_line_and_waits_out_the_return_window(
     assert (view.points, view.pending) == (100, 45)
     clock.advance(days=15)
     assert patron.read(balance, mid).points == 145
-    with pytest.raises(Conflict, match="o-1"):
+    with pytest.raises(
+        Conflict, match=f"'o-1' is already recorded as purchase {result.purchase_id}"
+    ):
         buy(patron, mid, "o-1", ("A1", None, 1, "1"))
+    assert patron.read(balance, mid).points == 145  # the refused purchase changed nothing
+    assert_verified(patron)
 
 
 def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NoReturn
 
 from patron.domain import events
 from patron.domain.clock import to_utc_naive
@@ -47,9 +48,6 @@ class Recorded:
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
     member = locked_member(uow, cmd.member)
-    existing = uow.purchases.by_order_id(cmd.order_id)
-    if existing is not None:
-        raise Conflict(f"order {cmd.order_id!r} is already recorded as purchase {existing.id}")
     at = to_utc_naive(cmd.occurred_at)
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
@@ -81,6 +79,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         source=cmd.source,
         created_at=uow.now,
     )
+    if purchase_id is None:
+        _refuse_taken_order(uow, cmd.order_id)
     uow.members.update(
         member.id,
         purchase_count=member.purchase_count + 1,
@@ -111,6 +111,12 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         tier=tier,
         program_version=version,
     )
+
+
+def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:
+    existing = uow.purchases.by_order_id(order_id)
+    where = f" as purchase {existing.id}" if existing is not None else ""
+    raise Conflict(f"order {order_id!r} is already recorded{where}")
 
 
 def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: datetime) -> Decimal:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
@@ -68,6 +69,13 @@ _IDEMPOTENCY_GET = select(t.idempotency_keys).where(
 )
 _ADVISORY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id")))
 _INSERT = {table: insert(table) for table in t.metadata.sorted_tables}
+# a purchase whose order id is taken inserts nothing and returns no row (no look-up first)
+_INSERT_NEW_ORDER = {
+    name: dialect.insert(t.purchases)
+    .on_conflict_do_nothing(index_elements=[t.purchases.c.order_id])
+    .returning(t.purchases.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _COLUMNS = {table: frozenset(table.c.keys()) for table in t.metadata.sorted_tables}
 
 
@@ -195,8 +203,13 @@ class Members(_Repo):
 
 
 class Purchases(_Repo):
-    def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int:
-        purchase_id = _insert(self.conn, t.purchases, values)
+    def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int | None:
+        """The new purchase's id, or None (and nothing written) if its order id is taken."""
+        statement = _INSERT_NEW_ORDER[self.conn.dialect.name]
+        found = self.conn.execute(statement, _known(t.purchases, values)).scalar_one_or_none()
+        if found is None:
+            return None
+        purchase_id = int(found)
         if lines:
             self.conn.execute(
                 _INSERT[t.purchase_lines],
