@@ -9,7 +9,11 @@ In one run, on the same machine and the same PostgreSQL server:
 It prints both rates, their ratio and Patron's latency percentiles. Needs PostgreSQL at
 127.0.0.1:5432 (user postgres) and the `pgbench` client; creates and drops its databases.
 
-    python bench/earn.py [--seconds 20] [--workers 2] [--clients 8]
+The load comes from `wrk` (bench/earn.lua) when it is installed: like pgbench, a load
+generator in C, which leaves the two cores to the server and the database. Without it,
+from Python threads (http.client), whose own CPU use lowers the figure.
+
+    python bench/earn.py [--seconds 20] [--workers 2] [--clients 8] [--python-client]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +31,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, text
 
@@ -194,7 +200,74 @@ def client(
             latencies.append(done - now)
 
 
-def earn(seconds: int, clients: int, workers: int) -> tuple[float, list[float], list[int]]:
+class Load(NamedTuple):
+    rate: float  # requests per second
+    p50: float  # latency, ms
+    p95: float
+    p99: float
+    errors: int
+
+
+def python_load(port: int, key: str, members: list[int], seconds: int, clients: int) -> Load:
+    latencies: list[float] = []
+    errors: list[int] = []
+    warmup = time.perf_counter() + 3
+    stop = warmup + seconds
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(port, key, members, stop, warmup, latencies, errors, n * 997),
+        )
+        for n in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return Load(len(latencies) / seconds, pct(0.50), pct(0.95), pct(0.99), len(errors))
+
+
+def wrk_load(port: int, key: str, members: list[int], seconds: int, clients: int) -> Load:
+    ids = ",".join(map(str, members))
+
+    def run(duration: int, label: str) -> str:
+        return subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(clients),
+                "-d",
+                f"{duration}s",
+                "-s",
+                str(ROOT / "bench" / "earn.lua"),
+                f"http://127.0.0.1:{port}",
+                "--",
+                key,
+                ids,
+                label,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    run(3, f"warmup{uuid.uuid4().hex[:8]}")
+    out = run(seconds, f"run{uuid.uuid4().hex[:8]}")
+    match = re.search(r"RESULT (\d+) (\d+) (\d+) ([0-9.]+) ([0-9.]+) ([0-9.]+)", out)
+    assert match, out
+    requests, micros, errors = (int(match.group(i)) for i in (1, 2, 3))
+    p50, p95, p99 = (float(match.group(i)) for i in (4, 5, 6))
+    return Load(requests / (micros / 1e6), p50, p95, p99, errors)
+
+
+def earn(seconds: int, clients: int, workers: int, use_wrk: bool) -> Load:
     url = create_db("patron_bench_earn")
     port = free_port()
     try:
@@ -203,25 +276,11 @@ def earn(seconds: int, clients: int, workers: int) -> tuple[float, list[float], 
         server = start_server(url, port, workers)
         try:
             members = enroll_members(port, key, 2000)
-            latencies: list[float] = []
-            errors: list[int] = []
-            warmup = time.perf_counter() + 3
-            stop = warmup + seconds
-            threads = [
-                threading.Thread(
-                    target=client,
-                    args=(port, key, members, stop, warmup, latencies, errors, n * 997),
-                )
-                for n in range(clients)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            load = wrk_load if use_wrk else python_load
+            return load(port, key, members, seconds, clients)
         finally:
             server.terminate()
             server.wait()
-        return len(latencies) / seconds, sorted(latencies), errors
     finally:
         drop_db("patron_bench_earn")
 
@@ -231,20 +290,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--python-client", action="store_true", help="load from Python threads even if wrk is here"
+    )
     args = parser.parse_args()
+    use_wrk = shutil.which("wrk") is not None and not args.python_client
     ceiling = pgbench(args.seconds, args.clients)
-    rate, latencies, errors = earn(args.seconds, args.clients, args.workers)
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
+    load = earn(args.seconds, args.clients, args.workers, use_wrk)
     print(f"pgbench TPC-B-like, {args.clients} clients, -M prepared: {ceiling:8.0f} TPS")
     print(
-        f"patron earn via HTTP, {args.clients} clients, {args.workers} workers:"
-        f" {rate:8.0f} req/s  (errors: {len(errors)})"
+        f"patron earn via HTTP, {args.clients} clients, {args.workers} workers,"
+        f" load from {'wrk' if use_wrk else 'Python threads'}:"
+        f" {load.rate:8.0f} req/s  (errors: {load.errors})"
     )
-    print(f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}")
-    print(f"ratio earn / pgbench: {rate / ceiling:.3f} (target >= 0.3, p99 <= 50 ms)")
+    print(f"latency ms: p50 {load.p50:.1f}  p95 {load.p95:.1f}  p99 {load.p99:.1f}")
+    print(f"ratio earn / pgbench: {load.rate / ceiling:.3f} (target >= 0.3, p99 <= 50 ms)")
 
 
 if __name__ == "__main__":
