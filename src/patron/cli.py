@@ -59,7 +59,9 @@ DbOption = Annotated[
         "--database-url", envvar="PATRON_DATABASE_URL", help="default: sqlite:///patron.db"
     ),
 ]
-DEFAULT_PROGRAM = Path(__file__).resolve().parents[2] / "examples" / "program.toml"
+# the demo's program ships inside the package (a copy of examples/program.toml, kept
+# identical by a test), so `patron demo` works wherever Patron is installed
+DEFAULT_PROGRAM = Path(__file__).resolve().parent / "examples" / "program.toml"
 
 
 @contextmanager
