@@ -6,6 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from patron.api.errors import ApiProblem
@@ -16,7 +17,12 @@ KEY_CACHE_SECONDS = 30.0
 _bearer = HTTPBearer(auto_error=False, description="an API key from `patron apikey create`")
 
 
-def get_patron(request: Request) -> Patron:
+# The dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread
+# pool, a hand-off per dependency per request; these do no blocking work, except the
+# database read of a key not yet cached, which goes to the thread pool itself.
+
+
+async def get_patron(request: Request) -> Patron:
     patron: Patron = request.app.state.patron
     return patron
 
@@ -24,7 +30,7 @@ def get_patron(request: Request) -> Patron:
 PatronDep = Annotated[Patron, Depends(get_patron)]
 
 
-def _cached_principal(request: Request, patron: Patron, key: str) -> Principal | None:
+async def _cached_principal(request: Request, patron: Patron, key: str) -> Principal | None:
     """Known keys are remembered for a short while: no database read on every request.
 
     A revoked key is therefore refused at the latest KEY_CACHE_SECONDS after revocation.
@@ -34,7 +40,7 @@ def _cached_principal(request: Request, patron: Patron, key: str) -> Principal |
     hit = cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    principal = patron.read(authenticate, key)
+    principal = await run_in_threadpool(patron.read, authenticate, key)
     if principal is not None:
         if len(cache) > 10_000:
             cache.clear()
@@ -42,7 +48,7 @@ def _cached_principal(request: Request, patron: Patron, key: str) -> Principal |
     return principal
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     patron: PatronDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -54,7 +60,7 @@ def get_principal(
             "send `Authorization: Bearer <API key>`",
             {"WWW-Authenticate": "Bearer"},
         )
-    principal = _cached_principal(request, patron, credentials.credentials)
+    principal = await _cached_principal(request, patron, credentials.credentials)
     if principal is None:
         raise ApiProblem(
             401, "unauthorized", "the API key is unknown or revoked", {"WWW-Authenticate": "Bearer"}
@@ -62,7 +68,7 @@ def get_principal(
     return principal
 
 
-def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.scope is not Scope.ADMIN:
         raise ApiProblem(403, "forbidden", "this operation needs an admin key")
     return principal
