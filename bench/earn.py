@@ -108,19 +108,17 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "patron.api.asgi:app",
+            "patron",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--workers",
             str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
         ],
         env=env,
+        stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -281,8 +281,10 @@ def serve(
     if workers > 1:
         import os
 
+        from patron.api.serving import serve_workers
+
         os.environ["PATRON_DATABASE_URL"] = url
-        uvicorn.run(
+        serve_workers(
             "patron.api.asgi:app", host=host, port=port, workers=workers, log_level="warning"
         )
     else:
