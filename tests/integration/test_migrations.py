@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from patron.bootstrap import Patron
+from patron.store.migrate import alembic_config, upgrade
 from patron.store.tables import metadata
+from tests.conftest import Clock, make_patron
 
 
 def test_migrated_schema_matches_the_tables(patron: Patron) -> None:
     with patron.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_upgrading_keeps_the_stored_answers_of_idempotent_requests(
+    store_kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    """0002 drops two unused columns of idempotency_keys; the answers stay replayable."""
+    patron = make_patron(store_kind, tmp_path, clock, request)
+    try:
+        command.downgrade(alembic_config(patron.engine), "0001")
+        with patron.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at)"
+                    " VALUES ('k', 'ptr_x', 'h', 'pos', '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status,"
+                    " response_status, response_body, created_at)"
+                    " SELECT id, 'k-1', 'hash', 'done', 201, '{\"id\": 7}',"
+                    " '2026-01-01 00:00:00' FROM api_keys"
+                )
+            )
+        upgrade(patron.engine)
+        with patron.uow(readonly=True) as uow:
+            key_id = uow.connection.execute(text("SELECT id FROM api_keys")).scalar_one()
+            record = uow.idempotency.get(key_id, "k-1")
+        assert record is not None
+        assert (record.request_hash, record.response_status, record.response_body) == (
+            "hash",
+            201,
+            '{"id": 7}',
+        )
+        with patron.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        patron.dispose()

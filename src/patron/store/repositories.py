@@ -603,7 +603,6 @@ class Idempotency(_Repo):
                 "api_key_id": api_key_id,
                 "key": key,
                 "request_hash": request_hash,
-                "status": "done",
                 "response_status": status,
                 "response_body": body,
                 "created_at": at,

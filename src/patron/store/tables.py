@@ -238,11 +238,9 @@ idempotency_keys = Table(
     Column("api_key_id", Id, ForeignKey("api_keys.id"), nullable=False),
     Column("key", String(255), nullable=False),
     Column("request_hash", String(64), nullable=False),
-    Column("status", String(16), nullable=False),
     Column("response_status", Integer),
     Column("response_body", Text),
     Column("created_at", DateTime, nullable=False),
-    Column("locked_until", DateTime),
     UniqueConstraint("api_key_id", "key", name="uq_idempotency_keys_scope"),
 )
 
