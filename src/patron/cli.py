@@ -290,7 +290,8 @@ def serve(
     else:
         from patron.api.app import create_app
 
-        uvicorn.run(create_app(Patron.from_url(url)), host=host, port=port, log_level="info")
+        patron = Patron.from_url(url, pool_size=settings.pool_size)
+        uvicorn.run(create_app(patron), host=host, port=port, log_level="info")
 
 
 @app.command()
