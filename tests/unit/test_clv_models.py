@@ -202,6 +202,19 @@ def test_data_that_cannot_identify_the_model_gets_a_clear_error() -> None:
         GammaGammaModel().fit([1, 0], [3.0, 0.0])
 
 
+def test_a_fit_creeping_along_a_ridge_is_refused_not_returned() -> None:
+    """Repeat purchases spread uniformly over each customer's life: no sign of drop-out,
+    so Pareto/NBD's s and beta grow together without end (their ratio alone is pinned).
+    The optimizer stops once ten iterations gain nothing, and the fit is refused rather
+    than returned at an arbitrary point of the ridge."""
+    rng = np.random.default_rng(0)
+    T = rng.uniform(10, 50, 5000)
+    x = rng.integers(0, 10, 5000).astype(float)
+    t = np.where(x > 0, rng.uniform(0, 1, 5000) * T, 0)
+    with pytest.raises(ModelNotIdentified, match="did not converge.*s, beta keep growing"):
+        ParetoNBDModel().fit(x, t, T)
+
+
 def test_holdout_report_tracks_cdnow_purchases() -> None:
     from datetime import datetime
 

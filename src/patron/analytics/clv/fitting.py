@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 from patron.analytics.clv.data import Array, ModelNotIdentified
 
 LogLik = Callable[[Array], tuple[Array, Array]]  # params -> (ll rows, grad rows (k, n))
 BOUND = 12.0  # |log p| <= 12: parameters between 6e-6 and 1.6e5
+MAX_ITERATIONS = 100  # an identified model converges in well under 20 Newton steps
+FLAT = 1e-6  # largest gradient (per customer, in log-parameters) still taken as an optimum
+STALLED = 1e-3  # gain in total log-likelihood over ten iterations that means nothing
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ def maximize(objective: Objective, start: Array, names: tuple[str, ...], n: floa
             jac=scaled.gradient,
             hess=scaled.hessian,
             method="trust-exact",
-            options={"maxiter": 200, "gtol": 1e-9},
+            callback=_Watch(n),
+            options={"maxiter": MAX_ITERATIONS, "gtol": 1e-9},
         )
     else:
         result = minimize(
@@ -86,12 +90,43 @@ def maximize(objective: Objective, start: Array, names: tuple[str, ...], n: floa
             f"parameters {at_bound} ran off to 0 or infinity: the data cannot identify"
             " the model (too few customers, or too few repeat purchases)"
         )
+    if not (result.success or np.max(np.abs(scaled.gradient(theta))) < FLAT):
+        raise ModelNotIdentified(_drifting(names, theta, result.nit))
     params = np.exp(theta)
     best = scaled.at(theta)
     if not best.finite:
         raise ModelNotIdentified(f"the likelihood could not be evaluated ({result.message})")
     hessian = best.hessian if best.hessian is not None else _numeric_hessian(objective, params)
     return Fit(params, _standard_errors(hessian, names), best.value, int(result.nit))
+
+
+class _Watch:
+    """Stops the optimizer early on the two signs of an unidentified model: a parameter
+    past the bound, or ten iterations that together gained next to nothing (creeping
+    along a ridge). Either way the checks after `minimize` then say what happened."""
+
+    def __init__(self, n: float) -> None:
+        self.n = n
+        self.values: list[float] = []
+
+    def __call__(self, intermediate_result: OptimizeResult) -> None:
+        if np.any(np.abs(intermediate_result.x) > BOUND):
+            raise StopIteration
+        self.values.append(float(intermediate_result.fun) * self.n)  # -log L
+        if len(self.values) > 10 and self.values[-11] - self.values[-1] < STALLED:
+            raise StopIteration
+
+
+def _drifting(names: tuple[str, ...], theta: Array, iterations: int) -> str:
+    """Why a fit that did not converge is refused: the likelihood keeps rising along a
+    ridge (typically two parameters growing together toward a limit the model cannot
+    reach, such as no heterogeneity at all), so no point of it is *the* estimate."""
+    far = [name for name, v in zip(names, theta, strict=True) if abs(v) > 6]
+    moving = f": {', '.join(far)} keep growing or shrinking" if far else ""
+    return (
+        f"the fit did not converge in {iterations} iterations{moving}; the data cannot"
+        " identify the model (the likelihood rises along a ridge toward a limit case)"
+    )
 
 
 class _LogScale:
