@@ -131,8 +131,8 @@ def upgrade_tier(
     uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
 ) -> str:
     """Upgrade at once when a purchase reaches a higher tier; downgrades wait."""
-    if len(program.tiers.levels) == 1:
-        return current
+    if program.tiers.rank(current) == len(program.tiers.levels) - 1:
+        return current  # at the top already: no window sum to read
     new = on_activity(program.tiers, current, qualifying_value(uow, member_id, program, at))
     if new != current:
         uow.members.update(member_id, tier=new, tier_since=at)
