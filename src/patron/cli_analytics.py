@@ -214,15 +214,8 @@ def clv_fit(
 ) -> None:
     """Fit a lifetime model; parameters with standard errors and the log-likelihood."""
     fitted = _run(lambda: _fit(model, _rft(source, period, calibration_end)))
-    result = {
-        "model": fitted.name,
-        "params": fitted.params_,
-        "standard_errors": fitted.standard_errors_,
-        "log_likelihood": fitted.log_likelihood_,
-        "n_customers": fitted.n_customers_,
-    }
     if as_json:
-        typer.echo(json.dumps(result))
+        typer.echo(json.dumps(fitted.summary()))
         return
     table = Table(
         title=f"{fitted.name}: {fitted.n_customers_} customers,"
@@ -234,6 +227,11 @@ def clv_fit(
     for name, value in fitted.params_.items():
         table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}")
     out.print(table)
+    if fitted.weakly_identified_:
+        out.print(
+            f"[yellow]{', '.join(fitted.weakly_identified_)}: standard errors larger than the"
+            " estimates; the data barely identifies them (a limit case, not values)[/]"
+        )
 
 
 @clv_app.command("validate")

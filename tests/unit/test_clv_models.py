@@ -215,6 +215,18 @@ def test_a_fit_creeping_along_a_ridge_is_refused_not_returned() -> None:
         ParetoNBDModel().fit(x, t, T)
 
 
+def test_parameters_the_data_barely_pins_down_are_flagged(cdnow: dict[str, np.ndarray]) -> None:
+    rng = np.random.default_rng(0)
+    T = rng.uniform(10, 50, 2000)
+    x = rng.integers(0, 10, 2000).astype(float)
+    t = np.where(x > 0, rng.uniform(0, 1, 2000) * T, 0)
+    ridge = ParetoNBDModel().fit(x, t, T)
+    assert ridge.weakly_identified_ == ["s", "beta"]
+    assert ridge.summary()["weakly_identified"] == ["s", "beta"]
+    published = ParetoNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert published.weakly_identified_ == []
+
+
 def test_holdout_report_tracks_cdnow_purchases() -> None:
     from datetime import datetime
 

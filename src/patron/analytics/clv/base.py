@@ -33,6 +33,13 @@ class FittedModel:
         self.log_likelihood_ = fit.log_likelihood
         self.n_customers_ = n
 
+    @property
+    def weakly_identified_(self) -> list[str]:
+        """Parameters whose standard error exceeds the estimate: the data barely pins them
+        down (on a likelihood ridge, e.g. Pareto/NBD's s and beta growing together when
+        drop-out shows no heterogeneity), so read them as a limit case, not as values."""
+        return [n for n, v in self.params_.items() if self.standard_errors_[n] > abs(v)]
+
     def _params(self) -> Array:
         if not self.params_:
             raise ModelNotIdentified(f"{self.name}: fit the model first")
@@ -45,6 +52,7 @@ class FittedModel:
             "standard_errors": self.standard_errors_,
             "log_likelihood": self.log_likelihood_,
             "n_customers": self.n_customers_,
+            "weakly_identified": self.weakly_identified_,
         }
 
 
