@@ -229,8 +229,9 @@ def clv_fit(
     out.print(table)
     if fitted.weakly_identified_:
         out.print(
-            f"[yellow]{', '.join(fitted.weakly_identified_)}: standard errors larger than the"
-            " estimates; the data barely identifies them (a limit case, not values)[/]"
+            f"[yellow]{', '.join(fitted.weakly_identified_)}: standard error larger than the"
+            " estimate; the data pins this down poorly (more customers would help; a"
+            " parameter running off along a ridge is a limit case, not a value)[/]"
         )
 
 

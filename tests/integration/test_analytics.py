@@ -26,6 +26,7 @@ from patron.analytics.pareto import top_share
 from patron.analytics.rfm import rfm
 from patron.analytics.summary import customer_summary
 from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
 from patron.services.importer import ImportOptions, import_purchases
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -123,7 +124,6 @@ def test_cdnow_summary_and_fit_from_transactions() -> None:
 
 def test_abc_weights_and_classes(tmp_path: Path) -> None:
     from patron.analytics.abc import AbcConfig, Classes, Weights, abc_classes, load_config
-    from patron.domain.errors import InvalidInput
 
     source = open_source(str(SMALL))
     # on volume alone: ann (180) > bob (60) > cid (10); A = top third, B = next third
@@ -156,3 +156,14 @@ def test_figures_of_columns_the_file_lacks_are_empty_not_errors(tmp_path: Path) 
     assert (ann.frequency, ann.recency, ann.total_spend, ann.monetary_value) == (1, 14, 40, 30)
     assert frame.margin.isna().all() and frame.avg_days_to_pay.isna().all()
     assert (frame.promotions_used == 0).all() and (frame.channels == 0).all()
+
+
+def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(InvalidInput, match="no store at"):
+        open_source("store", database_url=f"sqlite:///{missing}")
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(InvalidInput, match="no Patron tables yet"):
+        open_source("store", database_url=f"sqlite:///{empty}")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+from ibis.common.exceptions import TableNotFound
 
 from patron.domain.errors import InvalidInput
 
@@ -160,8 +161,14 @@ def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
 def from_store(database_url: str) -> Source:
     """Purchases straight from the Patron store, computed in SQLite or PostgreSQL."""
     con = _connect(database_url)
-    purchases, members = con.table("purchases"), con.table("members")
-    lines = con.table("purchase_lines")
+    try:
+        purchases, members = con.table("purchases"), con.table("members")
+        lines = con.table("purchase_lines")
+    except TableNotFound:
+        raise InvalidInput(
+            "the store has no Patron tables yet: run `patron init`, then load a program"
+            " and import purchases (or give a CSV / Parquet file)"
+        ) from None
     joined = purchases.join(members, purchases.member_id == members.id)
     table = joined.select(
         customer_id=members.external_id,
@@ -189,7 +196,11 @@ def from_store(database_url: str) -> Source:
 
 def _connect(database_url: str) -> ibis.BaseBackend:
     if database_url.startswith("sqlite"):
-        return ibis.sqlite.connect(database_url.split("///", 1)[1])
+        path = database_url.split("///", 1)[1]
+        if path != ":memory:" and not Path(path).is_file():
+            # connecting would create an empty database file: reading changes nothing
+            raise InvalidInput(f"no store at {path}: run `patron init` (or `patron demo`) first")
+        return ibis.sqlite.connect(path)
     if database_url.startswith("postgresql"):
         return ibis.connect(database_url.replace("postgresql+psycopg://", "postgres://"))
     raise InvalidInput(f"analytics cannot read {database_url.split(':', 1)[0]} stores yet")

@@ -35,9 +35,10 @@ class FittedModel:
 
     @property
     def weakly_identified_(self) -> list[str]:
-        """Parameters whose standard error exceeds the estimate: the data barely pins them
-        down (on a likelihood ridge, e.g. Pareto/NBD's s and beta growing together when
-        drop-out shows no heterogeneity), so read them as a limit case, not as values."""
+        """Parameters whose standard error exceeds the estimate: the data pins them down
+        poorly. Small samples do that to BG/NBD's b; on a likelihood ridge (Pareto/NBD's
+        s and beta growing together when drop-out shows no heterogeneity) the estimates
+        are a limit case, not values."""
         return [n for n, v in self.params_.items() if self.standard_errors_[n] > abs(v)]
 
     def _params(self) -> Array:
