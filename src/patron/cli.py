@@ -31,6 +31,7 @@ from patron.services.expire import expire as run_expire
 from patron.services.housekeeping import purge_idempotency_keys
 from patron.services.importer import ImportOptions, import_purchases
 from patron.services.program import load_program
+from patron.services.purchase_file import check_header
 from patron.services.tiers import reevaluate_tiers
 from patron.services.verify import verify as run_verify
 
@@ -177,6 +178,7 @@ def import_purchases_cmd(
             raise typer.Exit(2)
         mapping[field.strip()] = column.strip()
     options = ImportOptions(mapping, date_format, award_points, batch_size)
+    _guard(lambda: check_header(file, mapping))  # a refused file touches no store
     with _patron(database_url) as patron, _progress() as bar:
         task = bar.add_task("importing", total=None)
         report = _guard(

@@ -81,6 +81,16 @@ def test_import_of_a_missing_file_is_a_clear_error(db: str) -> None:
     assert result.exit_code == 2 and "nope.csv" in result.output
 
 
+def test_a_refused_import_file_touches_neither_store_nor_folder(tmp_path: Path) -> None:
+    db = tmp_path / "untouched.db"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("client,when,total\nc-1,2026-01-05,10.00\n")
+    result = run("import", "purchases", str(bad), db=f"sqlite:///{db}")
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "missing required columns" in result.output  # type: ignore[attr-defined]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no store, no rejects
+
+
 def test_clv_fit_prints_the_documented_json() -> None:
     import json
 

@@ -125,25 +125,32 @@ def read_purchases(
 ) -> Purchases:
     """Every valid row, grouped into purchases; every bad row to FILE.rejects.csv."""
     out = rejects_path(path)
-    with path.open(newline="", encoding="utf-8-sig") as src, out.open("w", newline="") as bad:
+    with path.open(newline="", encoding="utf-8-sig") as src:
         reader = csv.reader(src)
         header = next(reader, [])
-        index = columns_of(path, header, mapping)
-        rejects = csv.writer(bad)
-        rejects.writerow(["line", "reason", *header])
+        index = columns_of(path, header, mapping)  # a refused file leaves no rejects file
         grouping = _Grouping(index, date_format)
-        first_line = 2
-        for chunk in _chunks(reader, CHUNK_ROWS):
-            report.rows += len(chunk)
-            for offset, reason in grouping.add(chunk):
-                rejects.writerow([first_line + offset, reason, *chunk[offset]])
-                report.rejected += 1
-            first_line += len(chunk)
+        with out.open("w", newline="") as bad:
+            rejects = csv.writer(bad)
+            rejects.writerow(["line", "reason", *header])
+            first_line = 2
+            for chunk in _chunks(reader, CHUNK_ROWS):
+                report.rows += len(chunk)
+                for offset, reason in grouping.add(chunk):
+                    rejects.writerow([first_line + offset, reason, *chunk[offset]])
+                    report.rejected += 1
+                first_line += len(chunk)
     if report.rejected:
         report.rejects_file = out
     else:
         out.unlink()
     return grouping.finish()
+
+
+def check_header(path: Path, mapping: dict[str, str]) -> None:
+    """Refuse a file whose header lacks a required column, before anything is written."""
+    with path.open(newline="", encoding="utf-8-sig") as src:
+        columns_of(path, next(csv.reader(src), []), mapping)
 
 
 def columns_of(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict[str, int]:
