@@ -11,7 +11,7 @@ from tests.integration.helpers import assert_verified
 
 PURCHASE = {
     "order_id": "o-1",
-    "occurred_at": "2026-01-05T10:00:00Z",
+    "occurred_at": "2026-01-01T08:00:00Z",  # an hour before the tests' clock
     "currency": "EUR",
     "lines": [{"sku": "A1", "category": "books", "quantity": 2, "unit_price": "10.00"}],
 }
@@ -99,6 +99,27 @@ def test_idempotency_replays_refuses_other_bodies_and_requires_the_header(
         assert uow.members.by_external_id("c-1").purchase_count == 1  # type: ignore[union-attr]
 
 
+def test_a_purchase_dated_ahead_of_the_clock_is_refused(pos: Api, patron: Patron) -> None:
+    """A till whose clock is a day or more fast (or a mistyped year) would leave points
+    pending until then and shift every analytics figure taken as of the last purchase."""
+    enroll(pos)
+    soon = pos.post(
+        "/v1/purchases", {**PURCHASE, "external_id": "c-1", "occurred_at": "2026-01-02T08:00:00Z"}
+    )
+    assert soon.status_code == 201, soon.text  # within a day: a till's clock running fast
+    later = {
+        **PURCHASE,
+        "external_id": "c-1",
+        "order_id": "o-2",
+        "occurred_at": "2027-01-01T08:00:00Z",
+    }
+    refused = pos.post("/v1/purchases", later)
+    assert refused.status_code == 422
+    assert "ahead of the server's clock" in refused.json()["detail"]
+    with patron.uow(readonly=True) as uow:
+        assert uow.members.by_external_id("c-1").purchase_count == 1  # type: ignore[union-attr]
+
+
 def test_a_refused_write_frees_its_key(pos: Api) -> None:
     member = enroll(pos)
     short = pos.post("/v1/redemptions", {"member_id": member["id"], "points": 5000}, idem="k")
@@ -144,6 +165,7 @@ def test_unknown_member_is_404(pos: Api) -> None:
 
 
 def test_analytics_for_admins(pos: Api, admin: Api, clock: Clock) -> None:
+    clock.now = clock.now.replace(year=2026, month=3, day=1)
     for i, (who, day, amount) in enumerate(
         [
             ("c-1", "2026-01-05", "100.00"),
@@ -165,7 +187,6 @@ def test_analytics_for_admins(pos: Api, admin: Api, clock: Clock) -> None:
             },
         )
         assert response.status_code == 201, response.text
-    clock.now = clock.now.replace(year=2026, month=3, day=1)
     assert pos.get("/v1/analytics/rfm").status_code == 403
     rfm = admin.get("/v1/analytics/rfm").json()
     assert rfm["count"] == 3 and {s["segment"] for s in rfm["segments"]}

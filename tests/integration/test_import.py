@@ -28,7 +28,7 @@ def count(patron: Patron, table=purchases) -> int:  # type: ignore[no-untyped-de
 
 
 def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_path: Path) -> None:
-    # given a file with two lines of one order, a plain row, and two bad rows
+    # given a file with two lines of one order, a plain row, and three bad rows
     path = tmp_path / "history.csv"
     path.write_text(
         "Customer,Day,Total,order_id,sku,quantity,unit_price,category\n"
@@ -37,6 +37,7 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
         "c2,04/01/2025,12.50,,,,,\n"
         "c3,2025-01-05,7.00,,,,,\n"
         ",05/01/2025,3.00,,,,,\n"
+        "c4,05/01/2062,9.00,,,,,\n"
     )
     options = ImportOptions(
         {"customer_id": "Customer", "date": "Day", "amount": "Total"}, "%d/%m/%Y"
@@ -44,7 +45,7 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
     # when it is imported
     report = import_purchases(patron.new_uow, path, options)
     # then the order has two lines, the bad rows are in the rejects file with reasons
-    assert (report.rows, report.inserted, report.rejected, report.members_created) == (5, 2, 2, 2)
+    assert (report.rows, report.inserted, report.rejected, report.members_created) == (6, 2, 3, 2)
     with patron.uow(readonly=True) as uow:
         order = uow.purchases.by_order_id("o-1")
         assert order is not None and str(order.total) == "25.00"
@@ -53,7 +54,9 @@ def test_import_groups_lines_by_order_and_rejects_bad_rows(patron: Patron, tmp_p
     assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
         ("5", "date"),
         ("6", "customer_id"),
+        ("7", "date"),
     ]
+    assert "ahead of the server's clock" in rejects[2]["reason"]  # a mistyped year
     # and a re-run adds nothing
     again = import_purchases(patron.new_uow, path, options)
     assert (again.inserted, again.skipped) == (0, 2)

@@ -6,7 +6,12 @@ identical on the two stores. Adapters convert what clients send with `to_utc_nai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+# How far ahead of the server's clock a purchase may be dated: a till's clock may run a
+# little fast, but a purchase a year ahead (a mistyped year) would stay pending until then
+# and move every "as of the last purchase" figure of the analytics with it.
+MAX_AHEAD = timedelta(days=1)
 
 
 def to_utc_naive(moment: datetime) -> datetime:
@@ -18,6 +23,11 @@ def to_utc_naive(moment: datetime) -> datetime:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def latest_allowed(now: datetime) -> datetime:
+    """The latest time a purchase recorded at `now` may carry."""
+    return now + MAX_AHEAD
 
 
 def iso_utc(moment: datetime) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import NoReturn
 
 from patron.domain import events
-from patron.domain.clock import to_utc_naive
+from patron.domain.clock import latest_allowed, to_utc_naive
 from patron.domain.earning import (
     BreakdownItem,
     Line,
@@ -22,7 +22,7 @@ from patron.domain.earning import (
     cost_of,
     score,
 )
-from patron.domain.errors import Conflict
+from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
 from patron.domain.program import Program, TierBasis
@@ -49,6 +49,11 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
     member = locked_member(uow, cmd.member)
     at = to_utc_naive(cmd.occurred_at)
+    if at > latest_allowed(uow.now):
+        raise InvalidInput(
+            f"occurred_at {cmd.occurred_at.isoformat()} is more than a day ahead of the"
+            " server's clock"
+        )
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
     earning = score(program, state, facts)

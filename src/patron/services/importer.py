@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from patron.domain.clock import latest_allowed
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll, new_referral_code
@@ -82,8 +83,9 @@ def _import(
     report = ImportReport()
     with new_uow() as uow:
         _, program = current_program(uow)
+        latest = latest_allowed(uow.now)
     currency = options.currency or program.currency
-    purchases = read_purchases(path, options.mapping, options.date_format, report)
+    purchases = read_purchases(path, options.mapping, options.date_format, report, latest)
     report.purchases = len(purchases)
     members: dict[str, int] = {}  # customers known to be in the store, across batches
     for start in range(0, len(purchases), options.batch_size):

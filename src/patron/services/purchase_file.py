@@ -121,15 +121,20 @@ def rejects_path(path: Path) -> Path:
 
 
 def read_purchases(
-    path: Path, mapping: dict[str, str], date_format: str | None, report: FileReport
+    path: Path,
+    mapping: dict[str, str],
+    date_format: str | None,
+    report: FileReport,
+    latest: datetime,
 ) -> Purchases:
-    """Every valid row, grouped into purchases; every bad row to FILE.rejects.csv."""
+    """Every valid row, grouped into purchases; every bad row to FILE.rejects.csv.
+    Rows dated after `latest` are rejected (domain.clock.MAX_AHEAD)."""
     out = rejects_path(path)
     with path.open(newline="", encoding="utf-8-sig") as src:
         reader = csv.reader(src)
         header = next(reader, [])
         index = columns_of(path, header, mapping)  # a refused file leaves no rejects file
-        grouping = _Grouping(index, date_format)
+        grouping = _Grouping(index, date_format, latest)
         with out.open("w", newline="") as bad:
             rejects = csv.writer(bad)
             rejects.writerow(["line", "reason", *header])
@@ -193,9 +198,10 @@ class _Pieces:
 class _Grouping:
     """Lines into purchases across chunks: an order's lines may be anywhere in the file."""
 
-    def __init__(self, index: dict[str, int], date_format: str | None) -> None:
+    def __init__(self, index: dict[str, int], date_format: str | None, latest: datetime) -> None:
         self.index = index
         self.date_format = date_format
+        self.latest = latest
         self.width = max(index.values()) + 1
         self.extras = [f for f in PURCHASE_FIELDS if f in index]
         self.pieces = _Pieces()
@@ -212,7 +218,7 @@ class _Grouping:
         customer = column("customer_id")
         reason = np.where(customer == "", "customer_id: empty", "").astype(object)
         date_codes, dates = self._distinct(
-            [column("date")], self.dates, lambda key: parse_date(key[0], self.date_format)
+            [column("date")], self.dates, lambda key: self._date(key[0])
         )
         reason = _first_reason(reason, date_codes, dates)
         if len(self.line_facts) > MEMO_LIMIT:
@@ -267,6 +273,12 @@ class _Grouping:
             lines,
             line_start,
         )
+
+    def _date(self, text: str) -> datetime:
+        moment = parse_date(text, self.date_format)
+        if moment > self.latest:
+            raise RowError(f"date: {text!r} is more than a day ahead of the server's clock")
+        return moment
 
     def _columns(self, chunk: list[list[str]]) -> Callable[[str], Column]:
         """A getter of stripped field values; a field the file lacks reads as empty."""
@@ -399,6 +411,7 @@ def _concat(parts: Sequence[Column], dtype: Any) -> Column:
 
 
 def parse_date(text: str, fmt: str | None) -> datetime:
+    """A row's date as naive UTC; what cannot be read is the row's reject reason."""
     if not text:
         raise RowError("date: empty")
     try:
