@@ -46,6 +46,10 @@ def _dec(value: Any) -> Decimal:
 _CURRENT_VERSION = select(func.max(t.programs.c.version))
 _MEMBER_BY_ID = select(t.members).where(t.members.c.id == bindparam("member_id"))
 _MEMBER_BY_ID_LOCKED = _MEMBER_BY_ID.with_for_update()
+_MEMBER_BY_EXTERNAL_ID = select(t.members).where(
+    t.members.c.external_id == bindparam("external_id")
+)
+_MEMBER_BY_EXTERNAL_ID_LOCKED = _MEMBER_BY_EXTERNAL_ID.with_for_update()
 _MEMBER_UPDATE = update(t.members).where(t.members.c.id == bindparam("member_id_"))
 _MEMBER_ADD_POINTS = (
     update(t.members)
@@ -107,16 +111,17 @@ class Programs(_Repo):
         self._cache = cache if cache is not None else {}
 
     def add(self, program: Program, source: str, at: datetime) -> int:
-        result = self.conn.execute(
-            insert(t.programs).values(
-                name=program.name,
-                currency=program.currency,
-                source=source,
-                definition=program.model_dump(mode="json"),
-                loaded_at=at,
-            )
+        return _insert(
+            self.conn,
+            t.programs,
+            {
+                "name": program.name,
+                "currency": program.currency,
+                "source": source,
+                "definition": program.model_dump(mode="json"),
+                "loaded_at": at,
+            },
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def current(self) -> tuple[int, Program] | None:
         version = self.conn.execute(_CURRENT_VERSION).scalar_one()
@@ -159,10 +164,8 @@ class Members(_Repo):
         return _member(row) if row else None
 
     def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
-        query = select(t.members).where(t.members.c.external_id == external_id)
-        if lock:
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+        query = _MEMBER_BY_EXTERNAL_ID_LOCKED if lock else _MEMBER_BY_EXTERNAL_ID
+        row = self.conn.execute(query, {"external_id": external_id}).first()
         return _member(row) if row else None
 
     def by_referral_code(self, code: str) -> Member | None:
