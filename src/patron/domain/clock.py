@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 # little fast, but a purchase a year ahead (a mistyped year) would stay pending until then
 # and move every "as of the last purchase" figure of the analytics with it.
 MAX_AHEAD = timedelta(days=1)
+AHEAD = "is more than a day ahead of the server's clock"  # what MAX_AHEAD refuses, in words
 
 
 def to_utc_naive(moment: datetime) -> datetime:

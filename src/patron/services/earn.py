@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import NoReturn
 
 from patron.domain import events
-from patron.domain.clock import latest_allowed, to_utc_naive
+from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.earning import (
     BreakdownItem,
     Line,
@@ -50,10 +50,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     member = locked_member(uow, cmd.member)
     at = to_utc_naive(cmd.occurred_at)
     if at > latest_allowed(uow.now):
-        raise InvalidInput(
-            f"occurred_at {cmd.occurred_at.isoformat()} is more than a day ahead of the"
-            " server's clock"
-        )
+        raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
     earning = score(program, state, facts)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from patron.domain.clock import to_utc_naive
+from patron.domain.clock import AHEAD, to_utc_naive
 from patron.domain.earning import Line, cost_of
 from patron.domain.errors import InvalidInput
 from patron.domain.money import quantize_money
@@ -277,7 +277,7 @@ class _Grouping:
     def _date(self, text: str) -> datetime:
         moment = parse_date(text, self.date_format)
         if moment > self.latest:
-            raise RowError(f"date: {text!r} is more than a day ahead of the server's clock")
+            raise RowError(f"date: {text!r} {AHEAD}")
         return moment
 
     def _columns(self, chunk: list[list[str]]) -> Callable[[str], Column]:
