@@ -202,29 +202,39 @@ def test_data_that_cannot_identify_the_model_gets_a_clear_error() -> None:
         GammaGammaModel().fit([1, 0], [3.0, 0.0])
 
 
-def test_a_fit_creeping_along_a_ridge_is_refused_not_returned() -> None:
+@pytest.mark.parametrize("customers", [2000, 5000])
+def test_a_likelihood_ridge_is_refused_whatever_the_optimizer_did(customers: int) -> None:
     """Repeat purchases spread uniformly over each customer's life: no sign of drop-out,
     so Pareto/NBD's s and beta grow together without end (their ratio alone is pinned).
-    The optimizer stops once ten iterations gain nothing, and the fit is refused rather
-    than returned at an arbitrary point of the ridge."""
+    Where the optimizer stops on that ridge, and the sign of the curvature there, hang on
+    floating-point details (with 2,000 customers one BLAS build gave a Hessian that was
+    not negative definite, another a fit that 'converged'); the likelihood profile does
+    not: values of s and beta 400 times apart fit equally well, so the fit is refused."""
     rng = np.random.default_rng(0)
-    T = rng.uniform(10, 50, 5000)
-    x = rng.integers(0, 10, 5000).astype(float)
-    t = np.where(x > 0, rng.uniform(0, 1, 5000) * T, 0)
-    with pytest.raises(ModelNotIdentified, match="did not converge.*s, beta keep growing"):
+    T = rng.uniform(10, 50, customers)
+    x = rng.integers(0, 10, customers).astype(float)
+    t = np.where(x > 0, rng.uniform(0, 1, customers) * T, 0)
+    with pytest.raises(ModelNotIdentified, match="cannot identify s, beta: values 400 times"):
         ParetoNBDModel().fit(x, t, T)
 
 
 def test_parameters_the_data_barely_pins_down_are_flagged(cdnow: dict[str, np.ndarray]) -> None:
-    rng = np.random.default_rng(0)
-    T = rng.uniform(10, 50, 2000)
-    x = rng.integers(0, 10, 2000).astype(float)
-    t = np.where(x > 0, rng.uniform(0, 1, 2000) * T, 0)
-    ridge = ParetoNBDModel().fit(x, t, T)
-    assert ridge.weakly_identified_ == ["s", "beta"]
-    assert ridge.summary()["weakly_identified"] == ["s", "beta"]
+    """100 simulated BG/NBD customers: an identified optimum (the profile falls steeply
+    both ways), but b's standard error is 1.2 times its estimate, a's 0.9 times."""
+    x, t, T = sim.bgnbd(100, 0.25, 4.0, 0.8, 2.5, T=np.full(100, 39.0), seed=3)
+    small = BetaGeoModel().fit(x, t, T)
+    assert small.weakly_identified_ == ["b"]
+    assert small.summary()["weakly_identified"] == ["b"]
     published = ParetoNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
     assert published.weakly_identified_ == []
+
+
+def test_identified_models_are_not_taken_for_ridges(cdnow: dict[str, np.ndarray]) -> None:
+    """The CDNOW fits of the papers are identified: the probe must let all three pass."""
+    buyers = cdnow["x"] > 0
+    ParetoNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    BetaGeoModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    GammaGammaModel().fit(cdnow["x"][buyers], cdnow["zbar"][buyers])
 
 
 def test_holdout_report_tracks_cdnow_purchases() -> None:
