@@ -1,18 +1,29 @@
 # The two commands: `make run` (demo on SQLite at http://127.0.0.1:8000) and `make test`.
+# Both install exactly the locked dependency set (requirements/*.txt, with hashes);
+# `make lock` refreshes it from pyproject.toml.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV_VERSION := 0.13.8
+UV     := $(BIN)/uv
+INSTALL := $(UV) pip install --python $(BIN)/python
 
-.PHONY: run test lint bench-earn bench-import clean
+.PHONY: run test lint lock mutants bench-earn bench-import clean
 
-$(VENV)/.installed: pyproject.toml
+$(UV):
+	@echo "== creating $(VENV) with uv $(UV_VERSION) (the installer)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install --disable-pip-version-check -q uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) requirements/run.txt pyproject.toml
+	@echo "== installing the locked run dependencies (requirements/run.txt)"
+	$(INSTALL) --require-hashes -r requirements/run.txt
+	$(INSTALL) --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	@echo "== installing the locked test dependencies (requirements/test.txt)"
+	$(INSTALL) --require-hashes -r requirements/test.txt
 	touch $@
 
 run: $(VENV)/.installed
@@ -25,6 +36,14 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/pytest
+
+# Re-resolve the newest versions pyproject.toml allows; the run set is constrained to the
+# test set so both install the same version of every shared package.
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
+	    --upgrade -o requirements/test.txt
+	$(UV) pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+	    -c requirements/test.txt -o requirements/run.txt
 
 bench-earn: $(VENV)/.installed-test
 	$(BIN)/python bench/earn.py
