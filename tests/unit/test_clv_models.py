@@ -283,3 +283,45 @@ def test_a_fit_gives_finite_estimates_or_says_why_not(
     estimates = [*model.params_.values(), *model.standard_errors_.values()]
     assert np.all(np.isfinite(estimates)) and np.all(np.array(estimates) > 0)
     assert np.isfinite(model.log_likelihood_)
+
+
+def _eq10_by_its_series(
+    r: float, alpha: float, a: float, b: float, x: int, T: float, t: float
+) -> float:
+    """Eq. 10's ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; z) summed term by term in
+    logs (the hypergeometric series itself), independent of scipy's hyp2f1 and of Euler's
+    transformation that the model uses."""
+    z = t / (alpha + T + t)
+    p, q, c = r + x, b + x, a + b + x - 1
+    n = np.arange(4_000_000, dtype=float)
+    log_terms = (
+        gammaln(p + n)
+        - gammaln(p)
+        + gammaln(q + n)
+        - gammaln(q)
+        - gammaln(c + n)
+        + gammaln(c)
+        - gammaln(n + 1)
+        + n * np.log(z)
+    )
+    top = log_terms.max()
+    log_product = p * np.log1p(-z) + top + np.log(np.exp(log_terms - top).sum())
+    head = (a + b + x - 1) / (a - 1)
+    return float(head * (1 - np.exp(log_product)))
+
+
+@pytest.mark.parametrize(("x", "horizon"), [(2, 39.0), (300, 5000.0), (300, 10_000.0)])
+def test_expected_purchases_stay_finite_for_heavy_buyers_over_long_horizons(
+    x: int, horizon: float
+) -> None:
+    """A customer with 300 repeat purchases, alive for sure (t_x = T), over up to 10,000
+    periods: eq. 10 as written gives inf · 0; the model must give the series' value."""
+    model = BetaGeoModel()
+    model.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    T = 400.0
+    got = float(model.expected_purchases(horizon, [x], [T], [T])[0])
+    expected = _eq10_by_its_series(0.243, 4.414, 0.793, 2.426, x, T, horizon)
+    assert np.isfinite(got)
+    assert got == pytest.approx(
+        expected * float(model.probability_alive([x], [T], [T])[0]), rel=1e-6
+    )

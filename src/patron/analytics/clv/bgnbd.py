@@ -89,14 +89,20 @@ class BetaGeoModel(PurchaseModel):
     def expected_purchases(
         self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> Array:
-        """E[purchases in (T, T+t] | x, t_x, T], eq. 10 of the paper."""
+        """E[purchases in (T, T+t] | x, t_x, T], eq. 10 of the paper.
+
+        Eq. 10 multiplies ((α+T)/(α+T+t))^(r+x) = (1−z)^(r+x) by ₂F₁(r+x, b+x; a+b+x−1; z):
+        for a frequent buyer over a long horizon (x = 300, z = 0.99) the first underflows
+        and the second overflows to inf. Euler's transformation, ₂F₁(a, b; c; z) =
+        (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z), turns the product into
+        (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), whose upper parameters do not grow with
+        x: the same number, finite at any x and horizon.
+        """
         r, alpha, a, b = self._params()
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         z = t / (alpha + age + t)
         head = (a + b + x - 1) / (a - 1)
-        tail = 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
-        )
+        tail = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return np.asarray(head * tail * self.probability_alive(frequency, recency, T))
 
     def expected_purchases_new(self, t: float) -> float:
