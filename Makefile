@@ -45,6 +45,12 @@ lock: $(UV)
 	$(UV) pip compile pyproject.toml --python-version 3.11 --generate-hashes \
 	    -c requirements/test.txt -o requirements/run.txt
 
+# Mutation testing of the ledger rules (not part of `make test`: it takes the better part
+# of an hour on two cores). Re-runs only what changed; docs/testing.md lists the survivors.
+mutants: $(VENV)/.installed-test
+	$(BIN)/mutmut run --max-children $${MUTANTS_JOBS:-2}
+	$(BIN)/mutmut results
+
 bench-earn: $(VENV)/.installed-test
 	$(BIN)/python bench/earn.py
 
@@ -52,4 +58,4 @@ bench-import: $(VENV)/.installed-test
 	$(BIN)/python bench/import.py
 
 clean:
-	rm -rf $(VENV) patron.db patron.db-wal patron.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) mutants patron.db patron.db-wal patron.db-shm .pytest_cache .mypy_cache .ruff_cache
