@@ -4,10 +4,12 @@ Each customer follows the BG/NBD story (Fader, Hardie & Lee 2005): while alive t
 as a Poisson process with their own rate λ ~ Gamma(r, α) (per week), and after each
 purchase they drop out with their own probability p ~ Beta(a, b). Spend per purchase
 varies around a personal mean as in the Gamma-Gamma model (Fader, Hardie & Lee 2005b):
-z ~ Gamma(p_gg, ν) with ν ~ Gamma(q, γ). Baskets are split over categories the customer
-prefers, with per-category margins; channels and payment methods follow personal habits;
-B2B customers pay invoices early or late by their own habit. Seeded: the same seed gives
-the same base.
+z ~ Gamma(p_gg, ν) with ν ~ Gamma(q, γ). Purchases and first purchases are seasonal: the
+rate is λ·(1 + A·cos(2π(d − peak_day)/365.25)) on day of the year d, highest before
+Christmas, drawn by thinning (Lewis & Shedler 1979) so that each customer's yearly mean
+stays λ. Baskets are split over categories the customer prefers, with per-category
+margins; channels and payment methods follow personal habits; B2B customers pay invoices
+early or late by their own habit. Seeded: the same seed gives the same base.
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ class SynthParams:
     gamma_gg: float = 15.44
     b2b_share: float = 0.08
     acquisition_weeks: int = 78
+    seasonality: float = 0.4  # A: the rate swings ±40% around its yearly mean
+    peak_day: int = 350  # day of the year the rate is highest (16 December)
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.seasonality < 1:
+            raise ValueError(f"seasonality must be in [0, 1), not {self.seasonality}")
 
 
 @dataclass(frozen=True)
@@ -69,25 +77,54 @@ class SynthPurchase:
         return sum((x.unit_price * x.quantity for x in self.lines), Decimal(0))
 
 
+def seasonal_factor(params: SynthParams, weeks: float) -> float:
+    """How much the buying rate `weeks` after the start differs from its yearly mean."""
+    day = params.start.timetuple().tm_yday + 7 * weeks
+    return 1 + params.seasonality * float(np.cos(2 * np.pi * (day - params.peak_day) / 365.25))
+
+
 def purchase_times(params: SynthParams, rng: np.random.Generator) -> list[np.ndarray]:
     """Weeks since the start of each customer's purchases (first purchase included)."""
     n = params.customers
     lam = rng.gamma(params.r, 1 / params.alpha, n)
     p = rng.beta(params.a, params.b, n)
-    birth = rng.uniform(0, params.acquisition_weeks, n)
+    top = 1 + params.seasonality  # candidates at the peak rate, kept in proportion
+    birth = _first_purchases(params, rng, n, top)
     result = []
     for i in range(n):
         times = [birth[i]]
         t = birth[i]
-        while True:
-            if rng.random() < p[i]:
-                break
-            t += rng.exponential(1 / lam[i]) if lam[i] > 0 else np.inf
+        while rng.random() >= p[i]:  # alive after this purchase
+            t = _next_purchase(params, rng, t, lam[i] * top, top)
             if t >= params.weeks:
                 break
             times.append(t)
         result.append(np.array(times))
     return result
+
+
+def _first_purchases(
+    params: SynthParams, rng: np.random.Generator, n: int, top: float
+) -> np.ndarray:
+    """When each customer first buys: within the acquisition weeks, more in high season."""
+    births: list[float] = []
+    while len(births) < n:
+        for t in rng.uniform(0, params.acquisition_weeks, n).tolist():
+            if len(births) < n and rng.random() * top < seasonal_factor(params, t):
+                births.append(t)
+    return np.array(births)
+
+
+def _next_purchase(
+    params: SynthParams, rng: np.random.Generator, t: float, rate: float, top: float
+) -> float:
+    """The week of the purchase after week `t`: candidates come at the peak `rate`, and
+    each is kept with probability seasonal factor / `top` (thinning)."""
+    while rate > 0:
+        t += rng.exponential(1 / rate)
+        if t >= params.weeks or rng.random() * top < seasonal_factor(params, t):
+            return t
+    return np.inf
 
 
 def generate(params: SynthParams = SynthParams()) -> Iterator[SynthPurchase]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from patron.domain import events
 from patron.domain.clock import latest_allowed
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
@@ -245,6 +246,10 @@ def _ensure_members(
             "lifetime_spend": [0] * n,
         },
     )
+    # enrolled like any member, so the welcome journey and webhooks hear of them
+    first_tier = program.tiers.levels[0].name
+    enrolled = zip(ids, first_seen.values(), strict=True)
+    uow.outbox.add([events.member_enrolled(i, at, first_tier) for i, at in enrolled], uow.now)
     report.members_created += n
     return dict(zip(first_seen, ids, strict=True))
 
