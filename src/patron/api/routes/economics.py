@@ -1,4 +1,5 @@
-"""Customer economics for admin keys: acquisition spend in, CAC, CLV/CAC and payback out.
+"""Customer economics for admin keys: acquisition spend in, CAC, CLV/CAC and payback out;
+and cross-selling (category pairs bought together).
 
 Mounted before the generic `/v1/analytics/{table}` route so that its fixed paths win.
 """
@@ -10,7 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from patron.analytics.crosssell import category_pairs
 from patron.analytics.economics import economics
+from patron.analytics.frames import open_source
 from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
 from patron.api.idempotency import fingerprint, run_idempotent
 from patron.api.schemas import Page, SpendCreate, SpendPublic
@@ -75,3 +78,17 @@ def get_economics(
     """CAC, value per member, CLV/CAC and payback months by cohort and/or channel."""
     url = patron.engine.url.render_as_string(hide_password=False)
     return economics(url, by).as_dict()
+
+
+@router.get("/v1/analytics/crosssell")
+def get_crosssell(
+    patron: PatronDep,
+    _: AdminKey,
+    min_support: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    top: Annotated[int, Query(ge=1, le=10_000)] = 20,
+) -> dict[str, Any]:
+    """Category pairs bought together (baskets = purchases): support, confidence, lift."""
+    url = patron.engine.url.render_as_string(hide_password=False)
+    source = open_source("store", database_url=url)
+    rows = category_pairs(source, min_support=min_support, top=top).to_pyarrow().to_pylist()
+    return {"data": rows, "count": len(rows)}
