@@ -184,3 +184,39 @@ def test_the_import_sets_the_acquisition_channel_of_the_members_it_enrolls(
             for c in ("x1", "x2", "y1", "y2")
         }
     assert channels == {"x1": "store", "x2": None, "y1": "store", "y2": None}
+
+
+def test_refunds_leave_the_margin_of_the_goods_kept_and_a_missing_cost_means_revenue(
+    patron: Patron, clock: Clock
+) -> None:
+    from patron.services.commands import Refund, ReturnLine
+    from patron.services.refund import refund
+
+    # given r1 (web, January) bought 2 × 45.00 at a cost of 20.00 each and returned one
+    clock.now = datetime(2026, 4, 1, 9, 0)
+    r1 = patron.run(
+        enroll, Enroll("r1", enrolled_at=datetime(2026, 1, 5), acquisition_channel="web")
+    )
+    line = Line("SKU", "cat", 2, Decimal("45.00"), Decimal("20.00"))
+    bought = patron.run(
+        record_purchase,
+        RecordPurchase(MemberRef(id=r1.member.id), "r-o1", datetime(2026, 1, 6), "EUR", (line,)),
+    )
+    patron.run(refund, Refund(bought.purchase_id, (ReturnLine(1, 1),)))
+    assert cli(patron, "spend", "add", "--month", "2026-01", "--channel", "web",
+               "--amount", "25.00", "--currency", "EUR").exit_code == 0  # fmt: skip
+    # then the value is the margin on what was kept: 45 − 40 × 45 / 90 = 25 = CAC
+    report = json.loads(cli(patron, "report").stdout)
+    assert report["basis"] == "margin"
+    assert as_table(report) == {("2026-01", "web"): (25.0, 1, 25.0, 25.0, 1.0, 0)}
+    # when a purchase without a known cost arrives, every value is revenue: 45 + 30
+    no_cost = Line("SKU", "cat", 1, Decimal("30.00"))
+    patron.run(
+        record_purchase,
+        RecordPurchase(
+            MemberRef(id=r1.member.id), "r-o2", datetime(2026, 2, 10), "EUR", (no_cost,)
+        ),
+    )
+    report = json.loads(cli(patron, "report").stdout)
+    assert report["basis"] == "revenue"
+    assert as_table(report) == {("2026-01", "web"): (25.0, 1, 25.0, 75.0, 3.0, 0)}
