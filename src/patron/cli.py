@@ -21,6 +21,7 @@ from rich.table import Table
 
 from patron.bootstrap import Patron
 from patron.cli_analytics import analytics_app, clv_app
+from patron.cli_economics import economics_app
 from patron.config import get_settings
 from patron.domain.clock import utcnow
 from patron.domain.errors import PatronError
@@ -50,6 +51,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(clv_app, name="clv")
+app.add_typer(economics_app, name="economics")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)

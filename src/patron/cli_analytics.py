@@ -319,3 +319,34 @@ def clv_predict(
         if c in frame.columns
     ]
     _emit(frame[columns], out_path, f"predictions over {horizon} {period}s")
+
+
+@analytics_app.command("crosssell")
+def crosssell_cmd(
+    source: SourceArg,
+    out_path: OutOption = None,
+    min_support: Annotated[float, typer.Option(help="least share of baskets with both")] = 0.0,
+    top: Annotated[int, typer.Option(help="how many rules, highest lift first")] = 20,
+) -> None:
+    """Category pairs bought together (baskets = purchases): support, confidence, lift."""
+    from patron.analytics.crosssell import category_pairs
+
+    frame = _run(
+        lambda: category_pairs(_source(source), min_support=min_support, top=top).to_pandas()
+    )
+    _emit(frame, out_path, "category pairs")
+
+
+@analytics_app.command("next-categories")
+def next_categories_cmd(
+    source: SourceArg,
+    out_path: OutOption = None,
+    min_share: Annotated[
+        float, typer.Option(help="least share of the segment that bought the category")
+    ] = 0.5,
+) -> None:
+    """Per customer: categories their RFM segment buys that they never bought."""
+    from patron.analytics.crosssell import next_categories
+
+    frame = _run(lambda: next_categories(_source(source), min_share=min_share).to_pandas())
+    _emit(frame, out_path, "next categories")

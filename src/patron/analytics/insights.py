@@ -1,5 +1,6 @@
 """What the platform knows of one customer: RFM segment, P(alive), expected purchases and
-CLV, from models fitted on the whole customer base.
+CLV, from models fitted on the whole customer base; and the categories their segment buys
+that they do not yet (analytics/crosssell.py), for offers and recommended rewards.
 
 `CustomerBase` fits once and answers many members; adapters keep one for a while (the
 API caches it) since refitting on every request would be wasteful.
@@ -15,6 +16,7 @@ import numpy as np
 
 from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ModelNotIdentified
 from patron.analytics.clv.value import discounted_clv
+from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source
 from patron.analytics.rfm import rfm
 from patron.analytics.summary import customer_summary
@@ -27,6 +29,8 @@ class CustomerBase:
     purchases: BetaGeoModel | None
     spend: GammaGammaModel | None
     fitted_at: datetime
+    # (customer_id, category, segment_share): what the customer's segment buys, they not
+    recommended: Any = None
 
     @classmethod
     def fit(cls, source: Source, now: datetime, period: str = "week") -> CustomerBase:
@@ -45,7 +49,10 @@ class CustomerBase:
             )
         except ModelNotIdentified:
             spend = None
-        return cls(summary, purchases, spend, now)
+        recommended = None
+        if source.lines is not None:
+            recommended = next_categories(source, as_of=now).to_pandas()
+        return cls(summary, purchases, spend, now, recommended)
 
     def insights(self, customer_id: str, horizon: int = 52) -> dict[str, Any]:
         if customer_id not in self.summary.index:
@@ -63,6 +70,7 @@ class CustomerBase:
             "expected_purchases": None,
             "clv": None,
             "horizon_weeks": horizon,
+            "recommended_categories": self._recommended(customer_id),
         }
         if self.purchases is not None:
             result["p_alive"] = float(self.purchases.probability_alive(x, t, T)[0])
@@ -74,3 +82,13 @@ class CustomerBase:
                     discounted_clv(self.purchases, self.spend, x, t, T, m, horizon=horizon)[0]
                 )
         return result
+
+    def _recommended(self, customer_id: str) -> list[dict[str, Any]]:
+        """Categories bought by at least half of the customer's RFM segment, not by them."""
+        if self.recommended is None:
+            return []
+        mine = self.recommended[self.recommended.customer_id == customer_id]
+        return [
+            {"category": str(r.category), "segment_share": float(r.segment_share)}
+            for r in mine.itertuples(index=False)
+        ]

@@ -9,6 +9,9 @@ For a period [start, end):
     repurchase_rate    share of the period's customers with 2 or more purchases in it
     retention_rate     share of the previous period's customers (same length, just
                        before) who bought again in this period; churn_rate = 1 - retention
+    products_per_customer  mean number of distinct products (SKUs) on the lines of each
+                       customer's purchases in the period, over the period's customers;
+                       none when the data has no purchase lines
 Acquisition: CAC = marketing spend / new customers (175,000 for 10 new customers is
 17,500); CLV/CAC; and the cost of retaining (spend on existing customers per retained
 customer) against the cost of acquiring.
@@ -19,6 +22,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+import ibis.expr.types as ir
 
 from patron.analytics.frames import Source
 from patron.domain.errors import InvalidInput
@@ -37,6 +42,7 @@ class PeriodKpis:
     repurchase_rate: float
     retention_rate: float | None
     churn_rate: float | None
+    products_per_customer: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +88,19 @@ def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
         repurchase_rate=int(stats["repeaters"].iloc[0] or 0) / customers if customers else 0.0,
         retention_rate=retention,
         churn_rate=None if retention is None else 1 - retention,
+        products_per_customer=_products_per_customer(source, inside, customers),
     )
+
+
+def _products_per_customer(source: Source, inside: ir.Table, customers: int) -> float | None:
+    """Distinct SKUs per customer on the period's purchases, averaged over its customers."""
+    if source.lines is None or not customers:
+        return None
+    lines = source.lines.semi_join(inside, ["customer_id", "order_id"])
+    lines = lines.filter(lines.sku.notnull())
+    per = lines.group_by("customer_id").aggregate(products=lines.sku.nunique())
+    total = per.products.sum().to_pyarrow().as_py()
+    return float(total or 0) / customers
 
 
 def compare(current: PeriodKpis, previous: PeriodKpis) -> dict[str, dict[str, float | None]]:

@@ -65,6 +65,9 @@ class MemberCreate(_In):
     name: Annotated[str, Field(max_length=200), _Clean] | None = None
     referral_code: Referral | None = None
     enrolled_at: Time | None = None
+    acquisition_channel: Short | None = Field(
+        None, description="the channel that brought the member (CAC by channel)"
+    )
 
 
 class MemberPublic(BaseModel):
@@ -80,6 +83,7 @@ class MemberPublic(BaseModel):
     debt: int
     purchase_count: int
     lifetime_spend: Decimal
+    acquisition_channel: str | None = None
 
 
 class LineIn(_In):
@@ -234,3 +238,22 @@ class RewardPublic(BaseModel):
     stock: int | None
     tiers: list[str]
     description: str
+
+
+class SpendCreate(_In):
+    month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+    channel: Annotated[str, Field(min_length=1, max_length=50), _Clean]
+    amount: Annotated[Decimal, Field(ge=0, le=MAX_TOTAL, max_digits=13, decimal_places=2)]
+    currency: Currency
+    note: Note | None = None
+
+
+class SpendPublic(BaseModel):
+    id: int
+    month: str
+    channel: str
+    amount: Decimal
+    currency: str
+    note: str | None
+    recorded_at: UtcTime
+    recorded_by: str

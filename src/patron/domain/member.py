@@ -22,3 +22,4 @@ class Member:
     debt: int
     purchase_count: int
     lifetime_spend: Decimal
+    acquisition_channel: str | None = None  # the channel that brought them (CAC by channel)

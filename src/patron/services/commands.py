@@ -24,6 +24,7 @@ class Enroll:
     name: str | None = None
     referral_code: str | None = None
     enrolled_at: datetime | None = None
+    acquisition_channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         debt=0,
         purchase_count=0,
         lifetime_spend=0,
+        acquisition_channel=cmd.acquisition_channel or None,
     )
     uow.outbox.add([events.member_enrolled(member_id, at, tier)], uow.now)
     welcome = program.earning.welcome_bonus

@@ -114,7 +114,12 @@ def _score_each(uow: UnitOfWork, batch: Purchases, currency: str, report: Import
     for i in np.argsort(batch.occurred_at, kind="stable").tolist():
         customer = batch.customer_id[i]
         if customer not in known:
-            enrolled = enroll(uow, Enroll(customer, enrolled_at=batch.occurred_at[i]))
+            command = Enroll(
+                customer,
+                enrolled_at=batch.occurred_at[i],
+                acquisition_channel=_extra(batch, "acquisition_channel", i),
+            )
+            enrolled = enroll(uow, command)
             known[customer] = enrolled.member.id
             report.members_created += 1
         record_purchase(
@@ -173,7 +178,11 @@ def _bulk_insert(
             "total": batch.total.tolist(),
             "cost": batch.cost.tolist(),
             "refunded_total": [0] * n,
-            **{_EXTRA_COLUMNS[f]: values.tolist() for f, values in batch.extra.items()},
+            **{
+                _EXTRA_COLUMNS[f]: values.tolist()
+                for f, values in batch.extra.items()
+                if f in _EXTRA_COLUMNS
+            },
             "points_earned": [0] * n,
             "bonus_points": [0] * n,
             "source": ["import"] * n,
@@ -222,10 +231,16 @@ def _ensure_members(
     unknown = set(batch.customer_id.tolist()).difference(members)
     members.update(uow.members.ids_by_external(unknown))
     first_seen: dict[str, datetime] = {}
-    for customer, at in zip(batch.customer_id.tolist(), batch.occurred_at.tolist(), strict=True):
+    channel_of: dict[str, str | None] = {}  # the channel on the customer's earliest row
+    channels = batch.extra.get("acquisition_channel")
+    for i, (customer, at) in enumerate(
+        zip(batch.customer_id.tolist(), batch.occurred_at.tolist(), strict=True)
+    ):
         if customer not in members:
             prev = first_seen.get(customer)
-            first_seen[customer] = min(prev, at) if prev else at
+            if prev is None or at < prev:
+                first_seen[customer] = at
+                channel_of[customer] = channels[i] if channels is not None else None
     if not first_seen:
         return {}
     _, program = current_program(uow)
@@ -244,6 +259,7 @@ def _ensure_members(
             "debt": [0] * n,
             "purchase_count": [0] * n,
             "lifetime_spend": [0] * n,
+            "acquisition_channel": [channel_of[c] for c in first_seen],
         },
     )
     # enrolled like any member, so the welcome journey and webhooks hear of them

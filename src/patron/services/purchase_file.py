@@ -40,9 +40,11 @@ OPTIONAL = (
     "channel",
     "payment_method",
     "promotion",
+    "acquisition_channel",
 )
 LINE_FIELDS = ("sku", "category", "quantity", "unit_price", "amount", "unit_cost")
-PURCHASE_FIELDS = ("channel", "payment_method", "promotion")
+# acquisition_channel is the member's, read when the import enrolls them (CAC by channel)
+PURCHASE_FIELDS = ("channel", "payment_method", "promotion", "acquisition_channel")
 CHUNK_ROWS = 50_000
 MEMO_LIMIT = 200_000  # distinct line keys remembered across chunks (about 60 MB)
 

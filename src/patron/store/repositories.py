@@ -151,6 +151,7 @@ def _member(row: Row[Any]) -> Member:
         debt=int(row.debt),
         purchase_count=int(row.purchase_count),
         lifetime_spend=_dec(row.lifetime_spend),
+        acquisition_channel=row.acquisition_channel,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -68,6 +69,7 @@ members = Table(
     Column("debt", BigInteger, nullable=False, default=0),
     Column("purchase_count", Integer, nullable=False, default=0),
     Column("lifetime_spend", Amount, nullable=False, default=0),
+    Column("acquisition_channel", String(50)),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
@@ -254,4 +256,19 @@ outbox = Table(
     Column("occurred_at", DateTime, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("published_at", DateTime),
+)
+
+acquisition_spend = Table(
+    "acquisition_spend",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", Date, nullable=False),
+    Column("channel", String(50), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("note", String(500)),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_acquisition_spend_month_channel", "month", "channel"),
 )

@@ -17,6 +17,7 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store import repositories as repos
 from patron.store.db import READONLY
+from patron.store.spend import AcquisitionSpend
 
 
 class UnitOfWork:
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.idempotency = repos.Idempotency(conn)
         self.outbox = repos.Outbox(conn)
         self.bulk = repos.Bulk(conn)
+        self.spend = AcquisitionSpend(conn)
         return self
 
     @property

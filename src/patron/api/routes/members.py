@@ -60,6 +60,7 @@ def present_member(member: Member) -> MemberPublic:
         debt=member.debt,
         purchase_count=member.purchase_count,
         lifetime_spend=member.lifetime_spend,
+        acquisition_channel=member.acquisition_channel,
     )
 
 
@@ -72,7 +73,14 @@ def create_member(
     body: MemberCreate, patron: PatronDep, principal: PosKey, idempotency_key: IdempotencyKey = None
 ) -> Response:
     """Enroll a member (welcome bonus, optional referral code)."""
-    command = Enroll(body.external_id, body.email, body.name, body.referral_code, body.enrolled_at)
+    command = Enroll(
+        body.external_id,
+        body.email,
+        body.name,
+        body.referral_code,
+        body.enrolled_at,
+        body.acquisition_channel,
+    )
 
     def present(result: Enrolled) -> MemberPublic:
         return present_member(result.member)

@@ -1,0 +1,94 @@
+"""Customer economics for admin keys: acquisition spend in, CAC, CLV/CAC and payback out;
+and cross-selling (category pairs bought together).
+
+Mounted before the generic `/v1/analytics/{table}` route so that its fixed paths win.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from patron.analytics.crosssell import category_pairs
+from patron.analytics.economics import economics
+from patron.analytics.frames import open_source
+from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
+from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.schemas import Page, SpendCreate, SpendPublic
+from patron.services.acquisition import RecordSpend, list_spend, parse_month, record_spend
+from patron.store.spend import SpendEntry
+
+router = APIRouter(tags=["analytics"])
+
+
+def _public(entry: SpendEntry) -> SpendPublic:
+    return SpendPublic(
+        id=entry.id,
+        month=f"{entry.month:%Y-%m}",
+        channel=entry.channel,
+        amount=entry.amount,
+        currency=entry.currency,
+        note=entry.note,
+        recorded_at=entry.recorded_at,
+        recorded_by=entry.recorded_by,
+    )
+
+
+@router.post("/v1/acquisition-spend", status_code=201, response_model=SpendPublic)
+def create_spend(
+    body: SpendCreate,
+    patron: PatronDep,
+    principal: AdminKey,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Record acquisition spend for a month and channel (admin)."""
+    command = RecordSpend(
+        parse_month(body.month),
+        body.channel,
+        body.amount,
+        body.currency,
+        principal.actor,
+        body.note,
+    )
+    return run_idempotent(
+        patron,
+        principal,
+        idempotency_key,
+        fingerprint("POST", "/v1/acquisition-spend", body),
+        lambda uow: record_spend(uow, command),
+        _public,
+    )
+
+
+@router.get("/v1/acquisition-spend", response_model=Page[SpendPublic])
+def get_spend(patron: PatronDep, _: AdminKey) -> Page[SpendPublic]:
+    """Every acquisition spend entry, by month and channel."""
+    rows = [_public(e) for e in patron.read(list_spend)]
+    return Page[SpendPublic](data=rows, count=len(rows))
+
+
+@router.get("/v1/analytics/economics")
+def get_economics(
+    patron: PatronDep,
+    _: AdminKey,
+    by: Annotated[Literal["cohort", "channel", "both"], Query()] = "both",
+) -> dict[str, Any]:
+    """CAC, value per member, CLV/CAC and payback months by cohort and/or channel."""
+    url = patron.engine.url.render_as_string(hide_password=False)
+    return economics(url, by).as_dict()
+
+
+@router.get("/v1/analytics/crosssell")
+def get_crosssell(
+    patron: PatronDep,
+    _: AdminKey,
+    min_support: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    top: Annotated[int, Query(ge=1, le=10_000)] = 20,
+) -> dict[str, Any]:
+    """Category pairs bought together (baskets = purchases): support, confidence, lift."""
+    url = patron.engine.url.render_as_string(hide_password=False)
+    source = open_source("store", database_url=url)
+    rows = category_pairs(source, min_support=min_support, top=top).to_pyarrow().to_pylist()
+    return {"data": rows, "count": len(rows)}

@@ -1,0 +1,116 @@
+"""`patron economics …`: acquisition spend in, CAC, CLV/CAC and payback out.
+
+Spend is entered per month and channel (`spend add`), listed (`spend list`), and set
+against the members each channel brought in (`report`, see analytics/economics.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from patron.bootstrap import Patron
+from patron.config import get_settings
+from patron.domain.errors import PatronError
+
+economics_app = typer.Typer(
+    help="Customer economics: acquisition spend, CAC, CLV/CAC, payback.", no_args_is_help=True
+)
+spend_app = typer.Typer(help="Acquisition spend per month and channel.", no_args_is_help=True)
+economics_app.add_typer(spend_app, name="spend")
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="PATRON_DATABASE_URL", help="default: sqlite:///patron.db"
+    ),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _patron(url: str | None) -> Patron:
+    patron = Patron.from_url(url or get_settings().database_url)
+    patron.migrate()
+    return patron
+
+
+@spend_app.command("add")
+def spend_add(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    channel: Annotated[str, typer.Option(help="e.g. web, store, referral")],
+    amount: Annotated[str, typer.Option(help="e.g. 1200.00")],
+    currency: Annotated[str, typer.Option(help="the program's currency, e.g. EUR")],
+    note: Annotated[str | None, typer.Option()] = None,
+    by: Annotated[str, typer.Option("--by", help="who records it")] = "cli",
+    database_url: DbOption = None,
+) -> None:
+    """Record what was spent on acquiring customers in a month through a channel."""
+    from patron.services.acquisition import RecordSpend, parse_amount, parse_month, record_spend
+
+    patron = _patron(database_url)
+    try:
+        command = RecordSpend(
+            parse_month(month), channel, parse_amount(amount), currency, f"cli:{by}", note
+        )
+        entry = patron.run(record_spend, command)
+    except PatronError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        patron.dispose()
+    out.print(
+        f"spend #{entry.id}: {entry.month:%Y-%m} {entry.channel} {entry.amount} {entry.currency}"
+    )
+
+
+@spend_app.command("list")
+def spend_list(database_url: DbOption = None) -> None:
+    """Every spend entry, by month and channel."""
+    from patron.services.acquisition import list_spend
+
+    patron = _patron(database_url)
+    try:
+        entries = patron.read(list_spend)
+    finally:
+        patron.dispose()
+    table = Table(title=f"acquisition spend ({len(entries)} entries)")
+    for column in ("id", "month", "channel", "amount", "currency", "note", "recorded by"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            str(e.id),
+            f"{e.month:%Y-%m}",
+            e.channel,
+            str(e.amount),
+            e.currency,
+            e.note or "",
+            e.recorded_by,
+        )
+    out.print(table)
+
+
+@economics_app.command("report")
+def report(
+    by: Annotated[str, typer.Option("--by", help="cohort, channel or both")] = "both",
+    database_url: DbOption = None,
+) -> None:
+    """CAC, value per member, CLV/CAC and payback months, as JSON."""
+    from patron.analytics.economics import economics
+
+    patron = _patron(database_url)
+    try:
+        url = patron.engine.url.render_as_string(hide_password=False)
+        result = economics(url, by)
+    except PatronError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        patron.dispose()
+    typer.echo(json.dumps(result.as_dict()))
