@@ -10,6 +10,7 @@ total.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from patron.domain.errors import InvalidInput
 from patron.domain.money import Points, quantize_money, to_points
-from patron.domain.program import MilestoneKind, Program
+from patron.domain.program import Milestone, MilestoneKind, Program
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,16 @@ def cost_of(lines: Iterable[Line]) -> Decimal | None:
 
 @dataclass(frozen=True, slots=True)
 class MemberState:
-    """What scoring needs to know of the member before this purchase."""
+    """What scoring needs to know of the member before this purchase.
+
+    `milestones_paid` names the milestones the member holds already (paid by a purchase
+    that has not been fully returned): a milestone is paid once per member.
+    """
 
     tier: str
     purchase_count: int = 0
     cumulative_spend: Decimal = Decimal(0)
+    milestones_paid: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +173,21 @@ def _order_bonuses(
         if promo.categories and not categories.intersection(promo.categories):
             continue
         found.append((f"promotion {promo.name} +{promo.bonus}", promo.bonus))
+    for ms in crossed_milestones(program, member, purchase):
+        if ms.name not in member.milestones_paid:
+            found.append((milestone_rule(ms), ms.bonus))
+    return found
+
+
+def crossed_milestones(
+    program: Program, member: MemberState, purchase: PurchaseFacts
+) -> list[Milestone]:
+    """Milestones this purchase takes from below to at or above their threshold.
+
+    Cumulative spend is net of refunds, so a member can cross the same threshold twice;
+    whether the milestone is paid again is `MemberState.milestones_paid`'s business.
+    """
+    crossed = []
     for ms in program.milestones:
         if ms.kind is MilestoneKind.PURCHASE_COUNT:
             before, after = Decimal(member.purchase_count), Decimal(member.purchase_count + 1)
@@ -174,8 +195,22 @@ def _order_bonuses(
             before = member.cumulative_spend
             after = member.cumulative_spend + purchase.total
         if before < ms.threshold <= after:
-            found.append((f"milestone {ms.name} +{ms.bonus}", ms.bonus))
-    return found
+            crossed.append(ms)
+    return crossed
+
+
+_MILESTONE_RULE = re.compile(r"milestone (?P<name>.+) \+\d+")
+
+
+def milestone_rule(ms: Milestone) -> str:
+    """How a paid milestone is named in a purchase's breakdown."""
+    return f"milestone {ms.name} +{ms.bonus}"
+
+
+def milestone_named(rule: str) -> str | None:
+    """The milestone a breakdown rule pays, or None when the rule is no milestone."""
+    found = _MILESTONE_RULE.fullmatch(rule)
+    return found["name"] if found else None
 
 
 def points_to_take_back(

@@ -2,14 +2,44 @@
 
 Upgrades take effect at once; downgrades wait for the periodic re-evaluation. `next_tier`
 feeds the member's progress bar ("120 more to Gold").
+
+A qualifying window has a start and an end: the window ending at E holds the purchases
+dated from E minus the program's `window_months` to E, both included; nothing dated after
+E counts in it. A history is a list of (purchase date, qualifying value) pairs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from patron.domain.lots import add_months
 from patron.domain.program import Tier, TierPolicy
+
+History = Sequence[tuple[datetime, Decimal]]
+
+
+def window_start(end: datetime, months: int) -> datetime:
+    return add_months(end, -months)
+
+
+def window_value(history: History, end: datetime, months: int) -> Decimal:
+    """Qualifying value of the window ending at `end`: purchases dated in [end - months, end]."""
+    start = window_start(end, months)
+    return sum((value for at, value in history if start <= at <= end), Decimal(0))
+
+
+def best_window(history: History, at: datetime, now: datetime, months: int) -> Decimal:
+    """The largest window that holds a purchase dated `at` and ends by `now` (or at `at`).
+
+    A purchase uploaded late changes every window that holds it: the one ending at its own
+    date, and those ending at the member's later purchases (up to now) that still reach
+    back to it. Windows that do not hold it are not its business.
+    """
+    ends = [at] + [end for end, _ in history if at < end <= now and window_start(end, months) <= at]
+    return max(window_value(history, end, months) for end in ends)
 
 
 def qualify(policy: TierPolicy, qualifying: Decimal) -> Tier:

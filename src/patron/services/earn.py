@@ -7,7 +7,7 @@ the lot (spendable after the return window) and the events are written together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NoReturn
@@ -20,13 +20,14 @@ from patron.domain.earning import (
     MemberState,
     PurchaseFacts,
     cost_of,
+    crossed_milestones,
     score,
 )
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
-from patron.domain.program import Program, TierBasis
-from patron.domain.tiers import on_activity
+from patron.domain.program import Program
+from patron.domain.tiers import best_window, on_activity, window_start, window_value
 from patron.services.commands import RecordPurchase
 from patron.services.ledger import credit, current_program, locked_member
 from patron.store.uow import UnitOfWork
@@ -53,6 +54,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
+    if crossed_milestones(program, state, facts):
+        state = replace(state, milestones_paid=uow.purchases.milestones_paid(member.id))
     earning = score(program, state, facts)
     points = earning.points if cmd.award_points else 0
     total = quantize_money(facts.total)
@@ -122,20 +125,26 @@ def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:
 
 
 def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: datetime) -> Decimal:
-    """Spend or points over the program's rolling window ending at `at`."""
-    since = add_months(at, -program.tiers.window_months)
-    if program.tiers.basis is TierBasis.POINTS:
-        return uow.purchases.qualifying_points(member_id, since)
-    return uow.purchases.qualifying_spend(member_id, since)
+    """Spend or points over the program's rolling window ending at `at` (nothing later)."""
+    months = program.tiers.window_months
+    since = window_start(at, months)
+    history = uow.purchases.qualifying_history(member_id, program.tiers.basis, since, at)
+    return window_value(history, at, months)
 
 
 def upgrade_tier(
     uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
 ) -> str:
-    """Upgrade at once when a purchase reaches a higher tier; downgrades wait."""
+    """Upgrade at once when a purchase dated `at` lifts a window that holds it over a
+    higher threshold; downgrades wait for the re-evaluation."""
     if program.tiers.rank(current) == len(program.tiers.levels) - 1:
         return current  # at the top already: no window sum to read
-    new = on_activity(program.tiers, current, qualifying_value(uow, member_id, program, at))
+    months = program.tiers.window_months
+    until = max(at, min(uow.now, add_months(at, months)))
+    history = uow.purchases.qualifying_history(
+        member_id, program.tiers.basis, window_start(at, months), until
+    )
+    new = on_activity(program.tiers, current, best_window(history, at, uow.now, months))
     if new != current:
         uow.members.update(member_id, tier=new, tier_since=at)
         uow.outbox.add([events.tier_changed(member_id, at, current, new)], uow.now)

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from patron.domain import events
-from patron.domain.clock import to_utc_naive
+from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.member import Member
 from patron.services.commands import Enroll
@@ -40,6 +40,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         if referrer is None:
             raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
+    if at > latest_allowed(uow.now):
+        raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
     tier = program.tiers.levels[0].name
     member_id = uow.members.add(
         external_id=cmd.external_id,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from patron.domain.errors import NoProgram, NotFound
-from patron.domain.lots import Allocation, add_months, allocate_take_back
+from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
 from patron.domain.member import Member
 from patron.domain.program import Program
 from patron.services.commands import MemberRef
@@ -60,7 +60,7 @@ def credit(
         member_id, entry_id, points, at, at + timedelta(days=pending_days), expires
     )
     if uow.members.add_points(member_id, points) > 0:
-        settle_debt(uow, member_id, at)
+        settle_debt(uow, member_id, max(at, uow.now), first=lot_id)
     return entry_id, lot_id
 
 
@@ -80,12 +80,20 @@ def debit(
     return entry_id
 
 
-def settle_debt(uow: UnitOfWork, member_id: int, at: datetime) -> int:
-    """Pay what a member owes (points spent before their purchase was returned) first."""
+def settle_debt(uow: UnitOfWork, member_id: int, at: datetime, *, first: int | None = None) -> int:
+    """Pay what a member owes (points spent before their purchase was returned) first.
+
+    The debt is paid from the lot `first` (the points just credited), then from the lots
+    live now, closest to expiry first; never from a lot that has expired by now, even one
+    the expiry run has not burned yet, and even when the credit is dated in the past (a
+    late upload): those points are gone, not owed. The entry is dated `at`.
+    """
     member = uow.members.get(member_id)
     if member is None or member.debt == 0:
         return 0
-    allocations, _ = allocate_take_back(uow.ledger.open_lots(member_id), member.debt, set(), at)
+    live = [lot for lot in uow.ledger.open_lots(member_id) if is_live(lot, uow.now)]
+    own = {first} if first is not None else set()
+    allocations, _ = allocate_take_back(live, member.debt, own, uow.now)
     settled = sum(p for _, p in allocations)
     if settled:
         debit(uow, member_id, "debt_settlement", allocations, at)

@@ -18,6 +18,7 @@ class Loaded:
 def load_program(uow: UnitOfWork, text: str, source: str) -> Loaded:
     """A new version each time: purchases keep pointing at the version that scored them."""
     program = parse_program(text, source)
+    previous = uow.programs.current()
     version = uow.programs.add(program, text, uow.now)
-    uow.rewards.sync(program)
+    uow.rewards.sync(program, previous[1] if previous else None)
     return Loaded(version=version, name=program.name, rewards=len(program.rewards))

@@ -28,10 +28,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from patron.domain.earning import milestone_named
 from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
 from patron.domain.member import Member
-from patron.domain.program import Program, program_from_dict
+from patron.domain.program import Program, TierBasis, program_from_dict
 from patron.store import tables as t
 
 
@@ -61,12 +62,6 @@ _MEMBER_ADD_POINTS = (
     .returning(t.members.c.debt)
 )
 _PURCHASE_BY_ORDER = select(t.purchases).where(t.purchases.c.order_id == bindparam("order_id"))
-_QUALIFYING_SPEND = select(
-    func.coalesce(func.sum(t.purchases.c.total - t.purchases.c.refunded_total), 0)
-).where(
-    t.purchases.c.member_id == bindparam("member_id"),
-    t.purchases.c.occurred_at >= bindparam("since"),
-)
 _IDEMPOTENCY_GET = select(t.idempotency_keys).where(
     t.idempotency_keys.c.api_key_id == bindparam("api_key_id"),
     t.idempotency_keys.c.key == bindparam("key"),
@@ -266,21 +261,47 @@ class Purchases(_Repo):
     def add_refund(self, **values: Any) -> int:
         return _insert(self.conn, t.refunds, values)
 
-    def qualifying_spend(self, member_id: int, since: datetime) -> Decimal:
-        total = self.conn.execute(
-            _QUALIFYING_SPEND, {"member_id": member_id, "since": since}
-        ).scalar_one()
-        return _dec(total)
-
-    def qualifying_points(self, member_id: int, since: datetime) -> Decimal:
-        total = self.conn.execute(
-            select(func.coalesce(func.sum(t.ledger_entries.c.points), 0)).where(
-                t.ledger_entries.c.member_id == member_id,
-                t.ledger_entries.c.kind.in_(("earn", "refund")),
-                t.ledger_entries.c.occurred_at >= since,
+    def milestones_paid(self, member_id: int) -> frozenset[str]:
+        """Milestones the member holds: named in the breakdown of a purchase of theirs
+        that is not fully returned (a full return takes the milestone's bonus back)."""
+        p, lines = t.purchases, t.purchase_lines
+        not_fully_returned = (
+            select(lines.c.id)
+            .where(lines.c.purchase_id == p.c.id, lines.c.refunded_quantity < lines.c.quantity)
+            .exists()
+        )
+        rows = self.conn.execute(
+            select(p.c.breakdown).where(
+                p.c.member_id == member_id, p.c.bonus_points > 0, not_fully_returned
             )
-        ).scalar_one()
-        return _dec(total)
+        )
+        rules = (item["rule"] for (breakdown,) in rows for item in breakdown or ())
+        return frozenset(name for rule in rules if (name := milestone_named(rule)) is not None)
+
+    def qualifying_history(
+        self, member_id: int, basis: TierBasis, since: datetime, until: datetime
+    ) -> list[tuple[datetime, Decimal]]:
+        """Per purchase dated in [since, until]: its date and what it qualifies for.
+
+        Spend: its total net of refunds. Points: the points it earned net of every point
+        its refunds took back (a refund's debt included), counted at the purchase's date.
+        """
+        p = t.purchases
+        if basis is TierBasis.POINTS:
+            taken = (
+                select(func.coalesce(func.sum(t.refunds.c.points_taken_back), 0))
+                .where(t.refunds.c.purchase_id == p.c.id)
+                .scalar_subquery()
+            )
+            value = p.c.points_earned - taken
+        else:
+            value = p.c.total - p.c.refunded_total
+        rows = self.conn.execute(
+            select(p.c.occurred_at, value)
+            .where(p.c.member_id == member_id, p.c.occurred_at.between(since, until))
+            .order_by(p.c.occurred_at, p.c.id)
+        )
+        return [(r[0], _dec(r[1])) for r in rows]
 
 
 def _lot(row: Row[Any]) -> Lot:
@@ -458,8 +479,14 @@ class Ledger(_Repo):
 
 
 class Rewards(_Repo):
-    def sync(self, program: Program) -> None:
-        """Make the catalog match the program: new rewards added, removed ones deactivated."""
+    def sync(self, program: Program, previous: Program | None) -> None:
+        """Make the catalog match the program: new rewards added, removed ones deactivated.
+
+        A reward's `stock` in the file is the count available from the moment the file is
+        loaded: when it differs from the previous version's (3 -> 5, or omitted for
+        unlimited), the catalog takes it; when it is the same, the count left after
+        redemptions is kept, so reloading an unchanged file restocks nothing.
+        """
         existing = {r.id: r for r in self.conn.execute(select(t.rewards))}
         self.conn.execute(update(t.rewards).values(active=False))
         for reward in program.rewards:
@@ -474,7 +501,8 @@ class Rewards(_Repo):
                 "active": True,
             }
             if reward.id in existing:
-                if reward.stock is not None and existing[reward.id].stock is None:
+                before = previous.reward(reward.id) if previous is not None else None
+                if before is None or before.stock != reward.stock:
                     values["stock"] = reward.stock
                 self.conn.execute(
                     update(t.rewards).where(t.rewards.c.id == reward.id).values(**values)

@@ -1,0 +1,211 @@
+"""Four ledger rules of docs/program.md and docs/ledger.md that Patron once broke (issue 9,
+points 16-19), each played on SQLite and PostgreSQL with hand-computed outcomes.
+
+The example program (examples/program.toml) is loaded unless a test loads its own: 1 point
+per EUR, Bronze 0 / Silver 500 (x1.25) / Gold 1500 EUR over 12 months, welcome 100,
+14 days pending, lots expire 24 months after they were earned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from patron.bootstrap import Patron
+from patron.services.commands import Expire, Redeem, ReevaluateTiers, Refund, ReturnLine
+from patron.services.expire import expire
+from patron.services.queries import balance
+from patron.services.redeem import redeem
+from patron.services.refund import refund
+from patron.services.tiers import reevaluate_tiers
+from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.integration.helpers import assert_verified, balance_of, buy, member
+
+pytestmark = pytest.mark.usefixtures("verified")
+
+
+@pytest.fixture
+def verified(patron: Patron) -> Iterator[None]:
+    yield
+    assert_verified(patron)
+
+
+def _tier(patron: Patron, member_id: int) -> str:
+    return patron.read(balance, member_id).tier
+
+
+# 16. The tier qualification window ends at its date ----------------------------------
+
+
+def test_reevaluation_as_of_a_past_date_ignores_purchases_made_after_it(
+    patron: Patron, clock: Clock
+) -> None:
+    # given: 600 EUR on 2026-01-01 (Silver), then 500 EUR on 2027-01-15
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("TV", None, 1, "600.00"))
+    clock.now = datetime(2027, 1, 15, 9, 0)
+    assert buy(patron, mid, "o-2", ("TV", None, 1, "500.00")).tier == "Silver"
+    # when: re-qualified on the window 2026-01-10 .. 2027-01-10, which holds no purchase
+    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(datetime(2027, 1, 10)))
+    # then: down to Bronze; the 500 of 2027-01-15 is after the window's end
+    assert (report.members, report.upgraded, report.downgraded) == (1, 0, 1)
+    assert _tier(patron, mid) == "Bronze"
+
+
+def test_a_late_upload_is_qualified_on_windows_that_hold_it_not_on_later_purchases(
+    patron: Patron, clock: Clock
+) -> None:
+    # given: now 2026-06-01, 300 EUR bought today
+    clock.now = datetime(2026, 6, 1, 9, 0)
+    mid = member(patron, enrolled_at=datetime(2025, 1, 1))
+    buy(patron, mid, "o-now", ("TV", None, 1, "300.00"))
+    # when: a purchase of 2025-05-01 is uploaded late: its window 2024-05-01 .. 2025-05-01
+    # holds 300; the window ending today starts 2025-06-01 and does not reach it
+    late = buy(patron, mid, "o-late", ("TV", None, 1, "300.00"), at=datetime(2025, 5, 1, 12))
+    # then: no window of 12 months ever held 500 EUR
+    assert late.tier == "Bronze"
+    assert _tier(patron, mid) == "Bronze"
+    assert patron.read(balance, mid).qualifying == Decimal("300.00")
+
+
+def test_a_late_upload_upgrades_when_a_later_window_holding_it_reaches_the_threshold(
+    patron: Patron, clock: Clock
+) -> None:
+    clock.now = datetime(2026, 6, 1, 9, 0)
+    mid = member(patron, enrolled_at=datetime(2025, 1, 1))
+    buy(patron, mid, "o-now", ("TV", None, 1, "300.00"))
+    # 250 dated 2026-03-01: its own window holds 250, the window ending today 550
+    late = buy(patron, mid, "o-late", ("TV", None, 1, "250.00"), at=datetime(2026, 3, 1, 12))
+    assert (late.tier, late.points_earned) == ("Silver", 250)  # scored at Bronze
+    assert _tier(patron, mid) == "Silver"
+
+
+def test_the_balance_does_not_count_a_purchase_dated_ahead_of_now(
+    patron: Patron, clock: Clock
+) -> None:
+    mid = member(patron)  # now 2026-01-01 09:00
+    buy(patron, mid, "o-1", ("TV", None, 1, "100.00"), at=datetime(2026, 1, 1, 20, 0))
+    view = patron.read(balance, mid)
+    assert (view.qualifying, view.next_tier, view.needed_for_next_tier) == (0, "Silver", 500)
+    clock.advance(hours=12)
+    view = patron.read(balance, mid)
+    assert (view.qualifying, view.needed_for_next_tier) == (Decimal("100.00"), 400)
+
+
+# 17. A debt is never settled from points that have expired ---------------------------
+
+
+def test_a_back_dated_credit_settles_a_debt_from_itself_not_from_an_expired_lot(
+    patron: Patron, clock: Clock
+) -> None:
+    # given: the welcome lot (100) expired on 2028-01-01 09:00 and was not burned yet
+    mid = member(patron)
+    clock.now = datetime(2027, 12, 20, 9, 0)
+    p1 = buy(patron, mid, "o-1", ("TV", None, 1, "300.00"))  # spendable 2028-01-03
+    clock.now = datetime(2028, 1, 5, 9, 0)
+    patron.run(redeem, Redeem(mid, points=300))  # only the 300 are live
+    clock.now = datetime(2028, 1, 6, 9, 0)
+    refunded = patron.run(refund, Refund(p1.purchase_id))
+    assert (refunded.points_taken_back, refunded.debt, refunded.balance) == (300, 300, 100)
+    # when: a purchase of 2027-12-01 worth 139 points is uploaded late
+    late = buy(patron, mid, "o-late", ("TV", None, 1, "139.00"), at=datetime(2027, 12, 1, 12))
+    assert late.points_earned == 139
+    # then: its 139 points pay 139 of the 300; the expired 100 pay nothing
+    view = patron.read(balance, mid)
+    assert (view.debt, view.total) == (300 - 139, 100)
+    with patron.uow(readonly=True) as uow:
+        entries = uow.ledger.entries(mid, 10, None)
+    settlements = [(e.points, e.occurred_at) for e in entries if e.kind == "debt_settlement"]
+    assert settlements == [(-139, datetime(2028, 1, 6, 9, 0))]
+    # and the next expiry run burns the whole expired welcome lot
+    assert expire(patron.new_uow, Expire(clock.now)).points_expired == 100
+    assert balance_of(patron, mid) == 0
+
+
+# 18. A milestone is paid once per member --------------------------------------------
+
+MILESTONE_PROGRAM = """
+name = "Milestones"
+currency = "EUR"
+
+[earning]
+points_per_unit = 1
+
+[[milestones]]
+name = "Club"
+kind = "cumulative_spend"
+threshold = 300
+bonus = 300
+"""
+
+
+def test_crossing_a_spend_milestone_again_after_a_refund_pays_nothing(patron: Patron) -> None:
+    load_example(patron, MILESTONE_PROGRAM)
+    mid = member(patron)
+    first = buy(patron, mid, "o-1", ("A", None, 2, "100.00"))  # cumulative 200
+    crossing = buy(patron, mid, "o-2", ("B", None, 1, "150.00"))  # 350: crosses 300
+    assert (first.points_earned, crossing.points_earned) == (200, 150 + 300)
+    patron.run(refund, Refund(first.purchase_id, (ReturnLine(1, 1),)))  # cumulative 250
+    again = buy(patron, mid, "o-3", ("C", None, 1, "100.00"))  # 350: crosses 300 again
+    assert again.points_earned == 100
+    assert [b.rule for b in again.breakdown] == ["base"]
+    assert balance_of(patron, mid) == 200 - 100 + 450 + 100
+
+
+def test_a_partly_returned_milestone_purchase_keeps_the_milestone_paid(patron: Patron) -> None:
+    load_example(patron, MILESTONE_PROGRAM)
+    mid = member(patron)
+    crossing = buy(patron, mid, "o-1", ("A", None, 1, "200.00"), ("B", None, 1, "150.00"))
+    assert crossing.points_earned == 350 + 300
+    back = patron.run(refund, Refund(crossing.purchase_id, (ReturnLine(1, 1),)))
+    assert back.points_taken_back == 200  # the bonus stays while a line is kept
+    again = buy(patron, mid, "o-2", ("C", None, 1, "200.00"))  # 150 -> 350
+    assert again.points_earned == 200
+
+
+def test_a_fully_returned_milestone_purchase_lets_the_milestone_be_earned_again(
+    patron: Patron,
+) -> None:
+    load_example(patron, MILESTONE_PROGRAM)
+    mid = member(patron)
+    crossing = buy(patron, mid, "o-1", ("A", None, 1, "350.00"))
+    back = patron.run(refund, Refund(crossing.purchase_id))
+    assert back.points_taken_back == 350 + 300  # the bonus goes back with the last line
+    again = buy(patron, mid, "o-2", ("C", None, 1, "320.00"))
+    assert again.points_earned == 320 + 300
+    assert balance_of(patron, mid) == 620
+
+
+# 19. Reloading a program applies a changed stock ------------------------------------
+
+
+def _stock(patron: Patron, reward_id: str) -> int | None:
+    with patron.uow(readonly=True) as uow:
+        row = uow.rewards.get(reward_id)
+        assert row is not None
+        return None if row.stock is None else int(row.stock)
+
+
+def test_reloading_a_program_applies_a_changed_stock_and_keeps_an_unchanged_one(
+    patron: Patron, clock: Clock
+) -> None:
+    example = EXAMPLE_PROGRAM.read_text()
+    assert "stock = 40 " in example and _stock(patron, "vip-evening") == 40
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("TV", None, 1, "600.00"))  # Silver, may redeem the evening
+    clock.advance(days=15)
+    # when: the file's stock goes from 40 to 45
+    load_example(patron, example.replace("stock = 40 ", "stock = 45 "))
+    assert _stock(patron, "vip-evening") == 45
+    patron.run(redeem, Redeem(mid, reward_id="vip-evening"))
+    assert _stock(patron, "vip-evening") == 44
+    # then: reloading the same stock keeps what is left; a new number is applied
+    load_example(patron, example.replace("stock = 40 ", "stock = 45 "))
+    assert _stock(patron, "vip-evening") == 44
+    load_example(patron, example.replace("stock = 40 ", "stock = 3 "))
+    assert _stock(patron, "vip-evening") == 3
+    load_example(patron, example.replace("stock = 40 ", ""))  # omitted: unlimited
+    assert _stock(patron, "vip-evening") is None
