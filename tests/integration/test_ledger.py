@@ -50,7 +50,7 @@ def test_enroll_credits_the_welcome_bonus_and_records_the_event(patron: Patron) 
     mid = member(patron, "c-1", email="ana@example.com", name="Ana")
     assert balance_of(patron, mid) == 100
     with patron.uow(readonly=True) as uow:
-        assert [e.type for e in uow.outbox.for_member(mid)] == ["member.enrolled"]
+        assert [e.type for e in uow.outbox.for_member(mid)] == ["member.enrolled", "points.earned"]
     with pytest.raises(Conflict, match="c-1"):
         member(patron, "c-1")
 

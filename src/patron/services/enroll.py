@@ -58,10 +58,11 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         lifetime_spend=0,
         acquisition_channel=cmd.acquisition_channel or None,
     )
-    uow.outbox.add([events.member_enrolled(member_id, at, tier)], uow.now)
+    announced = [events.member_enrolled(member_id, at, tier)]
     welcome = program.earning.welcome_bonus
     if welcome:
         credit(uow, member_id, "welcome", welcome, at, program)
+        announced.append(events.points_earned(member_id, at, welcome, None))
     referral = program.earning.referral_bonus if referrer else 0
     if referrer and referral:
         credit(uow, member_id, "referral", referral, at, program, reason="referred")
@@ -74,7 +75,9 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
             program,
             reason=f"referred {cmd.external_id}",
         )
-        uow.outbox.add([events.points_earned(referrer.id, at, referral, None)], uow.now)
+        announced.append(events.points_earned(member_id, at, referral, None))
+        announced.append(events.points_earned(referrer.id, at, referral, None))
+    uow.outbox.add(announced, uow.now)
     member = uow.members.get(member_id)
     assert member is not None
     return Enrolled(member=member, welcome_points=welcome, referral_points=referral)
