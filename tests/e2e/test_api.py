@@ -188,18 +188,82 @@ def test_analytics_for_admins(pos: Api, admin: Api, clock: Clock) -> None:
         )
         assert response.status_code == 201, response.text
     assert pos.get("/v1/analytics/rfm").status_code == 403
+    # as of the last purchase (Feb 20): days since the last purchase c-1 15, c-2 31, c-3 0
+    # -> R 3, 1, 5 (percent ranks 1/2, 0, 1 on 5 bins); purchases 2, 1, 1 -> F 5, 1, 1
+    # (c-2 and c-3 tie at the lowest rank); spend 150, 20, 5 -> M 5, 3, 1.
+    # c-1 R3 F5: loyal (R >= 3, F >= 3, not R >= 4); c-2 R1 F1: lost; c-3 R5 F1: new
     rfm = admin.get("/v1/analytics/rfm").json()
-    assert rfm["count"] == 3 and {s["segment"] for s in rfm["segments"]}
+    assert rfm["count"] == 3
+    assert {r["customer_id"]: (r["rfm"], r["segment"]) for r in rfm["data"]} == {
+        "c-1": ("355", "loyal"),
+        "c-2": ("113", "lost"),
+        "c-3": ("511", "new"),
+    }
+    segments = {s["segment"]: (s["customers"], s["revenue_share"]) for s in rfm["segments"]}
+    assert segments == {
+        "loyal": (1, pytest.approx(150 / 175)),
+        "lost": (1, pytest.approx(20 / 175)),
+        "new": (1, pytest.approx(5 / 175)),
+    }
     summary = admin.get("/v1/analytics/summary?limit=1&offset=0").json()
     assert summary["count"] == 3 and summary["data"][0]["customer_id"] == "c-1"
-    assert summary["data"][0]["total_spend"] == 150.0
+    first = summary["data"][0]
+    assert first["total_spend"] == 150.0 and first["mean_spend"] == 75.0
+    assert (first["first_purchase"][:10], first["last_purchase"][:10]) == (
+        "2026-01-05",
+        "2026-02-05",
+    )
+    # in weeks, to the last purchase of the store (Feb 20): recency 31 days, T 46 days
+    assert (first["frequency"], first["recency"], first["T"]) == (
+        1,
+        pytest.approx(31 / 7),
+        pytest.approx(46 / 7),
+    )
     pareto = admin.get("/v1/analytics/pareto").json()
     # the top 20% of 3 customers is 0.6 of the best one, who brings 150 of 175
     assert pareto["top_20_percent_share"] == pytest.approx(0.6 * 150 / 175)
+    # customer k of 3 falls in step ceil(10 k / 3) = 4, 7, 10; cumulative 150, 170, 175
+    assert [(r["step"], r["customer_share"], r["revenue_share"]) for r in pareto["data"]] == [
+        (4, pytest.approx(1 / 3), pytest.approx(150 / 175)),
+        (7, pytest.approx(2 / 3), pytest.approx(170 / 175)),
+        (10, 1.0, 1.0),
+    ]
+    # February: c-1 50 and c-3 5 (new); the 28 days before (Jan 4 - Jan 31): c-1, c-2,
+    # and c-1 came back: retention 1/2
     kpis = admin.get("/v1/analytics/kpis?start=2026-02-01&end=2026-03-01").json()
-    assert (kpis["customers"], kpis["purchases"]) == (2, 2)
+    assert kpis == {
+        "start": "2026-02-01",
+        "end": "2026-03-01",
+        "customers": 2,
+        "new_customers": 1,
+        "purchases": 2,
+        "revenue": 55.0,
+        "purchase_frequency": 1.0,
+        "average_basket": 27.5,
+        "repurchase_rate": 0.0,
+        "retention_rate": 0.5,
+        "churn_rate": 0.5,
+    }
     assert admin.get("/v1/analytics/kpis").status_code == 422
-    for table in ("abc", "cohorts"):
-        assert admin.get(f"/v1/analytics/{table}").json()["count"] > 0
+    # A/B/C on volume (the default): ranks c-1 1, c-2 0.5, c-3 0; positions 1/3, 2/3, 1:
+    # none within the top 20% (A), c-1 within 50% (B), the rest C
+    abc = admin.get("/v1/analytics/abc").json()
+    assert [(r["customer_id"], r["score"], r["abc"]) for r in abc["data"]] == [
+        ("c-1", 1.0, "B"),
+        ("c-2", 0.5, "C"),
+        ("c-3", 0.0, "C"),
+    ]
+    # January cohort c-1, c-2 (c-1 back in February), February cohort c-3
+    cohorts = admin.get("/v1/analytics/cohorts").json()
+    assert [
+        (r["cohort_month"][:10], r["months_since"], r["customers"], r["size"], r["retention"])
+        for r in cohorts["data"]
+    ] == [
+        ("2026-01-01", 0, 2, 2, 1.0),
+        ("2026-01-01", 1, 1, 2, 0.5),
+        ("2026-02-01", 0, 1, 1, 1.0),
+    ]
+    # as of the clock (Mar 1) the days since are 24, 40, 9: the same scores
     insights = admin.get("/v1/members/c-1/insights").json()
-    assert insights["segment"] and insights["purchases"] == 2
+    assert (insights["segment"], insights["rfm"]) == ("loyal", "355")
+    assert (insights["purchases"], insights["total_spend"]) == (2, 150.0)

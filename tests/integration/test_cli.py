@@ -112,11 +112,81 @@ def test_clv_predict_and_analytics_write_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     header = out.read_text().splitlines()[0].split(",")
     assert {"customer_id", "expected_purchases", "p_alive", "clv"} <= set(header)
-    parquet = tmp_path / "rfm.parquet"
-    assert runner.invoke(app, ["analytics", "rfm", str(data), "--out", str(parquet)]).exit_code == 0
-    assert parquet.stat().st_size > 0
     missing = runner.invoke(app, ["analytics", "summary", "nope.csv"])
     assert missing.exit_code == 2 and "nope.csv" in missing.output
+
+
+def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
+    """On the BG/NBD paper's CDNOW summary (x, t_x, T, zbar), customer 1 (x = 2,
+    t_x = 30.43, T = 38.86, mean repeat spend 22.35) over 39 weeks."""
+    import csv
+
+    from tests.unit.test_clv_published import bgnbd_by_integration
+
+    data = EXAMPLE_PROGRAM.parents[1] / "tests" / "data" / "cdnow_summary.csv"
+
+    def customer_1(*options: str) -> dict[str, float]:
+        out = tmp_path / "clv.csv"
+        result = runner.invoke(app, ["clv", "predict", str(data), "--out", str(out), *options])
+        assert result.exit_code == 0, result.output
+        row = next(r for r in csv.DictReader(out.open()) if r["customer_id"] == "1")
+        return {k: float(v) for k, v in row.items() if k != "customer_id"}
+
+    plain = customer_1("--horizon", "39")
+    # Fader, Hardie & Lee (2005): 1.226 expected purchases; P(alive) 0.7266 from the
+    # integration with the published estimates (the fit lands within 0.001 of them)
+    alive, _ = bgnbd_by_integration(2, 30.43, 38.86, 39)
+    assert plain["expected_purchases"] == pytest.approx(1.226, abs=1e-3)
+    assert plain["p_alive"] == pytest.approx(alive, abs=1e-3)
+    # Gamma-Gamma with the published p = 6.25, q = 3.74, gamma = 15.44, by hand:
+    # (15.44 + 2 * 22.35) * 6.25 / (2 * 6.25 + 3.74 - 1) = 375.875 / 15.24 = 24.664
+    assert plain["expected_spend"] == pytest.approx(375.875 / 15.24, abs=0.01)
+    # undiscounted CLV = expected purchases x expected spend = 1.226 x 24.664 = 30.24
+    assert plain["clv"] == pytest.approx(1.226 * 375.875 / 15.24, abs=0.03)
+    # 30% margin, 1% a week: the weekly expected purchases discounted one by one
+    weekly = [bgnbd_by_integration(2, 30.43, 38.86, k)[1] for k in range(40)]
+    discounted = sum((weekly[k] - weekly[k - 1]) / 1.01**k for k in range(1, 40))
+    paid = customer_1("--horizon", "39", "--margin", "0.3", "--discount-rate", "0.01")
+    assert paid["clv"] == pytest.approx(discounted * 375.875 / 15.24 * 0.3, rel=2e-3)
+
+
+def test_analytics_commands_write_the_hand_computed_figures(tmp_path: Path) -> None:
+    import json
+
+    import pandas as pd
+
+    from tests.integration.test_analytics import HAND, HAND_EXPECTED
+
+    # RFM as of the last purchase (Jun 30, a day before the hand figures' Jul 1): every
+    # customer is a day closer, ranks and segments are the same
+    parquet = tmp_path / "rfm.parquet"
+    result = runner.invoke(app, ["analytics", "rfm", str(HAND), "--out", str(parquet)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_parquet(parquet).to_dict("records")
+    assert {f"rfm[{r['customer_id']}]": f"{r['rfm']} {r['segment']}" for r in rows} == {
+        k: v for k, v in HAND_EXPECTED.items() if k.startswith("rfm[")
+    }
+    # March against the 31 days before it, [Jan 29, Mar 1): ann 40 and bob 50 (new) on
+    # Jan 31, fay 60 on Feb 5, cid 20 on Feb 15: 4 customers, 4 purchases, 170, basket
+    # 42.5; their 31 days before, [Dec 29, Jan 29): ann, cid, fay, ivy, of whom ann, cid
+    # and fay came back: retention 3/4. March: 4 customers, 1 new, 5 purchases, 235,
+    # basket 47, repurchase 1/4, retention 1/2 (see HAND_EXPECTED)
+    result = runner.invoke(
+        app, ["analytics", "kpis", str(HAND), "--start", "2025-03-01", "--end", "2025-04-01",
+              "--compare"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "customers": {"previous": 4, "current": 4, "change": 0.0},
+        "new_customers": {"previous": 1, "current": 1, "change": 0.0},
+        "purchases": {"previous": 4, "current": 5, "change": 0.25},
+        "revenue": {"previous": 170.0, "current": 235.0, "change": pytest.approx(65 / 170)},
+        "purchase_frequency": {"previous": 1.0, "current": 1.25, "change": 0.25},
+        "average_basket": {"previous": 42.5, "current": 47.0, "change": pytest.approx(4.5 / 42.5)},
+        "repurchase_rate": {"previous": 0.0, "current": 0.25, "change": None},
+        "retention_rate": {"previous": 0.75, "current": 0.5, "change": pytest.approx(-1 / 3)},
+        "churn_rate": {"previous": 0.25, "current": 0.5, "change": 1.0},
+    }
 
 
 def test_apikey_revoke_stops_the_key_and_is_audited(db: str) -> None:

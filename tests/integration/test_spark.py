@@ -1,4 +1,5 @@
-"""The same analytics expressions on PySpark (local mode) give the same tables as DuckDB.
+"""The same analytics expressions on PySpark (local mode) give the same tables as DuckDB,
+and every hand-computed figure of test_analytics.py.
 
 Needs pyspark and a Java runtime; under CI=true their absence is a failure, elsewhere a
 skip that says what is missing.
@@ -21,7 +22,7 @@ from patron.analytics.pareto import top_share
 from patron.analytics.rfm import rfm
 from patron.analytics.summary import customer_summary
 from tests.conftest import IN_CI
-from tests.integration.test_analytics import END, SMALL
+from tests.integration.test_analytics import END, HAND, SMALL, assert_hand_figures
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,8 +31,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spark_source() -> Iterator[Source]:
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark session (slow to start) for every Spark test, as an Ibis connection."""
     missing = None
     try:
         import ibis
@@ -45,7 +47,7 @@ def spark_source() -> Iterator[Source]:
             pytest.fail(f"{missing} (CI=true: the Spark test must run)")
         pytest.skip(missing)
     session = (
-        SparkSession.builder.master("local[1]")
+        SparkSession.builder.master("local[2]")
         .appName("patron-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
@@ -53,9 +55,17 @@ def spark_source() -> Iterator[Source]:
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
-    con = ibis.pyspark.connect(session)
-    yield from_rows(con.read_csv(str(SMALL), header=True), str(SMALL), {})
+    yield ibis.pyspark.connect(session)
     session.stop()
+
+
+def spark_file(spark: Any, path: Any) -> Source:
+    return from_rows(spark.read_csv(str(path), header=True), str(path), {})
+
+
+@pytest.fixture
+def spark_source(spark: Any) -> Source:
+    return spark_file(spark, SMALL)
 
 
 def frame(table: Any, key: list[str]) -> Any:
@@ -99,3 +109,8 @@ def test_spark_and_duckdb_agree(spark_source: Source) -> None:
     assert top_share(spark_source, 0.5) == pytest.approx(top_share(duck, 0.5))
     period = (datetime(2025, 2, 1), datetime(2025, 3, 1))
     assert period_kpis(spark_source, *period) == period_kpis(duck, *period)
+
+
+def test_spark_gives_every_hand_computed_figure(spark: Any) -> None:
+    """RFM segments and shares, A/B/C, Pareto, KPIs, comparison, month summary."""
+    assert_hand_figures(spark_file(spark, HAND))

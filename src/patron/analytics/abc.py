@@ -1,9 +1,9 @@
 """A/B/C classification of customers on weighted criteria the business chooses.
 
-Each criterion is turned into a percent rank in [0, 1] (higher is better; customers
-without data for a criterion get 0.5), the ranks are combined with the configured
-weights, and customers are ranked by that score: the top `A` share is class A, the next
-`B` share class B, the rest C. The criteria:
+Each criterion is turned into a percent rank in [0, 1] (higher is better) among the
+customers with data for it (those without get 0.5), the ranks are combined with the
+configured weights, and customers are ranked by that score: the top `A` share is class A,
+the next `B` share class B, the rest C. The criteria:
 
     volume          total spend
     growth          spend in the last `growth_months` months minus the months before them
@@ -86,7 +86,10 @@ def load_config(path: Path) -> AbcConfig:
 
 
 def _rank(value: ir.Value) -> ir.Value:
-    ranked = ibis.percent_rank().over(order_by=value)
+    # ranked among the customers who have the figure: those without it must not take
+    # places, or the best payer of 5 invoiced customers among 9 would score 0.5, no better
+    # than a customer never invoiced
+    ranked = ibis.percent_rank().over(group_by=value.isnull(), order_by=value)
     return ibis.cases((value.isnull(), 0.5), else_=ranked)
 
 
