@@ -63,7 +63,9 @@ def test_pareto_nbd_reproduces_the_published_cdnow_estimates(cdnow: dict[str, np
     assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.1)
 
 
-def test_gamma_gamma_fits_the_946_repeat_buyers_whose_spend_is_independent_of_frequency(cdnow: dict[str, np.ndarray]) -> None:
+def test_gamma_gamma_fits_the_946_repeat_buyers_whose_spend_is_independent_of_frequency(
+    cdnow: dict[str, np.ndarray],
+) -> None:
     model = GammaGammaModel().fit(cdnow["x"], cdnow["zbar"])
     # Fader & Hardie (2013): p = 6.25, q = 3.74, gamma = 15.44 on the 946 repeat buyers
     # (each within 0.01: test_clv_published.py)
