@@ -1,17 +1,21 @@
 """The whole API driven from its OpenAPI schema: no input gives a 5xx, every answer matches
 the schema, and the writes really succeed.
 
-Two runs on each store, both with a fixed clock and derandomized generation:
+Two runs on each store, with the test clock fixed and generation derandomized:
 
-1. per operation, the seeded examples (valid calls on records made beforehand) and then
-   generated requests;
-2. a stateful run that follows the schema's links: a member is enrolled, bought for,
-   adjusted, quoted and redeemed for; purchases are refunded, redemptions cancelled.
+1. per operation, the schema's examples (valid calls on records seeded beforehand, added
+   to the document by `schema_fuzz`) and then generated requests;
+2. a stateful run (a Hypothesis rule-based machine over Schemathesis' cases) that follows
+   the links between operations: what one success returns feeds the next call. Members
+   are enrolled, bought for, adjusted and quoted; the balance says what a redemption may
+   spend; purchases are refunded and redemptions cancelled, at once or steps later.
 
-Each run counts the successful calls per operation, prints the table and demands a
-minimum for every write (earn, refund, quote, redeem, cancel, adjust) and for insights: a
-test that never reaches a success cannot notice that successes broke.
-"""
+Each run counts the calls per operation and status, prints the table (`-s` or `-rA`) and
+demands a minimum of successful calls for every write (earn, refund, quote, redeem,
+cancel, adjust) and for insights: a test that never reaches a success cannot notice that
+successes broke. Schemathesis' own state machine was tried first: its link inference took
+`external_id` for a foreign key to a resource nobody produces and so never enrolled a
+member, which is why the machine is written out here."""
 
 from __future__ import annotations
 
