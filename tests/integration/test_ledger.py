@@ -121,26 +121,78 @@ def test_refund_of_spent_points_leaves_a_debt_settled_by_later_earnings(
     assert (view.debt, view.total) == (0, 50)
 
 
+def lots_of(patron: Patron, member_id: int) -> list[tuple[int, int, datetime | None]]:
+    """The member's lots that still hold points: (lot id, remaining, expires at)."""
+    with patron.uow(readonly=True) as uow:
+        return [(lot.id, lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(member_id)]
+
+
 def test_redeem_a_reward_and_cancel_it_back_into_the_original_lots(
     patron: Patron, clock: Clock
 ) -> None:
+    # given 100 welcome points (1 Jan 2026, expiring 1 Jan 2028) and 200 points earned
+    # on 10 Feb 2026 (expiring 10 Feb 2028), both spendable by 25 Feb
     mid = member(patron)
+    clock.advance(days=40)
     buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
     clock.advance(days=15)
+    [(welcome, _, _), (earned, _, _)] = lots_of(patron, mid)
     q = patron.read(quote, Redeem(mid, reward_id="coffee"))
     assert (q.points, q.spendable) == (150, 300)
+    # when a coffee (150 points) is redeemed: the welcome lot expires first, so it gives
+    # all its 100 points and the purchase's lot the other 50
     done = patron.run(redeem, Redeem(mid, reward_id="coffee"))
     assert done.balance == 150
-    with patron.uow(readonly=True) as uow:
-        lots_before = {lot.id: lot.expires_at for lot in uow.ledger.open_lots(mid)}
+    assert lots_of(patron, mid) == [(earned, 150, datetime(2028, 2, 10, 9, 0))]
+    # and the redemption is cancelled a year later
+    clock.advance(days=365)
     cancelled = patron.run(cancel, CancelRedemption(done.redemption_id))
+    # then the points are back in the very lots they came from, with the original expiry
+    # dates (not in a new lot expiring 24 months after the cancellation)
     assert (cancelled.status, cancelled.balance) == ("cancelled", 300)
-    with patron.uow(readonly=True) as uow:
-        lots_after = {lot.id: (lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(mid)}
-    assert set(lots_after) >= set(lots_before)
-    assert sum(r for r, _ in lots_after.values()) == 300
+    assert lots_of(patron, mid) == [
+        (welcome, 100, datetime(2028, 1, 1, 9, 0)),
+        (earned, 200, datetime(2028, 2, 10, 9, 0)),
+    ]
     with pytest.raises(Conflict, match="already cancelled"):
         patron.run(cancel, CancelRedemption(done.redemption_id))
+    # and the restored welcome points burn on their own date
+    assert expire(patron.new_uow, Expire(datetime(2028, 1, 2))).points_expired == 100
+
+
+def test_a_refund_takes_back_its_own_purchases_lot_before_older_lots(
+    patron: Patron, clock: Clock
+) -> None:
+    # given lots W (welcome, 100, expiring 1 Jan 2028), P1 (o-1, 50, 11 Jan 2028),
+    # P2 (o-2, two lines of 40, 31 Jan 2028), all spendable on 15 Feb 2026
+    mid = member(patron)
+    clock.advance(days=10)
+    buy(patron, mid, "o-1", ("A", None, 1, "50.00"))
+    clock.advance(days=20)
+    o2 = buy(patron, mid, "o-2", ("B", None, 1, "40.00"), ("C", None, 1, "40.00"))
+    clock.advance(days=15)
+    [(w, _, w_expiry), (p1, _, p1_expiry), (p2, _, p2_expiry)] = lots_of(patron, mid)
+    assert (w_expiry, p1_expiry, p2_expiry) == (
+        datetime(2028, 1, 1, 9, 0),
+        datetime(2028, 1, 11, 9, 0),
+        datetime(2028, 1, 31, 9, 0),
+    )
+    # when one line of o-2 is returned
+    first = patron.run(refund, Refund(o2.purchase_id, (ReturnLine(1, 1),)))
+    # then its 40 points come out of o-2's own lot, though W and P1 expire sooner
+    assert (first.points_taken_back, first.debt, first.balance) == (40, 0, 190)
+    assert lots_of(patron, mid) == [(w, 100, w_expiry), (p1, 50, p1_expiry), (p2, 40, p2_expiry)]
+    # given 300 points of goodwill (lot A, expiring 15 Feb 2028) and a redemption of 170
+    # that spends W, P1 and 20 of P2 (closest to expiry first)
+    patron.run(adjust, Adjust(mid, 300, "goodwill", "alice"))
+    patron.run(redeem, Redeem(mid, points=170))
+    [*_, (a, _, a_expiry)] = lots_of(patron, mid)
+    assert lots_of(patron, mid) == [(p2, 20, p2_expiry), (a, 300, datetime(2028, 2, 15, 9, 0))]
+    # when the other line of o-2 is returned
+    second = patron.run(refund, Refund(o2.purchase_id, (ReturnLine(2, 1),)))
+    # then the 20 points left in its own lot go first, the other 20 from lot A
+    assert (second.points_taken_back, second.debt, second.balance) == (40, 0, 280)
+    assert lots_of(patron, mid) == [(a, 280, a_expiry)]
 
 
 def test_redemption_rules_are_enforced(patron: Patron, clock: Clock) -> None:

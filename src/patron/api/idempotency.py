@@ -2,8 +2,10 @@
 
 Design overview. A write and the record of its answer are one transaction:
 
-1. claim the key for the transaction (a PostgreSQL advisory lock; SQLite's writers are
-   already serialized) — if another request holds it, answer 409 at once;
+1. claim the key for the transaction (a PostgreSQL advisory lock) — if another request
+   holds it, answer 409 at once. SQLite needs no claim: its write transactions start with
+   BEGIN IMMEDIATE and run one at a time, so a replay waits for the first request's
+   commit and step 2 replays its answer (docs/api.md, tests/e2e/test_concurrency.py);
 2. look the key up: a finished request with the same fingerprint gets its stored answer
    replayed, one with a different body gets 422;
 3. run the use case, store the answer under the key, commit.
