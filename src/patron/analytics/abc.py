@@ -1,13 +1,14 @@
 """A/B/C classification of customers on weighted criteria the business chooses.
 
-Each criterion is turned into a percent rank in [0, 1] (higher is better; customers
-without data for a criterion get 0.5), the ranks are combined with the configured
-weights, and customers are ranked by that score: the top `A` share is class A, the next
-`B` share class B, the rest C. The criteria:
+Each criterion is turned into a percent rank in [0, 1] among the customers with data for
+it (higher is better; customers without data get 0.5, the middle), the ranks are combined
+with the configured weights, and customers are ranked by that score: the top `A` share is
+class A, the next `B` share class B, the rest C. The criteria:
 
     volume          total spend
     growth          spend in the last `growth_months` months minus the months before them
-    payment_speed   minus the average days to pay an invoice
+    payment_speed   minus the average days to pay an invoice (purchase day to payment
+                    day; only invoiced, paid purchases count)
     profitability   margin (amount − cost where cost is known)
     loyalty         months with at least one purchase
 
@@ -86,7 +87,9 @@ def load_config(path: Path) -> AbcConfig:
 
 
 def _rank(value: ir.Value) -> ir.Value:
-    ranked = ibis.percent_rank().over(order_by=value)
+    # ranked among the customers with a value: engines sort nulls first (SQLite) or
+    # last (DuckDB, PostgreSQL), and a null must not take a rank from the others
+    ranked = ibis.percent_rank().over(group_by=value.isnull(), order_by=value)
     return ibis.cases((value.isnull(), 0.5), else_=ranked)
 
 

@@ -11,7 +11,9 @@ store, and in any other engine Ibis speaks (Spark among them):
     amount       float64      money spent on the purchase
     cost         float64      cost of goods, null where unknown (margin)
     channel, payment_method, promotion_code   strings, may be null
-    days_to_pay  float64      for invoiced purchases: days from purchase to payment
+    days_to_pay  float64      for invoiced purchases: calendar days from the purchase's
+                              day to the payment's (a file's `paid_at`, the store's
+                              `purchases.paid_at`); null where unpaid or not invoiced
 
 and optionally a *lines* table (customer_id, order_id, sku, category) for product counts.
 """
@@ -110,7 +112,7 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         payment_method=_optional(raw, col["payment_method"], has["payment_method"]),
         promotion_code=_optional(raw, col["promotion"], has["promotion"]),
         days_to_pay=(
-            days_between(raw[col["paid_at"]], when) if has["paid_at"] else ibis.null("float64")
+            days_to_pay(raw[col["paid_at"]], when) if has["paid_at"] else ibis.null("float64")
         ),
         sku=_optional(raw, col["sku"], has["sku"]),
         category=_optional(raw, col["category"], has["category"]),
@@ -154,6 +156,12 @@ def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
     return seconds.cast("float64") / 86400.0
 
 
+def days_to_pay(paid_at: ir.Value, occurred_at: ir.Value) -> ir.FloatingValue:
+    """Calendar days from the purchase's day to the payment's: an invoice paid on the
+    day of the purchase took 0 days, whatever the hours (a paid date often has none)."""
+    return days_between(paid_at.cast("timestamp").date(), occurred_at.cast("timestamp").date())
+
+
 def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
     return raw[name].cast("string") if present else ibis.null("string")
 
@@ -179,7 +187,7 @@ def from_store(database_url: str) -> Source:
         channel=purchases.channel,
         payment_method=purchases.payment_method,
         promotion_code=purchases.promotion_code,
-        days_to_pay=days_between(purchases.paid_at, purchases.occurred_at),
+        days_to_pay=days_to_pay(purchases.paid_at, purchases.occurred_at),
     )
     line_rows = (
         lines.join(purchases, lines.purchase_id == purchases.id)
