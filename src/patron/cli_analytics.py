@@ -27,6 +27,10 @@ err = Console(stderr=True)
 SourceArg = Annotated[str, typer.Argument(help="purchases CSV/Parquet, or `store`")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="write CSV or Parquet")]
 PeriodOption = Annotated[str, typer.Option(help="day, week or month")]
+EngineOption = Annotated[
+    str,
+    typer.Option(help="read files with duckdb, or spark (master: PATRON_SPARK_MASTER)"),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -43,10 +47,16 @@ def _date(text: str | None, name: str) -> datetime | None:
         raise _fail(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _source(source: str) -> Any:
+def _source(source: str, engine: str = "duckdb") -> Any:
     from patron.analytics.frames import open_source
 
-    return open_source(source, database_url=get_settings().database_url)
+    settings = get_settings()
+    return open_source(
+        source,
+        database_url=settings.database_url,
+        engine=engine,
+        spark_master=settings.spark_master,
+    )
 
 
 def _emit(frame: Any, out_path: Path | None, title: str) -> None:
@@ -84,13 +94,14 @@ def summary_cmd(
     period: PeriodOption = "week",
     calibration_end: Annotated[str | None, typer.Option()] = None,
     observation_end: Annotated[str | None, typer.Option()] = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """One row per customer: first/last purchase, frequency, recency, T, spend, margin..."""
     from patron.analytics.summary import customer_summary
 
     frame = _run(
         lambda: customer_summary(
-            _source(source),
+            _source(source, engine),
             period=period,
             calibration_end=_date(calibration_end, "--calibration-end"),
             observation_end=_date(observation_end, "--observation-end"),
@@ -104,11 +115,12 @@ def rfm_cmd(
     source: SourceArg,
     out_path: OutOption = None,
     bins: Annotated[int, typer.Option(min=2, max=10)] = 5,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """RFM scores and named segments, with counts and revenue share."""
     from patron.analytics.rfm import rfm, segment_counts
 
-    scores = _run(lambda: rfm(_source(source), bins=bins))
+    scores = _run(lambda: rfm(_source(source, engine), bins=bins))
     _emit(scores.to_pandas(), out_path, "RFM scores")
     _emit(segment_counts(scores).to_pandas(), None, "segments")
 
@@ -118,31 +130,36 @@ def abc_cmd(
     source: SourceArg,
     out_path: OutOption = None,
     config: Annotated[Path | None, typer.Option(help="TOML: weights and class shares")] = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """A/B/C classes on weighted criteria (volume, growth, payment speed, margin, loyalty)."""
     from patron.analytics.abc import abc_classes, load_config
 
     settings = _run(lambda: load_config(config)) if config else None
-    table = _run(lambda: abc_classes(_source(source), settings))
+    table = _run(lambda: abc_classes(_source(source, engine), settings))
     _emit(table.to_pandas(), out_path, "A/B/C classes")
 
 
 @analytics_app.command("pareto")
-def pareto_cmd(source: SourceArg, out_path: OutOption = None) -> None:
+def pareto_cmd(
+    source: SourceArg, out_path: OutOption = None, engine: EngineOption = "duckdb"
+) -> None:
     """Share of revenue from the top customers (the 80/20 check) and the curve."""
     from patron.analytics.pareto import pareto_curve, top_share
 
-    src = _run(lambda: _source(source))
+    src = _run(lambda: _source(source, engine))
     _emit(pareto_curve(src).to_pandas(), out_path, "Pareto curve")
     out.print(f"top 20% of customers bring {top_share(src):.1%} of revenue")
 
 
 @analytics_app.command("cohorts")
-def cohorts_cmd(source: SourceArg, out_path: OutOption = None) -> None:
+def cohorts_cmd(
+    source: SourceArg, out_path: OutOption = None, engine: EngineOption = "duckdb"
+) -> None:
     """Retention by first-purchase month."""
     from patron.analytics.cohorts import cohort_retention
 
-    _emit(_run(lambda: cohort_retention(_source(source)).to_pandas()), out_path, "cohorts")
+    _emit(_run(lambda: cohort_retention(_source(source, engine)).to_pandas()), out_path, "cohorts")
 
 
 @analytics_app.command("kpis")
@@ -151,13 +168,14 @@ def kpis_cmd(
     start: Annotated[str, typer.Option()],
     end: Annotated[str, typer.Option()],
     compare_previous: Annotated[bool, typer.Option("--compare")] = False,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """KPIs of a period (customers, frequency, basket, repurchase, retention, churn)."""
     from patron.analytics.kpis import compare, period_kpis
 
     begin, finish = _date(start, "--start"), _date(end, "--end")
     assert begin is not None and finish is not None
-    src = _run(lambda: _source(source))
+    src = _run(lambda: _source(source, engine))
     current = _run(lambda: period_kpis(src, begin, finish))
     if compare_previous:
         previous = period_kpis(src, begin - (finish - begin), begin)
@@ -166,7 +184,7 @@ def kpis_cmd(
         out.print_json(json.dumps(current.as_dict()))
 
 
-def _rft(source: str, period: str, calibration_end: str | None) -> Any:
+def _rft(source: str, period: str, calibration_end: str | None, engine: str = "duckdb") -> Any:
     """Arrays (customer_id, frequency, recency, T, monetary_value) from either kind of file."""
     import pandas as pd
 
@@ -189,7 +207,9 @@ def _rft(source: str, period: str, calibration_end: str | None) -> Any:
     from patron.analytics.summary import customer_summary
 
     return customer_summary(
-        _source(source), period=period, calibration_end=_date(calibration_end, "--calibration-end")
+        _source(source, engine),
+        period=period,
+        calibration_end=_date(calibration_end, "--calibration-end"),
     ).to_pandas()
 
 
@@ -211,9 +231,10 @@ def clv_fit(
     calibration_end: Annotated[str | None, typer.Option()] = None,
     period: PeriodOption = "week",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Fit a lifetime model; parameters with standard errors and the log-likelihood."""
-    fitted = _run(lambda: _fit(model, _rft(source, period, calibration_end)))
+    fitted = _run(lambda: _fit(model, _rft(source, period, calibration_end, engine)))
     if as_json:
         typer.echo(json.dumps(fitted.summary()))
         return
@@ -241,11 +262,12 @@ def clv_validate(
     calibration_end: Annotated[str, typer.Option()],
     model: Annotated[str, typer.Option()] = "bgnbd",
     period: PeriodOption = "week",
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout."""
     from patron.analytics.clv.validation import holdout_report
 
-    frame = _run(lambda: _rft(source, period, calibration_end))
+    frame = _run(lambda: _rft(source, period, calibration_end, engine))
     if "frequency_holdout" not in frame.columns:
         raise _fail("validation needs a purchases file or the store, not a summary")
     fitted = _run(lambda: _fit(model, frame))
@@ -280,11 +302,12 @@ def clv_predict(
     period: PeriodOption = "week",
     margin: Annotated[float, typer.Option(min=0, max=1)] = 1.0,
     discount_rate: Annotated[float, typer.Option(min=0)] = 0.0,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV."""
     from patron.analytics.clv.value import discounted_clv
 
-    frame = _run(lambda: _rft(source, period, None))
+    frame = _run(lambda: _rft(source, period, None, engine))
     purchases = _run(lambda: _fit(model, frame))
     x, t, T = frame["frequency"], frame["recency"], frame["T"]
     frame["expected_purchases"] = purchases.expected_purchases(float(horizon), x, t, T)

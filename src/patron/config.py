@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     port: int = 8000
     idempotency_hours: int = 24
     pool_size: int = 10
+    spark_master: str = "local[2]"  # PATRON_SPARK_MASTER: `--engine spark` runs here
 
 
 @lru_cache

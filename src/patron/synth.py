@@ -9,7 +9,10 @@ rate is λ·(1 + A·cos(2π(d − peak_day)/365.25)) on day of the year d, highe
 Christmas, drawn by thinning (Lewis & Shedler 1979) so that each customer's yearly mean
 stays λ. Baskets are split over categories the customer prefers, with per-category
 margins; channels and payment methods follow personal habits; B2B customers pay invoices
-early or late by their own habit. Seeded: the same seed gives the same base.
+(due 30 days after the purchase) early or late by their own habit, never before the
+purchase day; an invoice whose payment would fall after the end of the history is still
+unpaid. The CSV carries the due and paid dates, so the payment-speed criterion of the
+A/B/C classes has data in the demo. Seeded: the same seed gives the same base.
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ def generate(params: SynthParams = SynthParams()) -> Iterator[SynthPurchase]:
     channel_prefs = rng.dirichlet(np.array([3.0, 2.0, 0.5]), params.customers)
     b2b = rng.random(params.customers) < params.b2b_share
     pay_habit = rng.normal(0, 12, params.customers)
+    end = params.start + timedelta(weeks=params.weeks)
     for i, weeks in enumerate(times):
         cid = f"C{i + 1:06d}"
         for k, w in enumerate(sorted(weeks)):
@@ -145,7 +149,9 @@ def generate(params: SynthParams = SynthParams()) -> Iterator[SynthPurchase]:
             channel = CHANNELS[int(rng.choice(3, p=channel_prefs[i]))]
             if b2b[i]:
                 due = at + timedelta(days=30)
-                paid = due + timedelta(days=float(rng.normal(pay_habit[i], 4)))
+                paid = max(at, due + timedelta(days=float(rng.normal(pay_habit[i], 4))))
+                # an invoice paid after the history ends is still unpaid at its end
+                settled = paid.replace(microsecond=0) if paid <= end else None
                 yield SynthPurchase(
                     cid,
                     f"{cid}-{k + 1}",
@@ -154,7 +160,7 @@ def generate(params: SynthParams = SynthParams()) -> Iterator[SynthPurchase]:
                     "invoice",
                     lines,
                     due.replace(microsecond=0),
-                    paid.replace(microsecond=0),
+                    settled,
                 )
             else:
                 payment = PAYMENTS[int(rng.integers(0, 3))]
@@ -188,6 +194,8 @@ CSV_COLUMNS = [
     "unit_cost",
     "channel",
     "payment_method",
+    "due_at",
+    "paid_at",
 ]
 
 
@@ -212,7 +220,13 @@ def write_csv(path: Path, purchases: Iterator[SynthPurchase]) -> int:
                         x.unit_cost,
                         p.channel,
                         p.payment_method,
+                        _iso(p.invoice_due_at),
+                        _iso(p.paid_at),
                     ]
                 )
                 rows += 1
     return rows
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""

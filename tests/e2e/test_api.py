@@ -243,6 +243,7 @@ def test_analytics_for_admins(pos: Api, admin: Api, clock: Clock) -> None:
         "repurchase_rate": 0.0,
         "retention_rate": 0.5,
         "churn_rate": 0.5,
+        "products_per_customer": 1.0,  # c-1 and c-3 each bought one product, sku A
     }
     assert admin.get("/v1/analytics/kpis").status_code == 422
     # A/B/C on volume (the default): ranks c-1 1, c-2 0.5, c-3 0; positions 1/3, 2/3, 1:

@@ -1,19 +1,26 @@
 """The same analytics expressions on PySpark (local mode) give the same tables as DuckDB,
-and every hand-computed figure of test_analytics.py.
+and every hand-computed figure of test_analytics.py, in the library and through
+`patron analytics … --engine spark` / `patron clv fit`.
 
 Needs pyspark and a Java runtime; under CI=true their absence is a failure, elsewhere a
-skip that says what is missing.
+skip that says what is missing. One Spark session serves the module, started the way the
+command line starts it: master from PATRON_SPARK_MASTER (CI: local[2]).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from patron.analytics import frames as frames_module
 from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
 from patron.analytics.frames import Source, from_rows, open_source
@@ -21,6 +28,9 @@ from patron.analytics.kpis import period_kpis
 from patron.analytics.pareto import top_share
 from patron.analytics.rfm import rfm
 from patron.analytics.summary import customer_summary
+from patron.cli import app
+from patron.config import get_settings
+from patron.synth import SynthParams, generate, write_csv
 from tests.conftest import IN_CI
 from tests.integration.test_analytics import END, HAND, SMALL, assert_hand_figures
 
@@ -31,13 +41,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
+MASTER = os.environ.get("PATRON_SPARK_MASTER", "local[2]")
+
+
+@pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    """One Spark session (slow to start) for every Spark test, as an Ibis connection."""
+    """The Spark session of the module, as `--engine spark` starts it."""
     missing = None
     try:
-        import ibis
-        from pyspark.sql import SparkSession
+        import pyspark  # noqa: F401
     except ImportError:
         missing = "pyspark is not installed"
     if missing is None and shutil.which("java") is None:
@@ -46,21 +58,22 @@ def spark() -> Iterator[Any]:
         if IN_CI:
             pytest.fail(f"{missing} (CI=true: the Spark test must run)")
         pytest.skip(missing)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("patron-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield ibis.pyspark.connect(session)
-    session.stop()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PATRON_SPARK_MASTER", MASTER)
+        env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+        get_settings.cache_clear()
+        session = frames_module.spark_session(get_settings().spark_master)
+        session.conf.set("spark.sql.shuffle.partitions", "2")  # tiny data: few tasks
+        yield session
+        session.stop()
+    get_settings.cache_clear()
 
 
 def spark_file(spark: Any, path: Any) -> Source:
-    return from_rows(spark.read_csv(str(path), header=True), str(path), {})
+    import ibis
+
+    con = ibis.pyspark.connect(spark)
+    return from_rows(con.read_csv(str(path), header=True), str(path), {})
 
 
 @pytest.fixture
@@ -114,3 +127,91 @@ def test_spark_and_duckdb_agree(spark_source: Source) -> None:
 def test_spark_gives_every_hand_computed_figure(spark: Any) -> None:
     """RFM segments and shares, A/B/C, Pareto, KPIs, comparison, month summary."""
     assert_hand_figures(spark_file(spark, HAND))
+
+
+@pytest.fixture(scope="module")
+def purchases_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic history as Parquet: 300 customers over two years, invoices among them."""
+    import duckdb
+
+    folder = tmp_path_factory.mktemp("spark-cli")
+    csv_path, parquet = folder / "purchases.csv", folder / "purchases.parquet"
+    write_csv(csv_path, generate(SynthParams(customers=300, seed=7)))
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}')) TO '{parquet}' (FORMAT parquet)")
+    return parquet
+
+
+# command, options, the columns that identify a row of its --out file
+COMMANDS: list[tuple[str, list[str], list[str]]] = [
+    ("summary", ["--observation-end", "2026-11-01"], ["customer_id"]),
+    ("rfm", ["--bins", "4"], ["customer_id"]),
+    ("abc", [], ["customer_id"]),
+    ("pareto", [], ["step"]),
+    ("cohorts", [], ["cohort_month", "months_since"]),
+]
+
+
+def test_the_cli_gives_the_same_figures_on_spark_and_duckdb(
+    spark: Any, purchases_parquet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    # given the engine the CLI starts, watched: the Spark runs must read through Spark
+    read = frames_module._read_with_spark
+    spark_reads: list[str] = []
+
+    def watched(path: str, master: str) -> Any:
+        spark_reads.append(master)
+        return read(path, master)
+
+    monkeypatch.setattr(frames_module, "_read_with_spark", watched)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    source = str(purchases_parquet)
+    for command, options, key in COMMANDS:
+        # when each command runs on both engines
+        outs = {e: tmp_path / f"{command}-{e}.parquet" for e in ("duckdb", "spark")}
+        for engine, out in outs.items():
+            run("analytics", command, source, *options, "--out", str(out), "--engine", engine)
+        # then the tables agree
+        duck, on_spark = (pd.read_parquet(outs[e]) for e in ("duckdb", "spark"))
+        assert len(duck) > 0, command
+        pd.testing.assert_frame_equal(
+            frame_of(on_spark, key), frame_of(duck, key), check_dtype=False
+        )
+    kpis = [
+        "analytics",
+        "kpis",
+        source,
+        "--start",
+        "2025-03-01",
+        "--end",
+        "2025-06-01",
+        "--compare",
+    ]
+    on_spark, duck = flat(json.loads(run(*kpis, "--engine", "spark"))), flat(json.loads(run(*kpis)))
+    assert duck["customers", "current"] > 0
+    assert on_spark == pytest.approx(duck, rel=1e-12)  # sums in another order: last bits
+    fit = ["clv", "fit", source, "--json"]
+    on_spark, duck = json.loads(run(*fit, "--engine", "spark")), json.loads(run(*fit))
+    assert duck["n_customers"] == on_spark["n_customers"] == 300
+    assert on_spark["params"] == pytest.approx(duck["params"], rel=1e-6)
+    assert on_spark["log_likelihood"] == pytest.approx(duck["log_likelihood"], rel=1e-9)
+    assert spark_reads == [MASTER] * (len(COMMANDS) + 2)
+
+
+def flat(kpis: dict[str, dict[str, float]]) -> dict[tuple[str, str], float]:
+    return {(name, k): v for name, values in kpis.items() for k, v in values.items()}
+
+
+def frame_of(df: Any, key: list[str]) -> Any:
+    df = df.sort_values(key).reset_index(drop=True)
+    for column in df.columns:
+        if str(df[column].dtype).startswith(("datetime", "date")):
+            df[column] = df[column].astype("datetime64[ns]")
+    return df

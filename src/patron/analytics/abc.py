@@ -7,7 +7,8 @@ the next `B` share class B, the rest C. The criteria:
 
     volume          total spend
     growth          spend in the last `growth_months` months minus the months before them
-    payment_speed   minus the average days to pay an invoice
+    payment_speed   minus the average days to pay an invoice (purchase day to payment
+                    day; only invoiced, paid purchases count)
     profitability   margin (amount − cost where cost is known)
     loyalty         months with at least one purchase
 
@@ -88,7 +89,8 @@ def load_config(path: Path) -> AbcConfig:
 def _rank(value: ir.Value) -> ir.Value:
     # ranked among the customers who have the figure: those without it must not take
     # places, or the best payer of 5 invoiced customers among 9 would score 0.5, no better
-    # than a customer never invoiced
+    # than a customer never invoiced (and engines sort nulls first, SQLite, or last,
+    # DuckDB and PostgreSQL, so the scores would differ by engine)
     ranked = ibis.percent_rank().over(group_by=value.isnull(), order_by=value)
     return ibis.cases((value.isnull(), 0.5), else_=ranked)
 

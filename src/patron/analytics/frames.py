@@ -11,15 +11,22 @@ store, and in any other engine Ibis speaks (Spark among them):
     amount       float64      money spent on the purchase
     cost         float64      cost of goods, null where unknown (margin)
     channel, payment_method, promotion_code   strings, may be null
-    days_to_pay  float64      for invoiced purchases: days from purchase to payment
+    days_to_pay  float64      for invoiced purchases: calendar days from the purchase's
+                              day to the payment's (a file's `paid_at`, the store's
+                              `purchases.paid_at`); null where unpaid or not invoiced
 
 and optionally a *lines* table (customer_id, order_id, sku, category) for product counts.
+
+Files are read by DuckDB on this machine, or by Spark (`engine="spark"`) when the data
+outgrows it: the same expressions then run on the cluster whose master URL the caller
+gives (`local[2]` runs Spark in this process's JVM with two threads).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -28,6 +35,8 @@ from ibis.common.exceptions import TableNotFound
 from patron.domain.errors import InvalidInput
 
 FILE_REQUIRED = ("customer_id", "date", "amount")
+ENGINES = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[2]"
 
 
 @dataclass(frozen=True)
@@ -43,24 +52,71 @@ class Source:
 
 
 def open_source(
-    source: str, *, database_url: str | None = None, mapping: dict[str, str] | None = None
+    source: str,
+    *,
+    database_url: str | None = None,
+    mapping: dict[str, str] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> Source:
-    """A CSV or Parquet file of purchases (DuckDB), or `store` (the configured database)."""
+    """A CSV or Parquet file of purchases (read by DuckDB or Spark), or `store` (the
+    configured database, computed in SQLite or PostgreSQL)."""
+    if engine not in ENGINES:
+        raise InvalidInput(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if source == "store":
+        if engine != "duckdb":
+            raise InvalidInput(
+                "`store` is computed in the store's own database; --engine spark reads"
+                " CSV or Parquet files (export the purchases, or drop --engine)"
+            )
         if not database_url:
             raise InvalidInput("no database URL configured for the store")
         return from_store(database_url)
     path = Path(source)
-    if not path.exists():
+    remote = engine == "spark" and "://" in source  # hdfs://, s3a://: the cluster reads it
+    if not remote and not path.exists():
         raise InvalidInput(f"{source}: no such file (give a CSV or Parquet file, or `store`)")
-    con = ibis.duckdb.connect()
-    if path.suffix.lower() == ".parquet":
-        raw = con.read_parquet(path)
-    elif path.suffix.lower() in (".csv", ".txt", ".gz"):
-        raw = con.read_csv(path)
-    else:
+    kind = path.suffix.lower()
+    if kind not in (".parquet", ".csv", ".txt", ".gz"):
         raise InvalidInput(f"{source}: expected a .csv or .parquet file")
+    if engine == "spark":
+        raw = _read_with_spark(source, spark_master or DEFAULT_SPARK_MASTER)
+    else:
+        con = ibis.duckdb.connect()
+        raw = con.read_parquet(path) if kind == ".parquet" else con.read_csv(path)
     return from_rows(raw, source, mapping or {})
+
+
+def _read_with_spark(location: str, master: str) -> ir.Table:
+    """The file (a local path or a URL the cluster reads) as a Spark table; a CSV's
+    columns are strings, which `from_rows` casts."""
+    con = ibis.pyspark.connect(spark_session(master))
+    if location.lower().endswith(".parquet"):
+        return con.read_parquet(location)
+    return con.read_csv(location, header=True)
+
+
+def spark_session(master: str) -> Any:
+    """The process's Spark session (created on first use), in UTC like the store."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InvalidInput(
+            "--engine spark needs pyspark and a Java runtime: pip install pyspark"
+        ) from None
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("patron")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no Java, a wrong master URL, a dead cluster
+        raise InvalidInput(
+            f"Spark did not start with master {master!r} (PATRON_SPARK_MASTER):"
+            f" {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
 
 
 def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
@@ -110,7 +166,7 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         payment_method=_optional(raw, col["payment_method"], has["payment_method"]),
         promotion_code=_optional(raw, col["promotion"], has["promotion"]),
         days_to_pay=(
-            days_between(raw[col["paid_at"]], when) if has["paid_at"] else ibis.null("float64")
+            days_to_pay(raw[col["paid_at"]], when) if has["paid_at"] else ibis.null("float64")
         ),
         sku=_optional(raw, col["sku"], has["sku"]),
         category=_optional(raw, col["category"], has["category"]),
@@ -154,6 +210,12 @@ def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
     return seconds.cast("float64") / 86400.0
 
 
+def days_to_pay(paid_at: ir.Value, occurred_at: ir.Value) -> ir.FloatingValue:
+    """Calendar days from the purchase's day to the payment's: an invoice paid on the
+    day of the purchase took 0 days, whatever the hours (a paid date often has none)."""
+    return days_between(paid_at.cast("timestamp").date(), occurred_at.cast("timestamp").date())
+
+
 def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
     return raw[name].cast("string") if present else ibis.null("string")
 
@@ -179,7 +241,7 @@ def from_store(database_url: str) -> Source:
         channel=purchases.channel,
         payment_method=purchases.payment_method,
         promotion_code=purchases.promotion_code,
-        days_to_pay=days_between(purchases.paid_at, purchases.occurred_at),
+        days_to_pay=days_to_pay(purchases.paid_at, purchases.occurred_at),
     )
     line_rows = (
         lines.join(purchases, lines.purchase_id == purchases.id)

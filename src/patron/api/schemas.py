@@ -104,6 +104,14 @@ class PurchaseCreate(_In):
     channel: Short | None = None
     payment_method: Short | None = None
     promotion_code: Label | None = None
+    invoice_due_at: Time | None = Field(
+        None, description="invoiced purchases: when the invoice falls due (not before the purchase)"
+    )
+    paid_at: Time | None = Field(
+        None,
+        description="invoiced purchases: when it was paid (not before the purchase day);"
+        " feeds the payment-speed criterion of the A/B/C classes",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

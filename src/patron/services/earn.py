@@ -24,6 +24,7 @@ from patron.domain.earning import (
     score,
 )
 from patron.domain.errors import Conflict, InvalidInput
+from patron.domain.invoices import invoice_dates_problem
 from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
 from patron.domain.program import Program
@@ -52,6 +53,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     at = to_utc_naive(cmd.occurred_at)
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")
+    due, paid = _invoice_dates(cmd, at, latest_allowed(uow.now))
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
     if crossed_milestones(program, state, facts):
@@ -79,8 +81,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         points_earned=points,
         bonus_points=earning.bonus_points if cmd.award_points else 0,
         breakdown=[{"rule": b.rule, "points": b.points} for b in earning.breakdown],
-        invoice_due_at=cmd.invoice_due_at,
-        paid_at=cmd.paid_at,
+        invoice_due_at=due,
+        paid_at=paid,
         source=cmd.source,
         created_at=uow.now,
     )
@@ -116,6 +118,19 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         tier=tier,
         program_version=version,
     )
+
+
+def _invoice_dates(
+    cmd: RecordPurchase, at: datetime, latest: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The invoice's due and paid times as naive UTC, refused if they break a rule."""
+    due = to_utc_naive(cmd.invoice_due_at) if cmd.invoice_due_at else None
+    paid = to_utc_naive(cmd.paid_at) if cmd.paid_at else None
+    problem = invoice_dates_problem(at, due, paid, latest)
+    if problem is not None:
+        which, why = problem
+        raise InvalidInput(f"{'invoice_due_at' if which == 'due' else 'paid_at'} {why}")
+    return due, paid
 
 
 def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:

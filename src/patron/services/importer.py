@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,12 +134,14 @@ def _score_each(uow: UnitOfWork, batch: Purchases, currency: str, report: Import
                 channel=_extra(batch, "channel", i),
                 payment_method=_extra(batch, "payment_method", i),
                 promotion_code=_extra(batch, "promotion", i),
+                invoice_due_at=_extra(batch, "due_at", i),
+                paid_at=_extra(batch, "paid_at", i),
                 source="import",
             ),
         )
 
 
-def _extra(batch: Purchases, name: str, i: int) -> str | None:
+def _extra(batch: Purchases, name: str, i: int) -> Any:
     values = batch.extra.get(name)
     return values[i] if values is not None else None
 
@@ -148,6 +151,8 @@ _EXTRA_COLUMNS = {
     "channel": "channel",
     "payment_method": "payment_method",
     "promotion": "promotion_code",
+    "due_at": "invoice_due_at",
+    "paid_at": "paid_at",
 }
 
 

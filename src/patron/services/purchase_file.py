@@ -5,8 +5,10 @@ thousand amounts, one customer id per ten rows. So each distinct value (or disti
 combination, for a line's fields) is parsed and checked once, in Python, and the rows get
 their results through NumPy indexing; grouping lines into purchases is done on codes the
 same way. The checks and their messages are those of a row-by-row reading: a row is
-rejected for the first field that fails, in the order customer, date, quantity, price,
-cost, order; an order's owner is the customer of its first valid row.
+rejected for the first field that fails, in the order customer, date, due_at, paid_at,
+quantity, price, cost, order; an order's owner is the customer of its first valid row.
+An order's purchase fields (channel, payment method, promotion, due and paid dates) are
+those of its first row.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 from patron.domain.clock import AHEAD, to_utc_naive
 from patron.domain.earning import Line, cost_of
 from patron.domain.errors import InvalidInput
+from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
 
 REQUIRED = ("customer_id", "date", "amount")
@@ -41,10 +44,13 @@ OPTIONAL = (
     "payment_method",
     "promotion",
     "acquisition_channel",
+    "due_at",
+    "paid_at",
 )
 LINE_FIELDS = ("sku", "category", "quantity", "unit_price", "amount", "unit_cost")
 # acquisition_channel is the member's, read when the import enrolls them (CAC by channel)
 PURCHASE_FIELDS = ("channel", "payment_method", "promotion", "acquisition_channel")
+INVOICE_FIELDS = ("due_at", "paid_at")
 CHUNK_ROWS = 50_000
 MEMO_LIMIT = 200_000  # distinct line keys remembered across chunks (about 60 MB)
 
@@ -206,12 +212,14 @@ class _Grouping:
         self.latest = latest
         self.width = max(index.values()) + 1
         self.extras = [f for f in PURCHASE_FIELDS if f in index]
+        self.invoice = [f for f in INVOICE_FIELDS if f in index]
         self.pieces = _Pieces()
         self.count = 0  # purchases so far
         self.position: dict[str, int] = {}  # order id -> purchase number
         self.customer_of: list[str] = []  # purchase number -> customer
         self.seen: dict[str, int] = {}  # derived-key base -> rows so far
         self.dates: dict[tuple[str, ...], datetime | RowError] = {}
+        self.invoices: dict[tuple[str, ...], tuple[datetime | None, ...] | RowError] = {}
         self.line_facts: dict[tuple[str, ...], _LineFacts | RowError] = {}
 
     def add(self, chunk: list[list[str]]) -> list[tuple[int, str]]:
@@ -223,6 +231,9 @@ class _Grouping:
             [column("date")], self.dates, lambda key: self._date(key[0])
         )
         reason = _first_reason(reason, date_codes, dates)
+        invoice_codes, invoices = self._invoice_dates(column, len(chunk))
+        if self.invoice:
+            reason = _first_reason(reason, invoice_codes, invoices)
         if len(self.line_facts) > MEMO_LIMIT:
             self.line_facts.clear()
         line_codes, facts = self._distinct(
@@ -242,6 +253,7 @@ class _Grouping:
             total=_attribute(ok, "total")[line_codes[starts]],
             cost=_attribute(ok, "cost")[line_codes[starts]],
             **{f: _none_if_empty(column(f)[first]) for f in self.extras},
+            **{f: _picked(invoices, k)[invoice_codes[first]] for k, f in enumerate(self.invoice)},
         )
         self.pieces.line_purchase.append(purchase[owned])
         self.pieces.lines.append(_attribute(ok, "line")[line_codes[owned]])
@@ -271,7 +283,7 @@ class _Grouping:
             columns.get("occurred_at", empty),
             total,
             cost,
-            {f: columns.get(f, empty) for f in self.extras},
+            {f: columns.get(f, empty) for f in self.extras + self.invoice},
             lines,
             line_start,
         )
@@ -281,6 +293,31 @@ class _Grouping:
         if moment > self.latest:
             raise RowError(f"date: {text!r} {AHEAD}")
         return moment
+
+    def _invoice_dates(self, column: Callable[[str], Column], rows: int) -> tuple[Column, Column]:
+        """(code per row, the (due, paid) times or a RowError per code); a file without
+        the dates has one code, no times."""
+        if not self.invoice:
+            return np.zeros(rows, dtype=np.int64), np.empty(1, dtype=object)
+        fields = ["date", *self.invoice]
+        return self._distinct(
+            [column(f) for f in fields],
+            self.invoices,
+            lambda key: self._invoice(dict(zip(fields, key, strict=True))),
+        )
+
+    def _invoice(self, text: dict[str, str]) -> tuple[datetime | None, ...]:
+        """The row's due and paid times (those the file has), checked against its date."""
+        at = parse_date(text["date"], self.date_format)  # a bad date was rejected before
+        moments = {
+            f: _optional_date(f, text[f], self.date_format) if f in text else None
+            for f in INVOICE_FIELDS
+        }
+        problem = invoice_dates_problem(at, moments["due_at"], moments["paid_at"], self.latest)
+        if problem is not None:
+            which, why = problem
+            raise RowError(f"{which}_at: {why}")
+        return tuple(moments[f] for f in self.invoice)
 
     def _columns(self, chunk: list[list[str]]) -> Callable[[str], Column]:
         """A getter of stripped field values; a field the file lacks reads as empty."""
@@ -400,6 +437,23 @@ def _first_reason(reason: Column, codes: Column, results: Column) -> Column:
     """Keep each row's earlier reason ("" for none); else this check's error, if any."""
     errors = np.array([str(r) if isinstance(r, RowError) else "" for r in results], dtype=object)
     return np.where(reason == "", errors[codes], reason)
+
+
+def _picked(results: Column, k: int) -> Column:
+    """The k-th value of each code's tuple; None for codes whose rows were rejected."""
+    out = np.empty(len(results), dtype=object)
+    out[:] = [None if isinstance(r, RowError) else r[k] for r in results]
+    return out
+
+
+def _optional_date(name: str, text: str, fmt: str | None) -> datetime | None:
+    """An optional date column: empty is None, anything else must read as a date."""
+    if not text:
+        return None
+    try:
+        return parse_date(text, fmt)
+    except RowError as exc:
+        raise RowError(f"{name}: {str(exc).removeprefix('date: ')}") from None
 
 
 def _none_if_empty(values: Column) -> Column:

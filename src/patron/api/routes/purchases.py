@@ -58,6 +58,8 @@ def create_purchase(
         channel=body.channel,
         payment_method=body.payment_method,
         promotion_code=body.promotion_code,
+        invoice_due_at=body.invoice_due_at,
+        paid_at=body.paid_at,
     )
     return run_idempotent(
         patron,
