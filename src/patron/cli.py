@@ -290,7 +290,12 @@ def serve(
 
         os.environ["PATRON_DATABASE_URL"] = url
         serve_workers(
-            "patron.api.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+            "patron.api.asgi:create_app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            factory=True,
         )
     else:
         from patron.api.app import create_app
