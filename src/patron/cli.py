@@ -22,6 +22,7 @@ from rich.table import Table
 from patron.bootstrap import Patron
 from patron.cli_analytics import analytics_app, clv_app
 from patron.cli_economics import economics_app
+from patron.cli_errors import EXIT_CODE, cli_message
 from patron.config import get_settings
 from patron.domain.clock import utcnow
 from patron.domain.errors import PatronError
@@ -81,8 +82,8 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except PatronError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-        raise typer.Exit(2) from None
+        err.print(f"[red]error:[/red] {cli_message(exc)}", highlight=False)
+        raise typer.Exit(EXIT_CODE) from None
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] no such file: {exc.filename}", highlight=False)
         raise typer.Exit(2) from None
@@ -289,7 +290,12 @@ def serve(
 
         os.environ["PATRON_DATABASE_URL"] = url
         serve_workers(
-            "patron.api.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+            "patron.api.asgi:create_app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            factory=True,
         )
     else:
         from patron.api.app import create_app

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from patron.bootstrap import Patron
+from patron.cli_errors import cli_message
 from patron.config import get_settings
 from patron.domain.errors import PatronError
 
@@ -63,7 +64,7 @@ def spend_add(
         )
         entry = patron.run(record_spend, command)
     except PatronError as exc:
-        raise _fail(exc.message) from None
+        raise _fail(cli_message(exc)) from None
     finally:
         patron.dispose()
     out.print(
@@ -110,7 +111,7 @@ def report(
         url = patron.engine.url.render_as_string(hide_password=False)
         result = economics(url, by)
     except PatronError as exc:
-        raise _fail(exc.message) from None
+        raise _fail(cli_message(exc)) from None
     finally:
         patron.dispose()
     typer.echo(json.dumps(result.as_dict()))

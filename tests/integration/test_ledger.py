@@ -257,7 +257,7 @@ def test_nothing_works_without_a_program(store_kind: str, tmp_path, clock, reque
 
     empty = make_patron(store_kind, tmp_path / "empty", clock, request)
     try:
-        with pytest.raises(NoProgram, match="program load"):
+        with pytest.raises(NoProgram, match="^no program is loaded$"):
             empty.run(enroll, Enroll("c-1"))
     finally:
         empty.dispose()

@@ -1,10 +1,32 @@
-"""ASGI entry point for multi-worker servers: `uvicorn patron.api.asgi:app --workers N`."""
+"""ASGI entry point for servers that import the app by name, one process per worker.
+
+`uvicorn --factory patron.api.asgi:create_app --workers N` calls `create_app` in each
+worker: the settings (PATRON_*) are read and the engine is built there, at start, never
+when this module is imported (an import that opens a database surprises every tool that
+only looks, from test collection to `python -c "import ..."`). `patron serve --workers N`
+does the same through serving.py. The older `patron.api.asgi:app` still works: the
+module builds that app on its first access, once per process.
+"""
 
 from __future__ import annotations
 
-from patron.api.app import create_app
+from fastapi import FastAPI
+
+from patron.api.app import create_app as build_app
 from patron.bootstrap import Patron
 from patron.config import get_settings
 
-settings = get_settings()
-app = create_app(Patron.from_url(settings.database_url, pool_size=settings.pool_size))
+
+def create_app() -> FastAPI:
+    """The API over the store the settings name, with their pool size."""
+    settings = get_settings()
+    return build_app(Patron.from_url(settings.database_url, pool_size=settings.pool_size))
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`patron.api.asgi:app`, built on first access (PEP 562) and kept for this process."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = create_app()
+    globals()["app"] = app
+    return app

@@ -1,4 +1,11 @@
-"""Every error as RFC 9457 problem+json, with a 4xx status whenever the client can fix it."""
+"""Every error as RFC 9457 problem+json, with a 4xx status whenever the client can fix it.
+
+HTTP stays here, at the edge: the domain's errors carry a code and facts, and STATUS below
+gives each error class its status (tests/e2e/test_error_mapping.py pins every class, so a
+new one without a line here fails a test). The `type` and `code` of an answer are the
+class's `code`; the detail is its message, except where an API client needs other advice
+than a CLI user (DETAIL).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,54 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
-from patron.domain.errors import InsufficientPoints, PatronError
+from patron.analytics.clv.data import ModelNotIdentified
+from patron.domain.errors import (
+    Conflict,
+    InsufficientPoints,
+    InvalidInput,
+    InvalidProgram,
+    NoProgram,
+    NotFound,
+    PatronError,
+    RewardUnavailable,
+)
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
+
+# The HTTP status of each domain error class, looked up by the exact class.
+STATUS: dict[type[PatronError], int] = {
+    PatronError: 400,
+    InvalidProgram: 422,
+    InvalidInput: 422,
+    ModelNotIdentified: 422,
+    NotFound: 404,
+    Conflict: 409,
+    InsufficientPoints: 409,
+    RewardUnavailable: 409,
+    NoProgram: 409,
+}
+
+# The API's own wording where the domain's message is not the whole answer for a client.
+DETAIL: dict[type[PatronError], str] = {
+    NoProgram: (
+        "no program is loaded on this server, so points can be neither earned nor spent;"
+        " the request was not applied: retry it once the server's operator has loaded one"
+    ),
+}
+
+
+def status_of(exc: PatronError) -> int:
+    """The status for `exc`: its class's, else its nearest mapped base class's (a class
+    missing from STATUS still answers sensibly; the mapping test fails on it)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def detail_of(exc: PatronError) -> str:
+    return DETAIL.get(type(exc), exc.message)
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
@@ -51,7 +102,9 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InsufficientPoints):
             extra = {"requested": exc.requested, "available": exc.available}
-        return problem(exc.status, exc.code.replace("_", " "), exc.message, exc.code, **extra)
+        return problem(
+            status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

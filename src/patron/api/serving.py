@@ -17,9 +17,14 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 
-def serve_workers(app: str, *, host: str, port: int, workers: int, log_level: str) -> None:
-    """Serve the ASGI app named by `app` ("module:attribute") from `workers` processes."""
-    config = uvicorn.Config(app, host=host, port=port, workers=workers, log_level=log_level)
+def serve_workers(
+    app: str, *, host: str, port: int, workers: int, log_level: str, factory: bool = False
+) -> None:
+    """Serve the ASGI app named by `app` ("module:attribute") from `workers` processes;
+    with `factory`, the attribute is a function each worker calls to build its app."""
+    config = uvicorn.Config(
+        app, host=host, port=port, workers=workers, log_level=log_level, factory=factory
+    )
     try:
         Multiprocess(config, sockets=[tcp_listener(config)]).run()
     except KeyboardInterrupt:

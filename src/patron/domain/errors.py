@@ -1,7 +1,9 @@
 """Domain errors: each one names what was wrong so adapters can map it to a clear answer.
 
-Adapters translate these into HTTP problem+json (api/errors.py) or CLI messages; the
-`code` is stable and machine-readable, the message is for people.
+The domain says what happened, not how a channel answers it: an error carries a stable,
+machine-readable `code` and a message of facts for people. The adapters word and number
+it for their channel: api/errors.py maps each class to an HTTP status and problem+json,
+cli_errors.py to a CLI message and exit code. No HTTP status lives here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ class PatronError(Exception):
     """Base of every error a user can cause and correct."""
 
     code = "patron_error"
-    status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -20,22 +21,18 @@ class PatronError(Exception):
 
 class InvalidProgram(PatronError):
     code = "invalid_program"
-    status = 422
 
 
 class InvalidInput(PatronError):
     code = "invalid_input"
-    status = 422
 
 
 class NotFound(PatronError):
     code = "not_found"
-    status = 404
 
 
 class Conflict(PatronError):
     code = "conflict"
-    status = 409
 
 
 class InsufficientPoints(Conflict):
@@ -52,10 +49,13 @@ class RewardUnavailable(Conflict):
 
 
 class NoProgram(PatronError):
+    """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
+
+    How to load one depends on the channel (the CLI has a command, the API has none), so
+    the adapters add their own advice to this message.
+    """
+
     code = "no_program"
-    status = 409
 
     def __init__(self) -> None:
-        super().__init__(
-            "no program is loaded: run `patron program load examples/program.toml` first"
-        )
+        super().__init__("no program is loaded")

@@ -3,16 +3,20 @@
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 `BEGIN IMMEDIATE` so that two writers queue instead of failing half-way with
 "database is locked". PostgreSQL uses psycopg 3 and row locks (`FOR UPDATE`).
+
+Nothing here touches the process's warnings filters: a library that silences warnings
+for its whole host process hides them from the host's own code too. SQLite keeps NUMERIC
+as a float; SQLAlchemy turns it back into a Decimal at the column's scale (tables.py), and
+from 2.0 on it does so without the "does *not* support Decimal objects natively" warning
+that this module once silenced process-wide (tests/unit/test_db_warnings.py).
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy import exc as sa_exc
 
 READONLY = "patron_readonly"
 
@@ -27,10 +31,6 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    # Decimal round-trips through float on SQLite; amounts are quantized back (tables.py).
-    warnings.filterwarnings(
-        "ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*"
-    )
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
 
     @event.listens_for(engine, "connect")

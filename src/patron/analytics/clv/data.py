@@ -24,7 +24,6 @@ class ModelNotIdentified(PatronError):
     """The data cannot pin the model's parameters down (instead of returning NaNs)."""
 
     code = "model_not_identified"
-    status = 422
 
 
 def _column(name: str, values: ArrayLike) -> Array:
