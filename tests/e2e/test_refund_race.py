@@ -19,9 +19,10 @@ from typing import TypeVar
 import pytest
 
 from patron.bootstrap import Patron
-from patron.services.commands import Enroll, Refund, ReturnLine
+from patron.services.commands import Enroll, ReevaluateTiers, Refund, ReturnLine
 from patron.services.enroll import Enrolled, enroll
 from patron.services.refund import refund
+from patron.services.tiers import reevaluate_tiers
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example, make_patron
 from tests.integration.helpers import assert_verified, balance_of, buy, member
 
@@ -69,6 +70,27 @@ def test_two_refunds_of_different_lines_of_one_purchase_both_count(pg: Patron) -
         assert found.lifetime_spend == Decimal("0.00"), f"trial {trial}"
         # 70 points earned (Bronze, 1 per euro), all taken back: the welcome 100 is left
         assert found.balance == 100
+    assert_verified(pg)
+
+
+def test_members_who_returned_everything_concurrently_fall_back_to_bronze(pg: Patron) -> None:
+    # 1,600 EUR lifts each member to Gold (1,500); both lines come back at the same time
+    load_example(pg)
+    mids = [member(pg, f"c-{i}") for i in range(5)]
+    calls: list[Callable[[], object]] = []
+    for i, mid in enumerate(mids):
+        p = buy(pg, mid, f"o-{i}", ("A", None, 1, "1000.00"), ("B", None, 1, "600.00"))
+        assert p.tier == "Gold"
+        for line in (1, 2):
+            calls.append(
+                lambda pid=p.purchase_id, n=line: pg.run(refund, Refund(pid, (ReturnLine(n, 1),)))
+            )
+    _together(calls)
+    report = reevaluate_tiers(pg.new_uow, ReevaluateTiers(as_of=pg.clock()))
+    assert (report.members, report.downgraded) == (5, 5)
+    with pg.uow(readonly=True) as uow:
+        tiers = [m.tier for m in (uow.members.get(mid) for mid in mids) if m is not None]
+    assert tiers == ["Bronze"] * 5
     assert_verified(pg)
 
 
