@@ -78,6 +78,8 @@ class EarningPolicy(_Model):
     rounding: Rounding = Rounding.DOWN
     welcome_bonus: NonNegInt = 0
     referral_bonus: NonNegInt = 0
+    # newcomers per referral code whose enrollment pays the referral bonus (None: no cap)
+    referral_max_per_code: NonNegInt | None = None
     pending_days: Annotated[int, Field(ge=0, le=365)] = 0
 
 

@@ -1,4 +1,9 @@
-"""Enrolling a member: welcome bonus, optional referral, and the first tier."""
+"""Enrolling a member: welcome bonus, optional referral, and the first tier.
+
+A referral credits the referrer, so it locks the referrer's row like every other write on
+a balance; that also serializes the count of newcomers a code has brought in, so
+`earning.referral_max_per_code` holds under concurrent enrollments.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.member import Member
+from patron.domain.program import EarningPolicy
 from patron.services.commands import Enroll
-from patron.services.ledger import credit, current_program
+from patron.services.ledger import credit, current_program, locked_member
 from patron.store.uow import UnitOfWork
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
@@ -36,12 +42,14 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         raise Conflict(f"a member with external_id {cmd.external_id!r} already exists")
     referrer = None
     if cmd.referral_code:
-        referrer = uow.members.by_referral_code(cmd.referral_code)
-        if referrer is None:
+        found = uow.members.by_referral_code(cmd.referral_code)
+        if found is None:
             raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
+        referrer = locked_member(uow, found.id)
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
+    referral = _referral_bonus(uow, program.earning, referrer)
     tier = program.tiers.levels[0].name
     member_id = uow.members.add(
         external_id=cmd.external_id,
@@ -63,7 +71,6 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     if welcome:
         credit(uow, member_id, "welcome", welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
-    referral = program.earning.referral_bonus if referrer else 0
     if referrer and referral:
         credit(uow, member_id, "referral", referral, at, program, reason="referred")
         credit(
@@ -81,3 +88,14 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     member = uow.members.get(member_id)
     assert member is not None
     return Enrolled(member=member, welcome_points=welcome, referral_points=referral)
+
+
+def _referral_bonus(uow: UnitOfWork, earning: EarningPolicy, referrer: Member | None) -> int:
+    """The bonus this referral pays, 0 once the code has brought in its cap of newcomers
+    (counted under the referrer's lock, before this newcomer is added)."""
+    if referrer is None or not earning.referral_bonus:
+        return 0
+    cap = earning.referral_max_per_code
+    if cap is not None and uow.members.referred_count(referrer.id) >= cap:
+        return 0
+    return earning.referral_bonus

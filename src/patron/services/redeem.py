@@ -55,7 +55,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     if member is None:
         raise NotFound(f"no member with id {cmd.member_id}")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
-    points, value, reward_id = _price(uow, program, member, cmd, check_stock=False)
+    points, value, reward_id = _price(uow, program, member, cmd, lock=False)
     return Quote(
         member.id,
         spendable,
@@ -70,7 +70,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
-    points, value, reward_id = _price(uow, program, member, cmd, check_stock=True)
+    points, value, reward_id = _price(uow, program, member, cmd, lock=True)
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
     reward = uow.rewards.get(reward_id) if reward_id else None
     redemption_id = uow.redemptions.add(
@@ -135,13 +135,15 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
 
 
 def _price(
-    uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, check_stock: bool
+    uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lock: bool
 ) -> tuple[int, Decimal, str | None]:
+    """Points and value of a redemption, refused as the redemption itself would be (out
+    of stock included); `lock` takes the reward's row for the redemption, not a quote."""
     if (cmd.reward_id is None) == (cmd.points is None):
         raise InvalidInput("give either reward_id or points, not both and not neither")
     if cmd.reward_id is not None:
-        reward = uow.rewards.get(cmd.reward_id, lock=check_stock)
-        _check_reward(reward, cmd.reward_id, member, check_stock)
+        reward = uow.rewards.get(cmd.reward_id, lock=lock)
+        _check_reward(reward, cmd.reward_id, member)
         assert reward is not None
         value = Decimal(str(reward.value)) if reward.value is not None else Decimal(0)
         return int(reward.points), quantize_money(value), cmd.reward_id
@@ -165,16 +167,14 @@ def _price(
     return points, value, None
 
 
-def _check_reward(
-    reward: Row[Any] | None, reward_id: str, member: Member, check_stock: bool
-) -> None:
+def _check_reward(reward: Row[Any] | None, reward_id: str, member: Member) -> None:
     if reward is None or not reward.active:
         raise NotFound(f"no reward {reward_id!r} in the catalog")
     if reward.tiers and member.tier not in reward.tiers:
         raise RewardUnavailable(
             f"reward {reward_id!r} is for tiers {list(reward.tiers)}; member is {member.tier}"
         )
-    if check_stock and reward.stock is not None and reward.stock <= 0:
+    if reward.stock is not None and reward.stock <= 0:
         raise RewardUnavailable(f"reward {reward_id!r} is out of stock")
 
 

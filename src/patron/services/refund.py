@@ -3,6 +3,9 @@
 Points come back first from the purchase's own lot, then from the member's other lots;
 what was already spent and cannot be covered becomes a debt, settled from later earnings.
 Order-level bonuses (promotion bonus, milestone) are taken back when the last line goes.
+The money given back is the lines' share of the purchase total (`domain.refunds`), so
+returning everything gives back exactly the total. Every refund locks the member first
+and only then reads the purchase: two refunds of one purchase run one after the other.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from patron.domain.earning import points_to_take_back
 from patron.domain.errors import Conflict, InvalidInput, NotFound
 from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
+from patron.domain.refunds import amount_to_give_back, line_shares
 from patron.services.commands import Refund, ReturnLine
 from patron.services.ledger import debit, locked_member
 from patron.store.uow import UnitOfWork
@@ -35,23 +39,29 @@ class Refunded:
 
 
 def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
-    purchase = uow.purchases.get(cmd.purchase_id)
-    if purchase is None:
+    found = uow.purchases.get(cmd.purchase_id)
+    if found is None:
         raise NotFound(f"no purchase with id {cmd.purchase_id}")
-    member = locked_member(uow, int(purchase.member_id))
+    member = locked_member(uow, int(found.member_id))
+    # Read the purchase again under the member's lock: a concurrent refund of another of
+    # its lines has committed by now, and its returned quantities must be seen.
+    purchase = uow.purchases.get(cmd.purchase_id)
+    assert purchase is not None
     lines = {int(line.line_no): line for line in uow.purchases.lines(purchase.id)}
     returns = _returns(cmd, lines)
+    shares = _shares(purchase, lines)
     amount, points = Decimal(0), 0
     for ret in returns:
         line = lines[ret.line_no]
-        amount += Decimal(str(line.unit_price)) * ret.quantity
+        amount += amount_to_give_back(
+            shares[ret.line_no], int(line.quantity), int(line.refunded_quantity), ret.quantity
+        )
         points += points_to_take_back(
             int(line.points), int(line.quantity), int(line.refunded_quantity), ret.quantity
         )
         uow.purchases.return_line(int(line.id), ret.quantity)
     if _fully_returned(lines, returns):
         points += int(purchase.bonus_points)
-    amount = quantize_money(amount)
     own = set(uow.ledger.lots_of_purchase(purchase.id))
     allocations, shortfall = allocate_take_back(
         uow.ledger.open_lots(member.id), points, own, uow.now
@@ -78,12 +88,19 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
             reason=cmd.reason,
         )
     uow.members.add_points(member.id, 0, shortfall)
-    uow.purchases.update(purchase.id, refunded_total=Decimal(str(purchase.refunded_total)) + amount)
+    uow.purchases.add_refunded(purchase.id, amount)
     uow.members.update(member.id, lifetime_spend=member.lifetime_spend - amount)
     uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
     after = uow.members.get(member.id)
     assert after is not None
     return Refunded(refund_id, purchase.id, member.id, amount, points, shortfall, after.balance)
+
+
+def _shares(purchase: Row[Any], lines: dict[int, Row[Any]]) -> dict[int, Decimal]:
+    """Each line's share of the purchase total, which its returns give back in full."""
+    exact = [Decimal(str(line.unit_price)) * int(line.quantity) for line in lines.values()]
+    total = quantize_money(Decimal(str(purchase.total)))
+    return dict(zip(lines, line_shares(total, exact), strict=True))
 
 
 def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:

@@ -1,14 +1,29 @@
 """`verify`: the ledger's self-check, run after every test scenario and by operators.
 
-For every member the cached balance, the sum of ledger entries and the sum of open lots
-must agree and be non-negative, and every lot's remaining points must equal what it
-received minus what its allocations took.
+Every total the store keeps next to the records it sums up is recomputed from them, so a
+lost update or a hand edit shows up instead of silently skewing points or tiers:
+
+- a member's cached balance = Σ ledger entries = Σ open lots, and is not negative;
+- a lot's remaining points = what it received − what its allocations took;
+- a purchase's `refunded_total` = Σ amounts of its refunds;
+- a member's `lifetime_spend` = Σ totals of their purchases − Σ amounts of their refunds;
+- a member's `purchase_count` = the number of their purchases (a refund does not undo a
+  purchase: it stays counted);
+- a limited reward's `stock` = the stock set by the program version that last set it,
+  − its redemptions made since that version was loaded and not cancelled,
+  + those made before it and cancelled since (a cancellation restocks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+from patron.domain.money import quantize_money
+from patron.store.repositories import Totals
 from patron.store.uow import UnitOfWork
 
 
@@ -36,4 +51,71 @@ def verify(uow: UnitOfWork) -> VerifyReport:
             problems.append(f"member {row.id}: negative balance {balance}")
     for lot in uow.ledger.lot_mismatches():
         problems.append(f"member {lot.member_id}: lot {lot.id} disagrees with its allocations")
+    totals = Totals(uow.connection)
+    problems += _refunded_totals(totals)
+    problems += _member_totals(totals)
+    problems += _stock(totals)
     return VerifyReport(len(rows), problems)
+
+
+def _money(value: Any) -> Decimal:
+    return quantize_money(Decimal(str(value)))
+
+
+def _refunded_totals(totals: Totals) -> Iterator[str]:
+    for row in totals.refunded():
+        stored, summed = _money(row.refunded_total), _money(row.summed)
+        if stored != summed:
+            yield (
+                f"purchase {row.id} (member {row.member_id}): refunded_total {stored},"
+                f" sum of its refunds {summed}"
+            )
+
+
+def _member_totals(totals: Totals) -> Iterator[str]:
+    for row in totals.members():
+        stored, net = _money(row.lifetime_spend), _money(row.spent) - _money(row.returned)
+        if stored != net:
+            yield (
+                f"member {row.id}: lifetime_spend {stored}, sum of purchase totals net of"
+                f" refunds {net}"
+            )
+        if int(row.purchase_count) != int(row.purchases):
+            yield (
+                f"member {row.id}: purchase_count {int(row.purchase_count)},"
+                f" {int(row.purchases)} purchases recorded"
+            )
+
+
+def _stock(totals: Totals) -> Iterator[str]:
+    versions = [
+        (v.loaded_at, {r["id"]: r.get("stock") for r in (v.definition or {}).get("rewards", [])})
+        for v in totals.program_versions()
+    ]
+    for reward in totals.rewards_with_stock():
+        found = _stock_set(versions, reward.id)
+        if found is None:
+            continue  # not in the current program: the catalog keeps it inactive
+        initial, since = found
+        taken, given_back = totals.redemptions_since(reward.id, since)
+        expected = initial - taken + given_back
+        if int(reward.stock) != expected:
+            yield (
+                f"reward {reward.id}: stock {int(reward.stock)}, expected {expected}"
+                f" ({initial} set by the program loaded at {since.isoformat()},"
+                f" {taken} redeemed since, {given_back} earlier redemptions cancelled since)"
+            )
+
+
+def _stock_set(
+    versions: list[tuple[datetime, dict[str, int | None]]], reward_id: str
+) -> tuple[int, datetime] | None:
+    """The stock the catalog took last and when: a version sets a reward's stock when the
+    version before it lacks the reward or gives another stock (`Rewards.sync`)."""
+    if not versions or reward_id not in versions[-1][1]:
+        return None
+    at = len(versions) - 1
+    stock = versions[at][1][reward_id]
+    while at > 0 and reward_id in versions[at - 1][1] and versions[at - 1][1][reward_id] == stock:
+        at -= 1
+    return (stock, versions[at][0]) if stock is not None else None

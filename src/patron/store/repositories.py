@@ -168,6 +168,11 @@ class Members(_Repo):
         row = self.conn.execute(select(t.members).where(t.members.c.referral_code == code)).first()
         return _member(row) if row else None
 
+    def referred_count(self, member_id: int) -> int:
+        """How many members enrolled with this member's referral code."""
+        query = select(func.count()).where(t.members.c.referred_by == member_id)
+        return int(self.conn.execute(query).scalar_one())
+
     def ids_by_external(self, external_ids: Iterable[str]) -> dict[str, int]:
         keys = list(external_ids)
         found: dict[str, int] = {}
@@ -249,6 +254,14 @@ class Purchases(_Repo):
     def update(self, purchase_id: int, **values: Any) -> None:
         self.conn.execute(
             update(t.purchases).where(t.purchases.c.id == purchase_id).values(**values)
+        )
+
+    def add_refunded(self, purchase_id: int, amount: Decimal) -> None:
+        """Add a refund's amount to the purchase's `refunded_total`, in SQL."""
+        self.conn.execute(
+            update(t.purchases)
+            .where(t.purchases.c.id == purchase_id)
+            .values(refunded_total=t.purchases.c.refunded_total + amount)
         )
 
     def return_line(self, line_id: int, quantity: int) -> None:
@@ -475,6 +488,110 @@ class Ledger(_Repo):
                     != t.point_lots.c.remaining
                 )
             )
+        )
+
+
+class Totals(_Repo):
+    """What `verify` compares: each stored total beside the records it is the sum of.
+
+    Sums come back to Python as Decimals and are compared there: on SQLite a NUMERIC sum
+    goes through a float, which the column type quantizes back to cents.
+    """
+
+    def refunded(self) -> list[Row[Any]]:
+        """Per purchase with refunds or a refunded total: stored vs Σ refund amounts."""
+        summed = (
+            select(t.refunds.c.purchase_id, func.sum(t.refunds.c.amount).label("summed"))
+            .group_by(t.refunds.c.purchase_id)
+            .subquery()
+        )
+        return list(
+            self.conn.execute(
+                select(
+                    t.purchases.c.id,
+                    t.purchases.c.member_id,
+                    t.purchases.c.refunded_total,
+                    func.coalesce(summed.c.summed, 0).label("summed"),
+                )
+                .select_from(
+                    t.purchases.outerjoin(summed, summed.c.purchase_id == t.purchases.c.id)
+                )
+                .where((summed.c.summed.is_not(None)) | (t.purchases.c.refunded_total != 0))
+                .order_by(t.purchases.c.id)
+            )
+        )
+
+    def members(self) -> list[Row[Any]]:
+        """Per member: stored purchase count and lifetime spend, the count of their
+        purchases, Σ purchase totals and Σ refund amounts."""
+        bought = (
+            select(
+                t.purchases.c.member_id,
+                func.count().label("purchases"),
+                func.sum(t.purchases.c.total).label("spent"),
+            )
+            .group_by(t.purchases.c.member_id)
+            .subquery()
+        )
+        returned = (
+            select(t.refunds.c.member_id, func.sum(t.refunds.c.amount).label("returned"))
+            .group_by(t.refunds.c.member_id)
+            .subquery()
+        )
+        m = t.members
+        return list(
+            self.conn.execute(
+                select(
+                    m.c.id,
+                    m.c.purchase_count,
+                    m.c.lifetime_spend,
+                    func.coalesce(bought.c.purchases, 0).label("purchases"),
+                    func.coalesce(bought.c.spent, 0).label("spent"),
+                    func.coalesce(returned.c.returned, 0).label("returned"),
+                )
+                .select_from(
+                    m.outerjoin(bought, bought.c.member_id == m.c.id).outerjoin(
+                        returned, returned.c.member_id == m.c.id
+                    )
+                )
+                .order_by(m.c.id)
+            )
+        )
+
+    def program_versions(self) -> list[Row[Any]]:
+        """Every program version: number, load time and definition (JSON), oldest first."""
+        p = t.programs
+        return list(
+            self.conn.execute(
+                select(p.c.version, p.c.loaded_at, p.c.definition).order_by(p.c.version)
+            )
+        )
+
+    def rewards_with_stock(self) -> list[Row[Any]]:
+        return list(
+            self.conn.execute(
+                select(t.rewards.c.id, t.rewards.c.stock)
+                .where(t.rewards.c.active.is_(True), t.rewards.c.stock.is_not(None))
+                .order_by(t.rewards.c.id)
+            )
+        )
+
+    def redemptions_since(self, reward_id: str, since: datetime) -> tuple[int, int]:
+        """(Redemptions of the reward made at or after `since` and not cancelled, those
+        made before `since` and cancelled at or after it)."""
+        r = t.redemptions
+        taken = select(func.count()).where(
+            r.c.reward_id == reward_id, r.c.created_at >= since, r.c.status == "completed"
+        )
+        given_back = select(func.count()).where(
+            r.c.reward_id == reward_id,
+            r.c.created_at < since,
+            r.c.status == "cancelled",
+            r.c.cancelled_at >= since,
+        )
+        return (
+            int(self.conn.execute(taken).scalar_one()),
+            int(self.conn.execute(given_back).scalar_one()),
         )
 
 

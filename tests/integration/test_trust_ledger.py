@@ -1,0 +1,249 @@
+"""Stored totals that can be trusted (issue 12): sub-cent refunds, quotes against stock,
+referral caps, and `patron verify` recomputing every total the store keeps.
+
+Each `verify` check is proved by corrupting the stored value with SQL and running the
+command as an operator would: it must exit non-zero and name the record and the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from patron.bootstrap import Patron
+from patron.cli import app
+from patron.domain.errors import InvalidProgram, RewardUnavailable
+from patron.services.adjust import adjust
+from patron.services.commands import (
+    Adjust,
+    CancelRedemption,
+    Enroll,
+    Redeem,
+    Refund,
+    ReturnLine,
+)
+from patron.services.enroll import enroll
+from patron.services.redeem import cancel, quote, redeem
+from patron.services.refund import refund
+from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.integration.helpers import assert_verified, buy, member
+
+runner = CliRunner()
+
+
+def _member_row(patron: Patron, member_id: int) -> tuple[Decimal, int]:
+    with patron.uow(readonly=True) as uow:
+        found = uow.members.get(member_id)
+        assert found is not None
+        return found.lifetime_spend, found.purchase_count
+
+
+def _refunded_total(patron: Patron, purchase_id: int) -> Decimal:
+    with patron.uow(readonly=True) as uow:
+        row = uow.purchases.get(purchase_id)
+        assert row is not None
+        return Decimal(str(row.refunded_total)).quantize(Decimal("0.01"))
+
+
+# -- finding 5: sub-cent unit prices ---------------------------------------------------
+
+
+def test_three_lines_at_half_a_cent_refunded_one_by_one_give_back_the_0_02_paid(
+    patron: Patron,
+) -> None:
+    mid = member(patron)
+    p = buy(
+        patron,
+        mid,
+        "o-1",
+        ("A", None, 1, "0.005"),
+        ("B", None, 1, "0.005"),
+        ("C", None, 1, "0.005"),
+    )
+    assert p.total == Decimal("0.02")  # 0.015 half up
+    amounts = [
+        patron.run(refund, Refund(p.purchase_id, (ReturnLine(n, 1),))).amount for n in (1, 2, 3)
+    ]
+    # the two cents go to lines 1 and 2 (equal fractions: the earlier line first)
+    assert amounts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+    assert _refunded_total(patron, p.purchase_id) == Decimal("0.02")
+    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
+    assert_verified(patron)
+
+
+def test_three_units_at_3_3333_refunded_one_at_a_time_give_back_10_00(patron: Patron) -> None:
+    mid = member(patron)
+    p = buy(patron, mid, "o-1", ("A", None, 3, "3.3333"))
+    assert p.total == Decimal("10.00")  # 9.9999 half up
+    amounts = [
+        patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 1),))).amount for _ in range(3)
+    ]
+    assert amounts == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
+    assert _refunded_total(patron, p.purchase_id) == Decimal("10.00")
+    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
+    assert_verified(patron)
+
+
+# -- finding 7: a quote for an out-of-stock reward -----------------------------------
+
+
+def _with_coffee_stock(stock: int) -> str:
+    marker = "value = 3.00                # what it is worth to the member\n"
+    source = EXAMPLE_PROGRAM.read_text()
+    assert marker in source
+    return source.replace(marker, marker + f"stock = {stock}\n")
+
+
+def test_a_quote_for_an_out_of_stock_reward_is_refused_like_the_redemption(
+    patron: Patron,
+) -> None:
+    load_example(patron, _with_coffee_stock(1))
+    mid = member(patron)  # 100 welcome points
+    patron.run(adjust, Adjust(mid, 200, "test setup", "tests"))
+    assert patron.read(quote, Redeem(mid, reward_id="coffee")).points == 150
+    patron.run(redeem, Redeem(mid, reward_id="coffee"))  # the last one
+    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
+        patron.read(quote, Redeem(mid, reward_id="coffee"))
+    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
+        patron.run(redeem, Redeem(mid, reward_id="coffee"))
+
+
+# -- finding 6: a cap on bonuses per referral code ---------------------------------------
+
+
+def test_a_referral_code_pays_its_bonus_to_at_most_the_capped_number_of_newcomers(
+    patron: Patron,
+) -> None:
+    source = EXAMPLE_PROGRAM.read_text().replace(
+        "referral_bonus = 200 ", "referral_max_per_code = 2\nreferral_bonus = 200 "
+    )
+    assert "referral_max_per_code = 2" in source
+    load_example(patron, source)
+    referrer = patron.run(enroll, Enroll("ref")).member
+    got = [
+        patron.run(enroll, Enroll(f"new-{i}", referral_code=referrer.referral_code))
+        for i in range(3)
+    ]
+    assert [e.referral_points for e in got] == [200, 200, 0]
+    assert [e.member.balance for e in got] == [300, 300, 100]
+    assert all(e.member.referred_by == referrer.id for e in got)  # the code is recorded
+    with patron.uow(readonly=True) as uow:
+        after = uow.members.get(referrer.id)
+        assert after is not None and after.balance == 100 + 2 * 200
+    assert_verified(patron)
+
+
+def test_a_negative_referral_cap_is_refused_naming_the_field(patron: Patron) -> None:
+    source = EXAMPLE_PROGRAM.read_text().replace(
+        "referral_bonus = 200 ", "referral_max_per_code = -1\nreferral_bonus = 200 "
+    )
+    with pytest.raises(
+        InvalidProgram, match=r"earning\.referral_max_per_code: .*greater than or equal to 0"
+    ):
+        load_example(patron, source)
+    with patron.uow(readonly=True) as uow:
+        found = uow.programs.current()
+        assert found is not None and found[0] == 1  # nothing loaded
+
+
+# -- verify: every stored total against what it is the sum of ---------------------------
+
+
+def _verify(patron: Patron) -> tuple[int, str]:
+    url = patron.engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(app, ["verify", "--database-url", url], env={"COLUMNS": "400"})
+    return result.exit_code, result.output
+
+
+def _sql(patron: Patron, statement: str, **params: object) -> None:
+    with patron.engine.begin() as conn:
+        assert conn.execute(text(statement), params).rowcount == 1
+
+
+@pytest.fixture
+def shopped(patron: Patron) -> tuple[int, int]:
+    """A member who bought 70.00 (50.00 + 20.00) and returned the 20.00 line."""
+    mid = member(patron)
+    p = buy(patron, mid, "o-1", ("A", None, 1, "50.00"), ("B", None, 1, "20.00"))
+    patron.run(refund, Refund(p.purchase_id, (ReturnLine(2, 1),)))
+    assert _member_row(patron, mid) == (Decimal("50.00"), 1)
+    code, output = _verify(patron)
+    assert code == 0, output
+    return mid, p.purchase_id
+
+
+def test_verify_reports_a_refunded_total_that_lost_a_refund(
+    patron: Patron, shopped: tuple[int, int]
+) -> None:
+    mid, pid = shopped
+    _sql(patron, "UPDATE purchases SET refunded_total = 0 WHERE id = :id", id=pid)
+    code, output = _verify(patron)
+    assert code == 1
+    assert f"purchase {pid} (member {mid}): refunded_total 0.00, sum of its refunds 20.00" in output
+
+
+def test_verify_reports_a_lifetime_spend_off_its_purchases(
+    patron: Patron, shopped: tuple[int, int]
+) -> None:
+    mid, _ = shopped
+    _sql(patron, "UPDATE members SET lifetime_spend = 70 WHERE id = :id", id=mid)
+    code, output = _verify(patron)
+    assert code == 1
+    assert (
+        f"member {mid}: lifetime_spend 70.00, sum of purchase totals net of refunds 50.00" in output
+    )
+
+
+def test_verify_reports_a_purchase_count_off_its_purchases(
+    patron: Patron, shopped: tuple[int, int]
+) -> None:
+    mid, _ = shopped
+    _sql(patron, "UPDATE members SET purchase_count = 2 WHERE id = :id", id=mid)
+    code, output = _verify(patron)
+    assert code == 1
+    assert f"member {mid}: purchase_count 2, 1 purchases recorded" in output
+
+
+def test_verify_reports_a_stock_off_its_redemptions(patron: Patron, clock: Clock) -> None:
+    load_example(patron, _with_coffee_stock(2))
+    mid = member(patron)
+    patron.run(adjust, Adjust(mid, 500, "test setup", "tests"))
+    patron.run(redeem, Redeem(mid, reward_id="coffee"))
+    assert _verify(patron)[0] == 0
+    _sql(patron, "UPDATE rewards SET stock = 2 WHERE id = 'coffee'")
+    code, output = _verify(patron)
+    assert code == 1
+    assert "reward coffee: stock 2, expected 1 (2 set by the program loaded at" in output
+
+
+def test_verify_follows_stock_through_reloads_and_cancellations(
+    patron: Patron, clock: Clock
+) -> None:
+    load_example(patron, _with_coffee_stock(2))
+    mid = member(patron)
+    patron.run(adjust, Adjust(mid, 500, "test setup", "tests"))
+    first = patron.run(redeem, Redeem(mid, reward_id="coffee")).redemption_id
+    clock.advance(hours=1)
+    load_example(patron, _with_coffee_stock(5))  # stock set to 5 from now on
+    patron.run(redeem, Redeem(mid, reward_id="coffee"))  # 4
+    clock.advance(hours=1)
+    load_example(patron, _with_coffee_stock(5))  # same stock: the 4 left are kept
+    patron.run(cancel, CancelRedemption(first, "changed mind"))  # restocks: 5
+    with patron.uow(readonly=True) as uow:
+        row = uow.rewards.get("coffee")
+        assert row is not None and row.stock == 5
+    code, output = _verify(patron)
+    assert code == 0, output
+    assert_verified(patron)
+    _sql(patron, "UPDATE rewards SET stock = 4 WHERE id = 'coffee'")
+    code, output = _verify(patron)
+    assert code == 1
+    loaded = datetime(2026, 1, 1, 10, 0).isoformat()
+    assert (
+        f"reward coffee: stock 4, expected 5 (5 set by the program loaded at {loaded},"
+        " 1 redeemed since, 1 earlier redemptions cancelled since)"
+    ) in output
