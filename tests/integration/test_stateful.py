@@ -99,17 +99,18 @@ START = datetime(2026, 1, 1, 9, 0)
 SECOND = timedelta(seconds=1)
 MAX_MEMBERS = 3
 
-# How often each steered situation must have been reached over one run (per store).
+# How often each steered situation must have been reached over one run (per store): about
+# half of the fewest seen with the flags below on or off (hypothesis 6.170, derandomized).
 REACHED_AT_LEAST = {
-    "debt arose": 40,
-    "debt settled by a later credit": 30,
+    "debt arose": 12,
+    "debt settled by a later credit": 10,
     "expiry run exactly at a lot's expiry moment": 15,
     "expiry run one second before a lot's expiry": 15,
-    "refund took from its own pending lot": 20,
-    "clock on a return window's end": 2,
-    "redemption cancelled": 25,
-    "tier upgraded": 20,
-    "promotion applied": 80,
+    "refund took from its own pending lot": 4,
+    "clock on a return window's end": 3,
+    "redemption cancelled": 15,
+    "tier upgraded": 15,
+    "promotion applied": 50,
 }
 
 Seen = dict[int, tuple[list[Lot], BalanceView]]  # each member's open lots and balance view
@@ -241,7 +242,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             lines=LINES,
             code=st.sampled_from([None, None, "VIP"]),
             days_later=st.integers(0, 30),
-            days_back=st.integers(0, 20) if BACKDATED_PURCHASES else st.just(0),
+            days_back=st.sampled_from([0, 0, 1, 10]) if BACKDATED_PURCHASES else st.just(0),
         )
         def purchase(
             self,
@@ -462,8 +463,10 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             )
 
         @rule(
+            # boundaries twice as often as the plain moves
             what=st.sampled_from(
-                ["days", "month end", "return window end", "expiry", "expire now", "tiers"]
+                ["days", "days", "month end", "return window end", "return window end"]
+                + ["expiry", "expiry", "expire now", "tiers"]
             ),
             days=st.integers(1, 45),
             data=st.data(),
