@@ -309,11 +309,12 @@ HAND_EXPECTED: dict[str, object] = {
     #   frequency 5/4, basket 235/5 = 47, repurchase 1/4 (ivy).
     #   Previous 31 days [Jan 29, Mar 1): ann, bob (Jan 31), cid (Feb 15), fay (Feb 5);
     #   cid and fay bought again: retention 2/4, churn 1/2.
-    "kpis[march]": (4, 1, 5, 235.0, 1.25, 47.0, 0.25, 0.5, 0.5),
+    #   No line names a product (no sku column): products per customer is unknown.
+    "kpis[march]": (4, 1, 5, 235.0, 1.25, 47.0, 0.25, 0.5, 0.5, None),
     # February [Feb 1, Mar 1): fay 60 (Feb 5), cid 20 (Feb 15): 2 customers, 2 purchases,
     #   80, nobody new, frequency 1, basket 40, repurchase 0. Previous 28 days
     #   [Jan 4, Feb 1): ann, bob, cid, fay (Jan 5), ivy; cid and fay again: 2/5, churn 3/5.
-    "kpis[february]": (2, 0, 2, 80.0, 1.0, 40.0, 0.0, 0.4, 0.6),
+    "kpis[february]": (2, 0, 2, 80.0, 1.0, 40.0, 0.0, 0.4, 0.6, None),
     # March against February: (previous, current, relative change; none from 0)
     "compare[customers]": (2, 4, 1.0),
     "compare[new_customers]": (0, 1, None),
@@ -324,6 +325,7 @@ HAND_EXPECTED: dict[str, object] = {
     "compare[repurchase_rate]": (0.0, 0.25, None),
     "compare[retention_rate]": (0.4, 0.5, 0.25),
     "compare[churn_rate]": (0.6, 0.5, -1 / 6),
+    "compare[products_per_customer]": (None, None, None),
     # summary in months (365.25/12 days) to Jul 1: first, last purchase, purchases,
     #   frequency (repeat days), recency = (last - first) days / month,
     #   T = (Jul 1 - first) days / month, mean spend = total / purchases (fay: 7 orders

@@ -32,6 +32,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis.common.exceptions import TableNotFound
 
+from patron.domain.earning import NO_SKU
 from patron.domain.errors import InvalidInput
 
 FILE_REQUIRED = ("customer_id", "date", "amount")
@@ -249,7 +250,7 @@ def from_store(database_url: str) -> Source:
         .select(
             customer_id=members.external_id,
             order_id=purchases.order_id,
-            sku=lines.sku,
+            sku=lines.sku.nullif(NO_SKU),  # imported without a product id: unknown
             category=lines.category,
         )
     )

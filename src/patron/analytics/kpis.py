@@ -100,7 +100,9 @@ def _products_per_customer(source: Source, inside: ir.Table, customers: int) -> 
     lines = lines.filter(lines.sku.notnull())
     per = lines.group_by("customer_id").aggregate(products=lines.sku.nunique())
     total = per.products.sum().to_pyarrow().as_py()
-    return float(total or 0) / customers
+    if total is None:  # no line of the period names its product: unknown, not zero
+        return None
+    return float(total) / customers
 
 
 def compare(current: PeriodKpis, previous: PeriodKpis) -> dict[str, dict[str, float | None]]:

@@ -21,6 +21,8 @@ from patron.domain.errors import InvalidInput
 from patron.domain.money import Points, quantize_money, to_points
 from patron.domain.program import Milestone, MilestoneKind, Program
 
+NO_SKU = "*"  # the sku of a line imported without one: the product is unknown
+
 
 @dataclass(frozen=True, slots=True)
 class Line:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from patron.domain.clock import AHEAD, to_utc_naive
-from patron.domain.earning import Line, cost_of
+from patron.domain.earning import NO_SKU, Line, cost_of
 from patron.domain.errors import InvalidInput
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
@@ -506,7 +506,7 @@ def _parse_line(key: tuple[str, ...]) -> _LineFacts:
     else:
         raise RowError("amount: empty")
     line = Line(
-        sku or "*",
+        sku or NO_SKU,
         category or None,
         quantity,
         unit_price.quantize(_UNIT),
