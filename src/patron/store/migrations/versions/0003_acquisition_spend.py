@@ -4,8 +4,8 @@ What a business spent on acquiring customers, per month and channel, so that CAC
 CLV/CAC and payback can be computed against the members each channel brought in
 (`members.acquisition_channel`, nullable: members enrolled before it existed have none).
 
-Revision ID: 0004
-Revises: 0002 (the lead re-chains it after 0003 when merging)
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
