@@ -28,6 +28,7 @@ from patron.domain.invoices import invoice_dates_problem
 from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
 from patron.domain.program import Program
+from patron.domain.records import EntryKind
 from patron.domain.tiers import best_window, on_activity, window_start, window_value
 from patron.services.commands import RecordPurchase
 from patron.services.ledger import credit, current_program, locked_member
@@ -98,7 +99,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         credit(
             uow,
             member.id,
-            "earn",
+            EntryKind.EARN,
             points,
             at,
             program,
