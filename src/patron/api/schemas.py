@@ -13,6 +13,7 @@ from typing import Annotated, Generic, Self, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from patron.domain.clock import iso_utc
+from patron.domain.records import EntryKind, RedemptionStatus
 
 MAX_ID = 2**62
 MAX_POINTS = 10**9
@@ -46,7 +47,8 @@ Time = Annotated[datetime, AfterValidator(_sane_time)]
 UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Money = Annotated[Decimal, Field(ge=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)]
+# A bare amount, at most 4 decimals and no currency (not `domain.money.Money`, which has one).
+DecimalAmount = Annotated[Decimal, Field(ge=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)]
 T = TypeVar("T")
 
 
@@ -90,8 +92,8 @@ class LineIn(_In):
     sku: Code
     category: Label | None = None
     quantity: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    unit_price: Money
-    unit_cost: Money | None = None
+    unit_price: DecimalAmount
+    unit_cost: DecimalAmount | None = None
 
 
 class PurchaseCreate(_In):
@@ -188,7 +190,7 @@ class RedemptionPublic(BaseModel):
     value: Decimal
     currency: str
     balance: int
-    status: str
+    status: RedemptionStatus
 
 
 class CancelCreate(_In):
@@ -229,7 +231,7 @@ class BalancePublic(BaseModel):
 
 class LedgerEntryPublic(BaseModel):
     id: int
-    kind: str
+    kind: EntryKind
     points: int
     occurred_at: UtcTime
     purchase_id: int | None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from patron.domain import events
 from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.lots import allocate_take_back, is_live
+from patron.domain.records import EntryKind
 from patron.services.commands import Adjust
 from patron.services.ledger import credit, current_program, debit, locked_member
 from patron.store.uow import UnitOfWork
@@ -31,7 +32,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
         entry_id, _ = credit(
             uow,
             member.id,
-            "adjust",
+            EntryKind.ADJUST,
             cmd.points,
             uow.now,
             program,
@@ -45,7 +46,13 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
             raise InsufficientPoints(-cmd.points, live)
         allocations, _ = allocate_take_back(lots, -cmd.points, set(), uow.now)
         entry_id = debit(
-            uow, member.id, "adjust", allocations, uow.now, actor=cmd.actor, reason=cmd.reason
+            uow,
+            member.id,
+            EntryKind.ADJUST,
+            allocations,
+            uow.now,
+            actor=cmd.actor,
+            reason=cmd.reason,
         )
     uow.audit.record(
         uow.now,

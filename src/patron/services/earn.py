@@ -25,12 +25,11 @@ from patron.domain.earning import (
 )
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.invoices import invoice_dates_problem
-from patron.domain.lots import add_months
 from patron.domain.money import quantize_money
-from patron.domain.program import Program
-from patron.domain.tiers import best_window, on_activity, window_start, window_value
+from patron.domain.records import EntryKind
 from patron.services.commands import RecordPurchase
 from patron.services.ledger import credit, current_program, locked_member
+from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
 
 
@@ -98,7 +97,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         credit(
             uow,
             member.id,
-            "earn",
+            EntryKind.EARN,
             points,
             at,
             program,
@@ -137,33 +136,6 @@ def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:
     existing = uow.purchases.by_order_id(order_id)
     where = f" as purchase {existing.id}" if existing is not None else ""
     raise Conflict(f"order {order_id!r} is already recorded{where}")
-
-
-def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: datetime) -> Decimal:
-    """Spend or points over the program's rolling window ending at `at` (nothing later)."""
-    months = program.tiers.window_months
-    since = window_start(at, months)
-    history = uow.purchases.qualifying_history(member_id, program.tiers.basis, since, at)
-    return window_value(history, at, months)
-
-
-def upgrade_tier(
-    uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
-) -> str:
-    """Upgrade at once when a purchase dated `at` lifts a window that holds it over a
-    higher threshold; downgrades wait for the re-evaluation."""
-    if program.tiers.rank(current) == len(program.tiers.levels) - 1:
-        return current  # at the top already: no window sum to read
-    months = program.tiers.window_months
-    until = max(at, min(uow.now, add_months(at, months)))
-    history = uow.purchases.qualifying_history(
-        member_id, program.tiers.basis, window_start(at, months), until
-    )
-    new = on_activity(program.tiers, current, best_window(history, at, uow.now, months))
-    if new != current:
-        uow.members.update(member_id, tier=new, tier_since=at)
-        uow.outbox.add([events.tier_changed(member_id, at, current, new)], uow.now)
-    return new
 
 
 def _line_row(line_no: int, line: Line, points: int) -> dict[str, object]:

@@ -15,6 +15,7 @@ from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.member import Member
 from patron.domain.program import EarningPolicy
+from patron.domain.records import EntryKind
 from patron.services.commands import Enroll
 from patron.services.ledger import credit, current_program, locked_member
 from patron.store.uow import UnitOfWork
@@ -69,14 +70,14 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     announced = [events.member_enrolled(member_id, at, tier)]
     welcome = program.earning.welcome_bonus
     if welcome:
-        credit(uow, member_id, "welcome", welcome, at, program)
+        credit(uow, member_id, EntryKind.WELCOME, welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
     if referrer and referral:
-        credit(uow, member_id, "referral", referral, at, program, reason="referred")
+        credit(uow, member_id, EntryKind.REFERRAL, referral, at, program, reason="referred")
         credit(
             uow,
             referrer.id,
-            "referral",
+            EntryKind.REFERRAL,
             referral,
             at,
             program,

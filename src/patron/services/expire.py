@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from patron.domain import events
 from patron.domain.clock import to_utc_naive
 from patron.domain.lots import expired
+from patron.domain.records import EntryKind
 from patron.services.commands import Expire
 from patron.services.ledger import current_program, debit, locked_member
 from patron.store.uow import UnitOfWork
@@ -50,7 +51,7 @@ def _burn(uow: UnitOfWork, member_id: int, as_of: datetime) -> int:
     allocations = expired(uow.ledger.open_lots(member.id), as_of)
     if not allocations:
         return 0
-    debit(uow, member.id, "expire", allocations, as_of)
+    debit(uow, member.id, EntryKind.EXPIRE, allocations, as_of)
     points = sum(p for _, p in allocations)
     uow.outbox.add([events.points_expired(member.id, as_of, points)], uow.now)
     return points

@@ -14,6 +14,7 @@ from patron.domain.errors import NoProgram, NotFound
 from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
 from patron.domain.member import Member
 from patron.domain.program import Program
+from patron.domain.records import EntryKind
 from patron.services.commands import MemberRef
 from patron.store.uow import UnitOfWork
 
@@ -45,7 +46,7 @@ def locked_member(uow: UnitOfWork, ref: MemberRef | int) -> Member:
 def credit(
     uow: UnitOfWork,
     member_id: int,
-    kind: str,
+    kind: EntryKind,
     points: int,
     at: datetime,
     program: Program,
@@ -67,7 +68,7 @@ def credit(
 def debit(
     uow: UnitOfWork,
     member_id: int,
-    kind: str,
+    kind: EntryKind,
     allocations: list[Allocation],
     at: datetime,
     **refs: Any,
@@ -96,6 +97,6 @@ def settle_debt(uow: UnitOfWork, member_id: int, at: datetime, *, first: int | N
     allocations, _ = allocate_take_back(live, member.debt, own, uow.now)
     settled = sum(p for _, p in allocations)
     if settled:
-        debit(uow, member_id, "debt_settlement", allocations, at)
+        debit(uow, member_id, EntryKind.DEBT_SETTLEMENT, allocations, at)
         uow.members.add_points(member_id, 0, -settled)
     return settled

@@ -20,6 +20,7 @@ from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member
 from patron.domain.money import quantize_money
 from patron.domain.program import Program
+from patron.domain.records import EntryKind, RedemptionStatus
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.ledger import current_program, debit, locked_member, settle_debt
 from patron.store.uow import UnitOfWork
@@ -45,7 +46,7 @@ class Redeemed:
     value: Decimal
     currency: str
     balance: int
-    status: str = "completed"
+    status: RedemptionStatus = RedemptionStatus.COMPLETED
 
 
 def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
@@ -80,10 +81,12 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         value=value,
         cost=quantize_money(Decimal(str(reward.cost))) if reward else value,
         currency=program.currency,
-        status="completed",
+        status=RedemptionStatus.COMPLETED,
         created_at=uow.now,
     )
-    entry_id = debit(uow, member.id, "redeem", allocations, uow.now, redemption_id=redemption_id)
+    entry_id = debit(
+        uow, member.id, EntryKind.REDEEM, allocations, uow.now, redemption_id=redemption_id
+    )
     uow.redemptions.update(redemption_id, entry_id=entry_id)
     if reward_id:
         uow.rewards.change_stock(reward_id, -1)
@@ -106,16 +109,16 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     member = locked_member(uow, int(found.member_id))
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
     assert row is not None
-    if row.status != "completed":
+    if row.status != RedemptionStatus.COMPLETED:
         raise Conflict(f"redemption {row.id} is already {row.status}")
     restored = [(lot_id, -pts) for lot_id, pts in uow.ledger.allocations_of(int(row.entry_id))]
     points = int(row.points)
     entry_id = uow.ledger.add_entry(
-        member.id, "redeem_cancel", points, uow.now, redemption_id=row.id, reason=cmd.reason
+        member.id, EntryKind.REDEEM_CANCEL, points, uow.now, redemption_id=row.id, reason=cmd.reason
     )
     uow.ledger.apply(member.id, entry_id, restored)
     uow.members.add_points(member.id, points)
-    uow.redemptions.update(row.id, status="cancelled", cancelled_at=uow.now)
+    uow.redemptions.update(row.id, status=RedemptionStatus.CANCELLED, cancelled_at=uow.now)
     if row.reward_id:
         uow.rewards.change_stock(row.reward_id, +1)
     settle_debt(uow, member.id, uow.now)
@@ -130,7 +133,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         Decimal(str(row.value)),
         row.currency,
         after.balance,
-        status="cancelled",
+        status=RedemptionStatus.CANCELLED,
     )
 
 

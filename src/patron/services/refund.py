@@ -21,6 +21,7 @@ from patron.domain.earning import points_to_take_back
 from patron.domain.errors import Conflict, InvalidInput, NotFound
 from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
+from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
 from patron.services.commands import Refund, ReturnLine
 from patron.services.ledger import debit, locked_member
@@ -80,7 +81,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
         debit(
             uow,
             member.id,
-            "refund",
+            EntryKind.REFUND,
             allocations,
             uow.now,
             purchase_id=purchase.id,

@@ -1,19 +1,31 @@
-"""Tier re-evaluation: the periodic run where members may also move down a tier.
+"""Tiers over the store: a member's qualifying value, the upgrade a purchase may bring,
+and the periodic re-evaluation where members may also move down a tier.
 
-Upgrades happen at once on purchase (services/earn.py); here every member is qualified
-again on the rolling window ending at `as_of`, in batches of one transaction each.
+Upgrades happen at once on purchase (`upgrade_tier`, called by services/earn.py); the
+re-evaluation qualifies every member again on the rolling window ending at `as_of`, in
+batches of one transaction each. The balance query (services/queries.py) shows the same
+`qualifying_value`. The rules themselves are pure, in domain/tiers.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from patron.domain import events
 from patron.domain.clock import to_utc_naive
-from patron.domain.tiers import qualify
+from patron.domain.lots import add_months
+from patron.domain.program import Program
+from patron.domain.tiers import (
+    best_window,
+    on_activity,
+    qualify,
+    window_start,
+    window_value,
+)
 from patron.services.commands import ReevaluateTiers
-from patron.services.earn import qualifying_value
 from patron.services.ledger import current_program, locked_member
 from patron.store.uow import UnitOfWork
 
@@ -47,3 +59,30 @@ def reevaluate_tiers(new_uow: Callable[[], UnitOfWork], cmd: ReevaluateTiers) ->
                 uow.outbox.add([events.tier_changed(member_id, as_of, member.tier, new)], uow.now)
             uow.commit()
     return TierReport(len(member_ids), up, down)
+
+
+def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: datetime) -> Decimal:
+    """Spend or points over the program's rolling window ending at `at` (nothing later)."""
+    months = program.tiers.window_months
+    since = window_start(at, months)
+    history = uow.purchases.qualifying_history(member_id, program.tiers.basis, since, at)
+    return window_value(history, at, months)
+
+
+def upgrade_tier(
+    uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
+) -> str:
+    """Upgrade at once when a purchase dated `at` lifts a window that holds it over a
+    higher threshold; downgrades wait for the re-evaluation."""
+    if program.tiers.rank(current) == len(program.tiers.levels) - 1:
+        return current  # at the top already: no window sum to read
+    months = program.tiers.window_months
+    until = max(at, min(uow.now, add_months(at, months)))
+    history = uow.purchases.qualifying_history(
+        member_id, program.tiers.basis, window_start(at, months), until
+    )
+    new = on_activity(program.tiers, current, best_window(history, at, uow.now, months))
+    if new != current:
+        uow.members.update(member_id, tier=new, tier_since=at)
+        uow.outbox.add([events.tier_changed(member_id, at, current, new)], uow.now)
+    return new
