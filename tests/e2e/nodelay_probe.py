@@ -2,9 +2,10 @@
 TCP_NODELAY option of the accepted socket that carried the request (test_serve.py).
 
 Run as `python -m tests.e2e.nodelay_probe serve --workers 2 ...`: Patron's own command
-line and `serve_workers`, with only the app string changed from `patron.api.asgi:app` to
-this module's `app`, the same app behind the probe. uvicorn's spawned workers import this
-module before they answer its health pings, so it imports nothing heavy at the top. If
+line and `serve_workers`, with only the module of the app string changed from
+`patron.api.asgi` to this one: the same app (or app factory) behind the probe. uvicorn's
+spawned workers import this module before they answer its health pings, so it imports
+nothing heavy at the top. If
 `patron serve` stops going through `serve_workers`, the answers come without the header,
 and the test says so instead of passing.
 """
@@ -62,6 +63,13 @@ class NoDelayHeader:
         await self.app(scope, receive, send_with_header)
 
 
+def create_app() -> Any:
+    """Patron's app factory (what `patron serve --workers N` names) behind the probe."""
+    from patron.api.asgi import create_app as patron_app
+
+    return NoDelayHeader(patron_app())
+
+
 def __getattr__(name: str) -> Any:
     """`app`: Patron's own ASGI app behind the probe, built when a worker asks for it."""
     if name != "app":
@@ -79,8 +87,9 @@ def _serve_probed() -> None:
     serve_workers = serving.serve_workers
 
     def probed(app: str, **options: Any) -> None:
-        assert app == "patron.api.asgi:app", f"patron serve now serves {app!r}"
-        serve_workers(f"{__spec__.name}:app", **options)
+        module, attribute = app.split(":")
+        assert module == "patron.api.asgi", f"patron serve now serves {app!r}"
+        serve_workers(f"{__spec__.name}:{attribute}", **options)
 
     serving.serve_workers = probed  # type: ignore[assignment]
     app()
