@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from patron.bootstrap import Patron
-from patron.cli import _date
+from patron.cli.common import parse_as_of
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.lots import add_months
 from patron.services.commands import (
@@ -74,11 +74,11 @@ def test_a_lot_expires_at_its_moment_and_expire_as_of_a_day_burns_up_to_its_star
     clock.now = datetime(2028, 1, 1, 9, 0)  # from its moment it cannot be spent
     view = patron.read(balance, first)
     assert (view.points, view.total) == (0, 100)
-    assert _date("2028-01-01") == datetime(2028, 1, 1, 0, 0)
-    assert expire(patron.new_uow, Expire(_date("2028-01-01"))).points_expired == 0
+    assert parse_as_of("2028-01-01") == datetime(2028, 1, 1, 0, 0)
+    assert expire(patron.new_uow, Expire(parse_as_of("2028-01-01"))).points_expired == 0
     clock.now = datetime(2028, 1, 2, 9, 0)
     # the run for 2028-01-02 burns the lot of 09:00 the day before and the one of 00:00
-    report = expire(patron.new_uow, Expire(_date("2028-01-02")))
+    report = expire(patron.new_uow, Expire(parse_as_of("2028-01-02")))
     assert (report.members, report.points_expired) == (2, 200)
     assert (balance_of(patron, first), balance_of(patron, second)) == (0, 0)
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from patron.analytics.clv.data import ModelNotIdentified
-from patron.cli_errors import EXIT_CODE, cli_message
+from patron.cli.errors import EXIT_CODE, cli_message
 from patron.domain import errors as domain_errors
 from patron.domain.errors import InsufficientPoints, InvalidInput, NoProgram, PatronError
 

@@ -25,7 +25,7 @@ def test_the_example_program_is_valid_and_complete() -> None:
 
 def test_the_demo_ships_the_example_program_unchanged() -> None:
     """`patron demo` loads the copy inside the package (examples/ is not installed)."""
-    from patron.cli import DEFAULT_PROGRAM
+    from patron.cli.serve import DEFAULT_PROGRAM
 
     assert DEFAULT_PROGRAM.read_text() == EXAMPLE.read_text(), (
         "src/patron/examples/program.toml differs from examples/program.toml: copy it over"

@@ -3,7 +3,7 @@
 The domain says what happened, not how a channel answers it: an error carries a stable,
 machine-readable `code` and a message of facts for people. The adapters word and number
 it for their channel: api/errors.py maps each class to an HTTP status and problem+json,
-cli_errors.py to a CLI message and exit code. No HTTP status lives here.
+cli/errors.py to a CLI message and exit code. No HTTP status lives here.
 """
 
 from __future__ import annotations

@@ -7,16 +7,18 @@ against the members each channel brought in (`report`, see analytics/economics.p
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from patron.bootstrap import Patron
-from patron.cli_errors import cli_message
+from patron.cli.errors import cli_message
 from patron.config import get_settings
 from patron.domain.errors import PatronError
+
+if TYPE_CHECKING:
+    from patron.bootstrap import Patron
 
 economics_app = typer.Typer(
     help="Customer economics: acquisition spend, CAC, CLV/CAC, payback.", no_args_is_help=True
@@ -39,6 +41,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _patron(url: str | None) -> Patron:
+    from patron.bootstrap import Patron
+
     patron = Patron.from_url(url or get_settings().database_url)
     patron.migrate()
     return patron

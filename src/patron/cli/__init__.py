@@ -1,0 +1,44 @@
+"""The `patron` command line (Typer + Rich): set up, load a program, import, run jobs, serve,
+and the analyst's commands.
+
+One module per area; this one only assembles them, in the order `patron --help` lists
+them. Errors a user can fix are printed as one clear line on stderr with a non-zero exit
+code; machine-readable output (an API key) goes alone to stdout so it can be captured.
+
+Starting the CLI must stay cheap: no module of this package imports the store, the
+migrations, the analytics stack (pandas, NumPy, Ibis, DuckDB, SciPy) or the web server at
+import time; each command imports what it uses when it runs
+(tests/unit/test_cli_startup.py holds this).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from patron.cli import ledger, program, serve
+from patron.cli.analytics import analytics_app
+from patron.cli.clv import clv_app
+from patron.cli.economics import economics_app
+from patron.cli.imports import import_app
+from patron.cli.keys import apikey_app
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Patron: customer loyalty and retention.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(program.init)
+app.command()(ledger.expire)
+app.command("purge-idempotency-keys")(ledger.purge_idempotency_keys_cmd)
+app.command()(ledger.verify)
+app.command()(serve.serve)
+app.command()(serve.demo)
+app.add_typer(program.program_app, name="program")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(import_app, name="import")
+app.add_typer(ledger.tiers_app, name="tiers")
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(clv_app, name="clv")
+app.add_typer(economics_app, name="economics")

@@ -1,0 +1,82 @@
+"""What every store command shares: the consoles, the `--database-url` option, opening the
+store, and turning a domain error into one line on stderr and exit code 2.
+
+This module imports no store and no analytics at import time, so `patron --help` stays
+light; the store is opened (and migrated) only when a command runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from patron.cli.errors import EXIT_CODE, cli_message
+from patron.config import get_settings
+from patron.domain.clock import utcnow
+from patron.domain.errors import PatronError
+
+if TYPE_CHECKING:
+    from patron.bootstrap import Patron
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+T = TypeVar("T")
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="PATRON_DATABASE_URL", help="default: sqlite:///patron.db"
+    ),
+]
+
+
+@contextmanager
+def open_patron(url: str | None) -> Iterator[Patron]:
+    """The store at `url` (default: the settings'), migrated, disposed of on exit."""
+    from patron.bootstrap import Patron
+
+    patron = Patron.from_url(url or get_settings().database_url)
+    try:
+        patron.migrate()
+        yield patron
+    finally:
+        patron.dispose()
+
+
+def guard(action: Callable[[], T]) -> T:
+    """Run `action`; a domain error or a missing file ends the command with exit code 2."""
+    try:
+        return action()
+    except PatronError as exc:
+        err.print(f"[red]error:[/red] {cli_message(exc)}", highlight=False)
+        raise typer.Exit(EXIT_CODE) from None
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] no such file: {exc.filename}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """The `--as-of` date (now when absent); a bad date ends the command with exit code 2."""
+    if text is None:
+        return utcnow()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]error:[/red] --as-of {text!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+
+def progress() -> Progress:
+    """A progress bar on stderr, so stdout keeps only the command's result."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )

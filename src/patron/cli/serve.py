@@ -1,0 +1,113 @@
+"""`patron serve` and `patron demo`: the REST API, and a synthetic customer base to try it.
+
+uvicorn, FastAPI and the synthetic data generator are imported when these commands run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from patron.cli.common import DbOption, open_patron, out, progress
+from patron.config import get_settings
+from patron.domain.clock import utcnow
+
+# the demo's program ships inside the package (a copy of examples/program.toml, kept
+# identical by a test), so `patron demo` works wherever Patron is installed
+DEFAULT_PROGRAM = Path(__file__).resolve().parents[1] / "examples" / "program.toml"
+
+
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    database_url: DbOption = None,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs)."""
+    import uvicorn
+
+    settings = get_settings()
+    url = database_url or settings.database_url
+    with open_patron(url):
+        pass
+    host, port = host or settings.host, port or settings.port
+    out.print(f"Patron API at http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    if workers > 1:
+        import os
+
+        from patron.api.serving import serve_workers
+
+        os.environ["PATRON_DATABASE_URL"] = url
+        serve_workers(
+            "patron.api.asgi:create_app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            factory=True,
+        )
+    else:
+        from patron.api.app import create_app
+        from patron.bootstrap import Patron
+
+        patron = Patron.from_url(url, pool_size=settings.pool_size)
+        uvicorn.run(create_app(patron), host=host, port=port, log_level="info")
+
+
+def demo(
+    customers: Annotated[int, typer.Option(min=1, max=1_000_000)] = 5000,
+    seed: Annotated[int, typer.Option()] = 42,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    reset: Annotated[bool, typer.Option(help="rebuild the demo data")] = False,
+    port: Annotated[int | None, typer.Option()] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Fill the store with a synthetic customer base (two years) and serve the API."""
+    from patron.services.apikeys import create_key
+    from patron.services.commands import Expire
+    from patron.services.expire import expire as run_expire
+    from patron.services.importer import ImportOptions, import_purchases
+    from patron.services.program import load_program
+    from patron.synth import SynthParams, generate, write_csv
+
+    url = database_url or get_settings().database_url
+    if reset and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    with open_patron(url) as patron:
+        with patron.uow(readonly=True) as uow:
+            populated = uow.members.count() > 0
+        if populated:
+            out.print("demo data already present (use --reset to rebuild)")
+        else:
+            patron.run(
+                lambda uow, text: load_program(uow, text, str(DEFAULT_PROGRAM)),
+                DEFAULT_PROGRAM.read_text(),
+            )
+            with tempfile.TemporaryDirectory() as tmp:
+                csv_path = Path(tmp) / "demo.csv"
+                rows = write_csv(csv_path, generate(SynthParams(customers=customers, seed=seed)))
+                out.print(f"generated {customers} customers, {rows} purchase lines")
+                with progress() as bar:
+                    task = bar.add_task("scoring purchases", total=None)
+                    import_purchases(
+                        patron.new_uow,
+                        csv_path,
+                        ImportOptions(award_points=True, batch_size=500),
+                        lambda d, t: bar.update(task, completed=d, total=t),
+                    )
+            run_expire(patron.new_uow, Expire(utcnow()))
+        key = patron.run(lambda uow, s: create_key(uow, s, "demo"), "admin")
+    settings = get_settings()
+    port = port or settings.port
+    base = f"http://{settings.host}:{port}"
+    out.print(
+        f"\nTry it:\n  export KEY={key}\n"
+        f'  curl -H "Authorization: Bearer $KEY" {base}/v1/members/C000001/balance\n'
+        f"  open {base}/docs\n"
+    )
+    if serve_api:
+        serve(host=None, port=port, workers=1, database_url=url)

@@ -1,0 +1,90 @@
+"""What the analyst's commands (`patron analytics …`, `patron clv …`) share: the SOURCE
+argument, reading it, and printing or writing a frame.
+
+SOURCE is a CSV or Parquet file of purchases (customer_id,date,amount at least) or the
+word `store` for the configured database. The analytics stack (Ibis, DuckDB, pandas) is
+imported inside the functions, when a command runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from patron.config import get_settings
+from patron.domain.errors import PatronError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+SourceArg = Annotated[str, typer.Argument(help="purchases CSV/Parquet, or `store`")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="write CSV or Parquet")]
+PeriodOption = Annotated[str, typer.Option(help="day, week or month")]
+EngineOption = Annotated[
+    str,
+    typer.Option(help="read files with duckdb, or spark (master: PATRON_SPARK_MASTER)"),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` as an error; the caller raises the returned exit (code 2)."""
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def parse_date(text: str | None, name: str) -> datetime | None:
+    """The date given to option `name`, or None; a bad date ends the command (code 2)."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def read_source(source: str, engine: str = "duckdb") -> Any:
+    """The purchases of SOURCE (a file or `store`) as an Ibis table."""
+    from patron.analytics.frames import open_source
+
+    settings = get_settings()
+    return open_source(
+        source,
+        database_url=settings.database_url,
+        engine=engine,
+        spark_master=settings.spark_master,
+    )
+
+
+def emit(frame: Any, out_path: Path | None, title: str) -> None:
+    """Write `frame` to --out (CSV or Parquet) if given; print its first 20 rows."""
+    if out_path is not None:
+        if out_path.suffix.lower() == ".parquet":
+            frame.to_parquet(out_path, index=False)
+        else:
+            frame.to_csv(out_path, index=False)
+        err.print(f"{len(frame)} rows written to {out_path}")
+    table = Table(title=f"{title} ({len(frame)} rows)")
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.head(20).itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def run(action: Any) -> Any:
+    """Run `action`; a domain error ends the command with its message and code 2."""
+    try:
+        return action()
+    except PatronError as exc:
+        raise fail(exc.message) from None
