@@ -137,3 +137,22 @@ def test_an_import_with_points_scores_each_customer_in_date_order(
         800,
     )
     assert_verified(patron)
+
+
+def test_an_import_with_points_run_again_reports_every_row_skipped(
+    patron: Patron, tmp_path: Path
+) -> None:
+    # given two purchases imported with points
+    path = tmp_path / "twice.csv"
+    path.write_text("customer_id,date,amount\nc1,2025-01-01,10.00\nc2,2025-02-01,20.00\n")
+    first = import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
+    # when the same file is imported again
+    again = import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
+    # then the first run inserted both and created both members; the second skipped
+    # both, inserted and created nothing, and the balances are those of one run
+    assert (first.inserted, first.skipped, first.members_created) == (2, 0, 2)
+    assert (again.inserted, again.skipped, again.members_created) == (0, 2, 0)
+    with patron.uow(readonly=True) as uow:
+        balances = [uow.members.by_external_id(c) for c in ("c1", "c2")]
+    assert [m.balance if m else None for m in balances] == [100 + 10, 100 + 20]
+    assert_verified(patron)
