@@ -9,7 +9,6 @@ pending, lots expire 24 months after they were earned, warn 30 days, min 100 poi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,15 +34,9 @@ from patron.services.redeem import cancel, quote, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
-from tests.integration.helpers import assert_verified, balance_of, buy, member
+from tests.integration.helpers import balance_of, buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
-
-
-@pytest.fixture
-def verified(patron: Patron) -> Iterator[None]:
-    yield
-    assert_verified(patron)
 
 
 def _lots(patron: Patron, member_id: int) -> list[tuple[int, datetime, datetime, datetime | None]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -38,12 +37,6 @@ from tests.conftest import Clock
 from tests.integration.helpers import assert_verified, balance_of, buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
-
-
-@pytest.fixture
-def verified(patron: Patron) -> Iterator[None]:
-    yield
-    assert_verified(patron)
 
 
 def test_enroll_credits_the_welcome_bonus_and_records_the_event(patron: Patron) -> None:

@@ -8,7 +8,6 @@ per EUR, Bronze 0 / Silver 500 (x1.25) / Gold 1500 EUR over 12 months, welcome 1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,15 +21,9 @@ from patron.services.redeem import redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
-from tests.integration.helpers import assert_verified, balance_of, buy, member
+from tests.integration.helpers import balance_of, buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
-
-
-@pytest.fixture
-def verified(patron: Patron) -> Iterator[None]:
-    yield
-    assert_verified(patron)
 
 
 def _tier(patron: Patron, member_id: int) -> str:

@@ -11,40 +11,20 @@ The tests' clock starts at 2026-01-01 09:00.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.cli import app
-from tests.conftest import Clock, new_key
+from tests.conftest import Clock
 from tests.e2e.conftest import Api
 
 Event = tuple[str, datetime, dict[str, Any]]
 START = datetime(2026, 1, 1, 9, 0)  # the tests' clock
 BOOKS = {"sku": "B1", "category": "books", "quantity": 2, "unit_price": "10.00"}  # 40 points
-
-
-@pytest.fixture
-def client(patron: Patron) -> Iterator[TestClient]:
-    with TestClient(create_app(patron), raise_server_exceptions=False) as c:
-        yield c
-
-
-@pytest.fixture
-def pos(client: TestClient, patron: Patron) -> Api:
-    return Api(client, new_key(patron, "pos"))
-
-
-@pytest.fixture
-def admin(client: TestClient, patron: Patron) -> Api:
-    return Api(client, new_key(patron, "admin"))  # its actor is "apikey:test-admin"
 
 
 def events_of(patron: Patron, member_id: int) -> list[Event]:
