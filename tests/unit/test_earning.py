@@ -81,6 +81,23 @@ def test_category_tier_and_promotion_multipliers_compound_and_sum_in_the_breakdo
     )
 
 
+@pytest.mark.parametrize(
+    ("at", "points"),
+    [
+        (datetime(2026, 2, 28, 23, 59), 10),  # the day before: base only
+        (datetime(2026, 3, 1, 0, 0), 20),  # its first day counts: x2
+        (datetime(2026, 3, 31, 23, 59), 20),  # and its last day
+        (datetime(2026, 4, 1, 0, 0), 10),  # the day after: base only
+    ],
+)
+def test_a_promotion_runs_from_its_first_day_to_its_last_both_included(
+    at: datetime, points: int
+) -> None:
+    # "March x2": starts = 2026-03-01, ends = 2026-03-31; 10.00 EUR earns 10 base points
+    line = Line("A", None, 1, Decimal("10.00"))
+    assert score(PROGRAM, MemberState("Bronze"), facts(line, at=at)).points == points
+
+
 def test_a_promotion_code_bonus_needs_the_code() -> None:
     line = Line("A", None, 1, Decimal("5"))
     assert score(PROGRAM, MemberState("Bronze"), facts(line)).points == 5

@@ -72,3 +72,15 @@ def test_a_milestone_already_paid_is_not_paid_again() -> None:
         0,
         ["base"],
     )
+
+
+def test_a_later_window_that_starts_exactly_at_a_late_purchase_holds_it() -> None:
+    # a purchase of 60 uploaded late, dated 2025-03-10; the member's next purchase (60)
+    # is dated 2026-03-10, whose 12-month window starts exactly at 2025-03-10: that window
+    # holds both, 120; the window ending at the late purchase itself holds only 60
+    late, later = datetime(2025, 3, 10, 12), datetime(2026, 3, 10, 12)
+    history = [(late, D(60)), (later, D(60))]
+    assert best_window(history, late, later, 12) == D(120)
+    # one second later the next purchase's window no longer reaches back to it
+    history = [(late, D(60)), (later.replace(second=1), D(60))]
+    assert best_window(history, late, later.replace(second=1), 12) == D(60)

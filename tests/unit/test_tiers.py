@@ -27,3 +27,9 @@ def test_progress_says_how_much_is_missing_for_the_next_tier() -> None:
     step = progress(POLICY, "Bronze", Decimal(120))
     assert (step.next_tier, step.needed) == ("Silver", Decimal(380))
     assert progress(POLICY, "Gold", Decimal(2000)).next_tier is None
+
+
+def test_activity_at_a_lower_level_than_the_members_keeps_the_higher_tier() -> None:
+    # a Gold member whose window holds only Silver's 600: a purchase never downgrades
+    assert on_activity(POLICY, "Gold", Decimal(600)) == "Gold"
+    assert on_activity(POLICY, "Silver", Decimal(600)) == "Silver"
