@@ -4,6 +4,7 @@ lines and of lines of different quantities, a return of nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -69,3 +70,15 @@ def test_returning_nothing_of_a_line_is_refused(patron: Patron) -> None:
     p = buy(patron, mid, "o-1", ("A", None, 2, "1.00"))
     with pytest.raises(InvalidInput, match="quantity"):
         patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 0),)))
+
+
+def test_a_purchase_carrying_a_promotion_code_earns_its_bonus(
+    patron: Patron, clock: Clock
+) -> None:
+    # "Spring code" (April 2026, code SPRING26): +50 on 10.00 EUR, 10 base points
+    clock.now = datetime(2026, 4, 20, 9)
+    mid = member(patron)
+    april = datetime(2026, 4, 10, 12)
+    with_code = buy(patron, mid, "o-1", ("A", None, 1, "10.00"), at=april, code="SPRING26")
+    without = buy(patron, mid, "o-2", ("A", None, 1, "10.00"), at=april)
+    assert (with_code.points_earned, without.points_earned) == (60, 10)
