@@ -34,7 +34,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from patron.analytics.frames import _connect
+from patron.analytics.frames import connect_store
 from patron.domain.errors import InvalidInput
 
 GROUPINGS = {"cohort": ("month",), "channel": ("channel",), "both": ("month", "channel")}
@@ -75,7 +75,7 @@ def _month_text(index: int) -> str:
 
 
 def _tables(database_url: str) -> tuple[ir.Table, ir.Table, ir.Table, str]:
-    con = _connect(database_url)
+    con = connect_store(database_url)
     members, purchases = con.table("members"), con.table("purchases")
     recorded = con.table("acquisition_spend")
     spend = recorded.select(

@@ -223,7 +223,7 @@ def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
 
 def from_store(database_url: str) -> Source:
     """Purchases straight from the Patron store, computed in SQLite or PostgreSQL."""
-    con = _connect(database_url)
+    con = connect_store(database_url)
     try:
         purchases, members = con.table("purchases"), con.table("members")
         lines = con.table("purchase_lines")
@@ -257,7 +257,7 @@ def from_store(database_url: str) -> Source:
     return Source(table, line_rows)
 
 
-def _connect(database_url: str) -> ibis.BaseBackend:
+def connect_store(database_url: str) -> ibis.BaseBackend:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[1]
         if path != ":memory:" and not Path(path).is_file():

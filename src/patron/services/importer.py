@@ -251,12 +251,13 @@ def _ensure_members(
     _, program = current_program(uow)
     n = len(first_seen)
     ids = uow.bulk.reserve_ids(t.members, n)
+    first_tier = program.tiers.levels[0].name
     uow.bulk.insert(
         t.members,
         {
             "id": ids,
             "external_id": list(first_seen),
-            "tier": [program.tiers.levels[0].name] * n,
+            "tier": [first_tier] * n,
             "tier_since": list(first_seen.values()),
             "enrolled_at": list(first_seen.values()),
             "referral_code": [new_referral_code() for _ in range(n)],
@@ -268,7 +269,6 @@ def _ensure_members(
         },
     )
     # enrolled like any member, so the welcome journey and webhooks hear of them
-    first_tier = program.tiers.levels[0].name
     enrolled = zip(ids, first_seen.values(), strict=True)
     uow.outbox.add([events.member_enrolled(i, at, first_tier) for i, at in enrolled], uow.now)
     report.members_created += n
