@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from patron.cli.errors import EXIT_CODE, cli_message
-from patron.config import get_settings
 from patron.domain.clock import utcnow
 from patron.domain.errors import PatronError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from patron.bootstrap import Patron
+    from patron.config import Settings
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -35,12 +36,20 @@ DbOption = Annotated[
 ]
 
 
+def load_settings() -> Settings:
+    """The PATRON_* settings, read when a command needs them: pydantic-settings costs a
+    fifth of a second to import, which `patron --help` should not pay."""
+    from patron.config import get_settings
+
+    return get_settings()
+
+
 @contextmanager
 def open_patron(url: str | None) -> Iterator[Patron]:
     """The store at `url` (default: the settings'), migrated, disposed of on exit."""
     from patron.bootstrap import Patron
 
-    patron = Patron.from_url(url or get_settings().database_url)
+    patron = Patron.from_url(url or load_settings().database_url)
     try:
         patron.migrate()
         yield patron
@@ -73,6 +82,8 @@ def parse_as_of(text: str | None) -> datetime:
 
 def progress() -> Progress:
     """A progress bar on stderr, so stdout keeps only the command's result."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from patron.cli.common import load_settings
 from patron.cli.errors import cli_message
-from patron.config import get_settings
 from patron.domain.errors import PatronError
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _fail(message: str) -> typer.Exit:
 def _patron(url: str | None) -> Patron:
     from patron.bootstrap import Patron
 
-    patron = Patron.from_url(url or get_settings().database_url)
+    patron = Patron.from_url(url or load_settings().database_url)
     patron.migrate()
     return patron
 

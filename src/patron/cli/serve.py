@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from patron.cli.common import DbOption, open_patron, out, progress
-from patron.config import get_settings
+from patron.cli.common import DbOption, load_settings, open_patron, out, progress
 from patron.domain.clock import utcnow
 
 # the demo's program ships inside the package (a copy of examples/program.toml, kept
@@ -29,7 +28,7 @@ def serve(
     """Serve the REST API (OpenAPI at /docs)."""
     import uvicorn
 
-    settings = get_settings()
+    settings = load_settings()
     url = database_url or settings.database_url
     with open_patron(url):
         pass
@@ -73,7 +72,7 @@ def demo(
     from patron.services.program import load_program
     from patron.synth import SynthParams, generate, write_csv
 
-    url = database_url or get_settings().database_url
+    url = database_url or load_settings().database_url
     if reset and url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
@@ -101,7 +100,7 @@ def demo(
                     )
             run_expire(patron.new_uow, Expire(utcnow()))
         key = patron.run(lambda uow, s: create_key(uow, s, "demo"), "admin")
-    settings = get_settings()
+    settings = load_settings()
     port = port or settings.port
     base = f"http://{settings.host}:{port}"
     out.print(

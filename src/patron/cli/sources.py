@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from patron.config import get_settings
+from patron.cli.common import load_settings
 from patron.domain.errors import PatronError
 
 out = Console(soft_wrap=True)
@@ -51,7 +51,7 @@ def read_source(source: str, engine: str = "duckdb") -> Any:
     """The purchases of SOURCE (a file or `store`) as an Ibis table."""
     from patron.analytics.frames import open_source
 
-    settings = get_settings()
+    settings = load_settings()
     return open_source(
         source,
         database_url=settings.database_url,
