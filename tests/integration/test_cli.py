@@ -215,7 +215,7 @@ def test_apikey_revoke_stops_the_key_and_is_audited(db: str) -> None:
         actions = patron.read(
             lambda uow: uow.connection.execute(select(tables.audit_log.c.action)).scalars().all()
         )
-        assert "apikey_revoked" in actions
+        assert "apikey.revoked" in actions
     finally:
         patron.dispose()
 

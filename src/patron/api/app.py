@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.api import errors
-from patron.api.routes import analytics, economics, members, purchases, redemptions
+from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
 from patron.bootstrap import Patron
 
 
@@ -22,6 +22,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(members.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
+    app.include_router(audit.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import ledger, program, serve
+from patron.cli import audit, ledger, program, serve
 from patron.cli.analytics import analytics_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
@@ -33,6 +33,7 @@ app.command()(program.init)
 app.command()(ledger.expire)
 app.command("purge-idempotency-keys")(ledger.purge_idempotency_keys_cmd)
 app.command()(ledger.verify)
+app.command()(audit.audit)
 app.command()(serve.serve)
 app.command()(serve.demo)
 app.add_typer(program.program_app, name="program")

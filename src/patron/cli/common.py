@@ -44,6 +44,21 @@ def load_settings() -> Settings:
     return get_settings()
 
 
+def cli_actor() -> str:
+    """Who runs this command, for the audit log: PATRON_ACTOR when set (a script run on
+    someone's behalf), else the operating-system user, as `cli:<name>`."""
+    import getpass
+    import os
+
+    name = os.environ.get("PATRON_ACTOR", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no user name in the environment or the passwd file
+            name = "unknown"
+    return f"cli:{name[:90]}"
+
+
 @contextmanager
 def open_patron(url: str | None) -> Iterator[Patron]:
     """The store at `url` (default: the settings'), migrated, disposed of on exit."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from patron.cli.common import DbOption, guard, open_patron, out
+from patron.cli.common import DbOption, cli_actor, guard, open_patron, out
 
 apikey_app = typer.Typer(help="API keys for points of sale and admins.", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def apikey_create(
     from patron.services.apikeys import create_key
 
     with open_patron(database_url) as patron:
-        key = guard(lambda: patron.run(lambda uow, s: create_key(uow, s, name), scope))
+        key = guard(lambda: patron.run(lambda uow, s: create_key(uow, s, name, cli_actor()), scope))
     sys.stdout.write(key + "\n")
 
 
@@ -48,5 +48,5 @@ def apikey_revoke(
     from patron.services.apikeys import revoke_key
 
     with open_patron(database_url) as patron:
-        guard(lambda: patron.run(revoke_key, prefix))
+        guard(lambda: patron.run(lambda uow, p: revoke_key(uow, p, cli_actor()), prefix))
     out.print(f"revoked the key ptr_{prefix}_…")

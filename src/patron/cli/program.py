@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from patron.cli.common import DbOption, guard, open_patron, out
+from patron.cli.common import DbOption, cli_actor, guard, open_patron, out
 
 program_app = typer.Typer(help="Validate and load program definitions.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def program_load(file: Path, database_url: DbOption = None) -> None:
     with open_patron(database_url) as patron:
         loaded = guard(
             lambda: patron.run(
-                lambda uow, text: load_program(uow, text, str(file)), file.read_text()
+                lambda uow, text: load_program(uow, text, str(file), cli_actor()), file.read_text()
             )
         )
     out.print(f"loaded {loaded.name!r} as version {loaded.version} ({loaded.rewards} rewards)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patron.domain import events
+from patron.domain.audit import AuditAction
 from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
@@ -57,7 +58,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
     uow.audit.record(
         uow.now,
         cmd.actor,
-        "points.adjusted",
+        AuditAction.POINTS_ADJUSTED,
         member.id,
         cmd.reason,
         {"points": cmd.points, "entry_id": entry_id},

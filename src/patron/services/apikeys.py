@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from patron.domain.audit import AuditAction
 from patron.domain.errors import InvalidInput, NotFound
 from patron.store.uow import UnitOfWork
 
@@ -36,7 +37,8 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(uow: UnitOfWork, scope: str, name: str = "default") -> str:
+def create_key(uow: UnitOfWork, scope: str, name: str = "default", actor: str = "cli") -> str:
+    """A new key, shown once; its creation is audited (the key itself never is)."""
     try:
         valid = Scope(scope)
     except ValueError:
@@ -45,8 +47,16 @@ def create_key(uow: UnitOfWork, scope: str, name: str = "default") -> str:
         ) from None
     prefix = secrets.token_hex(4)
     key = f"ptr_{prefix}_{secrets.token_urlsafe(32)}"
-    uow.api_keys.add(
+    key_id = uow.api_keys.add(
         name=name, prefix=prefix, key_hash=hash_key(key), scope=valid.value, created_at=uow.now
+    )
+    uow.audit.record(
+        uow.now,
+        actor,
+        AuditAction.APIKEY_CREATED,
+        None,
+        None,
+        {"key_id": key_id, "name": name, "prefix": prefix, "scope": valid.value},
     )
     return key
 
@@ -70,8 +80,13 @@ def revoke_key(uow: UnitOfWork, prefix: str, actor: str = "cli") -> None:
     uow.audit.record(
         uow.now,
         actor,
-        "apikey_revoked",
+        AuditAction.APIKEY_REVOKED,
         None,
         None,
-        {"key_id": int(revoked.id), "name": revoked.name, "scope": revoked.scope},
+        {
+            "key_id": int(revoked.id),
+            "name": revoked.name,
+            "prefix": prefix,
+            "scope": revoked.scope,
+        },
     )

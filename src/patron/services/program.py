@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from patron.domain.audit import AuditAction
 from patron.domain.program import parse_program
 from patron.store.uow import UnitOfWork
 
@@ -15,10 +17,25 @@ class Loaded:
     rewards: int
 
 
-def load_program(uow: UnitOfWork, text: str, source: str) -> Loaded:
-    """A new version each time: purchases keep pointing at the version that scored them."""
+def load_program(uow: UnitOfWork, text: str, source: str, actor: str = "cli") -> Loaded:
+    """A new version each time: purchases keep pointing at the version that scored them.
+    Loading one changes how every later purchase earns, so it is audited with its digest
+    (the text itself is kept with the version)."""
     program = parse_program(text, source)
     previous = uow.programs.current()
     version = uow.programs.add(program, text, uow.now)
     uow.rewards.sync(program, previous[1] if previous else None)
+    uow.audit.record(
+        uow.now,
+        actor,
+        AuditAction.PROGRAM_LOADED,
+        None,
+        None,
+        {
+            "version": version,
+            "name": program.name,
+            "source": source,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        },
+    )
     return Loaded(version=version, name=program.name, rewards=len(program.rewards))

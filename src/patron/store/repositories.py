@@ -702,37 +702,6 @@ class ApiKeys(_Repo):
         return active
 
 
-class Audit(_Repo):
-    def record(
-        self,
-        at: datetime,
-        actor: str,
-        action: str,
-        member_id: int | None,
-        reason: str | None,
-        details: dict[str, Any],
-    ) -> None:
-        self.conn.execute(
-            insert(t.audit_log).values(
-                at=at,
-                actor=actor,
-                action=action,
-                member_id=member_id,
-                reason=reason,
-                details=details,
-            )
-        )
-
-    def for_member(self, member_id: int) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.audit_log)
-                .where(t.audit_log.c.member_id == member_id)
-                .order_by(t.audit_log.c.id)
-            )
-        )
-
-
 class Idempotency(_Repo):
     def try_lock(self, api_key_id: int, key: str) -> bool:
         """Claim the key for this transaction; false if another transaction holds it.

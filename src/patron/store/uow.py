@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store import repositories as repos
+from patron.store.audit import AuditLog
 from patron.store.db import READONLY
 from patron.store.spend import AcquisitionSpend
 
@@ -50,7 +51,7 @@ class UnitOfWork:
         self.rewards = repos.Rewards(conn)
         self.redemptions = repos.Redemptions(conn)
         self.api_keys = repos.ApiKeys(conn)
-        self.audit = repos.Audit(conn)
+        self.audit = AuditLog(conn)
         self.idempotency = repos.Idempotency(conn)
         self.outbox = repos.Outbox(conn)
         self.bulk = repos.Bulk(conn)

@@ -1,0 +1,74 @@
+"""The audit trail for admin keys: who changed what by hand, when and why (read-only;
+nothing in the API changes or deletes an entry)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from patron.api.deps import AdminKey, PatronDep
+from patron.api.schemas import Id, Time, UtcTime
+from patron.domain.audit import MAX_PAGE, AuditAction, AuditEntry, AuditQuery
+from patron.domain.clock import to_utc_naive
+from patron.services.audit import audit_trail
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: UtcTime
+    actor: str
+    action: str
+    member_id: int | None
+    reason: str | None
+    details: dict[str, Any]
+
+
+class AuditPagePublic(BaseModel):
+    data: list[AuditEntryPublic]
+    count: int
+    # pass as `after` to read the next page; null when this page ends the trail
+    next_after: int | None
+
+
+def _public(entry: AuditEntry) -> AuditEntryPublic:
+    return AuditEntryPublic(
+        id=entry.id,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        member_id=entry.member_id,
+        reason=entry.reason,
+        details=entry.details,
+    )
+
+
+@router.get("/v1/audit", response_model=AuditPagePublic)
+def get_audit(
+    patron: PatronDep,
+    _: AdminKey,
+    actor: Annotated[str | None, Query(max_length=100, description="e.g. apikey:ops")] = None,
+    action: Annotated[AuditAction | None, Query()] = None,
+    member_id: Annotated[Id | None, Query()] = None,
+    since: Annotated[Time | None, Query(description="entries at or after this time")] = None,
+    until: Annotated[Time | None, Query(description="entries before this time")] = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="the last id already read")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> AuditPagePublic:
+    """Audited actions (adjustments, program loads, key changes, cancellations), oldest
+    first, in pages: pass the answer's `next_after` as `after` for the next one."""
+    query = AuditQuery(
+        actor=actor,
+        action=None if action is None else action.value,
+        member_id=member_id,
+        since=None if since is None else to_utc_naive(since),
+        until=None if until is None else to_utc_naive(until),
+        after=after,
+        limit=limit,
+    )
+    page = patron.read(audit_trail, query)
+    rows = [_public(e) for e in page.entries]
+    return AuditPagePublic(data=rows, count=len(rows), next_after=page.next_after)

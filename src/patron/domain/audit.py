@@ -1,0 +1,68 @@
+"""The audit trail: who changed what by hand, when, and why.
+
+Points earned at a till follow from the program and leave ledger entries; what a person
+decides (an adjustment, a program loaded, a key created or revoked, a redemption
+cancelled) is not derived from anything, so it is written to an append-only log with its
+actor. Reading it is filtered by actor, action, member and time, newest last, in pages
+that continue after the last id seen (ids only grow, so a page never repeats or skips a
+row that was already there when the first page was read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from patron.domain.errors import InvalidInput
+
+MAX_PAGE = 500
+
+
+class AuditAction(StrEnum):
+    """What a person did (docs/audit.md lists the same words and their details)."""
+
+    POINTS_ADJUSTED = "points.adjusted"
+    PROGRAM_LOADED = "program.loaded"
+    APIKEY_CREATED = "apikey.created"
+    APIKEY_REVOKED = "apikey.revoked"
+    REDEMPTION_CANCELLED = "redemption.cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    member_id: int | None
+    reason: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which entries to read: every filter given must hold; `after` is the last id of the
+    previous page."""
+
+    actor: str | None = None
+    action: str | None = None
+    member_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: int = 0
+    limit: int = 100
+
+    def checked(self) -> AuditQuery:
+        """The query itself, or InvalidInput naming the filter that cannot be right."""
+        if self.action is not None and self.action not in set(AuditAction):
+            known = ", ".join(a.value for a in AuditAction)
+            raise InvalidInput(f"action: {self.action!r} is not an audited action ({known})")
+        if not 1 <= self.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit: give 1 to {MAX_PAGE} entries per page, not {self.limit}")
+        if self.after < 0:
+            raise InvalidInput(f"after: an entry id is not negative ({self.after})")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InvalidInput("since: the period starts after it ends (since > until)")
+        return self
