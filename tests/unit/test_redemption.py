@@ -17,6 +17,7 @@ from patron.domain.redemption import (
     price,
     price_points,
     price_reward,
+    same_terms,
 )
 
 # examples/program.toml: at least 100 points, 1 point = 0.01 EUR, at most half a basket
@@ -199,3 +200,21 @@ def test_max_points_is_never_below_zero() -> None:
     # a basket of -2.00 (the quote of a reward does not judge the basket) would allow
     # -2.00 x 0.5 / 0.01 = -100 points: none, rather
     assert max_points(POLICY, Decimal("-2.00"), 100) == 0
+
+
+# a transaction id sent again (services/redeem.py: the same sale is not spent twice)
+
+
+def test_a_sale_sent_again_is_the_same_redemption_when_it_asks_for_the_same_thing() -> None:
+    # the same reward (the catalog's points then are what it spent), or the same points
+    assert same_terms(Terms(reward_id="coffee"), "coffee", 150)
+    assert same_terms(Terms(points=300), None, 300)
+    # the basket only bounded the discount: another basket is the same sale
+    assert same_terms(Terms(points=300, basket_total=Decimal("9.00")), None, 300)
+
+
+def test_a_sale_sent_again_asking_for_something_else_is_not_the_same_redemption() -> None:
+    assert not same_terms(Terms(reward_id="coffee"), "tree", 150)
+    assert not same_terms(Terms(reward_id="coffee"), None, 150)  # 150 points as a discount
+    assert not same_terms(Terms(points=150), "coffee", 150)  # the coffee's 150 points
+    assert not same_terms(Terms(points=400), None, 300)

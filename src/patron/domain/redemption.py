@@ -118,6 +118,15 @@ def price(
     return price_points(policy, currency, int(terms.points or 0), terms.basket_total)
 
 
+def same_terms(terms: Terms, reward_id: str | None, points: int) -> bool:
+    """Whether `terms` ask for what a recorded redemption spent its points on: the same
+    reward, or a discount of the same number of points. The basket is not compared: it
+    only bounded the discount, and the discount was granted."""
+    if terms.reward_id is not None:
+        return terms.reward_id == reward_id
+    return reward_id is None and terms.points == points
+
+
 def max_points(
     policy: RedemptionPolicy, basket_total: Decimal | None, spendable: int
 ) -> int | None:

@@ -4,20 +4,37 @@ Points closest to expiry are spent first. A cancelled redemption gives its point
 to the very lots they came from, with their original expiry dates, and restocks the
 reward. Concurrent redemptions are serialized by the member row lock, so the same
 points are never spent twice.
+
+A redemption may name the till's `transaction_id`, unique per member: the same sale sent
+again (a till failing over to another API key, whose idempotency keys it does not share)
+is answered with its first redemption as it stands now, and spends nothing; the same id
+with other terms is refused. The look-up runs under the member's lock, so of two such
+sends at once the second sees the first's redemption.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
 
 from patron.domain import events
-from patron.domain.errors import Conflict, NotFound
+from patron.domain.errors import Conflict, NotFound, TransactionIdReused
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member
 from patron.domain.program import Program
 from patron.domain.records import EntryKind, RedemptionStatus
-from patron.domain.redemption import CatalogReward, Price, Terms, max_points, price
+from patron.domain.redemption import (
+    CatalogReward,
+    Price,
+    Terms,
+    check_terms,
+    max_points,
+    price,
+    same_terms,
+)
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.ledger import current_program, debit, locked_member, settle_debt
 from patron.store.uow import UnitOfWork
@@ -44,6 +61,8 @@ class Redeemed:
     currency: str
     balance: int
     status: RedemptionStatus = RedemptionStatus.COMPLETED
+    transaction_id: str | None = None
+    repeated: bool = False  # an earlier redemption of the same transaction, not a new one
 
 
 def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
@@ -68,6 +87,10 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
+    if cmd.transaction_id is not None:
+        first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
+        if first is not None:
+            return _repeated(member, first, _terms(cmd), cmd.transaction_id)
     priced = _price(uow, program, member, cmd, lock=True)
     points, reward_id = priced.points, priced.reward_id
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
@@ -80,6 +103,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         currency=program.currency,
         status=RedemptionStatus.COMPLETED,
         created_at=uow.now,
+        transaction_id=cmd.transaction_id,
     )
     entry_id = debit(
         uow, member.id, EntryKind.REDEEM, allocations, uow.now, redemption_id=redemption_id
@@ -96,6 +120,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         priced.value,
         program.currency,
         member.balance - points,
+        transaction_id=cmd.transaction_id,
     )
 
 
@@ -131,15 +156,46 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         row.currency,
         after.balance,
         status=RedemptionStatus.CANCELLED,
+        transaction_id=row.transaction_id,
+    )
+
+
+def _repeated(member: Member, first: Row[Any], terms: Terms, transaction_id: str) -> Redeemed:
+    """The member's redemption already made under `transaction_id`, as it stands now (its
+    status, the member's balance), if `terms` ask for the same; refused otherwise."""
+    check_terms(terms)
+    if not same_terms(terms, first.reward_id, int(first.points)):
+        spent = f"reward {first.reward_id!r}" if first.reward_id else f"{first.points} points"
+        asked = f"reward {terms.reward_id!r}" if terms.reward_id else f"{terms.points} points"
+        raise TransactionIdReused(
+            f"transaction_id {transaction_id!r} is already redemption {first.id} of member"
+            f" {member.id} ({spent}); this request asks for {asked}: a new redemption needs"
+            " a new transaction_id"
+        )
+    return Redeemed(
+        int(first.id),
+        member.id,
+        first.reward_id,
+        int(first.points),
+        Decimal(str(first.value)),
+        first.currency,
+        member.balance,
+        status=RedemptionStatus(first.status),
+        transaction_id=transaction_id,
+        repeated=True,
     )
 
 
 def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lock: bool) -> Price:
     """Points, value and cost of a redemption, refused as the redemption itself would be
     (out of stock included); `lock` takes the reward's row for the redemption, not a quote."""
-    terms = Terms(cmd.reward_id, cmd.points, cmd.basket_total)
+    terms = _terms(cmd)
     reward = _reward(uow, cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
     return price(program.redemption, program.currency, member.tier, terms, reward)
+
+
+def _terms(cmd: Redeem) -> Terms:
+    return Terms(cmd.reward_id, cmd.points, cmd.basket_total)
 
 
 def _reward(uow: UnitOfWork, reward_id: str, *, lock: bool) -> CatalogReward | None:

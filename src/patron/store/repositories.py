@@ -676,6 +676,13 @@ class Redemptions(_Repo):
             query = query.with_for_update()
         return self.conn.execute(query).first()
 
+    def by_transaction(self, member_id: int, transaction_id: str) -> Row[Any] | None:
+        """The member's redemption made under the till's `transaction_id`, if any."""
+        r = t.redemptions
+        return self.conn.execute(
+            select(r).where(r.c.member_id == member_id, r.c.transaction_id == transaction_id)
+        ).first()
+
     def update(self, redemption_id: int, **values: Any) -> None:
         self.conn.execute(
             update(t.redemptions).where(t.redemptions.c.id == redemption_id).values(**values)
