@@ -33,6 +33,7 @@ from patron.domain.errors import (
     NotFound,
     PatronError,
     RewardUnavailable,
+    TransactionIdReused,
 )
 from tests.conftest import Clock, make_patron, new_key
 
@@ -45,6 +46,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     InsufficientPoints: (409, "insufficient_points"),
     RewardUnavailable: (409, "reward_unavailable"),
+    TransactionIdReused: (409, "transaction_id_reused"),
     NoProgram: (409, "no_program"),
 }
 

@@ -11,9 +11,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from patron.bootstrap import Patron
+from patron.services.adjust import adjust
+from patron.services.commands import Adjust, Redeem
+from patron.services.redeem import redeem
 from patron.store.migrate import alembic_config, upgrade
 from patron.store.tables import metadata
 from tests.conftest import Clock, make_patron
+from tests.integration.helpers import member
 
 
 def test_migrated_schema_matches_the_tables(patron: Patron) -> None:
@@ -58,3 +62,26 @@ def test_upgrading_keeps_the_stored_answers_of_idempotent_requests(
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         patron.dispose()
+
+
+def test_0004_keeps_the_redemptions_and_lets_them_go_without_a_transaction_id(
+    patron: Patron,
+) -> None:
+    """0004 adds redemptions.transaction_id, unique per member: the redemptions made
+    before it keep their rows (on SQLite the table is rebuilt) with no transaction id,
+    and any number of them may have none."""
+    # given two redemptions of one member, then the store taken back to 0003
+    mid = member(patron)
+    patron.run(adjust, Adjust(mid, 900, "test setup", "tests"))
+    ids = [patron.run(redeem, Redeem(mid, points=300)).redemption_id for _ in range(2)]
+    command.downgrade(alembic_config(patron.engine), "0003")
+    # when it is upgraded again
+    upgrade(patron.engine)
+    # then both are there with no transaction id, and a third without one is accepted
+    patron.run(redeem, Redeem(mid, points=300))
+    with patron.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, points, transaction_id FROM redemptions ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows[:2]] == [(ids[0], 300, None), (ids[1], 300, None)]
+    assert [(r.points, r.transaction_id) for r in rows[2:]] == [(300, None)]

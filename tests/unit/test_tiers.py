@@ -1,7 +1,14 @@
 from decimal import Decimal
 
-from patron.domain.program import Tier, TierPolicy
-from patron.domain.tiers import on_activity, progress, qualify
+from patron.domain.program import Tier, TierBasis, TierPolicy
+from patron.domain.tiers import (
+    QUALIFYING,
+    PurchaseMeasure,
+    Qualifying,
+    on_activity,
+    progress,
+    qualify,
+)
 
 POLICY = TierPolicy(
     levels=[
@@ -33,3 +40,14 @@ def test_activity_at_a_lower_level_than_the_members_keeps_the_higher_tier() -> N
     # a Gold member whose window holds only Silver's 600: a purchase never downgrades
     assert on_activity(POLICY, "Gold", Decimal(600)) == "Gold"
     assert on_activity(POLICY, "Silver", Decimal(600)) == "Silver"
+
+
+def test_spend_qualifies_net_of_refunds_and_points_net_of_every_point_taken_back() -> None:
+    # program.md, Tiers: what a purchase qualifies for, by the program's basis
+    assert QUALIFYING[TierBasis.SPEND] == Qualifying(
+        PurchaseMeasure.TOTAL, PurchaseMeasure.REFUNDED_TOTAL
+    )
+    assert QUALIFYING[TierBasis.POINTS] == Qualifying(
+        PurchaseMeasure.POINTS_EARNED, PurchaseMeasure.POINTS_TAKEN_BACK
+    )
+    assert set(QUALIFYING) == set(TierBasis)  # a new basis must say what qualifies

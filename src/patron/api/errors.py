@@ -28,6 +28,7 @@ from patron.domain.errors import (
     NotFound,
     PatronError,
     RewardUnavailable,
+    TransactionIdReused,
 )
 
 PROBLEM = "application/problem+json"
@@ -43,6 +44,7 @@ STATUS: dict[type[PatronError], int] = {
     Conflict: 409,
     InsufficientPoints: 409,
     RewardUnavailable: 409,
+    TransactionIdReused: 409,
     NoProgram: 409,
 }
 

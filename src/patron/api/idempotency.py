@@ -47,8 +47,10 @@ def run_idempotent(
     request_hash: str,
     apply: Callable[[UnitOfWork], R],
     present: Callable[[R], BaseModel],
-    status: int = 201,
+    status: int | Callable[[R], int] = 201,
 ) -> Response:
+    """Run `apply` once per key; `status` is the answer's status, or a function of the
+    result when it depends on it (a redemption already made answers 200, not 201)."""
     if not key:
         raise ApiProblem(
             400, "idempotency_key_missing", "writes need an `Idempotency-Key` header (a UUID, say)"
@@ -75,7 +77,9 @@ def run_idempotent(
                 media_type="application/json",
                 headers={REPLAYED: "true"},
             )
-        body = present(apply(uow)).model_dump_json()
-        uow.idempotency.store(principal.key_id, key, request_hash, status, body, uow.now)
+        result = apply(uow)
+        code = status(result) if callable(status) else status
+        body = present(result).model_dump_json()
+        uow.idempotency.store(principal.key_id, key, request_hash, code, body, uow.now)
         uow.commit()
-    return Response(body, status_code=status, media_type="application/json")
+    return Response(body, status_code=code, media_type="application/json")

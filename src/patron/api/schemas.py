@@ -169,6 +169,14 @@ class RedemptionCreate(_In):
     basket_total: (
         Annotated[Decimal, Field(gt=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)] | None
     ) = None
+    transaction_id: Key | None = Field(
+        None,
+        description=(
+            "the till's own id for the sale, unique per member: sent again (through any API"
+            " key) it answers 200 with the first redemption; with other terms, 409"
+            " transaction_id_reused. A quote ignores it."
+        ),
+    )
 
 
 class QuotePublic(BaseModel):
@@ -191,6 +199,7 @@ class RedemptionPublic(BaseModel):
     currency: str
     balance: int
     status: RedemptionStatus
+    transaction_id: str | None = None
 
 
 class CancelCreate(_In):

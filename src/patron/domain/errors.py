@@ -48,6 +48,13 @@ class RewardUnavailable(Conflict):
     code = "reward_unavailable"
 
 
+class TransactionIdReused(Conflict):
+    """A redemption names a transaction id the member has already redeemed under, for
+    something else: the till's sale is already a redemption with other terms."""
+
+    code = "transaction_id_reused"
+
+
 class NoProgram(PatronError):
     """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
 

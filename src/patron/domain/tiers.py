@@ -6,19 +6,50 @@ feeds the member's progress bar ("120 more to Gold").
 A qualifying window has a start and an end: the window ending at E holds the purchases
 dated from E minus the program's `window_months` to E, both included; nothing dated after
 E counts in it. A history is a list of (purchase date, qualifying value) pairs.
+
+What a purchase qualifies for is `QUALIFYING[basis]`: a quantity the store keeps for each
+purchase less what its refunds gave back of it, counted at the purchase's date. Only
+purchases qualify (welcome, referral and adjusted points never do). The store's query
+receives that rule as an argument and only knows how to read each named quantity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from patron.domain.lots import add_months
-from patron.domain.program import Tier, TierPolicy
+from patron.domain.program import Tier, TierBasis, TierPolicy
 
 History = Sequence[tuple[datetime, Decimal]]
+
+
+class PurchaseMeasure(StrEnum):
+    """A quantity the store keeps for each purchase."""
+
+    TOTAL = "total"  # what the purchase cost the member
+    REFUNDED_TOTAL = "refunded_total"  # the money its refunds gave back
+    POINTS_EARNED = "points_earned"  # the points it earned, bonuses included
+    POINTS_TAKEN_BACK = "points_taken_back"  # the points its refunds took back, debt included
+
+
+@dataclass(frozen=True, slots=True)
+class Qualifying:
+    """What one purchase qualifies for: its `counted` quantity less its `returned` one."""
+
+    counted: PurchaseMeasure
+    returned: PurchaseMeasure
+
+
+QUALIFYING: Mapping[TierBasis, Qualifying] = {
+    # spend net of refunds
+    TierBasis.SPEND: Qualifying(PurchaseMeasure.TOTAL, PurchaseMeasure.REFUNDED_TOTAL),
+    # points earned net of every point the refunds took back, a refund's debt included
+    TierBasis.POINTS: Qualifying(PurchaseMeasure.POINTS_EARNED, PurchaseMeasure.POINTS_TAKEN_BACK),
+}
 
 
 def window_start(end: datetime, months: int) -> datetime:

@@ -62,6 +62,9 @@ class Redeem:
     reward_id: str | None = None
     points: int | None = None
     basket_total: Decimal | None = None
+    # the till's own id for the sale, unique per member: the same sale sent again (through
+    # any API key) is answered with its first redemption, never spent twice
+    transaction_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,37 @@ Points closest to expiry are spent first. A cancelled redemption gives its point
 to the very lots they came from, with their original expiry dates, and restocks the
 reward. Concurrent redemptions are serialized by the member row lock, so the same
 points are never spent twice.
+
+A redemption may name the till's `transaction_id`, unique per member: the same sale sent
+again (a till failing over to another API key, whose idempotency keys it does not share)
+is answered with its first redemption as it stands now, and spends nothing; the same id
+with other terms is refused. The look-up runs under the member's lock, so of two such
+sends at once the second sees the first's redemption.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
 
 from patron.domain import events
-from patron.domain.errors import Conflict, InvalidInput, NotFound, RewardUnavailable
+from patron.domain.errors import Conflict, NotFound, TransactionIdReused
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member
-from patron.domain.money import quantize_money
 from patron.domain.program import Program
 from patron.domain.records import EntryKind, RedemptionStatus
+from patron.domain.redemption import (
+    CatalogReward,
+    Price,
+    Terms,
+    check_terms,
+    max_points,
+    price,
+    same_terms,
+)
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.ledger import current_program, debit, locked_member, settle_debt
 from patron.store.uow import UnitOfWork
@@ -47,6 +61,8 @@ class Redeemed:
     currency: str
     balance: int
     status: RedemptionStatus = RedemptionStatus.COMPLETED
+    transaction_id: str | None = None
+    repeated: bool = False  # an earlier redemption of the same transaction, not a new one
 
 
 def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
@@ -56,33 +72,38 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     if member is None:
         raise NotFound(f"no member with id {cmd.member_id}")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
-    points, value, reward_id = _price(uow, program, member, cmd, lock=False)
+    priced = _price(uow, program, member, cmd, lock=False)
     return Quote(
         member.id,
         spendable,
-        points,
-        value,
+        priced.points,
+        priced.value,
         program.currency,
-        _max_points(program, cmd.basket_total, spendable),
-        reward_id,
+        max_points(program.redemption, cmd.basket_total, spendable),
+        priced.reward_id,
     )
 
 
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
-    points, value, reward_id = _price(uow, program, member, cmd, lock=True)
+    if cmd.transaction_id is not None:
+        first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
+        if first is not None:
+            return _repeated(member, first, _terms(cmd), cmd.transaction_id)
+    priced = _price(uow, program, member, cmd, lock=True)
+    points, reward_id = priced.points, priced.reward_id
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
-    reward = uow.rewards.get(reward_id) if reward_id else None
     redemption_id = uow.redemptions.add(
         member_id=member.id,
         reward_id=reward_id,
         points=points,
-        value=value,
-        cost=quantize_money(Decimal(str(reward.cost))) if reward else value,
+        value=priced.value,
+        cost=priced.cost,
         currency=program.currency,
         status=RedemptionStatus.COMPLETED,
         created_at=uow.now,
+        transaction_id=cmd.transaction_id,
     )
     entry_id = debit(
         uow, member.id, EntryKind.REDEEM, allocations, uow.now, redemption_id=redemption_id
@@ -96,9 +117,10 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         member.id,
         reward_id,
         points,
-        value,
+        priced.value,
         program.currency,
         member.balance - points,
+        transaction_id=cmd.transaction_id,
     )
 
 
@@ -134,56 +156,59 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         row.currency,
         after.balance,
         status=RedemptionStatus.CANCELLED,
+        transaction_id=row.transaction_id,
     )
 
 
-def _price(
-    uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lock: bool
-) -> tuple[int, Decimal, str | None]:
-    """Points and value of a redemption, refused as the redemption itself would be (out
-    of stock included); `lock` takes the reward's row for the redemption, not a quote."""
-    if (cmd.reward_id is None) == (cmd.points is None):
-        raise InvalidInput("give either reward_id or points, not both and not neither")
-    if cmd.reward_id is not None:
-        reward = uow.rewards.get(cmd.reward_id, lock=lock)
-        _check_reward(reward, cmd.reward_id, member)
-        assert reward is not None
-        value = Decimal(str(reward.value)) if reward.value is not None else Decimal(0)
-        return int(reward.points), quantize_money(value), cmd.reward_id
-    points = int(cmd.points or 0)
-    if points <= 0:
-        raise InvalidInput("points must be a positive whole number")
-    policy = program.redemption
-    if points < policy.min_points:
-        raise InvalidInput(f"points: at least {policy.min_points} points per redemption")
-    value = quantize_money(points * policy.point_value)
-    if cmd.basket_total is not None:
-        if cmd.basket_total <= 0:
-            raise InvalidInput("basket_total must be positive")
-        cap = cmd.basket_total * policy.max_basket_share
-        if value > cap:
-            raise InvalidInput(
-                f"points: {points} points are worth {value} {program.currency}, more than the"
-                f" {policy.max_basket_share:%} of the basket payable in points"
-                f" ({quantize_money(cap)})"
-            )
-    return points, value, None
-
-
-def _check_reward(reward: Row[Any] | None, reward_id: str, member: Member) -> None:
-    if reward is None or not reward.active:
-        raise NotFound(f"no reward {reward_id!r} in the catalog")
-    if reward.tiers and member.tier not in reward.tiers:
-        raise RewardUnavailable(
-            f"reward {reward_id!r} is for tiers {list(reward.tiers)}; member is {member.tier}"
+def _repeated(member: Member, first: Row[Any], terms: Terms, transaction_id: str) -> Redeemed:
+    """The member's redemption already made under `transaction_id`, as it stands now (its
+    status, the member's balance), if `terms` ask for the same; refused otherwise."""
+    check_terms(terms)
+    if not same_terms(terms, first.reward_id, int(first.points)):
+        spent = f"reward {first.reward_id!r}" if first.reward_id else f"{first.points} points"
+        asked = f"reward {terms.reward_id!r}" if terms.reward_id else f"{terms.points} points"
+        raise TransactionIdReused(
+            f"transaction_id {transaction_id!r} is already redemption {first.id} of member"
+            f" {member.id} ({spent}); this request asks for {asked}: a new redemption needs"
+            " a new transaction_id"
         )
-    if reward.stock is not None and reward.stock <= 0:
-        raise RewardUnavailable(f"reward {reward_id!r} is out of stock")
+    return Redeemed(
+        int(first.id),
+        member.id,
+        first.reward_id,
+        int(first.points),
+        Decimal(str(first.value)),
+        first.currency,
+        member.balance,
+        status=RedemptionStatus(first.status),
+        transaction_id=transaction_id,
+        repeated=True,
+    )
 
 
-def _max_points(program: Program, basket: Decimal | None, spendable: int) -> int | None:
-    if basket is None:
+def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lock: bool) -> Price:
+    """Points, value and cost of a redemption, refused as the redemption itself would be
+    (out of stock included); `lock` takes the reward's row for the redemption, not a quote."""
+    terms = _terms(cmd)
+    reward = _reward(uow, cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
+    return price(program.redemption, program.currency, member.tier, terms, reward)
+
+
+def _terms(cmd: Redeem) -> Terms:
+    return Terms(cmd.reward_id, cmd.points, cmd.basket_total)
+
+
+def _reward(uow: UnitOfWork, reward_id: str, *, lock: bool) -> CatalogReward | None:
+    """The catalog's row for `reward_id` as the domain's record (None: no such reward)."""
+    row = uow.rewards.get(reward_id, lock=lock)
+    if row is None:
         return None
-    policy = program.redemption
-    cap = (basket * policy.max_basket_share / policy.point_value).to_integral_value(ROUND_FLOOR)
-    return max(0, min(spendable, int(cap)))
+    return CatalogReward(
+        id=row.id,
+        points=int(row.points),
+        cost=Decimal(str(row.cost)),
+        value=Decimal(str(row.value)) if row.value is not None else None,
+        stock=int(row.stock) if row.stock is not None else None,
+        tiers=tuple(row.tiers or ()),
+        active=bool(row.active),
+    )

@@ -19,6 +19,7 @@ from patron.domain.clock import to_utc_naive
 from patron.domain.lots import add_months
 from patron.domain.program import Program
 from patron.domain.tiers import (
+    QUALIFYING,
     best_window,
     on_activity,
     qualify,
@@ -65,7 +66,9 @@ def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: date
     """Spend or points over the program's rolling window ending at `at` (nothing later)."""
     months = program.tiers.window_months
     since = window_start(at, months)
-    history = uow.purchases.qualifying_history(member_id, program.tiers.basis, since, at)
+    history = uow.purchases.qualifying_history(
+        member_id, QUALIFYING[program.tiers.basis], since, at
+    )
     return window_value(history, at, months)
 
 
@@ -79,7 +82,7 @@ def upgrade_tier(
     months = program.tiers.window_months
     until = max(at, min(uow.now, add_months(at, months)))
     history = uow.purchases.qualifying_history(
-        member_id, program.tiers.basis, window_start(at, months), until
+        member_id, QUALIFYING[program.tiers.basis], window_start(at, months), until
     )
     new = on_activity(program.tiers, current, best_window(history, at, uow.now, months))
     if new != current:

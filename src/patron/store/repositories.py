@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     Table,
@@ -32,8 +33,9 @@ from patron.domain.earning import milestone_named
 from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
 from patron.domain.member import Member
-from patron.domain.program import Program, TierBasis, program_from_dict
+from patron.domain.program import Program, program_from_dict
 from patron.domain.records import EntryKind, RedemptionStatus
+from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 
 
@@ -293,29 +295,36 @@ class Purchases(_Repo):
         return frozenset(name for rule in rules if (name := milestone_named(rule)) is not None)
 
     def qualifying_history(
-        self, member_id: int, basis: TierBasis, since: datetime, until: datetime
+        self, member_id: int, rule: Qualifying, since: datetime, until: datetime
     ) -> list[tuple[datetime, Decimal]]:
-        """Per purchase dated in [since, until]: its date and what it qualifies for.
-
-        Spend: its total net of refunds. Points: the points it earned net of every point
-        its refunds took back (a refund's debt included), counted at the purchase's date.
-        """
+        """Per purchase dated in [since, until]: its date and what it qualifies for under
+        `rule` (domain/tiers.py: a quantity of the purchase less what its refunds gave
+        back of it)."""
         p = t.purchases
-        if basis is TierBasis.POINTS:
-            taken = (
-                select(func.coalesce(func.sum(t.refunds.c.points_taken_back), 0))
-                .where(t.refunds.c.purchase_id == p.c.id)
-                .scalar_subquery()
-            )
-            value = p.c.points_earned - taken
-        else:
-            value = p.c.total - p.c.refunded_total
+        value = _purchase_measure(rule.counted) - _purchase_measure(rule.returned)
         rows = self.conn.execute(
             select(p.c.occurred_at, value)
             .where(p.c.member_id == member_id, p.c.occurred_at.between(since, until))
             .order_by(p.c.occurred_at, p.c.id)
         )
         return [(r[0], _dec(r[1])) for r in rows]
+
+
+def _purchase_measure(measure: PurchaseMeasure) -> ColumnElement[Any]:
+    """A purchase's quantity as SQL over `purchases`: a column, or the sum over its refunds."""
+    p = t.purchases
+    if measure is PurchaseMeasure.POINTS_TAKEN_BACK:
+        return (
+            select(func.coalesce(func.sum(t.refunds.c.points_taken_back), 0))
+            .where(t.refunds.c.purchase_id == p.c.id)
+            .scalar_subquery()
+        )
+    columns: dict[PurchaseMeasure, ColumnElement[Any]] = {
+        PurchaseMeasure.TOTAL: p.c.total,
+        PurchaseMeasure.REFUNDED_TOTAL: p.c.refunded_total,
+        PurchaseMeasure.POINTS_EARNED: p.c.points_earned,
+    }
+    return columns[measure]
 
 
 def _lot(row: Row[Any]) -> Lot:
@@ -666,6 +675,13 @@ class Redemptions(_Repo):
         if lock:
             query = query.with_for_update()
         return self.conn.execute(query).first()
+
+    def by_transaction(self, member_id: int, transaction_id: str) -> Row[Any] | None:
+        """The member's redemption made under the till's `transaction_id`, if any."""
+        r = t.redemptions
+        return self.conn.execute(
+            select(r).where(r.c.member_id == member_id, r.c.transaction_id == transaction_id)
+        ).first()
 
     def update(self, redemption_id: int, **values: Any) -> None:
         self.conn.execute(

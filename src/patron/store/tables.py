@@ -207,6 +207,8 @@ redemptions = Table(
     Column("entry_id", Id, ForeignKey("ledger_entries.id")),
     Column("created_at", DateTime, nullable=False),
     Column("cancelled_at", DateTime),
+    Column("transaction_id", String(128)),
+    UniqueConstraint("member_id", "transaction_id", name="uq_redemptions_member_transaction"),
 )
 
 api_keys = Table(

@@ -35,11 +35,14 @@ def present_redemption(r: Redeemed) -> RedemptionPublic:
         currency=r.currency,
         balance=r.balance,
         status=r.status,
+        transaction_id=r.transaction_id,
     )
 
 
 def _command(body: RedemptionCreate) -> Redeem:
-    return Redeem(body.member_id, body.reward_id, body.points, body.basket_total)
+    return Redeem(
+        body.member_id, body.reward_id, body.points, body.basket_total, body.transaction_id
+    )
 
 
 @router.get("/v1/rewards", response_model=Page[RewardPublic])
@@ -81,14 +84,25 @@ def quote_redemption(body: RedemptionCreate, patron: PatronDep, _: PosKey) -> Qu
     )
 
 
-@router.post("/v1/redemptions", status_code=201, response_model=RedemptionPublic)
+@router.post(
+    "/v1/redemptions",
+    status_code=201,
+    response_model=RedemptionPublic,
+    responses={
+        200: {
+            "model": RedemptionPublic,
+            "description": "The member's redemption already made under this transaction_id",
+        }
+    },
+)
 def create_redemption(
     body: RedemptionCreate,
     patron: PatronDep,
     principal: PosKey,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Spend points on a reward or as a discount; 409 when points are short."""
+    """Spend points on a reward or as a discount; 409 when points are short; 200 with the
+    first redemption when its transaction_id was already redeemed with the same terms."""
     command = _command(body)
     return run_idempotent(
         patron,
@@ -97,6 +111,7 @@ def create_redemption(
         fingerprint("POST", "/v1/redemptions", body),
         lambda uow: redeem(uow, command),
         present_redemption,
+        status=lambda r: 200 if r.repeated else 201,
     )
 
 

@@ -1,0 +1,138 @@
+"""Redemption pricing and eligibility: what a redemption costs in points, what it is worth,
+and whether this member may have it now.
+
+Design overview. A member spends points in one of two ways, never both at once: on a
+catalog reward (its points and value are the catalog's), or as a discount of `points`
+worth `points × point_value`. The program's `[redemption]` policy bounds a discount: at
+least `min_points`, and worth at most `max_basket_share` of the basket when the till sends
+`basket_total`. A reward must be in the active catalog, for the member's tier, and in
+stock. The same rules refuse a quote and a redemption alike, so a quote never promises
+what the redemption would refuse. Whether the member holds the points is not decided
+here: the lots do that (domain/lots.py), under the member's lock.
+
+Pure functions over plain values: the use case (services/redeem.py) reads the catalog
+row and hands it over as a `CatalogReward`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from patron.domain.errors import InvalidInput, NotFound, RewardUnavailable
+from patron.domain.money import quantize_money
+from patron.domain.program import RedemptionPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogReward:
+    """A reward as the catalog holds it now (stock is what is left; None: unlimited)."""
+
+    id: str
+    points: int
+    cost: Decimal
+    value: Decimal | None
+    stock: int | None
+    tiers: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What the member asks for: a reward, or a number of points (exactly one of them),
+    and the basket a discount is checked against (optional)."""
+
+    reward_id: str | None = None
+    points: int | None = None
+    basket_total: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """Points a redemption spends, its value to the member and its cost to the business,
+    in the program's currency, rounded to cents."""
+
+    points: int
+    value: Decimal
+    cost: Decimal
+    reward_id: str | None
+
+
+def check_terms(terms: Terms) -> None:
+    """Refuse terms that name neither or both of a reward and a number of points."""
+    if (terms.reward_id is None) == (terms.points is None):
+        raise InvalidInput("give either reward_id or points, not both and not neither")
+
+
+def price_reward(reward: CatalogReward | None, reward_id: str, tier: str) -> Price:
+    """The catalog's price of a reward, refused if it is not in the active catalog (not
+    found), not for the member's tier, or out of stock (unavailable), in that order."""
+    if reward is None or not reward.active:
+        raise NotFound(f"no reward {reward_id!r} in the catalog")
+    if reward.tiers and tier not in reward.tiers:
+        raise RewardUnavailable(
+            f"reward {reward_id!r} is for tiers {list(reward.tiers)}; member is {tier}"
+        )
+    if reward.stock is not None and reward.stock <= 0:
+        raise RewardUnavailable(f"reward {reward_id!r} is out of stock")
+    value = quantize_money(reward.value if reward.value is not None else Decimal(0))
+    return Price(reward.points, value, quantize_money(reward.cost), reward_id)
+
+
+def price_points(
+    policy: RedemptionPolicy, currency: str, points: int, basket_total: Decimal | None
+) -> Price:
+    """A discount of `points`: worth `points × point_value` (to cents, half up), which is
+    also what it costs the business; refused under `min_points`, or worth more than
+    `max_basket_share` of a given basket."""
+    if points <= 0:
+        raise InvalidInput("points must be a positive whole number")
+    if points < policy.min_points:
+        raise InvalidInput(f"points: at least {policy.min_points} points per redemption")
+    value = quantize_money(points * policy.point_value)
+    if basket_total is not None:
+        if basket_total <= 0:
+            raise InvalidInput("basket_total must be positive")
+        cap = basket_total * policy.max_basket_share
+        if value > cap:
+            raise InvalidInput(
+                f"points: {points} points are worth {value} {currency}, more than the"
+                f" {policy.max_basket_share:%} of the basket payable in points"
+                f" ({quantize_money(cap)})"
+            )
+    return Price(points, value, value, None)
+
+
+def price(
+    policy: RedemptionPolicy,
+    currency: str,
+    tier: str,
+    terms: Terms,
+    reward: CatalogReward | None,
+) -> Price:
+    """The price of `terms` for a member of `tier`; `reward` is the catalog's entry for
+    `terms.reward_id` (None when the catalog has none)."""
+    check_terms(terms)
+    if terms.reward_id is not None:
+        return price_reward(reward, terms.reward_id, tier)
+    return price_points(policy, currency, int(terms.points or 0), terms.basket_total)
+
+
+def same_terms(terms: Terms, reward_id: str | None, points: int) -> bool:
+    """Whether `terms` ask for what a recorded redemption spent its points on: the same
+    reward, or a discount of the same number of points. The basket is not compared: it
+    only bounded the discount, and the discount was granted."""
+    if terms.reward_id is not None:
+        return terms.reward_id == reward_id
+    return reward_id is None and terms.points == points
+
+
+def max_points(
+    policy: RedemptionPolicy, basket_total: Decimal | None, spendable: int
+) -> int | None:
+    """The most points a basket allows: min(spendable, ⌊basket × share / point_value⌋),
+    never below 0 and not raised to `min_points`; None without a basket."""
+    if basket_total is None:
+        return None
+    cap = basket_total * policy.max_basket_share / policy.point_value
+    return max(0, min(spendable, int(cap.to_integral_value(ROUND_FLOOR))))
