@@ -218,3 +218,25 @@ def test_upgrading_renames_the_revocations_written_before(
         assert actions == ["apikey.revoked"]
     finally:
         patron.dispose()
+
+
+def test_a_cancelled_redemption_is_audited_with_the_key_that_cancelled_it(
+    admin: Api, pos: Api
+) -> None:
+    ann = _enrol(pos, "ann")
+    _adjust(admin, ann, 500, "setup")
+    done = pos.post("/v1/redemptions", {"member_id": ann, "points": 300})
+    assert done.status_code == 201, done.text
+    redemption_id = done.json()["id"]
+    cancelled = pos.post(f"/v1/redemptions/{redemption_id}/cancel", {"reason": "wrong basket"})
+    assert cancelled.status_code == 201, cancelled.text
+
+    body = admin.get("/v1/audit?action=redemption.cancelled").json()
+    assert [(r["actor"], r["member_id"], r["reason"]) for r in body["data"]] == [
+        ("apikey:test-pos", ann, "wrong basket")
+    ]
+    assert body["data"][0]["details"] == {
+        "redemption_id": redemption_id,
+        "points": 300,
+        "reward_id": None,
+    }

@@ -64,17 +64,17 @@ def test_upgrading_keeps_the_stored_answers_of_idempotent_requests(
         patron.dispose()
 
 
-def test_0004_keeps_the_redemptions_and_lets_them_go_without_a_transaction_id(
+def test_0005_keeps_the_redemptions_and_lets_them_go_without_a_transaction_id(
     patron: Patron,
 ) -> None:
-    """0004 adds redemptions.transaction_id, unique per member: the redemptions made
+    """0005 adds redemptions.transaction_id, unique per member: the redemptions made
     before it keep their rows (on SQLite the table is rebuilt) with no transaction id,
     and any number of them may have none."""
-    # given two redemptions of one member, then the store taken back to 0003
+    # given two redemptions of one member, then the store taken back to 0004
     mid = member(patron)
     patron.run(adjust, Adjust(mid, 900, "test setup", "tests"))
     ids = [patron.run(redeem, Redeem(mid, points=300)).redemption_id for _ in range(2)]
-    command.downgrade(alembic_config(patron.engine), "0003")
+    command.downgrade(alembic_config(patron.engine), "0004")
     # when it is upgraded again
     upgrade(patron.engine)
     # then both are there with no transaction id, and a third without one is accepted

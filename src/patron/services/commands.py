@@ -71,6 +71,7 @@ class Redeem:
 class CancelRedemption:
     redemption_id: int
     reason: str | None = None
+    actor: str = "system"  # who cancels, for the audit log: `apikey:<name>` from the API
 
 
 @dataclass(frozen=True)

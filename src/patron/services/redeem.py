@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from patron.domain import events
+from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, NotFound, TransactionIdReused
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member
@@ -145,6 +146,14 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         uow.rewards.change_stock(row.reward_id, +1)
     settle_debt(uow, member.id, uow.now)
     uow.outbox.add([events.redemption_cancelled(member.id, uow.now, row.id, points)], uow.now)
+    uow.audit.record(
+        uow.now,
+        cmd.actor,
+        AuditAction.REDEMPTION_CANCELLED,
+        member.id,
+        cmd.reason,
+        {"redemption_id": int(row.id), "points": points, "reward_id": row.reward_id},
+    )
     after = uow.members.get(member.id)
     assert after is not None
     return Redeemed(

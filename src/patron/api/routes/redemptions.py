@@ -125,7 +125,7 @@ def cancel_redemption(
 ) -> Response:
     """Cancel a redemption: points return to the lots they came from."""
     payload = body or CancelCreate()
-    command = CancelRedemption(id, payload.reason)
+    command = CancelRedemption(id, payload.reason, principal.actor)
     return run_idempotent(
         patron,
         principal,

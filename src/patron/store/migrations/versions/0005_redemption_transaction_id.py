@@ -5,8 +5,8 @@ keys are scoped to the API key, so only a natural key of the sale can tell it is
 one. `transaction_id` is optional (NULL for redemptions made before it existed or sent
 without one; NULLs never collide), and unique per member.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-26
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
