@@ -211,13 +211,17 @@ def test_a_likelihood_ridge_is_refused_whatever_the_optimizer_did(customers: int
     Where the optimizer stops on that ridge, and the sign of the curvature there, hang on
     floating-point details (with 2,000 customers one BLAS build gave a Hessian that was
     not negative definite, another a fit that 'converged'); the likelihood profile does
-    not: values of s and beta 400 times apart fit equally well, so the fit is refused."""
+    not: values of s and beta 400 times apart fit equally well, so the fit is refused.
+    When the optimizer runs beta all the way to its bound instead (this machine, 5,000
+    customers), the fit is refused before the profile is walked, naming beta: either way
+    the answer is a refusal that names beta, never a fit."""
     rng = np.random.default_rng(0)
     T = rng.uniform(10, 50, customers)
     x = rng.integers(0, 10, customers).astype(float)
     t = np.where(x > 0, rng.uniform(0, 1, customers) * T, 0)
-    with pytest.raises(ModelNotIdentified, match="cannot identify s, beta: values 400 times"):
+    with pytest.raises(ModelNotIdentified, match="cannot identify") as refused:
         ParetoNBDModel().fit(x, t, T)
+    assert "beta" in str(refused.value)
 
 
 def test_parameters_the_data_barely_pins_down_are_flagged(cdnow: dict[str, np.ndarray]) -> None:
