@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
+from patron.services.apikeys import create_key
 from patron.services.importer import ImportOptions, import_purchases
 from patron.store.tables import members, purchase_lines, purchases
 from tests.e2e.conftest import Api
@@ -46,6 +48,10 @@ def purchase(order_id: str, lines: list[dict[str, Any]], external_id: str = "c-1
         "currency": "EUR",
         "lines": lines,
     }
+
+
+def new_key(patron: Patron, scope: str, name: str) -> str:
+    return patron.run(lambda uow, s: create_key(uow, s, name), scope)
 
 
 def enroll(api: Api, external_id: str = "c-1") -> int:
@@ -268,3 +274,49 @@ def test_the_import_refuses_rows_and_orders_beyond_the_bounds(
     assert "cost" in reasons[16]
     assert rejects[0]["order_id"] == "o-2"  # the row as it was in the file
     assert_verified(patron)
+
+
+def test_the_import_refuses_a_file_that_could_take_a_member_past_the_most_purchases(
+    patron: Patron, tmp_path: Path
+) -> None:
+    # given a member one purchase short of the most a member may have
+    with patron.uow() as uow:
+        member_id = uow.members.add(
+            external_id="c1",
+            tier="Bronze",
+            tier_since=uow.now,
+            enrolled_at=uow.now,
+            referral_code="REF00001",
+            balance=0,
+            debt=0,
+            purchase_count=0,
+            lifetime_spend=0,
+        )
+        uow.commit()
+    _set_counters(patron, member_id, MAX_PURCHASES - 1, Decimal("10.00"))
+    path = tmp_path / "history.csv"
+    path.write_text("customer_id,date,amount\nc1,2025-01-03,1.00\nc2,2025-01-04,2.00\n")
+    # when a file of two purchases is imported, then it is refused before anything is written
+    with pytest.raises(InvalidInput, match="2147483646 purchases .* holds 2"):
+        import_purchases(patron.new_uow, path, ImportOptions())
+    assert stored_purchases(patron) == 0
+    with patron.uow(readonly=True) as uow:
+        assert uow.members.by_external_id("c2") is None
+
+
+def test_an_api_key_name_leaves_room_for_its_actor(patron: Patron, client: Any) -> None:
+    """Writes by a key are recorded as "apikey:<name>" in 100-character columns."""
+    with pytest.raises(InvalidInput, match="name: 94 characters, more than the 93 allowed"):
+        new_key(patron, "admin", "k" * 94)
+    admin = Api(client, new_key(patron, "admin", "k" * 93))
+    member_id = enroll(admin)
+    answer = admin.post(f"/v1/members/{member_id}/adjustments", {"points": 5, "reason": "why"})
+    assert answer.status_code == 201, answer.text
+
+
+def test_the_largest_acquisition_spend_is_stored_exactly(patron: Patron, admin: Api) -> None:
+    body = {"month": "2026-01", "channel": "web", "amount": "99999999999.99", "currency": "EUR"}
+    answer = admin.post("/v1/acquisition-spend", body)
+    assert answer.status_code == 201, answer.text
+    listed = admin.get("/v1/acquisition-spend").json()["data"]
+    assert [Decimal(x["amount"]) for x in listed] == [MAX_PURCHASE]
