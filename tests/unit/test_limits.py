@@ -5,11 +5,16 @@ Numbers are written out by hand: a NUMERIC(p, s) holds values below 10^(p - s).
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Numeric, String
 
 from patron.domain import limits
+from patron.domain.earning import Line, MemberState, PurchaseFacts, score
+from patron.domain.errors import InvalidInput
+from patron.domain.program import parse_program
 from patron.store import tables as t
 
 
@@ -74,3 +79,49 @@ def test_text_columns_are_as_long_as_their_bounds() -> None:
         assert isinstance(column.type, String)
         assert column.type.length == length, column
     assert limits.API_KEY_NAME_LENGTH + len("apikey:") == 100
+
+
+PROGRAM = parse_program('name = "Test"\ncurrency = "EUR"')
+AT = datetime(2026, 1, 1)
+
+
+def scored(*lines: Line) -> int:
+    facts = PurchaseFacts(AT, "EUR", lines)
+    return score(PROGRAM, MemberState("Member"), facts).points
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([Line("A", None, 1, Decimal("1000000000.0001"))], "lines[0].unit_price"),
+        ([Line("A", None, 1, Decimal(1), Decimal("1000000000.0001"))], "lines[0].unit_cost"),
+        ([Line("A", None, 1_000_001, Decimal(1))], "lines[0].quantity"),
+        ([Line("A", None, 1, Decimal(1))] * 501, "1 to 500 lines, not 501"),
+        # 100 × 999,999,999.9999 + 0.005 = 99,999,999,999.995: 100,000,000,000.00 in cents
+        (
+            [Line("A", None, 100, Decimal("999999999.9999")), Line("B", None, 1, Decimal("0.005"))],
+            "lines: the lines total 100000000000.00",
+        ),
+        (
+            [Line("A", None, 100, Decimal(1), Decimal("1000000000"))],
+            "lines: the lines' costs come to 100000000000.00",
+        ),
+    ],
+)
+def test_the_engine_refuses_a_purchase_the_store_cannot_hold(
+    lines: list[Line], message: str
+) -> None:
+    """A backstop for any caller that skips the API's or the import's checks."""
+    with pytest.raises(InvalidInput) as info:
+        scored(*lines)
+    assert message in str(info.value)
+
+
+def test_the_engine_scores_the_largest_purchase() -> None:
+    # 99 × 1,000,000,000 + 999,999,999.99 = 99,999,999,999.99: as many points, rate 1
+    largest = [
+        Line("A", None, 99, Decimal(1_000_000_000), Decimal(1_000_000_000)),
+        Line("B", None, 1, Decimal("999999999.99"), Decimal("999999999.99")),
+    ]
+    assert scored(*largest) == 99_999_999_999
+    assert scored(*([Line("A", None, 1, Decimal(1))] * 500)) == 500
