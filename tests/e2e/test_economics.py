@@ -65,6 +65,7 @@ def test_spend_and_economics_over_http(admin: Api, pos: Api, clock: Clock) -> No
         ({"amount": "1.001"}, "body.amount"),
         ({"currency": "USD"}, "currency"),
         ({"channel": ""}, "body.channel"),
+        ({"amount": "100000000000.00"}, "body.amount"),  # over 99,999,999,999.99
     ],
 )
 def test_bad_spend_is_a_422_naming_the_field_and_changes_nothing(

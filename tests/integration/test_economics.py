@@ -143,6 +143,10 @@ def test_spend_and_report_through_the_cli(patron: Patron, clock: Clock) -> None:
         ("--amount", "lots", "amount"),
         ("--currency", "USD", "currency"),
         ("--channel", " ", "channel"),
+        ("--channel", "w" * 51, "channel"),
+        ("--amount", "100000000000.00", "amount"),  # over 99,999,999,999.99, as in the API
+        ("--note", "n" * 501, "note"),
+        ("--by", "b" * 97, "by"),  # recorded as "cli:" + 97 characters: over 100
     ],
 )
 def test_bad_spend_on_the_cli_names_the_field_and_records_nothing(

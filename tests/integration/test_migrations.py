@@ -16,7 +16,7 @@ from patron.services.commands import Adjust, Redeem
 from patron.services.redeem import redeem
 from patron.store.migrate import alembic_config, upgrade
 from patron.store.tables import metadata
-from tests.conftest import Clock, make_patron
+from tests.conftest import Clock, load_example, make_patron
 from tests.integration.helpers import member
 
 
@@ -85,3 +85,49 @@ def test_0005_keeps_the_redemptions_and_lets_them_go_without_a_transaction_id(
         ).all()
     assert [tuple(r) for r in rows[:2]] == [(ids[0], 300, None), (ids[1], 300, None)]
     assert [(r.points, r.transaction_id) for r in rows[2:]] == [(300, None)]
+
+
+def test_widening_lifetime_spend_keeps_every_member_and_what_refers_to_them(
+    store_kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    """0006 widens members.lifetime_spend; on SQLite that rebuilds the members table,
+    which purchases, ledger entries and referrals point to."""
+    from tests.integration.helpers import buy
+
+    patron = make_patron(store_kind, tmp_path, clock, request)
+    try:
+        load_example(patron)
+        ana = member(patron, "ana")
+        ben = member(patron, "ben", referral_code=_referral_code(patron, ana))
+        buy(patron, ben, "o-1", ("A", None, 3, "333333333.33"))  # 999,999,999.99
+        command.downgrade(alembic_config(patron.engine), "0005")
+        with patron.engine.connect() as conn:
+            before = conn.execute(text("SELECT * FROM members ORDER BY id")).all()
+        upgrade(patron.engine)
+        with patron.engine.connect() as conn:
+            assert conn.execute(text("SELECT * FROM members ORDER BY id")).all() == before
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        # the widened column takes what the old one could not: a lifetime spend past 10^12
+        with patron.engine.begin() as conn:
+            conn.execute(text("UPDATE members SET lifetime_spend = 123456789012345678.90"))
+        buy(patron, ben, "o-2", ("A", None, 1, "0.10"))
+        with patron.uow(readonly=True) as uow:
+            found = uow.members.get(ben)
+            assert found is not None and found.purchase_count == 2
+        assert_verified_refs(patron)
+    finally:
+        patron.dispose()
+
+
+def _referral_code(patron: Patron, member_id: int) -> str:
+    with patron.uow(readonly=True) as uow:
+        found = uow.members.get(member_id)
+        assert found is not None
+        return found.referral_code
+
+
+def assert_verified_refs(patron: Patron) -> None:
+    """Every row that refers to a member still finds it (SQLite's foreign_key_check)."""
+    if patron.engine.dialect.name == "sqlite":
+        with patron.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []

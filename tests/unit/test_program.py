@@ -6,6 +6,9 @@ from patron.domain.errors import InvalidProgram
 from patron.domain.program import parse_program
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "program.toml"
+REWARD = (
+    'name = "x"\ncurrency = "EUR"\n[[rewards]]\nid = "r"\nname = "R"\nkind = "gift"\npoints = 10\n'
+)
 
 
 def test_the_example_program_is_valid_and_complete() -> None:
@@ -70,6 +73,14 @@ def test_the_demo_ships_the_example_program_unchanged() -> None:
             "redemption.max_basket_share",
         ),
         ('name = "x"\ncurrency = EUR', "not valid TOML"),
+        # what the store keeps is bounded (domain/limits.py): rewards, bonuses, point value
+        (REWARD + "cost = 100000000000.00", "rewards.0.cost"),  # over 99,999,999,999.99
+        (REWARD + "value = 100000000000.00", "rewards.0.value"),
+        (REWARD + "stock = 2147483648", "rewards.0.stock"),  # 2^31: past an INTEGER
+        (REWARD.replace("points = 10", "points = 1000000001"), "rewards.0.points"),
+        ('name = "x"\ncurrency = "EUR"\n[earning]\nwelcome_bonus = 1000000001', "welcome_bonus"),
+        ('name = "x"\ncurrency = "EUR"\n[redemption]\npoint_value = 100.01', "point_value"),
+        ('name = "' + "n" * 101 + '"\ncurrency = "EUR"', "name"),
     ],
 )
 def test_an_invalid_program_names_the_field_and_why(toml: str, message: str) -> None:

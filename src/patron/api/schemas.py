@@ -1,7 +1,8 @@
 """Request and response bodies of the API (never the tables themselves).
 
-Every field is bounded: sizes, ranges and characters are checked here, so that no input
-reaches the store in a shape it would refuse with a server error.
+Every field is bounded: sizes, ranges and characters are checked here against
+`domain/limits.py`, the bounds the store's columns are sized for, so that no input reaches
+the store in a shape it would refuse with a server error.
 """
 
 from __future__ import annotations
@@ -10,14 +11,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
+from patron.domain import limits
 from patron.domain.clock import iso_utc
+from patron.domain.earning import Line, amounts_problem
 from patron.domain.records import EntryKind, RedemptionStatus
 
 MAX_ID = 2**62
-MAX_POINTS = 10**9
-MAX_TOTAL = Decimal("99999999999")
+MAX_POINTS = limits.MAX_POINTS
 
 
 def _printable(value: str) -> str:
@@ -33,22 +43,28 @@ def _sane_time(value: datetime) -> datetime:
 
 
 _Clean = AfterValidator(_printable)
-Key = Annotated[str, Field(min_length=1, max_length=128), _Clean]
-Code = Annotated[str, Field(min_length=1, max_length=64), _Clean]
-Label = Annotated[str, Field(max_length=64), _Clean]
-Short = Annotated[str, Field(max_length=50), _Clean]
-Reason = Annotated[str, Field(max_length=200), _Clean]
-Note = Annotated[str, Field(min_length=1, max_length=500), _Clean]
-Email = Annotated[str, Field(max_length=320), _Clean]
-Referral = Annotated[str, Field(max_length=32), _Clean]
+Key = Annotated[str, Field(min_length=1, max_length=limits.KEY_LENGTH), _Clean]
+Code = Annotated[str, Field(min_length=1, max_length=limits.CODE_LENGTH), _Clean]
+Label = Annotated[str, Field(max_length=limits.LABEL_LENGTH), _Clean]
+Short = Annotated[str, Field(max_length=limits.SHORT_LENGTH), _Clean]
+Reason = Annotated[str, Field(max_length=limits.REASON_LENGTH), _Clean]
+Note = Annotated[str, Field(min_length=1, max_length=limits.NOTE_LENGTH), _Clean]
+Email = Annotated[str, Field(max_length=limits.EMAIL_LENGTH), _Clean]
+Name = Annotated[str, Field(max_length=limits.NAME_LENGTH), _Clean]
+Referral = Annotated[str, Field(max_length=limits.REFERRAL_LENGTH), _Clean]
 
 
 Time = Annotated[datetime, AfterValidator(_sane_time)]
 UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-# A bare amount, at most 4 decimals and no currency (not `domain.money.Money`, which has one).
-DecimalAmount = Annotated[Decimal, Field(ge=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)]
+# Bare amounts, no currency (not `domain.money.Money`, which has one): a unit price or
+# cost (4 decimals), and any other amount (cents).
+UnitAmount = Annotated[
+    Decimal, Field(ge=0, le=limits.MAX_UNIT_AMOUNT, decimal_places=limits.UNIT_PLACES)
+]
+Amount = Annotated[Decimal, Field(ge=0, le=limits.MAX_AMOUNT, decimal_places=limits.AMOUNT_PLACES)]
+Quantity = Annotated[int, Field(ge=1, le=limits.MAX_QUANTITY)]
 T = TypeVar("T")
 
 
@@ -64,7 +80,7 @@ class Page(BaseModel, Generic[T]):
 class MemberCreate(_In):
     external_id: Key
     email: Email | None = None
-    name: Annotated[str, Field(max_length=200), _Clean] | None = None
+    name: Name | None = None
     referral_code: Referral | None = None
     enrolled_at: Time | None = None
     acquisition_channel: Short | None = Field(
@@ -91,9 +107,9 @@ class MemberPublic(BaseModel):
 class LineIn(_In):
     sku: Code
     category: Label | None = None
-    quantity: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    unit_price: DecimalAmount
-    unit_cost: DecimalAmount | None = None
+    quantity: Quantity = 1
+    unit_price: UnitAmount
+    unit_cost: UnitAmount | None = None
 
 
 class PurchaseCreate(_In):
@@ -102,7 +118,7 @@ class PurchaseCreate(_In):
     order_id: Key
     occurred_at: Time
     currency: Currency
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=limits.MAX_LINES)]
     channel: Short | None = None
     payment_method: Short | None = None
     promotion_code: Label | None = None
@@ -115,13 +131,20 @@ class PurchaseCreate(_In):
         " feeds the payment-speed criterion of the A/B/C classes",
     )
 
+    @field_validator("lines")
+    @classmethod
+    def _storable(cls, lines: list[LineIn]) -> list[LineIn]:
+        problem = amounts_problem(
+            [Line(x.sku, x.category, x.quantity, x.unit_price, x.unit_cost) for x in lines]
+        )
+        if problem is not None:
+            raise ValueError(problem[1])
+        return lines
+
     @model_validator(mode="after")
     def _checks(self) -> Self:
         if (self.member_id is None) == (self.external_id is None):
             raise ValueError("give exactly one of member_id or external_id")
-        total = sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
-        if total > MAX_TOTAL:
-            raise ValueError(f"the purchase total must not exceed {MAX_TOTAL}")
         return self
 
 
@@ -143,12 +166,15 @@ class PurchasePublic(BaseModel):
 
 
 class ReturnLineIn(_In):
+    # not MAX_LINES: an order imported before lines were bounded may be longer
     line_no: Annotated[int, Field(ge=1, le=10_000)]
-    quantity: Annotated[int, Field(ge=1, le=1_000_000)]
+    quantity: Quantity
 
 
 class RefundCreate(_In):
-    lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=500)] | None = None
+    lines: (
+        Annotated[list[ReturnLineIn], Field(min_length=1, max_length=limits.MAX_LINES)] | None
+    ) = None
     reason: Reason | None = None
 
 
@@ -167,7 +193,8 @@ class RedemptionCreate(_In):
     reward_id: Code | None = None
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     basket_total: (
-        Annotated[Decimal, Field(gt=0, le=MAX_TOTAL, max_digits=15, decimal_places=4)] | None
+        Annotated[Decimal, Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=limits.UNIT_PLACES)]
+        | None
     ) = None
     transaction_id: Key | None = Field(
         None,
@@ -261,8 +288,8 @@ class RewardPublic(BaseModel):
 
 class SpendCreate(_In):
     month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
-    channel: Annotated[str, Field(min_length=1, max_length=50), _Clean]
-    amount: Annotated[Decimal, Field(ge=0, le=MAX_TOTAL, max_digits=13, decimal_places=2)]
+    channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean]
+    amount: Amount
     currency: Currency
     note: Note | None = None
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from patron.domain.errors import InvalidInput
+from patron.domain.limits import MAX_AMOUNT, MAX_LINES, MAX_QUANTITY, MAX_UNIT_AMOUNT
 from patron.domain.money import Points, quantize_money, to_points
 from patron.domain.program import Milestone, MilestoneKind, Program
 
@@ -60,6 +61,21 @@ def cost_of(lines: Iterable[Line]) -> Decimal | None:
     return quantize_money(total)
 
 
+def amounts_problem(lines: Sequence[Line]) -> tuple[str, str] | None:
+    """What of a purchase of these lines cannot be stored, or None: its total ("amount")
+    or the sum of its known costs ("cost") over `limits.MAX_AMOUNT`, each rounded to cents
+    as it is stored; with the reason. Bounding the known costs, not only a complete cost,
+    keeps one rule for the API and the import, whose orders may gain a line without one."""
+    total = quantize_money(sum((line.amount for line in lines), Decimal(0)))
+    if total > MAX_AMOUNT:
+        return "amount", f"the lines total {total}, more than a purchase may ({MAX_AMOUNT})"
+    costs = [line.unit_cost * line.quantity for line in lines if line.unit_cost is not None]
+    cost = quantize_money(sum(costs, Decimal(0)))
+    if cost > MAX_AMOUNT:
+        return "cost", f"the lines' costs come to {cost}, more than a purchase's may ({MAX_AMOUNT})"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class MemberState:
     """What scoring needs to know of the member before this purchase.
@@ -97,13 +113,18 @@ def validate_purchase(program: Program, purchase: PurchaseFacts) -> None:
         raise InvalidInput(
             f"purchase currency {purchase.currency} differs from the program's {program.currency}"
         )
-    if not purchase.lines:
-        raise InvalidInput("a purchase needs at least one line")
+    if not 1 <= len(purchase.lines) <= MAX_LINES:
+        raise InvalidInput(f"a purchase needs 1 to {MAX_LINES} lines, not {len(purchase.lines)}")
     for i, line in enumerate(purchase.lines):
-        if line.quantity <= 0:
-            raise InvalidInput(f"lines[{i}].quantity must be positive")
-        if line.unit_price < 0:
-            raise InvalidInput(f"lines[{i}].unit_price must not be negative")
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"lines[{i}].quantity must be from 1 to {MAX_QUANTITY}")
+        if not 0 <= line.unit_price <= MAX_UNIT_AMOUNT:
+            raise InvalidInput(f"lines[{i}].unit_price must be from 0 to {MAX_UNIT_AMOUNT}")
+        if line.unit_cost is not None and not 0 <= line.unit_cost <= MAX_UNIT_AMOUNT:
+            raise InvalidInput(f"lines[{i}].unit_cost must be from 0 to {MAX_UNIT_AMOUNT}")
+    problem = amounts_problem(purchase.lines)
+    if problem is not None:
+        raise InvalidInput(f"lines: {problem[1]}")
 
 
 def score(program: Program, member: MemberState, purchase: PurchaseFacts) -> Earning:

@@ -15,6 +15,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from patron.domain import limits
 from patron.domain.errors import InvalidProgram
 from patron.domain.money import Rounding
 
@@ -22,7 +23,11 @@ NonNegDecimal = Annotated[Decimal, Field(ge=0)]
 PosDecimal = Annotated[Decimal, Field(gt=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(gt=0)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=limits.TITLE_LENGTH)]
+# What lands in the store's columns is bounded as the API's input is (domain/limits.py).
+Bonus = Annotated[int, Field(ge=0, le=limits.MAX_POINTS)]
+PosPoints = Annotated[int, Field(gt=0, le=limits.MAX_POINTS)]
+StoredAmount = Annotated[Decimal, Field(ge=0, le=limits.MAX_AMOUNT)]
 
 
 class _Model(BaseModel):
@@ -76,8 +81,8 @@ class TierPolicy(_Model):
 class EarningPolicy(_Model):
     points_per_unit: PosDecimal = Decimal(1)
     rounding: Rounding = Rounding.DOWN
-    welcome_bonus: NonNegInt = 0
-    referral_bonus: NonNegInt = 0
+    welcome_bonus: Bonus = 0
+    referral_bonus: Bonus = 0
     # newcomers per referral code whose enrollment pays the referral bonus (None: no cap)
     referral_max_per_code: NonNegInt | None = None
     pending_days: Annotated[int, Field(ge=0, le=365)] = 0
@@ -88,7 +93,7 @@ class Promotion(_Model):
     starts: date
     ends: date
     multiplier: PosDecimal | None = None
-    bonus: PosInt | None = None
+    bonus: PosPoints | None = None
     categories: list[str] = []
     code: str | None = None
 
@@ -115,7 +120,7 @@ class Milestone(_Model):
     name: Name
     kind: MilestoneKind
     threshold: PosDecimal
-    bonus: PosInt
+    bonus: PosPoints
 
 
 class ExpiryPolicy(_Model):
@@ -124,8 +129,8 @@ class ExpiryPolicy(_Model):
 
 
 class RedemptionPolicy(_Model):
-    min_points: NonNegInt = 0
-    point_value: PosDecimal = Decimal("0.01")
+    min_points: Bonus = 0
+    point_value: Annotated[Decimal, Field(gt=0, le=limits.MAX_POINT_VALUE)] = Decimal("0.01")
     max_basket_share: Annotated[Decimal, Field(gt=0, le=1)] = Decimal(1)
 
 
@@ -139,13 +144,15 @@ class RewardKind(StrEnum):
 
 
 class Reward(_Model):
-    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    id: Annotated[
+        str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
+    ]
     name: Name
     kind: RewardKind
-    points: PosInt
-    cost: NonNegDecimal = Decimal(0)
-    value: NonNegDecimal | None = None
-    stock: NonNegInt | None = None
+    points: PosPoints
+    cost: StoredAmount = Decimal(0)
+    value: StoredAmount | None = None
+    stock: Annotated[int, Field(ge=0, le=limits.MAX_STOCK)] | None = None
     tiers: list[str] = []
     description: str = ""
 

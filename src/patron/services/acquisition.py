@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from patron.domain import limits
 from patron.domain.errors import InvalidInput
 from patron.services.ledger import current_program
 from patron.store.spend import SpendEntry
 from patron.store.uow import UnitOfWork
 
-MAX_AMOUNT = Decimal("999999999999.99")
+MAX_AMOUNT = limits.MAX_AMOUNT
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -51,8 +52,10 @@ def parse_amount(text: str) -> Decimal:
 
 def _checked(cmd: RecordSpend, program_currency: str) -> RecordSpend:
     channel = cmd.channel.strip()
-    if not channel or len(channel) > 50:
-        raise InvalidInput("channel: give the channel's name (1 to 50 characters), e.g. web")
+    if not channel or limits.text_problem(channel, limits.SHORT_LENGTH):
+        raise InvalidInput(
+            f"channel: give the channel's name (1 to {limits.SHORT_LENGTH} characters), e.g. web"
+        )
     amount = cmd.amount
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise InvalidInput(f"amount: {amount} must be a number from 0 to {MAX_AMOUNT}")
@@ -63,8 +66,13 @@ def _checked(cmd: RecordSpend, program_currency: str) -> RecordSpend:
             f"currency: {cmd.currency!r} is not the program's currency {program_currency!r};"
             " convert the amount first (spend in several currencies cannot be added up)"
         )
-    if cmd.note is not None and len(cmd.note) > 500:
-        raise InvalidInput("note: at most 500 characters")
+    for field, text, longest in [
+        ("note", cmd.note, limits.NOTE_LENGTH),
+        ("by", cmd.actor, limits.ACTOR_LENGTH),  # who records it, as "cli:<name>"
+    ]:
+        problem = limits.text_problem(text or "", longest)
+        if problem is not None:
+            raise InvalidInput(f"{field}: {problem}")
     if cmd.month.day != 1:
         raise InvalidInput("month: give the first day of the month (YYYY-MM)")
     return RecordSpend(cmd.month, channel, amount, cmd.currency, cmd.actor, cmd.note)

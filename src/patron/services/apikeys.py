@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from patron.domain.audit import AuditAction
 from patron.domain.errors import InvalidInput, NotFound
+from patron.domain.limits import API_KEY_NAME_LENGTH, text_problem
 from patron.store.uow import UnitOfWork
 
 
@@ -45,6 +46,9 @@ def create_key(uow: UnitOfWork, scope: str, name: str = "default", actor: str = 
         raise InvalidInput(
             f"scope must be one of {[s.value for s in Scope]}, not {scope!r}"
         ) from None
+    problem = text_problem(name, API_KEY_NAME_LENGTH)  # its actor, "apikey:<name>", must fit
+    if problem is not None:
+        raise InvalidInput(f"name: {problem}")
     prefix = secrets.token_hex(4)
     key = f"ptr_{prefix}_{secrets.token_urlsafe(32)}"
     key_id = uow.api_keys.add(

@@ -25,6 +25,7 @@ from patron.domain.earning import (
 )
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.invoices import invoice_dates_problem
+from patron.domain.limits import MAX_PURCHASES
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.services.commands import RecordPurchase
@@ -49,6 +50,12 @@ class Recorded:
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
     member = locked_member(uow, cmd.member)
+    if member.purchase_count >= MAX_PURCHASES:
+        # the bound that keeps purchase_count and lifetime_spend within their columns
+        raise Conflict(
+            f"member {member.id} has {member.purchase_count} purchases, the most one member"
+            " may have; record this purchase under another member"
+        )
     at = to_utc_naive(cmd.occurred_at)
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")

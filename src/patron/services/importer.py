@@ -24,6 +24,8 @@ import numpy as np
 
 from patron.domain import events
 from patron.domain.clock import latest_allowed
+from patron.domain.errors import InvalidInput
+from patron.domain.limits import MAX_PURCHASES
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll, new_referral_code
@@ -89,6 +91,8 @@ def _import(
     currency = options.currency or program.currency
     purchases = read_purchases(path, options.mapping, options.date_format, report, latest)
     report.purchases = len(purchases)
+    with new_uow() as uow:
+        _check_room(uow.members.most_purchases(), len(purchases))
     members: dict[str, int] = {}  # customers known to be in the store, across batches
     for start in range(0, len(purchases), options.batch_size):
         batch = purchases.rows(start, start + options.batch_size)
@@ -103,6 +107,18 @@ def _import(
         if progress:
             progress(min(start + len(batch), len(purchases)), len(purchases))
     return report
+
+
+def _check_room(most: int, purchases: int) -> None:
+    """Refuse, before writing anything, a file that could take a member past the most
+    purchases one member may have (`limits.MAX_PURCHASES`: it keeps `purchase_count` and
+    `lifetime_spend` within their columns). One query, and no member comes near it in
+    practice; were one to, the file is refused whole rather than half imported."""
+    if most + purchases > MAX_PURCHASES:
+        raise InvalidInput(
+            f"a member has {most} purchases and this file holds {purchases}: together more"
+            f" than the {MAX_PURCHASES} one member may have; nothing was imported"
+        )
 
 
 def _score_each(uow: UnitOfWork, batch: Purchases, currency: str, report: ImportReport) -> None:

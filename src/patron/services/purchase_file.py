@@ -6,14 +6,22 @@ combination, for a line's fields) is parsed and checked once, in Python, and the
 their results through NumPy indexing; grouping lines into purchases is done on codes the
 same way. The checks and their messages are those of a row-by-row reading: a row is
 rejected for the first field that fails, in the order customer, date, due_at, paid_at,
-quantity, price, cost, order; an order's owner is the customer of its first valid row.
+sku, category, quantity, price, cost, the line's amount, order, channel, payment method,
+promotion, acquisition channel; an order's owner is the customer of its first valid row.
 An order's purchase fields (channel, payment method, promotion, due and paid dates) are
 those of its first row.
+
+Every bound of `domain/limits.py` is checked as the API checks it, so that nothing the
+store cannot hold reaches it. Two of them concern a whole order, known only once the file
+is read: its number of lines and its total (and cost). An order over either is refused
+whole, each of its rows rejected with the reason: half an order would be imported for
+good, since a re-run skips the order ids already in the store.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,8 +34,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from patron.domain import limits
 from patron.domain.clock import AHEAD, to_utc_naive
-from patron.domain.earning import NO_SKU, Line, cost_of
+from patron.domain.earning import NO_SKU, Line, amounts_problem, cost_of
 from patron.domain.errors import InvalidInput
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
@@ -54,8 +63,18 @@ INVOICE_FIELDS = ("due_at", "paid_at")
 CHUNK_ROWS = 50_000
 MEMO_LIMIT = 200_000  # distinct line keys remembered across chunks (about 60 MB)
 
-_UNIT = Decimal("0.0001")
-_MAX_AMOUNT = Decimal("99999999999")
+_UNIT = Decimal(1).scaleb(-limits.UNIT_PLACES)
+# the longest text each field may hold (its column's length)
+_LONGEST = {
+    "customer_id": limits.KEY_LENGTH,
+    "order_id": limits.KEY_LENGTH,
+    "sku": limits.CODE_LENGTH,
+    "category": limits.LABEL_LENGTH,
+    "channel": limits.SHORT_LENGTH,
+    "payment_method": limits.SHORT_LENGTH,
+    "promotion": limits.LABEL_LENGTH,
+    "acquisition_channel": limits.SHORT_LENGTH,
+}
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Column = np.ndarray[Any, np.dtype[Any]]
@@ -153,11 +172,32 @@ def read_purchases(
                     rejects.writerow([first_line + offset, reason, *chunk[offset]])
                     report.rejected += 1
                 first_line += len(chunk)
+    purchases = grouping.finish()
+    if grouping.refused:
+        _add_rejects(path, out, header, grouping.refused)
+        report.rejected += len(grouping.refused)
     if report.rejected:
         report.rejects_file = out
     else:
         out.unlink()
-    return grouping.finish()
+    return purchases
+
+
+def _add_rejects(path: Path, out: Path, header: list[str], refused: dict[int, str]) -> None:
+    """Put the rows of refused orders (file line -> reason) into the rejects file among
+    the rows rejected while reading, in line order. Rare, so the file is read again
+    rather than every row of every order kept until the end."""
+    with out.open(newline="") as bad:
+        earlier = list(csv.reader(bad))[1:]
+    with path.open(newline="", encoding="utf-8-sig") as src:
+        reader = csv.reader(src)
+        next(reader, None)
+        late = [[str(n), refused[n], *row] for n, row in enumerate(reader, 2) if n in refused]
+    merged = heapq.merge(earlier, late, key=lambda row: int(row[0]))
+    with out.open("w", newline="") as bad:
+        rejects = csv.writer(bad)
+        rejects.writerow(["line", "reason", *header])
+        rejects.writerows(merged)
 
 
 def check_header(path: Path, mapping: dict[str, str]) -> None:
@@ -197,6 +237,7 @@ class _Pieces:
     purchases: dict[str, list[Column]] = field(default_factory=dict)
     line_purchase: list[Column] = field(default_factory=list)
     lines: list[Column] = field(default_factory=list)
+    line_rows: list[Column] = field(default_factory=list)  # the file line of each line
 
     def add_purchases(self, **columns: Column) -> None:
         for name, values in columns.items():
@@ -221,12 +262,15 @@ class _Grouping:
         self.dates: dict[tuple[str, ...], datetime | RowError] = {}
         self.invoices: dict[tuple[str, ...], tuple[datetime | None, ...] | RowError] = {}
         self.line_facts: dict[tuple[str, ...], _LineFacts | RowError] = {}
+        self.rows_before = 0  # rows of the earlier chunks
+        self.refused: dict[int, str] = {}  # file line -> reason, for orders refused whole
 
     def add(self, chunk: list[list[str]]) -> list[tuple[int, str]]:
         """Group a chunk of rows; returns (offset in chunk, reason) for each rejected row."""
         column = self._columns(chunk)
         customer = column("customer_id")
         reason = np.where(customer == "", "customer_id: empty", "").astype(object)
+        reason = _keep_first(reason, _text_reasons(customer, "customer_id"))
         date_codes, dates = self._distinct(
             [column("date")], self.dates, lambda key: self._date(key[0])
         )
@@ -240,6 +284,8 @@ class _Grouping:
             [column(f) for f in LINE_FIELDS], self.line_facts, _parse_line
         )
         reason = _first_reason(reason, line_codes, facts)
+        for name in ("order_id", *self.extras):
+            reason = _keep_first(reason, _text_reasons(column(name), name))
         valid = np.flatnonzero(reason == "")
         line_codes = line_codes[valid]
         orders = self._order_ids(column, valid, facts, line_codes)
@@ -257,27 +303,38 @@ class _Grouping:
         )
         self.pieces.line_purchase.append(purchase[owned])
         self.pieces.lines.append(_attribute(ok, "line")[line_codes[owned]])
+        self.pieces.line_rows.append(2 + self.rows_before + valid[owned])
+        self.rows_before += len(chunk)
         rejects = [(int(k), str(reason[k])) for k in np.flatnonzero(reason != "")]
         rejects += [(int(valid[k]), why) for k, why in rejected]
         return sorted(rejects)
 
     def finish(self) -> Purchases:
+        """The purchases read, without the orders refused whole (`refused` says why)."""
         p = self.pieces
         line_purchase = _concat(p.line_purchase, np.int64)
         order = np.argsort(line_purchase, kind="stable")  # by purchase, file order within
         lines = _concat(p.lines, object)[order]
+        line_rows = _concat(p.line_rows, np.int64)[order]
         counts = np.bincount(line_purchase, minlength=self.count)
         line_start = np.zeros(self.count + 1, dtype=np.int64)
         np.cumsum(counts, out=line_start[1:])
         columns = {name: _concat(parts, object) for name, parts in p.purchases.items()}
         total, cost = columns.pop("total", _concat([], object)), columns.pop("cost", None)
         cost = _concat([], object) if cost is None else cost
+        refused = []
         for i in np.flatnonzero(counts > 1):
             several = lines[line_start[i] : line_start[i + 1]]
+            why = _order_problem(several.tolist())
+            if why is not None:
+                refused.append(i)
+                rows = line_rows[line_start[i] : line_start[i + 1]].tolist()
+                self.refused.update((row, f"order_id: {why}") for row in rows)
+                continue
             total[i] = quantize_money(sum((x.amount for x in several), Decimal(0)))
             cost[i] = cost_of(several)
         empty = _concat([], object)
-        return Purchases(
+        purchases = Purchases(
             columns.get("order_id", empty),
             columns.get("customer_id", empty),
             columns.get("occurred_at", empty),
@@ -287,6 +344,9 @@ class _Grouping:
             lines,
             line_start,
         )
+        if not refused:
+            return purchases
+        return purchases.subset(np.setdiff1d(np.arange(len(purchases)), refused))
 
     def _date(self, text: str) -> datetime:
         moment = parse_date(text, self.date_format)
@@ -433,6 +493,28 @@ def _attribute(facts: Column, name: str) -> Column:
     return out
 
 
+def _order_problem(lines: Sequence[Line]) -> str | None:
+    """Why an order of several lines cannot be stored as one purchase, or None."""
+    if len(lines) > limits.MAX_LINES:
+        return f"{len(lines)} lines, more than the {limits.MAX_LINES} a purchase may have"
+    problem = amounts_problem(lines)
+    return None if problem is None else problem[1]
+
+
+def _text_reasons(values: Column, name: str) -> Column:
+    """Per row, "" or why the field's text cannot be stored (too long, or a NUL)."""
+    codes, uniques = pd.factorize(values)
+    found = [limits.text_problem(u, _LONGEST[name]) for u in uniques.tolist()]
+    reasons = np.array(["" if f is None else f"{name}: {f}" for f in found] + [""], dtype=object)
+    out: Column = reasons[codes]  # code -1 (none) picks the last: ""
+    return out
+
+
+def _keep_first(reason: Column, more: Column) -> Column:
+    """Each row's earlier reason ("" for none), else the new one."""
+    return np.where(reason == "", more, reason)
+
+
 def _first_reason(reason: Column, codes: Column, results: Column) -> Column:
     """Keep each row's earlier reason ("" for none); else this check's error, if any."""
     errors = np.array([str(r) if isinstance(r, RowError) else "" for r in results], dtype=object)
@@ -481,35 +563,59 @@ def parse_date(text: str, fmt: str | None) -> datetime:
     return to_utc_naive(moment)
 
 
-def _decimal(name: str, text: str) -> Decimal:
+def _decimal(name: str, text: str, most: Decimal) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise RowError(f"{name}: {text!r} is not a number") from None
-    if not value.is_finite() or value < 0 or value > _MAX_AMOUNT:
+    if not value.is_finite() or value < 0:
         raise RowError(f"{name}: {text!r} must be a non-negative amount")
+    if value > most:
+        raise RowError(f"{name}: {text!r} is more than the {most} allowed")
     return value
+
+
+def _unit_amount(name: str, text: str) -> Decimal:
+    """A unit price or cost, rounded to the 4 decimals the store keeps."""
+    return _decimal(name, text, limits.MAX_UNIT_AMOUNT).quantize(_UNIT)
 
 
 def _parse_line(key: tuple[str, ...]) -> _LineFacts:
     sku, category, quantity_text, unit_text, amount_text, cost_text = key
+    for name, text in (("sku", sku), ("category", category)):
+        problem = limits.text_problem(text, _LONGEST[name])
+        if problem is not None:
+            raise RowError(f"{name}: {problem}")
     quantity_text = quantity_text or "1"
     if not (quantity_text.isascii() and quantity_text.isdigit()) or not (
-        0 < int(quantity_text) <= 1_000_000
+        0 < int(quantity_text) <= limits.MAX_QUANTITY
     ):
-        raise RowError(f"quantity: {quantity_text!r} is not a positive whole number")
+        raise RowError(
+            f"quantity: {quantity_text!r} is not a whole number from 1 to {limits.MAX_QUANTITY}"
+        )
     quantity = int(quantity_text)
     if unit_text:
-        unit_price = _decimal("unit_price", unit_text)
+        unit_price = _unit_amount("unit_price", unit_text)
     elif amount_text:
-        unit_price = _decimal("amount", amount_text) / quantity
+        unit_price = _unit_price_of(amount_text, quantity)
     else:
         raise RowError("amount: empty")
-    line = Line(
-        sku or NO_SKU,
-        category or None,
-        quantity,
-        unit_price.quantize(_UNIT),
-        _decimal("unit_cost", cost_text) if cost_text else None,
-    )
+    unit_cost = _unit_amount("unit_cost", cost_text) if cost_text else None
+    line = Line(sku or NO_SKU, category or None, quantity, unit_price, unit_cost)
+    over = amounts_problem([line])
+    if over is not None:
+        which, why = over
+        raise RowError(f"{'amount' if which == 'amount' else 'unit_cost'}: {why}")
     return _LineFacts(line, quantize_money(line.amount), cost_of([line]))
+
+
+def _unit_price_of(amount_text: str, quantity: int) -> Decimal:
+    """The unit price of a line given by its amount: amount / quantity, 4 decimals."""
+    amount = _decimal("amount", amount_text, limits.MAX_AMOUNT)
+    unit_price = (amount / quantity).quantize(_UNIT)
+    if unit_price > limits.MAX_UNIT_AMOUNT:
+        raise RowError(
+            f"amount: {amount_text!r} for {quantity} unit(s) is {unit_price} a unit, more than"
+            f" the {limits.MAX_UNIT_AMOUNT} a unit may cost (give the quantity)"
+        )
+    return unit_price

@@ -208,6 +208,11 @@ class Members(_Repo):
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.members)).scalar_one())
 
+    def most_purchases(self) -> int:
+        """The largest purchase count of any member (0 without members)."""
+        query = select(func.max(t.members.c.purchase_count))
+        return int(self.conn.execute(query).scalar_one() or 0)
+
 
 class Purchases(_Repo):
     def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int | None:

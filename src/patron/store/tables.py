@@ -3,8 +3,12 @@
 Every table that grows carries `member_id`, the distribution key should the store be
 sharded by member (DESIGN.md §5). Check constraints are a backstop to the domain rules:
 a balance, a lot or a debt can never go negative even if a bug slipped past the services.
-Money columns are NUMERIC; on SQLite they round-trip through a float and are quantized
-back to their scale, which is exact for amounts of cents below 10^13.
+
+Every column that takes input is sized from `domain/limits.py`, whose bounds every adapter
+checks: it holds every accepted value and every sum of them it keeps (a member's lifetime
+spend is the widest: NUMERIC(23,2)). Money columns are NUMERIC; on SQLite they round-trip
+through a float and are quantized back to their scale, which is exact for amounts of cents
+below 10^13 (every single bounded amount; not a lifetime spend past it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from patron.domain import limits as lim
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -38,15 +44,16 @@ NAMING = {
 
 metadata = MetaData(naming_convention=NAMING)
 
-Amount = Numeric(14, 2)
-UnitAmount = Numeric(14, 4)
+Amount = Numeric(14, 2)  # < 10^12: holds limits.MAX_AMOUNT
+UnitAmount = Numeric(14, 4)  # < 10^10: holds limits.MAX_UNIT_AMOUNT
+LifetimeAmount = Numeric(23, 2)  # < 10^21: holds limits.MAX_LIFETIME_SPEND
 Id = BigInteger().with_variant(Integer, "sqlite")
 
 programs = Table(
     "programs",
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False),
+    Column("name", String(lim.TITLE_LENGTH), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("source", Text, nullable=False),
     Column("definition", JSON, nullable=False),
@@ -57,19 +64,19 @@ members = Table(
     "members",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("external_id", String(128), nullable=False, unique=True),
-    Column("email", String(320)),
-    Column("name", String(200)),
-    Column("tier", String(100), nullable=False),
+    Column("external_id", String(lim.KEY_LENGTH), nullable=False, unique=True),
+    Column("email", String(lim.EMAIL_LENGTH)),
+    Column("name", String(lim.NAME_LENGTH)),
+    Column("tier", String(lim.TITLE_LENGTH), nullable=False),
     Column("tier_since", DateTime, nullable=False),
     Column("enrolled_at", DateTime, nullable=False),
-    Column("referral_code", String(32), nullable=False, unique=True),
+    Column("referral_code", String(lim.REFERRAL_LENGTH), nullable=False, unique=True),
     Column("referred_by", Id, ForeignKey("members.id")),
     Column("balance", BigInteger, nullable=False, default=0),
     Column("debt", BigInteger, nullable=False, default=0),
-    Column("purchase_count", Integer, nullable=False, default=0),
-    Column("lifetime_spend", Amount, nullable=False, default=0),
-    Column("acquisition_channel", String(50)),
+    Column("purchase_count", Integer, nullable=False, default=0),  # limits.MAX_PURCHASES
+    Column("lifetime_spend", LifetimeAmount, nullable=False, default=0),
+    Column("acquisition_channel", String(lim.SHORT_LENGTH)),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
@@ -79,15 +86,15 @@ purchases = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("order_id", String(128), nullable=False, unique=True),
+    Column("order_id", String(lim.KEY_LENGTH), nullable=False, unique=True),
     Column("occurred_at", DateTime, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("total", Amount, nullable=False),
     Column("cost", Amount),
     Column("refunded_total", Amount, nullable=False, default=0),
-    Column("channel", String(50)),
-    Column("payment_method", String(50)),
-    Column("promotion_code", String(64)),
+    Column("channel", String(lim.SHORT_LENGTH)),
+    Column("payment_method", String(lim.SHORT_LENGTH)),
+    Column("promotion_code", String(lim.LABEL_LENGTH)),
     Column("invoice_due_at", DateTime),
     Column("paid_at", DateTime),
     Column("program_version", Integer, ForeignKey("programs.version")),
@@ -106,8 +113,8 @@ purchase_lines = Table(
     Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=False, index=True),
     Column("member_id", Id, nullable=False),
     Column("line_no", Integer, nullable=False),
-    Column("sku", String(64), nullable=False),
-    Column("category", String(64)),
+    Column("sku", String(lim.CODE_LENGTH), nullable=False),
+    Column("category", String(lim.LABEL_LENGTH)),
     Column("quantity", Integer, nullable=False),
     Column("unit_price", UnitAmount, nullable=False),
     Column("unit_cost", UnitAmount),
@@ -129,7 +136,7 @@ refunds = Table(
     Column("points_taken_back", BigInteger, nullable=False),
     Column("debt", BigInteger, nullable=False, default=0),
     Column("lines", JSON, nullable=False),
-    Column("reason", String(200)),
+    Column("reason", String(lim.REASON_LENGTH)),
     Column("created_at", DateTime, nullable=False),
 )
 
@@ -144,8 +151,8 @@ ledger_entries = Table(
     Column("purchase_id", Id),
     Column("refund_id", Id),
     Column("redemption_id", Id),
-    Column("actor", String(100)),
-    Column("reason", String(500)),
+    Column("actor", String(lim.ACTOR_LENGTH)),
+    Column("reason", String(lim.NOTE_LENGTH)),
     Index("ix_ledger_member", "member_id", "id"),
     Index("ix_ledger_purchase", "purchase_id"),
 )
@@ -180,13 +187,13 @@ lot_allocations = Table(
 rewards = Table(
     "rewards",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(100), nullable=False),
+    Column("id", String(lim.CODE_LENGTH), primary_key=True),
+    Column("name", String(lim.TITLE_LENGTH), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("cost", Amount, nullable=False),
     Column("value", Amount),
-    Column("stock", Integer),
+    Column("stock", Integer),  # limits.MAX_STOCK
     Column("tiers", JSON, nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
@@ -198,7 +205,7 @@ redemptions = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
-    Column("reward_id", String(64), ForeignKey("rewards.id")),
+    Column("reward_id", String(lim.CODE_LENGTH), ForeignKey("rewards.id")),
     Column("points", BigInteger, nullable=False),
     Column("value", Amount, nullable=False),
     Column("cost", Amount, nullable=False),
@@ -215,7 +222,7 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False),
+    Column("name", String(lim.ACTOR_LENGTH), nullable=False),
     Column("prefix", String(16), nullable=False),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("scope", String(16), nullable=False),
@@ -228,10 +235,10 @@ audit_log = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("at", DateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH), nullable=False),
     Column("action", String(50), nullable=False),
     Column("member_id", Id),
-    Column("reason", String(500)),
+    Column("reason", String(lim.NOTE_LENGTH)),
     Column("details", JSON, nullable=False),
 )
 
@@ -265,12 +272,12 @@ acquisition_spend = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("month", Date, nullable=False),
-    Column("channel", String(50), nullable=False),
+    Column("channel", String(lim.SHORT_LENGTH), nullable=False),
     Column("amount", Amount, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("note", String(500)),
+    Column("note", String(lim.NOTE_LENGTH)),
     Column("recorded_at", DateTime, nullable=False),
-    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_by", String(lim.ACTOR_LENGTH), nullable=False),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
     Index("ix_acquisition_spend_month_channel", "month", "channel"),
 )
