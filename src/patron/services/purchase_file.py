@@ -554,7 +554,12 @@ def parse_date(text: str, fmt: str | None) -> datetime:
         raise RowError("date: empty")
     try:
         moment = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
-    except ValueError:
+    except ValueError as exc:
+        # "day is out of range for month", "month must be in 1..12": the text has the
+        # right shape but names no day of the calendar (31/02), which --date-format
+        # cannot cure, so the reason must not send the user looking for a format
+        if "range" in str(exc) or "must be in" in str(exc):
+            raise RowError(f"date: {text!r} is not a day of the calendar") from None
         raise RowError(
             f"date: {text!r} does not match {fmt or 'ISO 8601'} (use --date-format)"
         ) from None
