@@ -5,7 +5,7 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 "database is locked". PostgreSQL uses psycopg 3 and row locks (`FOR UPDATE`); its pool
 tests a connection before handing it out (`pool_pre_ping`, one round trip), so the
 connections a restarted or failed-over server dropped are replaced instead of failing
-the next request of every worker (tests/integration/test_stale_connections.py).
+the next request of every worker (tests/e2e/test_store_unavailable.py).
 
 Nothing here touches the process's warnings filters: a library that silences warnings
 for its whole host process hides them from the host's own code too. SQLite keeps NUMERIC
