@@ -6,8 +6,11 @@ the 401 (server memory 245 -> 573 MB for one request). Here a real server proces
 reads the process's resident memory (VmRSS, and its peak VmHWM) from /proc before and
 after. A server that read such a body would grow by at least its 51 MB; one that refuses
 it unread grows by its 1 MiB limit at most. The client sends from one thread and reads
-the answer from another, so an answer that comes before the body is all sent is seen; the
-server closes the connection after it, which also stops the client's sending early.
+the answer from another, and stops sending once it has the answer: the bytes it managed
+to send show that the answer came before the body. The order of the answers is
+docs/api.md's ("Limits"): a declared length over the limit is 413 with or without a key;
+a chunked body is 401 without a key (unread: its size is not known before it is read)
+and 413 with one, as soon as it passes the limit.
 """
 
 from __future__ import annotations

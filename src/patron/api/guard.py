@@ -16,8 +16,9 @@ consumption). This ASGI middleware runs before the routes and answers, in this o
 5. then the body: one without Content-Length (chunked) is read here up to the limit and
    refused with 413 as soon as it passes it; the route answers 403 (scope) and 422 (body).
 
-Steps 1 to 4 read no byte of the body, and their answers close the connection so that the
-server does not read the rest either. Every answer is problem+json; 429 and 503 carry
+Steps 1 to 4 read no byte of the body (a chunked body without a key is refused at step 3,
+unread: its size is not known before it is read), and a refusal of a request that carries
+a body closes the connection so that the server does not read the rest either. Every answer is problem+json; 429 and 503 carry
 Retry-After. The limits count in the worker's memory (api/ratelimit.py): with `--workers N`
 each worker counts alone.
 """
