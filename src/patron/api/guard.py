@@ -18,9 +18,9 @@ consumption). This ASGI middleware runs before the routes and answers, in this o
 
 Steps 1 to 4 read no byte of the body (a chunked body without a key is refused at step 3,
 unread: its size is not known before it is read), and a refusal of a request that carries
-a body closes the connection so that the server does not read the rest either. Every answer is problem+json; 429 and 503 carry
-Retry-After. The limits count in the worker's memory (api/ratelimit.py): with `--workers N`
-each worker counts alone.
+a body closes the connection so that the server does not read the rest either. Every
+answer is problem+json; 429 and 503 carry Retry-After. The limits count in the worker's
+memory (api/ratelimit.py): with `--workers N` each worker counts alone.
 """
 
 from __future__ import annotations
