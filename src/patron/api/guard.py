@@ -44,12 +44,13 @@ GUARDED = "/v1/"  # every path under it needs a key
 
 @dataclass(frozen=True)
 class Limits:
-    """The edge's limits; a rate of 0 turns that limit off."""
+    """The edge's limits (their defaults and meaning: config.Settings); a rate of 0 turns
+    that limit off."""
 
-    max_body_bytes: int = 1_048_576
-    key_rate_limit: float = 100.0
-    key_rate_burst: int = 200
-    auth_failure_limit: int = 20
+    max_body_bytes: int
+    key_rate_limit: float
+    key_rate_burst: int
+    auth_failure_limit: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -67,8 +68,8 @@ def install(app: FastAPI, limits: Limits | None = None) -> None:
 
 
 class EdgeGuard:
-    """The pure ASGI middleware (no BaseHTTPMiddleware: it would read nothing, but costs a
-    task per request)."""
+    """A pure ASGI middleware: BaseHTTPMiddleware runs every request in streams and tasks
+    of its own and cannot hand the app a body it has already read."""
 
     def __init__(self, app: ASGIApp, limits: Limits) -> None:
         self.app, self.limits = app, limits
