@@ -103,7 +103,14 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PATRON_DATABASE_URL": url, "PATRON_POOL_SIZE": "8"}
+    # one key sends everything, as fast as it can: the per-key rate limit (100 a second per
+    # worker by default) would measure itself, not the server
+    env = {
+        **os.environ,
+        "PATRON_DATABASE_URL": url,
+        "PATRON_POOL_SIZE": "8",
+        "PATRON_KEY_RATE_LIMIT": "0",
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

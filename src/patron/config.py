@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +17,11 @@ class Settings(BaseSettings):
     idempotency_hours: int = 24
     pool_size: int = 10
     spark_master: str = "local[2]"  # PATRON_SPARK_MASTER: `--engine spark` runs here
+    # The API's edge (api/guard.py, docs/api.md "Limits"); each worker process counts alone.
+    max_body_bytes: int = Field(1_048_576, ge=1024)  # a larger body: 413, unread
+    key_rate_limit: float = Field(100.0, ge=0)  # requests a second per API key; 0: no limit
+    key_rate_burst: int = Field(200, ge=1)  # requests a key may send at once after a pause
+    auth_failure_limit: int = Field(20, ge=0)  # failed keys a minute per address; 0: no limit
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from patron.config import get_settings
 from tests.conftest import new_key
 
 
@@ -49,3 +50,14 @@ def pos(client: TestClient, patron: Patron) -> Api:
 @pytest.fixture
 def admin(client: TestClient, patron: Patron) -> Api:
     return Api(client, new_key(patron, "admin"))
+
+
+@pytest.fixture
+def unlimited_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Apps built in this test have no per-key rate limit: for tests whose clients send
+    hundreds of requests with one key at once by design (the limit has its own tests in
+    test_guard.py, and must not decide a race on a fast machine)."""
+    monkeypatch.setenv("PATRON_KEY_RATE_LIMIT", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -30,6 +30,8 @@ from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example, make_patron, ne
 from tests.e2e.server import running_server
 from tests.integration.helpers import assert_verified, balance_of, member
 
+pytestmark = pytest.mark.usefixtures("unlimited_keys")
+
 
 @pytest.fixture
 def pg(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Patron]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
-from patron.api import errors
+from patron.api import errors, guard
 from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
 from patron.bootstrap import Patron
 
@@ -19,6 +19,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.patron = patron
     app.state.key_cache = {}
     errors.install(app)
+    guard.install(app)  # size, key and rate limits before any body is read
     app.include_router(members.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

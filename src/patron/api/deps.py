@@ -14,6 +14,9 @@ from patron.bootstrap import Patron
 from patron.services.apikeys import Principal, Scope, authenticate
 
 KEY_CACHE_SECONDS = 30.0
+PRINCIPAL = "patron.principal"  # where api/guard.py leaves the caller in the request's state
+NO_KEY = "send `Authorization: Bearer <API key>`"
+BAD_KEY = "the API key is unknown or revoked"
 _bearer = HTTPBearer(auto_error=False, description="an API key from `patron apikey create`")
 
 
@@ -30,12 +33,13 @@ async def get_patron(request: Request) -> Patron:
 PatronDep = Annotated[Patron, Depends(get_patron)]
 
 
-async def _cached_principal(request: Request, patron: Patron, key: str) -> Principal | None:
+async def cached_principal(
+    cache: dict[str, tuple[float, Principal]], patron: Patron, key: str
+) -> Principal | None:
     """Known keys are remembered for a short while: no database read on every request.
 
     A revoked key is therefore refused at the latest KEY_CACHE_SECONDS after revocation.
     """
-    cache: dict[str, tuple[float, Principal]] = request.app.state.key_cache
     now = time.monotonic()
     hit = cache.get(key)
     if hit is not None and hit[0] > now:
@@ -53,18 +57,17 @@ async def get_principal(
     patron: PatronDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller: on /v1 paths api/guard.py has authenticated it before the body was read;
+    elsewhere it is authenticated here."""
+    state: dict[str, object] = request.scope.get("state", {})
+    known = state.get(PRINCIPAL)
+    if isinstance(known, Principal):
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiProblem(
-            401,
-            "unauthorized",
-            "send `Authorization: Bearer <API key>`",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    principal = await _cached_principal(request, patron, credentials.credentials)
+        raise ApiProblem(401, "unauthorized", NO_KEY, {"WWW-Authenticate": "Bearer"})
+    principal = await cached_principal(request.app.state.key_cache, patron, credentials.credentials)
     if principal is None:
-        raise ApiProblem(
-            401, "unauthorized", "the API key is unknown or revoked", {"WWW-Authenticate": "Bearer"}
-        )
+        raise ApiProblem(401, "unauthorized", BAD_KEY, {"WWW-Authenticate": "Bearer"})
     return principal
 
 

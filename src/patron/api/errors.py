@@ -15,7 +15,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from patron.analytics.clv.data import ModelNotIdentified
@@ -70,6 +77,41 @@ def detail_of(exc: PatronError) -> str:
     return DETAIL.get(type(exc), exc.message)
 
 
+# Errors that say the store is unreachable, not that the request is wrong: a refused or
+# dropped connection (OperationalError, InterfaceError, DisconnectionError), no free
+# connection in the pool in time (PoolTimeout). SQLite's "database is locked" after its
+# busy timeout is an OperationalError too, and a retry is the right advice for it as well.
+STORE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
+STORE_RETRY_AFTER = 5  # seconds: long enough for a pool to reconnect or a failover to end
+STORE_DOWN_DETAIL = (
+    "the database cannot be reached just now; retry in a few seconds (a write sent again"
+    " with the same Idempotency-Key is applied at most once)"
+)
+UNEXPECTED_DETAIL = (
+    "an unexpected error on the server; it has been logged (a write sent again with the"
+    " same Idempotency-Key is applied at most once)"
+)
+
+
+def is_store_down(exc: BaseException) -> bool:
+    return isinstance(exc, STORE_DOWN) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    )
+
+
+def store_unavailable(exc: BaseException) -> JSONResponse:
+    """503 with Retry-After for a store that cannot be reached; the cause goes to the log."""
+    log.warning("store unreachable, answered 503: %s: %s", type(exc).__name__, exc)
+    response = problem(503, "store unavailable", STORE_DOWN_DETAIL, "store_unavailable")
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+    return response
+
+
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
     body = {
         "type": f"https://patron.dev/problems/{code}",
@@ -119,6 +161,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), str(exc.detail), "http_error")
+
+    async def _store_down(_: Request, exc: Exception) -> JSONResponse:
+        return store_unavailable(exc)
+
+    for store_error in STORE_DOWN:
+        app.add_exception_handler(store_error, _store_down)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        """Starlette's last resort (ServerErrorMiddleware, outside every other middleware):
+        a store error raised there is still a 503; anything else a 500 that names nothing
+        of the server's insides. The server logs the traceback after this answer."""
+        if is_store_down(exc):
+            return store_unavailable(exc)
+        return problem(500, "internal error", UNEXPECTED_DETAIL, "internal_error")
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:

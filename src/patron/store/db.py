@@ -2,7 +2,10 @@
 
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 `BEGIN IMMEDIATE` so that two writers queue instead of failing half-way with
-"database is locked". PostgreSQL uses psycopg 3 and row locks (`FOR UPDATE`).
+"database is locked". PostgreSQL uses psycopg 3 and row locks (`FOR UPDATE`); its pool
+tests a connection before handing it out (`pool_pre_ping`, one round trip), so the
+connections a restarted or failed-over server dropped are replaced instead of failing
+the next request of every worker (tests/e2e/test_store_unavailable.py).
 
 Nothing here touches the process's warnings filters: a library that silences warnings
 for its whole host process hides them from the host's own code too. SQLite keeps NUMERIC
@@ -24,7 +27,9 @@ READONLY = "patron_readonly"
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, pool_pre_ping=True
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
