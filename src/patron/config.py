@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +17,11 @@ class Settings(BaseSettings):
     idempotency_hours: int = 24
     pool_size: int = 10
     spark_master: str = "local[2]"  # PATRON_SPARK_MASTER: `--engine spark` runs here
+    # `patron serve`: one JSON object per log line, or plain text (docs/operations.md)
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # when set, GET /metrics asks for `Authorization: Bearer <token>`
+    metrics_token: str | None = None
 
 
 @lru_cache

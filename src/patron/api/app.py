@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
-from patron.api import errors
+from patron.api import errors, observability
 from patron.api.routes import analytics, economics, members, purchases, redemptions
 from patron.bootstrap import Patron
 
@@ -24,6 +24,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(redemptions.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
+    observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
