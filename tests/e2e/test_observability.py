@@ -229,8 +229,8 @@ def test_one_json_access_line_per_request_with_no_personal_data(
     assert len(lines) == 2  # the enrolment and the balance
     line = lines[1]
     assert set(line) == {
-        "time", "level", "logger", "message", "request_id", "method", "route", "status",
-        "duration_ms",
+        "time", "level", "logger", "message", "request_id", "pid", "method", "route",
+        "status", "duration_ms",
     }  # fmt: skip
     assert line["request_id"] == "req-42"
     assert (line["method"], line["route"], line["status"]) == (

@@ -45,7 +45,7 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request id,
-    the fields passed with `extra=`, and the traceback of an exception if there is one."""
+    process id, the fields passed with `extra=`, and the traceback of an exception if there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -54,6 +54,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or "-",
+            "pid": record.process,  # which worker, under `patron serve --workers N`
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
