@@ -295,3 +295,16 @@ def test_openmetrics_is_served_to_a_scraper_that_asks_for_it(client: TestClient)
     assert answer.headers["content-type"].startswith("application/openmetrics-text")
     families = {f.name: f for f in parse_openmetrics(answer.text)}
     assert "patron_http_requests" in families
+
+
+def test_the_store_is_queried_at_each_scrape_and_not_when_the_app_is_built(
+    patron: Patron,
+) -> None:
+    from patron.api.metrics import Metrics
+
+    queries: list[int] = []
+    metrics = Metrics(patron.engine, lambda: len(queries) + (queries.append(1) or 0))
+    assert queries == []  # registering the collector ran no query
+    metrics.exposition(None)
+    metrics.exposition(None)
+    assert queries == [1, 1]
