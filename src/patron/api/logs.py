@@ -45,7 +45,7 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request id,
-    process id, the fields passed with `extra=`, and the traceback of an exception if there is one."""
+    process id, the fields passed with `extra=`, and the traceback of an exception if any."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
