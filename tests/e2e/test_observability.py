@@ -308,3 +308,40 @@ def test_the_store_is_queried_at_each_scrape_and_not_when_the_app_is_built(
     metrics.exposition(None)
     metrics.exposition(None)
     assert queries == [1, 1]
+
+
+def test_the_servers_traceback_line_carries_the_request_id(
+    patron: Patron, log_lines: io.StringIO
+) -> None:
+    import threading
+    import time as clock_time
+
+    import httpx
+    import uvicorn
+
+    from tests.e2e.server import free_port
+
+    app = create_app(patron)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    # uvicorn as `patron serve` runs it: its loggers propagate to Patron's handler
+    port = free_port()
+    config = uvicorn.Config(app, port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        clock_time.sleep(0.05)
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/boom", headers={"X-Request-ID": "tb-9"})
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+    assert (answer.status_code, answer.headers["X-Request-ID"]) == (500, "tb-9")
+    errors = [r for r in records(log_lines, "uvicorn.error") if r["level"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["request_id"] == "tb-9"
+    assert "RuntimeError: kaput" in errors[0]["exception"]
