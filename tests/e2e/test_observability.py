@@ -345,3 +345,27 @@ def test_the_servers_traceback_line_carries_the_request_id(
     assert len(errors) == 1
     assert errors[0]["request_id"] == "tb-9"
     assert "RuntimeError: kaput" in errors[0]["exception"]
+
+
+def test_the_workers_metrics_directory_is_made_or_emptied_of_stale_metric_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from patron.api.serving import metrics_directory
+
+    # none given: a temporary one, named in the environment while serving, then removed
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with metrics_directory() as made:
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made and Path(made).is_dir()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ and not Path(made).exists()
+    # the operator's: the last run's metric files go, anything else stays
+    given = tmp_path / "prom"
+    given.mkdir()
+    for name in ("counter_12.db", "gauge_livesum_12.db", "histogram_7.db", "notes.txt"):
+        (given / name).write_text("x")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    with metrics_directory() as used:
+        assert used == str(given)
+        assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
+    assert given.is_dir()
