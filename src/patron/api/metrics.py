@@ -50,6 +50,10 @@ LEDGER_WRITES = {
 }
 
 
+_UP = "1 if the store answered the scrape's query, else 0"
+_BACKLOG = "events in the outbox not yet published"
+
+
 def multiprocess_mode() -> bool:
     return MULTIPROC_ENV in os.environ
 
@@ -62,8 +66,13 @@ class StoreCollector(Collector):
     def __init__(self, backlog: Callable[[], int]) -> None:
         self._backlog = backlog
 
+    def describe(self) -> Iterable[Metric]:
+        """The names, without a query (else registering the collector would run one)."""
+        yield GaugeMetricFamily("patron_store_up", _UP)
+        yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG)
+
     def collect(self) -> Iterable[Metric]:
-        up = GaugeMetricFamily("patron_store_up", "1 if the store answered the scrape's query")
+        up = GaugeMetricFamily("patron_store_up", _UP)
         try:
             backlog = self._backlog()
         except Exception:  # noqa: BLE001 - a scrape reports the store down, never fails
@@ -73,11 +82,7 @@ class StoreCollector(Collector):
             return
         up.add_metric([], 1)
         yield up
-        yield GaugeMetricFamily(
-            "patron_outbox_backlog",
-            "events in the outbox not yet published",
-            value=backlog,
-        )
+        yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG, value=backlog)
 
 
 class Metrics:
