@@ -311,7 +311,7 @@ def test_the_store_is_queried_at_each_scrape_and_not_when_the_app_is_built(
 
 
 def test_the_servers_traceback_line_carries_the_request_id(
-    patron: Patron, log_lines: io.StringIO
+    patron: Patron, log_lines: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
     import time as clock_time
@@ -327,7 +327,11 @@ def test_the_servers_traceback_line_carries_the_request_id(
     def boom() -> None:
         raise RuntimeError("kaput")
 
-    # uvicorn as `patron serve` runs it: its loggers propagate to Patron's handler
+    # uvicorn as `patron serve` runs it: its loggers propagate to Patron's handler (and
+    # not to the handlers another test's uvicorn.Config gave them in this process)
+    for name in ("uvicorn", "uvicorn.error"):
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [])
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
     port = free_port()
     config = uvicorn.Config(app, port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
