@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,11 @@ class Settings(BaseSettings):
     key_rate_limit: float = Field(100.0, ge=0)  # requests a second per API key; 0: no limit
     key_rate_burst: int = Field(200, ge=1)  # requests a key may send at once after a pause
     auth_failure_limit: int = Field(20, ge=0)  # failed keys a minute per address; 0: no limit
+    # `patron serve`: one JSON object per log line, or plain text (docs/operations.md)
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # when set, GET /metrics asks for `Authorization: Bearer <token>`
+    metrics_token: str | None = None
 
 
 @lru_cache

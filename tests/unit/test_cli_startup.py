@@ -88,7 +88,17 @@ def test_importing_the_cli_loads_no_analytics_no_server_and_no_migrations() -> N
 def test_patron_help_exits_0_lists_the_commands_and_loads_no_heavy_package() -> None:
     code, loaded, output = _run("--help")
     assert code == 0
-    for command in ("verify", "import", "analytics", "clv", "economics", "serve", "demo"):
+    for command in (
+        "verify",
+        "import",
+        "analytics",
+        "clv",
+        "economics",
+        "serve",
+        "demo",
+        "backup",
+        "restore",
+    ):
         assert command in output
     assert sorted(loaded & AT_IMPORT) == []
 
@@ -99,4 +109,17 @@ def test_patron_verify_checks_a_store_without_the_analytics_stack(tmp_path: Path
     assert code == 0
     assert "ok: 0 members, ledger consistent" in output
     assert "sqlalchemy" in loaded  # it did open the store
+    assert sorted(loaded & ANALYTICS_AND_SERVER) == []
+
+
+def test_patron_backup_and_restore_run_without_the_analytics_stack(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert _run("init", "--database-url", url)[0] == 0
+    backup = str(tmp_path / "backup.db")
+    code, loaded, output = _run("backup", backup, "--database-url", url)
+    assert code == 0 and f"backup written to {backup}" in output.replace("\n", "")
+    assert sorted(loaded & ANALYTICS_AND_SERVER) == []
+    restored = f"sqlite:///{tmp_path / 'restored.db'}"
+    code, loaded, output = _run("restore", backup, "--database-url", restored)
+    assert code == 0 and "ledger consistent" in output
     assert sorted(loaded & ANALYTICS_AND_SERVER) == []

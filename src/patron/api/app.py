@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
-from patron.api import errors, guard
+from patron.api import errors, guard, observability
 from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
 from patron.bootstrap import Patron
 
@@ -26,6 +26,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
+    observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

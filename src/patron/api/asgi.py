@@ -13,13 +13,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron.api.app import create_app as build_app
+from patron.api.logs import configure_logging
 from patron.bootstrap import Patron
 from patron.config import get_settings
 
 
 def create_app() -> FastAPI:
-    """The API over the store the settings name, with their pool size."""
+    """The API over the store the settings name, with their pool size, logging as they
+    say (PATRON_LOG_FORMAT, PATRON_LOG_LEVEL)."""
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     return build_app(Patron.from_url(settings.database_url, pool_size=settings.pool_size))
 
 

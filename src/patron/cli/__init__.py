@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, ledger, program, serve
+from patron.cli import audit, backup, ledger, program, serve
 from patron.cli.analytics import analytics_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
@@ -36,6 +36,8 @@ app.command()(ledger.verify)
 app.command()(audit.audit)
 app.command()(serve.serve)
 app.command()(serve.demo)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")

@@ -28,7 +28,10 @@ def serve(
     """Serve the REST API (OpenAPI at /docs)."""
     import uvicorn
 
+    from patron.api.logs import configure_logging
+
     settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
     url = database_url or settings.database_url
     with open_patron(url):
         pass
@@ -37,23 +40,31 @@ def serve(
     if workers > 1:
         import os
 
-        from patron.api.serving import serve_workers
+        from patron.api.serving import metrics_directory, serve_workers
 
         os.environ["PATRON_DATABASE_URL"] = url
-        serve_workers(
-            "patron.api.asgi:create_app",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            factory=True,
-        )
+        with metrics_directory():
+            serve_workers(
+                "patron.api.asgi:create_app",
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                factory=True,
+            )
     else:
         from patron.api.app import create_app
         from patron.bootstrap import Patron
 
         patron = Patron.from_url(url, pool_size=settings.pool_size)
-        uvicorn.run(create_app(patron), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(patron),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            log_config=None,  # Patron's logging (api/logs.py), not uvicorn's
+            access_log=False,  # Patron writes the access line, without address or path
+        )
 
 
 def demo(

@@ -800,6 +800,11 @@ class Outbox(_Repo):
             query = query.where(and_(t.outbox.c.type == type_))
         return int(self.conn.execute(query).scalar_one())
 
+    def backlog(self) -> int:
+        """Events not yet published (what the outbox consumer still has to deliver)."""
+        query = select(func.count()).select_from(t.outbox).where(t.outbox.c.published_at.is_(None))
+        return int(self.conn.execute(query).scalar_one())
+
 
 class Bulk(_Repo):
     """Column-wise executemany for imports: ids reserved up front, values to the driver.
