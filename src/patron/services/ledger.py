@@ -1,8 +1,9 @@
-"""Shared moves on a member's points: credit a new lot, settle a debt, debit lots.
+"""Every move of a member's points: credit a new lot, debit lots, restore points to the
+lots they were taken from, record a debt and settle it.
 
-Every change to a balance goes through these three functions, which keep the three
-views of a balance equal: the cached `members.balance`, the sum of ledger entries and
-the sum of open lots.
+Every change to a balance goes through these functions, which keep the three views of a
+balance equal: the cached `members.balance`, the sum of ledger entries and the sum of
+open lots (and the cached `members.debt` with what refunds could not take back).
 """
 
 from __future__ import annotations
@@ -79,6 +80,32 @@ def debit(
     uow.ledger.apply(member_id, entry_id, allocations)
     uow.members.add_points(member_id, -points)
     return entry_id
+
+
+def restore(
+    uow: UnitOfWork,
+    member_id: int,
+    kind: EntryKind,
+    allocations: list[Allocation],
+    at: datetime,
+    **refs: Any,
+) -> int:
+    """Give points back to the very lots a debit took them from (a cancelled redemption):
+    they keep their original expiry dates. Any debt the member owes is paid from them first.
+    """
+    points = sum(p for _, p in allocations)
+    entry_id = uow.ledger.add_entry(member_id, kind, points, at, **refs)
+    uow.ledger.apply(member_id, entry_id, [(lot_id, -p) for lot_id, p in allocations])
+    uow.members.add_points(member_id, points)
+    settle_debt(uow, member_id, at)
+    return entry_id
+
+
+def record_debt(uow: UnitOfWork, member_id: int, points: int) -> None:
+    """What a refund could not take back (the points were spent): owed, and paid from the
+    next points the member earns (`settle_debt`)."""
+    if points:
+        uow.members.add_points(member_id, 0, points)
 
 
 def settle_debt(uow: UnitOfWork, member_id: int, at: datetime, *, first: int | None = None) -> int:

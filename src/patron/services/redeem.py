@@ -37,7 +37,7 @@ from patron.domain.redemption import (
     same_terms,
 )
 from patron.services.commands import CancelRedemption, Redeem
-from patron.services.ledger import current_program, debit, locked_member, settle_debt
+from patron.services.ledger import current_program, debit, locked_member, restore
 from patron.store.uow import UnitOfWork
 
 
@@ -134,17 +134,19 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     assert row is not None
     if row.status != RedemptionStatus.COMPLETED:
         raise Conflict(f"redemption {row.id} is already {row.status}")
-    restored = [(lot_id, -pts) for lot_id, pts in uow.ledger.allocations_of(int(row.entry_id))]
     points = int(row.points)
-    entry_id = uow.ledger.add_entry(
-        member.id, EntryKind.REDEEM_CANCEL, points, uow.now, redemption_id=row.id, reason=cmd.reason
+    restore(
+        uow,
+        member.id,
+        EntryKind.REDEEM_CANCEL,
+        uow.ledger.allocations_of(int(row.entry_id)),
+        uow.now,
+        redemption_id=row.id,
+        reason=cmd.reason,
     )
-    uow.ledger.apply(member.id, entry_id, restored)
-    uow.members.add_points(member.id, points)
     uow.redemptions.update(row.id, status=RedemptionStatus.CANCELLED, cancelled_at=uow.now)
     if row.reward_id:
         uow.rewards.change_stock(row.reward_id, +1)
-    settle_debt(uow, member.id, uow.now)
     uow.outbox.add([events.redemption_cancelled(member.id, uow.now, row.id, points)], uow.now)
     uow.audit.record(
         uow.now,

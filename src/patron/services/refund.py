@@ -24,7 +24,7 @@ from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
 from patron.services.commands import Refund, ReturnLine
-from patron.services.ledger import debit, locked_member
+from patron.services.ledger import debit, locked_member, record_debt
 from patron.store.uow import UnitOfWork
 
 
@@ -88,7 +88,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
             refund_id=refund_id,
             reason=cmd.reason,
         )
-    uow.members.add_points(member.id, 0, shortfall)
+    record_debt(uow, member.id, shortfall)
     uow.purchases.add_refunded(purchase.id, amount)
     uow.members.update(member.id, lifetime_spend=member.lifetime_spend - amount)
     uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
