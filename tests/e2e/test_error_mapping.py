@@ -29,6 +29,7 @@ from patron.domain.errors import (
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
+    MemberErased,
     NoProgram,
     NotFound,
     PatronError,
@@ -45,6 +46,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     InsufficientPoints: (409, "insufficient_points"),
     RewardUnavailable: (409, "reward_unavailable"),
+    MemberErased: (409, "member_erased"),
     NoProgram: (409, "no_program"),
 }
 

@@ -6,7 +6,15 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.api import errors
-from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
+from patron.api.routes import (
+    analytics,
+    audit,
+    economics,
+    members,
+    privacy,
+    purchases,
+    redemptions,
+)
 from patron.bootstrap import Patron
 
 
@@ -20,6 +28,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.key_cache = {}
     errors.install(app)
     app.include_router(members.router)
+    app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(audit.router)

@@ -24,11 +24,13 @@ from patron.domain.errors import (
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
+    MemberErased,
     NoProgram,
     NotFound,
     PatronError,
     RewardUnavailable,
 )
+from patron.store.db import integrity_summary
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
@@ -43,6 +45,7 @@ STATUS: dict[type[PatronError], int] = {
     Conflict: 409,
     InsufficientPoints: 409,
     RewardUnavailable: 409,
+    MemberErased: 409,
     NoProgram: 409,
 }
 
@@ -120,7 +123,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        log.info("integrity error answered as 409: %s", exc.orig)
+        log.info("integrity error answered as 409: %s", integrity_summary(exc))
         return problem(
             409,
             "conflict",

@@ -48,6 +48,13 @@ class RewardUnavailable(Conflict):
     code = "reward_unavailable"
 
 
+class MemberErased(Conflict):
+    """The member's personal data was erased: their record stays for the books (past
+    purchases can still be refunded) but takes no new earning, spending or erasure."""
+
+    code = "member_erased"
+
+
 class NoProgram(PatronError):
     """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
 

@@ -25,6 +25,7 @@ from patron.domain.earning import (
 )
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.invoices import invoice_dates_problem
+from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.services.commands import RecordPurchase
@@ -49,6 +50,7 @@ class Recorded:
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
     member = locked_member(uow, cmd.member)
+    ensure_not_erased(member, "earn points")
     at = to_utc_naive(cmd.occurred_at)
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from patron.domain import events
 from patron.domain.errors import Conflict, InvalidInput, NotFound, RewardUnavailable
 from patron.domain.lots import allocate_spend, spendable_points
-from patron.domain.member import Member
+from patron.domain.member import Member, ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.program import Program
 from patron.domain.records import EntryKind, RedemptionStatus
@@ -55,6 +55,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     member = uow.members.get(cmd.member_id)
     if member is None:
         raise NotFound(f"no member with id {cmd.member_id}")
+    ensure_not_erased(member, "redeem points")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
     points, value, reward_id = _price(uow, program, member, cmd, lock=False)
     return Quote(
@@ -71,6 +72,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
+    ensure_not_erased(member, "redeem points")
     points, value, reward_id = _price(uow, program, member, cmd, lock=True)
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
     reward = uow.rewards.get(reward_id) if reward_id else None

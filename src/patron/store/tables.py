@@ -70,6 +70,8 @@ members = Table(
     Column("purchase_count", Integer, nullable=False, default=0),
     Column("lifetime_spend", Amount, nullable=False, default=0),
     Column("acquisition_channel", String(50)),
+    # set once when the personal fields are erased; triggers (migration 0005) keep it so
+    Column("erased_at", DateTime),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
