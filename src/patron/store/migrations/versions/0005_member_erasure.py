@@ -57,12 +57,9 @@ def upgrade() -> None:
     else:
         op.execute(
             f"CREATE TRIGGER members_erasure_is_final BEFORE UPDATE OF {_COLUMNS} ON members"
-            f" WHEN OLD.erased_at IS NOT NULL BEGIN SELECT RAISE(ABORT, '{_FINAL}'); END"
-        )
-        op.execute(
-            f"CREATE TRIGGER members_erased_hold_nothing BEFORE UPDATE OF {_COLUMNS} ON members"
-            " WHEN NEW.erased_at IS NOT NULL AND (NEW.email IS NOT NULL OR NEW.name IS NOT NULL)"
-            f" BEGIN SELECT RAISE(ABORT, '{_EMPTY}'); END"
+            f" BEGIN SELECT RAISE(ABORT, '{_FINAL}') WHERE OLD.erased_at IS NOT NULL;"
+            f" SELECT RAISE(ABORT, '{_EMPTY}') WHERE NEW.erased_at IS NOT NULL"
+            " AND (NEW.email IS NOT NULL OR NEW.name IS NOT NULL); END"
         )
 
 
@@ -72,6 +69,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION patron_member_erasure_is_final()")
     else:
         op.execute("DROP TRIGGER members_erasure_is_final")
-        op.execute("DROP TRIGGER members_erased_hold_nothing")
     with op.batch_alter_table("members") as batch:
         batch.drop_column("erased_at")
