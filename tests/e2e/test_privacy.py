@@ -103,9 +103,7 @@ def _scenario(pos: Api, admin: Api, clock: Clock) -> Scenario:
 
 
 def _erase(api: Api, ref: str, body: Any, idem: str | None = "new") -> Any:
-    return api.client.request(
-        "DELETE", f"/v1/members/{ref}", json=body, headers=api.headers(idem)
-    )
+    return api.client.request("DELETE", f"/v1/members/{ref}", json=body, headers=api.headers(idem))
 
 
 def _dump(patron: Patron) -> str:
@@ -126,8 +124,7 @@ def _books(patron: Patron) -> Any:
         "SELECT id, member_id, points, remaining, expires_at FROM point_lots ORDER BY id",
         "SELECT id, member_id, total, refunded_total, points_earned FROM purchases ORDER BY id",
         "SELECT id, amount, points_taken_back, debt FROM refunds ORDER BY id",
-        "SELECT id, balance, debt, purchase_count, lifetime_spend, tier FROM members"
-        " ORDER BY id",
+        "SELECT id, balance, debt, purchase_count, lifetime_spend, tier FROM members ORDER BY id",
     ]
     with patron.engine.connect() as conn:
         return [[tuple(r) for r in conn.execute(text(q))] for q in queries]

@@ -82,9 +82,10 @@ def export(
         return
     # personal data: readable by the owner only, from the moment the file exists
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that existed keeps its mode through O_CREAT
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(text)
-    err.print(f"member {document['member']['id']} exported to {output}")
+    err.print(f"member {document['member']['id']} exported to {output}", soft_wrap=True)
 
 
 @member_app.command("erase")
