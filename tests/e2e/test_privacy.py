@@ -516,3 +516,54 @@ def test_a_refused_write_is_logged_without_the_values_it_carried(
     )
     assert logged == f"integrity error answered as 409: {expected}"
     assert json.loads(answer.body)["code"] == "conflict"
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_access_log_of_a_real_server_names_no_member(sqlite_patron: Patron) -> None:
+    """uvicorn writes every request line; a member named by an e-mail in the path or a
+    query string would land in the log. The app rewrites those lines."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from patron.api.app import create_app
+    from tests.conftest import new_key
+    from tests.e2e.server import free_port
+
+    key = new_key(sqlite_patron, "admin")
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(sqlite_patron), host="127.0.0.1", port=port, log_level="info"
+    )
+    captured = _Lines()  # after Config: its logging set-up replaces the logger's handlers
+    logging.getLogger("uvicorn.access").addHandler(captured)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
+        httpx.get(f"{base}/v1/members/ann@example.com/balance", headers=auth)
+        httpx.get(f"{base}/v1/members/12345?by=external_id", headers=auth)
+        httpx.get(f"{base}/v1/audit?actor=cli:ann.example", headers=auth)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        logging.getLogger("uvicorn.access").removeHandler(captured)
+
+    assert [line.split(" - ", 1)[1] for line in captured.lines] == [
+        '"GET /v1/members/~/balance HTTP/1.1" 404',
+        '"GET /v1/members/~ HTTP/1.1" 404',
+        '"GET /v1/audit HTTP/1.1" 200',
+    ]

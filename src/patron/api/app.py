@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
-from patron.api import errors
+from patron.api import errors, logs
 from patron.api.routes import (
     analytics,
     audit,
@@ -27,6 +27,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.patron = patron
     app.state.key_cache = {}
     errors.install(app)
+    logs.install()  # no member references in the access log (docs/privacy.md)
     app.include_router(members.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
