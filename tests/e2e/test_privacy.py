@@ -403,11 +403,19 @@ def test_an_erased_member_neither_earns_nor_spends_but_their_purchase_can_be_ref
         "member.erased"
     ]
 
-    # line A (2 x 50.00, 200 points) comes back: the books stay balanced
+    # line A (2 x 50.00, 200 points) comes back: 400 - 200 = 200 points left
     refund = pos.post(f"/v1/purchases/{s.purchase}/refunds", {})
     assert refund.status_code == 201, refund.text
     assert (refund.json()["amount"], refund.json()["points_taken_back"]) == ("100.00", 200)
     assert admin.get(f"/v1/members/{s.ann}").json()["lifetime_spend"] == "0.00"
+    # the coffee is cancelled (+150) and an admin writes off the 350 points left
+    [redemption] = admin.get(f"/v1/members/{s.ann}/export").json()["redemptions"]
+    cancelled = pos.post(f"/v1/redemptions/{redemption['id']}/cancel", {})
+    assert cancelled.status_code == 201 and cancelled.json()["balance"] == 350, cancelled.text
+    written_off = admin.post(
+        f"/v1/members/{s.ann}/adjustments", {"points": -350, "reason": "erased: write-off"}
+    )
+    assert written_off.status_code == 201 and written_off.json()["balance"] == 0
     assert patron.read(verify).problems == []
 
 
@@ -551,7 +559,9 @@ def test_the_access_log_of_a_real_server_names_no_member(sqlite_patron: Patron) 
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
+        deadline = time.monotonic() + 20
         while not server.started:
+            assert time.monotonic() < deadline, "the test server did not start"
             time.sleep(0.05)
         base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
         httpx.get(f"{base}/v1/members/ann@example.com/balance", headers=auth)
