@@ -108,6 +108,10 @@ MAX_MEMBERS = 3
 
 # How often each steered situation must have been reached over one run (per store): about
 # half of the fewest seen with the flags below on or off (hypothesis 6.170, derandomized).
+# The derandomized seed is a digest of the machine's source: any edit of LedgerMachine,
+# a docstring included, draws another run, so measure these again after one (with the
+# erasure rule the run reaches 23 erasures, 11 refused purchases, 14 refunds of an erased
+# member's purchase; tier upgrades, 16, are the closest to their bound).
 REACHED_AT_LEAST = {
     "debt arose": 12,
     "debt settled by a later credit": 10,
@@ -118,9 +122,9 @@ REACHED_AT_LEAST = {
     "redemption cancelled": 15,
     "tier upgraded": 15,
     "promotion applied": 50,
-    "member erased": 10,
-    "purchase refused: member erased": 10,
-    "refund of an erased member's purchase": 5,
+    "member erased": 11,
+    "purchase refused: member erased": 5,
+    "refund of an erased member's purchase": 7,
 }
 
 Seen = dict[int, tuple[list[Lot], BalanceView]]  # each member's open lots and balance view
@@ -252,7 +256,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
         def enroll(self) -> int:
             return self._enroll()
 
-        @precondition(lambda self: not self.erased and len(self.purchase_ids) >= 4)
+        @precondition(lambda self: not self.erased and len(self.purchase_ids) >= 2)
         @rule(member_id=members, data=st.data())
         def erase(self, member_id: int, data: st.DataObject) -> None:
             """Erase a member's personal data (once per example and only once there are
