@@ -70,7 +70,7 @@ def export(
     database_url: DbOption = None,
 ) -> None:
     """Everything held about a member as one JSON document (GDPR Articles 15 and 20)."""
-    from patron.services.privacy import export_member
+    from patron.services.export import export_member
 
     ref = _ref(member, by)
     with open_patron(database_url) as patron:

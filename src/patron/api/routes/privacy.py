@@ -16,7 +16,8 @@ from patron.api.routes.analytics import _customer_base
 from patron.api.routes.members import By, member_ref
 from patron.api.schemas import ErasurePublic, MemberErase
 from patron.services.commands import EraseMember
-from patron.services.privacy import Erased, erase_member, export_member
+from patron.services.export import export_member
+from patron.services.privacy import Erased, erase_member
 
 router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
 
