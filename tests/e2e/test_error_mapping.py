@@ -29,6 +29,7 @@ from patron.domain.errors import (
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
+    MemberErased,
     NoProgram,
     NotFound,
     PatronError,
@@ -47,6 +48,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     InsufficientPoints: (409, "insufficient_points"),
     RewardUnavailable: (409, "reward_unavailable"),
     TransactionIdReused: (409, "transaction_id_reused"),
+    MemberErased: (409, "member_erased"),
     NoProgram: (409, "no_program"),
 }
 

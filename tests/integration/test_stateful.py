@@ -5,11 +5,13 @@ window, category multipliers, multiplier and bonus promotions, a visit milestone
 expire after 6 months, a minimum redemption), and the steps are steered to where the
 ledger's promises are easy to break: refunds after the points were spent (debts), credits
 while a debt is open, the clock set exactly on an expiry moment and one second before,
-the end of a return window, month ends (6 months after 31 August is 28 February), and
-cancelled redemptions. After every step each member's lots (earned, spendable-from and
-expiry dates, remaining points), balance view (spendable, pending, total, debt, tier,
-qualifying spend, points expiring soon) and `verify` must match the model in
-`ledger_model.py`, which shares no code with Patron.
+the end of a return window, month ends (6 months after 31 August is 28 February),
+cancelled redemptions, and the erasure of a member's personal data (after which their
+purchases and redemptions are refused while refunds, cancellations, adjustments, expiry
+and tiers go on, and the books stay balanced). After every step each member's lots
+(earned, spendable-from and expiry dates, remaining points), balance view (spendable,
+pending, total, debt, tier, qualifying spend, points expiring soon) and `verify` must
+match the model in `ledger_model.py`, which shares no code with Patron.
 
 It runs on SQLite and PostgreSQL with a fixed derandomized seed, and asserts that the
 steered situations were actually reached, so a change of strategy that stops reaching
@@ -53,13 +55,14 @@ from sqlalchemy import event, text
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
-from patron.domain.errors import Conflict, InsufficientPoints, InvalidInput
+from patron.domain.errors import Conflict, InsufficientPoints, InvalidInput, MemberErased, NotFound
 from patron.domain.lots import Lot
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
     CancelRedemption,
     Enroll,
+    EraseMember,
     Expire,
     MemberRef,
     RecordPurchase,
@@ -71,8 +74,9 @@ from patron.services.commands import (
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll
 from patron.services.expire import expire
+from patron.services.privacy import erase_member
 from patron.services.program import load_program
-from patron.services.queries import BalanceView, balance
+from patron.services.queries import BalanceView, balance, find_member
 from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
@@ -104,6 +108,10 @@ MAX_MEMBERS = 3
 
 # How often each steered situation must have been reached over one run (per store): about
 # half of the fewest seen with the flags below on or off (hypothesis 6.170, derandomized).
+# The derandomized seed is a digest of the machine's source: any edit of LedgerMachine,
+# a docstring included, draws another run, so measure these again after one (with the
+# erasure rule the run reaches 23 erasures, 11 refused purchases, 14 refunds of an erased
+# member's purchase; tier upgrades, 16, are the closest to their bound).
 REACHED_AT_LEAST = {
     "debt arose": 12,
     "debt settled by a later credit": 10,
@@ -114,6 +122,9 @@ REACHED_AT_LEAST = {
     "redemption cancelled": 15,
     "tier upgraded": 15,
     "promotion applied": 50,
+    "member erased": 11,
+    "purchase refused: member erased": 5,
+    "refund of an erased member's purchase": 7,
 }
 
 Seen = dict[int, tuple[list[Lot], BalanceView]]  # each member's open lots and balance view
@@ -206,6 +217,8 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             self.purchase_ids: dict[int, MPurchase] = {}
             self.redemption_ids: dict[int, MRedemption] = {}
             self.orders = 0
+            self.external_ids: dict[int, str] = {}
+            self.erased: set[int] = set()
 
         def teardown(self) -> None:
             store.release(self.patron)
@@ -228,18 +241,42 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
         # ------------------------------------------------------------ members, purchases
 
         def _enroll(self) -> int:
-            member_id = self.patron.run(enroll, Enroll(f"c{len(self.members_) + 1}")).member.id
+            external_id = f"c{len(self.members_) + 1}"
+            member_id = self.patron.run(enroll, Enroll(external_id)).member.id
             self.members_[member_id] = self.model.enroll(self.now)
+            self.external_ids[member_id] = external_id
             return member_id
 
         @initialize(target=members)
         def first_members(self) -> object:
             return multiple(self._enroll(), self._enroll())
 
-        @precondition(lambda self: len(self.members_) < MAX_MEMBERS)
+        @precondition(lambda self: len(self.members_) < MAX_MEMBERS + len(self.erased))
         @rule(target=members)
         def enroll(self) -> int:
             return self._enroll()
+
+        @precondition(lambda self: not self.erased and len(self.purchase_ids) >= 2)
+        @rule(member_id=members, data=st.data())
+        def erase(self, member_id: int, data: st.DataObject) -> None:
+            """Erase a member's personal data (once per example and only once there are
+            purchases, so that enough members keep earning and have something to
+            return): nothing in the books moves, the old id finds no one, a second
+            erasure is refused; half of the time one of their purchases is returned at
+            once, which must still balance the books."""
+            command = EraseMember(MemberRef(id=member_id), "stateful", "tests")
+            result = self.patron.run(erase_member, command)
+            assert result.balance == self.member_of(member_id).total()
+            self.erased.add(member_id)
+            self.reach("member erased")
+            with pytest.raises(MemberErased):
+                self.patron.run(erase_member, command)
+            with pytest.raises(NotFound):
+                self.patron.read(find_member, MemberRef(external_id=self.external_ids[member_id]))
+            member = self.member_of(member_id)
+            theirs = [p for p in self._returnable() if self.purchase_ids[p].member is member]
+            if theirs and data.draw(st.booleans(), label="return a purchase of theirs"):
+                self._refund(data.draw(st.sampled_from(theirs), label="purchase"), None)
 
         @rule(
             target=purchases,
@@ -256,11 +293,24 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             code: str | None,
             days_later: int,
             days_back: int,
-        ) -> int:
+        ) -> object:
             """Some days later, a purchase (dated back some days if BACKDATED_PURCHASES)."""
             self.clock.advance(days=days_later)
             self.orders += 1
             at = self.now - timedelta(days=days_back)
+            items = tuple(Line(f"sku{i}", c, q, p) for i, (c, q, p) in enumerate(lines))
+            if member_id in self.erased:
+                with pytest.raises(MemberErased):
+                    self.patron.run(
+                        record_purchase,
+                        RecordPurchase(
+                            MemberRef(id=member_id), f"o{self.orders}", at, "EUR", items
+                        ),
+                    )
+                self.reach("purchase refused: member erased")
+                # then the first member still enrolled buys, so that erasures do not thin
+                # out the purchases the other steered situations grow from
+                member_id = next(m for m in self.members_ if m not in self.erased)
             member = self.member_of(member_id)
             tier_before = member.tier
             result = self.patron.run(
@@ -270,7 +320,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
                     f"o{self.orders}",
                     at,
                     "EUR",
-                    tuple(Line(f"sku{i}", c, q, p) for i, (c, q, p) in enumerate(lines)),
+                    items,
                     promotion_code=code,
                 ),
             )
@@ -308,6 +358,8 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             own_expired = own is not None and own.remaining > 0 and own.expires_at <= self.now
             result = self.patron.run(refund, command)
             outcome = self.model.refund(bought, returns, self.now)
+            if result.member_id in self.erased:
+                self.reach("refund of an erased member's purchase")
             assert (result.points_taken_back, result.debt) == (outcome.points, outcome.debt)
             assert result.balance == bought.member.total()
             if outcome.debt:
@@ -383,6 +435,10 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
 
         def _redeem(self, member_id: int, points: int) -> int | None:
             member = self.member_of(member_id)
+            if member_id in self.erased:
+                with pytest.raises(MemberErased):
+                    self.patron.run(redeem, Redeem(member_id, points=points))
+                return None
             expected = self.model.redeem(member, points, self.now)
             if expected == "invalid":
                 with pytest.raises(InvalidInput):

@@ -8,6 +8,7 @@ API caches it) since refitting on every request would be wasteful.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,8 @@ from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source
 from patron.analytics.rfm import rfm
 from patron.analytics.summary import customer_summary
-from patron.domain.errors import NotFound
+from patron.domain.clock import iso_utc
+from patron.domain.errors import NotFound, PatronError
 
 
 @dataclass
@@ -92,3 +94,22 @@ class CustomerBase:
             {"category": str(r.category), "segment_share": float(r.segment_share)}
             for r in mine.itertuples(index=False)
         ]
+
+
+def member_scores(fit: Callable[[], CustomerBase], customer_id: str) -> dict[str, Any]:
+    """A member's RFM segment and lifetime-value figures for their personal-data export,
+    or why there are none: an export must not fail because the store holds too little
+    to model (no purchases at all, none of theirs, or too few to fit the models)."""
+    try:
+        base = fit()
+        found = base.insights(customer_id)
+    except PatronError as exc:  # no customers to fit; this customer has no purchases
+        return {"available": False, "note": exc.message}
+    found.pop("customer_id", None)
+    scores: dict[str, Any] = {"available": True, "as_of": iso_utc(base.fitted_at), **found}
+    if found["p_alive"] is None or found["clv"] is None:
+        scores["note"] = (
+            "too few purchases in the store to fit the lifetime models:"
+            " the figures they give (P(alive), expected purchases, CLV) are null"
+        )
+    return scores

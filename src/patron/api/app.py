@@ -5,8 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
-from patron.api import errors, guard, observability
-from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
+from patron.api import errors, guard, logs, observability
+from patron.api.routes import (
+    analytics,
+    audit,
+    economics,
+    members,
+    privacy,
+    purchases,
+    redemptions,
+)
 from patron.bootstrap import Patron
 
 
@@ -20,7 +28,9 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.key_cache = {}
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
+    logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
     app.include_router(members.router)
+    app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(audit.router)

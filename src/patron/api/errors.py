@@ -31,12 +31,14 @@ from patron.domain.errors import (
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
+    MemberErased,
     NoProgram,
     NotFound,
     PatronError,
     RewardUnavailable,
     TransactionIdReused,
 )
+from patron.store.db import integrity_summary
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
@@ -52,6 +54,7 @@ STATUS: dict[type[PatronError], int] = {
     InsufficientPoints: 409,
     RewardUnavailable: 409,
     TransactionIdReused: 409,
+    MemberErased: 409,
     NoProgram: 409,
 }
 
@@ -179,7 +182,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        log.info("integrity error answered as 409: %s", exc.orig)
+        log.info("integrity error answered as 409: %s", integrity_summary(exc))
         return problem(
             409,
             "conflict",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -83,3 +84,37 @@ def configure_logging(log_format: str = "json", level: str = "info") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+
+
+# uvicorn's own access log (on when the app is served by `uvicorn` directly rather than
+# by `patron serve`, which turns it off for the access line above) names the path, and a
+# path names a member by Patron's id or by the business's own customer id, which may be an
+# e-mail address (`/v1/members/ann@example.com/balance`); query strings carry more
+# (`?by=external_id`, `?actor=`). Its lines get the path with the member's reference
+# replaced and without the query: what operations need, and nothing about whom.
+
+ACCESS_LOGGER = "uvicorn.access"
+_MEMBER = re.compile(r"^/v1/members/[^/?]+")
+HIDDEN = "/v1/members/~"
+
+
+def redact_path(path: str) -> str:
+    """`/v1/members/<ref>/balance?by=external_id` -> `/v1/members/~/balance`."""
+    return _MEMBER.sub(HIDDEN, path.split("?", 1)[0])
+
+
+class RedactMembers(logging.Filter):
+    """Rewrites uvicorn's access records: (client, method, path, http version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], redact_path(args[2]), args[3], args[4])
+        return True
+
+
+def install_redaction() -> None:
+    """Attach the filter to uvicorn's access logger once (it is process-wide)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(f, RedactMembers) for f in logger.filters):
+        logger.addFilter(RedactMembers())

@@ -102,6 +102,20 @@ class MemberPublic(BaseModel):
     purchase_count: int
     lifetime_spend: Decimal
     acquisition_channel: str | None = None
+    erased_at: UtcTime | None = Field(
+        None, description="when the member's personal data was erased (docs/privacy.md)"
+    )
+
+
+class MemberErase(_In):
+    reason: Note = Field(description="why the data is erased (audited); no personal data")
+
+
+class ErasurePublic(BaseModel):
+    member_id: int
+    external_id: str = Field(description="the pseudonym that replaces the external id")
+    erased_at: UtcTime
+    points: int = Field(description="points left on the books until they expire")
 
 
 class LineIn(_In):

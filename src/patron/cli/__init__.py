@@ -21,6 +21,7 @@ from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
+from patron.cli.member import member_app
 
 __all__ = ["app"]
 
@@ -40,6 +41,7 @@ app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(member_app, name="member")
 app.add_typer(import_app, name="import")
 app.add_typer(ledger.tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")

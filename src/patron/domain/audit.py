@@ -2,10 +2,11 @@
 
 Points earned at a till follow from the program and leave ledger entries; what a person
 decides (an adjustment, a program loaded, a key created or revoked, a redemption
-cancelled) is not derived from anything, so it is written to an append-only log with its
-actor. Reading it is filtered by actor, action, member and time, newest last, in pages
-that continue after the last id seen (ids only grow, so a page never repeats or skips a
-row that was already there when the first page was read).
+cancelled, a member's personal data erased) is not derived from anything, so it is
+written to an append-only log with its actor. Reading it is filtered by actor, action,
+member and time, newest last, in pages that continue after the last id seen (ids only
+grow, so a page never repeats or skips a row that was already there when the first page
+was read).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class AuditAction(StrEnum):
     APIKEY_CREATED = "apikey.created"
     APIKEY_REVOKED = "apikey.revoked"
     REDEMPTION_CANCELLED = "redemption.cancelled"
+    MEMBER_ERASED = "member.erased"
 
 
 @dataclass(frozen=True, slots=True)

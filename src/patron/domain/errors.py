@@ -55,6 +55,13 @@ class TransactionIdReused(Conflict):
     code = "transaction_id_reused"
 
 
+class MemberErased(Conflict):
+    """The member's personal data was erased: their record stays for the books (past
+    purchases can still be refunded) but takes no new earning, spending or erasure."""
+
+    code = "member_erased"
+
+
 class NoProgram(PatronError):
     """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
 

@@ -92,3 +92,10 @@ class Expire:
 class ReevaluateTiers:
     as_of: datetime
     batch_size: int = 500
+
+
+@dataclass(frozen=True)
+class EraseMember:
+    member: MemberRef
+    reason: str
+    actor: str

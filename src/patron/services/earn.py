@@ -26,6 +26,7 @@ from patron.domain.earning import (
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.limits import MAX_PURCHASES
+from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.services.commands import RecordPurchase
@@ -50,6 +51,7 @@ class Recorded:
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
     member = locked_member(uow, cmd.member)
+    ensure_not_erased(member, "earn points")
     if member.purchase_count >= MAX_PURCHASES:
         # the bound that keeps purchase_count and lifetime_spend within their columns
         raise Conflict(

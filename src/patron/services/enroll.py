@@ -44,7 +44,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     referrer = None
     if cmd.referral_code:
         found = uow.members.by_referral_code(cmd.referral_code)
-        if found is None:
+        if found is None or found.erased_at is not None:
             raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
         referrer = locked_member(uow, found.id)
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
@@ -81,7 +81,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
             referral,
             at,
             program,
-            reason=f"referred {cmd.external_id}",
+            reason=f"referred member {member_id}",  # an id: no personal data in the ledger
         )
         announced.append(events.points_earned(member_id, at, referral, None))
         announced.append(events.points_earned(referrer.id, at, referral, None))

@@ -24,7 +24,7 @@ from patron.domain import events
 from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, NotFound, TransactionIdReused
 from patron.domain.lots import allocate_spend, spendable_points
-from patron.domain.member import Member
+from patron.domain.member import Member, ensure_not_erased
 from patron.domain.program import Program
 from patron.domain.records import EntryKind, RedemptionStatus
 from patron.domain.redemption import (
@@ -72,6 +72,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     member = uow.members.get(cmd.member_id)
     if member is None:
         raise NotFound(f"no member with id {cmd.member_id}")
+    ensure_not_erased(member, "redeem points")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
     priced = _price(uow, program, member, cmd, lock=False)
     return Quote(
@@ -88,6 +89,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
     member = locked_member(uow, cmd.member_id)
+    ensure_not_erased(member, "redeem points")
     if cmd.transaction_id is not None:
         first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
         if first is not None:

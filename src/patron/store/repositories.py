@@ -150,6 +150,7 @@ def _member(row: Row[Any]) -> Member:
         purchase_count=int(row.purchase_count),
         lifetime_spend=_dec(row.lifetime_spend),
         acquisition_channel=row.acquisition_channel,
+        erased_at=row.erased_at,
     )
 
 

@@ -77,6 +77,8 @@ members = Table(
     Column("purchase_count", Integer, nullable=False, default=0),  # limits.MAX_PURCHASES
     Column("lifetime_spend", LifetimeAmount, nullable=False, default=0),
     Column("acquisition_channel", String(lim.SHORT_LENGTH)),
+    # set once when the personal fields are erased; triggers (migration 0007) keep it so
+    Column("erased_at", DateTime),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )

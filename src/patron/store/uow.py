@@ -18,6 +18,7 @@ from patron.domain.program import Program
 from patron.store import repositories as repos
 from patron.store.audit import AuditLog
 from patron.store.db import READONLY
+from patron.store.privacy import PersonalData
 from patron.store.spend import AcquisitionSpend
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.outbox = repos.Outbox(conn)
         self.bulk = repos.Bulk(conn)
         self.spend = AcquisitionSpend(conn)
+        self.personal = PersonalData(conn)
         return self
 
     @property

@@ -61,6 +61,7 @@ def present_member(member: Member) -> MemberPublic:
         purchase_count=member.purchase_count,
         lifetime_spend=member.lifetime_spend,
         acquisition_channel=member.acquisition_channel,
+        erased_at=member.erased_at,
     )
 
 

@@ -1,0 +1,61 @@
+"""A member's personal data (admin keys only): the export of everything held about them
+and the erasure of what identifies them (docs/privacy.md)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from patron.analytics.insights import member_scores
+from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
+from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.routes.analytics import _customer_base
+from patron.api.routes.members import By, member_ref
+from patron.api.schemas import ErasurePublic, MemberErase
+from patron.services.commands import EraseMember
+from patron.services.export import export_member
+from patron.services.privacy import Erased, erase_member
+
+router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
+
+
+@router.get("/{id}/export")
+def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
+    """Everything held about the member as one JSON document (GDPR Articles 15 and 20)."""
+    scores = partial(member_scores, lambda: _customer_base(request, patron))
+    return patron.read(export_member, member_ref(id, by), scores)
+
+
+@router.delete("/{id}", response_model=ErasurePublic)
+def erase(
+    id: str,
+    body: MemberErase,
+    patron: PatronDep,
+    principal: AdminKey,
+    idempotency_key: IdempotencyKey = None,
+    by: By = None,
+) -> Response:
+    """Erase the member's personal data (GDPR Article 17): final and audited; their
+    purchases, ledger and every total stay for the books."""
+    command = EraseMember(member_ref(id, by), body.reason, principal.actor)
+
+    def present(result: Erased) -> ErasurePublic:
+        return ErasurePublic(
+            member_id=result.member_id,
+            external_id=result.external_id,
+            erased_at=result.erased_at,
+            points=result.balance,
+        )
+
+    return run_idempotent(
+        patron,
+        principal,
+        idempotency_key,
+        fingerprint("DELETE", f"/v1/members/{id}?by={by or ''}", body),
+        lambda uow: erase_member(uow, command),
+        present,
+        status=200,
+    )

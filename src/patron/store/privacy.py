@@ -1,0 +1,188 @@
+"""Personal data in the store: every record held about one member, and its erasure.
+
+Design overview. A member's identity lives in `members` (external_id, email, name,
+referral_code); their transactions (purchases, lines, refunds, ledger entries, lots,
+redemptions, outbox events) point at them by numeric id only. Erasure therefore rewrites
+the identity in place and blanks the few places where text about the person may have
+been copied: the free-text reasons of their refunds and ledger entries and of their
+events' payloads, the reason of the referral credit their referrer received (which named
+their external id before enrolment stopped writing it), and the stored answers of
+idempotent enrolments (which replay the member as first enrolled). No amount, count,
+date or kind is touched, so every balance and total stays what it sums (`verify`).
+
+The audit log is append-only (migration 0004) and is left alone; migration 0007 makes
+the erasure itself final.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, select, update
+
+from patron.domain.records import EntryKind
+from patron.store import tables as t
+
+# stored answers that show a member hold this key (MemberPublic); others never do
+_MEMBER_ANSWER = '%"external_id":%'
+
+
+@dataclass(frozen=True, slots=True)
+class Scrubbed:
+    """How many records of each kind erasure rewrote (for the audit entry)."""
+
+    refund_reasons: int
+    ledger_reasons: int
+    referrer_reasons: int
+    event_payloads: int
+    stored_answers: int
+
+
+class PersonalData:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # ------------------------------------------------------------------ reading
+
+    def purchases(self, member_id: int) -> list[Row[Any]]:
+        p = t.purchases
+        return list(
+            self.conn.execute(
+                select(p).where(p.c.member_id == member_id).order_by(p.c.occurred_at, p.c.id)
+            )
+        )
+
+    def lines(self, member_id: int) -> list[Row[Any]]:
+        pl = t.purchase_lines
+        return list(
+            self.conn.execute(
+                select(pl)
+                .where(pl.c.member_id == member_id)
+                .order_by(pl.c.purchase_id, pl.c.line_no)
+            )
+        )
+
+    def refunds(self, member_id: int) -> list[Row[Any]]:
+        r = t.refunds
+        return list(self.conn.execute(select(r).where(r.c.member_id == member_id).order_by(r.c.id)))
+
+    def ledger(self, member_id: int) -> list[Row[Any]]:
+        e = t.ledger_entries
+        return list(self.conn.execute(select(e).where(e.c.member_id == member_id).order_by(e.c.id)))
+
+    def lots(self, member_id: int) -> list[Row[Any]]:
+        lot = t.point_lots
+        return list(
+            self.conn.execute(select(lot).where(lot.c.member_id == member_id).order_by(lot.c.id))
+        )
+
+    def redemptions(self, member_id: int) -> list[Row[Any]]:
+        r = t.redemptions
+        return list(self.conn.execute(select(r).where(r.c.member_id == member_id).order_by(r.c.id)))
+
+    def events(self, member_id: int) -> list[Row[Any]]:
+        o = t.outbox
+        return list(self.conn.execute(select(o).where(o.c.member_id == member_id).order_by(o.c.id)))
+
+    def referred(self, member_id: int) -> list[int]:
+        """Ids of the members who enrolled with this member's referral code."""
+        m = t.members
+        rows = self.conn.execute(
+            select(m.c.id).where(m.c.referred_by == member_id).order_by(m.c.id)
+        )
+        return [int(r[0]) for r in rows]
+
+    # ------------------------------------------------------------------ erasing
+
+    def erase(
+        self,
+        member_id: int,
+        old_external_id: str,
+        referred_by: int | None,
+        identity: dict[str, Any],
+        at: datetime,
+    ) -> Scrubbed:
+        """Replace the member's identity by `identity` (external_id, referral_code), set
+        email and name to NULL and `erased_at` to `at`, and blank the copies."""
+        m = t.members
+        self.conn.execute(
+            update(m)
+            .where(m.c.id == member_id)
+            .values(email=None, name=None, erased_at=at, **identity)
+        )
+        return Scrubbed(
+            refund_reasons=self._blank(t.refunds, member_id),
+            ledger_reasons=self._blank(t.ledger_entries, member_id),
+            referrer_reasons=self._referrer_reason(member_id, old_external_id, referred_by),
+            event_payloads=self._events(member_id),
+            stored_answers=self._answers(member_id, identity),
+        )
+
+    def _blank(self, table: Any, member_id: int) -> int:
+        result = self.conn.execute(
+            update(table)
+            .where(table.c.member_id == member_id, table.c.reason.is_not(None))
+            .values(reason=None)
+        )
+        return int(result.rowcount)
+
+    def _referrer_reason(
+        self, member_id: int, old_external_id: str, referred_by: int | None
+    ) -> int:
+        """The referrer's referral credit read "referred <external id>" before enrolment
+        wrote "referred member <id>"; say it the new way."""
+        if referred_by is None:
+            return 0
+        e = t.ledger_entries
+        result = self.conn.execute(
+            update(e)
+            .where(
+                and_(
+                    e.c.member_id == referred_by,
+                    e.c.kind == EntryKind.REFERRAL.value,
+                    e.c.reason == f"referred {old_external_id}",
+                )
+            )
+            .values(reason=f"referred member {member_id}")
+        )
+        return int(result.rowcount)
+
+    def _events(self, member_id: int) -> int:
+        """Events whose payload carries free text (an adjustment's reason) lose it."""
+        o = t.outbox
+        changed = 0
+        for row in self.conn.execute(
+            select(o.c.id, o.c.payload).where(o.c.member_id == member_id)
+        ).all():
+            payload = dict(row.payload or {})
+            if payload.get("reason") is None:
+                continue
+            payload["reason"] = None
+            self.conn.execute(update(o).where(o.c.id == row.id).values(payload=payload))
+            changed += 1
+        return changed
+
+    def _answers(self, member_id: int, identity: dict[str, Any]) -> int:
+        """Stored answers of idempotent enrolments of this member, rewritten so a replay
+        shows the erased record (same id) and not the personal data it was first sent."""
+        k = t.idempotency_keys
+        changed = 0
+        candidates = self.conn.execute(
+            select(k.c.id, k.c.response_body).where(k.c.response_body.like(_MEMBER_ANSWER))
+        ).all()
+        for row in candidates:
+            try:
+                answer = json.loads(row.response_body)
+            except ValueError:
+                continue
+            if not isinstance(answer, dict) or answer.get("id") != member_id:
+                continue
+            answer.update(email=None, name=None, **identity)
+            self.conn.execute(
+                update(k).where(k.c.id == row.id).values(response_body=json.dumps(answer))
+            )
+            changed += 1
+        return changed
