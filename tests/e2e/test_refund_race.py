@@ -1,4 +1,5 @@
-"""Concurrent refunds and referrals on real PostgreSQL, over concurrent connections.
+"""Concurrent refunds, referrals and redemptions of a reward's last unit on real
+PostgreSQL, over concurrent connections.
 
 Each thread runs its use case in its own transaction on its own pooled connection, and
 a barrier releases them together, so they meet inside the database as two points of sale
@@ -14,13 +15,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
 from patron.bootstrap import Patron
-from patron.services.commands import Enroll, ReevaluateTiers, Refund, ReturnLine
+from patron.services import redeem as redeem_module
+from patron.services.adjust import adjust
+from patron.services.commands import Adjust, Enroll, Redeem, ReevaluateTiers, Refund, ReturnLine
 from patron.services.enroll import Enrolled, enroll
+from patron.services.redeem import Redeemed, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example, make_patron
@@ -111,4 +115,50 @@ def test_concurrent_enrollments_with_one_code_pay_at_most_the_cap(pg: Patron) ->
     assert all(e.member.referred_by == referrer.id for e in done)
     # 100 welcome + 5 referrals of 200 (uncapped and unlocked: 20 x 200 = 4,000)
     assert balance_of(pg, referrer.id) == 1100
+    assert_verified(pg)
+
+
+def test_two_members_redeeming_the_last_unit_of_a_reward_leave_it_to_one(
+    pg: Patron, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a coffee (150 points) with one unit left and two members holding 200 points
+    source = EXAMPLE_PROGRAM.read_text().replace("cost = 0.80 ", "stock = 1\ncost = 0.80 ")
+    assert "stock = 1" in source
+    load_example(pg, source)
+    mids = [member(pg, f"c-{i}") for i in range(2)]
+    for mid in mids:
+        pg.run(adjust, Adjust(mid, 100, "test setup", "tests"))
+    # and each redemption, once it has read the reward, waits (at most 2 s) for the other
+    # to have read it too: without the reward's row lock both would read one unit left
+    real, entered, gate = redeem_module.allocate_spend, [0], threading.Condition()
+
+    def after_the_other(*args: Any) -> Any:
+        with gate:
+            entered[0] += 1
+            gate.notify_all()
+            gate.wait_for(lambda: entered[0] >= 2, timeout=2)
+        return real(*args)
+
+    monkeypatch.setattr(redeem_module, "allocate_spend", after_the_other)
+
+    def attempt(mid: int) -> Callable[[], object]:
+        def call() -> object:
+            try:
+                return pg.run(redeem, Redeem(mid, reward_id="coffee"))
+            except Exception as exc:  # noqa: BLE001 - the outcome is what is compared
+                return exc
+
+        return call
+
+    # when both redeem at once
+    outcomes = _together([attempt(mid) for mid in mids])
+    # then one gets the coffee and the other is told it is out of stock by the use case
+    # (not by the CHECK constraint on the stock), and only the winner paid
+    assert sorted(type(o).__name__ for o in outcomes) == ["Redeemed", "RewardUnavailable"]
+    winner = next(o for o in outcomes if isinstance(o, Redeemed))
+    with pg.uow(readonly=True) as uow:
+        coffee = uow.rewards.get("coffee")
+    assert coffee is not None and coffee.stock == 0
+    assert sorted(balance_of(pg, mid) for mid in mids) == [50, 200]
+    assert balance_of(pg, winner.member_id) == 50
     assert_verified(pg)

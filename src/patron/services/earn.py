@@ -16,6 +16,7 @@ from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.earning import (
     BreakdownItem,
+    Earning,
     Line,
     MemberState,
     PurchaseFacts,
@@ -67,7 +68,10 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     if crossed_milestones(program, state, facts):
         state = replace(state, milestones_paid=uow.purchases.milestones_paid(member.id))
     earning = score(program, state, facts)
-    points = earning.points if cmd.award_points else 0
+    if not cmd.award_points:
+        # history only: nothing earned, so the lines hold no points a return could take back
+        earning = Earning(line_points=(0,) * len(earning.line_points), bonus_points=0)
+    points = earning.points
     total = quantize_money(facts.total)
     purchase_id = uow.purchases.add(
         [
@@ -87,7 +91,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         promotion_code=cmd.promotion_code,
         program_version=version,
         points_earned=points,
-        bonus_points=earning.bonus_points if cmd.award_points else 0,
+        bonus_points=earning.bonus_points,
         breakdown=[{"rule": b.rule, "points": b.points} for b in earning.breakdown],
         invoice_due_at=due,
         paid_at=paid,
@@ -121,7 +125,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         order_id=cmd.order_id,
         total=total,
         points_earned=points,
-        breakdown=earning.breakdown if cmd.award_points else (),
+        breakdown=earning.breakdown,
         available_at=at + timedelta(days=pending),
         tier=tier,
         program_version=version,

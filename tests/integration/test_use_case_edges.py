@@ -1,0 +1,443 @@
+"""Use-case rules that mutation testing found unguarded (docs/testing.md, "killed (tests
+added this session)"), on SQLite and PostgreSQL: boundaries met exactly, the invoice
+dates of a purchase, a purchase recorded without points, what the ledger entries, the
+answers and the stored rows name, the counts of a tier re-evaluation, adjustments of one
+point and of the whole balance, redemptions of 0 and 1 point and at a basket's cap, the
+expiry warnings of a 0- and a 1-day notice, two expiry runs that overlap.
+
+The example program (examples/program.toml) is loaded unless a test loads its own: 1 point
+per EUR, books x2, Bronze 0 / Silver 500 (x1.25) / Gold 1500 EUR over 12 months, welcome
+100, 14 days pending, lots expire 24 months after they were earned, warnings 30 days
+before; redemptions from 100 points at 0.01 EUR, at most half a basket; the clock starts
+on 2026-01-01 09:00 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from patron.bootstrap import Patron
+from patron.domain.earning import Line
+from patron.domain.errors import InvalidInput, NotFound
+from patron.services.adjust import adjust
+from patron.services.commands import (
+    Adjust,
+    CancelRedemption,
+    Expire,
+    MemberRef,
+    RecordPurchase,
+    Redeem,
+    ReevaluateTiers,
+    Refund,
+    ReturnLine,
+)
+from patron.services.earn import Recorded, record_purchase
+from patron.services.expire import expire
+from patron.services.queries import balance
+from patron.services.redeem import cancel, quote, redeem
+from patron.services.refund import refund
+from patron.services.tiers import reevaluate_tiers
+from patron.store.uow import UnitOfWork
+from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.integration.helpers import balance_of, buy, member
+
+pytestmark = pytest.mark.usefixtures("verified")
+
+NEW_YORK = timezone(timedelta(hours=-5))
+BUCHAREST = timezone(timedelta(hours=2))
+
+
+def example_with(old: str, new: str) -> str:
+    text = EXAMPLE_PROGRAM.read_text()
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def record(patron: Patron, mid: int, order_id: str, **kw: object) -> Recorded:
+    """A purchase of one line of 50.00 EUR, dated now unless `at` is given."""
+    at = kw.pop("at", patron.clock())
+    lines = kw.pop("lines", (Line("A", None, 1, Decimal("50.00")),))
+    return patron.run(
+        record_purchase,
+        RecordPurchase(MemberRef(id=mid), order_id, at, "EUR", lines, **kw),  # type: ignore[arg-type]
+    )
+
+
+def is_recorded(patron: Patron, order_id: str) -> bool:
+    with patron.uow(readonly=True) as uow:
+        return uow.purchases.by_order_id(order_id) is not None
+
+
+# --- recording a purchase ---------------------------------------------------------------
+
+
+def test_a_purchase_dated_exactly_a_day_ahead_of_the_clock_is_recorded(
+    patron: Patron, clock: Clock
+) -> None:
+    # a till's clock may run up to a day fast: 2026-01-02 09:00 is the latest date allowed
+    mid = member(patron)
+    done = record(patron, mid, "o-1", at=clock.now + timedelta(days=1))
+    assert (done.points_earned, done.available_at) == (50, datetime(2026, 1, 16, 9))
+
+
+def test_a_purchase_recorded_without_points_earns_none_and_its_return_takes_none(
+    patron: Patron,
+) -> None:
+    # award_points=False records the purchase as history: no points, no breakdown; the
+    # member keeps the 100 welcome points
+    mid = member(patron)
+    done = record(patron, mid, "o-1", award_points=False)
+    assert (done.points_earned, done.breakdown) == (0, ())
+    assert balance_of(patron, mid) == 100
+    # and returning it takes back nothing: it earned nothing
+    back = patron.run(refund, Refund(done.purchase_id))
+    assert (back.amount, back.points_taken_back, back.debt, back.balance) == (
+        Decimal("50.00"),
+        0,
+        0,
+        100,
+    )
+
+
+def test_invoice_dates_are_stored_as_utc(patron: Patron) -> None:
+    # due 2026-01-31 10:00 in Bucharest (UTC+2) is 08:00 UTC; paid 2026-01-01 03:30 in
+    # New York (UTC-5) is 08:30 UTC, the day of the purchase (09:00 UTC)
+    mid = member(patron)
+    done = record(
+        patron,
+        mid,
+        "o-1",
+        invoice_due_at=datetime(2026, 1, 31, 10, tzinfo=BUCHAREST),
+        paid_at=datetime(2026, 1, 1, 3, 30, tzinfo=NEW_YORK),
+    )
+    with patron.uow(readonly=True) as uow:
+        row = uow.purchases.get(done.purchase_id)
+    assert row is not None
+    assert (row.invoice_due_at, row.paid_at) == (
+        datetime(2026, 1, 31, 8),
+        datetime(2026, 1, 1, 8, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("dates", "error"),
+    [
+        # an invoice falling due the day before the purchase
+        ({"invoice_due_at": datetime(2025, 12, 31, 23)}, r"^invoice_due_at 2025-12-31T23:00:00 "),
+        # a payment the day before the purchase (with a due date that is fine)
+        (
+            {"invoice_due_at": datetime(2026, 2, 1), "paid_at": datetime(2025, 12, 31, 12)},
+            r"^paid_at 2025-12-31T12:00:00 is before",
+        ),
+        # a payment more than a day ahead of the clock
+        ({"paid_at": datetime(2026, 1, 3, 9)}, r"^paid_at 2026-01-03T09:00:00 is more than a day"),
+    ],
+)
+def test_a_wrong_invoice_date_is_refused_naming_its_field(
+    patron: Patron, dates: dict[str, datetime], error: str
+) -> None:
+    mid = member(patron)
+    with pytest.raises(InvalidInput, match=error):
+        record(patron, mid, "o-1", **dates)
+    assert (is_recorded(patron, "o-1"), balance_of(patron, mid)) == (False, 100)
+
+
+def test_the_lines_of_a_purchase_keep_their_category_and_unit_cost(patron: Patron) -> None:
+    # 2 books at 10.00 (cost 6.00): 20 base x2 books = 40 points
+    mid = member(patron)
+    line = Line("B", "books", 2, Decimal("10.00"), Decimal("6.00"))
+    done = record(patron, mid, "o-1", lines=(line,))
+    with patron.uow(readonly=True) as uow:
+        [stored] = uow.purchases.lines(done.purchase_id)
+    assert (stored.category, stored.unit_cost, stored.points, stored.refunded_quantity) == (
+        "books",
+        Decimal("6.00"),
+        40,
+        0,
+    )
+
+
+# --- the member a use case names --------------------------------------------------------
+
+
+def test_an_unknown_member_is_refused_naming_the_reference_given(patron: Patron) -> None:
+    line = (Line("A", None, 1, Decimal("1.00")),)
+    for ref, named in [
+        (MemberRef(id=999), r"^no member with id 999$"),
+        (MemberRef(external_id="nobody"), r"^no member with external_id 'nobody'$"),
+    ]:
+        with pytest.raises(NotFound, match=named):
+            patron.run(record_purchase, RecordPurchase(ref, "o-1", patron.clock(), "EUR", line))
+
+
+# --- what the ledger entries of a spend name --------------------------------------------
+
+
+def test_each_debit_entry_names_its_refund_redemption_or_adjustment(
+    patron: Patron, clock: Clock
+) -> None:
+    # given 100 welcome points and 200 earned on o-1, spendable after 15 days
+    mid = member(patron)
+    o1 = buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    # when 30 points are corrected away, 100 redeemed and o-1 returned
+    patron.run(adjust, Adjust(mid, -30, "damaged card", "alice"))
+    spent = patron.run(redeem, Redeem(mid, points=100))
+    back = patron.run(refund, Refund(o1.purchase_id, reason="broken"))
+    # then (newest first) the refund's entry names the purchase, the refund and why; the
+    # redemption's names the redemption; the correction's names who and why
+    with patron.uow(readonly=True) as uow:
+        entries = uow.ledger.entries(mid, 3, None)
+    assert [
+        (e.kind, e.purchase_id, e.refund_id, e.redemption_id, e.actor, e.reason) for e in entries
+    ] == [
+        ("refund", o1.purchase_id, back.refund_id, None, None, "broken"),
+        ("redeem", None, None, spent.redemption_id, None, None),
+        ("adjust", None, None, None, "alice", "damaged card"),
+    ]
+
+
+# --- the tier re-evaluation -------------------------------------------------------------
+
+
+def test_reevaluation_counts_each_rise_and_fall_past_members_who_stay(
+    patron: Patron, clock: Clock
+) -> None:
+    # given, on 2026-01-01: A spends 100 (Bronze); B 600 (Silver), all of it returned;
+    # C 1000 + 600 (Gold), the 1000 returned; D 300 and E 400 (Bronze)
+    start = clock.now
+    ids = [member(patron, name) for name in "ABCDE"]
+    a, b, c, d, e = ids
+    buy(patron, a, "o-a", ("X", None, 1, "100.00"))
+    patron.run(refund, Refund(buy(patron, b, "o-b", ("X", None, 1, "600.00")).purchase_id))
+    gold = buy(patron, c, "o-c", ("X", None, 1, "1000.00"), ("Y", None, 1, "600.00"))
+    patron.run(refund, Refund(gold.purchase_id, (ReturnLine(1, 1),)))
+    buy(patron, d, "o-d", ("X", None, 1, "300.00"))
+    buy(patron, e, "o-e", ("X", None, 1, "400.00"))
+    # and Silver now starts at 250
+    load_example(patron, example_with("threshold = 500", "threshold = 250"))
+    # when re-evaluated on 2026-01-02
+    as_of = datetime(2026, 1, 2)
+    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(as_of))
+    # then A stays Bronze; B falls to Bronze, C to Silver; D and E rise to Silver
+    assert (report.members, report.upgraded, report.downgraded) == (5, 2, 2)
+    with patron.uow(readonly=True) as uow:
+        after = [uow.members.get(i) for i in ids]
+    assert [(m.tier, m.tier_since) for m in after if m] == [
+        ("Bronze", start),
+        ("Bronze", as_of),
+        ("Silver", as_of),
+        ("Silver", as_of),
+        ("Silver", as_of),
+    ]
+
+
+def test_a_member_on_a_dropped_tier_requalified_at_the_first_level_counts_as_a_fall(
+    patron: Patron,
+) -> None:
+    # given a member at Bronze, and a program that renames Bronze "Basic": "Bronze" ranks
+    # as the first level (as for scoring and progress), and only a move to a higher rank
+    # counts as a rise
+    mid = member(patron)
+    load_example(patron, example_with('name = "Bronze"', 'name = "Basic"'))
+    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(datetime(2026, 1, 2)))
+    assert (report.members, report.upgraded, report.downgraded) == (1, 0, 1)
+    assert patron.read(balance, mid).tier == "Basic"
+
+
+def test_an_upgrade_on_purchase_dates_the_tier_from_the_purchase(
+    patron: Patron, clock: Clock
+) -> None:
+    # enrolled 2026-01-01; on 2026-01-11 a purchase of 2026-01-05 (600 EUR) is uploaded
+    mid = member(patron)
+    clock.now = datetime(2026, 1, 11, 9)
+    done = buy(patron, mid, "o-1", ("X", None, 1, "600.00"), at=datetime(2026, 1, 5, 12))
+    with patron.uow(readonly=True) as uow:
+        found = uow.members.get(mid)
+    assert found is not None
+    assert (done.tier, found.tier, found.tier_since) == (
+        "Silver",
+        "Silver",
+        datetime(2026, 1, 5, 12),
+    )
+
+
+def test_a_points_basis_qualifies_on_points_not_spend(patron: Patron) -> None:
+    # tiers on points: Silver from 500 points; 300.00 EUR of books earn 300 x2 = 600
+    # points, so the purchase lifts the member to Silver though they spent 300 EUR
+    load_example(patron, example_with('basis = "spend"', 'basis = "points"'))
+    mid = member(patron)
+    assert buy(patron, mid, "o-1", ("B", "books", 1, "300.00")).tier == "Silver"
+    view = patron.read(balance, mid)
+    assert (view.qualifying, view.next_tier, view.needed_for_next_tier) == (
+        Decimal(600),
+        "Gold",
+        Decimal(900),
+    )
+
+
+# --- adjustments ------------------------------------------------------------------------
+
+
+def lots_of(patron: Patron, mid: int) -> list[tuple[int, datetime | None]]:
+    with patron.uow(readonly=True) as uow:
+        return [(lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(mid)]
+
+
+def test_a_goodwill_point_is_a_lot_of_its_own(patron: Patron, clock: Clock) -> None:
+    # 100 welcome points (expire 2028-01-01 09:00); a year later, +1 point of goodwill:
+    # a new lot of 1 that expires 24 months after the adjustment
+    mid = member(patron)
+    clock.now = datetime(2027, 1, 1, 9)
+    done = patron.run(adjust, Adjust(mid, 1, "goodwill", "alice"))
+    assert (done.points, done.balance) == (1, 101)
+    assert lots_of(patron, mid) == [(100, datetime(2028, 1, 1, 9)), (1, datetime(2029, 1, 1, 9))]
+
+
+def test_the_whole_balance_can_be_corrected_away_and_is_audited(patron: Patron) -> None:
+    # -100 on 100 live points (pending ones included) leaves 0
+    mid = member(patron)
+    done = patron.run(adjust, Adjust(mid, -100, "duplicate account", "bob"))
+    assert (done.points, done.balance, lots_of(patron, mid)) == (-100, 0, [])
+    with patron.uow(readonly=True) as uow:
+        [audit] = uow.audit.for_member(mid)
+    assert (audit.action, audit.actor, audit.reason, audit.details) == (
+        "points.adjusted",
+        "bob",
+        "duplicate account",
+        {"points": -100, "entry_id": done.entry_id},
+    )
+
+
+# --- redemptions ------------------------------------------------------------------------
+
+
+def test_a_reward_is_quoted_redeemed_and_cancelled_under_its_id_value_and_cost(
+    patron: Patron, clock: Clock
+) -> None:
+    # coffee: 150 points, worth 3.00 to the member, costs the business 0.80
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    q = patron.read(quote, Redeem(mid, reward_id="coffee"))
+    assert (q.reward_id, q.points, q.value, q.spendable) == ("coffee", 150, Decimal("3.00"), 300)
+    done = patron.run(redeem, Redeem(mid, reward_id="coffee"))
+    assert (done.reward_id, done.points, done.value, done.balance) == (
+        "coffee",
+        150,
+        Decimal("3.00"),
+        150,
+    )
+    with patron.uow(readonly=True) as uow:
+        row = uow.redemptions.get(done.redemption_id)
+    assert row is not None and (row.reward_id, row.cost) == ("coffee", Decimal("0.80"))
+    back = patron.run(cancel, CancelRedemption(done.redemption_id))
+    assert (back.reward_id, back.points, back.balance) == ("coffee", 150, 300)
+
+
+def test_a_tier_reward_without_a_value_is_quoted_for_a_member_of_its_tier(
+    patron: Patron, clock: Clock
+) -> None:
+    # VIP evening: Silver and Gold only, 500 points, no value to the member: 0.00
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("A", None, 1, "600.00"))  # Silver, 700 points by day 15
+    clock.advance(days=15)
+    q = patron.read(quote, Redeem(mid, reward_id="vip-evening"))
+    assert (q.reward_id, q.points, q.value) == ("vip-evening", 500, Decimal("0.00"))
+
+
+def test_a_quote_offers_no_point_of_a_basket_too_small_or_of_a_spent_balance(
+    patron: Patron,
+) -> None:
+    # half of a 0.01 basket is half a cent: not one point (a coffee is quoted all the
+    # same); of a 10.00 basket, 500 points' worth, nothing once the 100 welcome points
+    # are corrected away
+    mid = member(patron)
+    tiny = patron.read(quote, Redeem(mid, reward_id="coffee", basket_total=Decimal("0.01")))
+    assert (tiny.spendable, tiny.max_points) == (100, 0)
+    patron.run(adjust, Adjust(mid, -100, "duplicate account", "bob"))
+    spent = patron.read(quote, Redeem(mid, points=100, basket_total=Decimal("10.00")))
+    assert (spent.spendable, spent.max_points) == (0, 0)
+
+
+SMALL_SPENDS = """
+name = "Small spends"
+currency = "EUR"
+[earning]
+welcome_bonus = 100
+[redemption]
+point_value = 0.01
+max_basket_share = 0.5
+"""
+
+
+def test_a_single_point_can_be_redeemed_when_there_is_no_minimum(patron: Patron) -> None:
+    # no min_points: 1 point (0.01 EUR) is a redemption; 0 points is none
+    load_example(patron, SMALL_SPENDS)
+    mid = member(patron)
+    with pytest.raises(InvalidInput, match=r"^points must be a positive whole number$"):
+        patron.run(redeem, Redeem(mid, points=0))
+    assert balance_of(patron, mid) == 100
+    done = patron.run(redeem, Redeem(mid, points=1))
+    assert (done.points, done.value, done.balance) == (1, Decimal("0.01"), 99)
+
+
+def test_a_basket_of_one_euro_pays_half_in_points_and_a_basket_of_nothing_is_refused(
+    patron: Patron,
+) -> None:
+    # half of 1.00 is 0.50: 50 points exactly
+    load_example(patron, SMALL_SPENDS)
+    mid = member(patron)
+    done = patron.run(redeem, Redeem(mid, points=50, basket_total=Decimal("1.00")))
+    assert (done.value, done.balance) == (Decimal("0.50"), 50)
+    with pytest.raises(InvalidInput, match=r"^basket_total must be positive$"):
+        patron.run(redeem, Redeem(mid, points=50, basket_total=Decimal("0")))
+    assert balance_of(patron, mid) == 50
+
+
+# --- expiry -----------------------------------------------------------------------------
+
+
+def test_a_one_day_notice_warns_of_points_burning_within_a_day(patron: Patron) -> None:
+    # the 100 welcome points expire 2028-01-01 09:00; on 2027-12-31 12:00 that is within
+    # a day
+    load_example(patron, example_with("warn_days = 30", "warn_days = 1"))
+    mid = member(patron)
+    report = expire(patron.new_uow, Expire(datetime(2027, 12, 31, 12)))
+    assert (report.points_expired, report.warnings) == (0, 1)
+    with patron.uow(readonly=True) as uow:
+        [event] = [e for e in uow.outbox.for_member(mid) if e.type == "points.expiring_soon"]
+    assert event.payload == {"points": 100, "expires_on": "2028-01-01"}
+
+
+def test_no_notice_means_no_warning(patron: Patron) -> None:
+    load_example(patron, example_with("warn_days = 30", "warn_days = 0"))
+    mid = member(patron)
+    report = expire(patron.new_uow, Expire(datetime(2027, 12, 31, 12)))
+    assert (report.points_expired, report.warnings) == (0, 0)
+    with patron.uow(readonly=True) as uow:
+        assert [e.type for e in uow.outbox.for_member(mid)].count("points.expiring_soon") == 0
+
+
+def test_an_expiry_run_overtaken_by_another_reports_only_what_it_burned(
+    patron: Patron,
+) -> None:
+    # the 100 welcome points expire 2028-01-01 09:00; a run for 2028-01-02 finds the
+    # member, and another run burns the points before the first one reaches them
+    mid = member(patron)
+    as_of = datetime(2028, 1, 2)
+    opened = 0
+
+    def overtaken() -> UnitOfWork:
+        nonlocal opened
+        opened += 1
+        if opened == 2:  # after the first run has listed the members, before its batch
+            assert expire(patron.new_uow, Expire(as_of)).points_expired == 100
+        return patron.uow()
+
+    report = expire(overtaken, Expire(as_of))
+    assert (report.members, report.points_expired) == (1, 0)
+    assert balance_of(patron, mid) == 0
