@@ -100,3 +100,16 @@ def test_patron_verify_checks_a_store_without_the_analytics_stack(tmp_path: Path
     assert "ok: 0 members, ledger consistent" in output
     assert "sqlalchemy" in loaded  # it did open the store
     assert sorted(loaded & ANALYTICS_AND_SERVER) == []
+
+
+def test_clv_fit_reads_purchases_and_fits_without_pandas_or_the_settings() -> None:
+    """`patron clv fit FILE` imports what reading, counting and fitting need (Ibis,
+    DuckDB, NumPy, SciPy) and nothing else: no pandas (the counts come as arrays), no
+    settings (a file read by DuckDB needs none), no store, no server."""
+    purchases = Path(__file__).resolve().parents[1] / "data" / "cdnow_sample.csv"
+    code, loaded, output = _run("clv", "fit", str(purchases), "--json")
+    assert code == 0
+    assert json.loads(output)["n_customers"] == 2357
+    assert {"ibis", "duckdb", "scipy"} <= loaded  # it did read and fit
+    unneeded = {"pandas", "pydantic_settings", "sqlalchemy", "alembic", "pyspark", "fastapi"}
+    assert sorted(loaded & unneeded) == []

@@ -32,9 +32,7 @@ class BetaGeoModel(PurchaseModel):
     param_names = ("r", "alpha", "a", "b")
 
     def _start(self, data: RFT) -> Array:
-        return np.array(
-            [0.5, max(float(np.average(data.T, weights=data.weights)) / 4, 0.1), 1.0, 2.0]
-        )
+        return np.array([0.5, max(data.typical_T / 4, 0.1), 1.0, 2.0])
 
     def _objective(self, data: RFT) -> Objective:
         return _Likelihood(data)
@@ -251,7 +249,7 @@ class _Likelihood:
 
 
 def _whole_numbers(x: Array) -> tuple[NDArray[np.int64], Array]:
-    """Frequencies are whole numbers: they are their own codes (no hashing) unless huge."""
+    """Frequencies are whole numbers: they are their own codes (no sort) unless huge."""
     top = int(x.max())
     if top > 1_000_000:
         return factorize(x)
