@@ -6,7 +6,7 @@ COUNTED below holds 14 purchases of 8 customers, observed to the last purchase
 (2025-03-01), in weeks:
 
     a  Jan 1, Jan 15               x = 1, t_x = 14 d = 2, T = 59 d = 59/7, repeat spend 20
-    b  Jan 1, Jan 15 (two orders)  x = 1 (one day), t_x = 2, T = 59/7, repeat spend 8 + 12
+    b  Jan 1, Jan 15 (9:00, 17:30)  x = 1 (one day), t_x = 2, T = 59/7, repeat spend 8 + 12
     c  Jan 1, Jan 8, Jan 15        x = 2, t_x = 2, T = 59/7, mean repeat spend 10
     d, e, f  Feb 1                 x = 0, t_x = 0, T = 28 d = 4
     g  Mar 1                       x = 0, t_x = 0, T = 0
@@ -39,8 +39,8 @@ COUNTED = """customer_id,order_id,date,amount
 a,a1,2025-01-01,10
 a,a2,2025-01-15,20
 b,b1,2025-01-01,10
-b,b2,2025-01-15,8
-b,b3,2025-01-15,12
+b,b2,2025-01-15 09:00:00,8
+b,b3,2025-01-15 17:30:00,12
 c,c1,2025-01-01,10
 c,c2,2025-01-08,10
 c,c3,2025-01-15,10
