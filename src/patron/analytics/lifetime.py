@@ -12,7 +12,7 @@ the API's member insights.
 3. `fit`: the model of that name (analytics/clv/registry.py) fitted on the counts, each
    row weighted by its customers: the same likelihood as on one row per customer.
 
-A command that fits a model imports no pandas: the counts arrive as Arrow columns.
+A BG/NBD fit imports neither pandas (the counts arrive as NumPy arrays) nor SciPy.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import csv
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -28,11 +29,13 @@ import numpy as np
 
 from patron.analytics.clv.base import FittedModel, PurchaseModel
 from patron.analytics.clv.data import Array
-from patron.analytics.clv.gammagamma import GammaGammaModel
 from patron.analytics.clv.registry import SPEND_MODELS, purchase_model_named
 from patron.analytics.frames import Source
 from patron.analytics.summary import lifetime_columns
 from patron.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from patron.analytics.clv.gammagamma import GammaGammaModel
 
 PURCHASES = ("frequency", "recency", "T")
 SPEND = ("frequency", "monetary_value")
@@ -136,6 +139,8 @@ def fit_counts(model: PurchaseModel, rows: dict[str, Array]) -> PurchaseModel:
 
 def fit_spend(table: ir.Table) -> GammaGammaModel:
     """Gamma-Gamma fitted on the counts of (frequency, monetary_value)."""
+    from patron.analytics.clv.gammagamma import GammaGammaModel
+
     if "monetary_value" not in table.columns:
         raise InvalidInput(
             "gamma-gamma needs each customer's mean repeat spend: a purchases file,"

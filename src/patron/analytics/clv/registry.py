@@ -1,28 +1,32 @@
 """The lifetime models by the names users give them (`--model`): the one place the
-command line, the API and the benchmarks look a model up."""
+command line, the API and the benchmarks look a model up. A model's module is imported
+when the model is asked for (Pareto/NBD and Gamma-Gamma import scipy.special)."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from patron.analytics.clv.base import FittedModel, PurchaseModel
-from patron.analytics.clv.bgnbd import BetaGeoModel
-from patron.analytics.clv.gammagamma import GammaGammaModel
-from patron.analytics.clv.paretonbd import ParetoNBDModel
 from patron.domain.errors import InvalidInput
 
-PURCHASE_MODELS: dict[str, type[PurchaseModel]] = {
-    BetaGeoModel.name: BetaGeoModel,
-    ParetoNBDModel.name: ParetoNBDModel,
+_WHERE = {  # name: (module of patron.analytics.clv, class)
+    "bgnbd": ("bgnbd", "BetaGeoModel"),
+    "pareto-nbd": ("paretonbd", "ParetoNBDModel"),
+    "gamma-gamma": ("gammagamma", "GammaGammaModel"),
 }
-SPEND_MODELS: dict[str, type[GammaGammaModel]] = {GammaGammaModel.name: GammaGammaModel}
-MODELS: dict[str, type[FittedModel]] = {**PURCHASE_MODELS, **SPEND_MODELS}
+PURCHASE_MODELS = ("bgnbd", "pareto-nbd")
+SPEND_MODELS = ("gamma-gamma",)
+MODELS = (*PURCHASE_MODELS, *SPEND_MODELS)
 
 
 def model_named(name: str) -> FittedModel:
     """A fresh, unfitted model; an unknown name is refused with the known ones."""
-    try:
-        return MODELS[name]()
-    except KeyError:
-        raise InvalidInput(f"--model must be one of {', '.join(MODELS)}, not {name!r}") from None
+    if name not in _WHERE:
+        raise InvalidInput(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
+    module, cls = _WHERE[name]
+    model = getattr(import_module(f"patron.analytics.clv.{module}"), cls)()
+    assert isinstance(model, FittedModel)
+    return model
 
 
 def purchase_model_named(name: str) -> PurchaseModel:
