@@ -3,10 +3,12 @@ its step on quadratic models worked by hand, and its search on Rosenbrock's vall
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from patron.analytics.clv.trust_region import _step, minimize_trust_region
+from patron.analytics.clv.trust_region import Outcome, _step, minimize_trust_region
 
 
 def test_a_newton_step_inside_the_region_is_taken_whole() -> None:
@@ -47,14 +49,9 @@ def rosenbrock_hessian(x: np.ndarray) -> np.ndarray:
     return np.array([[1200 * x[0] ** 2 - 400 * x[1] + 2, -400 * x[0]], [-400 * x[0], 200.0]])
 
 
-def test_the_search_follows_rosenbrocks_valley_to_its_minimum_at_1_1() -> None:
-    seen: list[float] = []
-
-    def watch(x: np.ndarray, value: float) -> bool:
-        seen.append(value)
-        return False
-
-    outcome = minimize_trust_region(
+def search(watch: Callable[[np.ndarray, float], bool]) -> Outcome:
+    """Rosenbrock's function from its classic start, (-1.2, 1)."""
+    return minimize_trust_region(
         rosenbrock,
         rosenbrock_gradient,
         rosenbrock_hessian,
@@ -63,6 +60,16 @@ def test_the_search_follows_rosenbrocks_valley_to_its_minimum_at_1_1() -> None:
         max_iterations=100,
         watch=watch,
     )
+
+
+def test_the_search_follows_rosenbrocks_valley_to_its_minimum_at_1_1() -> None:
+    seen: list[float] = []
+
+    def watch(x: np.ndarray, value: float) -> bool:
+        seen.append(value)
+        return False
+
+    outcome = search(watch)
     assert outcome.success
     assert outcome.x == pytest.approx([1.0, 1.0], abs=1e-8)
     assert seen == sorted(seen, reverse=True)  # a step is taken only if the value falls
@@ -70,13 +77,5 @@ def test_the_search_follows_rosenbrocks_valley_to_its_minimum_at_1_1() -> None:
 
 
 def test_the_watch_ends_the_search_unconverged() -> None:
-    outcome = minimize_trust_region(
-        rosenbrock,
-        rosenbrock_gradient,
-        rosenbrock_hessian,
-        np.array([-1.2, 1.0]),
-        gtol=1e-9,
-        max_iterations=100,
-        watch=lambda x, value: True,
-    )
+    outcome = search(lambda x, value: True)
     assert (outcome.success, outcome.nit) == (False, 1)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,6 @@ import numpy as np
 from patron.analytics.clv.base import FittedModel, PurchaseModel
 from patron.analytics.clv.data import Array
 from patron.analytics.clv.registry import SPEND_MODELS, purchase_model_named
-from patron.analytics.frames import Source
 from patron.analytics.summary import lifetime_columns
 from patron.domain.errors import InvalidInput
 
@@ -45,23 +43,9 @@ COUNT = "customers"  # the column of counts: how many customers have the row's v
 ALIASES = {"x": "frequency", "t_x": "recency", "zbar": "monetary_value", "ID": "customer_id"}
 
 
-def customers(
-    source: Source,
-    *,
-    period: str = "week",
-    observation_end: datetime | None = None,
-    calibration_end: datetime | None = None,
-    spend: bool = False,
-) -> ir.Table:
-    """One row per customer: customer_id, frequency, recency, T (monetary_value with
-    `spend`; frequency_holdout, duration_holdout with a calibration end)."""
-    return lifetime_columns(
-        source,
-        period=period,
-        observation_end=observation_end,
-        calibration_end=calibration_end,
-        spend=spend,
-    )
+# One row per customer: customer_id, frequency, recency, T (monetary_value with
+# `spend=True`; frequency_holdout, duration_holdout with a calibration end).
+customers = lifetime_columns
 
 
 def summary_file(path: str) -> ir.Table | None:
