@@ -133,14 +133,15 @@ def test_clv_validate_reports_the_holdout_of_every_customer(tmp_path: Path) -> N
     assert f"holdout of {frame.duration_holdout.iloc[0]:.1f} weeks" in result.output
 
 
-def test_a_summary_file_with_a_missing_value_is_refused_naming_the_column(
-    tmp_path: Path,
+@pytest.mark.parametrize("value", ["", "abc"], ids=["missing", "not a number"])
+def test_a_summary_file_with_a_bad_value_is_refused_naming_the_column(
+    tmp_path: Path, value: str
 ) -> None:
     summary = tmp_path / "summary.csv"
-    summary.write_text("x,t_x,T\n2,30.43,38.86\n1,,38.86\n0,0,38.86\n")
+    summary.write_text(f"x,t_x,T\n2,30.43,38.86\n1,{value},38.86\n0,0,38.86\n")
     result = runner.invoke(app, ["clv", "fit", str(summary)])
     assert result.exit_code == 2
-    assert "recency has missing or infinite values" in result.output
+    assert "recency has missing, non-numeric or infinite values" in result.output
 
 
 def test_gamma_gamma_needs_a_spend_column(tmp_path: Path) -> None:

@@ -64,7 +64,12 @@ def summary_file(path: str) -> ir.Table | None:
     table = raw.rename({new: old for old, new in names.items() if new != old})
     if "customer_id" not in table.columns:
         table = table.mutate(customer_id=ibis.row_number().cast("string"))
-    return table.cast({"customer_id": "string"})
+    # a value that is not a number becomes null, which the models refuse naming the column
+    numbers = [c for c in (*PURCHASES, "monetary_value") if c in table.columns]
+    return table.mutate(
+        customer_id=table.customer_id.cast("string"),
+        **{c: table[c].try_cast("float64") for c in numbers},
+    )
 
 
 def counts(table: ir.Table, columns: Sequence[str]) -> dict[str, Array]:

@@ -30,7 +30,7 @@ def _column(name: str, values: ArrayLike) -> Array:
     if array.ndim != 1:
         raise InvalidInput(f"{name} must be one-dimensional")
     if not np.all(np.isfinite(array)):
-        raise InvalidInput(f"{name} has missing or infinite values")
+        raise InvalidInput(f"{name} has missing, non-numeric or infinite values")
     return array
 
 
