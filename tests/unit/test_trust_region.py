@@ -40,9 +40,7 @@ def rosenbrock(x: np.ndarray) -> float:
 
 
 def rosenbrock_gradient(x: np.ndarray) -> np.ndarray:
-    return np.array(
-        [-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)]
-    )
+    return np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)])
 
 
 def rosenbrock_hessian(x: np.ndarray) -> np.ndarray:
