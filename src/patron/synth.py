@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from patron.domain.purchase_columns import COLUMNS
+
 CATEGORIES = ("books", "music", "electronics", "home", "garden", "toys", "food", "gift-cards")
 MARGINS = (0.35, 0.30, 0.15, 0.40, 0.38, 0.42, 0.25, 0.02)
 CHANNELS = ("store", "online", "phone")
@@ -182,47 +184,34 @@ def _basket(rng: np.random.Generator, spend: float, prefs: np.ndarray) -> list[S
     return lines
 
 
-CSV_COLUMNS = [
-    "customer_id",
-    "order_id",
-    "date",
-    "amount",
-    "sku",
-    "category",
-    "quantity",
-    "unit_price",
-    "unit_cost",
-    "channel",
-    "payment_method",
-    "due_at",
-    "paid_at",
-]
+# The file columns synth draws (it gives no promotions and no acquisition channels).
+CSV_COLUMNS = tuple(c for c in COLUMNS if c not in ("promotion", "acquisition_channel"))
 
 
 def write_csv(path: Path, purchases: Iterator[SynthPurchase]) -> int:
     """Write in `patron import purchases` format, one row per line; returns rows written."""
     rows = 0
     with path.open("w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+        writer = csv.DictWriter(out, CSV_COLUMNS)
+        writer.writeheader()
         for p in purchases:
             for x in p.lines:
                 writer.writerow(
-                    [
-                        p.customer_id,
-                        p.order_id,
-                        p.occurred_at.isoformat(),
-                        x.unit_price * x.quantity,
-                        x.sku,
-                        x.category,
-                        x.quantity,
-                        x.unit_price,
-                        x.unit_cost,
-                        p.channel,
-                        p.payment_method,
-                        _iso(p.invoice_due_at),
-                        _iso(p.paid_at),
-                    ]
+                    {
+                        "customer_id": p.customer_id,
+                        "order_id": p.order_id,
+                        "date": p.occurred_at.isoformat(),
+                        "amount": x.unit_price * x.quantity,
+                        "sku": x.sku,
+                        "category": x.category,
+                        "quantity": x.quantity,
+                        "unit_price": x.unit_price,
+                        "unit_cost": x.unit_cost,
+                        "channel": p.channel,
+                        "payment_method": p.payment_method,
+                        "due_at": _iso(p.invoice_due_at),
+                        "paid_at": _iso(p.paid_at),
+                    }
                 )
                 rows += 1
     return rows

@@ -123,3 +123,17 @@ def test_patron_backup_and_restore_run_without_the_analytics_stack(tmp_path: Pat
     code, loaded, output = _run("restore", backup, "--database-url", restored)
     assert code == 0 and "ledger consistent" in output
     assert sorted(loaded & ANALYTICS_AND_SERVER) == []
+
+
+def test_clv_fit_reads_purchases_and_fits_without_pandas_scipy_or_the_settings() -> None:
+    """`patron clv fit FILE` (BG/NBD) imports what reading, counting and fitting need
+    (Ibis, DuckDB, NumPy) and nothing else: no pandas (the counts come as arrays), no
+    SciPy (the fit needs NumPy alone), no settings (a file read by DuckDB needs none),
+    no store, no server."""
+    purchases = Path(__file__).resolve().parents[1] / "data" / "cdnow_sample.csv"
+    code, loaded, output = _run("clv", "fit", str(purchases), "--json")
+    assert code == 0
+    assert json.loads(output)["n_customers"] == 2357
+    assert {"ibis", "duckdb", "numpy"} <= loaded  # it did read and fit
+    unneeded = {"pandas", "scipy", "pydantic_settings", "sqlalchemy", "alembic", "pyspark"}
+    assert sorted(loaded & unneeded) == []

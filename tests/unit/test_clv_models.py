@@ -120,6 +120,36 @@ def test_bgnbd_sufficient_statistics_match_the_per_customer_likelihood(
     np.testing.assert_allclose(fast.hessian, numeric, rtol=1e-4, atol=1e-3)
 
 
+def test_bgnbd_x_terms_by_recurrence_equal_scipys_special_functions(
+    cdnow: dict[str, np.ndarray],
+) -> None:
+    """Γ(r+x)/Γ(r) and B(a, b+x)/B(a, b) as products over k < x (NumPy alone) give the
+    value, gradient and Hessian that log-gamma, digamma and trigamma give."""
+    from patron.analytics.clv.bgnbd import _Likelihood
+
+    objective = _Likelihood(RFT.of(cdnow["x"], cdnow["t_x"], cdnow["T"]))
+    assert objective.above is not None  # the recurrence is the one used
+    params = np.array([0.4, 6.0, 0.9, 3.0])
+    value, gradient, hessian = objective._by_x(params)
+    special = objective._by_x_special(params)
+    assert value == pytest.approx(special[0], rel=1e-12)
+    np.testing.assert_allclose(gradient, special[1], rtol=1e-12)
+    np.testing.assert_allclose(hessian, special[2], rtol=1e-11)
+
+
+def test_bgnbd_frequencies_beyond_a_million_are_summed_with_special_functions() -> None:
+    from patron.analytics.clv.bgnbd import _Likelihood
+
+    data = RFT.of([0, 3, 2_000_000], [0, 10, 30], [39, 39, 39])
+    objective = _Likelihood(data)
+    assert objective.above is None  # no recurrence over two million k
+    params = np.array([0.4, 6.0, 0.9, 3.0])
+    ll, grad = BetaGeoModel().loglik(params, data)
+    fast = objective(params)
+    assert fast.value == pytest.approx(ll.sum(), rel=1e-12)
+    np.testing.assert_allclose(fast.gradient, grad.sum(axis=1), rtol=1e-9)
+
+
 def test_pareto_nbd_hessian_matches_the_derivative_of_its_gradient(
     cdnow: dict[str, np.ndarray],
 ) -> None:

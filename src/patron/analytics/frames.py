@@ -34,8 +34,8 @@ from ibis.common.exceptions import TableNotFound
 
 from patron.domain.earning import NO_SKU
 from patron.domain.errors import InvalidInput
+from patron.domain.purchase_columns import ANALYTICS_ONLY, OPTIONAL, REQUIRED
 
-FILE_REQUIRED = ("customer_id", "date", "amount")
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 
@@ -122,23 +122,8 @@ def spark_session(master: str) -> Any:
 
 def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
     """Rows of `customer_id,date,amount[,order_id,cost,unit_cost,sku,category,...]`."""
-    col = {
-        f: mapping.get(f, f)
-        for f in (
-            *FILE_REQUIRED,
-            "order_id",
-            "cost",
-            "unit_cost",
-            "quantity",
-            "sku",
-            "category",
-            "channel",
-            "payment_method",
-            "promotion",
-            "paid_at",
-        )
-    }
-    missing = [f for f in FILE_REQUIRED if col[f] not in raw.columns]
+    col = {f: mapping.get(f, f) for f in (*REQUIRED, *OPTIONAL, *ANALYTICS_ONLY)}
+    missing = [f for f in REQUIRED if col[f] not in raw.columns]
     if missing:
         raise InvalidInput(f"{label}: missing columns {missing}; it has {list(raw.columns)}")
     has = {f: col[f] in raw.columns for f in col}

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ModelNotIdentified
+from patron.analytics import lifetime
+from patron.analytics.clv import GammaGammaModel, ModelNotIdentified
+from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.value import discounted_clv
 from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source
@@ -28,7 +30,7 @@ from patron.domain.errors import NotFound, PatronError
 @dataclass
 class CustomerBase:
     summary: Any  # pandas DataFrame indexed by customer_id
-    purchases: BetaGeoModel | None
+    purchases: PurchaseModel | None
     spend: GammaGammaModel | None
     fitted_at: datetime
     # (customer_id, category, segment_share): what the customer's segment buys, they not
@@ -39,18 +41,7 @@ class CustomerBase:
         summary = customer_summary(source, period=period, observation_end=now).to_pandas()
         segments = rfm(source, as_of=now).to_pandas()[["customer_id", "segment", "rfm"]]
         summary = summary.merge(segments, on="customer_id", how="left").set_index("customer_id")
-        try:
-            purchases: BetaGeoModel | None = BetaGeoModel().fit(
-                summary.frequency, summary.recency, summary["T"]
-            )
-        except ModelNotIdentified:
-            purchases = None
-        try:
-            spend: GammaGammaModel | None = GammaGammaModel().fit(
-                summary.frequency, summary.monetary_value
-            )
-        except ModelNotIdentified:
-            spend = None
+        purchases, spend = _fitted(source, now, period)
         recommended = None
         if source.lines is not None:
             recommended = next_categories(source, as_of=now).to_pandas()
@@ -113,3 +104,21 @@ def member_scores(fit: Callable[[], CustomerBase], customer_id: str) -> dict[str
             " the figures they give (P(alive), expected purchases, CLV) are null"
         )
     return scores
+
+
+def _fitted(
+    source: Source, now: datetime, period: str
+) -> tuple[PurchaseModel | None, GammaGammaModel | None]:
+    """BG/NBD and Gamma-Gamma through the pipeline of `patron clv fit` (counts grouped
+    in the store's engine); a model the data cannot identify is left out (None)."""
+    try:
+        customers = lifetime.customers(source, period=period, observation_end=now)
+        purchases: PurchaseModel | None = lifetime.fit_purchases("bgnbd", customers)
+    except ModelNotIdentified:
+        purchases = None
+    try:
+        spenders = lifetime.customers(source, period=period, observation_end=now, spend=True)
+        spend: GammaGammaModel | None = lifetime.fit_spend(spenders)
+    except ModelNotIdentified:
+        spend = None
+    return purchases, spend

@@ -58,14 +58,93 @@ def customer_summary(
         table = _left(table, _products(source.lines, calibration))
     if calibration_end is not None:
         holdout = purchases.filter((day > cut.date()) & (day <= end.date()))
-        days_held = holdout.group_by("customer_id").aggregate(
-            frequency_holdout=holdout.occurred_at.date().nunique()
-        )
-        table = _left(table, days_held).mutate(
-            frequency_holdout=ibis._.frequency_holdout.fill_null(0),
-            duration_holdout=ibis.literal((end - cut).total_seconds() / 86400 / days),
-        )
+        duration = ibis.literal((end - cut).total_seconds() / 86400 / days)
+        table = _with_holdout(table, holdout, duration)
     return table.order_by("customer_id")
+
+
+def lifetime_columns(
+    source: Source,
+    *,
+    period: str = "week",
+    observation_end: datetime | None = None,
+    calibration_end: datetime | None = None,
+    spend: bool = False,
+) -> ir.Table:
+    """Per customer only what the lifetime models read, by the definitions of
+    `customer_summary`: frequency, recency and T; monetary_value with `spend`;
+    frequency_holdout and duration_holdout with a calibration end.
+
+    None of the summary's other figures is computed, and without an observation end the
+    last purchase is a scalar subquery of the same query rather than a query of its own:
+    the engine is asked once.
+    """
+    days = period_days(period)
+    purchases = source.purchases
+    last = purchases.occurred_at.max().as_scalar()
+    end_day = ibis.literal(observation_end.date()) if observation_end else last.date()
+    cut_day = ibis.literal(calibration_end.date()) if calibration_end else end_day
+    calibration = purchases
+    if observation_end is not None or calibration_end is not None:
+        # (with neither, the end is the last purchase: no purchase comes after it)
+        calibration = purchases.filter(purchases.occurred_at.date() <= cut_day)
+    daily = calibration.group_by(
+        ["customer_id", calibration.occurred_at.date().name("day")]
+    ).aggregate(**({"spend": calibration.amount.sum()} if spend else {}))
+    spent: dict[str, ir.Value] = {}
+    if spend:
+        first_spend, daily = _first_day_spend(daily)
+        spent = {"total_spend": daily.spend.sum(), "first_spend": first_spend}
+    per = daily.group_by("customer_id").aggregate(**_purchase_days(daily), **spent)
+    columns = _recency_frequency(per, cut_day, days)
+    if spend:
+        columns["monetary_value"] = _monetary_value(per, columns["frequency"])
+    table = per.select("customer_id", **columns)
+    if calibration_end is None:
+        return table
+    day = purchases.occurred_at.date()
+    if observation_end is None:
+        holdout = purchases.filter(day > calibration_end.date())
+        duration = days_between(last, ibis.literal(calibration_end)) / days
+    else:
+        holdout = purchases.filter((day > calibration_end.date()) & (day <= end_day))
+        duration = ibis.literal((observation_end - calibration_end).total_seconds() / 86400 / days)
+    return _with_holdout(table, holdout, duration)
+
+
+def _purchase_days(daily: ir.Table) -> dict[str, ir.Value]:
+    """A customer's purchase days, whence frequency, recency and age."""
+    return {
+        "first_purchase": daily.day.min(),
+        "last_purchase": daily.day.max(),
+        "purchase_days": daily.count(),
+    }
+
+
+def _recency_frequency(per: ir.Table, end: ir.Value, days: float) -> dict[str, ir.Value]:
+    """Repeat purchase days, and the periods from the first purchase day to the last and
+    to `end` (a date)."""
+    return {
+        "frequency": per.purchase_days - 1,
+        "recency": days_between(per.last_purchase, per.first_purchase) / days,
+        "T": days_between(end, per.first_purchase) / days,
+    }
+
+
+def _monetary_value(per: ir.Table, frequency: ir.IntegerValue) -> ir.Value:
+    """Mean spend of the repeat purchase days (the first day's spend left out), 0 without."""
+    repeat_spend = per.total_spend - per.first_spend
+    return ibis.cases((frequency > 0, repeat_spend / frequency.cast("float64")), else_=0.0)
+
+
+def _with_holdout(table: ir.Table, holdout: ir.Table, duration: ir.Value) -> ir.Table:
+    """Each customer's purchase days in the holdout (0 without) and its length."""
+    days_held = holdout.group_by("customer_id").aggregate(
+        frequency_holdout=holdout.occurred_at.date().nunique()
+    )
+    return _left(table, days_held).mutate(
+        frequency_holdout=ibis._.frequency_holdout.fill_null(0), duration_holdout=duration
+    )
 
 
 def _left(table: ir.Table, other: ir.Table) -> ir.Table:
@@ -90,30 +169,22 @@ def _occasions(purchases: ir.Table, cut: datetime, days: float, absent: frozense
     )
     first_day_spend, daily = _first_day_spend(daily)
     per = daily.group_by("customer_id").aggregate(
-        first_purchase=daily.day.min(),
-        last_purchase=daily.day.max(),
-        purchase_days=daily.count(),
+        **_purchase_days(daily),
         purchases=daily.orders.sum(),
         total_spend=daily.spend.sum(),
         first_spend=first_day_spend,
         **{k: daily[k].sum() for k in present},
     )
-    end = ibis.literal(cut.date())
-    frequency = per.purchase_days - 1
-    repeat_spend = per.total_spend - per.first_spend
+    rft = _recency_frequency(per, ibis.literal(cut.date()), days)
     return per.select(
         "customer_id",
         "first_purchase",
         "last_purchase",
         "purchases",
-        frequency=frequency,
-        recency=days_between(per.last_purchase, per.first_purchase) / days,
-        T=days_between(end, per.first_purchase) / days,
+        **rft,
         total_spend=per.total_spend,
         mean_spend=per.total_spend / per.purchases.cast("float64"),
-        monetary_value=ibis.cases(
-            (frequency > 0, repeat_spend / frequency.cast("float64")), else_=0.0
-        ),
+        monetary_value=_monetary_value(per, rft["frequency"]),
         margin=per.margin if "margin" in present else ibis.null("float64"),
         promotions_used=(per.promotions if "promotions" in present else ibis.literal(0, "int64")),
         avg_days_to_pay=(

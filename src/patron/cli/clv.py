@@ -2,13 +2,15 @@
 Pareto/NBD, Gamma-Gamma).
 
 SOURCE is a purchases file, `store`, or a CSV summary with columns
-frequency,recency,T[,monetary_value]. pandas and SciPy are imported when a command runs.
+frequency,recency,T[,monetary_value]. Every command goes through analytics/lifetime.py:
+the engine counts the customers of each distinct (frequency, recency, T) and the model is
+fitted on the counts. The analytics stack is imported when a command runs; `clv fit`
+imports no pandas.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -26,49 +28,31 @@ from patron.cli.sources import (
     read_source,
     run,
 )
-from patron.domain.errors import InvalidInput
 
 clv_app = typer.Typer(help="Customer lifetime value models.", no_args_is_help=True)
 
 
-def _rft(source: str, period: str, calibration_end: str | None, engine: str = "duckdb") -> Any:
-    """Arrays (customer_id, frequency, recency, T, monetary_value) from either kind of file."""
-    import pandas as pd
+def _customers(
+    source: str,
+    period: str,
+    calibration_end: str | None,
+    engine: str,
+    spend: bool = False,
+) -> tuple[Any, bool]:
+    """The customers of SOURCE as an Ibis table (analytics/lifetime.py), and whether
+    SOURCE was a summary (one row per customer already) rather than purchases."""
+    from patron.analytics import lifetime
 
-    path = Path(source)
-    if path.suffix.lower() == ".csv" and path.exists():
-        aliases = {
-            "x": "frequency",
-            "t_x": "recency",
-            "zbar": "monetary_value",
-            "ID": "customer_id",
-        }  # the names of the CLV papers' data sets
-        header = {aliases.get(c, c) for c in pd.read_csv(path, nrows=0).columns}
-        if {"frequency", "recency", "T"} <= header:
-            frame = pd.read_csv(path).rename(columns=aliases)
-            if "customer_id" not in frame.columns:
-                frame["customer_id"] = frame.index.astype(str)
-            if "monetary_value" not in frame.columns:
-                frame["monetary_value"] = float("nan")
-            return frame
-    from patron.analytics.summary import customer_summary
-
-    return customer_summary(
+    summary = lifetime.summary_file(source)
+    if summary is not None:
+        return summary, True
+    purchases = lifetime.customers(
         read_source(source, engine),
         period=period,
         calibration_end=parse_date(calibration_end, "--calibration-end"),
-    ).to_pandas()
-
-
-def _fit(model: str, frame: Any) -> Any:
-    from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
-
-    if model == "gamma-gamma":
-        return GammaGammaModel().fit(frame["frequency"], frame["monetary_value"].fillna(0))
-    models = {"bgnbd": BetaGeoModel, "pareto-nbd": ParetoNBDModel}
-    if model not in models:
-        raise InvalidInput(f"--model must be bgnbd, pareto-nbd or gamma-gamma, not {model!r}")
-    return models[model]().fit(frame["frequency"], frame["recency"], frame["T"])
+        spend=spend,
+    )
+    return purchases, False
 
 
 @clv_app.command("fit")
@@ -81,7 +65,18 @@ def clv_fit(
     engine: EngineOption = "duckdb",
 ) -> None:
     """Fit a lifetime model; parameters with standard errors and the log-likelihood."""
-    fitted = run(lambda: _fit(model, _rft(source, period, calibration_end, engine)))
+    from patron.analytics import lifetime
+    from patron.analytics.clv.registry import model_named
+
+    run(lambda: model_named(model))  # an unknown name is refused before any reading
+
+    def fit() -> Any:
+        customers, _ = _customers(
+            source, period, calibration_end, engine, spend=lifetime.needs_spend(model)
+        )
+        return lifetime.fit(model, customers)
+
+    fitted = run(fit)
     if as_json:
         typer.echo(json.dumps(fitted.summary()))
         return
@@ -112,23 +107,27 @@ def clv_validate(
     engine: EngineOption = "duckdb",
 ) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout."""
+    from patron.analytics import lifetime
+    from patron.analytics.clv.registry import purchase_model_named
     from patron.analytics.clv.validation import holdout_report
 
-    frame = run(lambda: _rft(source, period, calibration_end, engine))
-    if "frequency_holdout" not in frame.columns:
+    unfitted = run(lambda: purchase_model_named(model))
+    customers, _ = run(lambda: _customers(source, period, calibration_end, engine))
+    if "frequency_holdout" not in customers.columns:
         raise fail("validation needs a purchases file or the store, not a summary")
-    fitted = run(lambda: _fit(model, frame))
+    rows = run(lambda: lifetime.counts(customers, lifetime.HOLDOUT))
+    fitted = run(lambda: lifetime.fit_counts(unfitted, rows))
+    duration = float(rows["duration_holdout"][0])
     report = holdout_report(
         fitted,
-        frame["frequency"],
-        frame["recency"],
-        frame["T"],
-        frame["frequency_holdout"],
-        float(frame["duration_holdout"].iloc[0]),
+        rows["frequency"],
+        rows["recency"],
+        rows["T"],
+        rows["frequency_holdout"],
+        duration,
+        weights=rows[lifetime.COUNT],
     )
-    table = Table(
-        title=f"{fitted.name}: holdout of {frame['duration_holdout'].iloc[0]:.1f} {period}s"
-    )
+    table = Table(title=f"{fitted.name}: holdout of {duration:.1f} {period}s")
     for column in ("calibration frequency", "customers", "actual (mean)", "predicted (mean)"):
         table.add_column(column)
     for b in report.buckets:
@@ -152,15 +151,19 @@ def clv_predict(
     engine: EngineOption = "duckdb",
 ) -> None:
     """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV."""
+    from patron.analytics import lifetime
+    from patron.analytics.clv.registry import purchase_model_named
     from patron.analytics.clv.value import discounted_clv
 
-    frame = run(lambda: _rft(source, period, None, engine))
-    purchases = run(lambda: _fit(model, frame))
+    run(lambda: purchase_model_named(model))
+    customers, summary = run(lambda: _customers(source, period, None, engine, spend=True))
+    purchases = run(lambda: lifetime.fit_purchases(model, customers))
+    frame = (customers if summary else customers.order_by("customer_id")).to_pandas()
     x, t, T = frame["frequency"], frame["recency"], frame["T"]
     frame["expected_purchases"] = purchases.expected_purchases(float(horizon), x, t, T)
     frame["p_alive"] = purchases.probability_alive(x, t, T)
-    if frame["monetary_value"].notna().any():
-        spend = run(lambda: _fit("gamma-gamma", frame))
+    if "monetary_value" in frame.columns and frame["monetary_value"].notna().any():
+        spend = run(lambda: lifetime.fit_spend(customers))
         m = frame["monetary_value"].fillna(0)
         frame["expected_spend"] = spend.expected_spend(x, m)
         frame["clv"] = discounted_clv(

@@ -51,6 +51,9 @@ def read_source(source: str, engine: str = "duckdb") -> Any:
     """The purchases of SOURCE (a file or `store`) as an Ibis table."""
     from patron.analytics.frames import open_source
 
+    if source != "store" and engine == "duckdb":
+        # a file read here needs no setting: spare loading them (pydantic-settings)
+        return open_source(source, engine=engine)
     settings = load_settings()
     return open_source(
         source,

@@ -40,22 +40,8 @@ from patron.domain.earning import NO_SKU, Line, amounts_problem, cost_of
 from patron.domain.errors import InvalidInput
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
+from patron.domain.purchase_columns import OPTIONAL, REQUIRED
 
-REQUIRED = ("customer_id", "date", "amount")
-OPTIONAL = (
-    "order_id",
-    "sku",
-    "category",
-    "quantity",
-    "unit_price",
-    "unit_cost",
-    "channel",
-    "payment_method",
-    "promotion",
-    "acquisition_channel",
-    "due_at",
-    "paid_at",
-)
 LINE_FIELDS = ("sku", "category", "quantity", "unit_price", "amount", "unit_cost")
 # acquisition_channel is the member's, read when the import enrolls them (CAC by channel)
 PURCHASE_FIELDS = ("channel", "payment_method", "promotion", "acquisition_channel")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, digamma, gammaln, hyp2f1, polygamma
 
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.data import RFT, Array, distinct_rows, factorize
@@ -32,15 +31,15 @@ class BetaGeoModel(PurchaseModel):
     param_names = ("r", "alpha", "a", "b")
 
     def _start(self, data: RFT) -> Array:
-        return np.array(
-            [0.5, max(float(np.average(data.T, weights=data.weights)) / 4, 0.1), 1.0, 2.0]
-        )
+        return np.array([0.5, max(data.typical_T / 4, 0.1), 1.0, 2.0])
 
     def _objective(self, data: RFT) -> Objective:
         return _Likelihood(data)
 
     def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
         """Per-customer log-likelihood and gradient (the reference `_Likelihood` must match)."""
+        from scipy.special import betaln, digamma, gammaln
+
         r, alpha, a, b = params
         x, t_x, T = data.x, data.t_x, data.T
         repeat = x > 0
@@ -98,6 +97,8 @@ class BetaGeoModel(PurchaseModel):
         (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), whose upper parameters do not grow with
         x: the same number, finite at any x and horizon.
         """
+        from scipy.special import hyp2f1
+
         r, alpha, a, b = self._params()
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         z = t / (alpha + age + t)
@@ -107,6 +108,8 @@ class BetaGeoModel(PurchaseModel):
 
     def expected_purchases_new(self, t: float) -> float:
         """E[X(t)] for a customer just acquired, eq. 9 of the paper."""
+        from scipy.special import hyp2f1
+
         r, alpha, a, b = self._params()
         z = t / (alpha + t)
         return float(
@@ -132,6 +135,10 @@ class _Likelihood:
         self.n = float(w.sum())
         codes, self.ux = _whole_numbers(data.x)
         self.count_x = np.bincount(codes, weights=w, minlength=len(self.ux))
+        # customers with x > k, for k = 0 .. max x - 1, when x's codes are x itself
+        whole = len(self.ux) == int(self.ux[-1]) + 1
+        self.k = np.arange(len(self.ux) - 1, dtype=np.float64)
+        self.above = np.cumsum(self.count_x[::-1])[::-1][1:] if whole else None
         repeat = data.x > 0
         codes_T, self.uT = factorize(data.T)
         self.count_T = np.bincount(codes_T, weights=w)
@@ -162,7 +169,33 @@ class _Likelihood:
         return Evaluation(value, gradient, hessian)
 
     def _by_x(self, params: Array) -> tuple[float, Array, Array]:
-        """Γ(r+x)/Γ(r) · B(a, b+x)/B(a, b), once per distinct x."""
+        """Γ(r+x)/Γ(r) · B(a, b+x)/B(a, b), once per distinct x.
+
+        x is a whole number, so Γ(r+x)/Γ(r) = Π_{k<x} (r+k) and B(a, b+x)/B(a, b) =
+        Π_{k<x} (b+k)/(a+b+k): summed over customers, each k counts the customers with
+        x > k (`above`), and the log-gamma, digamma and trigamma differences become sums
+        of log z, 1/z and 1/z² over k with NumPy alone (scipy.special is slow to import).
+        Frequencies beyond a million take SciPy's functions instead.
+        """
+        r, _, a, b = params
+        if self.above is None:
+            return self._by_x_special(params)
+        k, above = self.k, self.above
+        log_r, log_b, log_ab = np.log(r + k), np.log(b + k), np.log(a + b + k)
+        inv_r, inv_b, inv_ab = 1 / (r + k), 1 / (b + k), 1 / (a + b + k)
+        value = above @ (log_r + log_b - log_ab)
+        d_r = above @ inv_r
+        d_a = -(above @ inv_ab)
+        d_b = above @ inv_b + d_a
+        h_rr = -(above @ inv_r**2)
+        h_aa = above @ inv_ab**2
+        h_bb = -(above @ inv_b**2) + h_aa
+        return float(value), np.array([d_r, 0.0, d_a, d_b]), _x_hessian(h_rr, h_aa, h_bb)
+
+    def _by_x_special(self, params: Array) -> tuple[float, Array, Array]:
+        """The same with SciPy's special functions, for any distinct x."""
+        from scipy.special import betaln, digamma, gammaln, polygamma
+
         r, _, a, b = params
         x, n = self.ux, self.count_x
         value = n @ (gammaln(r + x) - gammaln(r) + betaln(a, b + x) - betaln(a, b))
@@ -172,10 +205,7 @@ class _Likelihood:
         h_rr = n @ (polygamma(1, r + x) - polygamma(1, r))
         h_aa = n @ (polygamma(1, a + b) - polygamma(1, a + b + x))
         h_bb = n @ (polygamma(1, b + x) - polygamma(1, b)) + h_aa
-        hessian = np.zeros((4, 4))
-        hessian[0, 0], hessian[2, 2], hessian[3, 3] = h_rr, h_aa, h_bb
-        hessian[2, 3] = hessian[3, 2] = h_aa
-        return float(value), np.array([d_r, 0.0, d_a, d_b]), hessian
+        return float(value), np.array([d_r, 0.0, d_a, d_b]), _x_hessian(h_rr, h_aa, h_bb)
 
     def _by_T(self, params: Array) -> tuple[float, Array, Array]:
         """N r log α - Σ (r+x) log(α+T), once per distinct T."""
@@ -250,8 +280,16 @@ class _Likelihood:
         return sums
 
 
+def _x_hessian(h_rr: float, h_aa: float, h_bb: float) -> Array:
+    """The Hessian of the x-only terms: r alone, and a and b together."""
+    hessian = np.zeros((4, 4))
+    hessian[0, 0], hessian[2, 2], hessian[3, 3] = h_rr, h_aa, h_bb
+    hessian[2, 3] = hessian[3, 2] = h_aa
+    return hessian
+
+
 def _whole_numbers(x: Array) -> tuple[NDArray[np.int64], Array]:
-    """Frequencies are whole numbers: they are their own codes (no hashing) unless huge."""
+    """Frequencies are whole numbers: they are their own codes (no sort) unless huge."""
     top = int(x.max())
     if top > 1_000_000:
         return factorize(x)

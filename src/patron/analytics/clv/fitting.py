@@ -4,8 +4,9 @@ A model supplies an `Objective`: params -> the total log-likelihood with its gra
 its Hessian when the model can give it exactly, all in the natural parameters. The
 optimizer works on log-parameters (every parameter is positive):
 
-- with an exact Hessian, a trust-region Newton method (`trust-exact`) converges in a
-  handful of evaluations, and the same Hessian gives the standard errors;
+- with an exact Hessian, a trust-region Newton method (trust_region.py, the rules of
+  SciPy's `trust-exact`) converges in a handful of evaluations, and the same Hessian
+  gives the standard errors;
 - without, L-BFGS-B with the analytic gradient, and the standard errors come from the
   observed information by central differences of that gradient.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import OptimizeResult, minimize
 
 from patron.analytics.clv.data import Array, ModelNotIdentified
+from patron.analytics.clv.trust_region import Outcome, minimize_trust_region
+
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
 
 LogLik = Callable[[Array], tuple[Array, Array]]  # params -> (ll rows, grad rows (k, n))
 BOUND = 12.0  # |log p| <= 12: parameters between 6e-6 and 1.6e5
@@ -67,17 +72,20 @@ def summed(loglik: LogLik, weights: Array) -> Objective:
 def maximize(objective: Objective, start: Array, names: tuple[str, ...], n: float) -> Fit:
     """Maximize; `n` (the number of customers) scales the objective to order one."""
     scaled = _LogScale(objective, n)
+    result: Outcome | OptimizeResult
     if scaled.at(np.log(start)).hessian is not None:
-        result = minimize(
+        result = minimize_trust_region(
             scaled.value,
+            scaled.gradient,
+            scaled.hessian,
             np.log(start),
-            jac=scaled.gradient,
-            hess=scaled.hessian,
-            method="trust-exact",
-            callback=_Watch(n),
-            options={"maxiter": MAX_ITERATIONS, "gtol": 1e-9},
+            gtol=1e-9,
+            max_iterations=MAX_ITERATIONS,
+            watch=_Watch(n),
         )
     else:
+        from scipy.optimize import minimize  # imported by the fits that need it only
+
         result = minimize(
             scaled.value_and_gradient,
             np.log(start),
@@ -145,18 +153,18 @@ def _unidentified(names: list[str]) -> str:
 class _Watch:
     """Stops the optimizer early on the two signs of an unidentified model: a parameter
     past the bound, or ten iterations that together gained next to nothing (creeping
-    along a ridge). Either way the checks after `minimize` then say what happened."""
+    along a ridge). Either way the checks after the search then say what happened."""
 
     def __init__(self, n: float) -> None:
         self.n = n
         self.values: list[float] = []
 
-    def __call__(self, intermediate_result: OptimizeResult) -> None:
-        if np.any(np.abs(intermediate_result.x) > BOUND):
-            raise StopIteration
-        self.values.append(float(intermediate_result.fun) * self.n)  # -log L
-        if len(self.values) > 10 and self.values[-11] - self.values[-1] < STALLED:
-            raise StopIteration
+    def __call__(self, theta: Array, value: float) -> bool:
+        """Whether to stop, at the iteration's point θ and scaled value -log L / n."""
+        if np.any(np.abs(theta) > BOUND):
+            return True
+        self.values.append(value * self.n)  # -log L
+        return len(self.values) > 10 and self.values[-11] - self.values[-1] < STALLED
 
 
 def _drifting(names: tuple[str, ...], theta: Array, iterations: int) -> str:

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from patron.analytics.clv.base import FittedModel
-from patron.analytics.clv.data import Array, ModelNotIdentified
+from patron.analytics.clv.data import Array, ModelNotIdentified, factorize
 from patron.analytics.clv.fitting import maximize, summed
 from patron.domain.errors import InvalidInput
 
@@ -30,17 +30,21 @@ class GammaGammaModel(FittedModel):
     name = "gamma-gamma"
     param_names = ("p", "q", "v")
 
-    def fit(self, frequency: ArrayLike, monetary_value: ArrayLike) -> Self:
-        """Fit on customers with at least one repeat purchase (x >= 1, m > 0)."""
-        x, m = _spend_data(frequency, monetary_value)
-        if len(x) < 3:
+    def fit(
+        self, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
+    ) -> Self:
+        """Fit on customers with at least one repeat purchase (x >= 1, m > 0); a row with
+        weight k stands for k customers with that (x, m)."""
+        x, m, w = _distinct(*_spend_data(frequency, monetary_value, weights))
+        customers = float(w.sum())
+        if customers < 3:
             raise ModelNotIdentified(
                 "gamma-gamma: fewer than 3 customers with repeat purchases and a positive spend"
             )
-        mean = float(m.mean())
-        objective = summed(lambda p: self.loglik(p, x, m), np.ones_like(x))
-        fit = maximize(objective, np.array([1.0, 2.0, mean]), self.param_names, len(x))
-        self._store(fit, len(x))
+        mean = float(w @ m) / customers
+        objective = summed(lambda p: self.loglik(p, x, m), w)
+        fit = maximize(objective, np.array([1.0, 2.0, mean]), self.param_names, customers)
+        self._store(fit, int(round(customers)))
         return self
 
     @staticmethod
@@ -71,16 +75,31 @@ class GammaGammaModel(FittedModel):
 
 def independence_check(frequency: ArrayLike, monetary_value: ArrayLike) -> float:
     """Pearson correlation of frequency and mean spend among repeat buyers (near 0 is good)."""
-    x, m = _spend_data(frequency, monetary_value)
+    x, m, _ = _spend_data(frequency, monetary_value)
     return float(np.corrcoef(x, m)[0, 1])
 
 
-def _spend_data(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[Array, Array]:
+def _spend_data(
+    frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
+) -> tuple[Array, Array, Array]:
     x = np.asarray(frequency, dtype=float)
     m = np.asarray(monetary_value, dtype=float)
-    if x.shape != m.shape:
-        raise InvalidInput("frequency and monetary_value must have the same length")
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    if not (x.shape == m.shape == w.shape):
+        raise InvalidInput("frequency, monetary_value (and weights) must have the same length")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(m))):
         raise InvalidInput("frequency and monetary_value must be finite numbers")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise InvalidInput("weights must be finite and not negative")
     keep = (x > 0) & (m > 0)
-    return x[keep], m[keep]
+    return x[keep], m[keep], w[keep]
+
+
+def _distinct(x: Array, m: Array, w: Array) -> tuple[Array, Array, Array]:
+    """Distinct (x, m) pairs with their summed weights, in sorted order: the likelihood
+    costs one evaluation per pair, and the same customers give the same sums whether
+    they come one per row or counted."""
+    (cx, ux), (cm, um) = factorize(x), factorize(m)
+    rows, keys = factorize(cx * len(um) + cm)
+    ix, im = np.divmod(keys, len(um))
+    return ux[ix], um[im], np.bincount(rows, weights=w, minlength=len(keys)).astype(np.float64)

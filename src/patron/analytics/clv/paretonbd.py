@@ -40,7 +40,7 @@ class ParetoNBDModel(PurchaseModel):
     param_names = ("r", "alpha", "s", "beta")
 
     def _start(self, data: RFT) -> Array:
-        mean_t = max(float(np.average(data.T, weights=data.weights)), 0.1)
+        mean_t = max(data.typical_T, 0.1)
         return np.array([0.5, mean_t / 4, 0.5, mean_t / 4])
 
     def _quadrature(self, params: Array, data: RFT) -> _Nodes:

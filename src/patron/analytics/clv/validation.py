@@ -43,20 +43,25 @@ def holdout_report(
     frequency_holdout: ArrayLike,
     duration_holdout: float,
     top: int = 7,
+    weights: ArrayLike | None = None,
 ) -> HoldoutReport:
+    """Per calibration frequency and in total; a row with weight k stands for k customers
+    with its values (the counts of analytics/lifetime.py)."""
     x = np.asarray(frequency, dtype=float)
     actual = np.asarray(frequency_holdout, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
     predicted = model.expected_purchases(duration_holdout, x, recency, T)
     buckets = []
     for k in range(top + 1):
         mask = x >= top if k == top else x == k
-        if mask.any():
+        customers = float(w[mask].sum())
+        if customers > 0:
             buckets.append(
                 Bucket(
                     f"{k}+" if k == top else str(k),
-                    int(mask.sum()),
-                    float(actual[mask].mean()),
-                    float(predicted[mask].mean()),
+                    int(round(customers)),
+                    float(w[mask] @ actual[mask]) / customers,
+                    float(w[mask] @ predicted[mask]) / customers,
                 )
             )
-    return HoldoutReport(buckets, float(actual.sum()), float(predicted.sum()))
+    return HoldoutReport(buckets, float(w @ actual), float(w @ predicted))
