@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from patron.domain import limits
 from patron.domain.errors import InvalidInput
-from patron.services.ledger import current_program
+from patron.services.program import current_program
 from patron.store.spend import SpendEntry
 from patron.store.uow import UnitOfWork
 

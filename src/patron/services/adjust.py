@@ -9,8 +9,9 @@ from patron.domain.audit import AuditAction
 from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
+from patron.services.balances import credit, debit, locked_member
 from patron.services.commands import Adjust
-from patron.services.ledger import credit, current_program, debit, locked_member
+from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 

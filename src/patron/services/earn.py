@@ -30,8 +30,9 @@ from patron.domain.limits import MAX_PURCHASES
 from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
+from patron.services.balances import credit, locked_member
 from patron.services.commands import RecordPurchase
-from patron.services.ledger import credit, current_program, locked_member
+from patron.services.program import current_program
 from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
 

@@ -16,8 +16,9 @@ from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.member import Member
 from patron.domain.program import EarningPolicy
 from patron.domain.records import EntryKind
+from patron.services.balances import credit, locked_member
 from patron.services.commands import Enroll
-from patron.services.ledger import credit, current_program, locked_member
+from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud

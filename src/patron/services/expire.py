@@ -17,8 +17,9 @@ from patron.domain import events
 from patron.domain.clock import to_utc_naive
 from patron.domain.lots import expired
 from patron.domain.records import EntryKind
+from patron.services.balances import debit, locked_member
 from patron.services.commands import Expire
-from patron.services.ledger import current_program, debit, locked_member
+from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]

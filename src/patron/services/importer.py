@@ -29,7 +29,7 @@ from patron.domain.limits import MAX_PURCHASES
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll, new_referral_code
-from patron.services.ledger import current_program
+from patron.services.program import current_program
 from patron.services.purchase_file import FileReport, Purchases, read_purchases
 from patron.store import tables as t
 from patron.store.uow import UnitOfWork

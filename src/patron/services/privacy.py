@@ -15,9 +15,9 @@ from datetime import datetime
 
 from patron.domain.audit import AuditAction
 from patron.domain.errors import InvalidInput, MemberErased
+from patron.services.balances import locked_member
 from patron.services.commands import EraseMember
 from patron.services.enroll import new_referral_code
-from patron.services.ledger import locked_member
 from patron.store.uow import UnitOfWork
 
 PSEUDONYM_PREFIX = "erased-"

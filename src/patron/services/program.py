@@ -1,4 +1,5 @@
-"""Loading a program definition: validate, version it, and sync the rewards catalog."""
+"""The program in force, and loading a new definition: validate it, version it, and sync
+the rewards catalog."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import hashlib
 from dataclasses import dataclass
 
 from patron.domain.audit import AuditAction
-from patron.domain.program import parse_program
+from patron.domain.errors import NoProgram
+from patron.domain.program import Program, parse_program
 from patron.store.uow import UnitOfWork
 
 
@@ -15,6 +17,14 @@ class Loaded:
     version: int
     name: str
     rewards: int
+
+
+def current_program(uow: UnitOfWork) -> tuple[int, Program]:
+    """The latest program version and its definition; refused before one is loaded."""
+    found = uow.programs.current()
+    if found is None:
+        raise NoProgram()
+    return found
 
 
 def load_program(uow: UnitOfWork, text: str, source: str, actor: str = "cli") -> Loaded:

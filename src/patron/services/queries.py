@@ -11,7 +11,7 @@ from patron.domain.lots import expiring_soon, pending_points, spendable_points
 from patron.domain.member import Member
 from patron.domain.tiers import progress
 from patron.services.commands import MemberRef
-from patron.services.ledger import current_program
+from patron.services.program import current_program
 from patron.services.tiers import qualifying_value
 from patron.store.uow import UnitOfWork
 

@@ -36,8 +36,9 @@ from patron.domain.redemption import (
     price,
     same_terms,
 )
+from patron.services.balances import debit, locked_member, restore
 from patron.services.commands import CancelRedemption, Redeem
-from patron.services.ledger import current_program, debit, locked_member, restore
+from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 

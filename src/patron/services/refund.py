@@ -23,8 +23,8 @@ from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
+from patron.services.balances import debit, locked_member, record_debt
 from patron.services.commands import Refund, ReturnLine
-from patron.services.ledger import debit, locked_member, record_debt
 from patron.store.uow import UnitOfWork
 
 

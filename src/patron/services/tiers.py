@@ -26,8 +26,9 @@ from patron.domain.tiers import (
     window_start,
     window_value,
 )
+from patron.services.balances import locked_member
 from patron.services.commands import ReevaluateTiers
-from patron.services.ledger import current_program, locked_member
+from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 

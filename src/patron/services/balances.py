@@ -11,20 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from patron.domain.errors import NoProgram, NotFound
+from patron.domain.errors import NotFound
 from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
 from patron.domain.member import Member
 from patron.domain.program import Program
 from patron.domain.records import EntryKind
 from patron.services.commands import MemberRef
 from patron.store.uow import UnitOfWork
-
-
-def current_program(uow: UnitOfWork) -> tuple[int, Program]:
-    found = uow.programs.current()
-    if found is None:
-        raise NoProgram()
-    return found
 
 
 def locked_member(uow: UnitOfWork, ref: MemberRef | int) -> Member:
