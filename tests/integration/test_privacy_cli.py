@@ -74,7 +74,7 @@ def test_erase_asks_first_is_audited_under_the_user_and_is_final(
     assert done.stdout.startswith(f"member {ann} erased: now known as erased-")
     assert "100 points stay on the books" in done.stdout
     gone = _cli(patron, "member", "export", "cust-ann", "--no-scores")
-    assert gone.exit_code == 2 and "no member 'cust-ann'" in gone.output
+    assert gone.exit_code == 2 and "no member with external_id 'cust-ann'" in gone.output
     erased = json.loads(_cli(patron, "member", "export", str(ann), "--no-scores").stdout)
     assert (erased["member"]["email"], erased["member"]["external_id"][:7]) == (None, "erased-")
 

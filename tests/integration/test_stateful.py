@@ -74,9 +74,10 @@ from patron.services.commands import (
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll
 from patron.services.expire import expire
+from patron.services.members import find_member
 from patron.services.privacy import erase_member
 from patron.services.program import load_program
-from patron.services.queries import BalanceView, balance, find_member
+from patron.services.queries import BalanceView, balance
 from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers

@@ -36,6 +36,8 @@ from patron.services.commands import (
 )
 from patron.services.earn import Recorded, record_purchase
 from patron.services.expire import expire
+from patron.services.export import export_member
+from patron.services.members import find_member
 from patron.services.queries import balance
 from patron.services.redeem import cancel, quote, redeem
 from patron.services.refund import refund
@@ -171,6 +173,25 @@ def test_an_unknown_member_is_refused_naming_the_reference_given(patron: Patron)
     ]:
         with pytest.raises(NotFound, match=named):
             patron.run(record_purchase, RecordPurchase(ref, "o-1", patron.clock(), "EUR", line))
+
+
+def test_reads_refuse_an_unknown_member_in_the_words_of_the_writes(patron: Patron) -> None:
+    # given a store whose only member is 1 (ids start at 1)
+    member(patron)
+    # when a member view, a balance, an export and a quote name members that do not exist
+    # then each is refused naming the reference, as record_purchase refuses it above
+    refused = [
+        (lambda: patron.read(find_member, MemberRef(external_id="nobody")), "external_id 'nobody'"),
+        (lambda: patron.read(find_member, MemberRef.named("nobody")), "external_id 'nobody'"),
+        (lambda: patron.read(find_member, MemberRef.named("7", "external_id")), "external_id '7'"),
+        (lambda: patron.read(find_member, MemberRef.named("x", "id")), "id 0"),
+        (lambda: patron.read(balance, 999), "id 999"),
+        (lambda: patron.read(export_member, MemberRef(id=999), lambda _: {}), "id 999"),
+        (lambda: patron.read(quote, Redeem(999, points=100)), "id 999"),
+    ]
+    for attempt, named in refused:
+        with pytest.raises(NotFound, match=f"^no member with {named}$"):
+            attempt()
 
 
 # --- what the ledger entries of a spend name --------------------------------------------

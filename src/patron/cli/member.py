@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -27,16 +26,12 @@ ByOption = Annotated[
     Literal["id", "external_id"] | None,
     typer.Option(help="how to read MEMBER: id or external_id (default: by its form)"),
 ]
-_NUMERIC = re.compile(r"[0-9]{1,18}")
 
 
-def _ref(member: str, by: str | None) -> MemberRef:
+def _ref(member: str, by: Literal["id", "external_id"] | None) -> MemberRef:
     from patron.services.commands import MemberRef
 
-    numeric = _NUMERIC.fullmatch(member) is not None
-    if by == "external_id" or (by is None and not numeric):
-        return MemberRef(external_id=member)
-    return MemberRef(id=int(member) if numeric else 0)
+    return MemberRef.named(member, by)
 
 
 def _scores(patron: Patron) -> Any:

@@ -9,8 +9,9 @@ from patron.domain.audit import AuditAction
 from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
-from patron.services.balances import credit, debit, locked_member
+from patron.services.balances import credit, debit
 from patron.services.commands import Adjust
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -29,7 +30,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
     if not cmd.reason.strip():
         raise InvalidInput("reason: say why the balance is adjusted (it is audited)")
     _, program = current_program(uow)
-    member = locked_member(uow, cmd.member_id)
+    member = find_member(uow, cmd.member_id, lock=True)
     if cmd.points > 0:
         entry_id, _ = credit(
             uow,

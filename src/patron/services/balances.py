@@ -11,30 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from patron.domain.errors import NotFound
 from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
-from patron.domain.member import Member
 from patron.domain.program import Program
 from patron.domain.records import EntryKind
-from patron.services.commands import MemberRef
 from patron.store.uow import UnitOfWork
-
-
-def locked_member(uow: UnitOfWork, ref: MemberRef | int) -> Member:
-    """Load a member and lock their row: every write on a balance is serialized per member."""
-    if isinstance(ref, int):
-        ref = MemberRef(id=ref)
-    if ref.id is not None:
-        member = uow.members.get(ref.id, lock=True)
-        label = f"id {ref.id}"
-    elif ref.external_id is not None:
-        member = uow.members.by_external_id(ref.external_id, lock=True)
-        label = f"external_id {ref.external_id!r}"
-    else:
-        raise NotFound("name the member by id or external_id")
-    if member is None:
-        raise NotFound(f"no member with {label}")
-    return member
 
 
 def credit(

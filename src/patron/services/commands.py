@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from patron.domain.earning import Line
+
+_NUMERIC = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,16 @@ class MemberRef:
 
     id: int | None = None
     external_id: str | None = None
+
+    @classmethod
+    def named(cls, text: str, by: Literal["id", "external_id"] | None = None) -> MemberRef:
+        """A member as the API's `{id}` and the CLI's MEMBER name them: Patron's id when
+        the text is a number, else the external id; `by` forces one reading. A non-number
+        read as an id is id 0, which no member has (ids start at 1)."""
+        numeric = _NUMERIC.fullmatch(text) is not None
+        if by == "external_id" or (by is None and not numeric):
+            return cls(external_id=text.replace("\x00", ""))
+        return cls(id=int(text) if numeric else 0)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from patron.domain.limits import MAX_PURCHASES
 from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
-from patron.services.balances import credit, locked_member
+from patron.services.balances import credit
 from patron.services.commands import RecordPurchase
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
@@ -52,7 +53,7 @@ class Recorded:
 
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
-    member = locked_member(uow, cmd.member)
+    member = find_member(uow, cmd.member, lock=True)
     ensure_not_erased(member, "earn points")
     if member.purchase_count >= MAX_PURCHASES:
         # the bound that keeps purchase_count and lifetime_spend within their columns

@@ -16,8 +16,9 @@ from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.member import Member
 from patron.domain.program import EarningPolicy
 from patron.domain.records import EntryKind
-from patron.services.balances import credit, locked_member
+from patron.services.balances import credit
 from patron.services.commands import Enroll
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -47,7 +48,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         found = uow.members.by_referral_code(cmd.referral_code)
         if found is None or found.erased_at is not None:
             raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
-        referrer = locked_member(uow, found.id)
+        referrer = find_member(uow, found.id, lock=True)
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")

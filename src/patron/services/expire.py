@@ -17,8 +17,9 @@ from patron.domain import events
 from patron.domain.clock import to_utc_naive
 from patron.domain.lots import expired
 from patron.domain.records import EntryKind
-from patron.services.balances import debit, locked_member
+from patron.services.balances import debit
 from patron.services.commands import Expire
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -48,7 +49,7 @@ def expire(new_uow: UowFactory, cmd: Expire) -> ExpiryReport:
 
 
 def _burn(uow: UnitOfWork, member_id: int, as_of: datetime) -> int:
-    member = locked_member(uow, member_id)
+    member = find_member(uow, member_id, lock=True)
     allocations = expired(uow.ledger.open_lots(member.id), as_of)
     if not allocations:
         return 0

@@ -23,7 +23,7 @@ from patron.domain.clock import iso_utc
 from patron.domain.member import Member
 from patron.domain.money import quantize_money
 from patron.services.commands import MemberRef
-from patron.services.queries import find_member
+from patron.services.members import find_member
 from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from patron.domain.audit import AuditAction
 from patron.domain.errors import InvalidInput, MemberErased
-from patron.services.balances import locked_member
 from patron.services.commands import EraseMember
 from patron.services.enroll import new_referral_code
+from patron.services.members import find_member
 from patron.store.uow import UnitOfWork
 
 PSEUDONYM_PREFIX = "erased-"
@@ -41,7 +41,7 @@ def erase_member(uow: UnitOfWork, cmd: EraseMember) -> Erased:
     reason = cmd.reason.strip()
     if not reason:
         raise InvalidInput("reason: say why the member's data is erased (it is audited)")
-    member = locked_member(uow, cmd.member)
+    member = find_member(uow, cmd.member, lock=True)
     if member.erased_at is not None:
         raise MemberErased(
             f"member {member.id} was already erased on {member.erased_at:%Y-%m-%d};"

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from patron.domain.errors import NotFound
 from patron.domain.lots import expiring_soon, pending_points, spendable_points
-from patron.domain.member import Member
 from patron.domain.tiers import progress
-from patron.services.commands import MemberRef
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.services.tiers import qualifying_value
 from patron.store.uow import UnitOfWork
@@ -32,20 +30,9 @@ class BalanceView:
     currency: str
 
 
-def find_member(uow: UnitOfWork, ref: MemberRef) -> Member:
-    member = None
-    if ref.id is not None:
-        member = uow.members.get(ref.id)
-    elif ref.external_id is not None:
-        member = uow.members.by_external_id(ref.external_id)
-    if member is None:
-        raise NotFound(f"no member {ref.id if ref.id is not None else repr(ref.external_id)}")
-    return member
-
-
 def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
     _, program = current_program(uow)
-    member = find_member(uow, MemberRef(id=member_id))
+    member = find_member(uow, member_id)
     lots = uow.ledger.open_lots(member.id)
     qualifying = qualifying_value(uow, member.id, program, uow.now)
     step = progress(program.tiers, member.tier, qualifying)

@@ -36,8 +36,9 @@ from patron.domain.redemption import (
     price,
     same_terms,
 )
-from patron.services.balances import debit, locked_member, restore
+from patron.services.balances import debit, restore
 from patron.services.commands import CancelRedemption, Redeem
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -70,9 +71,7 @@ class Redeemed:
 def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     """What a redemption would cost and be worth now; writes nothing."""
     _, program = current_program(uow)
-    member = uow.members.get(cmd.member_id)
-    if member is None:
-        raise NotFound(f"no member with id {cmd.member_id}")
+    member = find_member(uow, cmd.member_id)
     ensure_not_erased(member, "redeem points")
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
     priced = _price(uow, program, member, cmd, lock=False)
@@ -89,7 +88,7 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
-    member = locked_member(uow, cmd.member_id)
+    member = find_member(uow, cmd.member_id, lock=True)
     ensure_not_erased(member, "redeem points")
     if cmd.transaction_id is not None:
         first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
@@ -132,7 +131,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     found = uow.redemptions.get(cmd.redemption_id)
     if found is None:
         raise NotFound(f"no redemption with id {cmd.redemption_id}")
-    member = locked_member(uow, int(found.member_id))
+    member = find_member(uow, int(found.member_id), lock=True)
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
     assert row is not None
     if row.status != RedemptionStatus.COMPLETED:

@@ -23,8 +23,9 @@ from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
-from patron.services.balances import debit, locked_member, record_debt
+from patron.services.balances import debit, record_debt
 from patron.services.commands import Refund, ReturnLine
+from patron.services.members import find_member
 from patron.store.uow import UnitOfWork
 
 
@@ -43,7 +44,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     found = uow.purchases.get(cmd.purchase_id)
     if found is None:
         raise NotFound(f"no purchase with id {cmd.purchase_id}")
-    member = locked_member(uow, int(found.member_id))
+    member = find_member(uow, int(found.member_id), lock=True)
     # Read the purchase again under the member's lock: a concurrent refund of another of
     # its lines has committed by now, and its returned quantities must be seen.
     purchase = uow.purchases.get(cmd.purchase_id)

@@ -26,8 +26,8 @@ from patron.domain.tiers import (
     window_start,
     window_value,
 )
-from patron.services.balances import locked_member
 from patron.services.commands import ReevaluateTiers
+from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -48,7 +48,7 @@ def reevaluate_tiers(new_uow: Callable[[], UnitOfWork], cmd: ReevaluateTiers) ->
     for start in range(0, len(member_ids), cmd.batch_size):
         with new_uow() as uow:
             for member_id in member_ids[start : start + cmd.batch_size]:
-                member = locked_member(uow, member_id)
+                member = find_member(uow, member_id, lock=True)
                 value = qualifying_value(uow, member_id, program, as_of)
                 new = qualify(program.tiers, value).name
                 if new == member.tier:

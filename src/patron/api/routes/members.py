@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -25,7 +24,8 @@ from patron.domain.member import Member
 from patron.services.adjust import Adjusted, adjust
 from patron.services.commands import Adjust, Enroll, MemberRef
 from patron.services.enroll import Enrolled, enroll
-from patron.services.queries import balance, find_member
+from patron.services.members import find_member
+from patron.services.queries import balance
 from patron.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
@@ -33,17 +33,6 @@ By = Annotated[
     Literal["id", "external_id"] | None,
     Query(description="how to read {id}: Patron id or your customer id"),
 ]
-
-
-_NUMERIC = re.compile(r"[0-9]{1,18}")
-
-
-def member_ref(ref: str, by: str | None) -> MemberRef:
-    """`{id}` is Patron's id when it is a number, else the business's external id."""
-    numeric = _NUMERIC.fullmatch(ref) is not None
-    if by == "external_id" or (by is None and not numeric):
-        return MemberRef(external_id=ref.replace("\x00", ""))
-    return MemberRef(id=int(ref) if numeric else 0)
 
 
 def present_member(member: Member) -> MemberPublic:
@@ -65,8 +54,8 @@ def present_member(member: Member) -> MemberPublic:
     )
 
 
-def _find(patron: Patron, ref: str, by: str | None) -> Member:
-    return patron.read(find_member, member_ref(ref, by))
+def _find(patron: Patron, ref: str, by: Literal["id", "external_id"] | None) -> Member:
+    return patron.read(find_member, MemberRef.named(ref, by))
 
 
 @router.post("", status_code=201, response_model=MemberPublic)

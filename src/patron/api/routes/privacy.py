@@ -13,9 +13,9 @@ from patron.analytics.insights import member_scores
 from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
 from patron.api.idempotency import fingerprint, run_idempotent
 from patron.api.routes.analytics import _customer_base
-from patron.api.routes.members import By, member_ref
+from patron.api.routes.members import By
 from patron.api.schemas import ErasurePublic, MemberErase
-from patron.services.commands import EraseMember
+from patron.services.commands import EraseMember, MemberRef
 from patron.services.export import export_member
 from patron.services.privacy import Erased, erase_member
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
 def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
     """Everything held about the member as one JSON document (GDPR Articles 15 and 20)."""
     scores = partial(member_scores, lambda: _customer_base(request, patron))
-    return patron.read(export_member, member_ref(id, by), scores)
+    return patron.read(export_member, MemberRef.named(id, by), scores)
 
 
 @router.delete("/{id}", response_model=ErasurePublic)
@@ -40,7 +40,7 @@ def erase(
 ) -> Response:
     """Erase the member's personal data (GDPR Article 17): final and audited; their
     purchases, ledger and every total stay for the books."""
-    command = EraseMember(member_ref(id, by), body.reason, principal.actor)
+    command = EraseMember(MemberRef.named(id, by), body.reason, principal.actor)
 
     def present(result: Erased) -> ErasurePublic:
         return ErasurePublic(

@@ -1,0 +1,31 @@
+"""Finding the member a command names, by Patron's id or by the business's customer id.
+
+Every use case that names a member looks them up here, so an unknown member is refused
+one way, naming the reference the caller gave (`no member with external_id 'c-9'`). A
+write asks for the row locked: every change to a member's balance is serialized on it.
+"""
+
+from __future__ import annotations
+
+from patron.domain.errors import NotFound
+from patron.domain.member import Member
+from patron.services.commands import MemberRef
+from patron.store.uow import UnitOfWork
+
+
+def find_member(uow: UnitOfWork, ref: MemberRef | int, *, lock: bool = False) -> Member:
+    """The member `ref` names (a bare int is Patron's id); `lock` takes their row until
+    the unit of work ends."""
+    if isinstance(ref, int):
+        ref = MemberRef(id=ref)
+    if ref.id is not None:
+        member = uow.members.get(ref.id, lock=lock)
+        label = f"id {ref.id}"
+    elif ref.external_id is not None:
+        member = uow.members.by_external_id(ref.external_id, lock=lock)
+        label = f"external_id {ref.external_id!r}"
+    else:
+        raise NotFound("name the member by id or external_id")
+    if member is None:
+        raise NotFound(f"no member with {label}")
+    return member
