@@ -7,7 +7,6 @@ behaviour, and never commit: the unit of work does.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +22,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -805,120 +803,3 @@ class Outbox(_Repo):
         """Events not yet published (what the outbox consumer still has to deliver)."""
         query = select(func.count()).select_from(t.outbox).where(t.outbox.c.published_at.is_(None))
         return int(self.conn.execute(query).scalar_one())
-
-
-class Bulk(_Repo):
-    """Column-wise executemany for imports: ids reserved up front, values to the driver.
-
-    SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself, and a
-    history repeats the same values (dates, amounts, "import") on every row. So each
-    column's values go through the column type once per distinct value, and a column
-    with a single value is written into the statement as a literal, not bound per row.
-    """
-
-    def reserve_ids(self, table: Table, count: int) -> list[int]:
-        if count == 0:
-            return []
-        if self.conn.dialect.name == "postgresql":
-            sequence = f"{table.name}_id_seq"
-            rows = self.conn.exec_driver_sql(
-                f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})"
-            )
-            return [int(r[0]) for r in rows]
-        # SQLite: the write lock is held (BEGIN IMMEDIATE), so max(id) cannot move under us
-        top = self.conn.execute(select(func.max(table.c.id))).scalar_one() or 0
-        return list(range(int(top) + 1, int(top) + 1 + count))
-
-    def insert(
-        self, table: Table, columns: dict[str, Sequence[Any]], *, unless_taken: str | None = None
-    ) -> None:
-        """Insert len(columns[...]) rows; every column the table requires must be given.
-
-        With `unless_taken`, a row whose value in that unique column is already in the
-        table is left out (ON CONFLICT DO NOTHING); `present` tells which rows went in.
-        """
-        lengths = {len(values) for values in columns.values()}
-        if len(lengths) != 1:
-            raise ValueError(f"columns of unequal lengths {sorted(lengths)} for {table.name}")
-        if not lengths.pop():
-            return
-        dialect = self.conn.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        names, values, bound = [], [], []
-        for name, column in columns.items():
-            distinct = set(column)
-            names.append(name)
-            if len(distinct) == 1 and _plain(value := next(iter(distinct))):
-                values.append(self._literal(table, name, value))
-                continue
-            values.append(mark)
-            bound.append(self._processed(table, name, column, distinct))
-        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(values)})"
-        if unless_taken:
-            sql += f" ON CONFLICT ({table.c[unless_taken].name}) DO NOTHING"
-        if bound:
-            self.conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
-        else:  # every column constant: len rows of the same values
-            self.conn.exec_driver_sql(sql, [()] * len(next(iter(columns.values()))))
-
-    def present(self, table: Table, ids: Sequence[int]) -> set[int]:
-        """Which of these ids are in the table (after an insert `unless_taken`)."""
-        if not ids:
-            return set()
-        low, high = min(ids), max(ids)
-        if high - low + 1 == len(ids):  # reserved together: one range scan
-            in_range = table.c.id.between(low, high)
-            count = select(func.count()).select_from(table).where(in_range)
-            if self.conn.execute(count).scalar_one() == len(ids):
-                return set(ids)
-            return {int(r[0]) for r in self.conn.execute(select(table.c.id).where(in_range))}
-        found: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            found.update(
-                int(r[0])
-                for r in self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
-            )
-        return found
-
-    def add(self, table: Table, ids: Sequence[int], amounts: dict[str, Sequence[Any]]) -> None:
-        """Add amounts to counters of the rows with these ids (one statement per row,
-        through the driver: SQLAlchemy's per-row cost would exceed the update's)."""
-        if not ids:
-            return
-        dialect = self.conn.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        sets = ", ".join(f"{c} = {c} + {mark}" for c in amounts)
-        bound = [self._processed(table, c, v, set(v)) for c, v in amounts.items()]
-        bound.append(list(ids))
-        sql = f"UPDATE {table.name} SET {sets} WHERE id = {mark}"
-        self.conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
-
-    def _processed(
-        self, table: Table, name: str, column: Sequence[Any], distinct: set[Any]
-    ) -> Sequence[Any]:
-        """The column's values as the driver takes them, converted once per distinct value."""
-        dialect = self.conn.dialect
-        # the dialect's own implementation: SQLite's DATETIME writes its fixed text format
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is None:
-            return column
-        once = {v: process(v) for v in distinct}
-        return [once[v] for v in column]
-
-    def _literal(self, table: Table, name: str, value: Any) -> str:
-        compiled = literal(value, table.c[name].type).compile(
-            dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}
-        )
-        return str(compiled)
-
-
-_PLAIN_TEXT = re.compile(r"[\w .:*+-]*")
-
-
-def _plain(value: Any) -> bool:
-    """Values safe to write into SQL as literals: no quoting or escaping can go wrong,
-    since text that needs any (quotes, backslashes, %) is bound as a parameter."""
-    if isinstance(value, str):
-        return _PLAIN_TEXT.fullmatch(value) is not None
-    return value is None or isinstance(value, int | Decimal | datetime)

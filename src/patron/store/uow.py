@@ -17,6 +17,7 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store import repositories as repos
 from patron.store.audit import AuditLog
+from patron.store.bulk import Bulk
 from patron.store.db import READONLY
 from patron.store.privacy import PersonalData
 from patron.store.spend import AcquisitionSpend
@@ -55,7 +56,7 @@ class UnitOfWork:
         self.audit = AuditLog(conn)
         self.idempotency = repos.Idempotency(conn)
         self.outbox = repos.Outbox(conn)
-        self.bulk = repos.Bulk(conn)
+        self.bulk = Bulk(conn)
         self.spend = AcquisitionSpend(conn)
         self.personal = PersonalData(conn)
         return self
