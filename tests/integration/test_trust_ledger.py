@@ -176,6 +176,35 @@ def shopped(patron: Patron) -> tuple[int, int]:
     return mid, p.purchase_id
 
 
+def test_verify_reports_a_balance_off_its_entries_and_lots(
+    patron: Patron, shopped: tuple[int, int]
+) -> None:
+    # given 100 welcome + 70 earned - 20 taken back = 150 points, on the books three ways
+    mid, _ = shopped
+    _sql(patron, "UPDATE members SET balance = 149 WHERE id = :id", id=mid)
+    code, output = _verify(patron)
+    assert code == 1
+    assert f"member {mid}: balance 149, sum of entries 150, sum of open lots 150" in output
+
+
+def test_verify_reports_a_lot_off_its_allocations(patron: Patron, shopped: tuple[int, int]) -> None:
+    # given the purchase's lot of 70 points, 20 of them taken back by the refund
+    mid, pid = shopped
+    with patron.engine.connect() as conn:
+        lot = conn.execute(
+            text(
+                "SELECT l.id FROM point_lots l JOIN ledger_entries e ON e.id = l.entry_id"
+                " WHERE e.purchase_id = :p AND e.kind = 'earn'"
+            ),
+            {"p": pid},
+        ).scalar_one()
+    _sql(patron, "UPDATE point_lots SET remaining = 51 WHERE id = :id", id=lot)
+    code, output = _verify(patron)
+    assert code == 1
+    assert f"member {mid}: lot {lot} disagrees with its allocations" in output
+    assert f"member {mid}: balance 150, sum of entries 150, sum of open lots 151" in output
+
+
 def test_verify_reports_a_refunded_total_that_lost_a_refund(
     patron: Patron, shopped: tuple[int, int]
 ) -> None:

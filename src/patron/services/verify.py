@@ -19,11 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from patron.domain.money import quantize_money
-from patron.store.repositories import Totals
+from patron.store.totals import Totals
 from patron.store.uow import UnitOfWork
 
 
@@ -39,69 +37,65 @@ class VerifyReport:
 
 def verify(uow: UnitOfWork) -> VerifyReport:
     problems: list[str] = []
-    rows = uow.ledger.totals()
-    for row in rows:
-        balance, entries, lots = int(row.balance), int(row.entries), int(row.lots)
-        if not balance == entries == lots:
+    totals = uow.totals
+    balances = totals.balances()
+    for row in balances:
+        if not row.balance == row.entries == row.lots:
             problems.append(
-                f"member {row.id}: balance {balance}, sum of entries {entries},"
-                f" sum of open lots {lots}"
+                f"member {row.member_id}: balance {row.balance}, sum of entries {row.entries},"
+                f" sum of open lots {row.lots}"
             )
-        if balance < 0:
-            problems.append(f"member {row.id}: negative balance {balance}")
-    for lot in uow.ledger.lot_mismatches():
-        problems.append(f"member {lot.member_id}: lot {lot.id} disagrees with its allocations")
-    totals = Totals(uow.connection)
+        if row.balance < 0:
+            problems.append(f"member {row.member_id}: negative balance {row.balance}")
+    for lot in totals.lot_mismatches():
+        problems.append(f"member {lot.member_id}: lot {lot.lot_id} disagrees with its allocations")
     problems += _refunded_totals(totals)
     problems += _member_totals(totals)
     problems += _stock(totals)
-    return VerifyReport(len(rows), problems)
-
-
-def _money(value: Any) -> Decimal:
-    return quantize_money(Decimal(str(value)))
+    return VerifyReport(len(balances), problems)
 
 
 def _refunded_totals(totals: Totals) -> Iterator[str]:
     for row in totals.refunded():
-        stored, summed = _money(row.refunded_total), _money(row.summed)
+        stored, summed = quantize_money(row.refunded_total), quantize_money(row.refunds)
         if stored != summed:
             yield (
-                f"purchase {row.id} (member {row.member_id}): refunded_total {stored},"
+                f"purchase {row.purchase_id} (member {row.member_id}): refunded_total {stored},"
                 f" sum of its refunds {summed}"
             )
 
 
 def _member_totals(totals: Totals) -> Iterator[str]:
     for row in totals.members():
-        stored, net = _money(row.lifetime_spend), _money(row.spent) - _money(row.returned)
+        stored = quantize_money(row.lifetime_spend)
+        net = quantize_money(row.spent) - quantize_money(row.returned)
         if stored != net:
             yield (
-                f"member {row.id}: lifetime_spend {stored}, sum of purchase totals net of"
-                f" refunds {net}"
+                f"member {row.member_id}: lifetime_spend {stored}, sum of purchase totals net"
+                f" of refunds {net}"
             )
-        if int(row.purchase_count) != int(row.purchases):
+        if row.purchase_count != row.purchases:
             yield (
-                f"member {row.id}: purchase_count {int(row.purchase_count)},"
-                f" {int(row.purchases)} purchases recorded"
+                f"member {row.member_id}: purchase_count {row.purchase_count},"
+                f" {row.purchases} purchases recorded"
             )
 
 
 def _stock(totals: Totals) -> Iterator[str]:
     versions = [
-        (v.loaded_at, {r["id"]: r.get("stock") for r in (v.definition or {}).get("rewards", [])})
+        (v.loaded_at, {r["id"]: r.get("stock") for r in v.definition.get("rewards", [])})
         for v in totals.program_versions()
     ]
     for reward in totals.rewards_with_stock():
-        found = _stock_set(versions, reward.id)
+        found = _stock_set(versions, reward.reward_id)
         if found is None:
             continue  # not in the current program: the catalog keeps it inactive
         initial, since = found
-        taken, given_back = totals.redemptions_since(reward.id, since)
+        taken, given_back = totals.redemptions_since(reward.reward_id, since)
         expected = initial - taken + given_back
-        if int(reward.stock) != expected:
+        if reward.stock != expected:
             yield (
-                f"reward {reward.id}: stock {int(reward.stock)}, expected {expected}"
+                f"reward {reward.reward_id}: stock {reward.stock}, expected {expected}"
                 f" ({initial} set by the program loaded at {since.isoformat()},"
                 f" {taken} redeemed since, {given_back} earlier redemptions cancelled since)"
             )

@@ -6,7 +6,6 @@ behaviour, and never commit: the unit of work does.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -17,9 +16,7 @@ from sqlalchemy import (
     Connection,
     Row,
     Table,
-    and_,
     bindparam,
-    delete,
     func,
     insert,
     select,
@@ -28,11 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.earning import milestone_named
-from patron.domain.events import Event
 from patron.domain.lots import Allocation, Lot
 from patron.domain.member import Member
-from patron.domain.program import Program, program_from_dict
-from patron.domain.records import EntryKind, RedemptionStatus
+from patron.domain.program import Program
+from patron.domain.records import EntryKind
 from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 
@@ -97,39 +93,6 @@ def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> int:
 class _Repo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-
-class Programs(_Repo):
-    """Program versions; parsed definitions are cached per version (they never change)."""
-
-    def __init__(self, conn: Connection, cache: dict[int, Program] | None = None) -> None:
-        super().__init__(conn)
-        self._cache = cache if cache is not None else {}
-
-    def add(self, program: Program, source: str, at: datetime) -> int:
-        return _insert(
-            self.conn,
-            t.programs,
-            {
-                "name": program.name,
-                "currency": program.currency,
-                "source": source,
-                "definition": program.model_dump(mode="json"),
-                "loaded_at": at,
-            },
-        )
-
-    def current(self) -> tuple[int, Program] | None:
-        version = self.conn.execute(_CURRENT_VERSION).scalar_one()
-        if version is None:
-            return None
-        version = int(version)
-        if version not in self._cache:
-            definition = self.conn.execute(
-                select(t.programs.c.definition).where(t.programs.c.version == version)
-            ).scalar_one()
-            self._cache[version] = program_from_dict(definition, f"program v{version}")
-        return version, self._cache[version]
 
 
 def _member(row: Row[Any]) -> Member:
@@ -457,163 +420,6 @@ class Ledger(_Repo):
                 update(t.point_lots).where(t.point_lots.c.id.in_(lot_ids)).values(warned_at=at)
             )
 
-    def totals(self) -> list[Row[Any]]:
-        """Per member: cached balance, sum of entries, sum of open lots (for `verify`)."""
-        entries = (
-            select(
-                t.ledger_entries.c.member_id, func.sum(t.ledger_entries.c.points).label("entries")
-            )
-            .group_by(t.ledger_entries.c.member_id)
-            .subquery()
-        )
-        lots = (
-            select(t.point_lots.c.member_id, func.sum(t.point_lots.c.remaining).label("lots"))
-            .group_by(t.point_lots.c.member_id)
-            .subquery()
-        )
-        return list(
-            self.conn.execute(
-                select(
-                    t.members.c.id,
-                    t.members.c.balance,
-                    func.coalesce(entries.c.entries, 0).label("entries"),
-                    func.coalesce(lots.c.lots, 0).label("lots"),
-                )
-                .select_from(
-                    t.members.outerjoin(entries, entries.c.member_id == t.members.c.id).outerjoin(
-                        lots, lots.c.member_id == t.members.c.id
-                    )
-                )
-                .order_by(t.members.c.id)
-            )
-        )
-
-    def lot_mismatches(self) -> list[Row[Any]]:
-        """Lots whose remaining points differ from their original minus allocations."""
-        allocated = (
-            select(t.lot_allocations.c.lot_id, func.sum(t.lot_allocations.c.points).label("taken"))
-            .group_by(t.lot_allocations.c.lot_id)
-            .subquery()
-        )
-        return list(
-            self.conn.execute(
-                select(t.point_lots.c.id, t.point_lots.c.member_id)
-                .select_from(
-                    t.point_lots.outerjoin(allocated, allocated.c.lot_id == t.point_lots.c.id)
-                )
-                .where(
-                    t.point_lots.c.points - func.coalesce(allocated.c.taken, 0)
-                    != t.point_lots.c.remaining
-                )
-            )
-        )
-
-
-class Totals(_Repo):
-    """What `verify` compares: each stored total beside the records it is the sum of.
-
-    Sums come back to Python as Decimals and are compared there: on SQLite a NUMERIC sum
-    goes through a float, which the column type quantizes back to cents.
-    """
-
-    def refunded(self) -> list[Row[Any]]:
-        """Per purchase with refunds or a refunded total: stored vs Σ refund amounts."""
-        summed = (
-            select(t.refunds.c.purchase_id, func.sum(t.refunds.c.amount).label("summed"))
-            .group_by(t.refunds.c.purchase_id)
-            .subquery()
-        )
-        return list(
-            self.conn.execute(
-                select(
-                    t.purchases.c.id,
-                    t.purchases.c.member_id,
-                    t.purchases.c.refunded_total,
-                    func.coalesce(summed.c.summed, 0).label("summed"),
-                )
-                .select_from(
-                    t.purchases.outerjoin(summed, summed.c.purchase_id == t.purchases.c.id)
-                )
-                .where((summed.c.summed.is_not(None)) | (t.purchases.c.refunded_total != 0))
-                .order_by(t.purchases.c.id)
-            )
-        )
-
-    def members(self) -> list[Row[Any]]:
-        """Per member: stored purchase count and lifetime spend, the count of their
-        purchases, Σ purchase totals and Σ refund amounts."""
-        bought = (
-            select(
-                t.purchases.c.member_id,
-                func.count().label("purchases"),
-                func.sum(t.purchases.c.total).label("spent"),
-            )
-            .group_by(t.purchases.c.member_id)
-            .subquery()
-        )
-        returned = (
-            select(t.refunds.c.member_id, func.sum(t.refunds.c.amount).label("returned"))
-            .group_by(t.refunds.c.member_id)
-            .subquery()
-        )
-        m = t.members
-        return list(
-            self.conn.execute(
-                select(
-                    m.c.id,
-                    m.c.purchase_count,
-                    m.c.lifetime_spend,
-                    func.coalesce(bought.c.purchases, 0).label("purchases"),
-                    func.coalesce(bought.c.spent, 0).label("spent"),
-                    func.coalesce(returned.c.returned, 0).label("returned"),
-                )
-                .select_from(
-                    m.outerjoin(bought, bought.c.member_id == m.c.id).outerjoin(
-                        returned, returned.c.member_id == m.c.id
-                    )
-                )
-                .order_by(m.c.id)
-            )
-        )
-
-    def program_versions(self) -> list[Row[Any]]:
-        """Every program version: number, load time and definition (JSON), oldest first."""
-        p = t.programs
-        return list(
-            self.conn.execute(
-                select(p.c.version, p.c.loaded_at, p.c.definition).order_by(p.c.version)
-            )
-        )
-
-    def rewards_with_stock(self) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.rewards.c.id, t.rewards.c.stock)
-                .where(t.rewards.c.active.is_(True), t.rewards.c.stock.is_not(None))
-                .order_by(t.rewards.c.id)
-            )
-        )
-
-    def redemptions_since(self, reward_id: str, since: datetime) -> tuple[int, int]:
-        """(Redemptions of the reward made at or after `since` and not cancelled, those
-        made before `since` and cancelled at or after it)."""
-        r = t.redemptions
-        taken = select(func.count()).where(
-            r.c.reward_id == reward_id,
-            r.c.created_at >= since,
-            r.c.status == RedemptionStatus.COMPLETED,
-        )
-        given_back = select(func.count()).where(
-            r.c.reward_id == reward_id,
-            r.c.created_at < since,
-            r.c.status == RedemptionStatus.CANCELLED,
-            r.c.cancelled_at >= since,
-        )
-        return (
-            int(self.conn.execute(taken).scalar_one()),
-            int(self.conn.execute(given_back).scalar_one()),
-        )
-
 
 class Rewards(_Repo):
     def sync(self, program: Program, previous: Program | None) -> None:
@@ -720,86 +526,3 @@ class ApiKeys(_Repo):
                 update(t.api_keys).where(t.api_keys.c.id == active.id).values(revoked_at=at)
             )
         return active
-
-
-class Idempotency(_Repo):
-    def try_lock(self, api_key_id: int, key: str) -> bool:
-        """Claim the key for this transaction; false if another transaction holds it.
-
-        On PostgreSQL a transaction-scoped advisory lock, released at commit or rollback;
-        SQLite needs none, as its writers already run one at a time (BEGIN IMMEDIATE).
-        """
-        if self.conn.dialect.name != "postgresql":
-            return True
-        digest = hashlib.blake2b(f"{api_key_id}:{key}".encode(), digest_size=8).digest()
-        lock_id = int.from_bytes(digest, "big", signed=True)
-        return bool(self.conn.execute(_ADVISORY_LOCK, {"lock_id": lock_id}).scalar_one())
-
-    def get(self, api_key_id: int, key: str) -> Row[Any] | None:
-        return self.conn.execute(_IDEMPOTENCY_GET, {"api_key_id": api_key_id, "key": key}).first()
-
-    def store(
-        self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
-    ) -> None:
-        _insert(
-            self.conn,
-            t.idempotency_keys,
-            {
-                "api_key_id": api_key_id,
-                "key": key,
-                "request_hash": request_hash,
-                "response_status": status,
-                "response_body": body,
-                "created_at": at,
-            },
-        )
-
-    def purge(self, before: datetime) -> int:
-        result = self.conn.execute(
-            delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before)
-        )
-        return int(result.rowcount)
-
-
-class Outbox(_Repo):
-    """Events are buffered and written in one statement when the unit of work commits."""
-
-    def __init__(self, conn: Connection) -> None:
-        super().__init__(conn)
-        self._pending: list[dict[str, Any]] = []
-
-    def add(self, events: Iterable[Event], at: datetime) -> None:
-        self._pending += [
-            {
-                "member_id": e.member_id,
-                "type": e.type,
-                "payload": e.data,
-                "occurred_at": e.occurred_at,
-                "created_at": at,
-            }
-            for e in events
-        ]
-
-    def flush(self) -> None:
-        if self._pending:
-            self.conn.execute(_INSERT[t.outbox], self._pending)
-            self._pending = []
-
-    def for_member(self, member_id: int) -> list[Row[Any]]:
-        self.flush()
-        return list(
-            self.conn.execute(
-                select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
-            )
-        )
-
-    def count(self, type_: str | None = None) -> int:
-        query = select(func.count()).select_from(t.outbox)
-        if type_:
-            query = query.where(and_(t.outbox.c.type == type_))
-        return int(self.conn.execute(query).scalar_one())
-
-    def backlog(self) -> int:
-        """Events not yet published (what the outbox consumer still has to deliver)."""
-        query = select(func.count()).select_from(t.outbox).where(t.outbox.c.published_at.is_(None))
-        return int(self.conn.execute(query).scalar_one())

@@ -19,8 +19,12 @@ from patron.store import repositories as repos
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
 from patron.store.db import READONLY
+from patron.store.idempotency import Idempotency
+from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
+from patron.store.programs import Programs
 from patron.store.spend import AcquisitionSpend
+from patron.store.totals import Totals
 
 
 class UnitOfWork:
@@ -46,7 +50,7 @@ class UnitOfWork:
             conn = conn.execution_options(**{READONLY: True})
         conn.begin()
         self._conn = conn
-        self.programs = repos.Programs(conn, self._programs)
+        self.programs = Programs(conn, self._programs)
         self.members = repos.Members(conn)
         self.purchases = repos.Purchases(conn)
         self.ledger = repos.Ledger(conn)
@@ -54,11 +58,12 @@ class UnitOfWork:
         self.redemptions = repos.Redemptions(conn)
         self.api_keys = repos.ApiKeys(conn)
         self.audit = AuditLog(conn)
-        self.idempotency = repos.Idempotency(conn)
-        self.outbox = repos.Outbox(conn)
+        self.idempotency = Idempotency(conn)
+        self.outbox = Outbox(conn)
         self.bulk = Bulk(conn)
         self.spend = AcquisitionSpend(conn)
         self.personal = PersonalData(conn)
+        self.totals = Totals(conn)
         return self
 
     @property

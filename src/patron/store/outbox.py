@@ -1,0 +1,75 @@
+"""The outbox: every event a use case announces, written in its transaction, for a
+consumer to publish (webhooks, the welcome journey). Events are buffered and written in
+one statement when the unit of work commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from patron.domain.events import Event
+from patron.store import tables as t
+from patron.store.base import INSERT, Repo
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """An event as written: `published_at` stays None until the consumer delivers it."""
+
+    id: int
+    member_id: int
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    created_at: datetime
+    published_at: datetime | None
+
+
+class Outbox(Repo):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self._pending: list[dict[str, Any]] = []
+
+    def add(self, events: Iterable[Event], at: datetime) -> None:
+        self._pending += [
+            {
+                "member_id": e.member_id,
+                "type": e.type,
+                "payload": e.data,
+                "occurred_at": e.occurred_at,
+                "created_at": at,
+            }
+            for e in events
+        ]
+
+    def flush(self) -> None:
+        if self._pending:
+            self.conn.execute(INSERT[t.outbox], self._pending)
+            self._pending = []
+
+    def for_member(self, member_id: int) -> list[OutboxEvent]:
+        self.flush()
+        rows = self.conn.execute(
+            select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
+        )
+        return [
+            OutboxEvent(
+                id=int(r.id),
+                member_id=int(r.member_id),
+                type=r.type,
+                payload=dict(r.payload or {}),
+                occurred_at=r.occurred_at,
+                created_at=r.created_at,
+                published_at=r.published_at,
+            )
+            for r in rows
+        ]
+
+    def backlog(self) -> int:
+        """Events not yet published (what the outbox consumer still has to deliver)."""
+        query = select(func.count()).select_from(t.outbox).where(t.outbox.c.published_at.is_(None))
+        return int(self.conn.execute(query).scalar_one())
