@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from patron.domain import events
 from patron.domain.audit import AuditAction
 from patron.domain.errors import InsufficientPoints, InvalidInput
+from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, debit
@@ -39,8 +40,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
             cmd.points,
             uow.now,
             program,
-            actor=cmd.actor,
-            reason=cmd.reason,
+            refs=EntryRefs(actor=cmd.actor, reason=cmd.reason),
         )
     else:
         lots = uow.ledger.open_lots(member.id)
@@ -54,8 +54,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
             EntryKind.ADJUST,
             allocations,
             uow.now,
-            actor=cmd.actor,
-            reason=cmd.reason,
+            refs=EntryRefs(actor=cmd.actor, reason=cmd.reason),
         )
     uow.audit.record(
         uow.now,

@@ -9,8 +9,8 @@ open lots (and the cached `members.debt` with what refunds could not take back).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
+from patron.domain.ledger import NO_REFS, EntryRefs
 from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
 from patron.domain.program import Program
 from patron.domain.records import EntryKind
@@ -26,10 +26,10 @@ def credit(
     program: Program,
     *,
     pending_days: int = 0,
-    **refs: Any,
+    refs: EntryRefs = NO_REFS,
 ) -> tuple[int, int]:
     """Add points as a new lot (entry id, lot id); the program decides when it expires."""
-    entry_id = uow.ledger.add_entry(member_id, kind, points, at, **refs)
+    entry_id = uow.ledger.add_entry(member_id, kind, points, at, refs)
     expires = add_months(at, program.expiry.months) if program.expiry.months else None
     lot_id = uow.ledger.open_lot(
         member_id, entry_id, points, at, at + timedelta(days=pending_days), expires
@@ -45,11 +45,11 @@ def debit(
     kind: EntryKind,
     allocations: list[Allocation],
     at: datetime,
-    **refs: Any,
+    refs: EntryRefs = NO_REFS,
 ) -> int:
     """Take already-allocated points out of their lots under one ledger entry."""
     points = sum(p for _, p in allocations)
-    entry_id = uow.ledger.add_entry(member_id, kind, -points, at, **refs)
+    entry_id = uow.ledger.add_entry(member_id, kind, -points, at, refs)
     uow.ledger.apply(member_id, entry_id, allocations)
     uow.members.add_points(member_id, -points)
     return entry_id
@@ -61,13 +61,13 @@ def restore(
     kind: EntryKind,
     allocations: list[Allocation],
     at: datetime,
-    **refs: Any,
+    refs: EntryRefs = NO_REFS,
 ) -> int:
     """Give points back to the very lots a debit took them from (a cancelled redemption):
     they keep their original expiry dates. Any debt the member owes is paid from them first.
     """
     points = sum(p for _, p in allocations)
-    entry_id = uow.ledger.add_entry(member_id, kind, points, at, **refs)
+    entry_id = uow.ledger.add_entry(member_id, kind, points, at, refs)
     uow.ledger.apply(member_id, entry_id, [(lot_id, -p) for lot_id, p in allocations])
     uow.members.add_points(member_id, points)
     settle_debt(uow, member_id, at)

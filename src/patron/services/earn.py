@@ -26,6 +26,7 @@ from patron.domain.earning import (
 )
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.invoices import invoice_dates_problem
+from patron.domain.ledger import EntryRefs
 from patron.domain.limits import MAX_PURCHASES
 from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
@@ -117,7 +118,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             at,
             program,
             pending_days=pending,
-            purchase_id=purchase_id,
+            refs=EntryRefs(purchase_id=purchase_id),
         )
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
     tier = upgrade_tier(uow, member.id, member.tier, program, at)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import Conflict, InvalidInput
+from patron.domain.ledger import EntryRefs
 from patron.domain.member import Member
 from patron.domain.program import EarningPolicy
 from patron.domain.records import EntryKind
@@ -75,7 +76,15 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         credit(uow, member_id, EntryKind.WELCOME, welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
     if referrer and referral:
-        credit(uow, member_id, EntryKind.REFERRAL, referral, at, program, reason="referred")
+        credit(
+            uow,
+            member_id,
+            EntryKind.REFERRAL,
+            referral,
+            at,
+            program,
+            refs=EntryRefs(reason="referred"),
+        )
         credit(
             uow,
             referrer.id,
@@ -83,7 +92,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
             referral,
             at,
             program,
-            reason=f"referred member {member_id}",  # an id: no personal data in the ledger
+            # an id: no personal data in the ledger
+            refs=EntryRefs(reason=f"referred member {member_id}"),
         )
         announced.append(events.points_earned(member_id, at, referral, None))
         announced.append(events.points_earned(referrer.id, at, referral, None))

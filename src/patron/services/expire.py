@@ -66,7 +66,7 @@ def _warn(new_uow: UowFactory, as_of: datetime, warn_days: int) -> int:
         lots = uow.ledger.lots_to_warn(as_of, as_of + timedelta(days=warn_days))
         grouped: dict[tuple[int, str], int] = defaultdict(int)
         for lot in lots:
-            grouped[(int(lot.member_id), lot.expires_at.date().isoformat())] += int(lot.remaining)
+            grouped[(lot.member_id, lot.expires_at.date().isoformat())] += lot.remaining
         uow.outbox.add(
             [
                 events.points_expiring(member_id, as_of, pts, day)
@@ -74,6 +74,6 @@ def _warn(new_uow: UowFactory, as_of: datetime, warn_days: int) -> int:
             ],
             uow.now,
         )
-        uow.ledger.mark_warned([int(lot.id) for lot in lots], uow.now)
+        uow.ledger.mark_warned([lot.id for lot in lots], uow.now)
         uow.commit()
     return len(grouped)

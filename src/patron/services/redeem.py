@@ -23,6 +23,7 @@ from sqlalchemy import Row
 from patron.domain import events
 from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, NotFound, TransactionIdReused
+from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member, ensure_not_erased
 from patron.domain.program import Program
@@ -109,7 +110,12 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         transaction_id=cmd.transaction_id,
     )
     entry_id = debit(
-        uow, member.id, EntryKind.REDEEM, allocations, uow.now, redemption_id=redemption_id
+        uow,
+        member.id,
+        EntryKind.REDEEM,
+        allocations,
+        uow.now,
+        refs=EntryRefs(redemption_id=redemption_id),
     )
     uow.redemptions.update(redemption_id, entry_id=entry_id)
     if reward_id:
@@ -143,8 +149,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         EntryKind.REDEEM_CANCEL,
         uow.ledger.allocations_of(int(row.entry_id)),
         uow.now,
-        redemption_id=row.id,
-        reason=cmd.reason,
+        refs=EntryRefs(redemption_id=row.id, reason=cmd.reason),
     )
     uow.redemptions.update(row.id, status=RedemptionStatus.CANCELLED, cancelled_at=uow.now)
     if row.reward_id:

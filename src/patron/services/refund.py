@@ -19,6 +19,7 @@ from sqlalchemy import Row
 from patron.domain import events
 from patron.domain.earning import points_to_take_back
 from patron.domain.errors import Conflict, InvalidInput, NotFound
+from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
@@ -85,9 +86,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
             EntryKind.REFUND,
             allocations,
             uow.now,
-            purchase_id=purchase.id,
-            refund_id=refund_id,
-            reason=cmd.reason,
+            refs=EntryRefs(purchase_id=purchase.id, refund_id=refund_id, reason=cmd.reason),
         )
     record_debt(uow, member.id, shortfall)
     uow.purchases.add_refunded(purchase.id, amount)

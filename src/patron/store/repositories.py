@@ -25,10 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.earning import milestone_named
-from patron.domain.lots import Allocation, Lot
 from patron.domain.member import Member
 from patron.domain.program import Program
-from patron.domain.records import EntryKind
 from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 
@@ -292,133 +290,6 @@ def _purchase_measure(measure: PurchaseMeasure) -> ColumnElement[Any]:
         PurchaseMeasure.POINTS_EARNED: p.c.points_earned,
     }
     return columns[measure]
-
-
-def _lot(row: Row[Any]) -> Lot:
-    return Lot(
-        id=int(row.id),
-        remaining=int(row.remaining),
-        earned_at=row.earned_at,
-        available_at=row.available_at,
-        expires_at=row.expires_at,
-    )
-
-
-class Ledger(_Repo):
-    def add_entry(
-        self, member_id: int, kind: EntryKind, points: int, at: datetime, **refs: Any
-    ) -> int:
-        """One ledger entry. `EntryKind(kind)` refuses a word outside the enum before any SQL
-        (the column has no CHECK constraint), also from callers mypy does not see."""
-        row = {"member_id": member_id, "kind": EntryKind(kind).value, "points": points}
-        return _insert(self.conn, t.ledger_entries, {**row, "occurred_at": at, **refs})
-
-    def open_lot(
-        self,
-        member_id: int,
-        entry_id: int,
-        points: int,
-        earned_at: datetime,
-        available_at: datetime,
-        expires_at: datetime | None,
-    ) -> int:
-        return _insert(
-            self.conn,
-            t.point_lots,
-            {
-                "member_id": member_id,
-                "entry_id": entry_id,
-                "points": points,
-                "remaining": points,
-                "earned_at": earned_at,
-                "available_at": available_at,
-                "expires_at": expires_at,
-            },
-        )
-
-    def lots_of_purchase(self, purchase_id: int) -> list[int]:
-        """The lot(s) a purchase's points went into, which its refund takes back first."""
-        rows = self.conn.execute(
-            select(t.point_lots.c.id)
-            .join(t.ledger_entries, t.ledger_entries.c.id == t.point_lots.c.entry_id)
-            .where(
-                t.ledger_entries.c.purchase_id == purchase_id,
-                t.ledger_entries.c.kind == EntryKind.EARN,
-            )
-        )
-        return [int(r[0]) for r in rows]
-
-    def open_lots(self, member_id: int) -> list[Lot]:
-        rows = self.conn.execute(
-            select(t.point_lots)
-            .where(t.point_lots.c.member_id == member_id, t.point_lots.c.remaining > 0)
-            .order_by(t.point_lots.c.id)
-        )
-        return [_lot(r) for r in rows]
-
-    def apply(self, member_id: int, entry_id: int, allocations: Iterable[Allocation]) -> None:
-        """Take (positive) or give back (negative) points from lots, and record it."""
-        rows = [
-            {"member_id": member_id, "lot_id": lot_id, "entry_id": entry_id, "points": pts}
-            for lot_id, pts in allocations
-            if pts
-        ]
-        if not rows:
-            return
-        for row in rows:
-            self.conn.execute(
-                update(t.point_lots)
-                .where(t.point_lots.c.id == row["lot_id"])
-                .values(remaining=t.point_lots.c.remaining - row["points"])
-            )
-        self.conn.execute(insert(t.lot_allocations), rows)
-
-    def allocations_of(self, entry_id: int) -> list[Allocation]:
-        rows = self.conn.execute(
-            select(t.lot_allocations.c.lot_id, t.lot_allocations.c.points).where(
-                t.lot_allocations.c.entry_id == entry_id
-            )
-        )
-        return [(int(r.lot_id), int(r.points)) for r in rows]
-
-    def entries(self, member_id: int, limit: int, before_id: int | None) -> list[Row[Any]]:
-        query = select(t.ledger_entries).where(t.ledger_entries.c.member_id == member_id)
-        if before_id is not None:
-            query = query.where(t.ledger_entries.c.id < before_id)
-        return list(self.conn.execute(query.order_by(t.ledger_entries.c.id.desc()).limit(limit)))
-
-    def members_with_expired_lots(self, as_of: datetime) -> list[int]:
-        rows = self.conn.execute(
-            select(t.point_lots.c.member_id)
-            .distinct()
-            .where(t.point_lots.c.remaining > 0, t.point_lots.c.expires_at <= as_of)
-        )
-        return sorted(int(r[0]) for r in rows)
-
-    def lots_to_warn(self, as_of: datetime, until: datetime) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(
-                    t.point_lots.c.id,
-                    t.point_lots.c.member_id,
-                    t.point_lots.c.remaining,
-                    t.point_lots.c.expires_at,
-                )
-                .where(
-                    t.point_lots.c.remaining > 0,
-                    t.point_lots.c.warned_at.is_(None),
-                    t.point_lots.c.expires_at > as_of,
-                    t.point_lots.c.expires_at <= until,
-                )
-                .order_by(t.point_lots.c.member_id, t.point_lots.c.expires_at)
-            )
-        )
-
-    def mark_warned(self, lot_ids: Sequence[int], at: datetime) -> None:
-        if lot_ids:
-            self.conn.execute(
-                update(t.point_lots).where(t.point_lots.c.id.in_(lot_ids)).values(warned_at=at)
-            )
 
 
 class Rewards(_Repo):

@@ -20,6 +20,7 @@ from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
 from patron.store.db import READONLY
 from patron.store.idempotency import Idempotency
+from patron.store.ledger import Ledger
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
@@ -53,7 +54,7 @@ class UnitOfWork:
         self.programs = Programs(conn, self._programs)
         self.members = repos.Members(conn)
         self.purchases = repos.Purchases(conn)
-        self.ledger = repos.Ledger(conn)
+        self.ledger = Ledger(conn)
         self.rewards = repos.Rewards(conn)
         self.redemptions = repos.Redemptions(conn)
         self.api_keys = repos.ApiKeys(conn)
