@@ -29,6 +29,9 @@ POLICY = RedemptionPolicy(
 def reward(**kw: object) -> CatalogReward:
     values: dict[str, object] = {
         "id": "vip-evening",
+        "name": "VIP evening",
+        "kind": "event",
+        "description": "",
         "points": 500,
         "cost": Decimal("12.00"),
         "value": Decimal("30.00"),

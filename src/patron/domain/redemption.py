@@ -10,18 +10,21 @@ stock. The same rules refuse a quote and a redemption alike, so a quote never pr
 what the redemption would refuse. Whether the member holds the points is not decided
 here: the lots do that (domain/lots.py), under the member's lock.
 
-Pure functions over plain values: the use case (services/redeem.py) reads the catalog
-row and hands it over as a `CatalogReward`.
+Pure functions over plain values: the use case (services/redeem.py) reads the catalog's
+`CatalogReward` and hands it over; `NewRedemption` and `Redemption` are the records of a
+redemption written and read back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from patron.domain.errors import InvalidInput, NotFound, RewardUnavailable
 from patron.domain.money import quantize_money
 from patron.domain.program import RedemptionPolicy
+from patron.domain.records import RedemptionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +32,47 @@ class CatalogReward:
     """A reward as the catalog holds it now (stock is what is left; None: unlimited)."""
 
     id: str
+    name: str
+    kind: str  # the program's RewardKind, as stored
     points: int
     cost: Decimal
     value: Decimal | None
     stock: int | None
     tiers: tuple[str, ...]
+    description: str
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewRedemption:
+    """A redemption to record, priced and allocated: it is made `completed`."""
+
+    member_id: int
+    reward_id: str | None
+    points: int
+    value: Decimal
+    cost: Decimal
+    currency: str
+    created_at: datetime
+    transaction_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    """A recorded redemption; `entry_id` is the ledger entry that spent its points."""
+
+    id: int
+    member_id: int
+    reward_id: str | None
+    points: int
+    value: Decimal
+    cost: Decimal
+    currency: str
+    status: RedemptionStatus
+    entry_id: int | None
+    created_at: datetime
+    cancelled_at: datetime | None
+    transaction_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import Row
 
 from patron.domain import events
 from patron.domain.audit import AuditAction
@@ -29,8 +26,9 @@ from patron.domain.member import Member, ensure_not_erased
 from patron.domain.program import Program
 from patron.domain.records import EntryKind, RedemptionStatus
 from patron.domain.redemption import (
-    CatalogReward,
+    NewRedemption,
     Price,
+    Redemption,
     Terms,
     check_terms,
     max_points,
@@ -99,15 +97,16 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     points, reward_id = priced.points, priced.reward_id
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
     redemption_id = uow.redemptions.add(
-        member_id=member.id,
-        reward_id=reward_id,
-        points=points,
-        value=priced.value,
-        cost=priced.cost,
-        currency=program.currency,
-        status=RedemptionStatus.COMPLETED,
-        created_at=uow.now,
-        transaction_id=cmd.transaction_id,
+        NewRedemption(
+            member_id=member.id,
+            reward_id=reward_id,
+            points=points,
+            value=priced.value,
+            cost=priced.cost,
+            currency=program.currency,
+            created_at=uow.now,
+            transaction_id=cmd.transaction_id,
+        )
     )
     entry_id = debit(
         uow,
@@ -117,7 +116,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         uow.now,
         refs=EntryRefs(redemption_id=redemption_id),
     )
-    uow.redemptions.update(redemption_id, entry_id=entry_id)
+    uow.redemptions.spent_by(redemption_id, entry_id)
     if reward_id:
         uow.rewards.change_stock(reward_id, -1)
     uow.outbox.add([events.redeemed(member.id, uow.now, redemption_id, points)], uow.now)
@@ -137,21 +136,21 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     found = uow.redemptions.get(cmd.redemption_id)
     if found is None:
         raise NotFound(f"no redemption with id {cmd.redemption_id}")
-    member = find_member(uow, int(found.member_id), lock=True)
+    member = find_member(uow, found.member_id, lock=True)
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
-    assert row is not None
+    assert row is not None and row.entry_id is not None
     if row.status != RedemptionStatus.COMPLETED:
         raise Conflict(f"redemption {row.id} is already {row.status}")
-    points = int(row.points)
+    points = row.points
     restore(
         uow,
         member.id,
         EntryKind.REDEEM_CANCEL,
-        uow.ledger.allocations_of(int(row.entry_id)),
+        uow.ledger.allocations_of(row.entry_id),
         uow.now,
         refs=EntryRefs(redemption_id=row.id, reason=cmd.reason),
     )
-    uow.redemptions.update(row.id, status=RedemptionStatus.CANCELLED, cancelled_at=uow.now)
+    uow.redemptions.cancel(row.id, uow.now)
     if row.reward_id:
         uow.rewards.change_stock(row.reward_id, +1)
     uow.outbox.add([events.redemption_cancelled(member.id, uow.now, row.id, points)], uow.now)
@@ -161,7 +160,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         AuditAction.REDEMPTION_CANCELLED,
         member.id,
         cmd.reason,
-        {"redemption_id": int(row.id), "points": points, "reward_id": row.reward_id},
+        {"redemption_id": row.id, "points": points, "reward_id": row.reward_id},
     )
     after = uow.members.get(member.id)
     assert after is not None
@@ -170,7 +169,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         member.id,
         row.reward_id,
         points,
-        Decimal(str(row.value)),
+        row.value,
         row.currency,
         after.balance,
         status=RedemptionStatus.CANCELLED,
@@ -178,11 +177,11 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     )
 
 
-def _repeated(member: Member, first: Row[Any], terms: Terms, transaction_id: str) -> Redeemed:
+def _repeated(member: Member, first: Redemption, terms: Terms, transaction_id: str) -> Redeemed:
     """The member's redemption already made under `transaction_id`, as it stands now (its
     status, the member's balance), if `terms` ask for the same; refused otherwise."""
     check_terms(terms)
-    if not same_terms(terms, first.reward_id, int(first.points)):
+    if not same_terms(terms, first.reward_id, first.points):
         spent = f"reward {first.reward_id!r}" if first.reward_id else f"{first.points} points"
         asked = f"reward {terms.reward_id!r}" if terms.reward_id else f"{terms.points} points"
         raise TransactionIdReused(
@@ -191,14 +190,14 @@ def _repeated(member: Member, first: Row[Any], terms: Terms, transaction_id: str
             " a new transaction_id"
         )
     return Redeemed(
-        int(first.id),
+        first.id,
         member.id,
         first.reward_id,
-        int(first.points),
-        Decimal(str(first.value)),
+        first.points,
+        first.value,
         first.currency,
         member.balance,
-        status=RedemptionStatus(first.status),
+        status=first.status,
         transaction_id=transaction_id,
         repeated=True,
     )
@@ -208,25 +207,9 @@ def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lo
     """Points, value and cost of a redemption, refused as the redemption itself would be
     (out of stock included); `lock` takes the reward's row for the redemption, not a quote."""
     terms = _terms(cmd)
-    reward = _reward(uow, cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
+    reward = uow.rewards.get(cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
     return price(program.redemption, program.currency, member.tier, terms, reward)
 
 
 def _terms(cmd: Redeem) -> Terms:
     return Terms(cmd.reward_id, cmd.points, cmd.basket_total)
-
-
-def _reward(uow: UnitOfWork, reward_id: str, *, lock: bool) -> CatalogReward | None:
-    """The catalog's row for `reward_id` as the domain's record (None: no such reward)."""
-    row = uow.rewards.get(reward_id, lock=lock)
-    if row is None:
-        return None
-    return CatalogReward(
-        id=row.id,
-        points=int(row.points),
-        cost=Decimal(str(row.cost)),
-        value=Decimal(str(row.value)) if row.value is not None else None,
-        stock=int(row.stock) if row.stock is not None else None,
-        tiers=tuple(row.tiers or ()),
-        active=bool(row.active),
-    )

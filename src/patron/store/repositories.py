@@ -26,7 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.earning import milestone_named
 from patron.domain.member import Member
-from patron.domain.program import Program
 from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 
@@ -290,84 +289,6 @@ def _purchase_measure(measure: PurchaseMeasure) -> ColumnElement[Any]:
         PurchaseMeasure.POINTS_EARNED: p.c.points_earned,
     }
     return columns[measure]
-
-
-class Rewards(_Repo):
-    def sync(self, program: Program, previous: Program | None) -> None:
-        """Make the catalog match the program: new rewards added, removed ones deactivated.
-
-        A reward's `stock` in the file is the count available from the moment the file is
-        loaded: when it differs from the previous version's (3 -> 5, or omitted for
-        unlimited), the catalog takes it; when it is the same, the count left after
-        redemptions is kept, so reloading an unchanged file restocks nothing.
-        """
-        existing = {r.id: r for r in self.conn.execute(select(t.rewards))}
-        self.conn.execute(update(t.rewards).values(active=False))
-        for reward in program.rewards:
-            values = {
-                "name": reward.name,
-                "kind": reward.kind.value,
-                "points": reward.points,
-                "cost": reward.cost,
-                "value": reward.value,
-                "tiers": list(reward.tiers),
-                "description": reward.description,
-                "active": True,
-            }
-            if reward.id in existing:
-                before = previous.reward(reward.id) if previous is not None else None
-                if before is None or before.stock != reward.stock:
-                    values["stock"] = reward.stock
-                self.conn.execute(
-                    update(t.rewards).where(t.rewards.c.id == reward.id).values(**values)
-                )
-            else:
-                self.conn.execute(
-                    insert(t.rewards).values(id=reward.id, stock=reward.stock, **values)
-                )
-
-    def active(self) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.rewards).where(t.rewards.c.active.is_(True)).order_by(t.rewards.c.points)
-            )
-        )
-
-    def get(self, reward_id: str, *, lock: bool = False) -> Row[Any] | None:
-        query = select(t.rewards).where(t.rewards.c.id == reward_id)
-        if lock:
-            query = query.with_for_update()
-        return self.conn.execute(query).first()
-
-    def change_stock(self, reward_id: str, delta: int) -> None:
-        self.conn.execute(
-            update(t.rewards)
-            .where(t.rewards.c.id == reward_id, t.rewards.c.stock.is_not(None))
-            .values(stock=t.rewards.c.stock + delta)
-        )
-
-
-class Redemptions(_Repo):
-    def add(self, **values: Any) -> int:
-        return _insert(self.conn, t.redemptions, values)
-
-    def get(self, redemption_id: int, *, lock: bool = False) -> Row[Any] | None:
-        query = select(t.redemptions).where(t.redemptions.c.id == redemption_id)
-        if lock:
-            query = query.with_for_update()
-        return self.conn.execute(query).first()
-
-    def by_transaction(self, member_id: int, transaction_id: str) -> Row[Any] | None:
-        """The member's redemption made under the till's `transaction_id`, if any."""
-        r = t.redemptions
-        return self.conn.execute(
-            select(r).where(r.c.member_id == member_id, r.c.transaction_id == transaction_id)
-        ).first()
-
-    def update(self, redemption_id: int, **values: Any) -> None:
-        self.conn.execute(
-            update(t.redemptions).where(t.redemptions.c.id == redemption_id).values(**values)
-        )
 
 
 class ApiKeys(_Repo):

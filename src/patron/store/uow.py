@@ -24,6 +24,8 @@ from patron.store.ledger import Ledger
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
+from patron.store.redemptions import Redemptions
+from patron.store.rewards import Rewards
 from patron.store.spend import AcquisitionSpend
 from patron.store.totals import Totals
 
@@ -55,8 +57,8 @@ class UnitOfWork:
         self.members = repos.Members(conn)
         self.purchases = repos.Purchases(conn)
         self.ledger = Ledger(conn)
-        self.rewards = repos.Rewards(conn)
-        self.redemptions = repos.Redemptions(conn)
+        self.rewards = Rewards(conn)
+        self.redemptions = Redemptions(conn)
         self.api_keys = repos.ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)
