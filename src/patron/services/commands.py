@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from patron.domain.earning import Line
+from patron.domain.purchases import ReturnLine as ReturnLine  # a command's part
 
 _NUMERIC = re.compile(r"[0-9]{1,18}")
 
@@ -55,12 +56,6 @@ class RecordPurchase:
     paid_at: datetime | None = None
     award_points: bool = True
     source: str = "api"
-
-
-@dataclass(frozen=True)
-class ReturnLine:
-    line_no: int
-    quantity: int
 
 
 @dataclass(frozen=True)

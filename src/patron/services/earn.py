@@ -30,6 +30,7 @@ from patron.domain.ledger import EntryRefs
 from patron.domain.limits import MAX_PURCHASES
 from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
+from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
 from patron.services.balances import credit
 from patron.services.commands import RecordPurchase
@@ -77,29 +78,31 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     points = earning.points
     total = quantize_money(facts.total)
     purchase_id = uow.purchases.add(
-        [
-            _line_row(i, line, pts)
-            for i, (line, pts) in enumerate(
-                zip(cmd.lines, earning.line_points, strict=True), start=1
-            )
-        ],
-        member_id=member.id,
-        order_id=cmd.order_id,
-        occurred_at=at,
-        currency=cmd.currency,
-        total=total,
-        cost=cost_of(facts.lines),
-        channel=cmd.channel,
-        payment_method=cmd.payment_method,
-        promotion_code=cmd.promotion_code,
-        program_version=version,
-        points_earned=points,
-        bonus_points=earning.bonus_points,
-        breakdown=[{"rule": b.rule, "points": b.points} for b in earning.breakdown],
-        invoice_due_at=due,
-        paid_at=paid,
-        source=cmd.source,
-        created_at=uow.now,
+        NewPurchase(
+            member_id=member.id,
+            order_id=cmd.order_id,
+            occurred_at=at,
+            currency=cmd.currency,
+            total=total,
+            cost=cost_of(facts.lines),
+            channel=cmd.channel,
+            payment_method=cmd.payment_method,
+            promotion_code=cmd.promotion_code,
+            program_version=version,
+            points_earned=points,
+            bonus_points=earning.bonus_points,
+            breakdown=earning.breakdown,
+            invoice_due_at=due,
+            paid_at=paid,
+            source=cmd.source,
+            created_at=uow.now,
+            lines=tuple(
+                _new_line(i, line, pts)
+                for i, (line, pts) in enumerate(
+                    zip(cmd.lines, earning.line_points, strict=True), start=1
+                )
+            ),
+        )
     )
     if purchase_id is None:
         _refuse_taken_order(uow, cmd.order_id)
@@ -154,14 +157,7 @@ def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:
     raise Conflict(f"order {order_id!r} is already recorded{where}")
 
 
-def _line_row(line_no: int, line: Line, points: int) -> dict[str, object]:
-    return {
-        "line_no": line_no,
-        "sku": line.sku,
-        "category": line.category,
-        "quantity": line.quantity,
-        "unit_price": line.unit_price,
-        "unit_cost": line.unit_cost,
-        "points": points,
-        "refunded_quantity": 0,
-    }
+def _new_line(line_no: int, line: Line, points: int) -> NewLine:
+    return NewLine(
+        line_no, line.sku, line.category, line.quantity, line.unit_price, line.unit_cost, points
+    )

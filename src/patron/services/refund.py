@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import Row
 
 from patron.domain import events
 from patron.domain.earning import points_to_take_back
@@ -22,6 +19,7 @@ from patron.domain.errors import Conflict, InvalidInput, NotFound
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
+from patron.domain.purchases import NewRefund, Purchase, PurchaseLine
 from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
 from patron.services.balances import debit, record_debt
@@ -45,39 +43,41 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     found = uow.purchases.get(cmd.purchase_id)
     if found is None:
         raise NotFound(f"no purchase with id {cmd.purchase_id}")
-    member = find_member(uow, int(found.member_id), lock=True)
+    member = find_member(uow, found.member_id, lock=True)
     # Read the purchase again under the member's lock: a concurrent refund of another of
     # its lines has committed by now, and its returned quantities must be seen.
     purchase = uow.purchases.get(cmd.purchase_id)
     assert purchase is not None
-    lines = {int(line.line_no): line for line in uow.purchases.lines(purchase.id)}
+    lines = {line.line_no: line for line in uow.purchases.lines(purchase.id)}
     returns = _returns(cmd, lines)
     shares = _shares(purchase, lines)
     amount, points = Decimal(0), 0
     for ret in returns:
         line = lines[ret.line_no]
         amount += amount_to_give_back(
-            shares[ret.line_no], int(line.quantity), int(line.refunded_quantity), ret.quantity
+            shares[ret.line_no], line.quantity, line.refunded_quantity, ret.quantity
         )
         points += points_to_take_back(
-            int(line.points), int(line.quantity), int(line.refunded_quantity), ret.quantity
+            line.points, line.quantity, line.refunded_quantity, ret.quantity
         )
-        uow.purchases.return_line(int(line.id), ret.quantity)
+        uow.purchases.return_line(line.id, ret.quantity)
     if _fully_returned(lines, returns):
-        points += int(purchase.bonus_points)
+        points += purchase.bonus_points
     own = set(uow.ledger.lots_of_purchase(purchase.id))
     allocations, shortfall = allocate_take_back(
         uow.ledger.open_lots(member.id), points, own, uow.now
     )
     refund_id = uow.purchases.add_refund(
-        purchase_id=purchase.id,
-        member_id=member.id,
-        amount=amount,
-        points_taken_back=points,
-        debt=shortfall,
-        reason=cmd.reason,
-        created_at=uow.now,
-        lines=[{"line_no": r.line_no, "quantity": r.quantity} for r in returns],
+        NewRefund(
+            purchase_id=purchase.id,
+            member_id=member.id,
+            amount=amount,
+            points_taken_back=points,
+            debt=shortfall,
+            lines=tuple(returns),
+            reason=cmd.reason,
+            created_at=uow.now,
+        )
     )
     if allocations:
         debit(
@@ -97,19 +97,19 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     return Refunded(refund_id, purchase.id, member.id, amount, points, shortfall, after.balance)
 
 
-def _shares(purchase: Row[Any], lines: dict[int, Row[Any]]) -> dict[int, Decimal]:
+def _shares(purchase: Purchase, lines: dict[int, PurchaseLine]) -> dict[int, Decimal]:
     """Each line's share of the purchase total, which its returns give back in full."""
-    exact = [Decimal(str(line.unit_price)) * int(line.quantity) for line in lines.values()]
-    total = quantize_money(Decimal(str(purchase.total)))
+    exact = [line.unit_price * line.quantity for line in lines.values()]
+    total = quantize_money(purchase.total)
     return dict(zip(lines, line_shares(total, exact), strict=True))
 
 
-def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:
+def _returns(cmd: Refund, lines: dict[int, PurchaseLine]) -> list[ReturnLine]:
     if cmd.lines is None:
         returns = [
-            ReturnLine(n, int(r.quantity) - int(r.refunded_quantity))
+            ReturnLine(n, r.quantity - r.refunded_quantity)
             for n, r in lines.items()
-            if int(r.quantity) > int(r.refunded_quantity)
+            if r.quantity > r.refunded_quantity
         ]
         if not returns:
             raise Conflict("every line of this purchase has already been returned")
@@ -124,7 +124,7 @@ def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:
         if ret.line_no in seen:
             raise InvalidInput(f"lines[{i}].line_no: line {ret.line_no} is named twice")
         seen.add(ret.line_no)
-        left = int(line.quantity) - int(line.refunded_quantity)
+        left = line.quantity - line.refunded_quantity
         if not 0 < ret.quantity <= left:
             raise InvalidInput(
                 f"lines[{i}].quantity: {ret.quantity} asked, {left} of line {ret.line_no}"
@@ -133,9 +133,8 @@ def _returns(cmd: Refund, lines: dict[int, Row[Any]]) -> list[ReturnLine]:
     return list(cmd.lines)
 
 
-def _fully_returned(lines: dict[int, Row[Any]], returns: list[ReturnLine]) -> bool:
+def _fully_returned(lines: dict[int, PurchaseLine], returns: list[ReturnLine]) -> bool:
     returning = {r.line_no: r.quantity for r in returns}
     return all(
-        int(line.refunded_quantity) + returning.get(n, 0) == int(line.quantity)
-        for n, line in lines.items()
+        line.refunded_quantity + returning.get(n, 0) == line.quantity for n, line in lines.items()
     )

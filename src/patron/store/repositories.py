@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Row,
     Table,
@@ -24,9 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from patron.domain.earning import milestone_named
 from patron.domain.member import Member
-from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 
 
@@ -171,124 +168,6 @@ class Members(_Repo):
         """The largest purchase count of any member (0 without members)."""
         query = select(func.max(t.members.c.purchase_count))
         return int(self.conn.execute(query).scalar_one() or 0)
-
-
-class Purchases(_Repo):
-    def add(self, lines: Sequence[dict[str, Any]], **values: Any) -> int | None:
-        """The new purchase's id, or None (and nothing written) if its order id is taken."""
-        statement = _INSERT_NEW_ORDER[self.conn.dialect.name]
-        found = self.conn.execute(statement, _known(t.purchases, values)).scalar_one_or_none()
-        if found is None:
-            return None
-        purchase_id = int(found)
-        if lines:
-            self.conn.execute(
-                _INSERT[t.purchase_lines],
-                [
-                    {**line, "purchase_id": purchase_id, "member_id": values["member_id"]}
-                    for line in lines
-                ],
-            )
-        return purchase_id
-
-    def by_order_id(self, order_id: str) -> Row[Any] | None:
-        return self.conn.execute(_PURCHASE_BY_ORDER, {"order_id": order_id}).first()
-
-    def get(self, purchase_id: int) -> Row[Any] | None:
-        return self.conn.execute(select(t.purchases).where(t.purchases.c.id == purchase_id)).first()
-
-    def lines(self, purchase_id: int) -> list[Row[Any]]:
-        return list(
-            self.conn.execute(
-                select(t.purchase_lines)
-                .where(t.purchase_lines.c.purchase_id == purchase_id)
-                .order_by(t.purchase_lines.c.line_no)
-            )
-        )
-
-    def existing_order_ids(self, order_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(order_ids), 500):
-            chunk = list(order_ids[start : start + 500])
-            found.update(
-                r[0]
-                for r in self.conn.execute(
-                    select(t.purchases.c.order_id).where(t.purchases.c.order_id.in_(chunk))
-                )
-            )
-        return found
-
-    def update(self, purchase_id: int, **values: Any) -> None:
-        self.conn.execute(
-            update(t.purchases).where(t.purchases.c.id == purchase_id).values(**values)
-        )
-
-    def add_refunded(self, purchase_id: int, amount: Decimal) -> None:
-        """Add a refund's amount to the purchase's `refunded_total`, in SQL."""
-        self.conn.execute(
-            update(t.purchases)
-            .where(t.purchases.c.id == purchase_id)
-            .values(refunded_total=t.purchases.c.refunded_total + amount)
-        )
-
-    def return_line(self, line_id: int, quantity: int) -> None:
-        self.conn.execute(
-            update(t.purchase_lines)
-            .where(t.purchase_lines.c.id == line_id)
-            .values(refunded_quantity=t.purchase_lines.c.refunded_quantity + quantity)
-        )
-
-    def add_refund(self, **values: Any) -> int:
-        return _insert(self.conn, t.refunds, values)
-
-    def milestones_paid(self, member_id: int) -> frozenset[str]:
-        """Milestones the member holds: named in the breakdown of a purchase of theirs
-        that is not fully returned (a full return takes the milestone's bonus back)."""
-        p, lines = t.purchases, t.purchase_lines
-        not_fully_returned = (
-            select(lines.c.id)
-            .where(lines.c.purchase_id == p.c.id, lines.c.refunded_quantity < lines.c.quantity)
-            .exists()
-        )
-        rows = self.conn.execute(
-            select(p.c.breakdown).where(
-                p.c.member_id == member_id, p.c.bonus_points > 0, not_fully_returned
-            )
-        )
-        rules = (item["rule"] for (breakdown,) in rows for item in breakdown or ())
-        return frozenset(name for rule in rules if (name := milestone_named(rule)) is not None)
-
-    def qualifying_history(
-        self, member_id: int, rule: Qualifying, since: datetime, until: datetime
-    ) -> list[tuple[datetime, Decimal]]:
-        """Per purchase dated in [since, until]: its date and what it qualifies for under
-        `rule` (domain/tiers.py: a quantity of the purchase less what its refunds gave
-        back of it)."""
-        p = t.purchases
-        value = _purchase_measure(rule.counted) - _purchase_measure(rule.returned)
-        rows = self.conn.execute(
-            select(p.c.occurred_at, value)
-            .where(p.c.member_id == member_id, p.c.occurred_at.between(since, until))
-            .order_by(p.c.occurred_at, p.c.id)
-        )
-        return [(r[0], _dec(r[1])) for r in rows]
-
-
-def _purchase_measure(measure: PurchaseMeasure) -> ColumnElement[Any]:
-    """A purchase's quantity as SQL over `purchases`: a column, or the sum over its refunds."""
-    p = t.purchases
-    if measure is PurchaseMeasure.POINTS_TAKEN_BACK:
-        return (
-            select(func.coalesce(func.sum(t.refunds.c.points_taken_back), 0))
-            .where(t.refunds.c.purchase_id == p.c.id)
-            .scalar_subquery()
-        )
-    columns: dict[PurchaseMeasure, ColumnElement[Any]] = {
-        PurchaseMeasure.TOTAL: p.c.total,
-        PurchaseMeasure.REFUNDED_TOTAL: p.c.refunded_total,
-        PurchaseMeasure.POINTS_EARNED: p.c.points_earned,
-    }
-    return columns[measure]
 
 
 class ApiKeys(_Repo):

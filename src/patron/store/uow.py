@@ -24,6 +24,7 @@ from patron.store.ledger import Ledger
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
+from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
 from patron.store.rewards import Rewards
 from patron.store.spend import AcquisitionSpend
@@ -55,7 +56,7 @@ class UnitOfWork:
         self._conn = conn
         self.programs = Programs(conn, self._programs)
         self.members = repos.Members(conn)
-        self.purchases = repos.Purchases(conn)
+        self.purchases = Purchases(conn)
         self.ledger = Ledger(conn)
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
