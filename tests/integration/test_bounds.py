@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
+from patron.domain.member import NewMember
 from patron.services.apikeys import create_key
 from patron.services.importer import ImportOptions, import_purchases
 from patron.store.tables import members, purchase_lines, purchases
@@ -281,17 +282,7 @@ def test_the_import_refuses_a_file_that_could_take_a_member_past_the_most_purcha
 ) -> None:
     # given a member one purchase short of the most a member may have
     with patron.uow() as uow:
-        member_id = uow.members.add(
-            external_id="c1",
-            tier="Bronze",
-            tier_since=uow.now,
-            enrolled_at=uow.now,
-            referral_code="REF00001",
-            balance=0,
-            debt=0,
-            purchase_count=0,
-            lifetime_spend=0,
-        )
+        member_id = uow.members.add(NewMember("c1", "Bronze", uow.now, "REF00001")).id
         uow.commit()
     _set_counters(patron, member_id, MAX_PURCHASES - 1, Decimal("10.00"))
     path = tmp_path / "history.csv"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from sqlalchemy import Column, Table, func, select
 
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
+from patron.domain.member import Member
+from patron.services.commands import Enroll
+from patron.services.enroll import enroll
 from patron.services.importer import ImportOptions, import_purchases
 from patron.store.tables import ledger_entries, members, point_lots, purchase_lines, purchases
 from tests.conftest import ROOT, Clock, load_example, make_patron
@@ -117,6 +121,43 @@ def test_every_optional_column_lands_where_it_belongs(patron: Patron, tmp_path: 
         ("5", "customer_id: empty"),
         ("6", "order_id 'o-1' already belongs to customer 'c1'"),
     ]
+    assert_verified(patron)
+
+
+def test_a_member_the_import_creates_starts_as_an_enrolled_member_does(
+    patron: Patron, tmp_path: Path
+) -> None:
+    # given c1 enrolled through the API on 2025-01-02, and a file whose customer c2 first
+    # bought on 2025-01-03 (the second row: rows are not in date order)
+    at = datetime(2025, 1, 2, 8, 0)
+    enrolled = patron.run(enroll, Enroll("c1", enrolled_at=at, acquisition_channel="web"))
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "customer_id,date,amount,acquisition_channel\n"
+        "c2,2025-01-05,10.00,store\n"
+        "c2,2025-01-03,2.50,web\n"
+    )
+    # when it is imported without points
+    import_purchases(patron.new_uow, path, ImportOptions())
+    # then c2 starts like c1, in the first tier since their first purchase, with no
+    # points or debt, a referral code of their own, and the channel of that purchase;
+    # c1 has the 100 welcome points the enrolment credited, c2 the two purchases
+    with patron.uow(readonly=True) as uow:
+        c2 = uow.members.by_external_id("c2")
+    assert c2 is not None
+    first = datetime(2025, 1, 3)
+
+    def start(m: Member) -> tuple[object, ...]:
+        return (m.tier, m.tier_since, m.enrolled_at, m.email, m.name, m.referred_by, m.debt)
+
+    assert start(enrolled.member) == ("Bronze", at, at, None, None, None, 0)
+    assert start(c2) == ("Bronze", first, first, None, None, None, 0)
+    assert (enrolled.member.balance, enrolled.member.purchase_count) == (100, 0)
+    assert str(enrolled.member.lifetime_spend) == "0.00"
+    assert (c2.balance, c2.purchase_count, str(c2.lifetime_spend)) == (0, 2, "12.50")
+    assert (enrolled.member.acquisition_channel, c2.acquisition_channel) == ("web", "web")
+    codes = (enrolled.member.referral_code, c2.referral_code)
+    assert all(re.fullmatch("[A-HJ-NP-Z2-9]{8}", c) for c in codes) and codes[0] != codes[1]
     assert_verified(patron)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.ledger import EntryRefs
-from patron.domain.member import Member
-from patron.domain.program import EarningPolicy
+from patron.domain.member import Member, NewMember
+from patron.domain.program import EarningPolicy, Program
 from patron.domain.records import EntryKind
 from patron.services.balances import credit
 from patron.services.commands import Enroll
@@ -38,6 +39,30 @@ def new_referral_code() -> str:
     return "".join(_ALPHABET[b % 32] for b in secrets.token_bytes(8))
 
 
+def new_member(
+    program: Program,
+    external_id: str,
+    at: datetime,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    referred_by: int | None = None,
+    acquisition_channel: str | None = None,
+) -> NewMember:
+    """A member enrolled at `at`, by the API or by an import: in the program's first
+    tier, with a referral code of their own."""
+    return NewMember(
+        external_id=external_id,
+        tier=program.tiers.levels[0].name,
+        enrolled_at=at,
+        referral_code=new_referral_code(),
+        email=email,
+        name=name,
+        referred_by=referred_by,
+        acquisition_channel=acquisition_channel,
+    )
+
+
 def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     if not cmd.external_id.strip():
         raise InvalidInput("external_id must not be empty")
@@ -54,22 +79,17 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
     referral = _referral_bonus(uow, program.earning, referrer)
-    tier = program.tiers.levels[0].name
-    member_id = uow.members.add(
-        external_id=cmd.external_id,
+    new = new_member(
+        program,
+        cmd.external_id,
+        at,
         email=cmd.email,
         name=cmd.name,
-        tier=tier,
-        tier_since=at,
-        enrolled_at=at,
-        referral_code=new_referral_code(),
         referred_by=referrer.id if referrer else None,
-        balance=0,
-        debt=0,
-        purchase_count=0,
-        lifetime_spend=0,
         acquisition_channel=cmd.acquisition_channel or None,
     )
+    member_id = uow.members.add(new).id
+    tier = new.tier
     announced = [events.member_enrolled(member_id, at, tier)]
     welcome = program.earning.welcome_bonus
     if welcome:

@@ -28,7 +28,7 @@ from patron.domain.errors import InvalidInput
 from patron.domain.limits import MAX_PURCHASES
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
-from patron.services.enroll import enroll, new_referral_code
+from patron.services.enroll import enroll, new_member
 from patron.services.program import current_program
 from patron.services.purchase_file import FileReport, Purchases, read_purchases
 from patron.store import tables as t
@@ -265,29 +265,15 @@ def _ensure_members(
     if not first_seen:
         return {}
     _, program = current_program(uow)
-    n = len(first_seen)
-    ids = uow.bulk.reserve_ids(t.members, n)
-    first_tier = program.tiers.levels[0].name
-    uow.bulk.insert(
-        t.members,
-        {
-            "id": ids,
-            "external_id": list(first_seen),
-            "tier": [first_tier] * n,
-            "tier_since": list(first_seen.values()),
-            "enrolled_at": list(first_seen.values()),
-            "referral_code": [new_referral_code() for _ in range(n)],
-            "balance": [0] * n,
-            "debt": [0] * n,
-            "purchase_count": [0] * n,
-            "lifetime_spend": [0] * n,
-            "acquisition_channel": [channel_of[c] for c in first_seen],
-        },
-    )
+    new = [
+        new_member(program, customer, at, acquisition_channel=channel_of[customer])
+        for customer, at in first_seen.items()
+    ]
+    ids = uow.members.add_many(new)
     # enrolled like any member, so the welcome journey and webhooks hear of them
-    enrolled = zip(ids, first_seen.values(), strict=True)
-    uow.outbox.add([events.member_enrolled(i, at, first_tier) for i, at in enrolled], uow.now)
-    report.members_created += n
+    enrolled = zip(ids, new, strict=True)
+    uow.outbox.add([events.member_enrolled(i, m.enrolled_at, m.tier) for i, m in enrolled], uow.now)
+    report.members_created += len(new)
     return dict(zip(first_seen, ids, strict=True))
 
 

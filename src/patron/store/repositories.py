@@ -6,7 +6,7 @@ behaviour, and never commit: the unit of work does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from patron.domain.member import Member
 from patron.store import tables as t
 
 
@@ -87,87 +86,6 @@ def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> int:
 class _Repo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-
-def _member(row: Row[Any]) -> Member:
-    return Member(
-        id=row.id,
-        external_id=row.external_id,
-        email=row.email,
-        name=row.name,
-        tier=row.tier,
-        tier_since=row.tier_since,
-        enrolled_at=row.enrolled_at,
-        referral_code=row.referral_code,
-        referred_by=row.referred_by,
-        balance=int(row.balance),
-        debt=int(row.debt),
-        purchase_count=int(row.purchase_count),
-        lifetime_spend=_dec(row.lifetime_spend),
-        acquisition_channel=row.acquisition_channel,
-        erased_at=row.erased_at,
-    )
-
-
-class Members(_Repo):
-    def add(self, **values: Any) -> int:
-        return _insert(self.conn, t.members, values)
-
-    def get(self, member_id: int, *, lock: bool = False) -> Member | None:
-        query = _MEMBER_BY_ID_LOCKED if lock else _MEMBER_BY_ID
-        row = self.conn.execute(query, {"member_id": member_id}).first()
-        return _member(row) if row else None
-
-    def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
-        query = _MEMBER_BY_EXTERNAL_ID_LOCKED if lock else _MEMBER_BY_EXTERNAL_ID
-        row = self.conn.execute(query, {"external_id": external_id}).first()
-        return _member(row) if row else None
-
-    def by_referral_code(self, code: str) -> Member | None:
-        row = self.conn.execute(select(t.members).where(t.members.c.referral_code == code)).first()
-        return _member(row) if row else None
-
-    def referred_count(self, member_id: int) -> int:
-        """How many members enrolled with this member's referral code."""
-        query = select(func.count()).where(t.members.c.referred_by == member_id)
-        return int(self.conn.execute(query).scalar_one())
-
-    def ids_by_external(self, external_ids: Iterable[str]) -> dict[str, int]:
-        keys = list(external_ids)
-        found: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = self.conn.execute(
-                select(t.members.c.external_id, t.members.c.id).where(
-                    t.members.c.external_id.in_(chunk)
-                )
-            )
-            found.update({r.external_id: int(r.id) for r in rows})
-        return found
-
-    def update(self, member_id: int, **values: Any) -> None:
-        self.conn.execute(_MEMBER_UPDATE, {"member_id_": member_id, **_known(t.members, values)})
-
-    def add_points(self, member_id: int, balance: int, debt: int = 0) -> int:
-        """Move the cached balance and debt by deltas, in SQL; returns the debt left."""
-        left = self.conn.execute(
-            _MEMBER_ADD_POINTS,
-            {"member_id_": member_id, "balance_delta": balance, "debt_delta": debt},
-        ).scalar_one()
-        return int(left)
-
-    def all_ids(self) -> list[int]:
-        return [
-            int(r[0]) for r in self.conn.execute(select(t.members.c.id).order_by(t.members.c.id))
-        ]
-
-    def count(self) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(t.members)).scalar_one())
-
-    def most_purchases(self) -> int:
-        """The largest purchase count of any member (0 without members)."""
-        query = select(func.max(t.members.c.purchase_count))
-        return int(self.conn.execute(query).scalar_one() or 0)
 
 
 class ApiKeys(_Repo):

@@ -21,6 +21,7 @@ from patron.store.bulk import Bulk
 from patron.store.db import READONLY
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
+from patron.store.members import Members
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
@@ -55,7 +56,7 @@ class UnitOfWork:
         conn.begin()
         self._conn = conn
         self.programs = Programs(conn, self._programs)
-        self.members = repos.Members(conn)
+        self.members = Members(conn)
         self.purchases = Purchases(conn)
         self.ledger = Ledger(conn)
         self.rewards = Rewards(conn)

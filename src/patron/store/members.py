@@ -1,0 +1,144 @@
+"""Members in the store: a member's row is their identity, tier and running counters.
+
+A new member's row is written from `domain.member.starting`, by `add` one at a time or by
+`add_many` through the bulk writer for an import, so both write the same columns with the
+same starting values. The statements a purchase runs are built once, with named
+parameters (bench/README.md, "Statements built once").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select, update
+
+from patron.domain.member import Member, NewMember, starting
+from patron.store import tables as t
+from patron.store.base import Repo, decimal, insert_row, known
+from patron.store.bulk import Bulk
+
+_M = t.members
+_BY_ID = select(_M).where(_M.c.id == bindparam("member_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_BY_EXTERNAL_ID = select(_M).where(_M.c.external_id == bindparam("external_id"))
+_BY_EXTERNAL_ID_LOCKED = _BY_EXTERNAL_ID.with_for_update()
+# without .values(): the parameters' keys other than member_id_ are the columns set
+_UPDATE = update(_M).where(_M.c.id == bindparam("member_id_"))
+_ADD_POINTS = (
+    update(_M)
+    .where(_M.c.id == bindparam("member_id_"))
+    .values(
+        balance=_M.c.balance + bindparam("balance_delta"),
+        debt=_M.c.debt + bindparam("debt_delta"),
+    )
+    .returning(_M.c.debt)
+)
+
+
+def _member(row: Row[Any]) -> Member:
+    return Member(
+        id=int(row.id),
+        external_id=row.external_id,
+        email=row.email,
+        name=row.name,
+        tier=row.tier,
+        tier_since=row.tier_since,
+        enrolled_at=row.enrolled_at,
+        referral_code=row.referral_code,
+        referred_by=row.referred_by,
+        balance=int(row.balance),
+        debt=int(row.debt),
+        purchase_count=int(row.purchase_count),
+        lifetime_spend=decimal(row.lifetime_spend),
+        acquisition_channel=row.acquisition_channel,
+        erased_at=row.erased_at,
+    )
+
+
+def _columns(member: Member) -> dict[str, Any]:
+    """A new member's row: every column but the id."""
+    return {
+        "external_id": member.external_id,
+        "email": member.email,
+        "name": member.name,
+        "tier": member.tier,
+        "tier_since": member.tier_since,
+        "enrolled_at": member.enrolled_at,
+        "referral_code": member.referral_code,
+        "referred_by": member.referred_by,
+        "balance": member.balance,
+        "debt": member.debt,
+        "purchase_count": member.purchase_count,
+        "lifetime_spend": member.lifetime_spend,
+        "acquisition_channel": member.acquisition_channel,
+    }
+
+
+class Members(Repo):
+    def add(self, new: NewMember) -> Member:
+        """Enroll one member; the member as stored, with their new id."""
+        member = starting(new, 0)
+        return replace(member, id=insert_row(self.conn, _M, _columns(member)))
+
+    def add_many(self, new: Sequence[NewMember]) -> list[int]:
+        """Enroll many members in one statement (the import); their ids, in order."""
+        bulk = Bulk(self.conn)
+        ids = bulk.reserve_ids(_M, len(new))
+        rows = [_columns(starting(n, i)) for n, i in zip(new, ids, strict=True)]
+        if rows:
+            bulk.insert(_M, {"id": ids, **{c: [r[c] for r in rows] for c in rows[0]}})
+        return ids
+
+    def get(self, member_id: int, *, lock: bool = False) -> Member | None:
+        query = _BY_ID_LOCKED if lock else _BY_ID
+        row = self.conn.execute(query, {"member_id": member_id}).first()
+        return _member(row) if row else None
+
+    def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
+        query = _BY_EXTERNAL_ID_LOCKED if lock else _BY_EXTERNAL_ID
+        row = self.conn.execute(query, {"external_id": external_id}).first()
+        return _member(row) if row else None
+
+    def by_referral_code(self, code: str) -> Member | None:
+        row = self.conn.execute(select(_M).where(_M.c.referral_code == code)).first()
+        return _member(row) if row else None
+
+    def referred_count(self, member_id: int) -> int:
+        """How many members enrolled with this member's referral code."""
+        query = select(func.count()).where(_M.c.referred_by == member_id)
+        return int(self.conn.execute(query).scalar_one())
+
+    def ids_by_external(self, external_ids: Iterable[str]) -> dict[str, int]:
+        keys = list(external_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.conn.execute(
+                select(_M.c.external_id, _M.c.id).where(_M.c.external_id.in_(chunk))
+            )
+            found.update({r.external_id: int(r.id) for r in rows})
+        return found
+
+    def update(self, member_id: int, **values: Any) -> None:
+        self.conn.execute(_UPDATE, {"member_id_": member_id, **known(_M, values)})
+
+    def add_points(self, member_id: int, balance: int, debt: int = 0) -> int:
+        """Move the cached balance and debt by deltas, in SQL; returns the debt left."""
+        left = self.conn.execute(
+            _ADD_POINTS,
+            {"member_id_": member_id, "balance_delta": balance, "debt_delta": debt},
+        ).scalar_one()
+        return int(left)
+
+    def all_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.conn.execute(select(_M.c.id).order_by(_M.c.id))]
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(_M)).scalar_one())
+
+    def most_purchases(self) -> int:
+        """The largest purchase count of any member (0 without members)."""
+        query = select(func.max(_M.c.purchase_count))
+        return int(self.conn.execute(query).scalar_one() or 0)
