@@ -10,9 +10,8 @@ from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
-from patron.services.balances import credit, debit
+from patron.services.balances import credit, debit, locked_account, save
 from patron.services.commands import Adjust
-from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -31,11 +30,12 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
     if not cmd.reason.strip():
         raise InvalidInput("reason: say why the balance is adjusted (it is audited)")
     _, program = current_program(uow)
-    member = find_member(uow, cmd.member_id, lock=True)
+    account = locked_account(uow, cmd.member_id)
+    member = account.member
     if cmd.points > 0:
         entry_id, _ = credit(
             uow,
-            member.id,
+            account,
             EntryKind.ADJUST,
             cmd.points,
             uow.now,
@@ -50,7 +50,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
         allocations, _ = allocate_take_back(lots, -cmd.points, set(), uow.now)
         entry_id = debit(
             uow,
-            member.id,
+            account,
             EntryKind.ADJUST,
             allocations,
             uow.now,
@@ -67,6 +67,5 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
     uow.outbox.add(
         [events.adjusted(member.id, uow.now, cmd.points, cmd.actor, cmd.reason)], uow.now
     )
-    after = uow.members.get(member.id)
-    assert after is not None
-    return Adjusted(member.id, cmd.points, after.balance, entry_id)
+    save(uow, account)
+    return Adjusted(member.id, cmd.points, account.member.balance, entry_id)

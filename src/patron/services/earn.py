@@ -32,9 +32,8 @@ from patron.domain.member import ensure_not_erased
 from patron.domain.money import quantize_money
 from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
-from patron.services.balances import credit
+from patron.services.balances import credit, locked_account, save
 from patron.services.commands import RecordPurchase
-from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
@@ -55,7 +54,8 @@ class Recorded:
 
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
-    member = find_member(uow, cmd.member, lock=True)
+    account = locked_account(uow, cmd.member)
+    member = account.member
     ensure_not_erased(member, "earn points")
     if member.purchase_count >= MAX_PURCHASES:
         # the bound that keeps purchase_count and lifetime_spend within their columns
@@ -106,16 +106,12 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     )
     if purchase_id is None:
         _refuse_taken_order(uow, cmd.order_id)
-    uow.members.update(
-        member.id,
-        purchase_count=member.purchase_count + 1,
-        lifetime_spend=member.lifetime_spend + total,
-    )
+    account.count_purchase(total)
     pending = program.earning.pending_days
     if points > 0:
         credit(
             uow,
-            member.id,
+            account,
             EntryKind.EARN,
             points,
             at,
@@ -124,7 +120,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             refs=EntryRefs(purchase_id=purchase_id),
         )
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
-    tier = upgrade_tier(uow, member.id, member.tier, program, at)
+    tier = upgrade_tier(uow, account, program, at)
+    save(uow, account)
     return Recorded(
         purchase_id=purchase_id,
         member_id=member.id,

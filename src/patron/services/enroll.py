@@ -18,9 +18,8 @@ from patron.domain.ledger import EntryRefs
 from patron.domain.member import Member, NewMember
 from patron.domain.program import EarningPolicy, Program
 from patron.domain.records import EntryKind
-from patron.services.balances import credit
+from patron.services.balances import Account, credit, locked_account, save
 from patron.services.commands import Enroll
-from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -74,7 +73,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         found = uow.members.by_referral_code(cmd.referral_code)
         if found is None or found.erased_at is not None:
             raise InvalidInput(f"referral_code {cmd.referral_code!r} belongs to no member")
-        referrer = find_member(uow, found.id, lock=True)
+        referrer = locked_account(uow, found.id)
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
@@ -88,17 +87,17 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         referred_by=referrer.id if referrer else None,
         acquisition_channel=cmd.acquisition_channel or None,
     )
-    member_id = uow.members.add(new).id
-    tier = new.tier
-    announced = [events.member_enrolled(member_id, at, tier)]
+    account = Account(uow.members.add(new))
+    member_id = account.id
+    announced = [events.member_enrolled(member_id, at, new.tier)]
     welcome = program.earning.welcome_bonus
     if welcome:
-        credit(uow, member_id, EntryKind.WELCOME, welcome, at, program)
+        credit(uow, account, EntryKind.WELCOME, welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
     if referrer and referral:
         credit(
             uow,
-            member_id,
+            account,
             EntryKind.REFERRAL,
             referral,
             at,
@@ -107,7 +106,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         )
         credit(
             uow,
-            referrer.id,
+            referrer,
             EntryKind.REFERRAL,
             referral,
             at,
@@ -118,12 +117,11 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         announced.append(events.points_earned(member_id, at, referral, None))
         announced.append(events.points_earned(referrer.id, at, referral, None))
     uow.outbox.add(announced, uow.now)
-    member = uow.members.get(member_id)
-    assert member is not None
-    return Enrolled(member=member, welcome_points=welcome, referral_points=referral)
+    save(uow, account, *([referrer] if referrer else []))
+    return Enrolled(member=account.member, welcome_points=welcome, referral_points=referral)
 
 
-def _referral_bonus(uow: UnitOfWork, earning: EarningPolicy, referrer: Member | None) -> int:
+def _referral_bonus(uow: UnitOfWork, earning: EarningPolicy, referrer: Account | None) -> int:
     """The bonus this referral pays, 0 once the code has brought in its cap of newcomers
     (counted under the referrer's lock, before this newcomer is added)."""
     if referrer is None or not earning.referral_bonus:

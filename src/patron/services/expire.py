@@ -17,9 +17,8 @@ from patron.domain import events
 from patron.domain.clock import to_utc_naive
 from patron.domain.lots import expired
 from patron.domain.records import EntryKind
-from patron.services.balances import debit
+from patron.services.balances import debit, locked_account, save
 from patron.services.commands import Expire
-from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -49,13 +48,14 @@ def expire(new_uow: UowFactory, cmd: Expire) -> ExpiryReport:
 
 
 def _burn(uow: UnitOfWork, member_id: int, as_of: datetime) -> int:
-    member = find_member(uow, member_id, lock=True)
-    allocations = expired(uow.ledger.open_lots(member.id), as_of)
+    account = locked_account(uow, member_id)
+    allocations = expired(uow.ledger.open_lots(account.id), as_of)
     if not allocations:
         return 0
-    debit(uow, member.id, EntryKind.EXPIRE, allocations, as_of)
+    debit(uow, account, EntryKind.EXPIRE, allocations, as_of)
+    save(uow, account)
     points = sum(p for _, p in allocations)
-    uow.outbox.add([events.points_expired(member.id, as_of, points)], uow.now)
+    uow.outbox.add([events.points_expired(account.id, as_of, points)], uow.now)
     return points
 
 

@@ -35,7 +35,7 @@ from patron.domain.redemption import (
     price,
     same_terms,
 )
-from patron.services.balances import debit, restore
+from patron.services.balances import debit, locked_account, restore, save
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.members import find_member
 from patron.services.program import current_program
@@ -87,7 +87,8 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
 
 def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     _, program = current_program(uow)
-    member = find_member(uow, cmd.member_id, lock=True)
+    account = locked_account(uow, cmd.member_id)
+    member = account.member
     ensure_not_erased(member, "redeem points")
     if cmd.transaction_id is not None:
         first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
@@ -110,12 +111,13 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     )
     entry_id = debit(
         uow,
-        member.id,
+        account,
         EntryKind.REDEEM,
         allocations,
         uow.now,
         refs=EntryRefs(redemption_id=redemption_id),
     )
+    save(uow, account)
     uow.redemptions.spent_by(redemption_id, entry_id)
     if reward_id:
         uow.rewards.change_stock(reward_id, -1)
@@ -127,7 +129,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         points,
         priced.value,
         program.currency,
-        member.balance - points,
+        account.member.balance,
         transaction_id=cmd.transaction_id,
     )
 
@@ -136,7 +138,8 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     found = uow.redemptions.get(cmd.redemption_id)
     if found is None:
         raise NotFound(f"no redemption with id {cmd.redemption_id}")
-    member = find_member(uow, found.member_id, lock=True)
+    account = locked_account(uow, found.member_id)
+    member = account.member
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
     assert row is not None and row.entry_id is not None
     if row.status != RedemptionStatus.COMPLETED:
@@ -144,12 +147,13 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     points = row.points
     restore(
         uow,
-        member.id,
+        account,
         EntryKind.REDEEM_CANCEL,
         uow.ledger.allocations_of(row.entry_id),
         uow.now,
         refs=EntryRefs(redemption_id=row.id, reason=cmd.reason),
     )
+    save(uow, account)
     uow.redemptions.cancel(row.id, uow.now)
     if row.reward_id:
         uow.rewards.change_stock(row.reward_id, +1)
@@ -162,8 +166,6 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         cmd.reason,
         {"redemption_id": row.id, "points": points, "reward_id": row.reward_id},
     )
-    after = uow.members.get(member.id)
-    assert after is not None
     return Redeemed(
         row.id,
         member.id,
@@ -171,7 +173,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         points,
         row.value,
         row.currency,
-        after.balance,
+        account.member.balance,
         status=RedemptionStatus.CANCELLED,
         transaction_id=row.transaction_id,
     )

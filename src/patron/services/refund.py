@@ -22,9 +22,8 @@ from patron.domain.money import quantize_money
 from patron.domain.purchases import NewRefund, Purchase, PurchaseLine
 from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
-from patron.services.balances import debit, record_debt
+from patron.services.balances import debit, locked_account, record_debt, save
 from patron.services.commands import Refund, ReturnLine
-from patron.services.members import find_member
 from patron.store.uow import UnitOfWork
 
 
@@ -43,7 +42,8 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     found = uow.purchases.get(cmd.purchase_id)
     if found is None:
         raise NotFound(f"no purchase with id {cmd.purchase_id}")
-    member = find_member(uow, found.member_id, lock=True)
+    account = locked_account(uow, found.member_id)
+    member = account.member
     # Read the purchase again under the member's lock: a concurrent refund of another of
     # its lines has committed by now, and its returned quantities must be seen.
     purchase = uow.purchases.get(cmd.purchase_id)
@@ -82,19 +82,19 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     if allocations:
         debit(
             uow,
-            member.id,
+            account,
             EntryKind.REFUND,
             allocations,
             uow.now,
             refs=EntryRefs(purchase_id=purchase.id, refund_id=refund_id, reason=cmd.reason),
         )
-    record_debt(uow, member.id, shortfall)
+    record_debt(account, shortfall)
+    account.count_return(amount)
+    save(uow, account)
     uow.purchases.add_refunded(purchase.id, amount)
-    uow.members.update(member.id, lifetime_spend=member.lifetime_spend - amount)
     uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
-    after = uow.members.get(member.id)
-    assert after is not None
-    return Refunded(refund_id, purchase.id, member.id, amount, points, shortfall, after.balance)
+    balance = account.member.balance
+    return Refunded(refund_id, purchase.id, member.id, amount, points, shortfall, balance)
 
 
 def _shares(purchase: Purchase, lines: dict[int, PurchaseLine]) -> dict[int, Decimal]:

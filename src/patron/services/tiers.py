@@ -26,8 +26,8 @@ from patron.domain.tiers import (
     window_start,
     window_value,
 )
+from patron.services.balances import Account, locked_account, save
 from patron.services.commands import ReevaluateTiers
-from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -48,17 +48,19 @@ def reevaluate_tiers(new_uow: Callable[[], UnitOfWork], cmd: ReevaluateTiers) ->
     for start in range(0, len(member_ids), cmd.batch_size):
         with new_uow() as uow:
             for member_id in member_ids[start : start + cmd.batch_size]:
-                member = find_member(uow, member_id, lock=True)
+                account = locked_account(uow, member_id)
+                was = account.member.tier
                 value = qualifying_value(uow, member_id, program, as_of)
                 new = qualify(program.tiers, value).name
-                if new == member.tier:
+                if new == was:
                     continue
-                if program.tiers.rank(new) > program.tiers.rank(member.tier):
+                if program.tiers.rank(new) > program.tiers.rank(was):
                     up += 1
                 else:
                     down += 1
-                uow.members.update(member_id, tier=new, tier_since=as_of)
-                uow.outbox.add([events.tier_changed(member_id, as_of, member.tier, new)], uow.now)
+                account.change_tier(new, as_of)
+                save(uow, account)
+                uow.outbox.add([events.tier_changed(member_id, as_of, was, new)], uow.now)
             uow.commit()
     return TierReport(len(member_ids), up, down)
 
@@ -73,11 +75,11 @@ def qualifying_value(uow: UnitOfWork, member_id: int, program: Program, at: date
     return window_value(history, at, months)
 
 
-def upgrade_tier(
-    uow: UnitOfWork, member_id: int, current: str, program: Program, at: datetime
-) -> str:
+def upgrade_tier(uow: UnitOfWork, account: Account, program: Program, at: datetime) -> str:
     """Upgrade at once when a purchase dated `at` lifts a window that holds it over a
-    higher threshold; downgrades wait for the re-evaluation."""
+    higher threshold; downgrades wait for the re-evaluation. The use case saves the
+    account."""
+    member_id, current = account.id, account.member.tier
     if program.tiers.rank(current) == len(program.tiers.levels) - 1:
         return current  # at the top already: no window sum to read
     months = program.tiers.window_months
@@ -87,6 +89,6 @@ def upgrade_tier(
     )
     new = on_activity(program.tiers, current, best_window(history, at, uow.now, months))
     if new != current:
-        uow.members.update(member_id, tier=new, tier_since=at)
+        account.change_tier(new, at)
         uow.outbox.add([events.tier_changed(member_id, at, current, new)], uow.now)
     return new

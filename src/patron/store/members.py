@@ -16,7 +16,7 @@ from sqlalchemy import Row, bindparam, func, select, update
 
 from patron.domain.member import Member, NewMember, starting
 from patron.store import tables as t
-from patron.store.base import Repo, decimal, insert_row, known
+from patron.store.base import Repo, decimal, insert_row
 from patron.store.bulk import Bulk
 
 _M = t.members
@@ -25,16 +25,7 @@ _BY_ID_LOCKED = _BY_ID.with_for_update()
 _BY_EXTERNAL_ID = select(_M).where(_M.c.external_id == bindparam("external_id"))
 _BY_EXTERNAL_ID_LOCKED = _BY_EXTERNAL_ID.with_for_update()
 # without .values(): the parameters' keys other than member_id_ are the columns set
-_UPDATE = update(_M).where(_M.c.id == bindparam("member_id_"))
-_ADD_POINTS = (
-    update(_M)
-    .where(_M.c.id == bindparam("member_id_"))
-    .values(
-        balance=_M.c.balance + bindparam("balance_delta"),
-        debt=_M.c.debt + bindparam("debt_delta"),
-    )
-    .returning(_M.c.debt)
-)
+_SAVE = update(_M).where(_M.c.id == bindparam("member_id_"))
 
 
 def _member(row: Row[Any]) -> Member:
@@ -121,16 +112,21 @@ class Members(Repo):
             found.update({r.external_id: int(r.id) for r in rows})
         return found
 
-    def update(self, member_id: int, **values: Any) -> None:
-        self.conn.execute(_UPDATE, {"member_id_": member_id, **known(_M, values)})
-
-    def add_points(self, member_id: int, balance: int, debt: int = 0) -> int:
-        """Move the cached balance and debt by deltas, in SQL; returns the debt left."""
-        left = self.conn.execute(
-            _ADD_POINTS,
-            {"member_id_": member_id, "balance_delta": balance, "debt_delta": debt},
-        ).scalar_one()
-        return int(left)
+    def save(self, member: Member) -> None:
+        """Write what use cases change in a member's row: balance, debt, purchase count,
+        lifetime spend and tier (the identity is erasure's, store/privacy.py)."""
+        self.conn.execute(
+            _SAVE,
+            {
+                "member_id_": member.id,
+                "balance": member.balance,
+                "debt": member.debt,
+                "purchase_count": member.purchase_count,
+                "lifetime_spend": member.lifetime_spend,
+                "tier": member.tier,
+                "tier_since": member.tier_since,
+            },
+        )
 
     def all_ids(self) -> list[int]:
         return [int(r[0]) for r in self.conn.execute(select(_M.c.id).order_by(_M.c.id))]
