@@ -170,6 +170,11 @@ def test_the_export_holds_everything_held_about_the_member(
         "20.00",
         220,
     )
+    # 1 point per EUR on 2 x 50.00 + 20.00, the books line doubled: 120 + 100
+    assert purchase["breakdown"] == [
+        {"rule": "base", "points": 120},
+        {"rule": "category books x2", "points": 100},
+    ]
     assert purchase["lines"] == [
         {
             "line_no": 1,

@@ -17,13 +17,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row
-
 from patron.domain.clock import iso_utc
+from patron.domain.ledger import LedgerEntry
 from patron.domain.member import Member
 from patron.domain.money import quantize_money
+from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
+from patron.domain.redemption import Redemption
 from patron.services.commands import MemberRef
 from patron.services.members import find_member
+from patron.store.ledger import LotRecord
+from patron.store.outbox import OutboxEvent
 from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"
@@ -74,8 +77,8 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else iso_utc(moment)
 
 
-def _money(value: Any) -> str | None:
-    return None if value is None else str(quantize_money(Decimal(str(value))))
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(quantize_money(value))
 
 
 def _profile(member: Member, referred: int) -> dict[str, Any]:
@@ -100,38 +103,38 @@ def _profile(member: Member, referred: int) -> dict[str, Any]:
 
 
 def _purchases(
-    purchases: list[Row[Any]], lines: list[Row[Any]], refunds: list[Row[Any]]
+    purchases: list[Purchase], lines: list[PurchaseLine], refunds: list[RefundRecord]
 ) -> list[dict[str, Any]]:
     """Purchases, each with its lines and refunds (without costs)."""
     lines_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
-        lines_of[int(line.purchase_id)].append(
+        lines_of[line.purchase_id].append(
             {
-                "line_no": int(line.line_no),
+                "line_no": line.line_no,
                 "sku": line.sku,
                 "category": line.category,
-                "quantity": int(line.quantity),
-                "unit_price": str(Decimal(str(line.unit_price)).quantize(Decimal("0.0001"))),
-                "points": int(line.points),
-                "refunded_quantity": int(line.refunded_quantity),
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price.quantize(Decimal("0.0001"))),
+                "points": line.points,
+                "refunded_quantity": line.refunded_quantity,
             }
         )
     refunds_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for refund in refunds:
-        refunds_of[int(refund.purchase_id)].append(
+        refunds_of[refund.purchase_id].append(
             {
-                "id": int(refund.id),
+                "id": refund.id,
                 "amount": _money(refund.amount),
-                "points_taken_back": int(refund.points_taken_back),
-                "debt": int(refund.debt),
-                "lines": refund.lines,
+                "points_taken_back": refund.points_taken_back,
+                "debt": refund.debt,
+                "lines": [{"line_no": x.line_no, "quantity": x.quantity} for x in refund.lines],
                 "reason": refund.reason,
                 "created_at": _time(refund.created_at),
             }
         )
     return [
         {
-            "id": int(p.id),
+            "id": p.id,
             "order_id": p.order_id,
             "occurred_at": _time(p.occurred_at),
             "currency": p.currency,
@@ -142,24 +145,24 @@ def _purchases(
             "promotion_code": p.promotion_code,
             "invoice_due_at": _time(p.invoice_due_at),
             "paid_at": _time(p.paid_at),
-            "points_earned": int(p.points_earned),
-            "bonus_points": int(p.bonus_points),
-            "breakdown": p.breakdown or [],
+            "points_earned": p.points_earned,
+            "bonus_points": p.bonus_points,
+            "breakdown": [{"rule": b.rule, "points": b.points} for b in p.breakdown],
             "program_version": p.program_version,
             "source": p.source,
             "recorded_at": _time(p.created_at),
-            "lines": lines_of[int(p.id)],
-            "refunds": refunds_of[int(p.id)],
+            "lines": lines_of[p.id],
+            "refunds": refunds_of[p.id],
         }
         for p in purchases
     ]
 
 
-def _entry(e: Row[Any]) -> dict[str, Any]:
+def _entry(e: LedgerEntry) -> dict[str, Any]:
     return {
-        "id": int(e.id),
-        "kind": e.kind,
-        "points": int(e.points),
+        "id": e.id,
+        "kind": e.kind.value,
+        "points": e.points,
         "occurred_at": _time(e.occurred_at),
         "purchase_id": e.purchase_id,
         "refund_id": e.refund_id,
@@ -169,34 +172,34 @@ def _entry(e: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _lot(lot: Row[Any]) -> dict[str, Any]:
+def _lot(lot: LotRecord) -> dict[str, Any]:
     return {
-        "id": int(lot.id),
-        "entry_id": int(lot.entry_id),
-        "points": int(lot.points),
-        "remaining": int(lot.remaining),
+        "id": lot.id,
+        "entry_id": lot.entry_id,
+        "points": lot.points,
+        "remaining": lot.remaining,
         "earned_at": _time(lot.earned_at),
         "available_at": _time(lot.available_at),
         "expires_at": _time(lot.expires_at),
     }
 
 
-def _redemption(r: Row[Any]) -> dict[str, Any]:
+def _redemption(r: Redemption) -> dict[str, Any]:
     return {
-        "id": int(r.id),
+        "id": r.id,
         "reward_id": r.reward_id,
-        "points": int(r.points),
+        "points": r.points,
         "value": _money(r.value),
         "currency": r.currency,
-        "status": r.status,
+        "status": r.status.value,
         "created_at": _time(r.created_at),
         "cancelled_at": _time(r.cancelled_at),
     }
 
 
-def _event(e: Row[Any]) -> dict[str, Any]:
+def _event(e: OutboxEvent) -> dict[str, Any]:
     return {
-        "id": int(e.id),
+        "id": e.id,
         "type": e.type,
         "payload": e.payload,
         "occurred_at": _time(e.occurred_at),

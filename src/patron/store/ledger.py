@@ -43,6 +43,31 @@ class LotToWarn:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LotRecord:
+    """A lot as stored, spent or not: what the member's export shows."""
+
+    id: int
+    entry_id: int
+    points: int
+    remaining: int
+    earned_at: datetime
+    available_at: datetime
+    expires_at: datetime | None
+
+
+def lot_record(row: Row[Any]) -> LotRecord:
+    return LotRecord(
+        id=int(row.id),
+        entry_id=int(row.entry_id),
+        points=int(row.points),
+        remaining=int(row.remaining),
+        earned_at=row.earned_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+    )
+
+
 def _lot(row: Row[Any]) -> Lot:
     return Lot(
         id=int(row.id),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from patron.domain.events import Event
 from patron.store import tables as t
@@ -27,6 +27,18 @@ class OutboxEvent:
     occurred_at: datetime
     created_at: datetime
     published_at: datetime | None
+
+
+def event(row: Row[Any]) -> OutboxEvent:
+    return OutboxEvent(
+        id=int(row.id),
+        member_id=int(row.member_id),
+        type=row.type,
+        payload=dict(row.payload or {}),
+        occurred_at=row.occurred_at,
+        created_at=row.created_at,
+        published_at=row.published_at,
+    )
 
 
 class Outbox(Repo):
@@ -56,18 +68,7 @@ class Outbox(Repo):
         rows = self.conn.execute(
             select(t.outbox).where(t.outbox.c.member_id == member_id).order_by(t.outbox.c.id)
         )
-        return [
-            OutboxEvent(
-                id=int(r.id),
-                member_id=int(r.member_id),
-                type=r.type,
-                payload=dict(r.payload or {}),
-                occurred_at=r.occurred_at,
-                created_at=r.created_at,
-                published_at=r.published_at,
-            )
-            for r in rows
-        ]
+        return [event(r) for r in rows]
 
     def backlog(self) -> int:
         """Events not yet published (what the outbox consumer still has to deliver)."""

@@ -21,10 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, select, update
+from sqlalchemy import Connection, and_, select, update
 
+from patron.domain.ledger import LedgerEntry
+from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
 from patron.domain.records import EntryKind
+from patron.domain.redemption import Redemption
 from patron.store import tables as t
+from patron.store.ledger import LotRecord, entry, lot_record
+from patron.store.outbox import OutboxEvent, event
+from patron.store.purchases import line, purchase, refund
+from patron.store.redemptions import redemption
 
 # stored answers that show a member hold this key (MemberPublic); others never do
 _MEMBER_ANSWER = '%"external_id":%'
@@ -47,45 +54,42 @@ class PersonalData:
 
     # ------------------------------------------------------------------ reading
 
-    def purchases(self, member_id: int) -> list[Row[Any]]:
+    def purchases(self, member_id: int) -> list[Purchase]:
         p = t.purchases
-        return list(
-            self.conn.execute(
-                select(p).where(p.c.member_id == member_id).order_by(p.c.occurred_at, p.c.id)
-            )
-        )
+        query = select(p).where(p.c.member_id == member_id).order_by(p.c.occurred_at, p.c.id)
+        return [purchase(r) for r in self.conn.execute(query)]
 
-    def lines(self, member_id: int) -> list[Row[Any]]:
+    def lines(self, member_id: int) -> list[PurchaseLine]:
         pl = t.purchase_lines
-        return list(
-            self.conn.execute(
-                select(pl)
-                .where(pl.c.member_id == member_id)
-                .order_by(pl.c.purchase_id, pl.c.line_no)
-            )
+        query = (
+            select(pl).where(pl.c.member_id == member_id).order_by(pl.c.purchase_id, pl.c.line_no)
         )
+        return [line(r) for r in self.conn.execute(query)]
 
-    def refunds(self, member_id: int) -> list[Row[Any]]:
+    def refunds(self, member_id: int) -> list[RefundRecord]:
         r = t.refunds
-        return list(self.conn.execute(select(r).where(r.c.member_id == member_id).order_by(r.c.id)))
+        query = select(r).where(r.c.member_id == member_id).order_by(r.c.id)
+        return [refund(row) for row in self.conn.execute(query)]
 
-    def ledger(self, member_id: int) -> list[Row[Any]]:
+    def ledger(self, member_id: int) -> list[LedgerEntry]:
         e = t.ledger_entries
-        return list(self.conn.execute(select(e).where(e.c.member_id == member_id).order_by(e.c.id)))
+        query = select(e).where(e.c.member_id == member_id).order_by(e.c.id)
+        return [entry(r) for r in self.conn.execute(query)]
 
-    def lots(self, member_id: int) -> list[Row[Any]]:
+    def lots(self, member_id: int) -> list[LotRecord]:
         lot = t.point_lots
-        return list(
-            self.conn.execute(select(lot).where(lot.c.member_id == member_id).order_by(lot.c.id))
-        )
+        query = select(lot).where(lot.c.member_id == member_id).order_by(lot.c.id)
+        return [lot_record(r) for r in self.conn.execute(query)]
 
-    def redemptions(self, member_id: int) -> list[Row[Any]]:
+    def redemptions(self, member_id: int) -> list[Redemption]:
         r = t.redemptions
-        return list(self.conn.execute(select(r).where(r.c.member_id == member_id).order_by(r.c.id)))
+        query = select(r).where(r.c.member_id == member_id).order_by(r.c.id)
+        return [redemption(row) for row in self.conn.execute(query)]
 
-    def events(self, member_id: int) -> list[Row[Any]]:
+    def events(self, member_id: int) -> list[OutboxEvent]:
         o = t.outbox
-        return list(self.conn.execute(select(o).where(o.c.member_id == member_id).order_by(o.c.id)))
+        query = select(o).where(o.c.member_id == member_id).order_by(o.c.id)
+        return [event(r) for r in self.conn.execute(query)]
 
     def referred(self, member_id: int) -> list[int]:
         """Ids of the members who enrolled with this member's referral code."""
