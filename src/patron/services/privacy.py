@@ -52,7 +52,8 @@ def erase_member(uow: UnitOfWork, cmd: EraseMember) -> Erased:
         member.id,
         member.external_id,
         member.referred_by,
-        {"external_id": pseudonym, "referral_code": new_referral_code()},
+        pseudonym,
+        new_referral_code(),
         uow.now,
     )
     uow.audit.record(

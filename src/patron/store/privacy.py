@@ -106,12 +106,14 @@ class PersonalData:
         member_id: int,
         old_external_id: str,
         referred_by: int | None,
-        identity: dict[str, Any],
+        pseudonym: str,
+        referral_code: str,
         at: datetime,
     ) -> Scrubbed:
-        """Replace the member's identity by `identity` (external_id, referral_code), set
-        email and name to NULL and `erased_at` to `at`, and blank the copies."""
+        """Replace the member's external id by `pseudonym` and their referral code by a new
+        one, set email and name to NULL and `erased_at` to `at`, and blank the copies."""
         m = t.members
+        identity = {"external_id": pseudonym, "referral_code": referral_code}
         self.conn.execute(
             update(m)
             .where(m.c.id == member_id)
@@ -169,7 +171,7 @@ class PersonalData:
             changed += 1
         return changed
 
-    def _answers(self, member_id: int, identity: dict[str, Any]) -> int:
+    def _answers(self, member_id: int, identity: dict[str, str]) -> int:
         """Stored answers of idempotent enrolments of this member, rewritten so a replay
         shows the erased record (same id) and not the personal data it was first sent."""
         k = t.idempotency_keys
