@@ -138,8 +138,9 @@ def test_an_unforeseen_error_is_a_500_problem_that_names_no_internals(
         "type": "https://patron.dev/problems/internal_error",
         "title": "internal error",
         "status": 500,
-        "detail": "an unexpected error on the server; it has been logged (a write sent again"
-        " with the same Idempotency-Key is applied at most once)",
+        "detail": "an unexpected error on the server; it has been logged under this answer's"
+        " X-Request-ID (a write sent again with the same Idempotency-Key is applied at most"
+        " once)",
         "code": "internal_error",
     }
     assert (invalidated.status_code, invalidated.headers["retry-after"]) == (503, "5")
