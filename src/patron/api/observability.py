@@ -143,7 +143,13 @@ async def _last_resort(send: Send, exc: Exception) -> None:
     """This middleware sits outside the app's exception handlers, so it answers for them
     when an exception passes them all (the same answer: errors.unexpected)."""
     response = unexpected(exc)
-    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
     await send({"type": "http.response.body", "body": response.body})
 
 
