@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     key_rate_limit: float = Field(100.0, ge=0)  # requests a second per API key; 0: no limit
     key_rate_burst: int = Field(200, ge=1)  # requests a key may send at once after a pause
     auth_failure_limit: int = Field(20, ge=0)  # failed keys a minute per address; 0: no limit
+    # How long a worker remembers a key it authenticated: a revoked key may work that much
+    # longer there (docs/api.md "Authentication and scopes"); 0: a lookup every request.
+    key_cache_seconds: float = Field(30.0, ge=0, le=3600)
 
 
 @lru_cache

@@ -6,8 +6,18 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.api import errors, guard
-from patron.api.routes import analytics, audit, economics, members, purchases, redemptions
+from patron.api.keycache import KeyCache
+from patron.api.routes import (
+    analytics,
+    apikeys,
+    audit,
+    economics,
+    members,
+    purchases,
+    redemptions,
+)
 from patron.bootstrap import Patron
+from patron.config import get_settings
 
 
 def create_app(patron: Patron) -> FastAPI:
@@ -17,13 +27,14 @@ def create_app(patron: Patron) -> FastAPI:
         summary="Loyalty program API: members, points, purchases, rewards, redemptions.",
     )
     app.state.patron = patron
-    app.state.key_cache = {}
+    app.state.key_cache = KeyCache(get_settings().key_cache_seconds)
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
     app.include_router(members.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(audit.router)
+    app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
 

@@ -55,6 +55,13 @@ class TransactionIdReused(Conflict):
     code = "transaction_id_reused"
 
 
+class ForbiddenShop(PatronError):
+    """A key bound to a shop asked to touch a record of another shop, or of none
+    (domain/access.py)."""
+
+    code = "forbidden_shop"
+
+
 class NoProgram(PatronError):
     """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
 
