@@ -73,9 +73,9 @@ def apikey_list(
                 "scope": key.scope,
                 "shop": key.shop,
                 "operations": None if key.operations is None else list(key.operations),
-                "created_at": _when(key.created_at),
-                "expires_at": _when(key.expires_at) or None,
-                "revoked_at": _when(key.revoked_at) or None,
+                "created_at": key.created_at.isoformat(),  # UTC, to the microsecond
+                "expires_at": _iso(key.expires_at),
+                "revoked_at": _iso(key.revoked_at),
                 "status": key.status.value,
             }
             out.print(json.dumps(row), soft_wrap=True, highlight=False)
@@ -91,7 +91,7 @@ def apikey_list(
             key.prefix,
             key.name,
             key.scope,
-            key.shop or "every shop",
+            key.shop or "all",
             ",".join(key.operations) if key.operations is not None else "all",
             _when(key.created_at),
             _when(key.expires_at),
@@ -154,6 +154,10 @@ def _duration(text: str) -> timedelta:
         err.print(f"[red]error:[/red] --overlap {text!r} is longer than the most, 30d")
         raise typer.Exit(2)
     return timedelta(seconds=seconds)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 def _when(at: datetime | None) -> str:
