@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.config import get_settings
-from patron.services.apikeys import create_key, revoke_key, rotate_key
+from patron.services.apikeys import authenticate, create_key, revoke_key, rotate_key
 from patron.store import tables
 from tests.conftest import Clock
 from tests.e2e.conftest import Api
@@ -277,6 +277,7 @@ def test_a_key_rotated_elsewhere_stops_at_its_deadline_once_this_server_reads_it
     assert old.get("/v1/rewards").status_code == 200  # read now, cached with its deadline
     clock.advance(minutes=5)
     assert old.get("/v1/rewards").status_code == 401
+    assert patron.read(authenticate, old.key) is None  # for any other caller too
 
 
 class FakeMonotonic:
