@@ -21,7 +21,7 @@ DOMAIN_CLASSES = [
 
 
 def test_domain_errors_carry_no_http_status() -> None:
-    assert len(DOMAIN_CLASSES) == 10  # TransactionIdReused the tenth
+    assert len(DOMAIN_CLASSES) == 11  # ForbiddenShop the eleventh
     assert [c.__name__ for c in DOMAIN_CLASSES if hasattr(c, "status")] == []
 
 
