@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from patron.analytics.clv.data import ModelNotIdentified
 from patron.domain.errors import (
     Conflict,
+    ForbiddenShop,
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
@@ -50,6 +51,7 @@ STATUS: dict[type[PatronError], int] = {
     InvalidInput: 422,
     ModelNotIdentified: 422,
     NotFound: 404,
+    ForbiddenShop: 403,
     Conflict: 409,
     InsufficientPoints: 409,
     RewardUnavailable: 409,

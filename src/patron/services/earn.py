@@ -97,6 +97,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         paid_at=paid,
         source=cmd.source,
         created_at=uow.now,
+        shop=cmd.shop,
     )
     if purchase_id is None:
         _refuse_taken_order(uow, cmd.order_id)
