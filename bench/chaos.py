@@ -394,6 +394,21 @@ def replay(port: int, key: str, pending: list[Sent], seconds: float) -> int:
     return unsettled
 
 
+def resend(port: int, key: str, answered: list[Sent]) -> list[str]:
+    """Send requests already answered 2xx once more: each must come back as the stored
+    answer (Idempotent-Replayed, the same status and body) and change nothing."""
+    client = Client(port, key)
+    problems = []
+    for sent in answered:
+        status, body, stored = client.send(sent)
+        if (status, body, stored) != (sent.final, sent.answer, True):
+            problems.append(
+                f"idempotency key {sent.key} sent again: {status} {body} (replayed: {stored}),"
+                f" first {sent.final} {sent.answer}"
+            )
+    return problems
+
+
 # -- the checks ----------------------------------------------------------------------------
 
 
@@ -523,6 +538,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--resend", type=int, default=300, help="answered requests to send once more at the end"
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
@@ -562,10 +580,15 @@ def main() -> int:
                 return 1
             pending = [s for s in load.sent if not s.settled]
             unsettled = replay(port, key, pending, 60)
+            answered = [s for s in load.sent if s.final is not None and 200 <= s.final < 300]
+            again = random.Random(seed).sample(answered, min(args.resend, len(answered)))
+            resent = resend(port, key, again)
         finally:
             server.terminate()
             server.wait(30)
         check = check_store(url, load.sent, members, enrolled)
+        check.doubled += resent
+        resent_figures = (len(again), len(resent))
         verify = subprocess.run(
             [sys.executable, "-m", "patron", "verify"],
             env={**os.environ, "PATRON_DATABASE_URL": url},
@@ -588,6 +611,7 @@ def main() -> int:
         check,
         verify,
         log,
+        resent_figures,
     )
 
 
@@ -604,6 +628,7 @@ def report(
     check: Check,
     verify: subprocess.CompletedProcess[str],
     log: Path,
+    resent: tuple[int, int],
 ) -> int:
     kinds = Counter(s.kind for s in sent)
     first = Counter(s.first for s in sent if s.first is not None)
@@ -635,6 +660,10 @@ def report(
         f"replayed: {len(pending)} requests, {sum(s.replays for s in pending)} sends;"
         f" {stored} answered from the stored answer (applied the first time),"
         f" {applied_now} applied at the replay, {unsettled} without a final answer"
+    )
+    print(
+        f"sent once more: {resent[0]} requests answered 2xx, {resent[0] - resent[1]} of them"
+        " answered again from their stored answer"
     )
     print(f"final answers by status: {dict(sorted(final.items(), key=lambda kv: str(kv[0])))}")
     print(f"lost: {len(check.lost)}")
