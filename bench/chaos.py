@@ -94,6 +94,7 @@ class Client:
     def __init__(self, port: int, key: str) -> None:
         self.port, self.key = port, key
         self.conn: http.client.HTTPConnection | None = None
+        self.retry_after: str | None = None  # the last answer's Retry-After header
 
     def send(self, sent: Sent) -> tuple[int, dict[str, Any], bool]:
         """(status, body, replayed); raises OSError/HTTPException when there is no answer."""
@@ -112,6 +113,7 @@ class Client:
             self.conn.close()
             self.conn = None
             raise
+        self.retry_after = response.getheader("Retry-After")
         if response.getheader("Connection", "").lower() == "close":
             self.conn.close()
             self.conn = None
@@ -276,6 +278,8 @@ class Load:
                 continue
             sent.first, sent.answer = status, body
             if status >= 500:
+                sent.note["retry_after"] = client.retry_after
+                sent.note["code"] = body.get("code")
                 time.sleep(0.05)
                 continue
             sent.final = status
@@ -654,7 +658,17 @@ def report(
         f" {median:.1f} s median, {faults.not_restarted} not restarted),"
         f" {faults.terminations} pg_terminate_backend rounds ({faults.backends} backends)"
     )
-    print(f"5xx during faults: {sum(five.values())} {dict(sorted(five.items()))}")
+    advised = sum(
+        1
+        for s in sent
+        if s.first == 503
+        and s.note.get("code") == "store_unavailable"
+        and s.note.get("retry_after") is not None
+    )
+    print(
+        f"5xx during faults: {sum(five.values())} {dict(sorted(five.items()))};"
+        f" {advised} of them 503 store_unavailable with Retry-After"
+    )
     print(f"no answer: {sum(errors.values())} {dict(sorted(errors.items()))}")
     print(
         f"replayed: {len(pending)} requests, {sum(s.replays for s in pending)} sends;"
