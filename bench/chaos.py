@@ -479,7 +479,7 @@ def check_store(url: str, sent: list[Sent], members: list[int], enrolled: set[st
     )
 
     # one ledger entry per effect
-    expected = Counter()
+    expected: Counter[tuple[Any, ...]] = Counter()
     for s in by_kind["purchase"]:
         if s.answer["points_earned"] > 0:
             expected[("earn", s.answer["id"], None, None)] += 1
@@ -640,7 +640,9 @@ def report(
     errors = Counter(s.error for s in sent if s.error is not None)
     final = Counter(s.final for s in sent)
     stored = sum(1 for s in pending if s.replayed_stored)
-    applied_now = sum(1 for s in pending if s.settled and not s.replayed_stored and s.final < 300)
+    applied_now = sum(
+        1 for s in pending if s.settled and not s.replayed_stored and (s.final or 500) < 300
+    )
     restarts = sorted(faults.restarts)
     median = restarts[len(restarts) // 2] if restarts else float("nan")
     bare_500 = sum(1 for s in sent if s.first == 500 or s.final == 500)
