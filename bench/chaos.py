@@ -4,7 +4,8 @@ checked for exactly-once.
 
 Not a test of the suite (it takes a minute and kills processes); run by hand:
 
-    python bench/chaos.py [--seconds 60] [--clients 8] [--seed N] [--keep-db]
+    python bench/chaos.py [--seconds 60] [--clients 8] [--seed N] [--faults both|kill|terminate]
+                          [--timeline] [--keep-db]
 
 1. A fresh database `patron_chaos` (dropped at the end), the example program, a `pos`
    key, `--members` members, and `patron serve --workers 2` with the per-key rate limit
@@ -15,9 +16,11 @@ Not a test of the suite (it takes a minute and kills processes); run by hand:
    a transaction_id) and cancellations of their own earlier redemptions. Every request
    is recorded with its answer, or with no answer (connection reset, timeout).
 3. Meanwhile a fault thread, every 1 to 4 seconds, either SIGKILLs one uvicorn worker
-   (uvicorn's supervisor starts a new one: `Multiprocess.keep_subprocess_alive`, checked
-   here each time) or terminates every PostgreSQL backend of the database
-   (`pg_terminate_backend`).
+   or terminates every PostgreSQL backend of the database (`pg_terminate_backend`).
+   uvicorn's supervisor starts a new worker for a dead one
+   (`Multiprocess.keep_subprocess_alive`, uvicorn 0.54); after a kill, the next fault
+   waits until the new worker has answered a request (its first access line in the
+   server's log, which carries its pid), so that one worker at most is down at a time.
 4. Then: faults stop, the server must answer /ready with both workers up, and every
    request that got no answer or a 5xx is sent again with its key and body until it gets
    a final answer (a 409 `idempotency_key_in_use` or a 5xx is retried).
@@ -26,7 +29,8 @@ Not a test of the suite (it takes a minute and kills processes); run by hand:
    cancellation was answered 2xx; each effect has its one ledger entry; each member's
    balance − debt = 100 (welcome) + earned − redeemed + cancelled − taken back, summed from
    the answers; the idempotency keys stored are those of the 2xx answers, with their
-   status and id; and `patron verify` is clean.
+   status and id; `--resend` of the requests answered 2xx, sent once more, each get their
+   stored answer (Idempotent-Replayed) and change nothing; and `patron verify` is clean.
 
 Exit status 1 on anything lost, doubled or inconsistent, a bare 500, or a `verify`
 problem. Needs PostgreSQL at 127.0.0.1:5432 (user postgres) and Linux (/proc).
@@ -76,6 +80,8 @@ class Sent:
     final: int | None = None  # status of the final answer (after replays)
     answer: dict[str, Any] = field(default_factory=dict)
     note: dict[str, Any] = field(default_factory=dict)  # the client's own bookkeeping
+    at: float = 0.0  # monotonic time sent
+    took: float = 0.0  # seconds until the first answer or the failure
     replays: int = 0
     replayed_stored: bool = False  # the final answer came back as Idempotent-Replayed
 
@@ -133,7 +139,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "PATRON_DATABASE_URL": url,
         "PATRON_POOL_SIZE": "8",
         "PATRON_KEY_RATE_LIMIT": "0",
-        "PATRON_LOG_LEVEL": "warning",
+        "PATRON_LOG_LEVEL": "info",  # one access line per request, with the worker's pid
     }
     with log.open("ab") as out:
         proc = subprocess.Popen(
@@ -167,6 +173,16 @@ def workers(server: subprocess.Popen[bytes]) -> list[int]:
     return found
 
 
+def health(port: int) -> None:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/health")
+        conn.getresponse().read()
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        pass
+
+
 def ready(port: int) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -190,6 +206,47 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float) -> bo
     return False
 
 
+class ServerLog:
+    """The server's log file, read as it grows: when each worker first answered a request
+    (its first access line, which carries the worker's pid)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.first: dict[int, float] = {}  # pid -> wall time of its first answer
+        self.errors = 0
+
+    def read(self) -> None:
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            chunk = f.read()
+        end = chunk.rfind(b"\n") + 1
+        self.offset += end
+        for line in chunk[:end].decode(errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            record = json.loads(line)
+            if record.get("level") == "error":
+                self.errors += 1
+            if record.get("logger") == "patron.access" and record["pid"] not in self.first:
+                self.first[record["pid"]] = datetime.fromisoformat(record["time"]).timestamp()
+
+    def first_served_after(
+        self, victim: int, server: subprocess.Popen[bytes], port: int, after: float, seconds: float
+    ) -> tuple[int, float] | None:
+        """(pid, when) of a worker other than `victim` that first answered after `after`,
+        waiting up to `seconds`; a GET /health on a new connection now and then gives it a
+        request to answer when the clients have stopped."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.read()
+            for pid in workers(server):
+                if pid != victim and self.first.get(pid, 0.0) > after:
+                    return pid, self.first[pid]
+            health(port)
+            time.sleep(0.1)
+        return None
+
+
 # -- faults --------------------------------------------------------------------------------
 
 
@@ -198,12 +255,19 @@ class Faults:
     kills: int = 0
     terminations: int = 0  # pg_terminate_backend calls
     backends: int = 0  # backends terminated by them
-    restarts: list[float] = field(default_factory=list)  # seconds until a new worker ran
+    restarts: list[float] = field(default_factory=list)  # seconds until a new worker served
     not_restarted: int = 0
+    events: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, what)
 
 
 def inject(
-    server: subprocess.Popen[bytes], stop: threading.Event, rng: random.Random, faults: Faults
+    server: subprocess.Popen[bytes],
+    stop: threading.Event,
+    rng: random.Random,
+    faults: Faults,
+    kinds: str,
+    log: ServerLog,
+    port: int,
 ) -> None:
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     terminate = text(
@@ -212,27 +276,33 @@ def inject(
     )
     try:
         while not stop.wait(rng.uniform(1.0, 4.0)):
-            if rng.random() < 0.5:
+            kill = rng.random() < 0.5 if kinds == "both" else kinds == "kill"
+            if kill:
                 alive = workers(server)
                 if not alive:
                     continue
                 victim = rng.choice(alive)
                 os.kill(victim, signal.SIGKILL)
                 faults.kills += 1
-                killed = time.monotonic()
-                # the supervisor checks its workers every 0.5 s and starts a new one
-                while time.monotonic() - killed < 30:
-                    now = workers(server)
-                    if len(now) == 2 and victim not in now:
-                        faults.restarts.append(time.monotonic() - killed)
-                        break
-                    time.sleep(0.05)
-                else:
+                killed = time.time()
+                faults.events.append((time.monotonic(), f"SIGKILL worker {victim}"))
+                # The supervisor checks its workers every 0.5 s and starts a new one; the
+                # next fault waits until that one has answered a request. Without this
+                # wait, on a loaded machine (a worker needs seconds to import and start)
+                # new workers were killed before they ever served, and the server had
+                # none for half a minute: a test of capacity, not of crash safety.
+                served = log.first_served_after(victim, server, port, killed, 90)
+                if served is None:
                     faults.not_restarted += 1
+                else:
+                    faults.restarts.append(served[1] - killed)
+                    faults.events.append((time.monotonic(), f"worker {served[0]} serves"))
             else:
                 with admin.connect() as conn:
-                    faults.backends += int(conn.execute(terminate, {"db": DB}).scalar_one())
+                    cut = int(conn.execute(terminate, {"db": DB}).scalar_one())
+                faults.backends += cut
                 faults.terminations += 1
+                faults.events.append((time.monotonic(), f"pg_terminate_backend: {cut}"))
     finally:
         admin.dispose()
 
@@ -270,12 +340,15 @@ class Load:
                 sent, target = self._purchase(rng, member), None
             with self.lock:
                 self.sent.append(sent)
+            sent.at = time.monotonic()
             try:
                 status, body, _ = client.send(sent)
             except (OSError, http.client.HTTPException) as exc:
+                sent.took = time.monotonic() - sent.at
                 sent.error = type(exc).__name__
                 time.sleep(0.05)
                 continue
+            sent.took = time.monotonic() - sent.at
             sent.first, sent.answer = status, body
             if status >= 500:
                 sent.note["retry_after"] = client.retry_after
@@ -545,6 +618,12 @@ def main() -> int:
     parser.add_argument(
         "--resend", type=int, default=300, help="answered requests to send once more at the end"
     )
+    parser.add_argument(
+        "--faults", choices=("both", "kill", "terminate"), default="both", help="which faults"
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the faults and the failed requests in time"
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
@@ -562,11 +641,22 @@ def main() -> int:
             members, enrolled = enroll(port, key, args.members)
             load = Load(port, key, seed)
             faults = Faults()
+            server_log = ServerLog(log)
             stop_faults = threading.Event()
             fault_thread = threading.Thread(
-                target=inject, args=(server, stop_faults, random.Random(seed), faults)
+                target=inject,
+                args=(
+                    server,
+                    stop_faults,
+                    random.Random(seed),
+                    faults,
+                    args.faults,
+                    server_log,
+                    port,
+                ),
             )
             stop = time.monotonic() + args.seconds
+            faults.events.append((time.monotonic(), "start"))
             clients = [
                 threading.Thread(target=load.run_client, args=(n, members[n :: args.clients], stop))
                 for n in range(args.clients)
@@ -656,8 +746,9 @@ def report(
     print(f"requests sent: {len(sent)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
     print(f"first answers by status: {dict(sorted(first.items()))}")
     print(
-        f"faults: {faults.kills} worker kills (SIGKILL; a new worker process from uvicorn in"
-        f" {median:.1f} s median, {faults.not_restarted} not restarted),"
+        f"faults: {faults.kills} worker kills (SIGKILL; uvicorn's new worker answered"
+        f" {median:.1f} s after the kill (median), {max(restarts, default=0):.1f} s at most,"
+        f" {faults.not_restarted} times not within 90 s),"
         f" {faults.terminations} pg_terminate_backend rounds ({faults.backends} backends)"
     )
     advised = sum(
@@ -682,6 +773,8 @@ def report(
         " answered again from their stored answer"
     )
     print(f"final answers by status: {dict(sorted(final.items(), key=lambda kv: str(kv[0])))}")
+    if args.timeline:
+        timeline(sent, faults)
     print(f"lost: {len(check.lost)}")
     print(f"doubled: {len(check.doubled)}")
     print(f"other mismatches: {len(check.other)}")
@@ -694,6 +787,18 @@ def report(
         print(verify.stdout + verify.stderr)
     failed = check.lost or check.doubled or check.other or not clean or unsettled or bare_500
     return 1 if failed or faults.not_restarted else 0
+
+
+def timeline(sent: list[Sent], faults: Faults) -> None:
+    """The faults and the requests that failed or took over a second, in time."""
+    start = faults.events[0][0]
+    rows = list(faults.events[1:])
+    for s in sent:
+        if s.error is not None or (s.first or 0) >= 500 or s.took > 1:
+            what = s.error or str(s.first)
+            rows.append((s.at, f"  {s.kind} {what} after {s.took:.2f} s"))
+    for at, what in sorted(rows):
+        print(f"{at - start:7.2f} {what}")
 
 
 if __name__ == "__main__":
