@@ -18,9 +18,10 @@ Not a test of the suite (it takes a minute and kills processes); run by hand:
 3. Meanwhile a fault thread, every 1 to 4 seconds, either SIGKILLs one uvicorn worker
    or terminates every PostgreSQL backend of the database (`pg_terminate_backend`).
    uvicorn's supervisor starts a new worker for a dead one
-   (`Multiprocess.keep_subprocess_alive`, uvicorn 0.54); after a kill, the next fault
-   waits until the new worker has answered a request (its first access line in the
-   server's log, which carries its pid), so that one worker at most is down at a time.
+   (`Multiprocess.keep_subprocess_alive`, uvicorn 0.54); the next kill waits until the
+   new worker has answered a request (its first access line in the server's log, which
+   carries its pid), so that one worker at most is down at a time; connections are cut
+   meanwhile.
 4. Then: faults stop, the server must answer /ready with both workers up, and every
    request that got no answer or a 5xx is sent again with its key and body until it gets
    a final answer (a 409 `idempotency_key_in_use` or a 5xx is retried).
@@ -238,12 +239,20 @@ class ServerLog:
         request to answer when the clients have stopped."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            self.read()
-            for pid in workers(server):
-                if pid != victim and self.first.get(pid, 0.0) > after:
-                    return pid, self.first[pid]
+            if served := self.served_since(victim, server, after):
+                return served
             health(port)
             time.sleep(0.1)
+        return None
+
+    def served_since(
+        self, victim: int, server: subprocess.Popen[bytes], after: float
+    ) -> tuple[int, float] | None:
+        """(pid, when) of a worker other than `victim` that first answered after `after`."""
+        self.read()
+        for pid in workers(server):
+            if pid != victim and self.first.get(pid, 0.0) > after:
+                return pid, self.first[pid]
         return None
 
 
@@ -274,35 +283,40 @@ def inject(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
         " WHERE datname = :db AND pid <> pg_backend_pid()"
     )
+    # The supervisor checks its workers every 0.5 s and starts a new one for a dead one. A
+    # worker is killed only when both have answered requests since the last kill: on a
+    # loaded machine a new worker needs seconds to start, and killing at every fault killed
+    # new workers before they ever served, leaving the server without one for half a
+    # minute (a test of capacity, not of crash safety). Connections are cut meanwhile.
+    down: tuple[int, float] | None = None  # the last victim and when, until its successor serves
     try:
         while not stop.wait(rng.uniform(1.0, 4.0)):
+            if down is not None and (served := log.served_since(down[0], server, down[1])):
+                faults.restarts.append(served[1] - down[1])
+                faults.events.append((time.monotonic(), f"worker {served[0]} serves"))
+                down = None
             kill = rng.random() < 0.5 if kinds == "both" else kinds == "kill"
-            if kill:
+            if kill and down is None:
                 alive = workers(server)
                 if not alive:
                     continue
                 victim = rng.choice(alive)
                 os.kill(victim, signal.SIGKILL)
                 faults.kills += 1
-                killed = time.time()
+                down = (victim, time.time())
                 faults.events.append((time.monotonic(), f"SIGKILL worker {victim}"))
-                # The supervisor checks its workers every 0.5 s and starts a new one; the
-                # next fault waits until that one has answered a request. Without this
-                # wait, on a loaded machine (a worker needs seconds to import and start)
-                # new workers were killed before they ever served, and the server had
-                # none for half a minute: a test of capacity, not of crash safety.
-                served = log.first_served_after(victim, server, port, killed, 90)
-                if served is None:
-                    faults.not_restarted += 1
-                else:
-                    faults.restarts.append(served[1] - killed)
-                    faults.events.append((time.monotonic(), f"worker {served[0]} serves"))
-            else:
+            elif not kill:
                 with admin.connect() as conn:
                     cut = int(conn.execute(terminate, {"db": DB}).scalar_one())
                 faults.backends += cut
                 faults.terminations += 1
                 faults.events.append((time.monotonic(), f"pg_terminate_backend: {cut}"))
+        if down is not None:
+            served = log.first_served_after(down[0], server, port, down[1], 90)
+            if served is None:
+                faults.not_restarted += 1
+            else:
+                faults.restarts.append(served[1] - down[1])
     finally:
         admin.dispose()
 
