@@ -103,6 +103,11 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
         self.retry_after: str | None = None  # the last answer's Retry-After header
 
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
     def send(self, sent: Sent) -> tuple[int, dict[str, Any], bool]:
         """(status, body, replayed); raises OSError/HTTPException when there is no answer."""
         if self.conn is None:
@@ -289,12 +294,18 @@ def inject(
     # new workers before they ever served, leaving the server without one for half a
     # minute (a test of capacity, not of crash safety). Connections are cut meanwhile.
     down: tuple[int, float] | None = None  # the last victim and when, until its successor serves
+    next_fault = time.monotonic() + rng.uniform(1.0, 4.0)
     try:
-        while not stop.wait(rng.uniform(1.0, 4.0)):
-            if down is not None and (served := log.served_since(down[0], server, down[1])):
-                faults.restarts.append(served[1] - down[1])
-                faults.events.append((time.monotonic(), f"worker {served[0]} serves"))
-                down = None
+        while not stop.wait(0.2):
+            if down is not None:
+                health(port)  # on a new connection: the clients' stay with the old worker
+                if served := log.served_since(down[0], server, down[1]):
+                    faults.restarts.append(served[1] - down[1])
+                    faults.events.append((time.monotonic(), f"worker {served[0]} serves"))
+                    down = None
+            if time.monotonic() < next_fault:
+                continue
+            next_fault = time.monotonic() + rng.uniform(1.0, 4.0)
             kill = rng.random() < 0.5 if kinds == "both" else kinds == "kill"
             if kill and down is None:
                 alive = workers(server)
@@ -343,6 +354,8 @@ class Load:
         redeemed: list[int] = []  # completed redemptions we may cancel
         while time.monotonic() < stop:
             member = rng.choice(members)
+            if rng.random() < 0.02:
+                client.close()  # now and then a new connection, which either worker may take
             roll = rng.random()
             if roll < 0.2 and refundable:
                 sent, target = self._refund(rng, member, refundable)
