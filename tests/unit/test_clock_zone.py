@@ -47,4 +47,5 @@ def test_now_is_utc_not_the_servers_local_time() -> None:
 def test_a_stored_time_is_written_as_utc_with_a_z() -> None:
     # the ledger's naive UTC times, and aware ones already in UTC, as the API writes them
     assert iso_utc(datetime(2026, 1, 1, 9, 0)) == "2026-01-01T09:00:00Z"
-    assert iso_utc(datetime(2026, 1, 1, 9, 0, 0, 250000, tzinfo=UTC)) == "2026-01-01T09:00:00.250000Z"
+    aware = datetime(2026, 1, 1, 9, 0, 0, 250000, tzinfo=UTC)
+    assert iso_utc(aware) == "2026-01-01T09:00:00.250000Z"
