@@ -563,3 +563,18 @@ def test_a_refund_of_spent_points_answers_its_purchase_member_and_debt_and_annou
         "points_taken_back": 200,
         "debt": 150,
     }
+
+
+def test_a_discount_over_half_the_basket_is_refused_naming_its_value_in_the_programs_currency(
+    patron: Patron,
+) -> None:
+    # the 100 welcome points are 1.00 EUR, more than half of a 1.50 basket (0.75)
+    load_example(patron, SMALL_SPENDS)
+    mid = member(patron)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^points: 100 points are worth 1\.00 EUR, more than the 50% of the basket"
+        r" payable in points \(0\.75\)$",
+    ):
+        patron.run(redeem, Redeem(mid, points=100, basket_total=Decimal("1.50")))
+    assert balance_of(patron, mid) == 100
