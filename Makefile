@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV     := $(BIN)/uv
 INSTALL := $(UV) pip install --python $(BIN)/python
 
-.PHONY: run test lint lock mutants bench-earn bench-import clean
+.PHONY: run test lint lock mutants bench-earn bench-import bench-chaos clean
 
 $(UV):
 	@echo "== creating $(VENV) with uv $(UV_VERSION) (the installer)"
@@ -56,6 +56,9 @@ bench-earn: $(VENV)/.installed-test
 
 bench-import: $(VENV)/.installed-test
 	$(BIN)/python bench/import.py
+
+bench-chaos: $(VENV)/.installed-test
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) mutants patron.db patron.db-wal patron.db-shm .pytest_cache .mypy_cache .ruff_cache

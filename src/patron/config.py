@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # when set, GET /metrics asks for `Authorization: Bearer <token>`
     metrics_token: str | None = None
+    # How long a worker remembers a key it authenticated: a revoked key may work that much
+    # longer there (docs/api.md "Authentication and scopes"); 0: a lookup every request.
+    key_cache_seconds: float = Field(30.0, ge=0, le=3600)
 
 
 @lru_cache

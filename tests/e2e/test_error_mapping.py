@@ -26,6 +26,7 @@ from patron.bootstrap import Patron
 from patron.cli import app as cli_app
 from patron.domain.errors import (
     Conflict,
+    ForbiddenShop,
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
@@ -44,6 +45,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     InvalidInput: (422, "invalid_input"),
     ModelNotIdentified: (422, "model_not_identified"),
     NotFound: (404, "not_found"),
+    ForbiddenShop: (403, "forbidden_shop"),
     Conflict: (409, "conflict"),
     InsufficientPoints: (409, "insufficient_points"),
     RewardUnavailable: (409, "reward_unavailable"),

@@ -4,7 +4,6 @@ text/plain 500 (Patron issue 12, finding 4)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,7 +102,7 @@ def test_an_unreachable_store_answers_503_with_retry_after(unreachable: Patron) 
         # the key is looked up in the store before the route runs (api/guard.py) ...
         at_the_edge = client.get("/v1/rewards", headers={"Authorization": "Bearer ptr_x"})
         # ... and a key already known reaches the route, whose read fails the same way
-        app.state.key_cache["ptr_known"] = (time.monotonic() + 60, Principal(1, "t", Scope.POS))
+        app.state.key_cache.put("ptr_known", Principal(1, "t", Scope.POS))
         in_the_route = client.post(
             "/v1/members",
             json={"external_id": "c-1"},
@@ -138,8 +137,9 @@ def test_an_unforeseen_error_is_a_500_problem_that_names_no_internals(
         "type": "https://patron.dev/problems/internal_error",
         "title": "internal error",
         "status": 500,
-        "detail": "an unexpected error on the server; it has been logged (a write sent again"
-        " with the same Idempotency-Key is applied at most once)",
+        "detail": "an unexpected error on the server; it has been logged under this answer's"
+        " X-Request-ID (a write sent again with the same Idempotency-Key is applied at most"
+        " once)",
         "code": "internal_error",
     }
     assert (invalidated.status_code, invalidated.headers["retry-after"]) == (503, "5")

@@ -72,9 +72,7 @@ def test_returning_nothing_of_a_line_is_refused(patron: Patron) -> None:
         patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 0),)))
 
 
-def test_a_purchase_carrying_a_promotion_code_earns_its_bonus(
-    patron: Patron, clock: Clock
-) -> None:
+def test_a_purchase_carrying_a_promotion_code_earns_its_bonus(patron: Patron, clock: Clock) -> None:
     # "Spring code" (April 2026, code SPRING26): +50 on 10.00 EUR, 10 base points
     clock.now = datetime(2026, 4, 20, 9)
     mid = member(patron)

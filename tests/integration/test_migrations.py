@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from patron.bootstrap import Patron
 from patron.services.adjust import adjust
+from patron.services.apikeys import hash_key
 from patron.services.commands import Adjust, Redeem
 from patron.services.redeem import redeem
 from patron.store.migrate import alembic_config, upgrade
@@ -133,3 +134,39 @@ def assert_verified_refs(patron: Patron) -> None:
     if patron.engine.dialect.name == "sqlite":
         with patron.engine.connect() as conn:
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_0008_leaves_existing_keys_for_every_shop_and_their_purchases_to_no_shop(
+    patron: Patron,
+) -> None:
+    """0008 adds shops to keys, purchases and redemptions: a key made before acts for every
+    shop and operation as it did, and what it recorded belongs to no shop."""
+    from patron.services.apikeys import authenticate, create_key
+    from tests.integration.helpers import buy
+
+    # given a key and a purchase made before 0008
+    command.downgrade(alembic_config(patron.engine), "0007")
+    with patron.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at)"
+                " VALUES ('till-1', 'abcd1234', :hash, 'pos', '2026-01-01 00:00:00')"
+            ),
+            {"hash": hash_key("ptr_abcd1234_secret")},
+        )
+    # when the store is upgraded
+    upgrade(patron.engine)
+    # then the key acts for every shop and operation, and does not expire
+    principal = patron.read(authenticate, "ptr_abcd1234_secret")
+    assert principal is not None
+    assert (principal.name, principal.shop, principal.operations, principal.expires_at) == (
+        "till-1",
+        None,
+        None,
+        None,
+    )
+    bought = buy(patron, member(patron), "o-1", ("A", None, 1, "10.00"))
+    with patron.uow(readonly=True) as uow:
+        found = uow.purchases.get(bought.purchase_id)
+        assert found is not None and found.shop is None
+    assert patron.run(lambda uow, s: create_key(uow, "pos", "till-2", shop=s), "A")

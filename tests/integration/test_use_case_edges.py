@@ -14,6 +14,7 @@ on 2026-01-01 09:00 UTC.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -21,11 +22,13 @@ import pytest
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
-from patron.domain.errors import InvalidInput, NotFound
+from patron.domain.errors import Conflict, InvalidInput, MemberErased, NotFound
+from patron.domain.records import RedemptionStatus
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
     CancelRedemption,
+    EraseMember,
     Expire,
     MemberRef,
     RecordPurchase,
@@ -38,6 +41,7 @@ from patron.services.earn import Recorded, record_purchase
 from patron.services.expire import expire
 from patron.services.export import export_member
 from patron.services.members import find_member
+from patron.services.privacy import erase_member
 from patron.services.queries import balance
 from patron.services.redeem import cancel, quote, redeem
 from patron.services.refund import refund
@@ -462,3 +466,142 @@ def test_an_expiry_run_overtaken_by_another_reports_only_what_it_burned(
     report = expire(overtaken, Expire(as_of))
     assert (report.members, report.points_expired) == (1, 0)
     assert balance_of(patron, mid) == 0
+
+
+# --- what mutation testing found unguarded since (docs/testing.md) ----------------------
+
+
+def test_an_erased_member_is_refused_earning_a_quote_and_a_redemption_naming_the_action(
+    patron: Patron,
+) -> None:
+    # given a member erased on the clock's day, 2026-01-01, who still holds 100 points
+    mid = member(patron)
+    patron.run(erase_member, EraseMember(MemberRef(id=mid), "asked to be forgotten", "alice"))
+    erased = rf"^member {mid} was erased on 2026-01-01: they can no longer "
+    # then a purchase, a quote and a redemption are each refused, naming what was refused
+    with pytest.raises(MemberErased, match=erased + "earn points$"):
+        record(patron, mid, "o-1")
+    with pytest.raises(MemberErased, match=erased + "redeem points$"):
+        patron.read(quote, Redeem(mid, points=100))
+    with pytest.raises(MemberErased, match=erased + "redeem points$"):
+        patron.run(redeem, Redeem(mid, points=100))
+    # and nothing changed
+    assert not is_recorded(patron, "o-1")
+    assert balance_of(patron, mid) == 100
+
+
+def _set_purchase_count(patron: Patron, mid: int, count: int) -> None:
+    """Set a member's purchase count by hand, through the row's one writer (`save`)."""
+    with patron.uow() as uow:
+        found = uow.members.get(mid, lock=True)
+        assert found is not None
+        uow.members.save(replace(found, purchase_count=count))
+        uow.commit()
+
+
+def test_a_member_with_the_most_purchases_is_refused_one_more_and_the_last_is_recorded(
+    patron: Patron,
+) -> None:
+    # given a member one purchase short of the most one member may have (2^31 - 1)
+    mid = member(patron)
+    _set_purchase_count(patron, mid, 2_147_483_646)
+    # when the last one allowed is recorded, then the next is refused and not recorded
+    record(patron, mid, "o-1")
+    with pytest.raises(
+        Conflict,
+        match=rf"^member {mid} has 2147483647 purchases, the most one member may have; record"
+        " this purchase under another member$",
+    ):
+        record(patron, mid, "o-2")
+    assert (is_recorded(patron, "o-1"), is_recorded(patron, "o-2")) == (True, False)
+    with patron.uow(readonly=True) as uow:
+        found = uow.members.get(mid)
+    assert found is not None and found.purchase_count == 2_147_483_647
+    # the count was set by hand: put back the one purchase the books hold, for `verify`
+    _set_purchase_count(patron, mid, 1)
+
+
+def test_a_cancellation_answers_names_its_entry_and_is_audited_under_who_and_why(
+    patron: Patron, clock: Clock
+) -> None:
+    # given 300 points (100 welcome + 200 on o-1) and a coffee (150) redeemed for sale till-1
+    mid = member(patron)
+    buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    done = patron.run(redeem, Redeem(mid, reward_id="coffee", transaction_id="till-1"))
+    assert (done.transaction_id, done.balance, done.repeated) == ("till-1", 150, False)
+    # when the redemption is cancelled by the till's key
+    back = patron.run(
+        cancel, CancelRedemption(done.redemption_id, reason="wrong item", actor="apikey:till")
+    )
+    # then the answer is the cancelled redemption of till-1, the 150 points back
+    assert (
+        back.redemption_id,
+        back.member_id,
+        back.reward_id,
+        back.points,
+        back.status,
+        back.transaction_id,
+        back.balance,
+    ) == (done.redemption_id, mid, "coffee", 150, RedemptionStatus.CANCELLED, "till-1", 300)
+    # and the ledger's newest entry names the redemption and why; the audit log who and why
+    with patron.uow(readonly=True) as uow:
+        [entry] = uow.ledger.entries(mid, 1, None)
+        row = uow.redemptions.get(done.redemption_id)
+        audits = [a for a in uow.audit.for_member(mid) if a.action == "redemption.cancelled"]
+    assert (entry.kind, entry.points, entry.redemption_id, entry.reason) == (
+        "redeem_cancel",
+        150,
+        done.redemption_id,
+        "wrong item",
+    )
+    assert row is not None and (row.transaction_id, row.status) == ("till-1", "cancelled")
+    assert [(a.actor, a.member_id, a.reason, a.details) for a in audits] == [
+        (
+            "apikey:till",
+            mid,
+            "wrong item",
+            {"redemption_id": done.redemption_id, "points": 150, "reward_id": "coffee"},
+        )
+    ]
+
+
+def test_a_refund_of_spent_points_answers_its_purchase_member_and_debt_and_announces_it(
+    patron: Patron, clock: Clock
+) -> None:
+    # given 300 points (100 welcome + 200 on o-1), of which 250 are redeemed: 50 left
+    mid = member(patron)
+    o1 = buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    patron.run(redeem, Redeem(mid, points=250))
+    # when o-1 is returned: its 200 points are taken back, 50 there and 150 owed
+    back = patron.run(refund, Refund(o1.purchase_id, reason="broken"))
+    assert (back.purchase_id, back.member_id, back.points_taken_back, back.debt, back.balance) == (
+        o1.purchase_id,
+        mid,
+        200,
+        150,
+        0,
+    )
+    with patron.uow(readonly=True) as uow:
+        [event] = [r for r in uow.outbox.for_member(mid) if r.type == "purchase.refunded"]
+    assert dict(event.payload) == {
+        "purchase_id": o1.purchase_id,
+        "points_taken_back": 200,
+        "debt": 150,
+    }
+
+
+def test_a_discount_over_half_the_basket_is_refused_naming_its_value_in_the_programs_currency(
+    patron: Patron,
+) -> None:
+    # the 100 welcome points are 1.00 EUR, more than half of a 1.50 basket (0.75)
+    load_example(patron, SMALL_SPENDS)
+    mid = member(patron)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^points: 100 points are worth 1\.00 EUR, more than the 50% of the basket"
+        r" payable in points \(0\.75\)$",
+    ):
+        patron.run(redeem, Redeem(mid, points=100, basket_total=Decimal("1.50")))
+    assert balance_of(patron, mid) == 100

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from patron.domain.clock import to_utc_naive, utcnow
+from patron.domain.clock import iso_utc, to_utc_naive, utcnow
 
 
 @pytest.fixture
@@ -42,3 +42,10 @@ def test_now_is_utc_not_the_servers_local_time() -> None:
     after = datetime.now(UTC).replace(tzinfo=None)
     assert now.tzinfo is None
     assert before <= now <= after
+
+
+def test_a_stored_time_is_written_as_utc_with_a_z() -> None:
+    # the ledger's naive UTC times, and aware ones already in UTC, as the API writes them
+    assert iso_utc(datetime(2026, 1, 1, 9, 0)) == "2026-01-01T09:00:00Z"
+    aware = datetime(2026, 1, 1, 9, 0, 0, 250000, tzinfo=UTC)
+    assert iso_utc(aware) == "2026-01-01T09:00:00.250000Z"

@@ -9,9 +9,11 @@ from patron.domain.earning import (
     Line,
     MemberState,
     PurchaseFacts,
+    amounts_problem,
     cost_of,
     points_to_take_back,
     score,
+    validate_purchase,
 )
 from patron.domain.errors import InvalidInput
 from patron.domain.program import parse_program
@@ -154,3 +156,26 @@ def test_cost_of_goods_is_known_only_when_every_line_has_a_unit_cost() -> None:
     assert cost_of(known) == Decimal("14.52")  # 12.015 + 2.50, rounded to cents
     assert cost_of([*known, Line("C", None, 1, Decimal("1.00"))]) is None
     assert cost_of([]) == Decimal("0.00")
+
+
+def test_a_purchase_over_the_stored_amount_names_its_total_or_its_cost() -> None:
+    # at most 99,999,999,999.99 a purchase: 100,000 x 1,000,000.00 = 100,000,000,000.00 over
+    over = Line("A", None, 100_000, Decimal("1000000.00"))
+    assert amounts_problem([over]) == (
+        "amount",
+        "the lines total 100000000000.00, more than a purchase may (99999999999.99)",
+    )
+    costly = Line("A", None, 100_000, Decimal("1.00"), Decimal("1000000.00"))
+    assert amounts_problem([costly]) == (
+        "cost",
+        "the lines' costs come to 100000000000.00, more than a purchase's may (99999999999.99)",
+    )
+    assert amounts_problem([Line("A", None, 1, Decimal("99999999999.99"))]) is None
+
+
+def test_a_line_may_hold_the_most_units_and_cost_nothing_but_not_more() -> None:
+    # 1,000,000 units of 0.01 (10,000.00), a unit cost of 0 and of half a cent are stored
+    most = Line("A", None, 1_000_000, Decimal("0.01"), Decimal("0"))
+    validate_purchase(PROGRAM, facts(most, Line("B", None, 1, Decimal("1"), Decimal("0.005"))))
+    with pytest.raises(InvalidInput, match=r"^lines\[0\]\.quantity must be from 1 to 1000000$"):
+        validate_purchase(PROGRAM, facts(Line("A", None, 1_000_001, Decimal("0.01"))))

@@ -21,7 +21,7 @@ DOMAIN_CLASSES = [
 
 
 def test_domain_errors_carry_no_http_status() -> None:
-    assert len(DOMAIN_CLASSES) == 11  # TransactionIdReused and MemberErased the last two
+    assert len(DOMAIN_CLASSES) == 12  # TransactionIdReused, MemberErased, ForbiddenShop the last
     assert [c.__name__ for c in DOMAIN_CLASSES if hasattr(c, "status")] == []
 
 

@@ -42,3 +42,16 @@ def test_money_refuses_floats_and_bad_codes() -> None:
 
 def test_amounts_are_quantized_half_up_to_cents() -> None:
     assert quantize_money(Decimal("2.345")) == Decimal("2.35")
+
+
+def test_money_subtracts_in_one_currency_and_refuses_two() -> None:
+    left = Money(Decimal("5.00"), "EUR") - Money(Decimal("1.25"), "EUR")
+    assert left == Money(Decimal("3.75"), "EUR")
+    with pytest.raises(InvalidInput, match="cannot combine EUR and RON"):
+        _ = Money(Decimal("5.00"), "EUR") - Money(Decimal("1.00"), "RON")
+
+
+def test_zero_is_nothing_in_the_currency_given() -> None:
+    nothing = Money.zero("RON")
+    assert (nothing.amount, nothing.currency) == (Decimal(0), "RON")
+    assert Money(Decimal("2.50"), "RON") + nothing == Money(Decimal("2.50"), "RON")

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,11 @@ def test_an_invalid_program_names_the_field_and_why(toml: str, message: str) -> 
 def test_decimals_in_toml_stay_exact() -> None:
     program = parse_program('name = "x"\ncurrency = "EUR"\n[redemption]\npoint_value = 0.1')
     assert str(program.redemption.point_value) == "0.1"
+
+
+def test_decimals_past_a_floats_precision_stay_as_written() -> None:
+    # a third of a cent written to 19 digits: a float would keep 17 (…33335)
+    program = parse_program(
+        'name = "x"\ncurrency = "EUR"\n[redemption]\npoint_value = 0.0033333333333333333'
+    )
+    assert program.redemption.point_value == Decimal("0.0033333333333333333")

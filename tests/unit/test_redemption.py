@@ -221,3 +221,20 @@ def test_a_sale_sent_again_asking_for_something_else_is_not_the_same_redemption(
     assert not same_terms(Terms(reward_id="coffee"), None, 150)  # 150 points as a discount
     assert not same_terms(Terms(points=150), "coffee", 150)  # the coffee's 150 points
     assert not same_terms(Terms(points=400), None, 300)
+
+
+def test_terms_naming_both_or_neither_are_refused_saying_so() -> None:
+    message = r"^give either reward_id or points, not both and not neither$"
+    for terms in (Terms(None, None), Terms("coffee", 100)):
+        with pytest.raises(InvalidInput, match=message):
+            price(POLICY, "EUR", "Bronze", terms, None)
+
+
+def test_a_discount_over_the_basket_share_names_its_value_in_the_programs_currency() -> None:
+    # 600 points are 6.00 EUR, more than half of a 10.00 basket (5.00)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^points: 600 points are worth 6\.00 EUR, more than the 50% of the basket"
+        r" payable in points \(5\.00\)$",
+    ):
+        price(POLICY, "EUR", "Bronze", Terms(None, 600, Decimal("10.00")), None)

@@ -6,8 +6,10 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.api import errors, guard, logs, observability
+from patron.api.keycache import KeyCache
 from patron.api.routes import (
     analytics,
+    apikeys,
     audit,
     economics,
     members,
@@ -16,6 +18,7 @@ from patron.api.routes import (
     redemptions,
 )
 from patron.bootstrap import Patron
+from patron.config import get_settings
 
 
 def create_app(patron: Patron) -> FastAPI:
@@ -25,7 +28,7 @@ def create_app(patron: Patron) -> FastAPI:
         summary="Loyalty program API: members, points, purchases, rewards, redemptions.",
     )
     app.state.patron = patron
-    app.state.key_cache = {}
+    app.state.key_cache = KeyCache(get_settings().key_cache_seconds)
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
@@ -34,6 +37,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(audit.router)
+    app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines

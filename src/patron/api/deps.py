@@ -1,8 +1,9 @@
-"""Dependencies shared by the routes: the Patron instance, the caller and their scope."""
+"""Dependencies shared by the routes: the Patron instance, the caller, their scope and
+the operations their key allows."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -10,10 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from patron.api.errors import ApiProblem
+from patron.api.keycache import KeyCache
 from patron.bootstrap import Patron
+from patron.domain.access import Operation
 from patron.services.apikeys import Principal, Scope, authenticate
 
-KEY_CACHE_SECONDS = 30.0
 PRINCIPAL = "patron.principal"  # where api/guard.py leaves the caller in the request's state
 NO_KEY = "send `Authorization: Bearer <API key>`"
 BAD_KEY = "the API key is unknown or revoked"
@@ -33,22 +35,18 @@ async def get_patron(request: Request) -> Patron:
 PatronDep = Annotated[Patron, Depends(get_patron)]
 
 
-async def cached_principal(
-    cache: dict[str, tuple[float, Principal]], patron: Patron, key: str
-) -> Principal | None:
-    """Known keys are remembered for a short while: no database read on every request.
+async def cached_principal(cache: KeyCache, patron: Patron, key: str) -> Principal | None:
+    """The caller behind `key`: remembered for a while (api/keycache.py), or read.
 
-    A revoked key is therefore refused at the latest KEY_CACHE_SECONDS after revocation.
-    """
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    principal = await run_in_threadpool(patron.read, authenticate, key)
-    if principal is not None:
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (now + KEY_CACHE_SECONDS, principal)
+    A revoked key is therefore refused at the latest PATRON_KEY_CACHE_SECONDS after
+    revocation; a rotated key remembered with its deadline stops at that deadline."""
+    principal = cache.get(key)
+    if principal is None:
+        principal = await run_in_threadpool(patron.read, authenticate, key)
+        if principal is not None:
+            cache.put(key, principal)
+    if principal is not None and principal.expired(patron.clock()):
+        return None
     return principal
 
 
@@ -77,8 +75,31 @@ async def require_admin(principal: Annotated[Principal, Depends(get_principal)])
     return principal
 
 
+def allowed(operation: Operation) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets through the keys that may run `operation` (403 otherwise)."""
+
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.may(operation):
+            may = ", ".join(sorted(principal.operations or ())) or "nothing"
+            raise ApiProblem(
+                403,
+                "forbidden_operation",
+                f"this API key may not {operation.value} (it may: {may}); ask an admin for"
+                " a key that may",
+            )
+        return principal
+
+    return check
+
+
 PosKey = Annotated[Principal, Depends(get_principal)]
 AdminKey = Annotated[Principal, Depends(require_admin)]
+EnrollKey = Annotated[Principal, Depends(allowed(Operation.ENROLL))]
+EarnKey = Annotated[Principal, Depends(allowed(Operation.EARN))]
+RefundKey = Annotated[Principal, Depends(allowed(Operation.REFUND))]
+RedeemKey = Annotated[Principal, Depends(allowed(Operation.REDEEM))]
+CancelKey = Annotated[Principal, Depends(allowed(Operation.CANCEL))]
+ReadMemberKey = Annotated[Principal, Depends(allowed(Operation.READ_MEMBER))]
 IdempotencyKey = Annotated[
     str | None,
     Header(

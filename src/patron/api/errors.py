@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from patron.analytics.clv.data import ModelNotIdentified
 from patron.domain.errors import (
     Conflict,
+    ForbiddenShop,
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
@@ -50,6 +51,7 @@ STATUS: dict[type[PatronError], int] = {
     InvalidInput: 422,
     ModelNotIdentified: 422,
     NotFound: 404,
+    ForbiddenShop: 403,
     Conflict: 409,
     InsufficientPoints: 409,
     RewardUnavailable: 409,
@@ -96,9 +98,18 @@ STORE_DOWN_DETAIL = (
     " with the same Idempotency-Key is applied at most once)"
 )
 UNEXPECTED_DETAIL = (
-    "an unexpected error on the server; it has been logged (a write sent again with the"
-    " same Idempotency-Key is applied at most once)"
+    "an unexpected error on the server; it has been logged under this answer's X-Request-ID"
+    " (a write sent again with the same Idempotency-Key is applied at most once)"
 )
+
+
+def unexpected(exc: BaseException) -> JSONResponse:
+    """The answer to an exception no handler took: a store error is still a 503; anything
+    else a 500 that names nothing of the server's insides (the server logs the traceback,
+    with the request id, after this answer)."""
+    if is_store_down(exc):
+        return store_unavailable(exc)
+    return problem(500, "internal error", UNEXPECTED_DETAIL, "internal_error")
 
 
 def is_store_down(exc: BaseException) -> bool:
@@ -173,12 +184,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        """Starlette's last resort (ServerErrorMiddleware, outside every other middleware):
-        a store error raised there is still a 503; anything else a 500 that names nothing
-        of the server's insides. The server logs the traceback after this answer."""
-        if is_store_down(exc):
-            return store_unavailable(exc)
-        return problem(500, "internal error", UNEXPECTED_DETAIL, "internal_error")
+        """Starlette's last resort (ServerErrorMiddleware, outside every other middleware)."""
+        return unexpected(exc)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:

@@ -7,14 +7,16 @@ consumption). This ASGI middleware runs before the routes and answers, in this o
 
 1. 413 `body_too_large` when Content-Length declares more than `max_body_bytes`;
 2. on /v1 paths, 429 `too_many_failed_attempts` while the client's address has used up
-   its failed attempts (`auth_failure_limit` a minute; a missing, unknown or revoked key
-   is a failed attempt);
+   its failed attempts (`auth_failure_limit` a minute; a missing, unknown, revoked or
+   expired key is a failed attempt);
 3. 401 `unauthorized` for such a key (the principal of a good one is left in the
-   request's state for api/deps.py);
+   request's state, where api/deps.py takes it: routes check that very principal's
+   scope, operations and shop; keys are remembered per api/keycache.py);
 4. 429 `rate_limited` when the key has used up its requests (`key_rate_limit` a second,
    `key_rate_burst` at once);
 5. then the body: one without Content-Length (chunked) is read here up to the limit and
-   refused with 413 as soon as it passes it; the route answers 403 (scope) and 422 (body).
+   refused with 413 as soon as it passes it; the route answers 403 (scope, operations,
+   shop) and 422 (body).
 
 Steps 1 to 4 read no byte of the body (a chunked body without a key is refused at step 3,
 unread: its size is not known before it is read), and a refusal of a request that carries

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from patron.api.errors import ApiProblem, problem
+from patron.api.errors import ApiProblem, unexpected
 from patron.api.idempotency import REPLAYED
 from patron.api.logs import request_id
 from patron.api.metrics import Metrics
@@ -108,9 +108,9 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             if not answer["started"]:
-                await _internal_error(send_with_id)
+                await _last_resort(send_with_id, exc)
             self._record(scope, answer, start, rid)
             raise  # the context variable stays set: the server's traceback line gets the id
         self._record(scope, answer, start, rid)
@@ -139,14 +139,17 @@ def _text(raw: bytes | None) -> str | None:
     return raw.decode("latin-1") if raw is not None else None
 
 
-async def _internal_error(send: Send) -> None:
-    response = problem(
-        500,
-        "internal error",
-        "the server failed on this request; quote its X-Request-ID to the operator",
-        "internal_error",
+async def _last_resort(send: Send, exc: Exception) -> None:
+    """This middleware sits outside the app's exception handlers, so it answers for them
+    when an exception passes them all (the same answer: errors.unexpected)."""
+    response = unexpected(exc)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
     )
-    await send({"type": "http.response.start", "status": 500, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
 

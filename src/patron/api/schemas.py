@@ -52,6 +52,8 @@ Note = Annotated[str, Field(min_length=1, max_length=limits.NOTE_LENGTH), _Clean
 Email = Annotated[str, Field(max_length=limits.EMAIL_LENGTH), _Clean]
 Name = Annotated[str, Field(max_length=limits.NAME_LENGTH), _Clean]
 Referral = Annotated[str, Field(max_length=limits.REFERRAL_LENGTH), _Clean]
+ApiKeyName = Annotated[str, Field(min_length=1, max_length=limits.API_KEY_NAME_LENGTH), _Clean]
+Shop = Annotated[str, Field(min_length=1, max_length=limits.SHOP_LENGTH), _Clean]
 
 
 Time = Annotated[datetime, AfterValidator(_sane_time)]
@@ -116,6 +118,16 @@ class ErasurePublic(BaseModel):
     external_id: str = Field(description="the pseudonym that replaces the external id")
     erased_at: UtcTime
     points: int = Field(description="points left on the books until they expire")
+
+
+class MemberTill(BaseModel):
+    """What a till needs of a member (a pos key's view): no name, e-mail or history."""
+
+    id: int
+    external_id: str
+    tier: str
+    points: int = Field(description="balance, pending points included")
+    debt: int
 
 
 class LineIn(_In):
@@ -287,6 +299,17 @@ class LedgerEntryPublic(BaseModel):
     purchase_id: int | None
     redemption_id: int | None
     reason: str | None
+
+
+class LedgerEntryTill(BaseModel):
+    """A ledger entry as a pos key reads it: without the reason a person wrote on it."""
+
+    id: int
+    kind: EntryKind
+    points: int
+    occurred_at: UtcTime
+    purchase_id: int | None
+    redemption_id: int | None
 
 
 class RewardPublic(BaseModel):

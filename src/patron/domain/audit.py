@@ -1,7 +1,7 @@
 """The audit trail: who changed what by hand, when, and why.
 
 Points earned at a till follow from the program and leave ledger entries; what a person
-decides (an adjustment, a program loaded, a key created or revoked, a redemption
+decides (an adjustment, a program loaded, a key created, rotated or revoked, a redemption
 cancelled, a member's personal data erased) is not derived from anything, so it is
 written to an append-only log with its actor. Reading it is filtered by actor, action,
 member and time, newest last, in pages that continue after the last id seen (ids only
@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     PROGRAM_LOADED = "program.loaded"
     APIKEY_CREATED = "apikey.created"
     APIKEY_REVOKED = "apikey.revoked"
+    APIKEY_ROTATED = "apikey.rotated"
     REDEMPTION_CANCELLED = "redemption.cancelled"
     MEMBER_ERASED = "member.erased"
 

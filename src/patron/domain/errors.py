@@ -62,6 +62,13 @@ class MemberErased(Conflict):
     code = "member_erased"
 
 
+class ForbiddenShop(PatronError):
+    """A key bound to a shop asked to touch a record of another shop, or of none
+    (domain/access.py)."""
+
+    code = "forbidden_shop"
+
+
 class NoProgram(PatronError):
     """No loyalty program is loaded, so nothing that earns, spends or prices points can run.
 

@@ -55,6 +55,7 @@ NOTE_LENGTH = 500  # an adjustment's reason, a spend entry's note
 ACTOR_LENGTH = 100  # who did it: "apikey:<name>", a CLI user
 TITLE_LENGTH = 100  # a program's, tier's or reward's name; an API key's name is shorter:
 API_KEY_NAME_LENGTH = ACTOR_LENGTH - len("apikey:")  # its actor must fit
+SHOP_LENGTH = 64  # the shop a key acts for, recorded with its purchases and redemptions
 
 
 def text_problem(value: str, longest: int) -> str | None:

@@ -47,6 +47,7 @@ class NewPurchase:
     source: str  # "api" or "import"
     created_at: datetime
     lines: tuple[NewLine, ...]
+    shop: str | None  # the recording key's shop (domain/access.py); None: no shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class Purchase:
     breakdown: tuple[BreakdownItem, ...]
     source: str
     created_at: datetime
+    shop: str | None  # the recording key's shop: a key of another shop cannot refund it
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ class NewRedemption:
     currency: str
     created_at: datetime
     transaction_id: str | None
+    shop: str | None  # the redeeming key's shop (domain/access.py); None: no shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class Redemption:
     created_at: datetime
     cancelled_at: datetime | None
     transaction_id: str | None
+    shop: str | None  # the redeeming key's shop: a key of another shop cannot cancel it
 
 
 @dataclass(frozen=True, slots=True)

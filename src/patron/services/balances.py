@@ -127,10 +127,8 @@ def restore(
     """Give points back to the very lots a debit took them from (a cancelled redemption):
     they keep their original expiry dates. Any debt the member owes is paid from them first.
     """
-    points = sum(p for _, p in allocations)
-    entry_id = uow.ledger.add_entry(account.id, kind, points, at, refs)
-    uow.ledger.apply(account.id, entry_id, [(lot_id, -p) for lot_id, p in allocations])
-    account.move(points)
+    # a debit of the same allocations with their signs turned: points into the lots
+    entry_id = debit(uow, account, kind, [(lot_id, -p) for lot_id, p in allocations], at, refs)
     settle_debt(uow, account, at)
     return entry_id
 

@@ -56,6 +56,7 @@ class RecordPurchase:
     paid_at: datetime | None = None
     award_points: bool = True
     source: str = "api"
+    shop: str | None = None  # the recording key's shop, kept with the purchase
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Refund:
     purchase_id: int
     lines: tuple[ReturnLine, ...] | None = None  # None: everything not yet returned
     reason: str | None = None
+    shop: str | None = None  # the caller's shop: only its purchases; None: every shop
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Redeem:
     # the till's own id for the sale, unique per member: the same sale sent again (through
     # any API key) is answered with its first redemption, never spent twice
     transaction_id: str | None = None
+    shop: str | None = None  # the redeeming key's shop, kept with the redemption
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class CancelRedemption:
     redemption_id: int
     reason: str | None = None
     actor: str = "system"  # who cancels, for the audit log: `apikey:<name>` from the API
+    shop: str | None = None  # the caller's shop: only its redemptions; None: every shop
 
 
 @dataclass(frozen=True)

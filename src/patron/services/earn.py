@@ -96,6 +96,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             paid_at=paid,
             source=cmd.source,
             created_at=uow.now,
+            shop=cmd.shop,
             lines=tuple(
                 _new_line(i, line, pts)
                 for i, (line, pts) in enumerate(

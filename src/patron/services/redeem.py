@@ -10,6 +10,10 @@ again (a till failing over to another API key, whose idempotency keys it does no
 is answered with its first redemption as it stands now, and spends nothing; the same id
 with other terms is refused. The look-up runs under the member's lock, so of two such
 sends at once the second sees the first's redemption.
+
+A redemption records the shop of the key that made it; a key bound to a shop cancels only
+its shop's redemptions, and is not answered with another shop's redemption for a
+transaction id that shop used (domain/access.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from patron.domain import events
+from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, NotFound, TransactionIdReused
 from patron.domain.ledger import EntryRefs
@@ -93,6 +98,8 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     if cmd.transaction_id is not None:
         first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
         if first is not None:
+            what = f"redemption {first.id} (transaction_id {cmd.transaction_id!r})"
+            check_shop(cmd.shop, first.shop, what)
             return _repeated(member, first, _terms(cmd), cmd.transaction_id)
     priced = _price(uow, program, member, cmd, lock=True)
     points, reward_id = priced.points, priced.reward_id
@@ -107,6 +114,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
             currency=program.currency,
             created_at=uow.now,
             transaction_id=cmd.transaction_id,
+            shop=cmd.shop,
         )
     )
     entry_id = debit(
@@ -138,6 +146,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     found = uow.redemptions.get(cmd.redemption_id)
     if found is None:
         raise NotFound(f"no redemption with id {cmd.redemption_id}")
+    check_shop(cmd.shop, found.shop, f"redemption {cmd.redemption_id}")
     account = locked_account(uow, found.member_id)
     member = account.member
     row = uow.redemptions.get(cmd.redemption_id, lock=True)

@@ -3,6 +3,8 @@
 Points come back first from the purchase's own lot, then from the member's other lots;
 what was already spent and cannot be covered becomes a debt, settled from later earnings.
 Order-level bonuses (promotion bonus, milestone) are taken back when the last line goes.
+A key bound to a shop refunds only that shop's purchases (domain/access.py), checked
+before anything is locked or written.
 The money given back is the lines' share of the purchase total (`domain.refunds`), so
 returning everything gives back exactly the total. Every refund locks the member first
 and only then reads the purchase: two refunds of one purchase run one after the other.
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from patron.domain import events
+from patron.domain.access import check_shop
 from patron.domain.earning import points_to_take_back
 from patron.domain.errors import Conflict, InvalidInput, NotFound
 from patron.domain.ledger import EntryRefs
@@ -42,6 +45,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
     found = uow.purchases.get(cmd.purchase_id)
     if found is None:
         raise NotFound(f"no purchase with id {cmd.purchase_id}")
+    check_shop(cmd.shop, found.shop, f"purchase {cmd.purchase_id}")
     account = locked_account(uow, found.member_id)
     member = account.member
     # Read the purchase again under the member's lock: a concurrent refund of another of

@@ -70,6 +70,7 @@ def purchase(row: Row[Any]) -> Purchase:
         ),
         source=row.source,
         created_at=row.created_at,
+        shop=row.shop,
     )
 
 
@@ -125,6 +126,7 @@ class Purchases(Repo):
             "paid_at": new.paid_at,
             "source": new.source,
             "created_at": new.created_at,
+            "shop": new.shop,
         }
         statement = _INSERT_NEW_ORDER[self.conn.dialect.name]
         found = self.conn.execute(statement, values).scalar_one_or_none()

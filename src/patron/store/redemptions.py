@@ -36,6 +36,7 @@ def redemption(row: Row[Any]) -> Redemption:
         created_at=row.created_at,
         cancelled_at=row.cancelled_at,
         transaction_id=row.transaction_id,
+        shop=row.shop,
     )
 
 
@@ -54,6 +55,7 @@ class Redemptions(Repo):
                 "status": RedemptionStatus.COMPLETED.value,
                 "created_at": new.created_at,
                 "transaction_id": new.transaction_id,
+                "shop": new.shop,
             },
         )
 

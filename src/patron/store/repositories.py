@@ -25,6 +25,7 @@ class ApiKeys(_Repo):
         return _insert(self.conn, t.api_keys, values)
 
     def by_hash(self, key_hash: str) -> Row[Any] | None:
+        """The key with this hash unless it was revoked (its expiry is the caller's rule)."""
         return self.conn.execute(
             select(t.api_keys).where(
                 t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None)
@@ -35,15 +36,22 @@ class ApiKeys(_Repo):
         columns = [c for c in t.api_keys.c if c.name != "key_hash"]
         return self.conn.execute(select(*columns).order_by(t.api_keys.c.id)).all()
 
+    def unrevoked(self, prefix: str, *, lock: bool = False) -> Row[Any] | None:
+        """The key with this prefix that was not revoked, if any."""
+        query = select(t.api_keys).where(
+            t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None)
+        )
+        if lock:
+            query = query.with_for_update()
+        return self.conn.execute(query.order_by(t.api_keys.c.id)).first()
+
+    def update(self, key_id: int, **values: Any) -> None:
+        self.conn.execute(update(t.api_keys).where(t.api_keys.c.id == key_id).values(**values))
+
     def revoke(self, prefix: str, at: datetime) -> Row[Any] | None:
-        """Revoke the active key with this prefix; None when there is none."""
-        active = self.conn.execute(
-            select(t.api_keys).where(
-                t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None)
-            )
-        ).first()
+        """Revoke the key with this prefix that was not revoked yet; None when there is none.
+        The row returned is the key as it was before."""
+        active = self.unrevoked(prefix, lock=True)
         if active is not None:
-            self.conn.execute(
-                update(t.api_keys).where(t.api_keys.c.id == active.id).values(revoked_at=at)
-            )
+            self.update(int(active.id), revoked_at=at)
         return active

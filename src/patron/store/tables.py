@@ -105,6 +105,7 @@ purchases = Table(
     Column("breakdown", JSON),
     Column("source", String(16), nullable=False, default="api"),
     Column("created_at", DateTime, nullable=False),
+    Column("shop", String(lim.SHOP_LENGTH)),  # the recording key's shop; NULL: none
     Index("ix_purchases_member_time", "member_id", "occurred_at"),
 )
 
@@ -217,6 +218,7 @@ redemptions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("cancelled_at", DateTime),
     Column("transaction_id", String(128)),
+    Column("shop", String(lim.SHOP_LENGTH)),  # the redeeming key's shop; NULL: none
     UniqueConstraint("member_id", "transaction_id", name="uq_redemptions_member_transaction"),
 )
 
@@ -230,6 +232,9 @@ api_keys = Table(
     Column("scope", String(16), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime),
+    Column("shop", String(lim.SHOP_LENGTH)),  # NULL: every shop
+    Column("operations", JSON),  # a list of domain.access.Operation; NULL: every one
+    Column("expires_at", DateTime),  # set by a rotation: the key stops working then
 )
 
 audit_log = Table(

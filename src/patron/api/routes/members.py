@@ -1,4 +1,9 @@
-"""Members: enroll, look up, balance, ledger and (admin) manual adjustments."""
+"""Members: enroll, look up, balance, ledger and (admin) manual adjustments.
+
+A pos key reads what a till needs and no personal data: a member's till view (id,
+external id, tier, points, debt), their balance, and ledger entries without the reasons
+people wrote on them. An admin key reads the whole profile.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from patron.api.deps import AdminKey, IdempotencyKey, PatronDep, PosKey
+from patron.api.deps import AdminKey, EnrollKey, IdempotencyKey, PatronDep, ReadMemberKey
 from patron.api.idempotency import fingerprint, run_idempotent
 from patron.api.schemas import (
     AdjustmentCreate,
@@ -15,18 +20,20 @@ from patron.api.schemas import (
     BalancePublic,
     ExpiringPublic,
     LedgerEntryPublic,
+    LedgerEntryTill,
     MemberCreate,
     MemberPublic,
+    MemberTill,
     Page,
 )
 from patron.bootstrap import Patron
 from patron.domain.member import Member
 from patron.services.adjust import Adjusted, adjust
+from patron.services.apikeys import Principal, Scope
 from patron.services.commands import Adjust, Enroll, MemberRef
 from patron.services.enroll import Enrolled, enroll
 from patron.services.members import find_member
 from patron.services.queries import balance
-from patron.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 By = Annotated[
@@ -54,15 +61,29 @@ def present_member(member: Member) -> MemberPublic:
     )
 
 
+def till_member(member: Member) -> MemberTill:
+    return MemberTill(
+        id=member.id,
+        external_id=member.external_id,
+        tier=member.tier,
+        points=member.balance,
+        debt=member.debt,
+    )
+
+
 def _find(patron: Patron, ref: str, by: Literal["id", "external_id"] | None) -> Member:
     return patron.read(find_member, MemberRef.named(ref, by))
 
 
 @router.post("", status_code=201, response_model=MemberPublic)
 def create_member(
-    body: MemberCreate, patron: PatronDep, principal: PosKey, idempotency_key: IdempotencyKey = None
+    body: MemberCreate,
+    patron: PatronDep,
+    principal: EnrollKey,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Enroll a member (welcome bonus, optional referral code)."""
+    """Enroll a member (welcome bonus, optional referral code); the answer is the whole
+    member, whose personal data the caller has just sent."""
     command = Enroll(
         body.external_id,
         body.email,
@@ -85,14 +106,22 @@ def create_member(
     )
 
 
-@router.get("/{id}", response_model=MemberPublic)
-def get_member(id: str, patron: PatronDep, _: PosKey, by: By = None) -> MemberPublic:
-    """A member by Patron id, or by external id (non-numeric, or `?by=external_id`)."""
-    return present_member(_find(patron, id, by))
+def _admin(principal: Principal) -> bool:
+    return principal.scope is Scope.ADMIN
+
+
+@router.get("/{id}", response_model=MemberPublic | MemberTill)
+def get_member(
+    id: str, patron: PatronDep, principal: ReadMemberKey, by: By = None
+) -> MemberPublic | MemberTill:
+    """A member by Patron id, or by external id (non-numeric, or `?by=external_id`): the
+    whole profile for an admin key, the till view (no personal data) for a pos key."""
+    member = _find(patron, id, by)
+    return present_member(member) if _admin(principal) else till_member(member)
 
 
 @router.get("/{id}/balance", response_model=BalancePublic)
-def get_balance(id: str, patron: PatronDep, _: PosKey, by: By = None) -> BalancePublic:
+def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> BalancePublic:
     """Spendable and pending points, tier and progress, points expiring soon."""
     member = _find(patron, id, by)
     view = patron.read(balance, member.id)
@@ -112,34 +141,45 @@ def get_balance(id: str, patron: PatronDep, _: PosKey, by: By = None) -> Balance
     )
 
 
-@router.get("/{id}/ledger", response_model=Page[LedgerEntryPublic])
+@router.get("/{id}/ledger", response_model=Page[LedgerEntryPublic] | Page[LedgerEntryTill])
 def get_ledger(
     id: str,
     patron: PatronDep,
-    _: PosKey,
+    principal: ReadMemberKey,
     by: By = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[int | None, Query(ge=1, le=2**62, description="entry id cursor")] = None,
-) -> Page[LedgerEntryPublic]:
-    """The member's ledger entries, newest first (cursor: `before`)."""
+) -> Page[LedgerEntryPublic] | Page[LedgerEntryTill]:
+    """The member's ledger entries, newest first (cursor: `before`); a pos key gets them
+    without their `reason`, free text that may name people."""
     member = _find(patron, id, by)
-
-    def query(uow: UnitOfWork) -> list[LedgerEntryPublic]:
-        return [
-            LedgerEntryPublic(
+    rows = patron.read(lambda uow: uow.ledger.entries(member.id, limit, before))
+    if not _admin(principal):
+        till = [
+            LedgerEntryTill(
                 id=r.id,
                 kind=r.kind,
                 points=r.points,
                 occurred_at=r.occurred_at,
                 purchase_id=r.purchase_id,
                 redemption_id=r.redemption_id,
-                reason=r.reason,
             )
-            for r in uow.ledger.entries(member.id, limit, before)
+            for r in rows
         ]
-
-    rows = patron.read(query)
-    return Page[LedgerEntryPublic](data=rows, count=len(rows))
+        return Page[LedgerEntryTill](data=till, count=len(till))
+    entries = [
+        LedgerEntryPublic(
+            id=r.id,
+            kind=r.kind,
+            points=r.points,
+            occurred_at=r.occurred_at,
+            purchase_id=r.purchase_id,
+            redemption_id=r.redemption_id,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+    return Page[LedgerEntryPublic](data=entries, count=len(entries))
 
 
 @router.post("/{id}/adjustments", status_code=201, response_model=AdjustmentPublic)

@@ -1,4 +1,7 @@
-"""Purchases (points are earned) and refunds (points are taken back)."""
+"""Purchases (points are earned) and refunds (points are taken back).
+
+A purchase records the shop of the key that sent it; a key bound to a shop refunds only
+its shop's purchases (domain/access.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from patron.api.deps import IdempotencyKey, PatronDep, PosKey
+from patron.api.deps import EarnKey, IdempotencyKey, PatronDep, RefundKey
 from patron.api.idempotency import fingerprint, run_idempotent
 from patron.api.schemas import (
     MAX_ID,
@@ -43,7 +46,7 @@ def present_purchase(r: Recorded) -> PurchasePublic:
 def create_purchase(
     body: PurchaseCreate,
     patron: PatronDep,
-    principal: PosKey,
+    principal: EarnKey,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Record a purchase; the answer says the points earned and every rule that applied."""
@@ -60,6 +63,7 @@ def create_purchase(
         promotion_code=body.promotion_code,
         invoice_due_at=body.invoice_due_at,
         paid_at=body.paid_at,
+        shop=principal.shop,
     )
     return run_idempotent(
         patron,
@@ -76,12 +80,12 @@ def create_refund(
     id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: RefundCreate,
     patron: PatronDep,
-    principal: PosKey,
+    principal: RefundKey,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Return some lines (or all, when `lines` is omitted); their points are taken back."""
     lines = tuple(ReturnLine(x.line_no, x.quantity) for x in body.lines) if body.lines else None
-    command = Refund(id, lines, body.reason)
+    command = Refund(id, lines, body.reason, shop=principal.shop)
 
     def present(r: Refunded) -> RefundPublic:
         return RefundPublic(

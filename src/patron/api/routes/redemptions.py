@@ -1,4 +1,7 @@
-"""Rewards catalog, redemption quotes, redemptions and their cancellation."""
+"""Rewards catalog, redemption quotes, redemptions and their cancellation.
+
+A redemption records the shop of the key that made it; a key bound to a shop cancels only
+its shop's redemptions (domain/access.py). The catalog is open to every key."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from patron.api.deps import IdempotencyKey, PatronDep, PosKey
+from patron.api.deps import CancelKey, IdempotencyKey, PatronDep, PosKey, RedeemKey
 from patron.api.idempotency import fingerprint, run_idempotent
 from patron.api.schemas import (
     MAX_ID,
@@ -39,9 +42,14 @@ def present_redemption(r: Redeemed) -> RedemptionPublic:
     )
 
 
-def _command(body: RedemptionCreate) -> Redeem:
+def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
     return Redeem(
-        body.member_id, body.reward_id, body.points, body.basket_total, body.transaction_id
+        body.member_id,
+        body.reward_id,
+        body.points,
+        body.basket_total,
+        body.transaction_id,
+        shop=shop,
     )
 
 
@@ -69,9 +77,11 @@ def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
 
 
 @router.post("/v1/redemptions/quote", response_model=QuotePublic)
-def quote_redemption(body: RedemptionCreate, patron: PatronDep, _: PosKey) -> QuotePublic:
+def quote_redemption(
+    body: RedemptionCreate, patron: PatronDep, principal: RedeemKey
+) -> QuotePublic:
     """What a redemption would cost and be worth, and the most points a basket allows."""
-    q = patron.read(quote, _command(body))
+    q = patron.read(quote, _command(body, principal.shop))
     return QuotePublic(
         member_id=q.member_id,
         spendable=q.spendable,
@@ -98,12 +108,12 @@ def quote_redemption(body: RedemptionCreate, patron: PatronDep, _: PosKey) -> Qu
 def create_redemption(
     body: RedemptionCreate,
     patron: PatronDep,
-    principal: PosKey,
+    principal: RedeemKey,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Spend points on a reward or as a discount; 409 when points are short; 200 with the
     first redemption when its transaction_id was already redeemed with the same terms."""
-    command = _command(body)
+    command = _command(body, principal.shop)
     return run_idempotent(
         patron,
         principal,
@@ -119,13 +129,13 @@ def create_redemption(
 def cancel_redemption(
     id: Annotated[int, Path(ge=1, le=MAX_ID)],
     patron: PatronDep,
-    principal: PosKey,
+    principal: CancelKey,
     idempotency_key: IdempotencyKey = None,
     body: CancelCreate | None = None,
 ) -> Response:
     """Cancel a redemption: points return to the lots they came from."""
     payload = body or CancelCreate()
-    command = CancelRedemption(id, payload.reason, principal.actor)
+    command = CancelRedemption(id, payload.reason, principal.actor, shop=principal.shop)
     return run_idempotent(
         patron,
         principal,

@@ -1,0 +1,153 @@
+"""API key management for admin keys: create, list, revoke, rotate with an overlap.
+
+Each change is audited with the admin key's name as its actor. These writes take no
+`Idempotency-Key`: the answer of a creation or a rotation holds the new key, and an
+idempotent write stores its answer; a key must exist nowhere but in its answer. A retried
+creation makes a second key, which `GET /v1/api-keys` shows and an admin can revoke.
+The worker that revokes or rotates a key forgets it at once; the others within
+PATRON_KEY_CACHE_SECONDS (api/keycache.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from patron.api.deps import AdminKey, PatronDep
+from patron.api.keycache import KeyCache
+from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime
+from patron.domain.access import MAX_OVERLAP, KeyStatus, Operation
+from patron.services.apikeys import (
+    Issued,
+    KeyInfo,
+    NewKey,
+    issue_key,
+    list_keys,
+    revoke_key,
+    rotate_key,
+)
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+Prefix = Annotated[
+    str,
+    Path(pattern=r"^[0-9A-Za-z]{1,16}$", description="the part after ptr_ in the key"),
+]
+DEFAULT_OVERLAP = 3600
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ApiKeyName = Field(
+        description="a till's name, or for an admin key the person's: audited as apikey:<name>"
+    )
+    scope: Literal["pos", "admin"] = "pos"
+    shop: Shop | None = Field(
+        None, description="pos keys only: the shop it acts for; omitted: every shop"
+    )
+    operations: list[Operation] | None = Field(
+        None, min_length=1, description="pos keys only: what it may do; omitted: everything"
+    )
+
+
+class ApiKeyRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overlap_seconds: int = Field(
+        DEFAULT_OVERLAP,
+        ge=0,
+        le=int(MAX_OVERLAP.total_seconds()),
+        description="how long the old key keeps working",
+    )
+
+
+class ApiKeyPublic(BaseModel):
+    prefix: str
+    name: str
+    scope: str
+    shop: str | None
+    operations: list[str] | None
+    created_at: UtcTime
+    expires_at: UtcTime | None
+    revoked_at: UtcTime | None
+    status: KeyStatus
+
+
+class ApiKeyIssued(ApiKeyPublic):
+    key: str = Field(description="shown once: only its hash is stored")
+
+
+class ApiKeyRotated(ApiKeyIssued):
+    replaces: ApiKeyPublic
+
+
+def _public(info: KeyInfo) -> ApiKeyPublic:
+    return ApiKeyPublic(**_fields(info))
+
+
+def _issued(issued: Issued) -> ApiKeyIssued:
+    return ApiKeyIssued(key=issued.key, **_fields(issued.info))
+
+
+def _fields(info: KeyInfo) -> dict[str, object]:
+    return {
+        "prefix": info.prefix,
+        "name": info.name,
+        "scope": info.scope,
+        "shop": info.shop,
+        "operations": None if info.operations is None else list(info.operations),
+        "created_at": info.created_at,
+        "expires_at": info.expires_at,
+        "revoked_at": info.revoked_at,
+        "status": info.status,
+    }
+
+
+def _forget(request: Request, key_id: int) -> None:
+    cache: KeyCache = request.app.state.key_cache
+    cache.forget(key_id)
+
+
+@router.post("", status_code=201, response_model=ApiKeyIssued)
+def create_api_key(body: ApiKeyCreate, patron: PatronDep, principal: AdminKey) -> ApiKeyIssued:
+    """Create a key; the answer shows it once. Audited."""
+    operations = None if body.operations is None else [o.value for o in body.operations]
+    new = NewKey(body.scope, body.name, body.shop, operations)
+    return _issued(patron.run(lambda uow, n: issue_key(uow, n, principal.actor), new))
+
+
+@router.get("", response_model=Page[ApiKeyPublic])
+def get_api_keys(patron: PatronDep, _: AdminKey) -> Page[ApiKeyPublic]:
+    """Every key, oldest first, with its status: never the key nor its hash."""
+    rows = [_public(info) for info in patron.read(list_keys)]
+    return Page[ApiKeyPublic](data=rows, count=len(rows))
+
+
+@router.post("/{prefix}/revoke", response_model=ApiKeyPublic)
+def revoke_api_key(
+    prefix: Prefix, request: Request, patron: PatronDep, principal: AdminKey
+) -> ApiKeyPublic:
+    """Revoke a key: it stops at once here, within PATRON_KEY_CACHE_SECONDS elsewhere."""
+    info = patron.run(lambda uow, p: revoke_key(uow, p, principal.actor), prefix)
+    _forget(request, info.key_id)
+    return _public(info)
+
+
+@router.post("/{prefix}/rotate", status_code=201, response_model=ApiKeyRotated)
+def rotate_api_key(
+    prefix: Prefix,
+    request: Request,
+    patron: PatronDep,
+    principal: AdminKey,
+    body: ApiKeyRotate | None = None,
+) -> ApiKeyRotated:
+    """A new key with the old one's name, scope, shop and operations; the old one works
+    for `overlap_seconds` more (default an hour), then stops. Audited."""
+    overlap = timedelta(seconds=(body or ApiKeyRotate()).overlap_seconds)
+    rotated = patron.run(lambda uow, p: rotate_key(uow, p, overlap, principal.actor), prefix)
+    _forget(request, rotated.replaced.key_id)
+    new = rotated.issued
+    return ApiKeyRotated(key=new.key, replaces=_public(rotated.replaced), **_fields(new.info))
