@@ -204,3 +204,30 @@ def test_one_sale_sent_at_once_through_two_keys_spends_once(pg: Patron) -> None:
     assert balance_of(pg, mid) == 700
     assert redeem_entries(pg, mid) == 1
     assert_verified(pg)
+
+
+def test_a_reward_redemption_sent_again_answers_the_first_and_a_changed_one_names_both(
+    pos: Api, patron: Patron
+) -> None:
+    mid = rich_member(patron)
+    second_key = new_key(patron, "pos")
+    body = {"member_id": mid, "reward_id": "coffee", "transaction_id": SALE}
+    first = pos.post("/v1/redemptions", body)
+    assert first.status_code == 201, first.text
+    again = pos.post("/v1/redemptions", body, key=second_key)
+    assert again.status_code == 200, again.text
+    assert (again.json()["id"], again.json()["reward_id"], again.json()["points"]) == (
+        first.json()["id"],
+        "coffee",
+        150,
+    )
+    changed = pos.post(
+        "/v1/redemptions",
+        {"member_id": mid, "reward_id": "ten-off", "transaction_id": SALE},
+        key=second_key,
+    )
+    assert changed.status_code == 409
+    detail = changed.json()["detail"]
+    assert "(reward 'coffee'); this request asks for reward 'ten-off'" in detail
+    assert balance_of(patron, mid) == 850  # one coffee: 1000 - 150
+    assert redeem_entries(patron, mid) == 1
