@@ -22,7 +22,7 @@ import pytest
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
-from patron.domain.errors import Conflict, InvalidInput, MemberErased, NotFound
+from patron.domain.errors import Conflict, InsufficientPoints, InvalidInput, MemberErased, NotFound
 from patron.domain.records import RedemptionStatus
 from patron.services.adjust import adjust
 from patron.services.commands import (
@@ -605,3 +605,20 @@ def test_a_discount_over_half_the_basket_is_refused_naming_its_value_in_the_prog
     ):
         patron.run(redeem, Redeem(mid, points=100, basket_total=Decimal("1.50")))
     assert balance_of(patron, mid) == 100
+
+
+def test_taking_back_more_than_is_live_names_both_amounts(patron: Patron) -> None:
+    mid = member(patron)  # 100 welcome points
+    with pytest.raises(InsufficientPoints) as refused:
+        patron.run(adjust, Adjust(mid, -130, "correction", "alice"))
+    assert (refused.value.requested, refused.value.available) == (130, 100)
+    assert balance_of(patron, mid) == 100
+
+
+def test_a_return_naming_one_line_twice_is_refused_and_changes_nothing(patron: Patron) -> None:
+    mid = member(patron)
+    done = buy(patron, mid, "o-twice", ("A", None, 3, "10.00"))
+    twice = (ReturnLine(1, 1), ReturnLine(1, 1))
+    with pytest.raises(InvalidInput, match=r"lines\[1\]\.line_no: line 1 is named twice"):
+        patron.run(refund, Refund(done.purchase_id, lines=twice))
+    assert balance_of(patron, mid) == 100 + done.points_earned

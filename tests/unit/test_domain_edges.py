@@ -7,6 +7,8 @@ window, an unknown reward. Every expected figure is worked out in the comment be
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from patron.domain.earning import Line, MemberState, PurchaseFacts, score
 from patron.domain.lots import Lot, allocate_spend, allocate_take_back, expired, expiring_soon
 from patron.domain.program import parse_program
@@ -156,3 +158,22 @@ def test_a_reward_the_program_does_not_have_is_none() -> None:
     # a reload compares each reward with the previous program's: a new id must find None
     assert TIERS.reward("coffee") is not None
     assert TIERS.reward("tea") is None
+
+
+def test_progress_counts_from_the_members_own_tier_not_the_first() -> None:
+    """A Silver member whose qualifying spend fell to 300 (returns, not yet re-evaluated)
+    is 1,200 away from Gold, not 200 away from the Silver they already hold."""
+    from tests.conftest import EXAMPLE_PROGRAM
+
+    tiers = parse_program(EXAMPLE_PROGRAM.read_text()).tiers
+    ahead = progress(tiers, "Silver", Decimal(300))
+    assert (ahead.next_tier, ahead.needed) == ("Gold", Decimal(1200))
+
+
+def test_spending_more_than_is_spendable_names_both_amounts() -> None:
+    from patron.domain.errors import InsufficientPoints
+
+    lot = Lot(1, 40, datetime(2026, 1, 1), datetime(2026, 1, 1), None)
+    with pytest.raises(InsufficientPoints) as refused:
+        allocate_spend([lot], 50, datetime(2026, 2, 1))
+    assert (refused.value.requested, refused.value.available) == (50, 40)
