@@ -155,30 +155,9 @@ def get_ledger(
     member = _find(patron, id, by)
     rows = patron.read(lambda uow: uow.ledger.entries(member.id, limit, before))
     if not _admin(principal):
-        till = [
-            LedgerEntryTill(
-                id=r.id,
-                kind=r.kind,
-                points=r.points,
-                occurred_at=r.occurred_at,
-                purchase_id=r.purchase_id,
-                redemption_id=r.redemption_id,
-            )
-            for r in rows
-        ]
+        till = [LedgerEntryTill.model_validate(r, from_attributes=True) for r in rows]
         return Page[LedgerEntryTill](data=till, count=len(till))
-    entries = [
-        LedgerEntryPublic(
-            id=r.id,
-            kind=r.kind,
-            points=r.points,
-            occurred_at=r.occurred_at,
-            purchase_id=r.purchase_id,
-            redemption_id=r.redemption_id,
-            reason=r.reason,
-        )
-        for r in rows
-    ]
+    entries = [LedgerEntryPublic.model_validate(r, from_attributes=True) for r in rows]
     return Page[LedgerEntryPublic](data=entries, count=len(entries))
 
 
