@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -45,15 +46,7 @@ def audit(
         page = guard(lambda: patron.read(audit_trail, query))
     if as_json:
         for e in page.entries:
-            row = {
-                "id": e.id,
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "action": e.action,
-                "member_id": e.member_id,
-                "reason": e.reason,
-                "details": e.details,
-            }
+            row = {**asdict(e), "at": e.at.isoformat()}
             out.print(json.dumps(row, default=str), soft_wrap=True, highlight=False)
         return
     table = Table("id", "at (UTC)", "actor", "action", "member", "reason", "details")

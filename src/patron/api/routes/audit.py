@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.schemas import Id, Time, UtcTime
-from patron.domain.audit import MAX_PAGE, AuditAction, AuditEntry, AuditQuery
+from patron.domain.audit import MAX_PAGE, AuditAction, AuditQuery
 from patron.domain.clock import to_utc_naive
 from patron.services.audit import audit_trail
 
@@ -32,18 +32,6 @@ class AuditPagePublic(BaseModel):
     count: int
     # pass as `after` to read the next page; null when this page ends the trail
     next_after: int | None
-
-
-def _public(entry: AuditEntry) -> AuditEntryPublic:
-    return AuditEntryPublic(
-        id=entry.id,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        member_id=entry.member_id,
-        reason=entry.reason,
-        details=entry.details,
-    )
 
 
 @router.get("/v1/audit", response_model=AuditPagePublic)
@@ -70,5 +58,5 @@ def get_audit(
         limit=limit,
     )
     page = patron.read(audit_trail, query)
-    rows = [_public(e) for e in page.entries]
+    rows = [AuditEntryPublic.model_validate(e, from_attributes=True) for e in page.entries]
     return AuditPagePublic(data=rows, count=len(rows), next_after=page.next_after)
