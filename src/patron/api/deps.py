@@ -4,9 +4,9 @@ the operations their key allows."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -14,7 +14,10 @@ from patron.api.errors import ApiProblem
 from patron.api.keycache import KeyCache
 from patron.bootstrap import Patron
 from patron.domain.access import Operation
+from patron.domain.member import Member
 from patron.services.apikeys import Principal, Scope, authenticate
+from patron.services.commands import MemberRef
+from patron.services.members import find_member
 
 PRINCIPAL = "patron.principal"  # where api/guard.py leaves the caller in the request's state
 NO_KEY = "send `Authorization: Bearer <API key>`"
@@ -108,3 +111,12 @@ IdempotencyKey = Annotated[
         description="required on writes; a replay returns the first response",
     ),
 ]
+By = Annotated[
+    Literal["id", "external_id"] | None,
+    Query(description="how to read {id}: Patron id or your customer id"),
+]
+
+
+def member_named(patron: Patron, ref: str, by: Literal["id", "external_id"] | None) -> Member:
+    """The member a path names (404 when there is none), read through the use cases."""
+    return patron.read(find_member, MemberRef.named(ref, by))

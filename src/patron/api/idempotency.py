@@ -14,6 +14,9 @@ Because the write and its answer commit together, a crash at any point leaves ei
 both or neither: a request is never applied twice and never half-applied. A request the
 use case refuses (a 4xx) rolls back and stores nothing, so the client may fix the cause
 and retry with the same key. Keys are scoped to the API key that sent them.
+
+Routes take the `Idempotent` dependency and hand it their body, their use case and how to
+present its result; the header, the caller and the fingerprint are its business.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from patron.api.deps import IdempotencyKey, PatronDep, get_principal
 from patron.api.errors import ApiProblem
 from patron.bootstrap import Patron
 from patron.services.apikeys import Principal
@@ -36,8 +43,22 @@ REPLAYED = "Idempotent-Replayed"
 
 
 def fingerprint(method: str, path: str, body: BaseModel) -> str:
-    canonical = json.dumps([method, path, body.model_dump(mode="json")], sort_keys=True)
+    """The request's identity: its method, its resource and its body's values (`10.0` and
+    `10.00` are one amount, so a retry that spells it otherwise is the same request)."""
+    values = _canonical(body.model_dump(mode="python"))
+    canonical = json.dumps([method, path, values], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # normalize() drops trailing zeros; format "f" keeps 1E+1 from becoming "1E+1"
+        return format(value.normalize(), "f")
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
 
 
 def run_idempotent(
@@ -83,3 +104,45 @@ def run_idempotent(
         uow.idempotency.store(principal.key_id, key, request_hash, code, body, uow.now)
         uow.commit()
     return Response(body, status_code=code, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class IdempotentWrite:
+    """One write of one request: `IdempotentWrite(body, apply, present)` runs `apply` once
+    per Idempotency-Key and answers what `present` makes of its result."""
+
+    patron: Patron
+    principal: Principal
+    key: str | None
+    method: str
+    path: str
+
+    def __call__(
+        self,
+        body: BaseModel,
+        apply: Callable[[UnitOfWork], R],
+        present: Callable[[R], BaseModel],
+        *,
+        status: int | Callable[[R], int] = 201,
+        resource: str | None = None,
+    ) -> Response:
+        """`resource` names what the write is to when the path does not say it once and for
+        all (a member addressed by external id or by Patron id is one member)."""
+        request_hash = fingerprint(self.method, resource or self.path, body)
+        return run_idempotent(
+            self.patron, self.principal, self.key, request_hash, apply, present, status
+        )
+
+
+async def idempotent_write(
+    request: Request,
+    patron: PatronDep,
+    principal: Annotated[Principal, Depends(get_principal)],
+    idempotency_key: IdempotencyKey = None,
+) -> IdempotentWrite:
+    query = sorted(request.query_params.multi_items())
+    path = request.url.path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+    return IdempotentWrite(patron, principal, idempotency_key, request.method, path)
+
+
+Idempotent = Annotated[IdempotentWrite, Depends(idempotent_write)]

@@ -81,6 +81,7 @@ def demo(
     from patron.services.expire import expire as run_expire
     from patron.services.importer import ImportOptions, import_purchases
     from patron.services.program import load_program
+    from patron.services.queries import member_count
     from patron.synth import SynthParams, generate, write_csv
 
     url = database_url or load_settings().database_url
@@ -88,8 +89,7 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     with open_patron(url) as patron:
-        with patron.uow(readonly=True) as uow:
-            populated = uow.members.count() > 0
+        populated = patron.read(member_count) > 0
         if populated:
             out.print("demo data already present (use --reset to rebuild)")
         else:

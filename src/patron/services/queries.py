@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from patron.domain.ledger import LedgerEntry
 from patron.domain.lots import expiring_soon, pending_points, spendable_points
+from patron.domain.redemption import CatalogReward
 from patron.domain.tiers import progress
 from patron.services.members import find_member
 from patron.services.program import current_program
@@ -51,3 +53,19 @@ def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
         point_value=program.redemption.point_value,
         currency=program.currency,
     )
+
+
+def ledger_entries(
+    uow: UnitOfWork, member_id: int, limit: int, before_id: int | None
+) -> list[LedgerEntry]:
+    """The member's ledger, newest first, `limit` entries older than entry `before_id`."""
+    return uow.ledger.entries(member_id, limit, before_id)
+
+
+def active_rewards(uow: UnitOfWork) -> list[CatalogReward]:
+    """The rewards a member can redeem now, cheapest first."""
+    return uow.rewards.active()
+
+
+def member_count(uow: UnitOfWork) -> int:
+    return uow.members.count()

@@ -17,8 +17,7 @@ from patron.analytics.kpis import period_kpis
 from patron.analytics.pareto import pareto_curve, top_share
 from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import customer_summary
-from patron.api.deps import AdminKey, PatronDep
-from patron.api.routes.members import By, _find
+from patron.api.deps import AdminKey, By, PatronDep, member_named
 from patron.api.schemas import Time
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
@@ -102,5 +101,5 @@ def member_insights(
     id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None
 ) -> dict[str, Any]:
     """RFM segment, probability of being alive, expected purchases and CLV (52 weeks)."""
-    member = _find(patron, id, by)
+    member = member_named(patron, id, by)
     return _customer_base(request, patron).insights(member.external_id)

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from patron.analytics.crosssell import category_pairs
 from patron.analytics.economics import economics
 from patron.analytics.frames import open_source
-from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
-from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.deps import AdminKey, PatronDep
+from patron.api.idempotency import Idempotent
 from patron.api.schemas import Page, SpendCreate, SpendPublic
 from patron.services.acquisition import RecordSpend, list_spend, parse_month, record_spend
 from patron.store.spend import SpendEntry
@@ -39,9 +39,8 @@ def _public(entry: SpendEntry) -> SpendPublic:
 @router.post("/v1/acquisition-spend", status_code=201, response_model=SpendPublic)
 def create_spend(
     body: SpendCreate,
-    patron: PatronDep,
     principal: AdminKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
 ) -> Response:
     """Record acquisition spend for a month and channel (admin)."""
     command = RecordSpend(
@@ -52,14 +51,7 @@ def create_spend(
         principal.actor,
         body.note,
     )
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", "/v1/acquisition-spend", body),
-        lambda uow: record_spend(uow, command),
-        _public,
-    )
+    return write(body, lambda uow: record_spend(uow, command), _public)
 
 
 @router.get("/v1/acquisition-spend", response_model=Page[SpendPublic])

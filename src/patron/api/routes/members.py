@@ -7,13 +7,13 @@ people wrote on them. An admin key reads the whole profile.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from patron.api.deps import AdminKey, EnrollKey, IdempotencyKey, PatronDep, ReadMemberKey
-from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.deps import AdminKey, By, EnrollKey, PatronDep, ReadMemberKey, member_named
+from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -26,20 +26,14 @@ from patron.api.schemas import (
     MemberTill,
     Page,
 )
-from patron.bootstrap import Patron
 from patron.domain.member import Member
 from patron.services.adjust import Adjusted, adjust
 from patron.services.apikeys import Principal, Scope
-from patron.services.commands import Adjust, Enroll, MemberRef
+from patron.services.commands import Adjust, Enroll
 from patron.services.enroll import Enrolled, enroll
-from patron.services.members import find_member
-from patron.services.queries import balance
+from patron.services.queries import balance, ledger_entries
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
-By = Annotated[
-    Literal["id", "external_id"] | None,
-    Query(description="how to read {id}: Patron id or your customer id"),
-]
 
 
 def present_member(member: Member) -> MemberPublic:
@@ -71,16 +65,11 @@ def till_member(member: Member) -> MemberTill:
     )
 
 
-def _find(patron: Patron, ref: str, by: Literal["id", "external_id"] | None) -> Member:
-    return patron.read(find_member, MemberRef.named(ref, by))
-
-
 @router.post("", status_code=201, response_model=MemberPublic)
 def create_member(
     body: MemberCreate,
-    patron: PatronDep,
-    principal: EnrollKey,
-    idempotency_key: IdempotencyKey = None,
+    _: EnrollKey,
+    write: Idempotent,
 ) -> Response:
     """Enroll a member (welcome bonus, optional referral code); the answer is the whole
     member, whose personal data the caller has just sent."""
@@ -96,14 +85,7 @@ def create_member(
     def present(result: Enrolled) -> MemberPublic:
         return present_member(result.member)
 
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", "/v1/members", body),
-        lambda uow: enroll(uow, command),
-        present,
-    )
+    return write(body, lambda uow: enroll(uow, command), present)
 
 
 def _admin(principal: Principal) -> bool:
@@ -116,14 +98,14 @@ def get_member(
 ) -> MemberPublic | MemberTill:
     """A member by Patron id, or by external id (non-numeric, or `?by=external_id`): the
     whole profile for an admin key, the till view (no personal data) for a pos key."""
-    member = _find(patron, id, by)
+    member = member_named(patron, id, by)
     return present_member(member) if _admin(principal) else till_member(member)
 
 
 @router.get("/{id}/balance", response_model=BalancePublic)
 def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> BalancePublic:
     """Spendable and pending points, tier and progress, points expiring soon."""
-    member = _find(patron, id, by)
+    member = member_named(patron, id, by)
     view = patron.read(balance, member.id)
     return BalancePublic(
         member_id=view.member_id,
@@ -152,8 +134,8 @@ def get_ledger(
 ) -> Page[LedgerEntryPublic] | Page[LedgerEntryTill]:
     """The member's ledger entries, newest first (cursor: `before`); a pos key gets them
     without their `reason`, free text that may name people."""
-    member = _find(patron, id, by)
-    rows = patron.read(lambda uow: uow.ledger.entries(member.id, limit, before))
+    member = member_named(patron, id, by)
+    rows = patron.read(ledger_entries, member.id, limit, before)
     if not _admin(principal):
         till = [LedgerEntryTill.model_validate(r, from_attributes=True) for r in rows]
         return Page[LedgerEntryTill](data=till, count=len(till))
@@ -167,11 +149,11 @@ def create_adjustment(
     body: AdjustmentCreate,
     patron: PatronDep,
     principal: AdminKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
     by: By = None,
 ) -> Response:
     """Credit or debit points by hand (admin); who, when and why are audited."""
-    member = _find(patron, id, by)
+    member = member_named(patron, id, by)
     command = Adjust(member.id, body.points, body.reason, principal.actor)
 
     def present(result: Adjusted) -> AdjustmentPublic:
@@ -182,11 +164,9 @@ def create_adjustment(
             entry_id=result.entry_id,
         )
 
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", f"/v1/members/{member.id}/adjustments", body),
+    return write(
+        body,
         lambda uow: adjust(uow, command),
         present,
+        resource=f"/v1/members/{member.id}/adjustments",
     )

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from patron.analytics.insights import member_scores
-from patron.api.deps import AdminKey, IdempotencyKey, PatronDep
-from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.deps import AdminKey, By, PatronDep
+from patron.api.idempotency import Idempotent
 from patron.api.routes.analytics import _customer_base
-from patron.api.routes.members import By
 from patron.api.schemas import ErasurePublic, MemberErase
 from patron.services.commands import EraseMember, MemberRef
 from patron.services.export import export_member
@@ -33,9 +32,8 @@ def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = N
 def erase(
     id: str,
     body: MemberErase,
-    patron: PatronDep,
     principal: AdminKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
     by: By = None,
 ) -> Response:
     """Erase the member's personal data (GDPR Article 17): final and audited; their
@@ -50,12 +48,4 @@ def erase(
             points=result.balance,
         )
 
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("DELETE", f"/v1/members/{id}?by={by or ''}", body),
-        lambda uow: erase_member(uow, command),
-        present,
-        status=200,
-    )
+    return write(body, lambda uow: erase_member(uow, command), present, status=200)

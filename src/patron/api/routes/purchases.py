@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from patron.api.deps import EarnKey, IdempotencyKey, PatronDep, RefundKey
-from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.deps import EarnKey, RefundKey
+from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     MAX_ID,
     BreakdownPublic,
@@ -45,9 +45,8 @@ def present_purchase(r: Recorded) -> PurchasePublic:
 @router.post("", status_code=201, response_model=PurchasePublic)
 def create_purchase(
     body: PurchaseCreate,
-    patron: PatronDep,
     principal: EarnKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
 ) -> Response:
     """Record a purchase; the answer says the points earned and every rule that applied."""
     command = RecordPurchase(
@@ -65,23 +64,15 @@ def create_purchase(
         paid_at=body.paid_at,
         shop=principal.shop,
     )
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", "/v1/purchases", body),
-        lambda uow: record_purchase(uow, command),
-        present_purchase,
-    )
+    return write(body, lambda uow: record_purchase(uow, command), present_purchase)
 
 
 @router.post("/{id}/refunds", status_code=201, response_model=RefundPublic)
 def create_refund(
     id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: RefundCreate,
-    patron: PatronDep,
     principal: RefundKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
 ) -> Response:
     """Return some lines (or all, when `lines` is omitted); their points are taken back."""
     lines = tuple(ReturnLine(x.line_no, x.quantity) for x in body.lines) if body.lines else None
@@ -98,11 +89,4 @@ def create_refund(
             balance=r.balance,
         )
 
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", f"/v1/purchases/{id}/refunds", body),
-        lambda uow: refund(uow, command),
-        present,
-    )
+    return write(body, lambda uow: refund(uow, command), present)

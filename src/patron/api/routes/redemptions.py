@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from patron.api.deps import CancelKey, IdempotencyKey, PatronDep, PosKey, RedeemKey
-from patron.api.idempotency import fingerprint, run_idempotent
+from patron.api.deps import CancelKey, PatronDep, PosKey, RedeemKey
+from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     MAX_ID,
     CancelCreate,
@@ -22,8 +22,8 @@ from patron.api.schemas import (
     RewardPublic,
 )
 from patron.services.commands import CancelRedemption, Redeem
+from patron.services.queries import active_rewards
 from patron.services.redeem import Redeemed, cancel, quote, redeem
-from patron.store.uow import UnitOfWork
 
 router = APIRouter(tags=["rewards and redemptions"])
 
@@ -57,22 +57,9 @@ def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
 def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
     """The active rewards catalog, cheapest first."""
 
-    def query(uow: UnitOfWork) -> list[RewardPublic]:
-        return [
-            RewardPublic(
-                id=r.id,
-                name=r.name,
-                kind=r.kind,
-                points=r.points,
-                value=r.value,
-                stock=r.stock,
-                tiers=list(r.tiers),
-                description=r.description,
-            )
-            for r in uow.rewards.active()
-        ]
-
-    rewards = patron.read(query)
+    rewards = [
+        RewardPublic.model_validate(r, from_attributes=True) for r in patron.read(active_rewards)
+    ]
     return Page[RewardPublic](data=rewards, count=len(rewards))
 
 
@@ -107,18 +94,14 @@ def quote_redemption(
 )
 def create_redemption(
     body: RedemptionCreate,
-    patron: PatronDep,
     principal: RedeemKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
 ) -> Response:
     """Spend points on a reward or as a discount; 409 when points are short; 200 with the
     first redemption when its transaction_id was already redeemed with the same terms."""
     command = _command(body, principal.shop)
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", "/v1/redemptions", body),
+    return write(
+        body,
         lambda uow: redeem(uow, command),
         present_redemption,
         status=lambda r: 200 if r.repeated else 201,
@@ -128,19 +111,11 @@ def create_redemption(
 @router.post("/v1/redemptions/{id}/cancel", status_code=201, response_model=RedemptionPublic)
 def cancel_redemption(
     id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    patron: PatronDep,
     principal: CancelKey,
-    idempotency_key: IdempotencyKey = None,
+    write: Idempotent,
     body: CancelCreate | None = None,
 ) -> Response:
     """Cancel a redemption: points return to the lots they came from."""
     payload = body or CancelCreate()
     command = CancelRedemption(id, payload.reason, principal.actor, shop=principal.shop)
-    return run_idempotent(
-        patron,
-        principal,
-        idempotency_key,
-        fingerprint("POST", f"/v1/redemptions/{id}/cancel", payload),
-        lambda uow: cancel(uow, command),
-        present_redemption,
-    )
+    return write(payload, lambda uow: cancel(uow, command), present_redemption)
