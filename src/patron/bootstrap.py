@@ -6,10 +6,11 @@ run use cases; nothing is created at import time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,9 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.db import make_engine
 from patron.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from patron.analytics.store import StoreAnalytics
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -27,6 +31,8 @@ class Patron:
         self.engine = engine
         self.clock = clock
         self._programs: dict[int, Program] = {}
+        self._analytics: StoreAnalytics | None = None
+        self._analytics_lock = threading.Lock()
 
     @classmethod
     def from_url(
@@ -59,5 +65,17 @@ class Patron:
         with self.uow(readonly=True) as uow:
             return query(uow, *args)
 
+    def analytics(self) -> StoreAnalytics:
+        """The store as the analytics read it: one Ibis connection, opened on first use."""
+        with self._analytics_lock:
+            if self._analytics is None:
+                # imported here: Ibis is the analytics' cost, not every command's
+                from patron.analytics.store import StoreAnalytics, address_of
+
+                self._analytics = StoreAnalytics(address_of(self.engine.url))
+            return self._analytics
+
     def dispose(self) -> None:
+        if self._analytics is not None:
+            self._analytics.close()
         self.engine.dispose()

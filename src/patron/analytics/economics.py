@@ -34,7 +34,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from patron.analytics.frames import connect_store
 from patron.domain.errors import InvalidInput
 
 GROUPINGS = {"cohort": ("month",), "channel": ("channel",), "both": ("month", "channel")}
@@ -74,8 +73,7 @@ def _month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _tables(database_url: str) -> tuple[ir.Table, ir.Table, ir.Table, str]:
-    con = connect_store(database_url)
+def _tables(con: ibis.BaseBackend) -> tuple[ir.Table, ir.Table, ir.Table, str]:
     members, purchases = con.table("members"), con.table("purchases")
     recorded = con.table("acquisition_spend")
     spend = recorded.select(
@@ -106,11 +104,12 @@ def _tables(database_url: str) -> tuple[ir.Table, ir.Table, ir.Table, str]:
     return acquired, bought, spend, basis
 
 
-def economics(database_url: str, by: str = "both") -> Economics:
+def economics(con: ibis.BaseBackend, by: str = "both") -> Economics:
+    """CAC, value per member, CLV/CAC and payback, computed in the store `con` reaches."""
     if by not in GROUPINGS:
         raise InvalidInput(f"by: must be one of {list(GROUPINGS)}, not {by!r}")
     keys = GROUPINGS[by]
-    acquired, bought, recorded, basis = _tables(database_url)
+    acquired, bought, recorded, basis = _tables(con)
     sizes = acquired.group_by(list(keys)).aggregate(new_members=acquired.count()).to_pandas()
     joined = bought.join(acquired, "member_id")
     # a purchase dated before its member enrolled counts in the enrollment month

@@ -72,7 +72,7 @@ def open_source(
             )
         if not database_url:
             raise InvalidInput("no database URL configured for the store")
-        return from_store(database_url)
+        return from_store(connect_store(database_url))
     path = Path(source)
     remote = engine == "spark" and "://" in source  # hdfs://, s3a://: the cluster reads it
     if not remote and not path.exists():
@@ -206,9 +206,8 @@ def _optional(raw: ir.Table, name: str, present: bool) -> ir.Value:
     return raw[name].cast("string") if present else ibis.null("string")
 
 
-def from_store(database_url: str) -> Source:
+def from_store(con: ibis.BaseBackend) -> Source:
     """Purchases straight from the Patron store, computed in SQLite or PostgreSQL."""
-    con = connect_store(database_url)
     try:
         purchases, members = con.table("purchases"), con.table("members")
         lines = con.table("purchase_lines")
@@ -243,12 +242,8 @@ def from_store(database_url: str) -> Source:
 
 
 def connect_store(database_url: str) -> ibis.BaseBackend:
-    if database_url.startswith("sqlite"):
-        path = database_url.split("///", 1)[1]
-        if path != ":memory:" and not Path(path).is_file():
-            # connecting would create an empty database file: reading changes nothing
-            raise InvalidInput(f"no store at {path}: run `patron init` (or `patron demo`) first")
-        return ibis.sqlite.connect(path)
-    if database_url.startswith("postgresql"):
-        return ibis.connect(database_url.replace("postgresql+psycopg://", "postgres://"))
-    raise InvalidInput(f"analytics cannot read {database_url.split(':', 1)[0]} stores yet")
+    """A connection of this command's own (adapters that serve many requests share one
+    through bootstrap.Patron.analytics)."""
+    from patron.analytics.store import address_of, connect
+
+    return connect(address_of(database_url))

@@ -112,8 +112,7 @@ def report(
 
     patron = _patron(database_url)
     try:
-        url = patron.engine.url.render_as_string(hide_password=False)
-        result = economics(url, by)
+        result = patron.analytics().run(lambda con: economics(con, by))
     except PatronError as exc:
         raise _fail(cli_message(exc)) from None
     finally:

@@ -38,13 +38,13 @@ def _scores(patron: Patron) -> Any:
     """The function that gives a member's segment and scores, fitted on the store."""
     from functools import partial
 
-    from patron.analytics.frames import open_source
+    from patron.analytics.frames import from_store
     from patron.analytics.insights import CustomerBase, member_scores
 
-    url = patron.engine.url.render_as_string(hide_password=False)
     now = patron.clock()
     return partial(
-        member_scores, lambda: CustomerBase.fit(open_source("store", database_url=url), now)
+        member_scores,
+        lambda: patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), now)),
     )
 
 

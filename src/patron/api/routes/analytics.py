@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
-from patron.analytics.frames import Source, open_source
+from patron.analytics.frames import Source, from_store
 from patron.analytics.insights import CustomerBase
 from patron.analytics.kpis import period_kpis
 from patron.analytics.pareto import pareto_curve, top_share
@@ -26,12 +27,6 @@ router = APIRouter(tags=["analytics"])
 MODEL_TTL = 600.0
 _lock = threading.Lock()
 Table = Literal["summary", "rfm", "abc", "pareto", "cohorts", "kpis"]
-
-
-def _source(patron: Patron) -> Source:
-    return open_source(
-        "store", database_url=patron.engine.url.render_as_string(hide_password=False)
-    )
 
 
 def _records(frame: Any, limit: int, offset: int) -> dict[str, Any]:
@@ -61,7 +56,19 @@ def analytics_table(
     end: Annotated[Time | None, Query(description="kpis: period end")] = None,
 ) -> dict[str, Any]:
     """Customer summary, RFM, A/B/C, Pareto, cohorts or period KPIs of the store."""
-    source = _source(patron)
+    return patron.analytics().run(
+        lambda con: _table(from_store(con), table, limit, offset, start, end)
+    )
+
+
+def _table(
+    source: Source,
+    table: Table,
+    limit: int,
+    offset: int,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[str, Any]:
     if table == "kpis":
         if start is None or end is None:
             raise InvalidInput("kpis needs ?start=YYYY-MM-DD&end=YYYY-MM-DD")
@@ -91,7 +98,9 @@ def _customer_base(request: Request, patron: Patron) -> CustomerBase:
     with _lock:
         cached: tuple[float, CustomerBase] | None = getattr(request.app.state, "base", None)
         if cached is None or time.monotonic() - cached[0] > MODEL_TTL:
-            cached = (time.monotonic(), CustomerBase.fit(_source(patron), patron.clock()))
+            now = patron.clock()
+            base = patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), now))
+            cached = (time.monotonic(), base)
             request.app.state.base = cached
         return cached[1]
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from patron.analytics.crosssell import category_pairs
 from patron.analytics.economics import economics
-from patron.analytics.frames import open_source
+from patron.analytics.frames import from_store
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import Page, SpendCreate, SpendPublic
@@ -68,8 +68,7 @@ def get_economics(
     by: Annotated[Literal["cohort", "channel", "both"], Query()] = "both",
 ) -> dict[str, Any]:
     """CAC, value per member, CLV/CAC and payback months by cohort and/or channel."""
-    url = patron.engine.url.render_as_string(hide_password=False)
-    return economics(url, by).as_dict()
+    return patron.analytics().run(lambda con: economics(con, by).as_dict())
 
 
 @router.get("/v1/analytics/crosssell")
@@ -80,7 +79,11 @@ def get_crosssell(
     top: Annotated[int, Query(ge=1, le=10_000)] = 20,
 ) -> dict[str, Any]:
     """Category pairs bought together (baskets = purchases): support, confidence, lift."""
-    url = patron.engine.url.render_as_string(hide_password=False)
-    source = open_source("store", database_url=url)
-    rows = category_pairs(source, min_support=min_support, top=top).to_pyarrow().to_pylist()
+    rows = patron.analytics().run(
+        lambda con: (
+            category_pairs(from_store(con), min_support=min_support, top=top)
+            .to_pyarrow()
+            .to_pylist()
+        )
+    )
     return {"data": rows, "count": len(rows)}
