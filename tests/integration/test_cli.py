@@ -225,14 +225,13 @@ def test_purge_idempotency_keys_keeps_a_day_at_least(db: str) -> None:
 
     from patron.bootstrap import Patron
     from patron.domain.clock import utcnow
+    from patron.store.apikeys import NewApiKey
 
     assert runner.invoke(app, ["init", "--database-url", db]).exit_code == 0
     patron = Patron.from_url(db)
     try:
         key_id = patron.run(
-            lambda uow, _: uow.api_keys.add(
-                name="t", prefix="p", key_hash="h", scope="pos", created_at=uow.now
-            ),
+            lambda uow, _: uow.api_keys.add(NewApiKey("t", "p", "h", "pos", uow.now, None, None)),
             None,
         )
         now = utcnow()

@@ -23,8 +23,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row
-
 from patron.domain.access import (
     KeyStatus,
     Operation,
@@ -36,6 +34,7 @@ from patron.domain.access import (
 from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, InvalidInput, NotFound
 from patron.domain.limits import API_KEY_NAME_LENGTH, text_problem
+from patron.store.apikeys import ApiKeyRecord, NewApiKey
 from patron.store.uow import UnitOfWork
 
 POS_DEFAULT_NAME = "default"
@@ -140,7 +139,7 @@ def authenticate(uow: UnitOfWork, key: str) -> Principal | None:
     if row is None:
         return None
     principal = Principal(
-        int(row.id),
+        row.id,
         row.name,
         Scope(row.scope),
         row.shop,
@@ -176,10 +175,9 @@ def rotate_key(uow: UnitOfWork, prefix: str, overlap: timedelta, actor: str = "c
             f"the key with prefix {prefix!r} was already rotated (it stops at {stops} UTC):"
             " rotate the key that replaced it, or revoke it"
         )
-    operations = None if old.operations is None else tuple(old.operations)
-    issued = _insert(uow, old.scope, old.name, old.shop, operations)
+    issued = _insert(uow, old.scope, old.name, old.shop, old.operations)
     expires_at = uow.now + overlap
-    uow.api_keys.update(int(old.id), expires_at=expires_at)
+    uow.api_keys.set_expiry(old.id, expires_at)
     replaced = replace(
         _info(old, uow.now),
         expires_at=expires_at,
@@ -230,15 +228,8 @@ def _insert(
     while uow.api_keys.unrevoked(prefix) is not None:  # prefixes name keys: keep them apart
         prefix = secrets.token_hex(4)
     key = f"ptr_{prefix}_{secrets.token_urlsafe(32)}"
-    stored = None if operations is None else list(operations)
     key_id = uow.api_keys.add(
-        name=name,
-        prefix=prefix,
-        key_hash=hash_key(key),
-        scope=scope,
-        created_at=uow.now,
-        shop=shop,
-        operations=stored,
+        NewApiKey(name, prefix, hash_key(key), scope, uow.now, shop, operations)
     )
     info = KeyInfo(
         key_id, prefix, name, scope, shop, operations, uow.now, None, None, KeyStatus.ACTIVE
@@ -246,14 +237,14 @@ def _insert(
     return Issued(key, info)
 
 
-def _info(row: Row[Any], now: datetime) -> KeyInfo:
+def _info(row: ApiKeyRecord, now: datetime) -> KeyInfo:
     return KeyInfo(
-        int(row.id),
+        row.id,
         row.prefix,
         row.name,
         row.scope,
         row.shop,
-        None if row.operations is None else tuple(row.operations),
+        row.operations,
         row.created_at,
         row.expires_at,
         row.revoked_at,

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from patron.domain.clock import utcnow
 from patron.domain.program import Program
-from patron.store import repositories as repos
+from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
 from patron.store.db import READONLY
@@ -61,7 +61,7 @@ class UnitOfWork:
         self.ledger = Ledger(conn)
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
-        self.api_keys = repos.ApiKeys(conn)
+        self.api_keys = ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)
         self.outbox = Outbox(conn)
