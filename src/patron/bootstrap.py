@@ -17,7 +17,9 @@ from sqlalchemy import Engine
 from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.db import make_engine
-from patron.store.uow import UnitOfWork
+
+# the unit of work is handed to the adapters by name: they pass use cases that take one
+from patron.store.uow import UnitOfWork as UnitOfWork
 
 if TYPE_CHECKING:
     from patron.analytics.store import StoreAnalytics

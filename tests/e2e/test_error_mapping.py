@@ -27,6 +27,8 @@ from patron.cli import app as cli_app
 from patron.domain.errors import (
     Conflict,
     ForbiddenShop,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
@@ -52,6 +54,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     TransactionIdReused: (409, "transaction_id_reused"),
     MemberErased: (409, "member_erased"),
     NoProgram: (409, "no_program"),
+    IdempotencyKeyInUse: (409, "idempotency_key_in_use"),
+    IdempotencyKeyReused: (422, "idempotency_key_reused"),
 }
 
 API_NO_PROGRAM = (

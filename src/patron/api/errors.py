@@ -29,6 +29,8 @@ from patron.analytics.clv.data import ModelNotIdentified
 from patron.domain.errors import (
     Conflict,
     ForbiddenShop,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
@@ -58,6 +60,13 @@ STATUS: dict[type[PatronError], int] = {
     TransactionIdReused: 409,
     MemberErased: 409,
     NoProgram: 409,
+    IdempotencyKeyInUse: 409,
+    IdempotencyKeyReused: 422,
+}
+
+# Headers an answer to an error class carries: when to come back.
+HEADERS: dict[type[PatronError], dict[str, str]] = {
+    IdempotencyKeyInUse: {"Retry-After": "1"},
 }
 
 # The API's own wording where the domain's message is not the whole answer for a client.
@@ -160,9 +169,11 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InsufficientPoints):
             extra = {"requested": exc.requested, "available": exc.available}
-        return problem(
+        response = problem(
             status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **extra
         )
+        response.headers.update(HEADERS.get(type(exc), {}))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,19 +1,6 @@
-"""Idempotent writes, after the IETF httpapi Idempotency-Key draft and Stripe's practice.
-
-Design overview. A write and the record of its answer are one transaction:
-
-1. claim the key for the transaction (a PostgreSQL advisory lock) — if another request
-   holds it, answer 409 at once. SQLite needs no claim: its write transactions start with
-   BEGIN IMMEDIATE and run one at a time, so a replay waits for the first request's
-   commit and step 2 replays its answer (docs/api.md, tests/e2e/test_concurrency.py);
-2. look the key up: a finished request with the same fingerprint gets its stored answer
-   replayed, one with a different body gets 422;
-3. run the use case, store the answer under the key, commit.
-
-Because the write and its answer commit together, a crash at any point leaves either
-both or neither: a request is never applied twice and never half-applied. A request the
-use case refuses (a 4xx) rolls back and stores nothing, so the client may fix the cause
-and retry with the same key. Keys are scoped to the API key that sent them.
+"""Idempotent writes at the edge: the `Idempotency-Key` header, the request's fingerprint
+and the answer, stored and replayed as sent. What makes a write happen at most once is
+the use cases' business (services/idempotency.py, which says how and why).
 
 Routes take the `Idempotent` dependency and hand it their body, their use case and how to
 present its result; the header, the caller and the fingerprint are its business.
@@ -34,9 +21,9 @@ from pydantic import BaseModel
 
 from patron.api.deps import IdempotencyKey, PatronDep, get_principal
 from patron.api.errors import ApiProblem
-from patron.bootstrap import Patron
+from patron.bootstrap import Patron, UnitOfWork
 from patron.services.apikeys import Principal
-from patron.store.uow import UnitOfWork
+from patron.services.idempotency import Answer, run_once
 
 R = TypeVar("R")
 REPLAYED = "Idempotent-Replayed"
@@ -52,7 +39,7 @@ def fingerprint(method: str, path: str, body: BaseModel) -> str:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # normalize() drops trailing zeros; format "f" keeps 1E+1 from becoming "1E+1"
+        # normalize() drops trailing zeros (10.00 -> 1E+1); format "f" writes that as 10
         return format(value.normalize(), "f")
     if isinstance(value, dict):
         return {k: _canonical(v) for k, v in value.items()}
@@ -76,34 +63,17 @@ def run_idempotent(
         raise ApiProblem(
             400, "idempotency_key_missing", "writes need an `Idempotency-Key` header (a UUID, say)"
         )
-    with patron.uow() as uow:
-        if not uow.idempotency.try_lock(principal.key_id, key):
-            raise ApiProblem(
-                409,
-                "idempotency_key_in_use",
-                "a request with this Idempotency-Key is still being processed; retry later",
-                {"Retry-After": "1"},
-            )
-        record = uow.idempotency.get(principal.key_id, key)
-        if record is not None:
-            if record.request_hash != request_hash:
-                raise ApiProblem(
-                    422,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with a different request body",
-                )
-            return Response(
-                record.response_body,
-                status_code=int(record.response_status),
-                media_type="application/json",
-                headers={REPLAYED: "true"},
-            )
-        result = apply(uow)
+
+    def answer(result: R) -> tuple[int, str]:
         code = status(result) if callable(status) else status
-        body = present(result).model_dump_json()
-        uow.idempotency.store(principal.key_id, key, request_hash, code, body, uow.now)
-        uow.commit()
-    return Response(body, status_code=code, media_type="application/json")
+        return code, present(result).model_dump_json()
+
+    def once(uow: UnitOfWork, key: str) -> Answer:
+        return run_once(uow, principal.key_id, key, request_hash, apply, answer)
+
+    done = patron.run(once, key)
+    headers = {REPLAYED: "true"} if done.replayed else None
+    return Response(done.body, done.status, headers, media_type="application/json")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,18 @@ class MemberErased(Conflict):
     code = "member_erased"
 
 
+class IdempotencyKeyInUse(Conflict):
+    """Another request with the same Idempotency-Key is still being applied."""
+
+    code = "idempotency_key_in_use"
+
+
+class IdempotencyKeyReused(PatronError):
+    """An Idempotency-Key already answered another request: a client's bug, not a retry."""
+
+    code = "idempotency_key_reused"
+
+
 class ForbiddenShop(PatronError):
     """A key bound to a shop asked to touch a record of another shop, or of none
     (domain/access.py)."""
