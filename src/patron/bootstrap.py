@@ -18,11 +18,20 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.db import make_engine
 
+# what the adapters may know of the store's failures (store/failures.py)
+from patron.store.failures import STORE_DOWN as STORE_DOWN
+from patron.store.failures import WriteRefused as WriteRefused
+from patron.store.failures import integrity_summary as integrity_summary
+from patron.store.failures import is_store_down as is_store_down
+
 # the unit of work is handed to the adapters by name: they pass use cases that take one
 from patron.store.uow import UnitOfWork as UnitOfWork
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from patron.analytics.store import StoreAnalytics
+    from patron.store.backup import StoreFacts
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -81,3 +90,21 @@ class Patron:
         if self._analytics is not None:
             self._analytics.close()
         self.engine.dispose()
+
+
+# Backups work on the SQLite file itself, before any Patron is built on it. Imported when
+# used: the store's backup needs Alembic's revision, a tenth of a second at every start.
+
+
+def backup(url: str, target: Path, *, force: bool = False) -> StoreFacts:
+    """Copy the SQLite store at `url` to `target` while it serves (store/backup.py)."""
+    from patron.store.backup import backup as copy
+
+    return copy(url, target, force=force)
+
+
+def restore(file: Path, url: str, *, force: bool = False) -> StoreFacts:
+    """Put the backup `file` in place of the SQLite store at `url` (store/backup.py)."""
+    from patron.store.backup import restore as put_back
+
+    return put_back(file, url, force=force)

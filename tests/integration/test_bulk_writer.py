@@ -270,3 +270,13 @@ def test_columns_of_unequal_lengths_are_refused(patron: Patron) -> None:
     with patron.uow() as uow:
         with pytest.raises(ValueError, match=r"unequal lengths \[1, 2\] for members"):
             uow.bulk.insert(t.members, {"id": [1, 2], "external_id": ["c"]})
+
+
+def test_a_table_is_named_by_the_use_cases_and_an_unknown_name_is_refused(
+    patron: Patron,
+) -> None:
+    with patron.uow() as uow:
+        named = uow.bulk.reserve_ids("members", 2)
+        assert len(named) == 2 and named[1] == named[0] + 1
+        with pytest.raises(ValueError, match="no table 'member'"):
+            uow.bulk.reserve_ids("member", 1)

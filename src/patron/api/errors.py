@@ -15,17 +15,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from patron.analytics.clv.data import ModelNotIdentified
+from patron.bootstrap import STORE_DOWN, WriteRefused, integrity_summary, is_store_down
 from patron.domain.errors import (
     Conflict,
     ForbiddenShop,
@@ -41,7 +34,6 @@ from patron.domain.errors import (
     RewardUnavailable,
     TransactionIdReused,
 )
-from patron.store.db import integrity_summary
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
@@ -91,16 +83,6 @@ def detail_of(exc: PatronError) -> str:
     return DETAIL.get(type(exc), exc.message)
 
 
-# Errors that say the store is unreachable, not that the request is wrong: a refused or
-# dropped connection (OperationalError, InterfaceError, DisconnectionError), no free
-# connection in the pool in time (PoolTimeout). SQLite's "database is locked" after its
-# busy timeout is an OperationalError too, and a retry is the right advice for it as well.
-STORE_DOWN: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    DisconnectionError,
-    PoolTimeout,
-)
 STORE_RETRY_AFTER = 5  # seconds: long enough for a pool to reconnect or a failover to end
 STORE_DOWN_DETAIL = (
     "the database cannot be reached just now; retry in a few seconds (a write sent again"
@@ -119,12 +101,6 @@ def unexpected(exc: BaseException) -> JSONResponse:
     if is_store_down(exc):
         return store_unavailable(exc)
     return problem(500, "internal error", UNEXPECTED_DETAIL, "internal_error")
-
-
-def is_store_down(exc: BaseException) -> bool:
-    return isinstance(exc, STORE_DOWN) or (
-        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-    )
 
 
 def store_unavailable(exc: BaseException) -> JSONResponse:
@@ -198,8 +174,8 @@ def install(app: FastAPI) -> None:
         """Starlette's last resort (ServerErrorMiddleware, outside every other middleware)."""
         return unexpected(exc)
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    @app.exception_handler(WriteRefused)
+    async def _integrity(_: Request, exc: WriteRefused) -> JSONResponse:
         log.info("integrity error answered as 409: %s", integrity_summary(exc))
         return problem(
             409,

@@ -36,8 +36,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from patron.api.deps import BAD_KEY, NO_KEY, PRINCIPAL, cached_principal
-from patron.api.errors import is_store_down, problem, store_unavailable
+from patron.api.errors import problem, store_unavailable
 from patron.api.ratelimit import TokenBuckets
+from patron.bootstrap import is_store_down
 from patron.config import Settings, get_settings
 from patron.services.apikeys import Principal
 

@@ -20,7 +20,7 @@ Force = Annotated[bool, typer.Option("--force", help="replace what is there")]
 
 def backup(file: Path, force: Force = False, database_url: DbOption = None) -> None:
     """Back up the SQLite store to FILE while it serves (SQLite's online backup API)."""
-    from patron.store.backup import backup as run_backup
+    from patron.bootstrap import backup as run_backup
 
     url = database_url or load_settings().database_url
     facts = guard(lambda: run_backup(url, file, force=force))
@@ -33,8 +33,8 @@ def backup(file: Path, force: Force = False, database_url: DbOption = None) -> N
 
 def restore(file: Path, force: Force = False, database_url: DbOption = None) -> None:
     """Restore the SQLite store from the backup FILE, then verify the ledger."""
+    from patron.bootstrap import restore as run_restore
     from patron.services.verify import verify
-    from patron.store.backup import restore as run_restore
 
     url = database_url or load_settings().database_url
     facts = guard(lambda: run_restore(file, url, force=force))

@@ -15,9 +15,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from patron.domain import limits
+from patron.domain.acquisition import SpendEntry
 from patron.domain.errors import InvalidInput
 from patron.services.program import current_program
-from patron.store.spend import SpendEntry
 from patron.store.uow import UnitOfWork
 
 MAX_AMOUNT = limits.MAX_AMOUNT

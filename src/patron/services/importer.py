@@ -31,7 +31,6 @@ from patron.services.earn import record_purchase
 from patron.services.enroll import enroll, new_member
 from patron.services.program import current_program
 from patron.services.purchase_file import FileReport, Purchases, read_purchases
-from patron.store import tables as t
 from patron.store.uow import UnitOfWork
 
 Progress = Callable[[int, int], None]
@@ -186,10 +185,10 @@ def _bulk_insert(
     created = _ensure_members(uow, batch, members, report)
     known = {**members, **created}
     member_ids = [known[c] for c in batch.customer_id.tolist()]
-    ids = uow.bulk.reserve_ids(t.purchases, len(batch))
+    ids = uow.bulk.reserve_ids("purchases", len(batch))
     n = len(batch)
     uow.bulk.insert(
-        t.purchases,
+        "purchases",
         {
             "id": ids,
             "member_id": member_ids,
@@ -211,7 +210,7 @@ def _bulk_insert(
         },
         unless_taken="order_id",
     )
-    present = uow.bulk.present(t.purchases, ids)
+    present = uow.bulk.present("purchases", ids)
     if len(present) < n:
         keep = np.flatnonzero(np.isin(ids, list(present)))
         batch = batch.subset(keep)
@@ -229,7 +228,7 @@ def _insert_lines(uow: UnitOfWork, batch: Purchases, ids: list[int], members: li
     lines = batch.lines.tolist()
     numbers = np.arange(len(lines)) - np.repeat(batch.line_start[:-1], counts) + 1
     uow.bulk.insert(
-        t.purchase_lines,
+        "purchase_lines",
         {
             "purchase_id": np.repeat(ids, counts).tolist(),
             "member_id": np.repeat(members, counts).tolist(),
@@ -283,7 +282,7 @@ def _bump_counters(uow: UnitOfWork, batch: Purchases, member_ids: list[int]) -> 
     for member, total in zip(member_ids, batch.total.tolist(), strict=True):
         spend[member] += total
     uow.bulk.add(
-        t.members,
+        "members",
         list(counts),
         {"purchase_count": list(counts.values()), "lifetime_spend": [spend[m] for m in counts]},
     )

@@ -26,14 +26,27 @@ from typing import Any
 
 from sqlalchemy import Table, func, literal, select
 
+from patron.store import tables as t
 from patron.store.base import Repo
 
 Columns = Mapping[str, Sequence[Any]]
+# a table by its name ("purchases") for the use cases, which know no SQLAlchemy
+Named = Table | str
+
+
+def _resolved(table: Named) -> Table:
+    if isinstance(table, Table):
+        return table
+    try:
+        return t.metadata.tables[table]
+    except KeyError:
+        raise ValueError(f"the store has no table {table!r}") from None
 
 
 class Bulk(Repo):
-    def reserve_ids(self, table: Table, count: int) -> list[int]:
+    def reserve_ids(self, table: Named, count: int) -> list[int]:
         """`count` ids no row of `table` has or will be given by another writer."""
+        table = _resolved(table)
         if count == 0:
             return []
         if self.conn.dialect.name == "postgresql":
@@ -46,13 +59,14 @@ class Bulk(Repo):
         top = self.conn.execute(select(func.max(table.c.id))).scalar_one() or 0
         return list(range(int(top) + 1, int(top) + 1 + count))
 
-    def insert(self, table: Table, columns: Columns, *, unless_taken: str | None = None) -> None:
+    def insert(self, table: Named, columns: Columns, *, unless_taken: str | None = None) -> None:
         """Insert len(columns[...]) rows; every column the table requires must be given.
 
         With `unless_taken`, a row whose value in that unique column is already in the
         table is left out (ON CONFLICT DO NOTHING); `present` tells which rows went in.
         Values must be hashable (no JSON documents).
         """
+        table = _resolved(table)
         _check_names(table, [*columns, *([unless_taken] if unless_taken else [])])
         lengths = {len(values) for values in columns.values()}
         if len(lengths) != 1:
@@ -77,8 +91,9 @@ class Bulk(Repo):
         else:  # every column constant: `rows` rows of the same values
             self.conn.exec_driver_sql(sql, [()] * rows)
 
-    def present(self, table: Table, ids: Sequence[int]) -> set[int]:
+    def present(self, table: Named, ids: Sequence[int]) -> set[int]:
         """Which of these ids are in the table (after an insert `unless_taken`)."""
+        table = _resolved(table)
         if not ids:
             return set()
         low, high = min(ids), max(ids)
@@ -97,9 +112,10 @@ class Bulk(Repo):
             )
         return found
 
-    def add(self, table: Table, ids: Sequence[int], amounts: Columns) -> None:
+    def add(self, table: Named, ids: Sequence[int], amounts: Columns) -> None:
         """Add amounts to counters of the rows with these ids (one statement per row,
         through the driver: SQLAlchemy's per-row cost would exceed the update's)."""
+        table = _resolved(table)
         _check_names(table, list(amounts))
         if not ids:
             return

@@ -16,12 +16,10 @@ that this module once silenced process-wide (tests/unit/test_db_warnings.py).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import IntegrityError
 
 READONLY = "patron_readonly"
 
@@ -61,21 +59,3 @@ def _sqlite_engine(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
-
-
-# SQLite's messages name the rule and its columns, never the values: "UNIQUE constraint
-# failed: members.external_id", "CHECK constraint failed: balance_not_negative".
-_SQLITE_RULE = re.compile(r"(UNIQUE|NOT NULL|CHECK|FOREIGN KEY) constraint failed(: [\w., ]+)?")
-
-
-def integrity_summary(exc: IntegrityError) -> str:
-    """What a refused write broke, for a log line: the driver's error class and the
-    constraint's name, never the driver's message, which on PostgreSQL quotes the
-    offending values (`Key (email)=(ann@example.com) already exists`): personal data."""
-    orig = exc.orig
-    kind = type(orig).__name__
-    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
-    if constraint:
-        return f"{kind} on {constraint}"
-    found = _SQLITE_RULE.fullmatch(str(orig))
-    return f"{kind}: {found.group(0)}" if found else kind

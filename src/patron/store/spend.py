@@ -4,31 +4,19 @@ by a check constraint), so the history of what was entered, by whom and when, st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from patron.domain.acquisition import SpendEntry
 from patron.store import tables as t
 
 _ADD = insert(t.acquisition_spend)
 _ALL = select(t.acquisition_spend).order_by(
     t.acquisition_spend.c.month, t.acquisition_spend.c.channel, t.acquisition_spend.c.id
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SpendEntry:
-    id: int
-    month: date
-    channel: str
-    amount: Decimal
-    currency: str
-    note: str | None
-    recorded_at: datetime
-    recorded_by: str
 
 
 def _entry(row: Row[Any]) -> SpendEntry:

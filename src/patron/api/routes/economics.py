@@ -17,8 +17,8 @@ from patron.analytics.frames import from_store
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import Page, SpendCreate, SpendPublic
+from patron.domain.acquisition import SpendEntry
 from patron.services.acquisition import RecordSpend, list_spend, parse_month, record_spend
-from patron.store.spend import SpendEntry
 
 router = APIRouter(tags=["analytics"])
 
