@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -90,7 +90,20 @@ class MemberCreate(_In):
     )
 
 
-class MemberPublic(BaseModel):
+class Answer(BaseModel):
+    """An answer validated from a use case's result by attribute name (`from_attributes`),
+    so no route copies fields by hand; a field named otherwise in the result says so with
+    `From("result_name")`."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+def From(name: str, description: str | None = None) -> Any:  # noqa: N802 - reads as a marker
+    """A field filled from the result's attribute `name` (its own name works too)."""
+    return Field(validation_alias=name, description=description)
+
+
+class MemberPublic(Answer):
     id: int
     external_id: str
     email: str | None
@@ -99,7 +112,7 @@ class MemberPublic(BaseModel):
     tier_since: UtcTime
     enrolled_at: UtcTime
     referral_code: str
-    points: int = Field(description="balance, pending points included")
+    points: int = From("balance", "balance, pending points included")
     debt: int
     purchase_count: int
     lifetime_spend: Decimal
@@ -113,20 +126,20 @@ class MemberErase(_In):
     reason: Note = Field(description="why the data is erased (audited); no personal data")
 
 
-class ErasurePublic(BaseModel):
+class ErasurePublic(Answer):
     member_id: int
     external_id: str = Field(description="the pseudonym that replaces the external id")
     erased_at: UtcTime
-    points: int = Field(description="points left on the books until they expire")
+    points: int = From("balance", "points left on the books until they expire")
 
 
-class MemberTill(BaseModel):
+class MemberTill(Answer):
     """What a till needs of a member (a pos key's view): no name, e-mail or history."""
 
     id: int
     external_id: str
     tier: str
-    points: int = Field(description="balance, pending points included")
+    points: int = From("balance", "balance, pending points included")
     debt: int
 
 
@@ -174,13 +187,13 @@ class PurchaseCreate(_In):
         return self
 
 
-class BreakdownPublic(BaseModel):
+class BreakdownPublic(Answer):
     rule: str
     points: int
 
 
-class PurchasePublic(BaseModel):
-    id: int
+class PurchasePublic(Answer):
+    id: int = From("purchase_id")
     member_id: int
     order_id: str
     total: Decimal
@@ -204,8 +217,8 @@ class RefundCreate(_In):
     reason: Reason | None = None
 
 
-class RefundPublic(BaseModel):
-    id: int
+class RefundPublic(Answer):
+    id: int = From("refund_id")
     purchase_id: int
     member_id: int
     amount: Decimal
@@ -243,8 +256,8 @@ class QuotePublic(BaseModel):
     sufficient: bool
 
 
-class RedemptionPublic(BaseModel):
-    id: int
+class RedemptionPublic(Answer):
+    id: int = From("redemption_id")
     member_id: int
     reward_id: str | None
     points: int
@@ -264,7 +277,7 @@ class AdjustmentCreate(_In):
     reason: Note
 
 
-class AdjustmentPublic(BaseModel):
+class AdjustmentPublic(Answer):
     member_id: int
     points: int
     balance: int

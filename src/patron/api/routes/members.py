@@ -26,43 +26,13 @@ from patron.api.schemas import (
     MemberTill,
     Page,
 )
-from patron.domain.member import Member
-from patron.services.adjust import Adjusted, adjust
+from patron.services.adjust import adjust
 from patron.services.apikeys import Principal, Scope
 from patron.services.commands import Adjust, Enroll
 from patron.services.enroll import Enrolled, enroll
 from patron.services.queries import balance, ledger_entries
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
-
-
-def present_member(member: Member) -> MemberPublic:
-    return MemberPublic(
-        id=member.id,
-        external_id=member.external_id,
-        email=member.email,
-        name=member.name,
-        tier=member.tier,
-        tier_since=member.tier_since,
-        enrolled_at=member.enrolled_at,
-        referral_code=member.referral_code,
-        points=member.balance,
-        debt=member.debt,
-        purchase_count=member.purchase_count,
-        lifetime_spend=member.lifetime_spend,
-        acquisition_channel=member.acquisition_channel,
-        erased_at=member.erased_at,
-    )
-
-
-def till_member(member: Member) -> MemberTill:
-    return MemberTill(
-        id=member.id,
-        external_id=member.external_id,
-        tier=member.tier,
-        points=member.balance,
-        debt=member.debt,
-    )
 
 
 @router.post("", status_code=201, response_model=MemberPublic)
@@ -83,7 +53,7 @@ def create_member(
     )
 
     def present(result: Enrolled) -> MemberPublic:
-        return present_member(result.member)
+        return MemberPublic.model_validate(result.member)
 
     return write(body, lambda uow: enroll(uow, command), present)
 
@@ -99,7 +69,8 @@ def get_member(
     """A member by Patron id, or by external id (non-numeric, or `?by=external_id`): the
     whole profile for an admin key, the till view (no personal data) for a pos key."""
     member = member_named(patron, id, by)
-    return present_member(member) if _admin(principal) else till_member(member)
+    view = MemberPublic if _admin(principal) else MemberTill
+    return view.model_validate(member)
 
 
 @router.get("/{id}/balance", response_model=BalancePublic)
@@ -156,17 +127,9 @@ def create_adjustment(
     member = member_named(patron, id, by)
     command = Adjust(member.id, body.points, body.reason, principal.actor)
 
-    def present(result: Adjusted) -> AdjustmentPublic:
-        return AdjustmentPublic(
-            member_id=result.member_id,
-            points=result.points,
-            balance=result.balance,
-            entry_id=result.entry_id,
-        )
-
     return write(
         body,
         lambda uow: adjust(uow, command),
-        present,
+        AdjustmentPublic.model_validate,
         resource=f"/v1/members/{member.id}/adjustments",
     )

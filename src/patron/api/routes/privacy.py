@@ -16,7 +16,7 @@ from patron.api.routes.analytics import _customer_base
 from patron.api.schemas import ErasurePublic, MemberErase
 from patron.services.commands import EraseMember, MemberRef
 from patron.services.export import export_member
-from patron.services.privacy import Erased, erase_member
+from patron.services.privacy import erase_member
 
 router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
 
@@ -40,12 +40,6 @@ def erase(
     purchases, ledger and every total stay for the books."""
     command = EraseMember(MemberRef.named(id, by), body.reason, principal.actor)
 
-    def present(result: Erased) -> ErasurePublic:
-        return ErasurePublic(
-            member_id=result.member_id,
-            external_id=result.external_id,
-            erased_at=result.erased_at,
-            points=result.balance,
-        )
-
-    return write(body, lambda uow: erase_member(uow, command), present, status=200)
+    return write(
+        body, lambda uow: erase_member(uow, command), ErasurePublic.model_validate, status=200
+    )

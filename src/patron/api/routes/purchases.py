@@ -14,7 +14,6 @@ from patron.api.deps import EarnKey, RefundKey
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     MAX_ID,
-    BreakdownPublic,
     PurchaseCreate,
     PurchasePublic,
     RefundCreate,
@@ -22,24 +21,10 @@ from patron.api.schemas import (
 )
 from patron.domain.earning import Line
 from patron.services.commands import MemberRef, RecordPurchase, Refund, ReturnLine
-from patron.services.earn import Recorded, record_purchase
-from patron.services.refund import Refunded, refund
+from patron.services.earn import record_purchase
+from patron.services.refund import refund
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
-
-
-def present_purchase(r: Recorded) -> PurchasePublic:
-    return PurchasePublic(
-        id=r.purchase_id,
-        member_id=r.member_id,
-        order_id=r.order_id,
-        total=r.total,
-        points_earned=r.points_earned,
-        available_at=r.available_at,
-        tier=r.tier,
-        breakdown=[BreakdownPublic(rule=b.rule, points=b.points) for b in r.breakdown],
-        program_version=r.program_version,
-    )
 
 
 @router.post("", status_code=201, response_model=PurchasePublic)
@@ -64,7 +49,7 @@ def create_purchase(
         paid_at=body.paid_at,
         shop=principal.shop,
     )
-    return write(body, lambda uow: record_purchase(uow, command), present_purchase)
+    return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
 
 
 @router.post("/{id}/refunds", status_code=201, response_model=RefundPublic)
@@ -78,15 +63,4 @@ def create_refund(
     lines = tuple(ReturnLine(x.line_no, x.quantity) for x in body.lines) if body.lines else None
     command = Refund(id, lines, body.reason, shop=principal.shop)
 
-    def present(r: Refunded) -> RefundPublic:
-        return RefundPublic(
-            id=r.refund_id,
-            purchase_id=r.purchase_id,
-            member_id=r.member_id,
-            amount=r.amount,
-            points_taken_back=r.points_taken_back,
-            debt=r.debt,
-            balance=r.balance,
-        )
-
-    return write(body, lambda uow: refund(uow, command), present)
+    return write(body, lambda uow: refund(uow, command), RefundPublic.model_validate)

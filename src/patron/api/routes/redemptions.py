@@ -23,23 +23,9 @@ from patron.api.schemas import (
 )
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.queries import active_rewards
-from patron.services.redeem import Redeemed, cancel, quote, redeem
+from patron.services.redeem import cancel, quote, redeem
 
 router = APIRouter(tags=["rewards and redemptions"])
-
-
-def present_redemption(r: Redeemed) -> RedemptionPublic:
-    return RedemptionPublic(
-        id=r.redemption_id,
-        member_id=r.member_id,
-        reward_id=r.reward_id,
-        points=r.points,
-        value=r.value,
-        currency=r.currency,
-        balance=r.balance,
-        status=r.status,
-        transaction_id=r.transaction_id,
-    )
 
 
 def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
@@ -103,7 +89,7 @@ def create_redemption(
     return write(
         body,
         lambda uow: redeem(uow, command),
-        present_redemption,
+        RedemptionPublic.model_validate,
         status=lambda r: 200 if r.repeated else 201,
     )
 
@@ -118,4 +104,4 @@ def cancel_redemption(
     """Cancel a redemption: points return to the lots they came from."""
     payload = body or CancelCreate()
     command = CancelRedemption(id, payload.reason, principal.actor, shop=principal.shop)
-    return write(payload, lambda uow: cancel(uow, command), present_redemption)
+    return write(payload, lambda uow: cancel(uow, command), RedemptionPublic.model_validate)
