@@ -218,13 +218,16 @@ class RefundCreate(_In):
 
 
 class RefundPublic(Answer):
-    id: int = From("refund_id")
-    purchase_id: int
+    id: int = From("refund_id", "the refund's id")
+    purchase_id: int = Field(description="the purchase the lines were returned from")
     member_id: int
-    amount: Decimal
-    points_taken_back: int
-    debt: int
-    balance: int
+    amount: Decimal = Field(description="the money value of the returned lines")
+    points_taken_back: int = Field(description="points removed from the balance")
+    debt: int = Field(
+        description="points that could not be taken back, being spent already: the"
+        " member's next points settle them first"
+    )
+    balance: int = Field(description="the member's balance after the refund")
 
 
 class RedemptionCreate(_In):
@@ -245,27 +248,30 @@ class RedemptionCreate(_In):
     )
 
 
-class QuotePublic(BaseModel):
+class QuotePublic(Answer):
     member_id: int
-    spendable: int
-    points: int
-    value: Decimal
+    spendable: int = Field(description="the member's points that can be spent now")
+    points: int = Field(description="what the redemption would cost")
+    value: Decimal = Field(description="what it would be worth, in `currency`")
     currency: str
-    max_points: int | None
+    max_points: int | None = Field(
+        description="the most points the basket allows (the program's discount cap); null"
+        " without a basket_total"
+    )
     reward_id: str | None
-    sufficient: bool
+    sufficient: bool = Field(description="whether `spendable` covers `points`")
 
 
 class RedemptionPublic(Answer):
-    id: int = From("redemption_id")
+    id: int = From("redemption_id", "the redemption's id (to cancel it)")
     member_id: int
-    reward_id: str | None
-    points: int
-    value: Decimal
+    reward_id: str | None = Field(description="null for points spent as a discount")
+    points: int = Field(description="points spent")
+    value: Decimal = Field(description="what they were worth, in `currency`")
     currency: str
-    balance: int
+    balance: int = Field(description="the member's balance after it")
     status: RedemptionStatus
-    transaction_id: str | None = None
+    transaction_id: str | None = Field(None, description="the till's id for the sale")
 
 
 class CancelCreate(_In):
@@ -293,25 +299,17 @@ class BalancePublic(BaseModel):
     member_id: int
     points: int = Field(description="spendable now")
     pending: int = Field(description="earned, spendable after the return window")
-    total: int
-    debt: int
+    total: int = Field(description="points + pending")
+    debt: int = Field(description="points owed from refunds, settled by the next earnings")
     tier: str
-    next_tier: str | None
-    needed_for_next_tier: Decimal
-    qualifying: Decimal
-    expiring: list[ExpiringPublic]
-    point_value: Decimal
+    next_tier: str | None = Field(description="null at the top tier")
+    needed_for_next_tier: Decimal = Field(
+        description="qualifying value (spend or points, as the program says) still missing"
+    )
+    qualifying: Decimal = Field(description="the qualifying value in the tier window")
+    expiring: list[ExpiringPublic] = Field(description="points that expire soon, by date")
+    point_value: Decimal = Field(description="what one point is worth, in `currency`")
     currency: str
-
-
-class LedgerEntryPublic(BaseModel):
-    id: int
-    kind: EntryKind
-    points: int
-    occurred_at: UtcTime
-    purchase_id: int | None
-    redemption_id: int | None
-    reason: str | None
 
 
 class LedgerEntryTill(BaseModel):
@@ -319,10 +317,16 @@ class LedgerEntryTill(BaseModel):
 
     id: int
     kind: EntryKind
-    points: int
+    points: int = Field(description="positive for a credit, negative for a debit")
     occurred_at: UtcTime
     purchase_id: int | None
     redemption_id: int | None
+
+
+class LedgerEntryPublic(LedgerEntryTill):
+    """A ledger entry as an admin key reads it: with the reason written on it."""
+
+    reason: str | None
 
 
 class RewardPublic(BaseModel):

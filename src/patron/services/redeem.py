@@ -57,6 +57,11 @@ class Quote:
     max_points: int | None
     reward_id: str | None
 
+    @property
+    def sufficient(self) -> bool:
+        """Whether the member's spendable points cover the redemption."""
+        return self.spendable >= self.points
+
 
 @dataclass(frozen=True)
 class Redeemed:

@@ -54,17 +54,7 @@ def quote_redemption(
     body: RedemptionCreate, patron: PatronDep, principal: RedeemKey
 ) -> QuotePublic:
     """What a redemption would cost and be worth, and the most points a basket allows."""
-    q = patron.read(quote, _command(body, principal.shop))
-    return QuotePublic(
-        member_id=q.member_id,
-        spendable=q.spendable,
-        points=q.points,
-        value=q.value,
-        currency=q.currency,
-        max_points=q.max_points,
-        reward_id=q.reward_id,
-        sufficient=q.spendable >= q.points,
-    )
+    return QuotePublic.model_validate(patron.read(quote, _command(body, principal.shop)))
 
 
 @router.post(
