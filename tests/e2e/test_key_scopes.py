@@ -262,7 +262,7 @@ def test_a_rotated_key_works_until_its_deadline_and_not_after(
     ]
     assert audit[0]["details"]["replaced_expires_at"] == "2026-01-01T09:10:00"
     again = admin.post(f"/v1/api-keys/{prefix}/rotate", {}, idem=None)
-    assert (again.status_code, again.json()["code"]) == (409, "conflict")
+    assert (again.status_code, again.json()["code"]) == (409, "api_key_already_rotated")
     assert "was already rotated" in again.json()["detail"]
 
 

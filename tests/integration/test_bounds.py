@@ -178,7 +178,7 @@ def test_a_member_at_the_largest_lifetime_spend_is_stored_then_refused_cleanly(
     # and one more purchase is refused with a reason, changing nothing
     more = pos.post("/v1/purchases", purchase("o-2", [{"sku": "A", "unit_price": "1.00"}]))
     assert more.status_code == 409, more.text
-    assert more.json()["code"] == "conflict"
+    assert more.json()["code"] == "purchase_limit_reached"
     assert "2147483647 purchases" in more.json()["detail"]
     assert stored_purchases(patron) == 1
     after = admin.get(f"/v1/members/{member_id}").json()

@@ -27,10 +27,16 @@ from patron.domain.errors import (
     InsufficientPoints,
     InvalidInput,
     InvalidProgram,
+    KeyRotated,
     MemberErased,
+    MemberExists,
     NoProgram,
     NotFound,
+    NothingToReturn,
+    OrderTaken,
     PatronError,
+    PurchaseLimit,
+    RedemptionCancelled,
     RewardUnavailable,
     TransactionIdReused,
 )
@@ -52,6 +58,12 @@ STATUS: dict[type[PatronError], int] = {
     TransactionIdReused: 409,
     MemberErased: 409,
     NoProgram: 409,
+    MemberExists: 409,
+    OrderTaken: 409,
+    PurchaseLimit: 409,
+    NothingToReturn: 409,
+    RedemptionCancelled: 409,
+    KeyRotated: 409,
     IdempotencyKeyInUse: 409,
     IdempotencyKeyReused: 422,
 }
@@ -142,11 +154,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PatronError)
     async def _domain(_: Request, exc: PatronError) -> JSONResponse:
-        extra: dict[str, Any] = {}
-        if isinstance(exc, InsufficientPoints):
-            extra = {"requested": exc.requested, "available": exc.available}
         response = problem(
-            status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **extra
+            status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **exc.facts
         )
         response.headers.update(HEADERS.get(type(exc), {}))
         return response

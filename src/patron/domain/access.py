@@ -77,12 +77,17 @@ def checked_operations(names: Iterable[str] | None) -> tuple[Operation, ...] | N
     return tuple(o for o in Operation if o.value in wanted)
 
 
+def may_touch(key_shop: str | None, record_shop: str | None) -> bool:
+    """Whether a key of `key_shop` (None: every shop) may see a record of `record_shop`."""
+    return key_shop is None or record_shop == key_shop
+
+
 def check_shop(key_shop: str | None, record_shop: str | None, what: str) -> None:
     """Refuse a shop-bound key a record of another shop, or of no shop (see above).
 
     The message names the key's shop, never the record's: a till learns that the record
     is not its own, not where the other shop's business is done."""
-    if key_shop is not None and record_shop != key_shop:
+    if not may_touch(key_shop, record_shop):
         raise ForbiddenShop(
             f"{what} was not made at shop {key_shop!r}, this key's shop: it can be handled"
             " at the shop where it was made, or with a key for every shop"

@@ -14,9 +14,12 @@ class PatronError(Exception):
 
     code = "patron_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **facts: object) -> None:
         super().__init__(message)
         self.message = message
+        # what a program needs to act without parsing the message: the existing object's
+        # id, the points asked and available (JSON values; the API adds them to its answer)
+        self.facts = facts
 
 
 class InvalidProgram(PatronError):
@@ -39,9 +42,50 @@ class InsufficientPoints(Conflict):
     code = "insufficient_points"
 
     def __init__(self, requested: int, available: int) -> None:
-        super().__init__(f"{requested} points requested but only {available} are spendable")
+        super().__init__(
+            f"{requested} points requested but only {available} are spendable",
+            requested=requested,
+            available=available,
+        )
         self.requested = requested
         self.available = available
+
+
+class MemberExists(Conflict):
+    """An enrollment names an external id that a member already has (`member_id`)."""
+
+    code = "member_exists"
+
+
+class OrderTaken(Conflict):
+    """A purchase names an order id already recorded (`purchase_id`, when the caller's
+    key may see that purchase)."""
+
+    code = "order_id_taken"
+
+
+class PurchaseLimit(Conflict):
+    """The member has the most purchases one member may have."""
+
+    code = "purchase_limit_reached"
+
+
+class NothingToReturn(Conflict):
+    """Every line of the purchase has been returned already."""
+
+    code = "purchase_fully_returned"
+
+
+class RedemptionCancelled(Conflict):
+    """The redemption was cancelled already; its points are back."""
+
+    code = "redemption_already_cancelled"
+
+
+class KeyRotated(Conflict):
+    """The API key was rotated already: the key that replaced it is the one to rotate."""
+
+    code = "api_key_already_rotated"
 
 
 class RewardUnavailable(Conflict):

@@ -32,7 +32,7 @@ from patron.domain.access import (
     key_status,
 )
 from patron.domain.audit import AuditAction
-from patron.domain.errors import Conflict, InvalidInput, NotFound
+from patron.domain.errors import InvalidInput, KeyRotated, NotFound
 from patron.domain.limits import API_KEY_NAME_LENGTH, text_problem
 from patron.store.apikeys import ApiKeyRecord, NewApiKey
 from patron.store.uow import UnitOfWork
@@ -171,7 +171,7 @@ def rotate_key(uow: UnitOfWork, prefix: str, overlap: timedelta, actor: str = "c
         raise NotFound(f"no active API key with prefix {prefix!r}")
     if old.expires_at is not None:
         stops = old.expires_at.isoformat(sep=" ", timespec="seconds")
-        raise Conflict(
+        raise KeyRotated(
             f"the key with prefix {prefix!r} was already rotated (it stops at {stops} UTC):"
             " rotate the key that replaced it, or revoke it"
         )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import NoReturn
 
 from patron.domain import events
+from patron.domain.access import may_touch
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.earning import (
     BreakdownItem,
@@ -24,7 +25,7 @@ from patron.domain.earning import (
     crossed_milestones,
     score,
 )
-from patron.domain.errors import Conflict, InvalidInput
+from patron.domain.errors import InvalidInput, OrderTaken, PurchaseLimit
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.ledger import EntryRefs
 from patron.domain.limits import MAX_PURCHASES
@@ -59,7 +60,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     ensure_not_erased(member, "earn points")
     if member.purchase_count >= MAX_PURCHASES:
         # the bound that keeps purchase_count and lifetime_spend within their columns
-        raise Conflict(
+        raise PurchaseLimit(
             f"member {member.id} has {member.purchase_count} purchases, the most one member"
             " may have; record this purchase under another member"
         )
@@ -106,7 +107,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         )
     )
     if purchase_id is None:
-        _refuse_taken_order(uow, cmd.order_id)
+        _refuse_taken_order(uow, cmd.order_id, cmd.shop)
     account.count_purchase(total)
     pending = program.earning.pending_days
     if points > 0:
@@ -149,10 +150,16 @@ def _invoice_dates(
     return due, paid
 
 
-def _refuse_taken_order(uow: UnitOfWork, order_id: str) -> NoReturn:
+def _refuse_taken_order(uow: UnitOfWork, order_id: str, shop: str | None) -> NoReturn:
+    """409 order_id_taken; the purchase's id only for a key that may see it (its shop's),
+    so a shop's till learns nothing of another shop's purchases."""
     existing = uow.purchases.by_order_id(order_id)
-    where = f" as purchase {existing.id}" if existing is not None else ""
-    raise Conflict(f"order {order_id!r} is already recorded{where}")
+    if existing is None or not may_touch(shop, existing.shop):
+        raise OrderTaken(f"order {order_id!r} is already recorded")
+    raise OrderTaken(
+        f"order {order_id!r} is already recorded as purchase {existing.id}",
+        purchase_id=existing.id,
+    )
 
 
 def _new_line(line_no: int, line: Line, points: int) -> NewLine:

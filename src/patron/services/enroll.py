@@ -13,7 +13,7 @@ from datetime import datetime
 
 from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
-from patron.domain.errors import Conflict, InvalidInput
+from patron.domain.errors import InvalidInput, MemberExists
 from patron.domain.ledger import EntryRefs
 from patron.domain.member import Member, NewMember
 from patron.domain.program import EarningPolicy, Program
@@ -66,8 +66,12 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     if not cmd.external_id.strip():
         raise InvalidInput("external_id must not be empty")
     _, program = current_program(uow)
-    if uow.members.by_external_id(cmd.external_id) is not None:
-        raise Conflict(f"a member with external_id {cmd.external_id!r} already exists")
+    existing = uow.members.by_external_id(cmd.external_id)
+    if existing is not None:
+        raise MemberExists(
+            f"a member with external_id {cmd.external_id!r} already exists (member {existing.id})",
+            member_id=existing.id,
+        )
     referrer = None
     if cmd.referral_code:
         found = uow.members.by_referral_code(cmd.referral_code)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from patron.domain import events
 from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
-from patron.domain.errors import Conflict, NotFound, TransactionIdReused
+from patron.domain.errors import NotFound, RedemptionCancelled, TransactionIdReused
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member, ensure_not_erased
@@ -157,7 +157,9 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
     assert row is not None and row.entry_id is not None
     if row.status != RedemptionStatus.COMPLETED:
-        raise Conflict(f"redemption {row.id} is already {row.status}")
+        raise RedemptionCancelled(
+            f"redemption {row.id} is already {row.status}", redemption_id=row.id
+        )
     points = row.points
     restore(
         uow,
@@ -203,7 +205,8 @@ def _repeated(member: Member, first: Redemption, terms: Terms, transaction_id: s
         raise TransactionIdReused(
             f"transaction_id {transaction_id!r} is already redemption {first.id} of member"
             f" {member.id} ({spent}); this request asks for {asked}: a new redemption needs"
-            " a new transaction_id"
+            " a new transaction_id",
+            redemption_id=first.id,
         )
     return Redeemed(
         first.id,

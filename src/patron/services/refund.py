@@ -18,7 +18,7 @@ from decimal import Decimal
 from patron.domain import events
 from patron.domain.access import check_shop
 from patron.domain.earning import points_to_take_back
-from patron.domain.errors import Conflict, InvalidInput, NotFound
+from patron.domain.errors import InvalidInput, NotFound, NothingToReturn
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back
 from patron.domain.money import quantize_money
@@ -116,7 +116,7 @@ def _returns(cmd: Refund, lines: dict[int, PurchaseLine]) -> list[ReturnLine]:
             if r.quantity > r.refunded_quantity
         ]
         if not returns:
-            raise Conflict("every line of this purchase has already been returned")
+            raise NothingToReturn("every line of this purchase has already been returned")
         return returns
     if not cmd.lines:
         raise InvalidInput("lines: name at least one line to return, or omit lines for all")
