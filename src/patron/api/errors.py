@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from patron.analytics.clv.data import ModelNotIdentified
 from patron.bootstrap import STORE_DOWN, WriteRefused, integrity_summary, is_store_down
 from patron.domain.errors import (
+    AmbiguousMember,
     Conflict,
     ForbiddenShop,
     IdempotencyKeyInUse,
@@ -49,6 +50,7 @@ STATUS: dict[type[PatronError], int] = {
     PatronError: 400,
     InvalidProgram: 422,
     InvalidInput: 422,
+    AmbiguousMember: 422,
     ModelNotIdentified: 422,
     NotFound: 404,
     ForbiddenShop: 403,

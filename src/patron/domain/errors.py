@@ -34,6 +34,12 @@ class NotFound(PatronError):
     code = "not_found"
 
 
+class AmbiguousMember(InvalidInput):
+    """A number names one member by Patron's id and another by their external id."""
+
+    code = "ambiguous_member"
+
+
 class Conflict(PatronError):
     code = "conflict"
 

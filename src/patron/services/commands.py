@@ -16,19 +16,25 @@ _NUMERIC = re.compile(r"[0-9]{1,18}")
 
 @dataclass(frozen=True)
 class MemberRef:
-    """A member named by Patron's id or by the business's own customer id."""
+    """A member named by Patron's id or by the business's own customer id; both set means
+    the text could be either (a number, read without `by`): services/members.find_member
+    refuses it when it names two members."""
 
     id: int | None = None
     external_id: str | None = None
 
     @classmethod
     def named(cls, text: str, by: Literal["id", "external_id"] | None = None) -> MemberRef:
-        """A member as the API's `{id}` and the CLI's MEMBER name them: Patron's id when
-        the text is a number, else the external id; `by` forces one reading. A non-number
-        read as an id is id 0, which no member has (ids start at 1)."""
+        """A member as the API's `{id}` and the CLI's MEMBER name them: `by` says which id
+        the text is. Without it, a text that is not a number can only be an external id;
+        a number may be either, and is refused when it is Patron's id of one member and
+        the external id of another. A non-number read as an id is id 0, which no member
+        has (ids start at 1)."""
         numeric = _NUMERIC.fullmatch(text) is not None
         if by == "external_id" or (by is None and not numeric):
             return cls(external_id=text.replace("\x00", ""))
+        if by is None:
+            return cls(id=int(text), external_id=text)
         return cls(id=int(text) if numeric else 0)
 
 
