@@ -93,7 +93,12 @@ def enriched_schema(raw: dict[str, Any], seed: Seed) -> dict[str, Any]:
         operation = operations[label]
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "path" and parameter["name"] in example.get("path", {}):
-                parameter["example"] = example["path"][parameter["name"]]
+                value = example["path"][parameter["name"]]
+                # an id in a path that also takes the shop's ids is a string parameter:
+                # an example of another type is dropped by the generator
+                if parameter.get("schema", {}).get("type") == "string":
+                    value = str(value)
+                parameter["example"] = value
         if "body" in example:
             media = operation["requestBody"]["content"]["application/json"]
             media["examples"] = {"seeded": {"value": example["body"]}}

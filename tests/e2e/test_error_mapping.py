@@ -26,6 +26,7 @@ from patron.bootstrap import Patron
 from patron.cli import app as cli_app
 from patron.domain.errors import (
     AmbiguousMember,
+    AmbiguousPurchase,
     Conflict,
     ForbiddenShop,
     IdempotencyKeyInUse,
@@ -53,6 +54,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     InvalidProgram: (422, "invalid_program"),
     InvalidInput: (422, "invalid_input"),
     AmbiguousMember: (422, "ambiguous_member"),
+    AmbiguousPurchase: (422, "ambiguous_purchase"),
     ModelNotIdentified: (422, "model_not_identified"),
     NotFound: (404, "not_found"),
     ForbiddenShop: (403, "forbidden_shop"),

@@ -56,9 +56,7 @@ def test_cancelling_twice_and_returning_twice_say_what_was_done_already(
     assert _problem(twice) == (409, "purchase_fully_returned")
 
 
-def test_a_transaction_id_used_for_other_terms_names_its_redemption(
-    pos: Api, admin: Api
-) -> None:
+def test_a_transaction_id_used_for_other_terms_names_its_redemption(pos: Api, admin: Api) -> None:
     member = enroll(pos, "c-1")
     credit(admin, member, 500)
     first = redeem(pos, member, 200, transaction_id="sale-9")

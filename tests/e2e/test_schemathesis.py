@@ -64,6 +64,7 @@ from tests.integration.helpers import buy, member
 GENERATED_PER_OPERATION = 15
 SCENARIOS = 20
 STEPS = 12
+CALL_TIMEOUT = 300  # seconds
 MIN_OK_STATELESS = 1  # each write: its seeded example at least
 MIN_OK_STATEFUL = 3  # each write, reached through links
 # insights come from a model the API fits once and caches: members enrolled during the run
@@ -109,7 +110,9 @@ class _Run:
 
     def send(self, case: Any) -> None:
         fit_to_store(case, self.clock.now, f"fuzz-{next(self.keys)}")
-        response = case.call(headers=self.auth)
+        # the first insights or export fits the customer base: seconds on a quiet machine,
+        # beyond the transport's 10 s default on a loaded one; the test is about answers
+        response = case.call(headers=self.auth, timeout=CALL_TIMEOUT)
         self.last = response
         self.tally.record(case.operation.label, response.status_code)
         case.validate_response(response, checks=CHECKS)

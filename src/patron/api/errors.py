@@ -21,6 +21,7 @@ from patron.analytics.clv.data import ModelNotIdentified
 from patron.bootstrap import STORE_DOWN, WriteRefused, integrity_summary, is_store_down
 from patron.domain.errors import (
     AmbiguousMember,
+    AmbiguousPurchase,
     Conflict,
     ForbiddenShop,
     IdempotencyKeyInUse,
@@ -51,6 +52,7 @@ STATUS: dict[type[PatronError], int] = {
     InvalidProgram: 422,
     InvalidInput: 422,
     AmbiguousMember: 422,
+    AmbiguousPurchase: 422,
     ModelNotIdentified: 422,
     NotFound: 404,
     ForbiddenShop: 403,

@@ -204,6 +204,37 @@ class PurchasePublic(Answer):
     program_version: int
 
 
+class PurchaseLinePublic(Answer):
+    line_no: int
+    sku: str
+    category: str | None
+    quantity: int
+    unit_price: Decimal
+    refunded_quantity: int = Field(description="how many of `quantity` were returned")
+    points: int = Field(description="points the line earned")
+
+
+class PurchaseDetail(Answer):
+    """A recorded purchase as a till or a back office reads it."""
+
+    id: int
+    order_id: str
+    member_id: int
+    external_id: str = Field(description="the member's customer id")
+    occurred_at: UtcTime
+    currency: str
+    total: Decimal
+    refunded_total: Decimal = Field(description="the money value of the returned lines")
+    points_earned: int
+    bonus_points: int = Field(description="points of promotions and milestones, included")
+    channel: str | None
+    payment_method: str | None
+    promotion_code: str | None
+    shop: str | None = Field(description="the shop of the key that recorded it")
+    program_version: int | None = Field(description="null for history imported by a file")
+    lines: list[PurchaseLinePublic]
+
+
 class ReturnLineIn(_In):
     # not MAX_LINES: an order imported before lines were bounded may be longer
     line_no: Annotated[int, Field(ge=1, le=10_000)]

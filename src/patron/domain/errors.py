@@ -40,6 +40,12 @@ class AmbiguousMember(InvalidInput):
     code = "ambiguous_member"
 
 
+class AmbiguousPurchase(InvalidInput):
+    """A number names one purchase by Patron's id and another by its order id."""
+
+    code = "ambiguous_purchase"
+
+
 class Conflict(PatronError):
     code = "conflict"
 

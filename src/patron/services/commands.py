@@ -39,6 +39,24 @@ class MemberRef:
 
 
 @dataclass(frozen=True)
+class PurchaseRef:
+    """A purchase named by Patron's id or by the shop's order id; both set means the text
+    could be either (a number, read without `by`), as for a member (MemberRef)."""
+
+    id: int | None = None
+    order_id: str | None = None
+
+    @classmethod
+    def named(cls, text: str, by: Literal["id", "order_id"] | None = None) -> PurchaseRef:
+        numeric = _NUMERIC.fullmatch(text) is not None
+        if by == "order_id" or (by is None and not numeric):
+            return cls(order_id=text)
+        if by is None:
+            return cls(id=int(text), order_id=text)
+        return cls(id=int(text) if numeric else 0)
+
+
+@dataclass(frozen=True)
 class Enroll:
     external_id: str
     email: str | None = None

@@ -5,26 +5,32 @@ its shop's purchases (domain/access.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from patron.api.deps import EarnKey, RefundKey
+from patron.api.deps import EarnKey, PatronDep, PosKey, RefundKey
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
-    MAX_ID,
     PurchaseCreate,
+    PurchaseDetail,
     PurchasePublic,
     RefundCreate,
     RefundPublic,
 )
 from patron.domain.earning import Line
-from patron.services.commands import MemberRef, RecordPurchase, Refund, ReturnLine
+from patron.services.commands import MemberRef, PurchaseRef, RecordPurchase, Refund, ReturnLine
 from patron.services.earn import record_purchase
+from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
+By = Annotated[
+    Literal["id", "order_id"] | None,
+    Query(description="how to read {id}: Patron's purchase id or your order id"),
+]
 
 
 @router.post("", status_code=201, response_model=PurchasePublic)
@@ -52,15 +58,34 @@ def create_purchase(
     return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
 
 
+@router.get("/{id}", response_model=PurchaseDetail)
+def get_purchase(id: str, patron: PatronDep, principal: PosKey, by: By = None) -> PurchaseDetail:
+    """A purchase by Patron's id or by your order id (`?by=order_id`), with its lines and
+    what was returned of them; a key bound to a shop reads only its shop's purchases."""
+    view = patron.read(purchase_view, PurchaseRef.named(id, by), principal.shop)
+    return PurchaseDetail.model_validate(
+        {**asdict(view.purchase), "external_id": view.external_id, "lines": view.lines}
+    )
+
+
 @router.post("/{id}/refunds", status_code=201, response_model=RefundPublic)
 def create_refund(
-    id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    id: str,
     body: RefundCreate,
+    patron: PatronDep,
     principal: RefundKey,
     write: Idempotent,
+    by: By = None,
 ) -> Response:
-    """Return some lines (or all, when `lines` is omitted); their points are taken back."""
+    """Return some lines (or all, when `lines` is omitted); their points are taken back.
+    The purchase is named by Patron's id or by your order id (`?by=order_id`)."""
+    purchase = patron.read(find_purchase, PurchaseRef.named(id, by), principal.shop)
     lines = tuple(ReturnLine(x.line_no, x.quantity) for x in body.lines) if body.lines else None
-    command = Refund(id, lines, body.reason, shop=principal.shop)
+    command = Refund(purchase.id, lines, body.reason, shop=principal.shop)
 
-    return write(body, lambda uow: refund(uow, command), RefundPublic.model_validate)
+    return write(
+        body,
+        lambda uow: refund(uow, command),
+        RefundPublic.model_validate,
+        resource=f"/v1/purchases/{purchase.id}/refunds",
+    )
