@@ -143,11 +143,13 @@ def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
     assert plain["expected_spend"] == pytest.approx(375.875 / 15.24, abs=0.01)
     # undiscounted CLV = expected purchases x expected spend = 1.226 x 24.664 = 30.24
     assert plain["clv"] == pytest.approx(1.226 * 375.875 / 15.24, abs=0.03)
-    # 30% margin, 1% a week: the weekly expected purchases discounted one by one
+    # 30% margin, 10% a year: week k's expected purchases discounted by 1.1^(7k/365.25)
     weekly = [bgnbd_by_integration(2, 30.43, 38.86, k)[1] for k in range(40)]
-    discounted = sum((weekly[k] - weekly[k - 1]) / 1.01**k for k in range(1, 40))
-    paid = customer_1("--horizon", "39", "--margin", "0.3", "--discount-rate", "0.01")
+    discounted = sum((weekly[k] - weekly[k - 1]) / 1.1 ** (7 * k / 365.25) for k in range(1, 40))
+    paid = customer_1("--horizon", "39", "--margin", "0.3", "--discount-rate", "0.1")
     assert paid["clv"] == pytest.approx(discounted * 375.875 / 15.24 * 0.3, rel=2e-3)
+    # the old reading, 10% a week, would have cut the value to about a third
+    assert paid["clv"] > 0.95 * plain["clv"] * 0.3
 
 
 def test_analytics_commands_write_the_hand_computed_figures(tmp_path: Path) -> None:

@@ -71,9 +71,10 @@ class CustomerBase:
                 self.purchases.expected_purchases(float(horizon), x, t, T)[0]
             )
             if self.spend is not None:
-                result["clv"] = float(
-                    discounted_clv(self.purchases, self.spend, x, t, T, m, horizon=horizon)[0]
+                clv = discounted_clv(
+                    self.purchases, self.spend, x, t, T, m, horizon=horizon, period_days=7.0
                 )
+                result["clv"] = float(clv[0])
         return result
 
     def _recommended(self, customer_id: str) -> list[dict[str, Any]]:

@@ -31,6 +31,15 @@ from patron.cli.sources import (
 
 clv_app = typer.Typer(help="Customer lifetime value models.", no_args_is_help=True)
 
+DiscountOption = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="ANNUAL discount rate (0.1 = 10% a year), converted to the period:"
+        " (1+rate)^(days per period/365.25) - 1, e.g. 0.183% a week for 0.1",
+    ),
+]
+
 
 def _customers(
     source: str,
@@ -147,15 +156,17 @@ def clv_predict(
     model: Annotated[str, typer.Option()] = "bgnbd",
     period: PeriodOption = "week",
     margin: Annotated[float, typer.Option(min=0, max=1)] = 1.0,
-    discount_rate: Annotated[float, typer.Option(min=0)] = 0.0,
+    discount_rate: DiscountOption = 0.0,
     engine: EngineOption = "duckdb",
 ) -> None:
     """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV."""
     from patron.analytics import lifetime
     from patron.analytics.clv.registry import purchase_model_named
-    from patron.analytics.clv.value import discounted_clv
+    from patron.analytics.clv.value import discounted_clv, period_rate
+    from patron.analytics.summary import period_days
 
     run(lambda: purchase_model_named(model))
+    days = run(lambda: period_days(period))
     customers, summary = run(lambda: _customers(source, period, None, engine, spend=True))
     purchases = run(lambda: lifetime.fit_purchases(model, customers))
     frame = (customers if summary else customers.order_by("customer_id")).to_pandas()
@@ -174,8 +185,9 @@ def clv_predict(
             T,
             m,
             horizon=horizon,
+            period_days=days,
             margin=margin,
-            discount_rate=discount_rate,
+            annual_discount_rate=discount_rate,
         )
     columns = [
         c
@@ -191,4 +203,10 @@ def clv_predict(
         )
         if c in frame.columns
     ]
+    if discount_rate:
+        out.print(
+            f"discount: {discount_rate:.2%} a year = {period_rate(discount_rate, days):.4%}"
+            f" a {period}",
+            highlight=False,
+        )
     emit(frame[columns], out_path, f"predictions over {horizon} {period}s")
