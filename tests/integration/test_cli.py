@@ -118,7 +118,8 @@ def test_clv_predict_and_analytics_write_files(tmp_path: Path) -> None:
 
 def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
     """On the BG/NBD paper's CDNOW summary (x, t_x, T, zbar), customer 1 (x = 2,
-    t_x = 30.43, T = 38.86, mean repeat spend 22.35) over 39 weeks."""
+    t_x = 30.43, T = 38.86, mean repeat spend 22.35) over 39 weeks, with BG/NBD asked
+    for by name (the default picks the best model: see test_clv_choice.py)."""
     import csv
 
     from tests.unit.test_clv_published import bgnbd_by_integration
@@ -127,9 +128,13 @@ def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
 
     def customer_1(*options: str) -> dict[str, float]:
         out = tmp_path / "clv.csv"
-        result = runner.invoke(app, ["clv", "predict", str(data), "--out", str(out), *options])
+        result = runner.invoke(
+            app, ["clv", "predict", str(data), "--model", "bgnbd", "--out", str(out), *options]
+        )
         assert result.exit_code == 0, result.output
+        assert "model: bgnbd (as asked)" in result.output
         row = next(r for r in csv.DictReader(out.open()) if r["customer_id"] == "1")
+        assert (row.pop("model"), row.pop("as_of")) == ("bgnbd", "")  # a summary has no day
         return {k: float(v) for k, v in row.items() if k != "customer_id"}
 
     plain = customer_1("--horizon", "39")
