@@ -69,11 +69,11 @@ def test_a_file_is_measured_to_its_last_purchase_unless_a_day_is_given(tmp_path:
 def test_a_fit_as_of_the_calibration_end_is_the_published_calibration_fit() -> None:
     """Measured to 1997-09-30, CDNOW is the 39-week calibration sample of the BG/NBD
     paper: the fit lands on its published r = 0.243, alpha = 4.414, a = 0.793, b = 2.426,
-    and the answer says the day."""
+    and the answer says the day and the time unit."""
     result = runner.invoke(app, ["clv", "fit", str(CDNOW), "--as-of", "1997-09-30", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["as_of"] == "1997-09-30"
+    assert (body["as_of"], body["time_unit"], body["period_days"]) == ("1997-09-30", "week", 7.0)
     assert {k: round(v, 3) for k, v in body["params"].items()} == {
         "r": 0.243,
         "alpha": 4.414,

@@ -134,12 +134,15 @@ def clv_fit(
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
 ) -> None:
-    """Fit a lifetime model; parameters with standard errors and the log-likelihood,
-    as of the day the customers are measured to."""
+    """Fit a lifetime model: parameters with standard errors and units, the
+    log-likelihood, and what the parameters mean for the shop's customers."""
     from patron.analytics import lifetime
+    from patron.analytics.clv.reading import plain_reading, units
     from patron.analytics.clv.registry import model_named
+    from patron.analytics.summary import period_days
 
     run(lambda: model_named(model))  # an unknown name is refused before any reading
+    days = run(lambda: period_days(period))
     customers: Customers = run(
         lambda: _customers(
             source, period, calibration_end, engine, lifetime.needs_spend(model), as_of
@@ -150,12 +153,18 @@ def clv_fit(
     cut = parse_date(calibration_end, "--calibration-end")
     day = cut.date() if cut else customers.as_of.day if customers.as_of else None
     measured = f"as of {day} (--calibration-end)" if cut else _say_as_of(customers)
+    unit = units(fitted, period)
+    reading = plain_reading(fitted, period, days)
     if as_json:
         typer.echo(
             json.dumps(
                 {
                     **fitted.summary(),
                     "as_of": day.isoformat() if day else None,
+                    "time_unit": period,
+                    "period_days": days,
+                    "units": unit,
+                    "reading": reading,
                 }
             )
         )
@@ -167,9 +176,13 @@ def clv_fit(
     table.add_column("parameter")
     table.add_column("estimate")
     table.add_column("std. error")
+    table.add_column("unit")
     for name, value in fitted.params_.items():
-        table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}")
+        table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}", unit[name])
     out.print(table)
+    out.print(f"time unit: {period} ({days:g} days)")
+    for line in reading:
+        out.print(line, highlight=False)
     if fitted.weakly_identified_:
         out.print(
             f"[yellow]{', '.join(fitted.weakly_identified_)}: standard error larger than the"
