@@ -157,8 +157,13 @@ class CustomerBases:
     an answer milliseconds. One fit at a time (a lock), and at most `keep` days held
     (the oldest fit leaves first): asking for many past days does not pile up models.
 
-    The API's insights route holds one of these and asks `get(day, fit)`, `day` from
-    `lifetime.store_as_of(?as_of, today)`.
+    The API's insights route holds one of these (on `app.state`, in place of the single
+    cached base) and takes `?as_of=`:
+
+        as_of: Annotated[date | None, Query(description="YYYY-MM-DD; default today (UTC)")]
+        day = lifetime.store_as_of(as_of, patron.clock().date()).day  # after today: 422
+        base = bases.get(day, lambda d: CustomerBase.fit(_source(patron), d))
+        return base.insights(member.external_id)
     """
 
     def __init__(
