@@ -118,7 +118,8 @@ def test_clv_predict_and_analytics_write_files(tmp_path: Path) -> None:
 
 def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
     """On the BG/NBD paper's CDNOW summary (x, t_x, T, zbar), customer 1 (x = 2,
-    t_x = 30.43, T = 38.86, mean repeat spend 22.35) over 39 weeks."""
+    t_x = 30.43, T = 38.86, mean repeat spend 22.35) over 39 weeks, with BG/NBD asked
+    for by name (the default picks the best model: see test_clv_choice.py)."""
     import csv
 
     from tests.unit.test_clv_published import bgnbd_by_integration
@@ -127,9 +128,13 @@ def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
 
     def customer_1(*options: str) -> dict[str, float]:
         out = tmp_path / "clv.csv"
-        result = runner.invoke(app, ["clv", "predict", str(data), "--out", str(out), *options])
+        result = runner.invoke(
+            app, ["clv", "predict", str(data), "--model", "bgnbd", "--out", str(out), *options]
+        )
         assert result.exit_code == 0, result.output
+        assert "model: bgnbd (as asked)" in result.output
         row = next(r for r in csv.DictReader(out.open()) if r["customer_id"] == "1")
+        assert (row.pop("model"), row.pop("as_of")) == ("bgnbd", "")  # a summary has no day
         return {k: float(v) for k, v in row.items() if k != "customer_id"}
 
     plain = customer_1("--horizon", "39")
@@ -143,11 +148,13 @@ def test_clv_predict_gives_the_published_figures(tmp_path: Path) -> None:
     assert plain["expected_spend"] == pytest.approx(375.875 / 15.24, abs=0.01)
     # undiscounted CLV = expected purchases x expected spend = 1.226 x 24.664 = 30.24
     assert plain["clv"] == pytest.approx(1.226 * 375.875 / 15.24, abs=0.03)
-    # 30% margin, 1% a week: the weekly expected purchases discounted one by one
+    # 30% margin, 10% a year: week k's expected purchases discounted by 1.1^(7k/365.25)
     weekly = [bgnbd_by_integration(2, 30.43, 38.86, k)[1] for k in range(40)]
-    discounted = sum((weekly[k] - weekly[k - 1]) / 1.01**k for k in range(1, 40))
-    paid = customer_1("--horizon", "39", "--margin", "0.3", "--discount-rate", "0.01")
+    discounted = sum((weekly[k] - weekly[k - 1]) / 1.1 ** (7 * k / 365.25) for k in range(1, 40))
+    paid = customer_1("--horizon", "39", "--margin", "0.3", "--discount-rate", "0.1")
     assert paid["clv"] == pytest.approx(discounted * 375.875 / 15.24 * 0.3, rel=2e-3)
+    # the old reading, 10% a week, would have cut the value to about a third
+    assert paid["clv"] > 0.95 * plain["clv"] * 0.3
 
 
 def test_analytics_commands_write_the_hand_computed_figures(tmp_path: Path) -> None:

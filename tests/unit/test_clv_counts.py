@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from patron.analytics.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+)
 from patron.analytics.clv.base import FittedModel, PurchaseModel
 from patron.analytics.clv.data import RFT, factorize
 from patron.analytics.clv.registry import MODELS, model_named, purchase_model_named
@@ -46,7 +51,7 @@ def same_fit(on_counts: FittedModel, on_rows: FittedModel) -> None:
     assert on_counts.n_customers_ == on_rows.n_customers_
 
 
-@pytest.mark.parametrize("model", [BetaGeoModel, ParetoNBDModel])
+@pytest.mark.parametrize("model", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel])
 def test_a_purchase_model_fitted_on_counts_is_the_fit_on_one_row_per_customer(
     model: type[PurchaseModel], cdnow: dict[str, np.ndarray]
 ) -> None:
@@ -123,9 +128,9 @@ def test_a_weighted_holdout_report_is_the_report_of_the_customers_it_counts(
 
 
 def test_models_are_found_by_their_names_in_one_registry() -> None:
-    assert sorted(MODELS) == ["bgnbd", "gamma-gamma", "pareto-nbd"]
+    assert sorted(MODELS) == ["bgnbd", "gamma-gamma", "mbgnbd", "pareto-nbd"]
     assert isinstance(model_named("pareto-nbd"), ParetoNBDModel)
-    with pytest.raises(InvalidInput, match="bgnbd, pareto-nbd, gamma-gamma, not 'nope'"):
+    with pytest.raises(InvalidInput, match="bgnbd, mbgnbd, pareto-nbd, gamma-gamma, not 'nope'"):
         model_named("nope")
     with pytest.raises(InvalidInput, match="must be a purchase model"):
         purchase_model_named("gamma-gamma")

@@ -39,7 +39,7 @@ from scipy.integrate import quad
 from scipy.special import betaln, gammaln
 
 from patron.analytics.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
-from patron.analytics.clv.value import discounted_clv
+from patron.analytics.clv.value import discounted_clv, period_rate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cdnow_summary.csv"
 
@@ -202,24 +202,36 @@ def test_gamma_gamma_expected_spend_by_hand() -> None:
     assert spend[0] == pytest.approx(24.6637, abs=1e-4)
 
 
-@pytest.mark.parametrize(("margin", "rate"), [(1.0, 0.0), (0.3, 0.01)])
+@pytest.mark.parametrize(("margin", "annual"), [(1.0, 0.0), (0.3, 0.1)])
 def test_discounted_clv_is_the_sum_of_discounted_weekly_purchases(
-    margin: float, rate: float
+    margin: float, annual: float
 ) -> None:
     purchases, spend = with_params(BetaGeoModel, BG), with_params(GammaGammaModel, GG)
-    # CLV of customer 1 over 52 weeks:
-    #   sum over k = 1..52 of (E[X(k)] - E[X(k-1)]) * E[M] * margin / (1 + rate)^k
-    # with E[X(k)] from the integration and E[M] = 375.875 / 15.24 by hand
+    # CLV of customer 1 over 52 weeks, the rate given per year:
+    #   sum over k = 1..52 of (E[X(k)] - E[X(k-1)]) * E[M] * margin / (1 + annual)^(years)
+    # with week k ending 7k/365.25 years from now, E[X(k)] from the integration and
+    # E[M] = 375.875 / 15.24 by hand
     cumulative = [0.0] + [bgnbd_by_integration(2, 30.43, 38.86, k)[1] for k in range(1, 53)]
     weekly = np.diff(cumulative)
     expected = (
-        sum(weekly[k - 1] / (1 + rate) ** k for k in range(1, 53)) * (375.875 / 15.24) * margin
+        sum(weekly[k - 1] / (1 + annual) ** (7 * k / 365.25) for k in range(1, 53))
+        * (375.875 / 15.24)
+        * margin
     )
     clv = discounted_clv(
         purchases, spend, [2], [30.43], [38.86], [22.35],
-        horizon=52, margin=margin, discount_rate=rate,
+        horizon=52, period_days=7.0, margin=margin, annual_discount_rate=annual,
     )[0]  # fmt: skip
     assert clv == pytest.approx(expected, rel=1e-8)
-    if rate == 0.0:
-        # undiscounted, the sum telescopes: E[X(52)] * E[M]
+    if annual == 0.0:
         assert clv == pytest.approx(cumulative[-1] * 375.875 / 15.24, rel=1e-8)
+
+
+def test_an_annual_discount_rate_becomes_the_rate_that_compounds_to_it_over_a_year() -> None:
+    """By hand, 10 % a year: ln 1.1 = 0.0953102; a week is 7/365.25 = 0.0191650 years,
+    so the weekly rate is e^(0.0953102 * 0.0191650) - 1 = e^0.0018266 - 1 = 0.0018283;
+    a month (1/12 year) e^0.0079425 - 1 = 0.0079741; a day e^0.00026095 - 1 = 0.00026098."""
+    assert period_rate(0.1, 7.0) == pytest.approx(0.0018283, abs=1e-7)
+    assert period_rate(0.1, 365.25 / 12) == pytest.approx(0.0079741, abs=1e-7)
+    assert period_rate(0.1, 1.0) == pytest.approx(0.00026098, abs=1e-8)
+    assert period_rate(0.0, 7.0) == 0.0

@@ -2,15 +2,23 @@
 CLV, from models fitted on the whole customer base; and the categories their segment buys
 that they do not yet (analytics/crosssell.py), for offers and recommended rewards.
 
-`CustomerBase` fits once and answers many members; adapters keep one for a while (the
-API caches it) since refitting on every request would be wasteful.
+`CustomerBase` fits once and answers many members; adapters keep one for a while
+(`CustomerBases`: the API caches one per as_of day) since refitting on every request
+would be wasteful.
+
+Everything is measured to one day, `as_of` (the store's default is today: see
+analytics/lifetime.py), and the purchase model is the one the holdout validation ranks
+best among BG/NBD, MBG/NBD and Pareto/NBD (`lifetime.choose_purchase_model`); every
+answer says which day and which model.
 """
 
 from __future__ import annotations
 
+import threading
+import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
@@ -22,8 +30,7 @@ from patron.analytics.clv.value import discounted_clv
 from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source
 from patron.analytics.rfm import rfm
-from patron.analytics.summary import customer_summary
-from patron.domain.clock import iso_utc
+from patron.analytics.summary import customer_summary, period_days
 from patron.domain.errors import NotFound, PatronError
 
 
@@ -32,29 +39,39 @@ class CustomerBase:
     summary: Any  # pandas DataFrame indexed by customer_id
     purchases: PurchaseModel | None
     spend: GammaGammaModel | None
-    fitted_at: datetime
+    as_of: date  # every figure is measured to this day (purchases on it included)
     # (customer_id, category, segment_share): what the customer's segment buys, they not
     recommended: Any = None
+    choice: lifetime.Choice | None = None  # the purchase model and why it was chosen
+    period: str = "week"  # the models' time unit
 
     @classmethod
-    def fit(cls, source: Source, now: datetime, period: str = "week") -> CustomerBase:
-        summary = customer_summary(source, period=period, observation_end=now).to_pandas()
-        segments = rfm(source, as_of=now).to_pandas()[["customer_id", "segment", "rfm"]]
+    def fit(cls, source: Source, as_of: date | datetime, period: str = "week") -> CustomerBase:
+        """Fit on the purchases up to `as_of` (a datetime counts as its day: the
+        store's clock, `patron.clock()`, may be passed as it is)."""
+        day = as_of.date() if isinstance(as_of, datetime) else as_of
+        end = datetime.combine(day, time())
+        summary = customer_summary(source, period=period, observation_end=end).to_pandas()
+        segments = rfm(source, as_of=end).to_pandas()[["customer_id", "segment", "rfm"]]
         summary = summary.merge(segments, on="customer_id", how="left").set_index("customer_id")
-        purchases, spend = _fitted(source, now, period)
+        choice, spend = _fitted(source, day, period)
         recommended = None
         if source.lines is not None:
-            recommended = next_categories(source, as_of=now).to_pandas()
-        return cls(summary, purchases, spend, now, recommended)
+            recommended = next_categories(source, as_of=end).to_pandas()
+        purchases = choice.model if choice is not None else None
+        return cls(summary, purchases, spend, day, recommended, choice, period)
 
     def insights(self, customer_id: str, horizon: int = 52) -> dict[str, Any]:
         if customer_id not in self.summary.index:
-            raise NotFound(f"customer {customer_id!r} has no purchases yet")
+            raise NotFound(
+                f"customer {customer_id!r} has no purchases up to {self.as_of.isoformat()}"
+            )
         row = self.summary.loc[customer_id]
         x, t, T = (np.array([float(row[c])]) for c in ("frequency", "recency", "T"))
         m = np.array([float(row["monetary_value"])])
         result: dict[str, Any] = {
             "customer_id": customer_id,
+            "as_of": self.as_of.isoformat(),
             "segment": row["segment"],
             "rfm": row["rfm"],
             "purchases": int(row["purchases"]),
@@ -63,6 +80,8 @@ class CustomerBase:
             "expected_purchases": None,
             "clv": None,
             "horizon_weeks": horizon,
+            "model": self.choice.name if self.choice is not None else None,
+            "model_basis": self.choice.basis if self.choice is not None else None,
             "recommended_categories": self._recommended(customer_id),
         }
         if self.purchases is not None:
@@ -71,9 +90,17 @@ class CustomerBase:
                 self.purchases.expected_purchases(float(horizon), x, t, T)[0]
             )
             if self.spend is not None:
-                result["clv"] = float(
-                    discounted_clv(self.purchases, self.spend, x, t, T, m, horizon=horizon)[0]
+                clv = discounted_clv(
+                    self.purchases,
+                    self.spend,
+                    x,
+                    t,
+                    T,
+                    m,
+                    horizon=horizon,
+                    period_days=period_days(self.period),
                 )
+                result["clv"] = float(clv[0])
         return result
 
     def _recommended(self, customer_id: str) -> list[dict[str, Any]]:
@@ -97,7 +124,7 @@ def member_scores(fit: Callable[[], CustomerBase], customer_id: str) -> dict[str
     except PatronError as exc:  # no customers to fit; this customer has no purchases
         return {"available": False, "note": exc.message}
     found.pop("customer_id", None)
-    scores: dict[str, Any] = {"available": True, "as_of": iso_utc(base.fitted_at), **found}
+    scores: dict[str, Any] = {"available": True, **found}
     if found["p_alive"] is None or found["clv"] is None:
         scores["note"] = (
             "too few purchases in the store to fit the lifetime models:"
@@ -107,18 +134,52 @@ def member_scores(fit: Callable[[], CustomerBase], customer_id: str) -> dict[str
 
 
 def _fitted(
-    source: Source, now: datetime, period: str
-) -> tuple[PurchaseModel | None, GammaGammaModel | None]:
-    """BG/NBD and Gamma-Gamma through the pipeline of `patron clv fit` (counts grouped
-    in the store's engine); a model the data cannot identify is left out (None)."""
+    source: Source, as_of: date, period: str
+) -> tuple[lifetime.Choice | None, GammaGammaModel | None]:
+    """The purchase model the holdout ranks best (fitted on everything up to `as_of`)
+    and Gamma-Gamma, through the pipeline of `patron clv predict` (counts grouped in the
+    store's engine); a model the data cannot identify is left out (None)."""
+    end = datetime.combine(as_of, time())
     try:
-        customers = lifetime.customers(source, period=period, observation_end=now)
-        purchases: PurchaseModel | None = lifetime.fit_purchases("bgnbd", customers)
+        choice: lifetime.Choice | None = lifetime.choose_for(source, as_of, period)
     except ModelNotIdentified:
-        purchases = None
+        choice = None
     try:
-        spenders = lifetime.customers(source, period=period, observation_end=now, spend=True)
+        spenders = lifetime.customers(source, period=period, observation_end=end, spend=True)
         spend: GammaGammaModel | None = lifetime.fit_spend(spenders)
     except ModelNotIdentified:
         spend = None
-    return purchases, spend
+    return choice, spend
+
+
+class CustomerBases:
+    """Fitted customer bases by as_of day, each kept `ttl` seconds: a fit costs seconds,
+    an answer milliseconds. One fit at a time (a lock), and at most `keep` days held
+    (the oldest fit leaves first): asking for many past days does not pile up models.
+
+    The API's insights route holds one of these (on `app.state`, in place of the single
+    cached base) and takes `?as_of=`:
+
+        as_of: Annotated[date | None, Query(description="YYYY-MM-DD; default today (UTC)")]
+        day = lifetime.store_as_of(as_of, patron.clock().date()).day  # after today: 422
+        base = bases.get(day, lambda d: CustomerBase.fit(_source(patron), d))
+        return base.insights(member.external_id)
+    """
+
+    def __init__(
+        self, ttl: float = 600.0, keep: int = 4, monotonic: Callable[[], float] = clock.monotonic
+    ) -> None:
+        self.ttl, self.keep, self.monotonic = ttl, keep, monotonic
+        self._lock = threading.Lock()
+        self._bases: dict[date, tuple[float, CustomerBase]] = {}
+
+    def get(self, day: date, fit: Callable[[date], CustomerBase]) -> CustomerBase:
+        with self._lock:
+            held = self._bases.get(day)
+            if held is None or self.monotonic() - held[0] > self.ttl:
+                held = (self.monotonic(), fit(day))
+                self._bases[day] = held
+                while len(self._bases) > self.keep:
+                    oldest = min(self._bases, key=lambda d: self._bases[d][0])
+                    del self._bases[oldest]
+            return held[1]

@@ -10,7 +10,14 @@ the API's member insights.
    Only these rows leave it: a few hundred thousand for a million customers at daily
    resolution, a few thousand at weekly.
 3. `fit`: the model of that name (analytics/clv/registry.py) fitted on the counts, each
-   row weighted by its customers: the same likelihood as on one row per customer.
+   row weighted by its customers: the same likelihood as on one row per customer; or
+   `choose_purchase_model`: the purchase model that predicts a holdout best.
+
+Every figure is measured to one explicit day, `as_of` (`AsOf`): today for the store,
+which serves a live shop (what a member's P(alive) is now), and the day of the last
+purchase for a file, a snapshot whose day of export is unknown (measured to today,
+every customer would age by the time the file spent on a disk). Either can be given
+instead, and every result says which day and rule it used.
 
 A BG/NBD fit imports neither pandas (the counts arrive as NumPy arrays) nor SciPy.
 """
@@ -19,6 +26,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,13 +36,15 @@ import ibis.expr.types as ir
 import numpy as np
 
 from patron.analytics.clv.base import FittedModel, PurchaseModel
-from patron.analytics.clv.data import Array
-from patron.analytics.clv.registry import SPEND_MODELS, purchase_model_named
-from patron.analytics.summary import lifetime_columns
+from patron.analytics.clv.data import Array, ModelNotIdentified
+from patron.analytics.clv.registry import PURCHASE_MODELS, SPEND_MODELS, purchase_model_named
+from patron.analytics.frames import Source, days_between
+from patron.analytics.summary import lifetime_columns, period_days
 from patron.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from patron.analytics.clv.gammagamma import GammaGammaModel
+    from patron.analytics.clv.validation import HoldoutScore
 
 PURCHASES = ("frequency", "recency", "T")
 SPEND = ("frequency", "monetary_value")
@@ -43,9 +54,122 @@ COUNT = "customers"  # the column of counts: how many customers have the row's v
 ALIASES = {"x": "frequency", "t_x": "recency", "zbar": "monetary_value", "ID": "customer_id"}
 
 
-# One row per customer: customer_id, frequency, recency, T (monetary_value with
-# `spend=True`; frequency_holdout, duration_holdout with a calibration end).
-customers = lifetime_columns
+def customers(
+    source: Source,
+    *,
+    period: str = "week",
+    observation_end: datetime | None = None,
+    calibration_end: datetime | None = None,
+    spend: bool = False,
+) -> ir.Table:
+    """One row per customer: customer_id, frequency, recency, T (monetary_value with
+    `spend=True`; frequency_holdout, duration_holdout with a calibration end), by
+    `summary.lifetime_columns`.
+
+    With both ends given, the holdout's length is computed in the engine: as a bare
+    float literal (summary.py) PostgreSQL types it numeric and returns a Decimal, which
+    Arrow refuses as a double.
+    """
+    table = lifetime_columns(
+        source,
+        period=period,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+        spend=spend,
+    )
+    if observation_end is not None and calibration_end is not None:
+        length = days_between(ibis.literal(observation_end), ibis.literal(calibration_end))
+        table = table.mutate(duration_holdout=length / period_days(period))
+    return table
+
+
+HOLDOUT_SHARE = 1 / 3  # the last third of the data's span is the holdout of the ranking
+TODAY = "today"
+END_OF_DATA = "the day of the last purchase in the data"
+GIVEN = "as asked"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day every figure is measured to (purchases on it count, T ends on it), and
+    the rule that chose it, for the output to say."""
+
+    day: date
+    rule: str
+
+    @property
+    def end(self) -> datetime:
+        """The day as the observation end the summaries take (the start of the day:
+        they compare dates, so any time of the day gives the same figures)."""
+        return datetime.combine(self.day, time())
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} ({self.rule})"
+
+
+def store_as_of(given: date | None, today: date) -> AsOf:
+    """The store's day: today unless given; a day after today is refused, since the
+    store knows nothing of it (P(alive) 'as of next year' would only age everyone)."""
+    if given is None:
+        return AsOf(today, TODAY)
+    if given > today:
+        raise InvalidInput(
+            f"as_of {given.isoformat()} is after today ({today.isoformat()}):"
+            " the store has no purchases from days to come"
+        )
+    return AsOf(given, GIVEN)
+
+
+def file_as_of(source: Source, given: date | None) -> AsOf:
+    """A file's day: the day of its last purchase unless given (a later day is the
+    day the file was exported, which only its owner knows)."""
+    if given is not None:
+        return AsOf(given, GIVEN)
+    return AsOf(_last_day(source), END_OF_DATA)
+
+
+def _last_day(source: Source) -> date:
+    _, last = purchase_days(source)
+    if last is None:
+        raise InvalidInput("the source has no purchases")
+    return last
+
+
+def purchase_days(source: Source) -> tuple[date | None, date | None]:
+    """The days of the first and the last purchase (None, None without purchases), in
+    one query. DuckDB answers through its own cursor: Ibis's `to_pyarrow` would convert
+    through pandas (see `fetch`), which `patron clv fit` does not import."""
+    day = source.purchases.occurred_at.date()
+    table = source.purchases.aggregate(first=day.min(), last=day.max())
+    backend = ibis.get_backend(table)
+    if backend.name == "duckdb":
+        row = backend.raw_sql(backend.compile(table)).fetchone()
+    else:
+        row = tuple(table.to_pyarrow().to_pylist()[0].values())
+    return _day(row[0]), _day(row[1])
+
+
+def _day(value: object) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])  # SQLite gives dates as text
+
+
+def holdout_cut(source: Source, as_of: date) -> date | None:
+    """The calibration end of the model ranking: two thirds of the way from the first
+    purchase to `as_of`, so the holdout is the last third; None when the data spans
+    fewer than three days (no holdout to speak of)."""
+    first, _ = purchase_days(source)
+    if first is None:
+        return None
+    span = (as_of - first).days
+    if span < 3:
+        return None
+    return first + timedelta(days=int(span * (1 - HOLDOUT_SHARE)))
 
 
 def summary_file(path: str) -> ir.Table | None:
@@ -137,3 +261,104 @@ def fit_spend(table: ir.Table) -> GammaGammaModel:
         )
     rows = counts(table.mutate(monetary_value=table.monetary_value.fill_null(0.0)), SPEND)
     return GammaGammaModel().fit(rows["frequency"], rows["monetary_value"], rows[COUNT])
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The purchase model the analytics use, fitted on the whole window, and why:
+    `basis` is "holdout" (best prediction of the holdout, `scores` best first),
+    "log-likelihood" (no holdout to rank on: the best fit, the models having four
+    parameters each) or "asked" (named by the user)."""
+
+    model: PurchaseModel
+    basis: str
+    scores: list[HoldoutScore] = field(default_factory=list)
+    calibration_end: date | None = None
+    log_likelihoods: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def explanation(self) -> str:
+        """One line for people: which model, and on what grounds."""
+        if self.basis == "asked":
+            return f"model: {self.name} (as asked)"
+        if self.basis == "holdout":
+            ranked = ", ".join(
+                f"{s.model} {s.rmse:.4f}" if s.rmse is not None else f"{s.model} not fitted"
+                for s in self.scores
+            )
+            cut = self.calibration_end.isoformat() if self.calibration_end else "?"
+            return (
+                f"model: {self.name}, the best prediction of the purchases after {cut}"
+                f" by models fitted on those before (RMSE per customer: {ranked})"
+            )
+        ranked = ", ".join(f"{n} {v:.1f}" for n, v in self.log_likelihoods.items())
+        return f"model: {self.name}, the best fit (no holdout to rank on; log-likelihood: {ranked})"
+
+
+def choose_purchase_model(
+    table: ir.Table,
+    holdout: ir.Table | None,
+    names: Sequence[str] = PURCHASE_MODELS,
+    calibration_end: date | None = None,
+) -> Choice:
+    """The purchase model of `names` that the holdout validation ranks best, fitted on
+    the customers of `table` (the whole window).
+
+    `holdout` is the same customers cut at `calibration_end` (`customers(...,
+    calibration_end=...)`): each model is fitted on the calibration part and scored on
+    the holdout (clv/validation.py, `rank_on_holdout`). Without a holdout (a summary
+    file), or when no model can be fitted on the calibration part, the models are
+    fitted on the whole window and the best log-likelihood wins. A model the whole
+    window cannot identify gives way to the next; when none can be fitted,
+    ModelNotIdentified says why.
+    """
+    from patron.analytics.clv.validation import rank_on_holdout
+
+    rows = counts(table, PURCHASES)
+    if holdout is not None:
+        scores = rank_on_holdout(names, counts(holdout, HOLDOUT))
+        for score in scores:
+            if score.rmse is None:
+                continue
+            try:
+                model = fit_counts(purchase_model_named(score.model), rows)
+            except ModelNotIdentified:
+                continue
+            return Choice(model, "holdout", scores, calibration_end)
+    fitted: list[PurchaseModel] = []
+    reasons: list[str] = []
+    for name in names:
+        try:
+            fitted.append(fit_counts(purchase_model_named(name), rows))
+        except ModelNotIdentified as exc:
+            reasons.append(f"{name}: {exc.message}")
+    if not fitted:
+        raise ModelNotIdentified("no purchase model could be fitted (" + "; ".join(reasons) + ")")
+    best = max(fitted, key=lambda m: m.log_likelihood_)  # the first of equals
+    return Choice(
+        best,
+        "log-likelihood",
+        log_likelihoods={m.name: m.log_likelihood_ for m in fitted},
+    )
+
+
+def choose_for(
+    source: Source, as_of: date, period: str = "week", names: Sequence[str] = PURCHASE_MODELS
+) -> Choice:
+    """`choose_purchase_model` on the purchases of `source` up to `as_of`, the holdout
+    being the last third of the span (`holdout_cut`): the one rule by which `patron clv
+    predict` and the member insights of the API pick their model, so that the same
+    data and day give the same model, and the same P(alive), in both."""
+    end = datetime.combine(as_of, time())
+    table = customers(source, period=period, observation_end=end)
+    cut = holdout_cut(source, as_of)
+    holdout = None
+    if cut is not None:
+        calibration_end = datetime.combine(cut, time())
+        holdout = customers(
+            source, period=period, observation_end=end, calibration_end=calibration_end
+        )
+    return choose_purchase_model(table, holdout, names, cut)

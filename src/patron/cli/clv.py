@@ -1,17 +1,23 @@
 """`patron clv …`: fit, validate and apply customer lifetime value models (BG/NBD,
-Pareto/NBD, Gamma-Gamma).
+MBG/NBD, Pareto/NBD, Gamma-Gamma).
 
 SOURCE is a purchases file, `store`, or a CSV summary with columns
 frequency,recency,T[,monetary_value]. Every command goes through analytics/lifetime.py:
 the engine counts the customers of each distinct (frequency, recency, T) and the model is
 fitted on the counts. The analytics stack is imported when a command runs; `clv fit`
 imports no pandas.
+
+Every command measures to one day, printed with its result: `--as-of`, or by default
+today for `store` and the day of the last purchase for a file (analytics/lifetime.py
+says why). `clv predict` uses the purchase model the holdout validation ranks best
+unless `--model` names one, and says which.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.table import Table
@@ -29,7 +35,59 @@ from patron.cli.sources import (
     run,
 )
 
+if TYPE_CHECKING:
+    from patron.analytics.frames import Source
+    from patron.analytics.lifetime import AsOf
+
 clv_app = typer.Typer(help="Customer lifetime value models.", no_args_is_help=True)
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="YYYY-MM-DD: measure every customer to this day (purchases on it count);"
+        " default today for `store`, the day of the last purchase for a file",
+    ),
+]
+DiscountOption = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="ANNUAL discount rate (0.1 = 10% a year), converted to the period:"
+        " (1+rate)^(days per period/365.25) - 1, e.g. 0.183% a week for 0.1",
+    ),
+]
+
+
+class Customers(NamedTuple):
+    """The customers of SOURCE as an Ibis table (analytics/lifetime.py), whether SOURCE
+    was a summary (one row per customer already) rather than purchases, the purchases
+    themselves (None for a summary) and the day they are measured to (None for a
+    summary, whose T the file gives)."""
+
+    table: Any
+    summary: bool
+    source: Source | None
+    as_of: AsOf | None
+
+
+def _today() -> date:
+    """The store's today (UTC, as the store keeps time)."""
+    from patron.domain.clock import utcnow
+
+    return utcnow().date()
+
+
+def _as_of(source: str, purchases: Source, as_of: str | None) -> AsOf:
+    """The day of `--as-of`, or the default: today for the store, the day of the last
+    purchase for a file."""
+    from patron.analytics import lifetime
+
+    given = parse_date(as_of, "--as-of")
+    day = given.date() if given is not None else None
+    if source == "store":
+        return lifetime.store_as_of(day, _today())
+    return lifetime.file_as_of(purchases, day)
 
 
 def _customers(
@@ -38,58 +96,93 @@ def _customers(
     calibration_end: str | None,
     engine: str,
     spend: bool = False,
-) -> tuple[Any, bool]:
-    """The customers of SOURCE as an Ibis table (analytics/lifetime.py), and whether
-    SOURCE was a summary (one row per customer already) rather than purchases."""
+    as_of: str | None = None,
+) -> Customers:
+    """The customers of SOURCE, measured to its as_of day (or cut at the calibration
+    end, with the holdout running to that day)."""
     from patron.analytics import lifetime
 
     summary = lifetime.summary_file(source)
     if summary is not None:
-        return summary, True
-    purchases = lifetime.customers(
-        read_source(source, engine),
-        period=period,
-        calibration_end=parse_date(calibration_end, "--calibration-end"),
-        spend=spend,
+        if as_of is not None:
+            raise fail("--as-of needs purchases: a summary's T is already measured to its end")
+        return Customers(summary, True, None, None)
+    purchases = read_source(source, engine)
+    day = _as_of(source, purchases, as_of)
+    cut = parse_date(calibration_end, "--calibration-end")
+    if cut is not None and cut.date() >= day.day:
+        raise fail(f"--calibration-end {cut.date()} must come before the as-of day {day}")
+    table = lifetime.customers(
+        purchases, period=period, observation_end=day.end, calibration_end=cut, spend=spend
     )
-    return purchases, False
+    return Customers(table, False, purchases, day)
+
+
+def _say_as_of(customers: Customers) -> str:
+    if customers.as_of is None:
+        return "as of the end of the summary's observation (the T it gives)"
+    return f"as of {customers.as_of}"
 
 
 @clv_app.command("fit")
 def clv_fit(
     source: SourceArg,
-    model: Annotated[str, typer.Option(help="bgnbd, pareto-nbd or gamma-gamma")] = "bgnbd",
+    model: Annotated[str, typer.Option(help="bgnbd, mbgnbd, pareto-nbd or gamma-gamma")] = "bgnbd",
     calibration_end: Annotated[str | None, typer.Option()] = None,
     period: PeriodOption = "week",
     as_json: Annotated[bool, typer.Option("--json")] = False,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
-    """Fit a lifetime model; parameters with standard errors and the log-likelihood."""
+    """Fit a lifetime model: parameters with standard errors and units, the
+    log-likelihood, and what the parameters mean for the shop's customers."""
     from patron.analytics import lifetime
+    from patron.analytics.clv.reading import plain_reading, units
     from patron.analytics.clv.registry import model_named
+    from patron.analytics.summary import period_days
 
     run(lambda: model_named(model))  # an unknown name is refused before any reading
-
-    def fit() -> Any:
-        customers, _ = _customers(
-            source, period, calibration_end, engine, spend=lifetime.needs_spend(model)
+    days = run(lambda: period_days(period))
+    customers: Customers = run(
+        lambda: _customers(
+            source, period, calibration_end, engine, lifetime.needs_spend(model), as_of
         )
-        return lifetime.fit(model, customers)
-
-    fitted = run(fit)
+    )
+    fitted = run(lambda: lifetime.fit(model, customers.table))
+    # the parameters describe the customers as of the calibration end when one is given
+    cut = parse_date(calibration_end, "--calibration-end")
+    day = cut.date() if cut else customers.as_of.day if customers.as_of else None
+    measured = f"as of {day} (--calibration-end)" if cut else _say_as_of(customers)
+    unit = units(fitted, period)
+    reading = plain_reading(fitted, period, days)
     if as_json:
-        typer.echo(json.dumps(fitted.summary()))
+        typer.echo(
+            json.dumps(
+                {
+                    **fitted.summary(),
+                    "as_of": day.isoformat() if day else None,
+                    "time_unit": period,
+                    "period_days": days,
+                    "units": unit,
+                    "reading": reading,
+                }
+            )
+        )
         return
     table = Table(
         title=f"{fitted.name}: {fitted.n_customers_} customers,"
-        f" log-likelihood {fitted.log_likelihood_:.2f}"
+        f" log-likelihood {fitted.log_likelihood_:.2f}, {measured}"
     )
     table.add_column("parameter")
     table.add_column("estimate")
     table.add_column("std. error")
+    table.add_column("unit")
     for name, value in fitted.params_.items():
-        table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}")
+        table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}", unit[name])
     out.print(table)
+    out.print(f"time unit: {period} ({days:g} days)")
+    for line in reading:
+        out.print(line, highlight=False)
     if fitted.weakly_identified_:
         out.print(
             f"[yellow]{', '.join(fitted.weakly_identified_)}: standard error larger than the"
@@ -102,17 +195,20 @@ def clv_fit(
 def clv_validate(
     source: SourceArg,
     calibration_end: Annotated[str, typer.Option()],
-    model: Annotated[str, typer.Option()] = "bgnbd",
+    model: Annotated[str, typer.Option(help="bgnbd, mbgnbd or pareto-nbd")] = "bgnbd",
     period: PeriodOption = "week",
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
-    """Fit on the calibration window; predicted vs actual purchases in the holdout."""
+    """Fit on the calibration window; predicted vs actual purchases in the holdout
+    (which runs to the as-of day)."""
     from patron.analytics import lifetime
     from patron.analytics.clv.registry import purchase_model_named
     from patron.analytics.clv.validation import holdout_report
 
     unfitted = run(lambda: purchase_model_named(model))
-    customers, _ = run(lambda: _customers(source, period, calibration_end, engine))
+    read: Customers = run(lambda: _customers(source, period, calibration_end, engine, as_of=as_of))
+    customers = read.table
     if "frequency_holdout" not in customers.columns:
         raise fail("validation needs a purchases file or the store, not a summary")
     rows = run(lambda: lifetime.counts(customers, lifetime.HOLDOUT))
@@ -127,7 +223,7 @@ def clv_validate(
         duration,
         weights=rows[lifetime.COUNT],
     )
-    table = Table(title=f"{fitted.name}: holdout of {duration:.1f} {period}s")
+    table = Table(title=f"{fitted.name}: holdout of {duration:.1f} {period}s, {_say_as_of(read)}")
     for column in ("calibration frequency", "customers", "actual (mean)", "predicted (mean)"):
         table.add_column(column)
     for b in report.buckets:
@@ -144,21 +240,34 @@ def clv_predict(
     source: SourceArg,
     out_path: OutOption = None,
     horizon: Annotated[int, typer.Option(min=1, max=10_000)] = 52,
-    model: Annotated[str, typer.Option()] = "bgnbd",
+    model: Annotated[
+        str,
+        typer.Option(
+            help="auto (the model the holdout validation ranks best among bgnbd, mbgnbd"
+            " and pareto-nbd), or one of them"
+        ),
+    ] = "auto",
     period: PeriodOption = "week",
     margin: Annotated[float, typer.Option(min=0, max=1)] = 1.0,
-    discount_rate: Annotated[float, typer.Option(min=0)] = 0.0,
+    discount_rate: DiscountOption = 0.0,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
-    """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV."""
+    """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV;
+    with the as-of day and the model used."""
     from patron.analytics import lifetime
     from patron.analytics.clv.registry import purchase_model_named
-    from patron.analytics.clv.value import discounted_clv
+    from patron.analytics.clv.value import discounted_clv, period_rate
+    from patron.analytics.summary import period_days
 
-    run(lambda: purchase_model_named(model))
-    customers, summary = run(lambda: _customers(source, period, None, engine, spend=True))
-    purchases = run(lambda: lifetime.fit_purchases(model, customers))
-    frame = (customers if summary else customers.order_by("customer_id")).to_pandas()
+    if model != "auto":
+        run(lambda: purchase_model_named(model))
+    days = run(lambda: period_days(period))
+    read: Customers = run(lambda: _customers(source, period, None, engine, True, as_of))
+    customers = read.table
+    choice = run(lambda: _choose(model, read, period))
+    purchases = choice.model
+    frame = (customers if read.summary else customers.order_by("customer_id")).to_pandas()
     x, t, T = frame["frequency"], frame["recency"], frame["T"]
     frame["expected_purchases"] = purchases.expected_purchases(float(horizon), x, t, T)
     frame["p_alive"] = purchases.probability_alive(x, t, T)
@@ -174,8 +283,9 @@ def clv_predict(
             T,
             m,
             horizon=horizon,
+            period_days=days,
             margin=margin,
-            discount_rate=discount_rate,
+            annual_discount_rate=discount_rate,
         )
     columns = [
         c
@@ -191,4 +301,30 @@ def clv_predict(
         )
         if c in frame.columns
     ]
-    emit(frame[columns], out_path, f"predictions over {horizon} {period}s")
+    result = frame[columns].copy()
+    # the day and the model travel with the figures, into the file too
+    result["as_of"] = read.as_of.day.isoformat() if read.as_of else None
+    result["model"] = purchases.name
+    out.print(_say_as_of(read), highlight=False)
+    out.print(choice.explanation(), highlight=False)
+    if discount_rate:
+        out.print(
+            f"discount: {discount_rate:.2%} a year = {period_rate(discount_rate, days):.4%}"
+            f" a {period}",
+            highlight=False,
+        )
+    emit(result, out_path, f"predictions over {horizon} {period}s")
+
+
+def _choose(model: str, read: Customers, period: str) -> Any:
+    """The purchase model for `clv predict`: the one named, or (auto) the holdout's
+    best by the rule the API's member insights follow (`lifetime.choose_for`), so both
+    give the same model and figures for the same data and day."""
+    from patron.analytics import lifetime
+
+    if model != "auto":
+        fitted = lifetime.fit_purchases(model, read.table)
+        return lifetime.Choice(fitted, "asked")
+    if read.source is None or read.as_of is None:  # a summary: no dates, no holdout
+        return lifetime.choose_purchase_model(read.table, None)
+    return lifetime.choose_for(read.source, read.as_of.day, period)

@@ -1,4 +1,4 @@
-"""Customer lifetime value: purchase models (BG/NBD, Pareto/NBD) and the spend model
+"""Customer lifetime value: purchase models (BG/NBD, MBG/NBD, Pareto/NBD) and the spend model
 (Gamma-Gamma), fitted by maximum likelihood with analytic gradients on sufficient
 statistics. See docs/analytics.md for the likelihoods and references.
 
@@ -16,10 +16,23 @@ from patron.analytics.clv.data import RFT, ModelNotIdentified
 if TYPE_CHECKING:
     from patron.analytics.clv.bgnbd import BetaGeoModel
     from patron.analytics.clv.gammagamma import GammaGammaModel
+    from patron.analytics.clv.mbgnbd import ModifiedBetaGeoModel
     from patron.analytics.clv.paretonbd import ParetoNBDModel
 
-__all__ = ["RFT", "BetaGeoModel", "GammaGammaModel", "ModelNotIdentified", "ParetoNBDModel"]
-_MODULES = {"BetaGeoModel": "bgnbd", "GammaGammaModel": "gammagamma", "ParetoNBDModel": "paretonbd"}
+__all__ = [
+    "RFT",
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ModelNotIdentified",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDModel",
+]
+_MODULES = {
+    "BetaGeoModel": "bgnbd",
+    "GammaGammaModel": "gammagamma",
+    "ModifiedBetaGeoModel": "mbgnbd",
+    "ParetoNBDModel": "paretonbd",
+}
 
 
 def __getattr__(name: str) -> object:

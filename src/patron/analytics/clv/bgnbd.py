@@ -14,9 +14,14 @@ Fitting uses `_Likelihood`, which gives the total with its exact gradient and He
 at the cost of a few array operations per repeat buyer: everything that depends on x
 alone or on T alone is summed once per distinct value (trust-region Newton then needs
 about ten evaluations, see fitting.py).
+
+The modified BG/NBD (mbgnbd.py) is this model with one more drop-out chance, at the
+first purchase: every formula below takes it as a parameter (`_chances`).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,32 +32,52 @@ from patron.analytics.clv.fitting import Evaluation, Objective
 
 
 class BetaGeoModel(PurchaseModel):
+    """BG/NBD; with `dropout_at_first_purchase` (MBG/NBD, mbgnbd.py) the customer also
+    has a chance to drop out right after the first purchase.
+
+    The two models differ only in the number of drop-out chances a customer with x
+    repeat purchases has survived: x under BG/NBD, x + 1 under MBG/NBD (`_chances`
+    below is that extra one, 0 or 1). Every formula here is written with it, so one
+    implementation (and its fast likelihood) serves both.
+    """
+
     name = "bgnbd"
     param_names = ("r", "alpha", "a", "b")
+    dropout_at_first_purchase: ClassVar[bool] = False
+
+    @property
+    def _chances(self) -> int:
+        return int(self.dropout_at_first_purchase)
 
     def _start(self, data: RFT) -> Array:
         return np.array([0.5, max(data.typical_T / 4, 0.1), 1.0, 2.0])
 
     def _objective(self, data: RFT) -> Objective:
-        return _Likelihood(data)
+        return _Likelihood(data, self._chances)
 
     def loglik(self, params: Array, data: RFT) -> tuple[Array, Array]:
-        """Per-customer log-likelihood and gradient (the reference `_Likelihood` must match)."""
+        """Per-customer log-likelihood and gradient (the reference `_Likelihood` must match).
+
+        With s = 1 for MBG/NBD (0 for BG/NBD): B(a, b+x+s)/B(a, b) and a/(b+x+s-1) in eq.
+        6, the second term present wherever x + s > 0 (for MBG/NBD, every customer).
+        """
         from scipy.special import betaln, digamma, gammaln
 
         r, alpha, a, b = params
         x, t_x, T = data.x, data.t_x, data.T
-        repeat = x > 0
+        s = self._chances
+        died = x + s > 0  # customers who may have dropped out after their last purchase
+        b_x = np.where(died, b + x + s - 1, 1.0)
         log_e1 = -(r + x) * np.log(alpha + T)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_c = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)), -np.inf)
+            log_c = np.where(died, np.log(a) - np.log(b_x), -np.inf)
         log_e2 = log_c - (r + x) * np.log(alpha + t_x)
         log_s = np.logaddexp(log_e1, log_e2)
         ll = (
             gammaln(r + x)
             - gammaln(r)
             + r * np.log(alpha)
-            + betaln(a, b + x)
+            + betaln(a, b + x + s)
             - betaln(a, b)
             + log_s
         )
@@ -65,23 +90,25 @@ class BetaGeoModel(PurchaseModel):
             - w2 * np.log(alpha + t_x)
         )
         d_alpha = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + t_x))
-        d_a = digamma(a + b) - digamma(a + b + x) + w2 / a
+        d_a = digamma(a + b) - digamma(a + b + x + s) + w2 / a
         d_b = (
-            digamma(b + x)
-            - digamma(a + b + x)
+            digamma(b + x + s)
+            - digamma(a + b + x + s)
             - digamma(b)
             + digamma(a + b)
-            - np.where(repeat, w2 / np.where(repeat, b + x - 1, 1.0), 0.0)
+            - np.where(died, w2 / b_x, 0.0)
         )
         return ll, np.vstack([d_r, d_alpha, d_a, d_b])
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
-        """P(active at T | x, t_x, T), eq. 12 of the paper."""
+        """P(active at T | x, t_x, T), eq. 12 of the paper (BG/NBD: 1 when x = 0; MBG/NBD:
+        below 1 for every customer, with a/(b+x) in place of a/(b+x-1))."""
         r, alpha, a, b = self._params()
         x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        s = self._chances
         with np.errstate(divide="ignore", invalid="ignore"):
             odds = np.where(
-                x > 0, a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x), 0.0
+                x + s > 0, a / (b + x + s - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x), 0.0
             )
         return 1.0 / (1.0 + odds)
 
@@ -96,10 +123,14 @@ class BetaGeoModel(PurchaseModel):
         (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z), turns the product into
         (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), whose upper parameters do not grow with
         x: the same number, finite at any x and horizon.
+
+        MBG/NBD: a customer alive at T has survived x + 1 drop-out chances, not x, so p's
+        posterior is Beta(a, b+x+1) and the formula is the same with b+1 for b.
         """
         from scipy.special import hyp2f1
 
         r, alpha, a, b = self._params()
+        b = b + self._chances
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         z = t / (alpha + age + t)
         head = (a + b + x - 1) / (a - 1)
@@ -107,14 +138,10 @@ class BetaGeoModel(PurchaseModel):
         return np.asarray(head * tail * self.probability_alive(frequency, recency, T))
 
     def expected_purchases_new(self, t: float) -> float:
-        """E[X(t)] for a customer just acquired, eq. 9 of the paper."""
-        from scipy.special import hyp2f1
-
-        r, alpha, a, b = self._params()
-        z = t / (alpha + t)
-        return float(
-            (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
-        )
+        """E[X(t)] for a customer just acquired (eq. 9 of the paper; Batislam et al. 2007
+        for MBG/NBD): the expectation above at x = t_x = T = 0, where P(alive) is 1 for
+        BG/NBD and b/(a+b) for MBG/NBD (the chance to survive the first purchase)."""
+        return float(self.expected_purchases(t, [0.0], [0.0], [0.0])[0])
 
 
 class _Likelihood:
@@ -128,18 +155,26 @@ class _Likelihood:
     - log(1 + d) for repeat buyers only, once per distinct (x, t_x, T): the one term that
       costs per row, as a softplus of z = log d, whose derivatives are those of z
       weighted by the logistic σ(z) (and σ(1-σ) for the Hessian).
+
+    With `chances` = 1 (MBG/NBD: a drop-out chance at the first purchase too) the beta
+    terms run over x + 1 chances, B(a, b+x+1)/B(a, b), d = a/(b+x) · (...)^(r+x), and
+    log(1 + d) is summed over every customer, not only the repeat buyers.
     """
 
-    def __init__(self, data: RFT) -> None:
+    def __init__(self, data: RFT, chances: int = 0) -> None:
         w = data.weights
         self.n = float(w.sum())
+        self.s = chances
         codes, self.ux = _whole_numbers(data.x)
         self.count_x = np.bincount(codes, weights=w, minlength=len(self.ux))
-        # customers with x > k, for k = 0 .. max x - 1, when x's codes are x itself
+        # customers with x > k, for k = 0 .. max x - 1, when x's codes are x itself; the
+        # beta terms count customers with x + s > k, for k = 0 .. max x + s - 1
         whole = len(self.ux) == int(self.ux[-1]) + 1
         self.k = np.arange(len(self.ux) - 1, dtype=np.float64)
         self.above = np.cumsum(self.count_x[::-1])[::-1][1:] if whole else None
-        repeat = data.x > 0
+        self.k_b = np.arange(len(self.ux) - 1 + chances, dtype=np.float64)
+        self.above_b = np.cumsum(self.count_x[::-1])[::-1][1 - chances :] if whole else None
+        repeat = data.x + chances > 0  # the rows whose likelihood has a second term
         codes_T, self.uT = factorize(data.T)
         self.count_T = np.bincount(codes_T, weights=w)
         self.x_T = np.bincount(codes_T, weights=w * data.x)
@@ -175,21 +210,23 @@ class _Likelihood:
         Π_{k<x} (b+k)/(a+b+k): summed over customers, each k counts the customers with
         x > k (`above`), and the log-gamma, digamma and trigamma differences become sums
         of log z, 1/z and 1/z² over k with NumPy alone (scipy.special is slow to import).
-        Frequencies beyond a million take SciPy's functions instead.
+        Frequencies beyond a million take SciPy's functions instead. (MBG/NBD's beta
+        terms run to k < x + 1: `k_b` and `above_b`.)
         """
         r, _, a, b = params
-        if self.above is None:
+        if self.above is None or self.above_b is None:
             return self._by_x_special(params)
-        k, above = self.k, self.above
-        log_r, log_b, log_ab = np.log(r + k), np.log(b + k), np.log(a + b + k)
-        inv_r, inv_b, inv_ab = 1 / (r + k), 1 / (b + k), 1 / (a + b + k)
-        value = above @ (log_r + log_b - log_ab)
+        k, above, k_b, above_b = self.k, self.above, self.k_b, self.above_b
+        log_r, inv_r = np.log(r + k), 1 / (r + k)
+        log_b, log_ab = np.log(b + k_b), np.log(a + b + k_b)
+        inv_b, inv_ab = 1 / (b + k_b), 1 / (a + b + k_b)
+        value = above @ log_r + above_b @ (log_b - log_ab)
         d_r = above @ inv_r
-        d_a = -(above @ inv_ab)
-        d_b = above @ inv_b + d_a
+        d_a = -(above_b @ inv_ab)
+        d_b = above_b @ inv_b + d_a
         h_rr = -(above @ inv_r**2)
-        h_aa = above @ inv_ab**2
-        h_bb = -(above @ inv_b**2) + h_aa
+        h_aa = above_b @ inv_ab**2
+        h_bb = -(above_b @ inv_b**2) + h_aa
         return float(value), np.array([d_r, 0.0, d_a, d_b]), _x_hessian(h_rr, h_aa, h_bb)
 
     def _by_x_special(self, params: Array) -> tuple[float, Array, Array]:
@@ -198,13 +235,14 @@ class _Likelihood:
 
         r, _, a, b = params
         x, n = self.ux, self.count_x
-        value = n @ (gammaln(r + x) - gammaln(r) + betaln(a, b + x) - betaln(a, b))
+        xs = x + self.s  # drop-out chances survived
+        value = n @ (gammaln(r + x) - gammaln(r) + betaln(a, b + xs) - betaln(a, b))
         d_r = n @ (digamma(r + x) - digamma(r))
-        d_a = n @ (digamma(a + b) - digamma(a + b + x))
-        d_b = n @ (digamma(b + x) - digamma(b)) + d_a
+        d_a = n @ (digamma(a + b) - digamma(a + b + xs))
+        d_b = n @ (digamma(b + xs) - digamma(b)) + d_a
         h_rr = n @ (polygamma(1, r + x) - polygamma(1, r))
-        h_aa = n @ (polygamma(1, a + b) - polygamma(1, a + b + x))
-        h_bb = n @ (polygamma(1, b + x) - polygamma(1, b)) + h_aa
+        h_aa = n @ (polygamma(1, a + b) - polygamma(1, a + b + xs))
+        h_bb = n @ (polygamma(1, b + xs) - polygamma(1, b)) + h_aa
         return float(value), np.array([d_r, 0.0, d_a, d_b]), _x_hessian(h_rr, h_aa, h_bb)
 
     def _by_T(self, params: Array) -> tuple[float, Array, Array]:
@@ -221,7 +259,8 @@ class _Likelihood:
         return float(value), np.array([d_r, d_alpha, 0.0, 0.0]), hessian
 
     def _repeat_buyers(self, params: Array) -> tuple[float, Array, Array]:
-        """Σ w log(1 + d) over repeat buyers, z = log d = log a - log(b+x-1) + (r+x)·Δ.
+        """Σ w log(1 + d) over repeat buyers, z = log d = log a - log(b+x-1) + (r+x)·Δ
+        (MBG/NBD: over every customer, with b+x for b+x-1).
 
         Every row array is written into buffers allocated once (`out=`): fresh arrays of
         this size cost more in page faults than the arithmetic they hold.
@@ -235,9 +274,10 @@ class _Likelihood:
         d_inv = np.subtract(inv_T, inv_t, out=work[3])  # ∂Δ/∂α
         s_inv = np.add(inv_T, inv_t, out=work[1])
         rx = np.add(r, self.x, out=work[2])
-        # 1/(b+x-1) and log a/(b+x-1) per distinct x; x = 0 has no repeat rows (inv_b 0)
-        repeat = self.ux > 0
-        b_x = np.where(repeat, b + self.ux - 1, 1.0)
+        # 1/(b+x-1) and log a/(b+x-1) per distinct x; under BG/NBD x = 0 has no rows
+        # here (inv_b 0)
+        repeat = self.ux + self.s > 0
+        b_x = np.where(repeat, b + self.ux + self.s - 1, 1.0)
         inv_b = np.where(repeat, 1 / b_x, 0.0)
         z = np.take(np.log(a) - np.log(b_x), self.ix, out=work[4])
         z += np.multiply(rx, delta, out=work[5])
@@ -274,7 +314,8 @@ class _Likelihood:
         return float(value), gradient, hessian
 
     def _per_x(self, rows: Array) -> Array:
-        """Sums by distinct x of each row of `rows` (zero where x = 0: no repeat rows)."""
+        """Sums by distinct x of each row of `rows` (zero for an x without rows: x = 0
+        under BG/NBD)."""
         sums = np.zeros((len(rows), len(self.ux)))
         sums[:, self.run_x] = np.add.reduceat(rows, self.starts, axis=1)
         return sums

@@ -11,10 +11,11 @@ from patron.domain.errors import InvalidInput
 
 _WHERE = {  # name: (module of patron.analytics.clv, class)
     "bgnbd": ("bgnbd", "BetaGeoModel"),
+    "mbgnbd": ("mbgnbd", "ModifiedBetaGeoModel"),
     "pareto-nbd": ("paretonbd", "ParetoNBDModel"),
     "gamma-gamma": ("gammagamma", "GammaGammaModel"),
 }
-PURCHASE_MODELS = ("bgnbd", "pareto-nbd")
+PURCHASE_MODELS = ("bgnbd", "mbgnbd", "pareto-nbd")
 SPEND_MODELS = ("gamma-gamma",)
 MODELS = (*PURCHASE_MODELS, *SPEND_MODELS)
 
@@ -30,7 +31,7 @@ def model_named(name: str) -> FittedModel:
 
 
 def purchase_model_named(name: str) -> PurchaseModel:
-    """A fresh purchase model (BG/NBD or Pareto/NBD), for predictions of purchases."""
+    """A fresh purchase model (BG/NBD, MBG/NBD or Pareto/NBD), for predictions of purchases."""
     model = model_named(name)
     if not isinstance(model, PurchaseModel):
         raise InvalidInput(

@@ -24,6 +24,22 @@ def bgnbd(
     return x.astype(float), recency, age
 
 
+def mbgnbd(
+    n: int, r: float, alpha: float, a: float, b: float, T: Array | float, seed: int = 0
+) -> tuple[Array, Array, Array]:
+    """(frequency, recency, T) from the MBG/NBD story: a drop-out chance right after the
+    first purchase as well as after each repeat purchase."""
+    rng = np.random.default_rng(seed)
+    age = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    dies_after = rng.geometric(p) - 1  # the purchase after which they leave; 0 the first
+    arrivals = rng.poisson(lam * age)
+    x = np.minimum(arrivals, dies_after)
+    recency = _order_statistic(rng, x, arrivals, age)
+    return x.astype(float), recency, age
+
+
 def pareto_nbd(
     n: int, r: float, alpha: float, s: float, beta: float, T: Array | float, seed: int = 0
 ) -> tuple[Array, Array, Array]:
