@@ -172,11 +172,6 @@ def test_the_cli_and_the_insights_agree_on_a_past_day(store: str, tmp_path: Path
     assert "as_of 1998-07-02 is after today (1998-07-01)" in ahead.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the insights route (api/routes/analytics.py, being refactored) does not pass"
-    " ?as_of= yet: remove this mark when it does (analytics/insights.py says how)",
-)
 def test_the_api_takes_the_day_as_a_query_parameter(store: str, admin: Api) -> None:
     answer = admin.get("/v1/members/00004/insights?by=external_id&as_of=1998-01-01").json()
     base = CustomerBase.fit(open_source("store", database_url=store), date(1998, 1, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
+from patron.analytics.insights import CustomerBases
 from patron.api import errors, guard, logs, observability
 from patron.api.keycache import KeyCache
 from patron.api.routes import (
@@ -29,6 +30,7 @@ def create_app(patron: Patron) -> FastAPI:
     )
     app.state.patron = patron
     app.state.key_cache = KeyCache(get_settings().key_cache_seconds)
+    app.state.customer_bases = CustomerBases()  # fitted customer bases, per as_of day
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)

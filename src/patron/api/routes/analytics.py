@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import threading
-import time
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,8 +11,9 @@ from fastapi import APIRouter, Query, Request
 from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
 from patron.analytics.frames import Source, from_store
-from patron.analytics.insights import CustomerBase
+from patron.analytics.insights import CustomerBase, CustomerBases
 from patron.analytics.kpis import period_kpis
+from patron.analytics.lifetime import store_as_of
 from patron.analytics.pareto import pareto_curve, top_share
 from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import customer_summary
@@ -24,8 +23,6 @@ from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
 
 router = APIRouter(tags=["analytics"])
-MODEL_TTL = 600.0
-_lock = threading.Lock()
 Table = Literal["summary", "rfm", "abc", "pareto", "cohorts", "kpis"]
 
 
@@ -94,21 +91,28 @@ def _table(
     return _records(builders[table]().to_pandas(), limit, offset)
 
 
-def _customer_base(request: Request, patron: Patron) -> CustomerBase:
-    with _lock:
-        cached: tuple[float, CustomerBase] | None = getattr(request.app.state, "base", None)
-        if cached is None or time.monotonic() - cached[0] > MODEL_TTL:
-            now = patron.clock()
-            base = patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), now))
-            cached = (time.monotonic(), base)
-            request.app.state.base = cached
-        return cached[1]
+def customer_base(request: Request, patron: Patron, as_of: date | None = None) -> CustomerBase:
+    """The customer base fitted as of `as_of` (default today, UTC; a later day is refused),
+    held a while per day (analytics/insights.CustomerBases): a fit costs seconds."""
+    day = store_as_of(as_of, patron.clock().date()).day
+    bases: CustomerBases = request.app.state.customer_bases
+    return bases.get(
+        day, lambda d: patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), d))
+    )
 
 
 @router.get("/v1/members/{id}/insights", tags=["members", "analytics"])
 def member_insights(
-    id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None
+    id: str,
+    request: Request,
+    patron: PatronDep,
+    _: AdminKey,
+    by: By = None,
+    as_of: Annotated[
+        date | None, Query(description="the day to measure to, YYYY-MM-DD; default today (UTC)")
+    ] = None,
 ) -> dict[str, Any]:
-    """RFM segment, probability of being alive, expected purchases and CLV (52 weeks)."""
+    """RFM segment, probability of being alive, expected purchases and CLV (52 weeks), as
+    of a day, with the model that ranked best on a holdout (`model`, `model_basis`)."""
     member = member_named(patron, id, by)
-    return _customer_base(request, patron).insights(member.external_id)
+    return customer_base(request, patron, as_of).insights(member.external_id)

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from patron.analytics.insights import member_scores
 from patron.api.deps import AdminKey, By, PatronDep
 from patron.api.idempotency import Idempotent
-from patron.api.routes.analytics import _customer_base
+from patron.api.routes.analytics import customer_base
 from patron.api.schemas import ErasurePublic, MemberErase
 from patron.services.commands import EraseMember, MemberRef
 from patron.services.export import export_member
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
 @router.get("/{id}/export")
 def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
     """Everything held about the member as one JSON document (GDPR Articles 15 and 20)."""
-    scores = partial(member_scores, lambda: _customer_base(request, patron))
+    scores = partial(member_scores, lambda: customer_base(request, patron))
     return patron.read(export_member, MemberRef.named(id, by), scores)
 
 
