@@ -169,6 +169,11 @@ class PurchaseCreate(_In):
         description="invoiced purchases: when it was paid (not before the purchase day);"
         " feeds the payment-speed criterion of the A/B/C classes",
     )
+    enroll: bool = Field(
+        False,
+        description="enroll the customer named by external_id if they are not a member yet"
+        " (a till that enrolls at the counter); the key must be allowed to enroll",
+    )
 
     @field_validator("lines")
     @classmethod
@@ -184,6 +189,8 @@ class PurchaseCreate(_In):
     def _checks(self) -> Self:
         if (self.member_id is None) == (self.external_id is None):
             raise ValueError("give exactly one of member_id or external_id")
+        if self.enroll and self.external_id is None:
+            raise ValueError("enroll: name the customer by external_id, the id they are to have")
         return self
 
 
@@ -194,6 +201,7 @@ class BreakdownPublic(Answer):
 
 class PurchasePublic(Answer):
     id: int = From("purchase_id")
+    enrolled: bool = Field(False, description="the purchase made its customer a member")
     member_id: int
     order_id: str
     total: Decimal
@@ -262,7 +270,8 @@ class RefundPublic(Answer):
 
 
 class RedemptionCreate(_In):
-    member_id: Id
+    member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
+    external_id: Key | None = Field(None, description="the shop's customer id; or member_id")
     reward_id: Code | None = None
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     basket_total: (
@@ -277,6 +286,12 @@ class RedemptionCreate(_In):
             " transaction_id_reused. A quote ignores it."
         ),
     )
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        if (self.member_id is None) == (self.external_id is None):
+            raise ValueError("give exactly one of member_id or external_id")
+        return self
 
 
 class QuotePublic(Answer):

@@ -93,7 +93,7 @@ class Refund:
 
 @dataclass(frozen=True)
 class Redeem:
-    member_id: int
+    member_id: int | MemberRef  # Patron's id, or a reference by the shop's customer id
     reward_id: str | None = None
     points: int | None = None
     basket_total: Decimal | None = None

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from patron.api.deps import EarnKey, PatronDep, PosKey, RefundKey
+from patron.api.errors import ApiProblem
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     PurchaseCreate,
@@ -20,9 +21,11 @@ from patron.api.schemas import (
     RefundCreate,
     RefundPublic,
 )
+from patron.domain.access import Operation
 from patron.domain.earning import Line
 from patron.services.commands import MemberRef, PurchaseRef, RecordPurchase, Refund, ReturnLine
 from patron.services.earn import record_purchase
+from patron.services.first_purchase import FirstPurchase, record_enrolling
 from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
 
@@ -55,7 +58,20 @@ def create_purchase(
         paid_at=body.paid_at,
         shop=principal.shop,
     )
-    return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
+    if not body.enroll:
+        return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
+    if not principal.may(Operation.ENROLL):
+        raise ApiProblem(
+            403,
+            "forbidden_operation",
+            "enroll: true needs a key that may enroll; this one may not (ask an admin)",
+        )
+
+    def present(first: FirstPurchase) -> PurchasePublic:
+        answer = PurchasePublic.model_validate(first.recorded)
+        return answer.model_copy(update={"enrolled": first.enrolled})
+
+    return write(body, lambda uow: record_enrolling(uow, command), present)
 
 
 @router.get("/{id}", response_model=PurchaseDetail)

@@ -21,7 +21,7 @@ from patron.api.schemas import (
     RedemptionPublic,
     RewardPublic,
 )
-from patron.services.commands import CancelRedemption, Redeem
+from patron.services.commands import CancelRedemption, MemberRef, Redeem
 from patron.services.queries import active_rewards
 from patron.services.redeem import cancel, quote, redeem
 
@@ -30,7 +30,7 @@ router = APIRouter(tags=["rewards and redemptions"])
 
 def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
     return Redeem(
-        body.member_id,
+        MemberRef(id=body.member_id, external_id=body.external_id),
         body.reward_id,
         body.points,
         body.basket_total,
