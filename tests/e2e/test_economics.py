@@ -17,7 +17,7 @@ from tests.integration.test_economics import MEMBERS, PURCHASES, SPEND, assert_r
 def seed_over_http(admin: Api, clock: Clock) -> None:
     clock.now = clock.now.replace(year=2026, month=4, day=1)
     for external_id, channel, at in MEMBERS:
-        body = {"external_id": external_id, "enrolled_at": at.isoformat()}
+        body = {"external_id": external_id, "enrolled_at": at.isoformat() + "Z"}
         if channel:
             body["acquisition_channel"] = channel
         created = admin.post("/v1/members", body)
@@ -25,7 +25,7 @@ def seed_over_http(admin: Api, clock: Clock) -> None:
         assert created.json()["acquisition_channel"] == channel
     for who, order, at, price, cost in PURCHASES:
         line = {"sku": "SKU", "category": "cat", "unit_price": price, "unit_cost": cost}
-        body = {"external_id": who, "order_id": order, "occurred_at": at.isoformat(),
+        body = {"external_id": who, "order_id": order, "occurred_at": at.isoformat() + "Z",
                 "currency": "EUR", "lines": [line]}  # fmt: skip
         assert admin.post("/v1/purchases", body).status_code == 201
 

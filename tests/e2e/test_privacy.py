@@ -78,7 +78,7 @@ def _scenario(pos: Api, admin: Api, clock: Clock) -> Scenario:
             {
                 "member_id": ann["id"],
                 "order_id": "o-ann-1",
-                "occurred_at": clock.now.isoformat(),
+                "occurred_at": clock.now.isoformat() + "Z",
                 "currency": "EUR",
                 "lines": [
                     {"sku": "A", "category": "books", "quantity": 2, "unit_price": "50.00"},
@@ -390,7 +390,7 @@ def test_an_erased_member_neither_earns_nor_spends_but_their_purchase_can_be_ref
         {
             "member_id": s.ann,
             "order_id": "o-ann-2",
-            "occurred_at": clock.now.isoformat(),
+            "occurred_at": clock.now.isoformat() + "Z",
             "currency": "EUR",
             "lines": [{"sku": "A", "unit_price": "10.00"}],
         },

@@ -167,7 +167,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"]), "message": _message(e["msg"])}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "invalid request", detail, "invalid_request", errors=errors)
@@ -196,3 +197,8 @@ def install(app: FastAPI) -> None:
             "the request conflicts with the current state; it was not applied",
             "conflict",
         )
+
+
+def _message(text: str) -> str:
+    """Pydantic's message without the "Value error, " it puts before a validator's own."""
+    return text.removeprefix("Value error, ")

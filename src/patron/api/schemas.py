@@ -7,16 +7,19 @@ the store in a shape it would refuse with a server error.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -34,6 +37,56 @@ def _printable(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
+
+
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _json_whole(value: object) -> object:
+    """A whole number as JSON writes one: not `true`, `"3"` or `2.0`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number written as a JSON number, e.g. 2")
+    return value
+
+
+def _plain_decimal(value: object) -> object:
+    """An amount as a JSON number or a string of ASCII digits with an optional point:
+    `"10.50"`, not `"1_000"`, `"1e3"`, `" 10"` or digits of other scripts, which
+    Python's Decimal would otherwise read."""
+    if isinstance(value, bool):
+        raise ValueError('must be an amount such as "12.50", not true or false')
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError(
+            "must be an amount written with the digits 0-9 and an optional decimal point,"
+            ' e.g. "12.50"'
+        )
+    return value
+
+
+def _zoned_time(value: object) -> object:
+    """A time as an ISO 8601 string with its zone: a till's local time without one, or
+    an epoch number, would be read in a zone nobody chose."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 time string with its zone, e.g. 2026-01-01T08:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 time with its zone, e.g. 2026-01-01T08:00:00Z or"
+            " 2026-01-01T10:00:00+02:00"
+        ) from None
+    if _DAY.fullmatch(value):
+        return parsed.replace(tzinfo=UTC)  # a calendar day (an invoice's due date): 00:00 UTC
+    if parsed.tzinfo is None:
+        raise ValueError(
+            f"{value!r} has no zone: add Z for UTC or the offset, e.g. {value}Z or {value}+02:00"
+        )
+    return parsed
+
+
+Whole = BeforeValidator(_json_whole)
+PlainDecimal = BeforeValidator(_plain_decimal)
 
 
 def _sane_time(value: datetime) -> datetime:
@@ -56,17 +109,24 @@ ApiKeyName = Annotated[str, Field(min_length=1, max_length=limits.API_KEY_NAME_L
 Shop = Annotated[str, Field(min_length=1, max_length=limits.SHOP_LENGTH), _Clean]
 
 
-Time = Annotated[datetime, AfterValidator(_sane_time)]
+# a time in a body: a zoned ISO 8601 string; in a query, a date or a time (UTC if no zone)
+Time = Annotated[datetime, BeforeValidator(_zoned_time), AfterValidator(_sane_time)]
+QueryTime = Annotated[datetime, AfterValidator(_sane_time)]
 UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Whole, Field(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 # Bare amounts, no currency (not `domain.money.Money`, which has one): a unit price or
 # cost (4 decimals), and any other amount (cents).
 UnitAmount = Annotated[
-    Decimal, Field(ge=0, le=limits.MAX_UNIT_AMOUNT, decimal_places=limits.UNIT_PLACES)
+    Decimal,
+    PlainDecimal,
+    Field(ge=0, le=limits.MAX_UNIT_AMOUNT, decimal_places=limits.UNIT_PLACES),
 ]
-Amount = Annotated[Decimal, Field(ge=0, le=limits.MAX_AMOUNT, decimal_places=limits.AMOUNT_PLACES)]
-Quantity = Annotated[int, Field(ge=1, le=limits.MAX_QUANTITY)]
+Amount = Annotated[
+    Decimal, PlainDecimal, Field(ge=0, le=limits.MAX_AMOUNT, decimal_places=limits.AMOUNT_PLACES)
+]
+Quantity = Annotated[int, Whole, Field(ge=1, le=limits.MAX_QUANTITY)]
 T = TypeVar("T")
 
 
@@ -169,7 +229,7 @@ class PurchaseCreate(_In):
         description="invoiced purchases: when it was paid (not before the purchase day);"
         " feeds the payment-speed criterion of the A/B/C classes",
     )
-    enroll: bool = Field(
+    enroll: StrictBool = Field(
         False,
         description="enroll the customer named by external_id if they are not a member yet"
         " (a till that enrolls at the counter); the key must be allowed to enroll",
@@ -245,7 +305,7 @@ class PurchaseDetail(Answer):
 
 class ReturnLineIn(_In):
     # not MAX_LINES: an order imported before lines were bounded may be longer
-    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    line_no: Annotated[int, Whole, Field(ge=1, le=10_000)]
     quantity: Quantity
 
 
@@ -273,9 +333,13 @@ class RedemptionCreate(_In):
     member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
     external_id: Key | None = Field(None, description="the shop's customer id; or member_id")
     reward_id: Code | None = None
-    points: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
+    points: Annotated[int, Whole, Field(ge=1, le=MAX_POINTS)] | None = None
     basket_total: (
-        Annotated[Decimal, Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=limits.UNIT_PLACES)]
+        Annotated[
+            Decimal,
+            PlainDecimal,
+            Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=limits.UNIT_PLACES),
+        ]
         | None
     ) = None
     transaction_id: Key | None = Field(
@@ -325,7 +389,7 @@ class CancelCreate(_In):
 
 
 class AdjustmentCreate(_In):
-    points: Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+    points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
     reason: Note
 
 

@@ -18,7 +18,7 @@ from patron.analytics.pareto import pareto_curve, top_share
 from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import customer_summary
 from patron.api.deps import AdminKey, By, PatronDep, member_named
-from patron.api.schemas import Time
+from patron.api.schemas import QueryTime
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
 
@@ -49,8 +49,8 @@ def analytics_table(
     _: AdminKey,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    start: Annotated[Time | None, Query(description="kpis: period start")] = None,
-    end: Annotated[Time | None, Query(description="kpis: period end")] = None,
+    start: Annotated[QueryTime | None, Query(description="kpis: period start")] = None,
+    end: Annotated[QueryTime | None, Query(description="kpis: period end")] = None,
 ) -> dict[str, Any]:
     """Customer summary, RFM, A/B/C, Pareto, cohorts or period KPIs of the store."""
     return patron.analytics().run(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.keycache import KeyCache
-from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime
+from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime, Whole
 from patron.domain.access import MAX_OVERLAP, KeyStatus, Operation
 from patron.services.apikeys import (
     Issued,
@@ -56,7 +56,7 @@ class ApiKeyCreate(BaseModel):
 class ApiKeyRotate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    overlap_seconds: int = Field(
+    overlap_seconds: Annotated[int, Whole] = Field(
         DEFAULT_OVERLAP,
         ge=0,
         le=int(MAX_OVERLAP.total_seconds()),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from patron.api.deps import AdminKey, PatronDep
-from patron.api.schemas import Id, Time, UtcTime
+from patron.api.schemas import QueryId, QueryTime, UtcTime
 from patron.domain.audit import MAX_PAGE, AuditAction, AuditQuery
 from patron.domain.clock import to_utc_naive
 from patron.services.audit import audit_trail
@@ -40,9 +40,9 @@ def get_audit(
     _: AdminKey,
     actor: Annotated[str | None, Query(max_length=100, description="e.g. apikey:ops")] = None,
     action: Annotated[AuditAction | None, Query()] = None,
-    member_id: Annotated[Id | None, Query()] = None,
-    since: Annotated[Time | None, Query(description="entries at or after this time")] = None,
-    until: Annotated[Time | None, Query(description="entries before this time")] = None,
+    member_id: Annotated[QueryId | None, Query()] = None,
+    since: Annotated[QueryTime | None, Query(description="entries at or after this time")] = None,
+    until: Annotated[QueryTime | None, Query(description="entries before this time")] = None,
     after: Annotated[int, Query(ge=0, le=2**62, description="the last id already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AuditPagePublic:
