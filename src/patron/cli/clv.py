@@ -16,8 +16,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from patron.cli.file_options import (
+    DateFormatOption,
+    DecimalCommaOption,
+    DelimiterOption,
+    EncodingOption,
+    MapOption,
+)
 from patron.cli.sources import (
     EngineOption,
+    FileOptions,
     OutOption,
     PeriodOption,
     SourceArg,
@@ -38,6 +46,7 @@ def _customers(
     calibration_end: str | None,
     engine: str,
     spend: bool = False,
+    reading: FileOptions | None = None,
 ) -> tuple[Any, bool]:
     """The customers of SOURCE as an Ibis table (analytics/lifetime.py), and whether
     SOURCE was a summary (one row per customer already) rather than purchases."""
@@ -47,7 +56,7 @@ def _customers(
     if summary is not None:
         return summary, True
     purchases = lifetime.customers(
-        read_source(source, engine),
+        read_source(source, engine, reading),
         period=period,
         calibration_end=parse_date(calibration_end, "--calibration-end"),
         spend=spend,
@@ -63,16 +72,22 @@ def clv_fit(
     period: PeriodOption = "week",
     as_json: Annotated[bool, typer.Option("--json")] = False,
     engine: EngineOption = "duckdb",
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Fit a lifetime model; parameters with standard errors and the log-likelihood."""
     from patron.analytics import lifetime
     from patron.analytics.clv.registry import model_named
 
     run(lambda: model_named(model))  # an unknown name is refused before any reading
+    reading = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
 
     def fit() -> Any:
         customers, _ = _customers(
-            source, period, calibration_end, engine, spend=lifetime.needs_spend(model)
+            source, period, calibration_end, engine, lifetime.needs_spend(model), reading
         )
         return lifetime.fit(model, customers)
 
@@ -105,6 +120,11 @@ def clv_validate(
     model: Annotated[str, typer.Option()] = "bgnbd",
     period: PeriodOption = "week",
     engine: EngineOption = "duckdb",
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout."""
     from patron.analytics import lifetime
@@ -112,7 +132,8 @@ def clv_validate(
     from patron.analytics.clv.validation import holdout_report
 
     unfitted = run(lambda: purchase_model_named(model))
-    customers, _ = run(lambda: _customers(source, period, calibration_end, engine))
+    reading = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
+    customers, _ = run(lambda: _customers(source, period, calibration_end, engine, reading=reading))
     if "frequency_holdout" not in customers.columns:
         raise fail("validation needs a purchases file or the store, not a summary")
     rows = run(lambda: lifetime.counts(customers, lifetime.HOLDOUT))
@@ -149,6 +170,11 @@ def clv_predict(
     margin: Annotated[float, typer.Option(min=0, max=1)] = 1.0,
     discount_rate: Annotated[float, typer.Option(min=0)] = 0.0,
     engine: EngineOption = "duckdb",
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV."""
     from patron.analytics import lifetime
@@ -156,7 +182,8 @@ def clv_predict(
     from patron.analytics.clv.value import discounted_clv
 
     run(lambda: purchase_model_named(model))
-    customers, summary = run(lambda: _customers(source, period, None, engine, spend=True))
+    reading = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
+    customers, summary = run(lambda: _customers(source, period, None, engine, True, reading))
     purchases = run(lambda: lifetime.fit_purchases(model, customers))
     frame = (customers if summary else customers.order_by("customer_id")).to_pandas()
     x, t, T = frame["frequency"], frame["recency"], frame["T"]

@@ -19,12 +19,12 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from patron.domain.errors import InvalidInput
 
@@ -47,6 +47,7 @@ CODE_PAGES = (
     "cp1253",
 )
 _BLOCK = 1 << 22  # bytes read at a time while checking that a file is UTF-8
+_TEXT_BLOCK = 1 << 20  # bytes decoded at a time
 _SAMPLE = 1 << 18  # bytes of non-ASCII lines handed to the detector
 _NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
 _BOMS = (
@@ -104,7 +105,7 @@ class TextTable:
     encoding_detected: bool  # neither given, nor marked, nor UTF-8: charset-normalizer's guess
     delimiter_sniffed: bool
     header: list[str]
-    _rows: Iterator[list[str]] = field(repr=False)
+    _reader: Any = field(repr=False)  # a csv.reader
 
     @property
     def resolved(self) -> FileFormat:
@@ -112,10 +113,20 @@ class TextTable:
         return FileFormat(self.encoding, self.delimiter)
 
     def rows(self) -> Iterator[list[str]]:
-        return self._rows
+        try:
+            yield from self._reader
+        except csv.Error as exc:
+            raise _csv_error(self.path, self._reader, exc) from None
 
     def chunks(self, size: int) -> Iterator[list[list[str]]]:
-        while chunk := list(islice(self._rows, size)):
+        """The rows, `size` at a time (the CSV parser's errors checked once a chunk)."""
+        while True:
+            try:
+                chunk = list(islice(self._reader, size))
+            except csv.Error as exc:
+                raise _csv_error(self.path, self._reader, exc) from None
+            if not chunk:
+                return
             yield chunk
 
     def describe(self) -> str:
@@ -147,8 +158,10 @@ def open_table(path: Path, fmt: FileFormat | None = None) -> Iterator[TextTable]
         first = next(lines, "")
         delimiter = given.delimiter or sniff_delimiter(first)
         reader = csv.reader(chain([first], lines), delimiter=delimiter)
-        rows = _checked_rows(path, reader)
-        header = next(rows, [])
+        try:
+            header = next(reader, [])
+        except csv.Error as exc:
+            raise _csv_error(path, reader, exc) from None
         if header:
             header[0] = header[0].lstrip("\ufeff")  # a mark the codec did not take
         yield TextTable(
@@ -158,7 +171,7 @@ def open_table(path: Path, fmt: FileFormat | None = None) -> Iterator[TextTable]
             detected,
             given.delimiter is None,
             header,
-            rows,
+            reader,
         )
 
 
@@ -256,22 +269,46 @@ def _ascii_compatible(encoding: str) -> bool:
 
 
 def _decoded_lines(path: Path, raw: BinaryIO, encoding: str, how: str) -> Iterator[str]:
-    """The file's lines as text, each decoded on its own; `how` the encoding was found
-    (given, guessed, its start shows), for the message when a line cannot be read."""
+    """The file's lines as text (ends kept: \n, \r\n or \r); `how` the encoding was
+    found (given, guessed, its start shows), for the message when a line cannot be read."""
     if not _ascii_compatible(encoding):  # UTF-16 and UTF-32 (Excel's "Unicode text")
-        yield from _wide_lines(path, raw, encoding)
-        return
-    lines: Iterable[bytes] = raw
-    head = raw.read(_BLOCK)
-    raw.seek(0)
-    if b"\r" in head and b"\n" not in head:  # old Mac line ends: CR alone
-        lines = raw.read().splitlines(keepends=True)
-    number, line = 0, b""
-    try:
-        for number, line in enumerate(lines, 1):  # noqa: B007 - the message's line
-            yield line.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(_undecodable(path, number, line, exc, encoding, how)) from None
+        return _wide_lines(path, raw, encoding)
+    blocks = _decoded_blocks(path, raw, encoding, how)
+    return chain.from_iterable(io.StringIO(text, newline="") for text in blocks)
+
+
+def _decoded_blocks(path: Path, raw: BinaryIO, encoding: str, how: str) -> Iterator[str]:
+    """The file decoded a block of whole lines at a time (a line never straddles two
+    blocks, and no byte of a line end is part of a character in these codecs); a byte
+    that cannot be decoded is reported with its line."""
+    pending = b""
+    before = 0  # lines in the blocks decoded so far
+    while True:
+        block = raw.read(_TEXT_BLOCK)
+        data = pending + block
+        if block:
+            cut = data.rfind(b"\n") + 1 or data.rfind(b"\r") + 1
+            if not cut:
+                pending = data
+                continue
+        else:
+            cut = len(data)
+        body, pending = data[:cut], data[cut:]
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            first = body.rfind(b"\n", 0, exc.start) + 1
+            last = body.find(b"\n", exc.start)
+            line = body[first : len(body) if last < 0 else last]
+            number = before + body.count(b"\n", 0, exc.start) + 1
+            raise InvalidInput(
+                _undecodable(path, number, line, exc.start - first, encoding, how)
+            ) from None
+        before += body.count(b"\n")
+        if text:
+            yield text
+        if not block:
+            return
 
 
 def _wide_lines(path: Path, raw: BinaryIO, encoding: str) -> Iterator[str]:
@@ -289,11 +326,9 @@ def _wide_lines(path: Path, raw: BinaryIO, encoding: str) -> Iterator[str]:
         text.detach()
 
 
-def _undecodable(
-    path: Path, number: int, line: bytes, exc: UnicodeDecodeError, encoding: str, how: str
-) -> str:
-    byte = line[exc.start : exc.start + 1].hex()
-    column = len(line[: exc.start].decode(encoding, errors="replace")) + 1
+def _undecodable(path: Path, number: int, line: bytes, at: int, encoding: str, how: str) -> str:
+    byte = line[at : at + 1].hex()
+    column = len(line[:at].decode(encoding, errors="replace")) + 1
     return (
         f"{path}: line {number}: byte 0x{byte} (character {column}) cannot be read as"
         f" {encoding} (the encoding {how}); give the file's encoding with --encoding"
@@ -301,11 +336,7 @@ def _undecodable(
     )
 
 
-def _checked_rows(path: Path, reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    """The reader's rows; a line the CSV parser refuses ends the reading, naming it."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        line = getattr(reader, "line_num", 0)
-        hint = " (an unclosed quote?)" if "field larger" in str(exc) else ""
-        raise InvalidInput(f"{path}: line {line}: {exc}{hint}") from None
+def _csv_error(path: Path, reader: Any, exc: csv.Error) -> InvalidInput:
+    """A line the CSV parser refuses ends the reading, naming the line."""
+    hint = " (an unclosed quote?)" if "field larger" in str(exc) else ""
+    return InvalidInput(f"{path}: line {reader.line_num}: {exc}{hint}")
