@@ -8,15 +8,17 @@ from the lines that hold bytes beyond ASCII, among the code pages shops' softwar
 delimiter is the one given (`--delimiter`), or the one of `DELIMITERS` that splits the
 header into the most fields.
 
-Each line is decoded on its own, so a byte the encoding cannot read is reported with its
-line number, never as a decoding traceback; so is a line the CSV parser gives up on (an
-unclosed quote runs into a field larger than the parser allows).
+Lines are decoded a block at a time, and a byte the encoding cannot read is reported with
+its line number, never as a decoding traceback; so is a row the CSV parser refuses (it
+reads strictly: a quote never closed would otherwise take the rest of the file into one
+field, and those rows would be lost without a word).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from patron.domain.errors import InvalidInput
 
@@ -116,7 +118,7 @@ class TextTable:
         try:
             yield from self._reader
         except csv.Error as exc:
-            raise _csv_error(self.path, self._reader, exc) from None
+            raise self._refused(exc) from None
 
     def chunks(self, size: int) -> Iterator[list[list[str]]]:
         """The rows, `size` at a time (the CSV parser's errors checked once a chunk)."""
@@ -124,10 +126,24 @@ class TextTable:
             try:
                 chunk = list(islice(self._reader, size))
             except csv.Error as exc:
-                raise _csv_error(self.path, self._reader, exc) from None
+                raise self._refused(exc) from None
             if not chunk:
                 return
             yield chunk
+
+    def _refused(self, exc: csv.Error) -> InvalidInput:
+        """The CSV parser gave up: name the line where the row it could not read begins
+        (found by reading the file again row by row: only on this error)."""
+        start = 1
+        with open_table(self.path, self.resolved) as again:
+            reader = again._reader
+            try:
+                while True:
+                    start = reader.line_num + 1
+                    next(reader)
+            except (csv.Error, StopIteration):
+                pass
+        return _csv_error(self.path, start, exc)
 
     def describe(self) -> str:
         """How the file was read, for the user to check a guess (names that look wrong
@@ -139,29 +155,35 @@ class TextTable:
 
 @contextmanager
 def open_table(path: Path, fmt: FileFormat | None = None) -> Iterator[TextTable]:
-    """The file at `path` opened for reading in `fmt` (what it does not give is read
-    from the file). Every problem is an InvalidInput naming the file and the line."""
+    """The file at `path` (gzip-compressed when it ends in .gz) opened for reading in
+    `fmt` (what it does not give is read from the file). Every problem is an
+    InvalidInput naming the file and the line."""
     given = (fmt or FileFormat()).checked()
     try:
-        raw = path.open("rb")
+        compressed = path.suffix.lower() == ".gz"
+        raw = cast(BinaryIO, gzip.open(path, "rb") if compressed else path.open("rb"))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot be read ({exc.strerror})") from None
     with raw:
-        if given.encoding is not None:
-            encoding, detected = _given_encoding(raw, given.encoding), False
-        else:
-            encoding, detected = _detect_encoding(path, raw)
+        try:
+            if given.encoding is not None:
+                encoding, detected = _given_encoding(raw, given.encoding), False
+            else:
+                encoding, detected = _detect_encoding(path, raw)
+        except (gzip.BadGzipFile, EOFError) as exc:
+            raise InvalidInput(f"{path}: not a whole gzip file ({exc})") from None
         how = "given" if given.encoding else ("guessed" if detected else "its start shows")
         lines = _decoded_lines(path, raw, encoding, how)
         first = next(lines, "")
         delimiter = given.delimiter or sniff_delimiter(first)
-        reader = csv.reader(chain([first], lines), delimiter=delimiter)
+        # strict: a quote never closed is an error, not the rest of the file in one field
+        reader = csv.reader(chain([first], lines), delimiter=delimiter, strict=True)
         try:
             header = next(reader, [])
         except csv.Error as exc:
-            raise _csv_error(path, reader, exc) from None
+            raise _csv_error(path, 1, exc) from None
         if header:
             header[0] = header[0].lstrip("\ufeff")  # a mark the codec did not take
         yield TextTable(
@@ -336,7 +358,8 @@ def _undecodable(path: Path, number: int, line: bytes, at: int, encoding: str, h
     )
 
 
-def _csv_error(path: Path, reader: Any, exc: csv.Error) -> InvalidInput:
-    """A line the CSV parser refuses ends the reading, naming the line."""
-    hint = " (an unclosed quote?)" if "field larger" in str(exc) else ""
-    return InvalidInput(f"{path}: line {reader.line_num}: {exc}{hint}")
+def _csv_error(path: Path, line: int, exc: csv.Error) -> InvalidInput:
+    """A row the CSV parser refuses ends the reading, naming the line it begins on."""
+    unclosed = "end of data" in str(exc) or "field larger" in str(exc)
+    hint = " (a quote opened on this line is never closed)" if unclosed else ""
+    return InvalidInput(f"{path}: line {line}: {exc}{hint}")

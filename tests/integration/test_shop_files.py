@@ -1,0 +1,307 @@
+"""Files as shops export them (issue 11, section 3) import alike on SQLite and PostgreSQL,
+and the analytics read them with the same options.
+
+The files in tests/data/shop_* are small and written the way the shops' software writes
+them; every expected number below is worked out by hand from the file's rows:
+
+- shop_cp1250_semicolon.csv: Slovenian and Romanian names in Windows-1250, `;`, CRLF,
+  decimal commas with thousands grouped by a point or a space, dd/mm/yyyy dates, the
+  header in Slovenian (so --map);
+- shop_cp1251.csv: Ukrainian and Russian names in Windows-1251, `;`, decimal commas,
+  dd.mm.yyyy dates;
+- shop_utf8_bom.csv: Romanian names with ș and ț (comma below, which no code page of the
+  region has) in UTF-8 with a byte-order mark, as Excel's "CSV UTF-8" writes it;
+- shop_dotted_dates.txt: tab-separated ("Text (Tab delimited)"), dd.mm.yyyy hh:mm;
+- shop_overlong_nul.csv: texts one character over their column's length (and exactly
+  at it), NUL bytes, a unit price of 10^10 and an amount of 10^11.
+
+The import runs on the `patron` fixture, once per store, with the same expectations:
+the same purchases, the same members, the same rows rejected with the same reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from patron.bootstrap import Patron
+from patron.cli import app
+from patron.services.importer import ImportOptions, import_purchases
+from patron.store.tables import members, purchase_lines, purchases
+from tests.integration.helpers import assert_verified
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+NUL = "contains a NUL character, which the store cannot keep"
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class ShopFile:
+    name: str
+    args: list[str]  # the command-line options that read it
+    options: ImportOptions  # the same, for the import service
+    encoding: str  # the file's own, in which its rejects file is written too
+    delimiter: str
+    rows: int
+    totals: dict[str, tuple[str, str]]  # order id -> (customer, total)
+    rejected: dict[int, str]  # line -> reason
+    # what the analytics see: customer -> (purchases, spend); rows they leave out
+    customers: dict[str, tuple[int, float]] = field(default_factory=dict)
+    left_out: int = 0
+
+    @property
+    def members(self) -> int:
+        return len({customer for customer, _ in self.totals.values()})
+
+
+CP1250_MAP = {
+    "customer_id": "Kupec",
+    "date": "Datum",
+    "order_id": "Račun",
+    "sku": "Artikel",
+    "category": "Kategorija",
+    "quantity": "Količina",
+    "unit_price": "Cena",
+    "channel": "Kanal",
+}
+CP1251_MAP = {
+    "customer_id": "Клиент",
+    "date": "Дата",
+    "amount": "Сумма",
+    "order_id": "Номер заказа",
+    "category": "Категория",
+}
+
+
+def _map_args(mapping: dict[str, str]) -> list[str]:
+    return [arg for f, c in mapping.items() for arg in ("--map", f"{f}={c}")]
+
+
+ZIGA, ANA, MIHAELA = "Žiga Škrjanc", "Ana Čeh", "Mihaela Bălan"
+OLENA, IVAN = "Олена Шевченко", "Иван Петров"
+STEFAN, IOANA = "Ștefan Țurcanu", "Ioana Mureșan"
+X129, K128, Q128 = "x" * 129, "k" * 128, "q" * 128
+
+SHOP_FILES = [
+    ShopFile(
+        "shop_cp1250_semicolon.csv",
+        [*_map_args(CP1250_MAP), "--date-format", "%d/%m/%Y", "--decimal-comma"],
+        ImportOptions(CP1250_MAP, "%d/%m/%Y", decimal_comma=True),
+        "cp1250",
+        ";",
+        rows=7,
+        totals={
+            "R-1": (ZIGA, "1241.50"),  # 2 × 3,50 + 1 × 1.234,50
+            "R-2": (ANA, "8.97"),  # 3 × 2,99
+            "R-4": (MIHAELA, "2500.00"),  # 2 × 1 250,00
+            "R-6": (ZIGA, "10.00"),
+        },
+        rejected={
+            5: "date: '31/02/2025' is not a day of the calendar",
+            7: "unit_price: '12.50' is not a number (written with a decimal comma)",
+        },
+        customers={ZIGA: (2, 1251.5), ANA: (1, 8.97), MIHAELA: (1, 2500.0)},
+        left_out=2,
+    ),
+    ShopFile(
+        "shop_cp1251.csv",
+        [*_map_args(CP1251_MAP), "--date-format", "%d.%m.%Y", "--decimal-comma"],
+        ImportOptions(CP1251_MAP, "%d.%m.%Y", decimal_comma=True),
+        "cp1251",
+        ";",
+        rows=6,
+        totals={
+            "З-1": (OLENA, "1299.00"),  # 1 299,00
+            "З-2": (IVAN, "349.90"),
+            "З-3": (OLENA, "59.50"),  # 59,5
+        },
+        rejected={
+            5: "date: '2025-02-10' does not match %d.%m.%Y (use --date-format)",
+            6: "date: '29.02.2025' is not a day of the calendar",  # 2025 is no leap year
+            7: "customer_id: empty",
+        },
+        customers={OLENA: (2, 1358.5), IVAN: (1, 349.9)},
+        left_out=3,
+    ),
+    ShopFile(
+        "shop_utf8_bom.csv",
+        [],
+        ImportOptions(),
+        "utf-8-sig",
+        ",",
+        rows=4,
+        totals={"B-1": (STEFAN, "120.00"), "B-2": (IOANA, "45.50"), "B-3": (STEFAN, "80.25")},
+        rejected={5: "amount: '1,234.00' is not a number"},
+        customers={STEFAN: (2, 200.25), IOANA: (1, 45.5)},
+        left_out=1,
+    ),
+    ShopFile(
+        "shop_dotted_dates.txt",
+        ["--date-format", "%d.%m.%Y %H:%M"],
+        ImportOptions(date_format="%d.%m.%Y %H:%M"),
+        "utf-8",
+        "\t",
+        rows=5,
+        totals={"T-1": ("K-100", "19.99"), "T-2": ("K-101", "5.00"), "T-5": ("K-101", "12.00")},
+        rejected={
+            4: "date: '31.04.2024 10:00' is not a day of the calendar",
+            5: "date: '15.03.2024' does not match %d.%m.%Y %H:%M (use --date-format '%d.%m.%Y')",
+        },
+        customers={"K-100": (1, 19.99), "K-101": (2, 17.0)},
+        left_out=2,
+    ),
+    ShopFile(
+        "shop_overlong_nul.csv",
+        [],
+        ImportOptions(),
+        "utf-8",
+        ",",
+        rows=14,
+        totals={
+            "o-1": ("c1", "10.00"),
+            "o-10": ("c3", "1000000000.00"),  # the largest unit price, exactly
+            "o-11": ("c4", "6.50"),
+            "o-12": ("c1", "2.00"),  # a category of 64 and a channel of 50 characters
+            Q128: (K128, "1.00"),  # ids of 128 characters
+        },
+        rejected={
+            3: "sku: 65 characters, more than the 64 allowed",
+            4: "category: 65 characters, more than the 64 allowed",
+            5: "customer_id: 129 characters, more than the 128 allowed",
+            6: "order_id: 129 characters, more than the 128 allowed",
+            7: f"customer_id: {NUL}",
+            8: f"sku: {NUL}",
+            9: f"channel: {NUL}",
+            10: "unit_price: '10000000000' is more than the 1000000000 allowed",
+            15: "amount: '100000000000.00' is more than the 99999999999.99 allowed",
+        },
+        # the analytics store nothing: every row is a purchase to them
+        customers={
+            "c1": (2, 12.0),
+            "c2": (2, 2.0),
+            X129: (1, 1.0),
+            "c3": (5, 11_000_000_003.0),  # 1 + 1 + 1 + 10^10 + 10^9
+            "c\x00nul": (1, 1.0),
+            "c4": (2, 100_000_000_006.5),  # 6.50 + 10^11
+            K128: (1, 1.0),
+        },
+        left_out=0,
+    ),
+]
+
+
+def stored(patron: Patron) -> dict[str, tuple[str, str]]:
+    """Every purchase in the store: order id -> (customer, total)."""
+    query = select(purchases.c.order_id, members.c.external_id, purchases.c.total).join(
+        members, members.c.id == purchases.c.member_id
+    )
+    with patron.engine.connect() as conn:
+        return {
+            o: (c, str(Decimal(t).quantize(Decimal("0.01")))) for o, c, t in conn.execute(query)
+        }
+
+
+def rejects_of(path: Path, shop: ShopFile) -> dict[int, str]:
+    rejects = path.with_name(path.name.removesuffix(".csv") + ".rejects.csv")
+    with rejects.open(newline="", encoding=shop.encoding) as f:
+        rows = list(csv.reader(f, delimiter=shop.delimiter))
+    return {int(row[0]): row[1] for row in rows[1:]}
+
+
+@pytest.mark.parametrize("shop", SHOP_FILES, ids=lambda s: s.name)
+def test_a_shop_file_imports_the_same_purchases_and_rejects_the_same_rows(
+    patron: Patron, tmp_path: Path, shop: ShopFile
+) -> None:
+    # given a file as the shop exported it
+    path = tmp_path / shop.name
+    shutil.copy(DATA / shop.name, path)
+    # when it is imported
+    report = import_purchases(patron.new_uow, path, shop.options)
+    # then the valid rows are in, the others in the rejects file with their reasons
+    expected = (shop.rows, len(shop.totals), shop.members, len(shop.rejected))
+    assert (report.rows, report.inserted, report.members_created, report.rejected) == expected
+    assert stored(patron) == shop.totals
+    assert rejects_of(path, shop) == shop.rejected
+    # and a re-run adds nothing
+    again = import_purchases(patron.new_uow, path, shop.options)
+    assert (again.inserted, again.skipped) == (0, len(shop.totals))
+    assert_verified(patron)
+
+
+def test_the_texts_of_a_windows_1250_file_are_stored_as_written(
+    patron: Patron, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.csv"
+    shutil.copy(DATA / "shop_cp1250_semicolon.csv", path)
+    import_purchases(patron.new_uow, path, SHOP_FILES[0].options)
+    query = (
+        select(purchases.c.channel, purchase_lines.c.sku, purchase_lines.c.category)
+        .join(purchases, purchases.c.id == purchase_lines.c.purchase_id)
+        .where(purchases.c.order_id == "R-4")
+    )
+    with patron.engine.connect() as conn:
+        assert conn.execute(query).all() == [("magazin", "ÎNG-5", "Îngheţată")]
+    # and the rejects file is in Windows-1250 with `;`, for the shop's Excel to open
+    rejects = (tmp_path / "shop.rejects.csv").read_bytes().decode("cp1250").splitlines()
+    assert rejects[0] == "line;reason;Kupec;Datum;Račun;Artikel;Kategorija;Količina;Cena;Kanal"
+    assert rejects[1].startswith("5;date: '31/02/2025' is not a day of the calendar;Ştefan Ţugui")
+
+
+def test_dates_of_a_day_first_file_are_read_day_first(patron: Patron, tmp_path: Path) -> None:
+    path = tmp_path / "shop.txt"
+    shutil.copy(DATA / "shop_dotted_dates.txt", path)
+    import_purchases(patron.new_uow, path, SHOP_FILES[3].options)
+    with patron.uow(readonly=True) as uow:
+        first = uow.purchases.by_order_id("T-1")
+        assert first is not None and first.occurred_at == datetime(2024, 2, 29, 9, 15)
+
+
+def test_the_import_command_takes_the_file_options_and_says_what_it_guessed(
+    patron: Patron, tmp_path: Path
+) -> None:
+    shop = SHOP_FILES[0]
+    path = tmp_path / shop.name
+    shutil.copy(DATA / shop.name, path)
+    url = patron.engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(
+        app, ["import", "purchases", str(path), *shop.args, "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "7 rows read, 4 purchases imported, 0 already present, 3 new members, 2 rejected" in (
+        result.output
+    )
+    assert "read as cp1250 (detected" in result.output and "separated by ';'" in result.output
+    assert stored(patron) == shop.totals
+
+
+@pytest.mark.parametrize("shop", SHOP_FILES, ids=lambda s: s.name)
+def test_the_analytics_read_a_shop_file_with_the_import_options(
+    tmp_path: Path, shop: ShopFile
+) -> None:
+    out = tmp_path / "rfm.csv"
+    result = runner.invoke(
+        app, ["analytics", "rfm", str(DATA / shop.name), *shop.args, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as f:
+        found = {
+            r["customer_id"]: (int(r["purchases"]), float(r["total_spend"]))
+            for r in csv.DictReader(f)
+        }
+    assert {c: n for c, (n, _) in found.items()} == {c: n for c, (n, _) in shop.customers.items()}
+    spend = {c: m for c, (_, m) in shop.customers.items()}
+    assert {c: m for c, (_, m) in found.items()} == pytest.approx(spend)
+    if shop.left_out:
+        assert f"{shop.left_out} of {shop.rows} rows left out" in result.output
+        first_line, first_reason = next(iter(shop.rejected.items()))
+        assert f"line {first_line}: {first_reason}" in result.output
+    else:
+        assert "left out" not in result.output
