@@ -12,6 +12,7 @@ import pytest
 
 from patron.domain.errors import InvalidInput
 from patron.services.purchase_file import RowError, _parse_line, columns_of, parse_date
+from patron.store import tables as t
 
 
 @pytest.mark.parametrize(
@@ -150,3 +151,42 @@ def test_a_header_without_a_required_column_refuses_the_file_naming_it() -> None
 def test_a_mapping_of_an_unknown_field_refuses_the_file() -> None:
     with pytest.raises(InvalidInput, match=r"--map names unknown fields \['client'\]"):
         columns_of(Path("f.csv"), ["customer_id", "date", "amount"], {"client": "customer_id"})
+
+
+def test_a_line_written_with_decimal_commas() -> None:
+    # sku, category, quantity, unit price, amount, unit cost
+    facts = _parse_line(("A-1", "", "2", "1.234,50", "", "0,5"), decimal_comma=True)
+    assert (facts.line.unit_price, facts.line.unit_cost) == (Decimal("1234.5"), Decimal("0.5"))
+    assert (facts.total, facts.cost) == (Decimal("2469.00"), Decimal("1.00"))  # 2 × each
+    by_amount = _parse_line(("", "", "3", "", "10,00", ""), decimal_comma=True)
+    assert by_amount.line.unit_price == Decimal("3.3333")  # 10,00 / 3
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        (("", "", "1", "-1,00", "", ""), "unit_price: '-1,00' must be a non-negative amount"),
+        (
+            ("", "", "1", "12.50", "", ""),
+            "unit_price: '12.50' is not a number (written with a decimal comma)",
+        ),
+        (
+            ("", "", "1", "", "1.000.000.000,01", ""),
+            "amount: '1.000.000.000,01' for 1 unit(s) is 1000000000.0100 a unit, more than the"
+            " 1000000000 a unit may cost (give the quantity)",
+        ),
+    ],
+)
+def test_a_line_with_decimal_commas_that_cannot_be_read_names_the_field(
+    key: tuple[str, ...], reason: str
+) -> None:
+    with pytest.raises(RowError) as rejected:
+        _parse_line(key, decimal_comma=True)
+    assert str(rejected.value) == reason
+
+
+def test_a_text_may_be_as_long_as_its_column_and_no_longer() -> None:
+    longest = t.purchase_lines.c.sku.type.length  # type: ignore[attr-defined]
+    assert _parse_line(("S" * longest, "", "1", "1", "", "")).line.sku == "S" * longest
+    with pytest.raises(RowError, match=f"sku: {longest + 1} characters, more than the"):
+        _parse_line(("S" * (longest + 1), "", "1", "1", "", ""))
