@@ -22,6 +22,7 @@ the same purchases, the same members, the same rows rejected with the same reaso
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,8 +33,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from patron.analytics import frames
 from patron.bootstrap import Patron
 from patron.cli import app
+from patron.domain.errors import InvalidInput
 from patron.services.importer import ImportOptions, import_purchases
 from patron.store.tables import members, purchase_lines, purchases
 from tests.integration.helpers import assert_verified
@@ -305,3 +308,68 @@ def test_the_analytics_read_a_shop_file_with_the_import_options(
         assert f"line {first_line}: {first_reason}" in result.output
     else:
         assert "left out" not in result.output
+
+
+def _comma_amount(text: str) -> str:
+    """12.5 as a Russian Excel writes it: 12,50; 1234.5 as 1.234,50."""
+    whole, cents = f"{Decimal(text):.2f}".split(".")
+    groups = []
+    while len(whole) > 3:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    return ".".join([whole, *groups]) + "," + cents
+
+
+def test_clv_fit_reads_a_shop_export_of_cdnow_as_it_reads_the_original(tmp_path: Path) -> None:
+    """The CDNOW sample (2,357 customers) rewritten as a Russian shop's Excel exports it
+    (Windows-1251, `;`, CRLF, dd.mm.yyyy, decimal commas grouped by points, Cyrillic
+    names and ids) fits the very model the original file fits."""
+    original = DATA / "cdnow_sample.csv"
+    with original.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    lines = ["Клиент;Дата;Количество;Сумма"]
+    for r in rows:
+        year, month, day = r["date"].split("-")
+        when = f"{day}.{month}.{year}"
+        lines.append(
+            f"Клиент №{r['customer_id']};{when};{r['quantity']};{_comma_amount(r['amount'])}"
+        )
+    shop = tmp_path / "cdnow_shop.csv"
+    shop.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    mapping = {"customer_id": "Клиент", "date": "Дата", "quantity": "Количество", "amount": "Сумма"}
+    options = [*_map_args(mapping), "--date-format", "%d.%m.%Y", "--decimal-comma"]
+    for model in ("bgnbd", "gamma-gamma"):
+        plain = runner.invoke(app, ["clv", "fit", str(original), "--model", model, "--json"])
+        exported = runner.invoke(
+            app, ["clv", "fit", str(shop), *options, "--model", model, "--json"]
+        )
+        assert plain.exit_code == 0 and exported.exit_code == 0, exported.output
+        expected, found = json.loads(plain.stdout), json.loads(exported.stdout)
+        assert found["n_customers"] == expected["n_customers"]
+        assert found["params"] == pytest.approx(expected["params"], rel=1e-6)
+        assert found["log_likelihood"] == pytest.approx(expected["log_likelihood"], rel=1e-6)
+        assert "read as cp1251" in exported.output and "left out" not in exported.output
+        if model == "bgnbd":
+            assert found["n_customers"] == 2357  # the CDNOW cohort
+
+
+def test_spark_reads_in_the_encoding_and_delimiter_given_and_refuses_what_it_cannot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handed: list[dict[str, str]] = []
+
+    def reader(location: str, master: str, **options: str) -> object:
+        handed.append(options)
+        raise InvalidInput("not started")
+
+    monkeypatch.setattr(frames, "_read_with_spark", reader)
+    source = str(DATA / "shop_cp1251.csv")
+    spark = ["analytics", "rfm", source, "--engine", "spark"]
+    runner.invoke(app, [*spark, "--encoding", "windows-1251", "--delimiter", ";"])
+    assert handed == [{"encoding": "windows-1251", "sep": ";"}]  # as Java names it
+    refused = runner.invoke(app, [*spark, "--date-format", "%d.%m.%Y", "--decimal-comma"])
+    assert refused.exit_code == 2
+    assert (
+        f"--engine spark reads {source} itself and cannot honour --date-format or"
+        " --decimal-comma" in " ".join(refused.output.split())
+    )
+    assert len(handed) == 1  # refused before Spark is asked to read
