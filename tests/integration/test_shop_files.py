@@ -373,3 +373,25 @@ def test_spark_reads_in_the_encoding_and_delimiter_given_and_refuses_what_it_can
         " --decimal-comma" in " ".join(refused.output.split())
     )
     assert len(handed) == 1  # refused before Spark is asked to read
+
+
+def test_a_line_that_cannot_be_decoded_stops_the_import_before_anything_is_written(
+    patron: Patron, tmp_path: Path
+) -> None:
+    # given a file in Windows-1250 whose first non-ASCII letter comes after 60,000 rows
+    # (past the first megabyte the reader decodes), read as UTF-8
+    (tmp_path / "files").mkdir()
+    path = tmp_path / "files" / "history.csv"
+    good = "c1,2025-01-01,1.00\n" * 60_000  # 19 bytes a line: 1,140,000 bytes
+    path.write_bytes(f"customer_id,date,amount\n{good}Čeh,2025-01-03,3\n".encode("cp1250"))
+    # when it is imported, then the line is named: 1 header + 60,000 rows before it
+    with pytest.raises(InvalidInput) as refused:
+        import_purchases(patron.new_uow, path, ImportOptions(encoding="utf-8"))
+    assert str(refused.value).startswith(
+        f"{path}: line 60002: byte 0xc8 (character 1) cannot be read as utf-8"  # Č
+    )
+    # and nothing was written: no purchase, no member, no rejects file
+    assert stored(patron) == {}
+    with patron.engine.connect() as conn:
+        assert conn.execute(select(members.c.id)).all() == []
+    assert sorted(p.name for p in path.parent.iterdir()) == ["history.csv"]
