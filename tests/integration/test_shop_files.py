@@ -395,3 +395,27 @@ def test_a_line_that_cannot_be_decoded_stops_the_import_before_anything_is_writt
     with patron.engine.connect() as conn:
         assert conn.execute(select(members.c.id)).all() == []
     assert sorted(p.name for p in path.parent.iterdir()) == ["history.csv"]
+
+
+def test_the_analytics_of_a_day_first_file_say_which_date_format_to_give(tmp_path: Path) -> None:
+    """Issue 11: `analytics rfm` on dd/mm/yyyy dates ended in DuckDB's ConversionException."""
+    path = tmp_path / "history.csv"
+    path.write_text("Client,Data,Suma\nc1,14/03/2025,10.00\nc2,15/03/2025,20.00\n")
+    mapping = ["--map", "customer_id=Client", "--map", "date=Data", "--map", "amount=Suma"]
+    refused = runner.invoke(app, ["analytics", "rfm", str(path), *mapping])
+    assert (
+        refused.exit_code == 2
+        and refused.exception is None
+        or isinstance(refused.exception, SystemExit)
+    )
+    assert (
+        f"{path}: no row can be read; line 2: date: '14/03/2025' does not match ISO 8601"
+        " (use --date-format '%d/%m/%Y')" in " ".join(refused.output.split())
+    )
+    out = tmp_path / "rfm.csv"
+    read = runner.invoke(
+        app,
+        ["analytics", "rfm", str(path), *mapping, "--date-format", "%d/%m/%Y", "--out", str(out)],
+    )
+    assert read.exit_code == 0, read.output
+    assert out.read_text().count("\n") == 3  # the header and two customers
