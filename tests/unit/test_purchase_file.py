@@ -12,6 +12,7 @@ import pytest
 
 from patron.domain.errors import InvalidInput
 from patron.services.purchase_file import RowError, _parse_line, columns_of, parse_date
+from patron.store import tables as t
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,12 @@ def test_dates_are_read_as_naive_utc(text: str, fmt: str | None, expected: datet
     ("text", "fmt", "reason"),
     [
         ("", None, "date: empty"),
-        ("14/03/2026", None, "date: '14/03/2026' does not match ISO 8601 (use --date-format)"),
+        # a common shape gets the format to try; day first, since 14 is no month
+        (
+            "14/03/2026",
+            None,
+            "date: '14/03/2026' does not match ISO 8601 (use --date-format '%d/%m/%Y')",
+        ),
         (
             "2026-03-14",
             "%d/%m/%Y",
@@ -100,10 +106,10 @@ def test_unit_amounts_are_kept_to_four_decimals() -> None:
         ({"quantity": "\u0663", "unit": "1"}, "quantity: '\u0663' is not a whole number"),
         ({"quantity": "1000001", "unit": "1"}, "quantity: '1000001' is not a whole number"),
         ({}, "amount: empty"),
-        ({"unit": "12,50"}, "unit_price: '12,50' is not a number"),
+        ({"unit": "12,50"}, "unit_price: '12,50' is not a number (a decimal comma? use --decimal"),
         ({"unit": "-1"}, "unit_price: '-1' must be a non-negative amount"),
-        ({"unit": "NaN"}, "unit_price: 'NaN' must be a non-negative amount"),
-        ({"unit": "Infinity"}, "unit_price: 'Infinity' must be a non-negative amount"),
+        ({"unit": "NaN"}, "unit_price: 'NaN' is not a number"),
+        ({"unit": "Infinity"}, "unit_price: 'Infinity' is not a number"),
         ({"unit": "1000000000.01"}, "unit_price: '1000000000.01' is more than the 1000000000"),
         ({"amount": "x"}, "amount: 'x' is not a number"),
         ({"unit": "1", "cost": "-0.01"}, "unit_cost: '-0.01' must be a non-negative amount"),
@@ -145,3 +151,42 @@ def test_a_header_without_a_required_column_refuses_the_file_naming_it() -> None
 def test_a_mapping_of_an_unknown_field_refuses_the_file() -> None:
     with pytest.raises(InvalidInput, match=r"--map names unknown fields \['client'\]"):
         columns_of(Path("f.csv"), ["customer_id", "date", "amount"], {"client": "customer_id"})
+
+
+def test_a_line_written_with_decimal_commas() -> None:
+    # sku, category, quantity, unit price, amount, unit cost
+    facts = _parse_line(("A-1", "", "2", "1.234,50", "", "0,5"), decimal_comma=True)
+    assert (facts.line.unit_price, facts.line.unit_cost) == (Decimal("1234.5"), Decimal("0.5"))
+    assert (facts.total, facts.cost) == (Decimal("2469.00"), Decimal("1.00"))  # 2 × each
+    by_amount = _parse_line(("", "", "3", "", "10,00", ""), decimal_comma=True)
+    assert by_amount.line.unit_price == Decimal("3.3333")  # 10,00 / 3
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        (("", "", "1", "-1,00", "", ""), "unit_price: '-1,00' must be a non-negative amount"),
+        (
+            ("", "", "1", "12.50", "", ""),
+            "unit_price: '12.50' is not a number (written with a decimal comma)",
+        ),
+        (
+            ("", "", "1", "", "1.000.000.000,01", ""),
+            "amount: '1.000.000.000,01' for 1 unit(s) is 1000000000.0100 a unit, more than the"
+            " 1000000000 a unit may cost (give the quantity)",
+        ),
+    ],
+)
+def test_a_line_with_decimal_commas_that_cannot_be_read_names_the_field(
+    key: tuple[str, ...], reason: str
+) -> None:
+    with pytest.raises(RowError) as rejected:
+        _parse_line(key, decimal_comma=True)
+    assert str(rejected.value) == reason
+
+
+def test_a_text_may_be_as_long_as_its_column_and_no_longer() -> None:
+    longest = t.purchase_lines.c.sku.type.length  # type: ignore[attr-defined]
+    assert _parse_line(("S" * longest, "", "1", "1", "", "")).line.sku == "S" * longest
+    with pytest.raises(RowError, match=f"sku: {longest + 1} characters, more than the"):
+        _parse_line(("S" * (longest + 1), "", "1", "1", "", ""))

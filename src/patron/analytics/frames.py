@@ -17,14 +17,18 @@ store, and in any other engine Ibis speaks (Spark among them):
 
 and optionally a *lines* table (customer_id, order_id, sku, category) for product counts.
 
-Files are read by DuckDB on this machine, or by Spark (`engine="spark"`) when the data
-outgrows it: the same expressions then run on the cluster whose master URL the caller
-gives (`local[2]` runs Spark in this process's JVM with two threads).
+A CSV file is read by Patron's file reader, the import's (analytics/csv_purchases.py:
+encoding, delimiter, dates and decimal commas as `FileFormat` says or the file shows),
+into DuckDB; a Parquet file by DuckDB itself. Spark (`engine="spark"`) reads either
+file itself when the data outgrows this machine: the same expressions then run on the
+cluster whose master URL the caller gives (`local[2]` runs Spark in this process's JVM
+with two threads). Spark honours a given encoding and delimiter, and refuses what it
+cannot do as the reader does (a --date-format, a decimal comma).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +36,11 @@ import ibis
 import ibis.expr.types as ir
 from ibis.common.exceptions import TableNotFound
 
+from patron.analytics.csv_purchases import FileReading, read_purchases_csv
 from patron.domain.earning import NO_SKU
 from patron.domain.errors import InvalidInput
 from patron.domain.purchase_columns import ANALYTICS_ONLY, OPTIONAL, REQUIRED
+from patron.files import FileFormat
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
@@ -46,6 +52,8 @@ class Source:
     lines: ir.Table | None
     # optional columns the data does not have (all null): their figures are skipped
     absent: frozenset[str] = frozenset()
+    # a CSV file's rows left out (unreadable), and how it was read where guessed
+    reading: FileReading | None = None
 
     @property
     def has_channel(self) -> bool:
@@ -59,9 +67,11 @@ def open_source(
     mapping: dict[str, str] | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    file_format: FileFormat | None = None,
 ) -> Source:
-    """A CSV or Parquet file of purchases (read by DuckDB or Spark), or `store` (the
-    configured database, computed in SQLite or PostgreSQL)."""
+    """A CSV or Parquet file of purchases (a CSV read as `file_format` says, what it
+    does not say read from the file), or `store` (the configured database, computed in
+    SQLite or PostgreSQL)."""
     if engine not in ENGINES:
         raise InvalidInput(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if source == "store":
@@ -80,21 +90,51 @@ def open_source(
     kind = path.suffix.lower()
     if kind not in (".parquet", ".csv", ".txt", ".gz"):
         raise InvalidInput(f"{source}: expected a .csv or .parquet file")
+    fmt = file_format or FileFormat()
     if engine == "spark":
-        raw = _read_with_spark(source, spark_master or DEFAULT_SPARK_MASTER)
+        options = _spark_csv_options(source, fmt) if kind != ".parquet" else {}
+        raw = _read_with_spark(source, spark_master or DEFAULT_SPARK_MASTER, **options)
+    elif kind == ".parquet":
+        raw = ibis.duckdb.connect().read_parquet(path)
     else:
-        con = ibis.duckdb.connect()
-        raw = con.read_parquet(path) if kind == ".parquet" else con.read_csv(path)
+        rows, reading = read_purchases_csv(path, mapping or {}, fmt.checked())
+        return replace(from_rows(rows, source, {}), reading=reading)
     return from_rows(raw, source, mapping or {})
 
 
-def _read_with_spark(location: str, master: str) -> ir.Table:
+def _spark_csv_options(location: str, fmt: FileFormat) -> dict[str, str]:
+    """Spark's options for reading a CSV as `fmt` says: it reads in the encoding and with
+    the delimiter given (UTF-8 and a comma when none is: it detects nothing), and has no
+    decimal comma nor strptime formats, so those are refused."""
+    cannot = [
+        option
+        for option, given in (
+            ("--date-format", fmt.date_format),
+            ("--decimal-comma", fmt.decimal_comma),
+        )
+        if given
+    ]
+    if cannot:
+        raise InvalidInput(
+            f"--engine spark reads {location} itself and cannot honour {' or '.join(cannot)}:"
+            " read the file with the default engine, or give it ISO 8601 dates and decimal"
+            " points (or as Parquet)"
+        )
+    options = {}
+    if fmt.encoding:
+        options["encoding"] = fmt.encoding
+    if fmt.delimiter:
+        options["sep"] = str(fmt.checked().delimiter)
+    return options
+
+
+def _read_with_spark(location: str, master: str, **csv_options: str) -> ir.Table:
     """The file (a local path or a URL the cluster reads) as a Spark table; a CSV's
     columns are strings, which `from_rows` casts."""
     con = ibis.pyspark.connect(spark_session(master))
     if location.lower().endswith(".parquet"):
         return con.read_parquet(location)
-    return con.read_csv(location, header=True)
+    return con.read_csv(location, header=True, **csv_options)
 
 
 def spark_session(master: str) -> Any:
@@ -137,11 +177,10 @@ def from_rows(raw: ir.Table, label: str, mapping: dict[str, str]) -> Source:
         cost = ibis.null("float64")
     customer = raw[col["customer_id"]].cast("string")
     when = raw[col["date"]].cast("timestamp")
-    order = (
-        raw[col["order_id"]].cast("string")
-        if has["order_id"]
-        else (customer.concat("|", when.cast("string")))
-    )
+    # a row without an order id is a purchase of its customer at its time, whether the
+    # file has no order_id column or leaves the field empty
+    derived = customer.concat("|", when.cast("string"))
+    order = raw[col["order_id"]].cast("string").fill_null(derived) if has["order_id"] else derived
     rows = raw.select(
         customer_id=customer,
         order_id=order,

@@ -179,7 +179,8 @@ def summary_file(path: str) -> ir.Table | None:
     file = Path(path)
     if file.suffix.lower() != ".csv" or not file.is_file():
         return None
-    with file.open(newline="") as f:
+    # a purchases file in any encoding reaches the purchases reader, which reads it
+    with file.open(newline="", encoding="utf-8-sig", errors="replace") as f:
         header = next(csv.reader(f), [])
     names = {column: ALIASES.get(column, column) for column in header}
     if not set(PURCHASES) <= set(names.values()):

@@ -22,8 +22,16 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 from rich.table import Table
 
+from patron.cli.file_options import (
+    DateFormatOption,
+    DecimalCommaOption,
+    DelimiterOption,
+    EncodingOption,
+    MapOption,
+)
 from patron.cli.sources import (
     EngineOption,
+    FileOptions,
     OutOption,
     PeriodOption,
     SourceArg,
@@ -97,6 +105,7 @@ def _customers(
     engine: str,
     spend: bool = False,
     as_of: str | None = None,
+    reading: FileOptions | None = None,
 ) -> Customers:
     """The customers of SOURCE, measured to its as_of day (or cut at the calibration
     end, with the holdout running to that day)."""
@@ -107,7 +116,7 @@ def _customers(
         if as_of is not None:
             raise fail("--as-of needs purchases: a summary's T is already measured to its end")
         return Customers(summary, True, None, None)
-    purchases = read_source(source, engine)
+    purchases = read_source(source, engine, reading)
     day = _as_of(source, purchases, as_of)
     cut = parse_date(calibration_end, "--calibration-end")
     if cut is not None and cut.date() >= day.day:
@@ -133,6 +142,11 @@ def clv_fit(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Fit a lifetime model: parameters with standard errors and units, the
     log-likelihood, and what the parameters mean for the shop's customers."""
@@ -143,9 +157,10 @@ def clv_fit(
 
     run(lambda: model_named(model))  # an unknown name is refused before any reading
     days = run(lambda: period_days(period))
+    options = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
     customers: Customers = run(
         lambda: _customers(
-            source, period, calibration_end, engine, lifetime.needs_spend(model), as_of
+            source, period, calibration_end, engine, lifetime.needs_spend(model), as_of, options
         )
     )
     fitted = run(lambda: lifetime.fit(model, customers.table))
@@ -199,6 +214,11 @@ def clv_validate(
     period: PeriodOption = "week",
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout
     (which runs to the as-of day)."""
@@ -207,7 +227,10 @@ def clv_validate(
     from patron.analytics.clv.validation import holdout_report
 
     unfitted = run(lambda: purchase_model_named(model))
-    read: Customers = run(lambda: _customers(source, period, calibration_end, engine, as_of=as_of))
+    reading = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
+    read: Customers = run(
+        lambda: _customers(source, period, calibration_end, engine, as_of=as_of, reading=reading)
+    )
     customers = read.table
     if "frequency_holdout" not in customers.columns:
         raise fail("validation needs a purchases file or the store, not a summary")
@@ -252,6 +275,11 @@ def clv_predict(
     discount_rate: DiscountOption = 0.0,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
+    map_: MapOption = None,
+    date_format: DateFormatOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Per customer: expected purchases over the horizon, P(alive), expected spend, CLV;
     with the as-of day and the model used."""
@@ -263,7 +291,8 @@ def clv_predict(
     if model != "auto":
         run(lambda: purchase_model_named(model))
     days = run(lambda: period_days(period))
-    read: Customers = run(lambda: _customers(source, period, None, engine, True, as_of))
+    reading = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
+    read: Customers = run(lambda: _customers(source, period, None, engine, True, as_of, reading))
     customers = read.table
     choice = run(lambda: _choose(model, read, period))
     purchases = choice.model

@@ -2,8 +2,10 @@
 argument, reading it, and printing or writing a frame.
 
 SOURCE is a CSV or Parquet file of purchases (customer_id,date,amount at least) or the
-word `store` for the configured database. The analytics stack (Ibis, DuckDB, pandas) is
-imported inside the functions, when a command runs.
+word `store` for the configured database. A CSV file is read as `patron import` reads it,
+with the same options (cli/file_options.py); the rows it leaves out, and how the file was
+read where that was guessed, are said on stderr. The analytics stack (Ibis, DuckDB,
+pandas) is imported inside the functions, when a command runs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from patron.cli.common import load_settings
+from patron.cli.file_options import file_format, parse_mapping
 from patron.domain.errors import PatronError
 
 out = Console(soft_wrap=True)
@@ -47,20 +50,52 @@ def parse_date(text: str | None, name: str) -> datetime | None:
         raise fail(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def read_source(source: str, engine: str = "duckdb") -> Any:
-    """The purchases of SOURCE (a file or `store`) as an Ibis table."""
+class FileOptions:
+    """The file options of a command (cli/file_options.py), checked once."""
+
+    def __init__(
+        self,
+        map_: list[str] | None = None,
+        date_format: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        decimal_comma: bool = False,
+    ) -> None:
+        self.mapping = run(lambda: parse_mapping(map_))
+        # Spark takes the encoding as given (Java names it), the reader as Python does
+        self.format = run(lambda: file_format(date_format, encoding, delimiter, decimal_comma))
+        self.given_encoding = encoding
+
+
+def read_source(source: str, engine: str = "duckdb", options: FileOptions | None = None) -> Any:
+    """The purchases of SOURCE (a file or `store`) as an Ibis table; what reading a file
+    left out is said on stderr."""
+    from dataclasses import replace
+
     from patron.analytics.frames import open_source
 
+    options = options or FileOptions()
+    fmt = options.format
+    if engine == "spark" and options.given_encoding:
+        fmt = replace(fmt, encoding=options.given_encoding)
     if source != "store" and engine == "duckdb":
         # a file read here needs no setting: spare loading them (pydantic-settings)
-        return open_source(source, engine=engine)
-    settings = load_settings()
-    return open_source(
-        source,
-        database_url=settings.database_url,
-        engine=engine,
-        spark_master=settings.spark_master,
-    )
+        found = open_source(source, engine=engine, mapping=options.mapping, file_format=fmt)
+    else:
+        settings = load_settings()
+        found = open_source(
+            source,
+            database_url=settings.database_url,
+            engine=engine,
+            spark_master=settings.spark_master,
+            mapping=options.mapping,
+            file_format=fmt,
+        )
+    if found.reading is not None:
+        for note in (found.reading.read_as, found.reading.summary()):
+            if note:
+                err.print(note, highlight=False, soft_wrap=True)
+    return found
 
 
 def emit(frame: Any, out_path: Path | None, title: str) -> None:

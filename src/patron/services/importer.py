@@ -26,6 +26,7 @@ from patron.domain import events
 from patron.domain.clock import latest_allowed
 from patron.domain.errors import InvalidInput
 from patron.domain.limits import MAX_PURCHASES
+from patron.files import FileFormat
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll, new_member
@@ -43,6 +44,14 @@ class ImportOptions:
     award_points: bool = False
     batch_size: int = 50_000
     currency: str | None = None
+    # how the file's text is written (patron.files.FileFormat): None is read from the file
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal_comma: bool = False
+
+    @property
+    def file_format(self) -> FileFormat:
+        return FileFormat(self.encoding, self.delimiter, self.decimal_comma, self.date_format)
 
 
 @dataclass
@@ -88,7 +97,7 @@ def _import(
         _, program = current_program(uow)
         latest = latest_allowed(uow.now)
     currency = options.currency or program.currency
-    purchases = read_purchases(path, options.mapping, options.date_format, report, latest)
+    purchases = read_purchases(path, options.mapping, options.file_format, report, latest)
     report.purchases = len(purchases)
     with new_uow() as uow:
         _check_room(uow.members.most_purchases(), len(purchases))

@@ -11,11 +11,14 @@ promotion, acquisition channel; an order's owner is the customer of its first va
 An order's purchase fields (channel, payment method, promotion, due and paid dates) are
 those of its first row.
 
-Every bound of `domain/limits.py` is checked as the API checks it, so that nothing the
-store cannot hold reaches it. Two of them concern a whole order, known only once the file
-is read: its number of lines and its total (and cost). An order over either is refused
-whole, each of its rows rejected with the reason: half an order would be imported for
-good, since a re-run skips the order ids already in the store.
+The file is read through `patron.files` (its encoding, delimiter, dates and numbers,
+as the analytics read it). Every bound of `domain/limits.py` is checked as the API checks
+it, and every text against the length of the column that keeps it (`store/tables.py`), so
+that nothing the store cannot hold reaches it, on SQLite (which would keep it) and
+PostgreSQL (which would refuse the whole batch) alike. Two bounds concern a whole order,
+known only once the file is read: its number of lines and its total (and cost). An order
+over either is refused whole, each of its rows rejected with the reason: half an order
+would be imported for good, since a re-run skips the order ids already in the store.
 """
 
 from __future__ import annotations
@@ -23,24 +26,26 @@ from __future__ import annotations
 import csv
 import heapq
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from hashlib import sha1
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from patron import files
 from patron.domain import limits
-from patron.domain.clock import AHEAD, to_utc_naive
+from patron.domain.clock import AHEAD
 from patron.domain.earning import NO_SKU, Line, amounts_problem, cost_of
-from patron.domain.errors import InvalidInput
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
-from patron.domain.purchase_columns import OPTIONAL, REQUIRED
+from patron.files import FileFormat, RowError, parse_date, parse_number
+from patron.store.columns import longest_texts
 
 LINE_FIELDS = ("sku", "category", "quantity", "unit_price", "amount", "unit_cost")
 # acquisition_channel is the member's, read when the import enrolls them (CAC by channel)
@@ -50,24 +55,23 @@ CHUNK_ROWS = 50_000
 MEMO_LIMIT = 200_000  # distinct line keys remembered across chunks (about 60 MB)
 
 _UNIT = Decimal(1).scaleb(-limits.UNIT_PLACES)
-# the longest text each field may hold (its column's length)
-_LONGEST = {
-    "customer_id": limits.KEY_LENGTH,
-    "order_id": limits.KEY_LENGTH,
-    "sku": limits.CODE_LENGTH,
-    "category": limits.LABEL_LENGTH,
-    "channel": limits.SHORT_LENGTH,
-    "payment_method": limits.SHORT_LENGTH,
-    "promotion": limits.LABEL_LENGTH,
-    "acquisition_channel": limits.SHORT_LENGTH,
-}
+# the longest text the store keeps of each text field of a file (store/columns.py)
+_LONGEST = longest_texts(
+    {
+        "customer_id": ("members", "external_id"),
+        "order_id": ("purchases", "order_id"),
+        "sku": ("purchase_lines", "sku"),
+        "category": ("purchase_lines", "category"),
+        "channel": ("purchases", "channel"),
+        "payment_method": ("purchases", "payment_method"),
+        "promotion": ("purchases", "promotion_code"),
+        "acquisition_channel": ("members", "acquisition_channel"),
+    }
+)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Column = np.ndarray[Any, np.dtype[Any]]
-
-
-class RowError(ValueError):
-    """Why one row cannot be imported; it goes to the rejects file, the rest goes on."""
+__all__ = ["FileReport", "Purchases", "RowError", "check_header", "parse_date", "read_purchases"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,8 @@ class FileReport:
     rows: int = 0
     rejected: int = 0
     rejects_file: Path | None = None
+    # how the file was read, where that was guessed or sniffed (for the user to check)
+    read_as: str | None = None
 
 
 def rejects_path(path: Path) -> Path:
@@ -136,31 +142,38 @@ def rejects_path(path: Path) -> Path:
 def read_purchases(
     path: Path,
     mapping: dict[str, str],
-    date_format: str | None,
+    fmt: FileFormat,
     report: FileReport,
     latest: datetime,
 ) -> Purchases:
-    """Every valid row, grouped into purchases; every bad row to FILE.rejects.csv.
-    Rows dated after `latest` are rejected (domain.clock.MAX_AHEAD)."""
+    """Every valid row, grouped into purchases; every bad row to FILE.rejects.csv, in the
+    file's own encoding and delimiter (the software that wrote the file opens it).
+    Rows dated after `latest` are rejected (domain.clock.MAX_AHEAD). A file that cannot
+    be read (an encoding error, an unclosed quote) is refused whole, naming the line."""
     out = rejects_path(path)
-    with path.open(newline="", encoding="utf-8-sig") as src:
-        reader = csv.reader(src)
-        header = next(reader, [])
+    with files.open_table(path, fmt) as table:
+        header = table.header
         index = columns_of(path, header, mapping)  # a refused file leaves no rejects file
-        grouping = _Grouping(index, date_format, latest)
-        with out.open("w", newline="") as bad:
-            rejects = csv.writer(bad)
-            rejects.writerow(["line", "reason", *header])
-            first_line = 2
-            for chunk in _chunks(reader, CHUNK_ROWS):
-                report.rows += len(chunk)
-                for offset, reason in grouping.add(chunk):
-                    rejects.writerow([first_line + offset, reason, *chunk[offset]])
-                    report.rejected += 1
-                first_line += len(chunk)
+        grouping = _Grouping(index, fmt, latest)
+        try:
+            with _rejects_writer(out, table.resolved) as rejects:
+                rejects.writerow(["line", "reason", *header])
+                first_line = 2
+                for chunk in table.chunks(CHUNK_ROWS):
+                    report.rows += len(chunk)
+                    for offset, reason in grouping.add(chunk):
+                        rejects.writerow([first_line + offset, reason, *chunk[offset]])
+                        report.rejected += 1
+                    first_line += len(chunk)
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
+        if table.encoding_detected or (table.delimiter_sniffed and table.delimiter != ","):
+            report.read_as = table.describe()
+        resolved = table.resolved
     purchases = grouping.finish()
     if grouping.refused:
-        _add_rejects(path, out, header, grouping.refused)
+        _add_rejects(path, out, resolved, header, grouping.refused)
         report.rejected += len(grouping.refused)
     if report.rejected:
         report.rejects_file = out
@@ -169,51 +182,38 @@ def read_purchases(
     return purchases
 
 
-def _add_rejects(path: Path, out: Path, header: list[str], refused: dict[int, str]) -> None:
+@contextmanager
+def _rejects_writer(out: Path, fmt: FileFormat) -> Iterator[Any]:
+    """A CSV writer of the rejects file, in the source file's encoding and delimiter."""
+    with out.open("w", newline="", encoding=fmt.encoding, errors="backslashreplace") as bad:
+        yield csv.writer(bad, delimiter=fmt.delimiter or ",")
+
+
+def _add_rejects(
+    path: Path, out: Path, fmt: FileFormat, header: list[str], refused: dict[int, str]
+) -> None:
     """Put the rows of refused orders (file line -> reason) into the rejects file among
     the rows rejected while reading, in line order. Rare, so the file is read again
     rather than every row of every order kept until the end."""
-    with out.open(newline="") as bad:
-        earlier = list(csv.reader(bad))[1:]
-    with path.open(newline="", encoding="utf-8-sig") as src:
-        reader = csv.reader(src)
-        next(reader, None)
-        late = [[str(n), refused[n], *row] for n, row in enumerate(reader, 2) if n in refused]
+    with out.open(newline="", encoding=fmt.encoding) as bad:
+        earlier = list(csv.reader(bad, delimiter=fmt.delimiter or ","))[1:]
+    with files.open_table(path, fmt) as table:
+        late = [[str(n), refused[n], *row] for n, row in enumerate(table.rows(), 2) if n in refused]
     merged = heapq.merge(earlier, late, key=lambda row: int(row[0]))
-    with out.open("w", newline="") as bad:
-        rejects = csv.writer(bad)
+    with _rejects_writer(out, fmt) as rejects:
         rejects.writerow(["line", "reason", *header])
         rejects.writerows(merged)
 
 
-def check_header(path: Path, mapping: dict[str, str]) -> None:
+def check_header(path: Path, mapping: dict[str, str], fmt: FileFormat | None = None) -> None:
     """Refuse a file whose header lacks a required column, before anything is written."""
-    with path.open(newline="", encoding="utf-8-sig") as src:
-        columns_of(path, next(csv.reader(src), []), mapping)
+    with files.open_table(path, fmt) as table:
+        columns_of(path, table.header, mapping)
 
 
 def columns_of(path: Path, header: Sequence[str], mapping: dict[str, str]) -> dict[str, int]:
     """Where each field is in the header; a missing required column refuses the file."""
-    unknown = set(mapping) - set(REQUIRED) - set(OPTIONAL)
-    if unknown:
-        raise InvalidInput(
-            f"--map names unknown fields {sorted(unknown)}; known: {', '.join(REQUIRED + OPTIONAL)}"
-        )
-    columns = {f: mapping.get(f, f) for f in REQUIRED + OPTIONAL}
-    missing = [f"{f} (column {columns[f]!r})" for f in REQUIRED if columns[f] not in header]
-    if "amount" in [m.split(" ")[0] for m in missing] and columns["unit_price"] in header:
-        missing = [m for m in missing if not m.startswith("amount")]
-    if missing:
-        raise InvalidInput(
-            f"{path}: line 1: missing required columns {', '.join(missing)};"
-            f" the header has {list(header)}. Use --map field=Column to rename."
-        )
-    return {f: list(header).index(c) for f, c in columns.items() if c in header}
-
-
-def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
-    while chunk := list(islice(reader, size)):
-        yield chunk
+    return files.columns_of(path, header, mapping)
 
 
 @dataclass
@@ -233,9 +233,10 @@ class _Pieces:
 class _Grouping:
     """Lines into purchases across chunks: an order's lines may be anywhere in the file."""
 
-    def __init__(self, index: dict[str, int], date_format: str | None, latest: datetime) -> None:
+    def __init__(self, index: dict[str, int], fmt: FileFormat, latest: datetime) -> None:
         self.index = index
-        self.date_format = date_format
+        self.date_format = fmt.date_format
+        self.parse_line = partial(_parse_line, decimal_comma=fmt.decimal_comma)
         self.latest = latest
         self.width = max(index.values()) + 1
         self.extras = [f for f in PURCHASE_FIELDS if f in index]
@@ -267,7 +268,7 @@ class _Grouping:
         if len(self.line_facts) > MEMO_LIMIT:
             self.line_facts.clear()
         line_codes, facts = self._distinct(
-            [column(f) for f in LINE_FIELDS], self.line_facts, _parse_line
+            [column(f) for f in LINE_FIELDS], self.line_facts, self.parse_line
         )
         reason = _first_reason(reason, line_codes, facts)
         for name in ("order_id", *self.extras):
@@ -516,12 +517,7 @@ def _picked(results: Column, k: int) -> Column:
 
 def _optional_date(name: str, text: str, fmt: str | None) -> datetime | None:
     """An optional date column: empty is None, anything else must read as a date."""
-    if not text:
-        return None
-    try:
-        return parse_date(text, fmt)
-    except RowError as exc:
-        raise RowError(f"{name}: {str(exc).removeprefix('date: ')}") from None
+    return parse_date(text, fmt, name) if text else None
 
 
 def _none_if_empty(values: Column) -> Column:
@@ -534,44 +530,21 @@ def _concat(parts: Sequence[Column], dtype: Any) -> Column:
     return np.concatenate(parts) if parts else np.array([], dtype=dtype)
 
 
-def parse_date(text: str, fmt: str | None) -> datetime:
-    """A row's date as naive UTC; what cannot be read is the row's reject reason."""
-    if not text:
-        raise RowError("date: empty")
-    try:
-        moment = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
-    except ValueError as exc:
-        # "day is out of range for month", "month must be in 1..12": the text has the
-        # right shape but names no day of the calendar (31/02), which --date-format
-        # cannot cure, so the reason must not send the user looking for a format
-        if "range" in str(exc) or "must be in" in str(exc):
-            raise RowError(f"date: {text!r} is not a day of the calendar") from None
-        raise RowError(
-            f"date: {text!r} does not match {fmt or 'ISO 8601'} (use --date-format)"
-        ) from None
-    if not 1970 <= moment.year <= 2200:
-        raise RowError(f"date: {text!r} is out of range")
-    return to_utc_naive(moment)
-
-
-def _decimal(name: str, text: str, most: Decimal) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RowError(f"{name}: {text!r} is not a number") from None
-    if not value.is_finite() or value < 0:
+def _decimal(name: str, text: str, most: Decimal, decimal_comma: bool) -> Decimal:
+    value = parse_number(name, text, decimal_comma)
+    if value < 0:
         raise RowError(f"{name}: {text!r} must be a non-negative amount")
     if value > most:
         raise RowError(f"{name}: {text!r} is more than the {most} allowed")
     return value
 
 
-def _unit_amount(name: str, text: str) -> Decimal:
+def _unit_amount(name: str, text: str, decimal_comma: bool) -> Decimal:
     """A unit price or cost, rounded to the 4 decimals the store keeps."""
-    return _decimal(name, text, limits.MAX_UNIT_AMOUNT).quantize(_UNIT)
+    return _decimal(name, text, limits.MAX_UNIT_AMOUNT, decimal_comma).quantize(_UNIT)
 
 
-def _parse_line(key: tuple[str, ...]) -> _LineFacts:
+def _parse_line(key: tuple[str, ...], decimal_comma: bool = False) -> _LineFacts:
     sku, category, quantity_text, unit_text, amount_text, cost_text = key
     for name, text in (("sku", sku), ("category", category)):
         problem = limits.text_problem(text, _LONGEST[name])
@@ -586,12 +559,12 @@ def _parse_line(key: tuple[str, ...]) -> _LineFacts:
         )
     quantity = int(quantity_text)
     if unit_text:
-        unit_price = _unit_amount("unit_price", unit_text)
+        unit_price = _unit_amount("unit_price", unit_text, decimal_comma)
     elif amount_text:
-        unit_price = _unit_price_of(amount_text, quantity)
+        unit_price = _unit_price_of(amount_text, quantity, decimal_comma)
     else:
         raise RowError("amount: empty")
-    unit_cost = _unit_amount("unit_cost", cost_text) if cost_text else None
+    unit_cost = _unit_amount("unit_cost", cost_text, decimal_comma) if cost_text else None
     line = Line(sku or NO_SKU, category or None, quantity, unit_price, unit_cost)
     over = amounts_problem([line])
     if over is not None:
@@ -600,9 +573,9 @@ def _parse_line(key: tuple[str, ...]) -> _LineFacts:
     return _LineFacts(line, quantize_money(line.amount), cost_of([line]))
 
 
-def _unit_price_of(amount_text: str, quantity: int) -> Decimal:
+def _unit_price_of(amount_text: str, quantity: int, decimal_comma: bool) -> Decimal:
     """The unit price of a line given by its amount: amount / quantity, 4 decimals."""
-    amount = _decimal("amount", amount_text, limits.MAX_AMOUNT)
+    amount = _decimal("amount", amount_text, limits.MAX_AMOUNT, decimal_comma)
     unit_price = (amount / quantity).quantize(_UNIT)
     if unit_price > limits.MAX_UNIT_AMOUNT:
         raise RowError(
