@@ -39,24 +39,6 @@ from tests.integration.helpers import assert_verified, balance_of, buy, member
 pytestmark = pytest.mark.usefixtures("verified")
 
 
-def test_enroll_credits_the_welcome_bonus_and_records_the_event(patron: Patron) -> None:
-    mid = member(patron, "c-1", email="ana@example.com", name="Ana")
-    assert balance_of(patron, mid) == 100
-    with patron.uow(readonly=True) as uow:
-        assert [e.type for e in uow.outbox.for_member(mid)] == ["member.enrolled", "points.earned"]
-    with pytest.raises(Conflict, match="c-1"):
-        member(patron, "c-1")
-
-
-def test_a_referral_rewards_both_members(patron: Patron) -> None:
-    referrer = patron.run(enroll, Enroll("c-1")).member
-    newcomer = patron.run(enroll, Enroll("c-2", referral_code=referrer.referral_code)).member
-    assert balance_of(patron, referrer.id) == 100 + 200
-    assert balance_of(patron, newcomer.id) == 100 + 200
-    with pytest.raises(InvalidInput, match="referral_code"):
-        patron.run(enroll, Enroll("c-3", referral_code="NOPE"))
-
-
 def test_earning_scores_every_line_and_waits_out_the_return_window(
     patron: Patron, clock: Clock
 ) -> None:

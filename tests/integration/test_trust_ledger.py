@@ -21,12 +21,10 @@ from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
     CancelRedemption,
-    Enroll,
     Redeem,
     Refund,
     ReturnLine,
 )
-from patron.services.enroll import enroll
 from patron.services.redeem import cancel, quote, redeem
 from patron.services.refund import refund
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
@@ -113,28 +111,6 @@ def test_a_quote_for_an_out_of_stock_reward_is_refused_like_the_redemption(
 
 
 # -- finding 6: a cap on bonuses per referral code ---------------------------------------
-
-
-def test_a_referral_code_pays_its_bonus_to_at_most_the_capped_number_of_newcomers(
-    patron: Patron,
-) -> None:
-    source = EXAMPLE_PROGRAM.read_text().replace(
-        "referral_bonus = 200 ", "referral_max_per_code = 2\nreferral_bonus = 200 "
-    )
-    assert "referral_max_per_code = 2" in source
-    load_example(patron, source)
-    referrer = patron.run(enroll, Enroll("ref")).member
-    got = [
-        patron.run(enroll, Enroll(f"new-{i}", referral_code=referrer.referral_code))
-        for i in range(3)
-    ]
-    assert [e.referral_points for e in got] == [200, 200, 0]
-    assert [e.member.balance for e in got] == [300, 300, 100]
-    assert all(e.member.referred_by == referrer.id for e in got)  # the code is recorded
-    with patron.uow(readonly=True) as uow:
-        after = uow.members.get(referrer.id)
-        assert after is not None and after.balance == 100 + 2 * 200
-    assert_verified(patron)
 
 
 def test_a_negative_referral_cap_is_refused_naming_the_field(patron: Patron) -> None:
