@@ -34,27 +34,9 @@ from patron.services.redeem import cancel, quote, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import Clock
-from tests.integration.helpers import assert_verified, balance_of, buy, member
+from tests.integration.helpers import balance_of, buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
-
-
-def test_earning_scores_every_line_and_waits_out_the_return_window(
-    patron: Patron, clock: Clock
-) -> None:
-    mid = member(patron)
-    result = buy(patron, mid, "o-1", ("A1", "books", 2, "10.00"), ("B2", "home", 1, "5.50"))
-    assert result.points_earned == 40 + 5
-    view = patron.read(balance, mid)
-    assert (view.points, view.pending) == (100, 45)
-    clock.advance(days=15)
-    assert patron.read(balance, mid).points == 145
-    with pytest.raises(
-        Conflict, match=f"'o-1' is already recorded as purchase {result.purchase_id}"
-    ):
-        buy(patron, mid, "o-1", ("A1", None, 1, "1"))
-    assert patron.read(balance, mid).points == 145  # the refused purchase changed nothing
-    assert_verified(patron)
 
 
 def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:

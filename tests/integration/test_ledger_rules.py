@@ -14,8 +14,7 @@ from decimal import Decimal
 import pytest
 
 from patron.bootstrap import Patron
-from patron.services.commands import Expire, Redeem, ReevaluateTiers, Refund, ReturnLine
-from patron.services.expire import expire
+from patron.services.commands import Redeem, ReevaluateTiers, Refund, ReturnLine
 from patron.services.queries import balance
 from patron.services.redeem import redeem
 from patron.services.refund import refund
@@ -91,33 +90,6 @@ def test_the_balance_does_not_count_a_purchase_dated_ahead_of_now(
 # 17. A debt is never settled from points that have expired ---------------------------
 
 
-def test_a_back_dated_credit_settles_a_debt_from_itself_not_from_an_expired_lot(
-    patron: Patron, clock: Clock
-) -> None:
-    # given: the welcome lot (100) expired on 2028-01-01 09:00 and was not burned yet
-    mid = member(patron)
-    clock.now = datetime(2027, 12, 20, 9, 0)
-    p1 = buy(patron, mid, "o-1", ("TV", None, 1, "300.00"))  # spendable 2028-01-03
-    clock.now = datetime(2028, 1, 5, 9, 0)
-    patron.run(redeem, Redeem(mid, points=300))  # only the 300 are live
-    clock.now = datetime(2028, 1, 6, 9, 0)
-    refunded = patron.run(refund, Refund(p1.purchase_id))
-    assert (refunded.points_taken_back, refunded.debt, refunded.balance) == (300, 300, 100)
-    # when: a purchase of 2027-12-01 worth 139 points is uploaded late
-    late = buy(patron, mid, "o-late", ("TV", None, 1, "139.00"), at=datetime(2027, 12, 1, 12))
-    assert late.points_earned == 139
-    # then: its 139 points pay 139 of the 300; the expired 100 pay nothing
-    view = patron.read(balance, mid)
-    assert (view.debt, view.total) == (300 - 139, 100)
-    with patron.uow(readonly=True) as uow:
-        entries = uow.ledger.entries(mid, 10, None)
-    settlements = [(e.points, e.occurred_at) for e in entries if e.kind == "debt_settlement"]
-    assert settlements == [(-139, datetime(2028, 1, 6, 9, 0))]
-    # and the next expiry run burns the whole expired welcome lot
-    assert expire(patron.new_uow, Expire(clock.now)).points_expired == 100
-    assert balance_of(patron, mid) == 0
-
-
 # 18. A milestone is paid once per member --------------------------------------------
 
 MILESTONE_PROGRAM = """
@@ -133,19 +105,6 @@ kind = "cumulative_spend"
 threshold = 300
 bonus = 300
 """
-
-
-def test_crossing_a_spend_milestone_again_after_a_refund_pays_nothing(patron: Patron) -> None:
-    load_example(patron, MILESTONE_PROGRAM)
-    mid = member(patron)
-    first = buy(patron, mid, "o-1", ("A", None, 2, "100.00"))  # cumulative 200
-    crossing = buy(patron, mid, "o-2", ("B", None, 1, "150.00"))  # 350: crosses 300
-    assert (first.points_earned, crossing.points_earned) == (200, 150 + 300)
-    patron.run(refund, Refund(first.purchase_id, (ReturnLine(1, 1),)))  # cumulative 250
-    again = buy(patron, mid, "o-3", ("C", None, 1, "100.00"))  # 350: crosses 300 again
-    assert again.points_earned == 100
-    assert [b.rule for b in again.breakdown] == ["base"]
-    assert balance_of(patron, mid) == 200 - 100 + 450 + 100
 
 
 def test_a_partly_returned_milestone_purchase_keeps_the_milestone_paid(patron: Patron) -> None:

@@ -14,15 +14,14 @@ on 2026-01-01 09:00 UTC.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
-from patron.domain.errors import Conflict, InsufficientPoints, InvalidInput, MemberErased, NotFound
+from patron.domain.errors import InsufficientPoints, InvalidInput, MemberErased, NotFound
 from patron.domain.records import RedemptionStatus
 from patron.services.adjust import adjust
 from patron.services.commands import (
@@ -37,7 +36,7 @@ from patron.services.commands import (
     Refund,
     ReturnLine,
 )
-from patron.services.earn import Recorded, record_purchase
+from patron.services.earn import record_purchase
 from patron.services.expire import expire
 from patron.services.export import export_member
 from patron.services.members import find_member
@@ -48,13 +47,9 @@ from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from patron.store.uow import UnitOfWork
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
-from tests.integration.helpers import balance_of, buy, member
+from tests.integration.helpers import balance_of, buy, is_recorded, member, record
 
 pytestmark = pytest.mark.usefixtures("verified")
-
-NEW_YORK = timezone(timedelta(hours=-5))
-BUCHAREST = timezone(timedelta(hours=2))
-
 
 def example_with(old: str, new: str) -> str:
     text = EXAMPLE_PROGRAM.read_text()
@@ -62,108 +57,7 @@ def example_with(old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def record(patron: Patron, mid: int, order_id: str, **kw: object) -> Recorded:
-    """A purchase of one line of 50.00 EUR, dated now unless `at` is given."""
-    at = kw.pop("at", patron.clock())
-    lines = kw.pop("lines", (Line("A", None, 1, Decimal("50.00")),))
-    return patron.run(
-        record_purchase,
-        RecordPurchase(MemberRef(id=mid), order_id, at, "EUR", lines, **kw),  # type: ignore[arg-type]
-    )
-
-
-def is_recorded(patron: Patron, order_id: str) -> bool:
-    with patron.uow(readonly=True) as uow:
-        return uow.purchases.by_order_id(order_id) is not None
-
-
 # --- recording a purchase ---------------------------------------------------------------
-
-
-def test_a_purchase_dated_exactly_a_day_ahead_of_the_clock_is_recorded(
-    patron: Patron, clock: Clock
-) -> None:
-    # a till's clock may run up to a day fast: 2026-01-02 09:00 is the latest date allowed
-    mid = member(patron)
-    done = record(patron, mid, "o-1", at=clock.now + timedelta(days=1))
-    assert (done.points_earned, done.available_at) == (50, datetime(2026, 1, 16, 9))
-
-
-def test_a_purchase_recorded_without_points_earns_none_and_its_return_takes_none(
-    patron: Patron,
-) -> None:
-    # award_points=False records the purchase as history: no points, no breakdown; the
-    # member keeps the 100 welcome points
-    mid = member(patron)
-    done = record(patron, mid, "o-1", award_points=False)
-    assert (done.points_earned, done.breakdown) == (0, ())
-    assert balance_of(patron, mid) == 100
-    # and returning it takes back nothing: it earned nothing
-    back = patron.run(refund, Refund(done.purchase_id))
-    assert (back.amount, back.points_taken_back, back.debt, back.balance) == (
-        Decimal("50.00"),
-        0,
-        0,
-        100,
-    )
-
-
-def test_invoice_dates_are_stored_as_utc(patron: Patron) -> None:
-    # due 2026-01-31 10:00 in Bucharest (UTC+2) is 08:00 UTC; paid 2026-01-01 03:30 in
-    # New York (UTC-5) is 08:30 UTC, the day of the purchase (09:00 UTC)
-    mid = member(patron)
-    done = record(
-        patron,
-        mid,
-        "o-1",
-        invoice_due_at=datetime(2026, 1, 31, 10, tzinfo=BUCHAREST),
-        paid_at=datetime(2026, 1, 1, 3, 30, tzinfo=NEW_YORK),
-    )
-    with patron.uow(readonly=True) as uow:
-        row = uow.purchases.get(done.purchase_id)
-    assert row is not None
-    assert (row.invoice_due_at, row.paid_at) == (
-        datetime(2026, 1, 31, 8),
-        datetime(2026, 1, 1, 8, 30),
-    )
-
-
-@pytest.mark.parametrize(
-    ("dates", "error"),
-    [
-        # an invoice falling due the day before the purchase
-        ({"invoice_due_at": datetime(2025, 12, 31, 23)}, r"^invoice_due_at 2025-12-31T23:00:00 "),
-        # a payment the day before the purchase (with a due date that is fine)
-        (
-            {"invoice_due_at": datetime(2026, 2, 1), "paid_at": datetime(2025, 12, 31, 12)},
-            r"^paid_at 2025-12-31T12:00:00 is before",
-        ),
-        # a payment more than a day ahead of the clock
-        ({"paid_at": datetime(2026, 1, 3, 9)}, r"^paid_at 2026-01-03T09:00:00 is more than a day"),
-    ],
-)
-def test_a_wrong_invoice_date_is_refused_naming_its_field(
-    patron: Patron, dates: dict[str, datetime], error: str
-) -> None:
-    mid = member(patron)
-    with pytest.raises(InvalidInput, match=error):
-        record(patron, mid, "o-1", **dates)
-    assert (is_recorded(patron, "o-1"), balance_of(patron, mid)) == (False, 100)
-
-
-def test_the_lines_of_a_purchase_keep_their_category_and_unit_cost(patron: Patron) -> None:
-    # 2 books at 10.00 (cost 6.00): 20 base x2 books = 40 points
-    mid = member(patron)
-    line = Line("B", "books", 2, Decimal("10.00"), Decimal("6.00"))
-    done = record(patron, mid, "o-1", lines=(line,))
-    with patron.uow(readonly=True) as uow:
-        [stored] = uow.purchases.lines(done.purchase_id)
-    assert (stored.category, stored.unit_cost, stored.points, stored.refunded_quantity) == (
-        "books",
-        Decimal("6.00"),
-        40,
-        0,
-    )
 
 
 # --- the member a use case names --------------------------------------------------------
@@ -488,37 +382,6 @@ def test_an_erased_member_is_refused_earning_a_quote_and_a_redemption_naming_the
     # and nothing changed
     assert not is_recorded(patron, "o-1")
     assert balance_of(patron, mid) == 100
-
-
-def _set_purchase_count(patron: Patron, mid: int, count: int) -> None:
-    """Set a member's purchase count by hand, through the row's one writer (`save`)."""
-    with patron.uow() as uow:
-        found = uow.members.get(mid, lock=True)
-        assert found is not None
-        uow.members.save(replace(found, purchase_count=count))
-        uow.commit()
-
-
-def test_a_member_with_the_most_purchases_is_refused_one_more_and_the_last_is_recorded(
-    patron: Patron,
-) -> None:
-    # given a member one purchase short of the most one member may have (2^31 - 1)
-    mid = member(patron)
-    _set_purchase_count(patron, mid, 2_147_483_646)
-    # when the last one allowed is recorded, then the next is refused and not recorded
-    record(patron, mid, "o-1")
-    with pytest.raises(
-        Conflict,
-        match=rf"^member {mid} has 2147483647 purchases, the most one member may have; record"
-        " this purchase under another member$",
-    ):
-        record(patron, mid, "o-2")
-    assert (is_recorded(patron, "o-1"), is_recorded(patron, "o-2")) == (True, False)
-    with patron.uow(readonly=True) as uow:
-        found = uow.members.get(mid)
-    assert found is not None and found.purchase_count == 2_147_483_647
-    # the count was set by hand: put back the one purchase the books hold, for `verify`
-    _set_purchase_count(patron, mid, 1)
 
 
 def test_a_cancellation_answers_names_its_entry_and_is_audited_under_who_and_why(
