@@ -53,6 +53,12 @@ def is_recorded(patron: Patron, order_id: str) -> bool:
         return uow.purchases.by_order_id(order_id) is not None
 
 
+def lots_of(patron: Patron, member_id: int) -> list[tuple[int, int, datetime | None]]:
+    """The member's lots that still hold points: (lot id, remaining, expires at)."""
+    with patron.uow(readonly=True) as uow:
+        return [(lot.id, lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(member_id)]
+
+
 def balance_of(patron: Patron, member_id: int) -> int:
     with patron.uow(readonly=True) as uow:
         found = uow.members.get(member_id)

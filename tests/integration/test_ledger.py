@@ -24,17 +24,14 @@ from patron.services.commands import (
     Expire,
     Redeem,
     ReevaluateTiers,
-    Refund,
-    ReturnLine,
 )
 from patron.services.enroll import enroll
 from patron.services.expire import expire
 from patron.services.queries import balance
 from patron.services.redeem import cancel, quote, redeem
-from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import Clock
-from tests.integration.helpers import balance_of, buy, member
+from tests.integration.helpers import balance_of, buy, lots_of, member
 
 pytestmark = pytest.mark.usefixtures("verified")
 
@@ -45,43 +42,6 @@ def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:
     second = buy(patron, mid, "o-2", ("TV", "electronics", 1, "100.00"))
     assert second.tier == "Silver"
     assert second.points_earned == 125  # Silver earns x1.25
-
-
-def test_refund_takes_back_the_points_of_the_returned_lines(patron: Patron, clock: Clock) -> None:
-    mid = member(patron)
-    p = buy(patron, mid, "o-1", ("A1", None, 4, "10.00"), ("B1", None, 1, "20.00"))
-    part = patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 1),)))
-    assert part.points_taken_back == 10
-    rest = patron.run(refund, Refund(p.purchase_id))
-    assert rest.points_taken_back == 50
-    assert balance_of(patron, mid) == 100
-    with pytest.raises(Conflict):
-        patron.run(refund, Refund(p.purchase_id))
-    with pytest.raises(NotFound):
-        patron.run(refund, Refund(999))
-
-
-def test_refund_of_spent_points_leaves_a_debt_settled_by_later_earnings(
-    patron: Patron, clock: Clock
-) -> None:
-    mid = member(patron)
-    p = buy(patron, mid, "o-1", ("TV", None, 1, "400.00"))
-    clock.advance(days=15)
-    patron.run(redeem, Redeem(mid, points=500))
-    assert balance_of(patron, mid) == 0
-    refunded = patron.run(refund, Refund(p.purchase_id))
-    assert (refunded.points_taken_back, refunded.debt, refunded.balance) == (400, 400, 0)
-    buy(patron, mid, "o-2", ("TV", None, 1, "300.00"))
-    assert balance_of(patron, mid) == 0  # 300 went to the debt
-    buy(patron, mid, "o-3", ("TV", None, 1, "150.00"))
-    view = patron.read(balance, mid)
-    assert (view.debt, view.total) == (0, 50)
-
-
-def lots_of(patron: Patron, member_id: int) -> list[tuple[int, int, datetime | None]]:
-    """The member's lots that still hold points: (lot id, remaining, expires at)."""
-    with patron.uow(readonly=True) as uow:
-        return [(lot.id, lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(member_id)]
 
 
 def test_redeem_a_reward_and_cancel_it_back_into_the_original_lots(
@@ -115,41 +75,6 @@ def test_redeem_a_reward_and_cancel_it_back_into_the_original_lots(
         patron.run(cancel, CancelRedemption(done.redemption_id))
     # and the restored welcome points burn on their own date
     assert expire(patron.new_uow, Expire(datetime(2028, 1, 2))).points_expired == 100
-
-
-def test_a_refund_takes_back_its_own_purchases_lot_before_older_lots(
-    patron: Patron, clock: Clock
-) -> None:
-    # given lots W (welcome, 100, expiring 1 Jan 2028), P1 (o-1, 50, 11 Jan 2028),
-    # P2 (o-2, two lines of 40, 31 Jan 2028), all spendable on 15 Feb 2026
-    mid = member(patron)
-    clock.advance(days=10)
-    buy(patron, mid, "o-1", ("A", None, 1, "50.00"))
-    clock.advance(days=20)
-    o2 = buy(patron, mid, "o-2", ("B", None, 1, "40.00"), ("C", None, 1, "40.00"))
-    clock.advance(days=15)
-    [(w, _, w_expiry), (p1, _, p1_expiry), (p2, _, p2_expiry)] = lots_of(patron, mid)
-    assert (w_expiry, p1_expiry, p2_expiry) == (
-        datetime(2028, 1, 1, 9, 0),
-        datetime(2028, 1, 11, 9, 0),
-        datetime(2028, 1, 31, 9, 0),
-    )
-    # when one line of o-2 is returned
-    first = patron.run(refund, Refund(o2.purchase_id, (ReturnLine(1, 1),)))
-    # then its 40 points come out of o-2's own lot, though W and P1 expire sooner
-    assert (first.points_taken_back, first.debt, first.balance) == (40, 0, 190)
-    assert lots_of(patron, mid) == [(w, 100, w_expiry), (p1, 50, p1_expiry), (p2, 40, p2_expiry)]
-    # given 300 points of goodwill (lot A, expiring 15 Feb 2028) and a redemption of 170
-    # that spends W, P1 and 20 of P2 (closest to expiry first)
-    patron.run(adjust, Adjust(mid, 300, "goodwill", "alice"))
-    patron.run(redeem, Redeem(mid, points=170))
-    [*_, (a, _, a_expiry)] = lots_of(patron, mid)
-    assert lots_of(patron, mid) == [(p2, 20, p2_expiry), (a, 300, datetime(2028, 2, 15, 9, 0))]
-    # when the other line of o-2 is returned
-    second = patron.run(refund, Refund(o2.purchase_id, (ReturnLine(2, 1),)))
-    # then the 20 points left in its own lot go first, the other 20 from lot A
-    assert (second.points_taken_back, second.debt, second.balance) == (40, 0, 280)
-    assert lots_of(patron, mid) == [(a, 280, a_expiry)]
 
 
 def test_redemption_rules_are_enforced(patron: Patron, clock: Clock) -> None:

@@ -14,13 +14,12 @@ from decimal import Decimal
 import pytest
 
 from patron.bootstrap import Patron
-from patron.services.commands import Redeem, ReevaluateTiers, Refund, ReturnLine
+from patron.services.commands import Redeem, ReevaluateTiers
 from patron.services.queries import balance
 from patron.services.redeem import redeem
-from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
-from tests.integration.helpers import balance_of, buy, member
+from tests.integration.helpers import buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
 
@@ -91,45 +90,6 @@ def test_the_balance_does_not_count_a_purchase_dated_ahead_of_now(
 
 
 # 18. A milestone is paid once per member --------------------------------------------
-
-MILESTONE_PROGRAM = """
-name = "Milestones"
-currency = "EUR"
-
-[earning]
-points_per_unit = 1
-
-[[milestones]]
-name = "Club"
-kind = "cumulative_spend"
-threshold = 300
-bonus = 300
-"""
-
-
-def test_a_partly_returned_milestone_purchase_keeps_the_milestone_paid(patron: Patron) -> None:
-    load_example(patron, MILESTONE_PROGRAM)
-    mid = member(patron)
-    crossing = buy(patron, mid, "o-1", ("A", None, 1, "200.00"), ("B", None, 1, "150.00"))
-    assert crossing.points_earned == 350 + 300
-    back = patron.run(refund, Refund(crossing.purchase_id, (ReturnLine(1, 1),)))
-    assert back.points_taken_back == 200  # the bonus stays while a line is kept
-    again = buy(patron, mid, "o-2", ("C", None, 1, "200.00"))  # 150 -> 350
-    assert again.points_earned == 200
-
-
-def test_a_fully_returned_milestone_purchase_lets_the_milestone_be_earned_again(
-    patron: Patron,
-) -> None:
-    load_example(patron, MILESTONE_PROGRAM)
-    mid = member(patron)
-    crossing = buy(patron, mid, "o-1", ("A", None, 1, "350.00"))
-    back = patron.run(refund, Refund(crossing.purchase_id))
-    assert back.points_taken_back == 350 + 300  # the bonus goes back with the last line
-    again = buy(patron, mid, "o-2", ("C", None, 1, "320.00"))
-    assert again.points_earned == 320 + 300
-    assert balance_of(patron, mid) == 620
-
 
 # 19. Reloading a program applies a changed stock ------------------------------------
 

@@ -50,42 +50,6 @@ def _refunded_total(patron: Patron, purchase_id: int) -> Decimal:
 # -- finding 5: sub-cent unit prices ---------------------------------------------------
 
 
-def test_three_lines_at_half_a_cent_refunded_one_by_one_give_back_the_0_02_paid(
-    patron: Patron,
-) -> None:
-    mid = member(patron)
-    p = buy(
-        patron,
-        mid,
-        "o-1",
-        ("A", None, 1, "0.005"),
-        ("B", None, 1, "0.005"),
-        ("C", None, 1, "0.005"),
-    )
-    assert p.total == Decimal("0.02")  # 0.015 half up
-    amounts = [
-        patron.run(refund, Refund(p.purchase_id, (ReturnLine(n, 1),))).amount for n in (1, 2, 3)
-    ]
-    # the two cents go to lines 1 and 2 (equal fractions: the earlier line first)
-    assert amounts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
-    assert _refunded_total(patron, p.purchase_id) == Decimal("0.02")
-    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
-    assert_verified(patron)
-
-
-def test_three_units_at_3_3333_refunded_one_at_a_time_give_back_10_00(patron: Patron) -> None:
-    mid = member(patron)
-    p = buy(patron, mid, "o-1", ("A", None, 3, "3.3333"))
-    assert p.total == Decimal("10.00")  # 9.9999 half up
-    amounts = [
-        patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 1),))).amount for _ in range(3)
-    ]
-    assert amounts == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
-    assert _refunded_total(patron, p.purchase_id) == Decimal("10.00")
-    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
-    assert_verified(patron)
-
-
 # -- finding 7: a quote for an out-of-stock reward -----------------------------------
 
 

@@ -429,32 +429,6 @@ def test_a_cancellation_answers_names_its_entry_and_is_audited_under_who_and_why
     ]
 
 
-def test_a_refund_of_spent_points_answers_its_purchase_member_and_debt_and_announces_it(
-    patron: Patron, clock: Clock
-) -> None:
-    # given 300 points (100 welcome + 200 on o-1), of which 250 are redeemed: 50 left
-    mid = member(patron)
-    o1 = buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
-    clock.advance(days=15)
-    patron.run(redeem, Redeem(mid, points=250))
-    # when o-1 is returned: its 200 points are taken back, 50 there and 150 owed
-    back = patron.run(refund, Refund(o1.purchase_id, reason="broken"))
-    assert (back.purchase_id, back.member_id, back.points_taken_back, back.debt, back.balance) == (
-        o1.purchase_id,
-        mid,
-        200,
-        150,
-        0,
-    )
-    with patron.uow(readonly=True) as uow:
-        [event] = [r for r in uow.outbox.for_member(mid) if r.type == "purchase.refunded"]
-    assert dict(event.payload) == {
-        "purchase_id": o1.purchase_id,
-        "points_taken_back": 200,
-        "debt": 150,
-    }
-
-
 def test_a_discount_over_half_the_basket_is_refused_naming_its_value_in_the_programs_currency(
     patron: Patron,
 ) -> None:
@@ -478,10 +452,3 @@ def test_taking_back_more_than_is_live_names_both_amounts(patron: Patron) -> Non
     assert balance_of(patron, mid) == 100
 
 
-def test_a_return_naming_one_line_twice_is_refused_and_changes_nothing(patron: Patron) -> None:
-    mid = member(patron)
-    done = buy(patron, mid, "o-twice", ("A", None, 3, "10.00"))
-    twice = (ReturnLine(1, 1), ReturnLine(1, 1))
-    with pytest.raises(InvalidInput, match=r"lines\[1\]\.line_no: line 1 is named twice"):
-        patron.run(refund, Refund(done.purchase_id, lines=twice))
-    assert balance_of(patron, mid) == 100 + done.points_earned
