@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from patron.bootstrap import Patron
 from patron.cli import app
-from patron.domain.errors import InvalidProgram, RewardUnavailable
+from patron.domain.errors import InvalidProgram
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
@@ -25,7 +25,7 @@ from patron.services.commands import (
     Refund,
     ReturnLine,
 )
-from patron.services.redeem import cancel, quote, redeem
+from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
 from tests.integration.helpers import assert_verified, buy, member
@@ -58,20 +58,6 @@ def _with_coffee_stock(stock: int) -> str:
     source = EXAMPLE_PROGRAM.read_text()
     assert marker in source
     return source.replace(marker, marker + f"stock = {stock}\n")
-
-
-def test_a_quote_for_an_out_of_stock_reward_is_refused_like_the_redemption(
-    patron: Patron,
-) -> None:
-    load_example(patron, _with_coffee_stock(1))
-    mid = member(patron)  # 100 welcome points
-    patron.run(adjust, Adjust(mid, 200, "test setup", "tests"))
-    assert patron.read(quote, Redeem(mid, reward_id="coffee")).points == 150
-    patron.run(redeem, Redeem(mid, reward_id="coffee"))  # the last one
-    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
-        patron.read(quote, Redeem(mid, reward_id="coffee"))
-    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
-        patron.run(redeem, Redeem(mid, reward_id="coffee"))
 
 
 # -- finding 6: a cap on bonuses per referral code ---------------------------------------
