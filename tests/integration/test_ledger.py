@@ -8,7 +8,6 @@ import pytest
 
 from patron.bootstrap import Patron
 from patron.domain.errors import (
-    Conflict,
     InsufficientPoints,
     InvalidInput,
     NoProgram,
@@ -16,19 +15,16 @@ from patron.domain.errors import (
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
-    CancelRedemption,
     Enroll,
     Expire,
-    Redeem,
     ReevaluateTiers,
 )
 from patron.services.enroll import enroll
 from patron.services.expire import expire
 from patron.services.queries import balance
-from patron.services.redeem import cancel, quote, redeem
 from patron.services.tiers import reevaluate_tiers
 from tests.conftest import Clock
-from tests.integration.helpers import balance_of, buy, lots_of, member
+from tests.integration.helpers import balance_of, buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
 
@@ -39,39 +35,6 @@ def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:
     second = buy(patron, mid, "o-2", ("TV", "electronics", 1, "100.00"))
     assert second.tier == "Silver"
     assert second.points_earned == 125  # Silver earns x1.25
-
-
-def test_redeem_a_reward_and_cancel_it_back_into_the_original_lots(
-    patron: Patron, clock: Clock
-) -> None:
-    # given 100 welcome points (1 Jan 2026, expiring 1 Jan 2028) and 200 points earned
-    # on 10 Feb 2026 (expiring 10 Feb 2028), both spendable by 25 Feb
-    mid = member(patron)
-    clock.advance(days=40)
-    buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
-    clock.advance(days=15)
-    [(welcome, _, _), (earned, _, _)] = lots_of(patron, mid)
-    q = patron.read(quote, Redeem(mid, reward_id="coffee"))
-    assert (q.points, q.spendable) == (150, 300)
-    # when a coffee (150 points) is redeemed: the welcome lot expires first, so it gives
-    # all its 100 points and the purchase's lot the other 50
-    done = patron.run(redeem, Redeem(mid, reward_id="coffee"))
-    assert done.balance == 150
-    assert lots_of(patron, mid) == [(earned, 150, datetime(2028, 2, 10, 9, 0))]
-    # and the redemption is cancelled a year later
-    clock.advance(days=365)
-    cancelled = patron.run(cancel, CancelRedemption(done.redemption_id))
-    # then the points are back in the very lots they came from, with the original expiry
-    # dates (not in a new lot expiring 24 months after the cancellation)
-    assert (cancelled.status, cancelled.balance) == ("cancelled", 300)
-    assert lots_of(patron, mid) == [
-        (welcome, 100, datetime(2028, 1, 1, 9, 0)),
-        (earned, 200, datetime(2028, 2, 10, 9, 0)),
-    ]
-    with pytest.raises(Conflict, match="already cancelled"):
-        patron.run(cancel, CancelRedemption(done.redemption_id))
-    # and the restored welcome points burn on their own date
-    assert expire(patron.new_uow, Expire(datetime(2028, 1, 2))).points_expired == 100
 
 
 def test_adjustments_are_audited_and_cannot_go_below_zero(patron: Patron) -> None:

@@ -22,11 +22,9 @@ import pytest
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
 from patron.domain.errors import InsufficientPoints, MemberErased, NotFound
-from patron.domain.records import RedemptionStatus
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
-    CancelRedemption,
     EraseMember,
     Expire,
     MemberRef,
@@ -42,7 +40,7 @@ from patron.services.export import export_member
 from patron.services.members import find_member
 from patron.services.privacy import erase_member
 from patron.services.queries import balance
-from patron.services.redeem import cancel, quote, redeem
+from patron.services.redeem import quote, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
 from patron.store.uow import UnitOfWork
@@ -299,51 +297,6 @@ def test_an_erased_member_is_refused_earning_a_quote_and_a_redemption_naming_the
     # and nothing changed
     assert not is_recorded(patron, "o-1")
     assert balance_of(patron, mid) == 100
-
-
-def test_a_cancellation_answers_names_its_entry_and_is_audited_under_who_and_why(
-    patron: Patron, clock: Clock
-) -> None:
-    # given 300 points (100 welcome + 200 on o-1) and a coffee (150) redeemed for sale till-1
-    mid = member(patron)
-    buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
-    clock.advance(days=15)
-    done = patron.run(redeem, Redeem(mid, reward_id="coffee", transaction_id="till-1"))
-    assert (done.transaction_id, done.balance, done.repeated) == ("till-1", 150, False)
-    # when the redemption is cancelled by the till's key
-    back = patron.run(
-        cancel, CancelRedemption(done.redemption_id, reason="wrong item", actor="apikey:till")
-    )
-    # then the answer is the cancelled redemption of till-1, the 150 points back
-    assert (
-        back.redemption_id,
-        back.member_id,
-        back.reward_id,
-        back.points,
-        back.status,
-        back.transaction_id,
-        back.balance,
-    ) == (done.redemption_id, mid, "coffee", 150, RedemptionStatus.CANCELLED, "till-1", 300)
-    # and the ledger's newest entry names the redemption and why; the audit log who and why
-    with patron.uow(readonly=True) as uow:
-        [entry] = uow.ledger.entries(mid, 1, None)
-        row = uow.redemptions.get(done.redemption_id)
-        audits = [a for a in uow.audit.for_member(mid) if a.action == "redemption.cancelled"]
-    assert (entry.kind, entry.points, entry.redemption_id, entry.reason) == (
-        "redeem_cancel",
-        150,
-        done.redemption_id,
-        "wrong item",
-    )
-    assert row is not None and (row.transaction_id, row.status) == ("till-1", "cancelled")
-    assert [(a.actor, a.member_id, a.reason, a.details) for a in audits] == [
-        (
-            "apikey:till",
-            mid,
-            "wrong item",
-            {"redemption_id": done.redemption_id, "points": 150, "reward_id": "coffee"},
-        )
-    ]
 
 
 def test_taking_back_more_than_is_live_names_both_amounts(patron: Patron) -> None:
