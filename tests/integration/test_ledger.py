@@ -8,13 +8,9 @@ import pytest
 
 from patron.bootstrap import Patron
 from patron.domain.errors import (
-    InsufficientPoints,
-    InvalidInput,
     NoProgram,
 )
-from patron.services.adjust import adjust
 from patron.services.commands import (
-    Adjust,
     Enroll,
     Expire,
     ReevaluateTiers,
@@ -35,23 +31,6 @@ def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:
     second = buy(patron, mid, "o-2", ("TV", "electronics", 1, "100.00"))
     assert second.tier == "Silver"
     assert second.points_earned == 125  # Silver earns x1.25
-
-
-def test_adjustments_are_audited_and_cannot_go_below_zero(patron: Patron) -> None:
-    mid = member(patron)
-    patron.run(adjust, Adjust(mid, 500, "goodwill", "alice"))
-    patron.run(adjust, Adjust(mid, -550, "correction", "bob"))
-    assert balance_of(patron, mid) == 50
-    with pytest.raises(InsufficientPoints):
-        patron.run(adjust, Adjust(mid, -51, "too much", "bob"))
-    with pytest.raises(InvalidInput, match="reason"):
-        patron.run(adjust, Adjust(mid, 5, " ", "bob"))
-    with patron.uow(readonly=True) as uow:
-        audit = uow.audit.for_member(mid)
-    assert [(a.actor, a.reason, a.details["points"]) for a in audit] == [
-        ("alice", "goodwill", 500),
-        ("bob", "correction", -550),
-    ]
 
 
 def test_expiry_burns_old_points_once_and_warns_before(patron: Patron, clock: Clock) -> None:
