@@ -12,15 +12,12 @@ from patron.domain.errors import (
 )
 from patron.services.commands import (
     Enroll,
-    Expire,
     ReevaluateTiers,
 )
 from patron.services.enroll import enroll
-from patron.services.expire import expire
 from patron.services.queries import balance
 from patron.services.tiers import reevaluate_tiers
-from tests.conftest import Clock
-from tests.integration.helpers import balance_of, buy, member
+from tests.integration.helpers import buy, member
 
 pytestmark = pytest.mark.usefixtures("verified")
 
@@ -31,19 +28,6 @@ def test_a_big_purchase_upgrades_the_tier_at_once(patron: Patron) -> None:
     second = buy(patron, mid, "o-2", ("TV", "electronics", 1, "100.00"))
     assert second.tier == "Silver"
     assert second.points_earned == 125  # Silver earns x1.25
-
-
-def test_expiry_burns_old_points_once_and_warns_before(patron: Patron, clock: Clock) -> None:
-    mid = member(patron)  # 100 welcome points, expire 2028-01-01
-    report = expire(patron.new_uow, Expire(datetime(2027, 12, 10)))
-    assert (report.points_expired, report.warnings) == (0, 1)
-    first = expire(patron.new_uow, Expire(datetime(2028, 1, 2)))
-    again = expire(patron.new_uow, Expire(datetime(2028, 1, 2)))
-    assert (first.points_expired, again.points_expired) == (100, 0)
-    assert balance_of(patron, mid) == 0
-    with patron.uow(readonly=True) as uow:
-        types = [e.type for e in uow.outbox.for_member(mid)]
-    assert types.count("points.expiring_soon") == 1 and types.count("points.expired") == 1
 
 
 def test_reevaluation_downgrades_members_whose_window_emptied(patron: Patron) -> None:

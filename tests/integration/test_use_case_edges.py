@@ -26,7 +26,6 @@ from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
     EraseMember,
-    Expire,
     MemberRef,
     RecordPurchase,
     Redeem,
@@ -35,7 +34,6 @@ from patron.services.commands import (
     ReturnLine,
 )
 from patron.services.earn import record_purchase
-from patron.services.expire import expire
 from patron.services.export import export_member
 from patron.services.members import find_member
 from patron.services.privacy import erase_member
@@ -43,7 +41,6 @@ from patron.services.queries import balance
 from patron.services.redeem import quote, redeem
 from patron.services.refund import refund
 from patron.services.tiers import reevaluate_tiers
-from patron.store.uow import UnitOfWork
 from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
 from tests.integration.helpers import balance_of, buy, is_recorded, member, record
 
@@ -203,48 +200,6 @@ def test_a_points_basis_qualifies_on_points_not_spend(patron: Patron) -> None:
 
 
 # --- expiry -----------------------------------------------------------------------------
-
-
-def test_a_one_day_notice_warns_of_points_burning_within_a_day(patron: Patron) -> None:
-    # the 100 welcome points expire 2028-01-01 09:00; on 2027-12-31 12:00 that is within
-    # a day
-    load_example(patron, example_with("warn_days = 30", "warn_days = 1"))
-    mid = member(patron)
-    report = expire(patron.new_uow, Expire(datetime(2027, 12, 31, 12)))
-    assert (report.points_expired, report.warnings) == (0, 1)
-    with patron.uow(readonly=True) as uow:
-        [event] = [e for e in uow.outbox.for_member(mid) if e.type == "points.expiring_soon"]
-    assert event.payload == {"points": 100, "expires_on": "2028-01-01"}
-
-
-def test_no_notice_means_no_warning(patron: Patron) -> None:
-    load_example(patron, example_with("warn_days = 30", "warn_days = 0"))
-    mid = member(patron)
-    report = expire(patron.new_uow, Expire(datetime(2027, 12, 31, 12)))
-    assert (report.points_expired, report.warnings) == (0, 0)
-    with patron.uow(readonly=True) as uow:
-        assert [e.type for e in uow.outbox.for_member(mid)].count("points.expiring_soon") == 0
-
-
-def test_an_expiry_run_overtaken_by_another_reports_only_what_it_burned(
-    patron: Patron,
-) -> None:
-    # the 100 welcome points expire 2028-01-01 09:00; a run for 2028-01-02 finds the
-    # member, and another run burns the points before the first one reaches them
-    mid = member(patron)
-    as_of = datetime(2028, 1, 2)
-    opened = 0
-
-    def overtaken() -> UnitOfWork:
-        nonlocal opened
-        opened += 1
-        if opened == 2:  # after the first run has listed the members, before its batch
-            assert expire(patron.new_uow, Expire(as_of)).points_expired == 100
-        return patron.uow()
-
-    report = expire(overtaken, Expire(as_of))
-    assert (report.members, report.points_expired) == (1, 0)
-    assert balance_of(patron, mid) == 0
 
 
 # --- what mutation testing found unguarded since (docs/testing.md) ----------------------
