@@ -14,7 +14,6 @@ on 2026-01-01 09:00 UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -29,9 +28,7 @@ from patron.services.commands import (
     MemberRef,
     RecordPurchase,
     Redeem,
-    ReevaluateTiers,
     Refund,
-    ReturnLine,
 )
 from patron.services.earn import record_purchase
 from patron.services.export import export_member
@@ -40,8 +37,7 @@ from patron.services.privacy import erase_member
 from patron.services.queries import balance
 from patron.services.redeem import quote, redeem
 from patron.services.refund import refund
-from patron.services.tiers import reevaluate_tiers
-from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.conftest import EXAMPLE_PROGRAM, Clock
 from tests.integration.helpers import balance_of, buy, is_recorded, member, record
 
 pytestmark = pytest.mark.usefixtures("verified")
@@ -115,82 +111,6 @@ def test_each_debit_entry_names_its_refund_redemption_or_adjustment(
 
 
 # --- the tier re-evaluation -------------------------------------------------------------
-
-
-def test_reevaluation_counts_each_rise_and_fall_past_members_who_stay(
-    patron: Patron, clock: Clock
-) -> None:
-    # given, on 2026-01-01: A spends 100 (Bronze); B 600 (Silver), all of it returned;
-    # C 1000 + 600 (Gold), the 1000 returned; D 300 and E 400 (Bronze)
-    start = clock.now
-    ids = [member(patron, name) for name in "ABCDE"]
-    a, b, c, d, e = ids
-    buy(patron, a, "o-a", ("X", None, 1, "100.00"))
-    patron.run(refund, Refund(buy(patron, b, "o-b", ("X", None, 1, "600.00")).purchase_id))
-    gold = buy(patron, c, "o-c", ("X", None, 1, "1000.00"), ("Y", None, 1, "600.00"))
-    patron.run(refund, Refund(gold.purchase_id, (ReturnLine(1, 1),)))
-    buy(patron, d, "o-d", ("X", None, 1, "300.00"))
-    buy(patron, e, "o-e", ("X", None, 1, "400.00"))
-    # and Silver now starts at 250
-    load_example(patron, example_with("threshold = 500", "threshold = 250"))
-    # when re-evaluated on 2026-01-02
-    as_of = datetime(2026, 1, 2)
-    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(as_of))
-    # then A stays Bronze; B falls to Bronze, C to Silver; D and E rise to Silver
-    assert (report.members, report.upgraded, report.downgraded) == (5, 2, 2)
-    with patron.uow(readonly=True) as uow:
-        after = [uow.members.get(i) for i in ids]
-    assert [(m.tier, m.tier_since) for m in after if m] == [
-        ("Bronze", start),
-        ("Bronze", as_of),
-        ("Silver", as_of),
-        ("Silver", as_of),
-        ("Silver", as_of),
-    ]
-
-
-def test_a_member_on_a_dropped_tier_requalified_at_the_first_level_counts_as_a_fall(
-    patron: Patron,
-) -> None:
-    # given a member at Bronze, and a program that renames Bronze "Basic": "Bronze" ranks
-    # as the first level (as for scoring and progress), and only a move to a higher rank
-    # counts as a rise
-    mid = member(patron)
-    load_example(patron, example_with('name = "Bronze"', 'name = "Basic"'))
-    report = reevaluate_tiers(patron.new_uow, ReevaluateTiers(datetime(2026, 1, 2)))
-    assert (report.members, report.upgraded, report.downgraded) == (1, 0, 1)
-    assert patron.read(balance, mid).tier == "Basic"
-
-
-def test_an_upgrade_on_purchase_dates_the_tier_from_the_purchase(
-    patron: Patron, clock: Clock
-) -> None:
-    # enrolled 2026-01-01; on 2026-01-11 a purchase of 2026-01-05 (600 EUR) is uploaded
-    mid = member(patron)
-    clock.now = datetime(2026, 1, 11, 9)
-    done = buy(patron, mid, "o-1", ("X", None, 1, "600.00"), at=datetime(2026, 1, 5, 12))
-    with patron.uow(readonly=True) as uow:
-        found = uow.members.get(mid)
-    assert found is not None
-    assert (done.tier, found.tier, found.tier_since) == (
-        "Silver",
-        "Silver",
-        datetime(2026, 1, 5, 12),
-    )
-
-
-def test_a_points_basis_qualifies_on_points_not_spend(patron: Patron) -> None:
-    # tiers on points: Silver from 500 points; 300.00 EUR of books earn 300 x2 = 600
-    # points, so the purchase lifts the member to Silver though they spent 300 EUR
-    load_example(patron, example_with('basis = "spend"', 'basis = "points"'))
-    mid = member(patron)
-    assert buy(patron, mid, "o-1", ("B", "books", 1, "300.00")).tier == "Silver"
-    view = patron.read(balance, mid)
-    assert (view.qualifying, view.next_tier, view.needed_for_next_tier) == (
-        Decimal(600),
-        "Gold",
-        Decimal(900),
-    )
 
 
 # --- adjustments ------------------------------------------------------------------------
