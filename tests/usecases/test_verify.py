@@ -1,8 +1,10 @@
-"""Stored totals that can be trusted (issue 12): sub-cent refunds, quotes against stock,
-referral caps, and `patron verify` recomputing every total the store keeps.
+"""`patron verify` (services/verify.py) recomputing every total the store keeps (issue 12):
+each check is proved by corrupting the stored value with SQL and running the command as an
+operator would: it must exit non-zero and name the record and the field.
 
-Each `verify` check is proved by corrupting the stored value with SQL and running the
-command as an operator would: it must exit non-zero and name the record and the field.
+`verify` is also run after most use-case and integration tests (the `verified` fixture,
+tests/integration/helpers.assert_verified) and after every step of the stateful test
+(tests/integration/test_stateful.py); the tests here are those of the command itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 
 from patron.bootstrap import Patron
 from patron.cli import app
+from patron.domain.program import Program
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
@@ -26,10 +29,31 @@ from patron.services.commands import (
 )
 from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
-from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.conftest import Clock, load_example, use_program
 from tests.integration.helpers import assert_verified, buy, member
 
 runner = CliRunner()
+
+PROGRAM = """
+name = "Verify"
+currency = "EUR"
+
+[earning]
+points_per_unit = 1         # 1 point per EUR
+welcome_bonus = 100
+
+[[rewards]]
+id = "coffee"
+name = "Free coffee"
+kind = "gift"
+points = 150
+value = 3.00                # what it is worth to the member
+"""
+
+
+@pytest.fixture(autouse=True)
+def program(patron: Patron) -> Program:
+    return use_program(patron, PROGRAM)
 
 
 def _member_row(patron: Patron, member_id: int) -> tuple[Decimal, int]:
@@ -39,30 +63,10 @@ def _member_row(patron: Patron, member_id: int) -> tuple[Decimal, int]:
         return found.lifetime_spend, found.purchase_count
 
 
-def _refunded_total(patron: Patron, purchase_id: int) -> Decimal:
-    with patron.uow(readonly=True) as uow:
-        row = uow.purchases.get(purchase_id)
-        assert row is not None
-        return Decimal(str(row.refunded_total)).quantize(Decimal("0.01"))
-
-
-# -- finding 5: sub-cent unit prices ---------------------------------------------------
-
-
-# -- finding 7: a quote for an out-of-stock reward -----------------------------------
-
-
 def _with_coffee_stock(stock: int) -> str:
     marker = "value = 3.00                # what it is worth to the member\n"
-    source = EXAMPLE_PROGRAM.read_text()
-    assert marker in source
-    return source.replace(marker, marker + f"stock = {stock}\n")
-
-
-# -- finding 6: a cap on bonuses per referral code ---------------------------------------
-
-
-# -- verify: every stored total against what it is the sum of ---------------------------
+    assert marker in PROGRAM
+    return PROGRAM.replace(marker, marker + f"stock = {stock}\n")
 
 
 def _verify(patron: Patron) -> tuple[int, str]:
@@ -89,18 +93,25 @@ def shopped(patron: Patron) -> tuple[int, int]:
 
 
 def test_verify_reports_a_balance_off_its_entries_and_lots(
-    patron: Patron, shopped: tuple[int, int]
+    patron: Patron, program: Program, shopped: tuple[int, int]
 ) -> None:
     # given 100 welcome + 70 earned - 20 taken back = 150 points, on the books three ways
+    held = program.earning.welcome_bonus + int(Decimal("50.00") * program.earning.points_per_unit)
     mid, _ = shopped
-    _sql(patron, "UPDATE members SET balance = 149 WHERE id = :id", id=mid)
+    _sql(patron, "UPDATE members SET balance = :b WHERE id = :id", b=held - 1, id=mid)
     code, output = _verify(patron)
     assert code == 1
-    assert f"member {mid}: balance 149, sum of entries 150, sum of open lots 150" in output
+    assert f"member {mid}: balance {held - 1}, sum of entries {held}, sum of open lots {held}" in (
+        output
+    )
 
 
-def test_verify_reports_a_lot_off_its_allocations(patron: Patron, shopped: tuple[int, int]) -> None:
+def test_verify_reports_a_lot_off_its_allocations(
+    patron: Patron, program: Program, shopped: tuple[int, int]
+) -> None:
     # given the purchase's lot of 70 points, 20 of them taken back by the refund
+    kept = int(Decimal("50.00") * program.earning.points_per_unit)
+    held = program.earning.welcome_bonus + kept
     mid, pid = shopped
     with patron.engine.connect() as conn:
         lot = conn.execute(
@@ -110,11 +121,14 @@ def test_verify_reports_a_lot_off_its_allocations(patron: Patron, shopped: tuple
             ),
             {"p": pid},
         ).scalar_one()
-    _sql(patron, "UPDATE point_lots SET remaining = 51 WHERE id = :id", id=lot)
+    _sql(patron, "UPDATE point_lots SET remaining = :r WHERE id = :id", r=kept + 1, id=lot)
     code, output = _verify(patron)
     assert code == 1
     assert f"member {mid}: lot {lot} disagrees with its allocations" in output
-    assert f"member {mid}: balance 150, sum of entries 150, sum of open lots 151" in output
+    assert (
+        f"member {mid}: balance {held}, sum of entries {held}, sum of open lots {held + 1}"
+        in output
+    )
 
 
 def test_verify_reports_a_refunded_total_that_lost_a_refund(
