@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from patron.bootstrap import Patron
+from patron.domain.program import Program
 from patron.services.apikeys import create_key
-from patron.services.program import load_program
+from patron.services.program import current_program, load_program
 from patron.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +97,13 @@ def make_patron(
 def load_example(patron: Patron, text_: str | None = None) -> None:
     source = text_ if text_ is not None else EXAMPLE_PROGRAM.read_text()
     patron.run(lambda uow, s: load_program(uow, s, "test"), source)
+
+
+def use_program(patron: Patron, text_: str) -> Program:
+    """Load a test's own program text and return it as parsed: the numbers the test
+    expects are read off the text beside it, not off examples/program.toml."""
+    load_example(patron, text_)
+    return patron.read(current_program)[1]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

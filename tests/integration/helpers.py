@@ -38,6 +38,27 @@ def buy(
     )
 
 
+def record(patron: Patron, mid: int, order_id: str, **kw: object) -> Recorded:
+    """A purchase of one line of 50.00 EUR, dated now unless `at` is given."""
+    at = kw.pop("at", patron.clock())
+    lines = kw.pop("lines", (Line("A", None, 1, Decimal("50.00")),))
+    return patron.run(
+        record_purchase,
+        RecordPurchase(MemberRef(id=mid), order_id, at, "EUR", lines, **kw),  # type: ignore[arg-type]
+    )
+
+
+def is_recorded(patron: Patron, order_id: str) -> bool:
+    with patron.uow(readonly=True) as uow:
+        return uow.purchases.by_order_id(order_id) is not None
+
+
+def lots_of(patron: Patron, member_id: int) -> list[tuple[int, int, datetime | None]]:
+    """The member's lots that still hold points: (lot id, remaining, expires at)."""
+    with patron.uow(readonly=True) as uow:
+        return [(lot.id, lot.remaining, lot.expires_at) for lot in uow.ledger.open_lots(member_id)]
+
+
 def balance_of(patron: Patron, member_id: int) -> int:
     with patron.uow(readonly=True) as uow:
         found = uow.members.get(member_id)

@@ -1,11 +1,12 @@
-"""Rules whose boundaries the existing tests never reach: analytics and import order.
+"""Analytics rules whose boundaries the existing tests never reached.
 
 Found by an audit that broke each rule in the source and ran the analytics tests: these
 breaks passed them all. Each test below builds the few purchases that sit on the
 boundary, and its expected figures are worked out by hand from the rule as documented
 (the module docstrings of rfm.py, kpis.py and abc.py), not from the code's output.
-The analytics tests run on DuckDB only: the rules are engine-independent, and
-test_analytics.py compares engines. The import test runs on both stores.
+The tests run on DuckDB only: the rules are engine-independent, and test_analytics.py
+compares engines. Not use cases (analytics/ reads purchase files and the store), so not
+in tests/usecases; the audit's two import tests are in tests/usecases/test_importer.py.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ from patron.analytics.abc import AbcConfig, Classes, abc_classes
 from patron.analytics.frames import open_source
 from patron.analytics.kpis import period_kpis
 from patron.analytics.rfm import rfm
-from patron.bootstrap import Patron
-from patron.services.importer import ImportOptions, import_purchases
-from tests.integration.helpers import assert_verified
 
 AS_OF = datetime(2025, 7, 1)
 
@@ -113,46 +111,3 @@ def test_a_class_share_that_falls_on_a_customer_includes_that_customer(tmp_path:
         "C": ["c06", "c07", "c08", "c09", "c10"],
     }
     assert frame.score.tolist() == pytest.approx([1 - i / 9 for i in range(10)])
-
-
-def test_an_import_with_points_scores_each_customer_in_date_order(
-    patron: Patron, tmp_path: Path
-) -> None:
-    # given a file listing c1's purchases newest first: 600.00 on Feb 1, 100.00 on Jan 1
-    path = tmp_path / "newest_first.csv"
-    path.write_text("customer_id,date,amount\nc1,2025-02-01,600.00\nc1,2025-01-01,100.00\n")
-    # when it is imported with points (the example program: welcome 100, 1 point per EUR,
-    # Silver from 500 EUR in 12 months at x1.25, the upgrading purchase scored at the old tier)
-    import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
-    # then c1 enrolled at the first purchase, Jan 1 earned 100 at Bronze, Feb 1 lifted the
-    # window to 700 and earned 600 at Bronze (scored before the upgrade): 100 + 100 + 600.
-    # In file order instead, c1 would enrol on Feb 1, reach Silver with it, and score
-    # Jan 1 at x1.25 (125 points): 825.
-    with patron.uow(readonly=True) as uow:
-        member = uow.members.by_external_id("c1")
-    assert member is not None
-    assert (member.enrolled_at, member.tier, member.balance) == (
-        datetime(2025, 1, 1),
-        "Silver",
-        800,
-    )
-    assert_verified(patron)
-
-
-def test_an_import_with_points_run_again_reports_every_row_skipped(
-    patron: Patron, tmp_path: Path
-) -> None:
-    # given two purchases imported with points
-    path = tmp_path / "twice.csv"
-    path.write_text("customer_id,date,amount\nc1,2025-01-01,10.00\nc2,2025-02-01,20.00\n")
-    first = import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
-    # when the same file is imported again
-    again = import_purchases(patron.new_uow, path, ImportOptions(award_points=True))
-    # then the first run inserted both and created both members; the second skipped
-    # both, inserted and created nothing, and the balances are those of one run
-    assert (first.inserted, first.skipped, first.members_created) == (2, 0, 2)
-    assert (again.inserted, again.skipped, again.members_created) == (0, 2, 0)
-    with patron.uow(readonly=True) as uow:
-        balances = [uow.members.by_external_id(c) for c in ("c1", "c2")]
-    assert [m.balance if m else None for m in balances] == [100 + 10, 100 + 20]
-    assert_verified(patron)

@@ -5,6 +5,9 @@ columns (NUMERIC(14,4)) cannot hold, and a member's lifetime spend (NUMERIC(14,2
 10^12 made every further purchase of that member a 500 on PostgreSQL, while SQLite took
 the same values. The bounds are documented in docs/api.md ("Bounds"); the numbers below
 are written out by hand from them.
+
+Not per use case: the bounds are one table (docs/api.md) over the API, the import, the
+API keys and acquisition spend, checked together against the store's columns.
 """
 
 from __future__ import annotations

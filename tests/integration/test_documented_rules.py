@@ -5,6 +5,11 @@ The example program is loaded unless a test loads its own: 1 point per EUR, Bron
 Silver 500 (x1.25) / Gold 1500 (x1.5) over 12 months, welcome 100, referral 200, 14 days
 pending, lots expire 24 months after they were earned, warn 30 days, min 100 points,
 0.01 EUR a point, at most half a basket. The test clock starts at 2026-01-01 09:00.
+
+Not per use case: the tests follow the documents' sections, so a change to a rule in
+docs/ledger.md or docs/program.md and its check are found in one place; several rules
+span use cases (a refund's debt settled by a cancellation or a referral). The tests of each
+use case are in tests/usecases.
 """
 
 from __future__ import annotations

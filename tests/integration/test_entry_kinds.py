@@ -1,7 +1,12 @@
-"""The store writes only the ledger entry kinds of `EntryKind`, on both stores.
+"""Ledger entries, whatever use case writes them, on both stores: only the kinds of
+`EntryKind`, and each debit naming what caused it.
 
 `ledger_entries.kind` has no CHECK constraint, so `Ledger.add_entry` is the gate: a word
 outside the enum is refused before any SQL and nothing is written.
+
+Not per use case: the entries are written by services/balances.py for every use case that
+moves points, and the tests here compare the entries of several (refund, redemption,
+adjustment) or none (the store's gate itself).
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from sqlalchemy import select
 
 from patron.bootstrap import Patron
 from patron.domain.records import EntryKind
+from patron.services.adjust import adjust
+from patron.services.commands import Adjust, Redeem, Refund
+from patron.services.redeem import redeem
+from patron.services.refund import refund
 from patron.store import tables as t
-from tests.integration.helpers import member
+from tests.conftest import Clock
+from tests.integration.helpers import buy, member
 
 
 def _entries(patron: Patron) -> list[tuple[int, str, int]]:
@@ -41,3 +51,28 @@ def test_an_enum_kind_is_stored_as_its_word(patron: Patron) -> None:
         uow.ledger.add_entry(member_id, EntryKind.DEBT_SETTLEMENT, -3, datetime(2026, 1, 1, 9))
         uow.commit()
     assert _entries(patron)[-1] == (member_id, "debt_settlement", -3)
+
+
+@pytest.mark.usefixtures("verified")
+def test_each_debit_entry_names_its_refund_redemption_or_adjustment(
+    patron: Patron, clock: Clock
+) -> None:
+    # given 100 welcome points and 200 earned on o-1, spendable after 15 days
+    mid = member(patron)
+    o1 = buy(patron, mid, "o-1", ("A", None, 1, "200.00"))
+    clock.advance(days=15)
+    # when 30 points are corrected away, 100 redeemed and o-1 returned
+    patron.run(adjust, Adjust(mid, -30, "damaged card", "alice"))
+    spent = patron.run(redeem, Redeem(mid, points=100))
+    back = patron.run(refund, Refund(o1.purchase_id, reason="broken"))
+    # then (newest first) the refund's entry names the purchase, the refund and why; the
+    # redemption's names the redemption; the correction's names who and why
+    with patron.uow(readonly=True) as uow:
+        entries = uow.ledger.entries(mid, 3, None)
+    assert [
+        (e.kind, e.purchase_id, e.refund_id, e.redemption_id, e.actor, e.reason) for e in entries
+    ] == [
+        ("refund", o1.purchase_id, back.refund_id, None, None, "broken"),
+        ("redeem", None, None, spent.redemption_id, None, None),
+        ("adjust", None, None, None, "alice", "damaged card"),
+    ]

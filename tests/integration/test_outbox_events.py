@@ -7,6 +7,10 @@ examples/program.toml: 1 point per EUR rounded down, books x2, Silver (x1.25) fr
 spent over 12 months, a welcome bonus of 100 and a referral bonus of 200, points spendable
 after 14 days, lots that expire 24 months after they were earned, warnings 30 days ahead.
 The tests' clock starts at 2026-01-01 09:00.
+
+Not per use case: the outbox is one contract (docs/ledger.md, "Events") that consumers read
+across use cases, in order per member, and it is driven through the adapters, not the
+use-case functions that tests/usecases call.
 """
 
 from __future__ import annotations

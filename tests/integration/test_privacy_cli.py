@@ -1,6 +1,10 @@
 """`patron member export` and `patron member erase` as an operator types them, on SQLite
 and PostgreSQL: the JSON document on stdout or in a file only its owner reads, a
-confirmation before an erasure that cannot be undone, and clear refusals (exit code 2)."""
+confirmation before an erasure that cannot be undone, and clear refusals (exit code 2).
+
+Tests of the command line, an adapter; the use cases' own tests are in
+tests/usecases/test_privacy.py.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Stored totals that can be trusted (issue 12): sub-cent refunds, quotes against stock,
-referral caps, and `patron verify` recomputing every total the store keeps.
+"""`patron verify` (services/verify.py) recomputing every total the store keeps (issue 12):
+each check is proved by corrupting the stored value with SQL and running the command as an
+operator would: it must exit non-zero and name the record and the field.
 
-Each `verify` check is proved by corrupting the stored value with SQL and running the
-command as an operator would: it must exit non-zero and name the record and the field.
+`verify` is also run after most use-case and integration tests (the `verified` fixture,
+tests/integration/helpers.assert_verified) and after every step of the stateful test
+(tests/integration/test_stateful.py); the tests here are those of the command itself.
 """
 
 from __future__ import annotations
@@ -16,23 +18,42 @@ from typer.testing import CliRunner
 
 from patron.bootstrap import Patron
 from patron.cli import app
-from patron.domain.errors import InvalidProgram, RewardUnavailable
+from patron.domain.program import Program
 from patron.services.adjust import adjust
 from patron.services.commands import (
     Adjust,
     CancelRedemption,
-    Enroll,
     Redeem,
     Refund,
     ReturnLine,
 )
-from patron.services.enroll import enroll
-from patron.services.redeem import cancel, quote, redeem
+from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
-from tests.conftest import EXAMPLE_PROGRAM, Clock, load_example
+from tests.conftest import Clock, load_example, use_program
 from tests.integration.helpers import assert_verified, buy, member
 
 runner = CliRunner()
+
+PROGRAM = """
+name = "Verify"
+currency = "EUR"
+
+[earning]
+points_per_unit = 1         # 1 point per EUR
+welcome_bonus = 100
+
+[[rewards]]
+id = "coffee"
+name = "Free coffee"
+kind = "gift"
+points = 150
+value = 3.00                # what it is worth to the member
+"""
+
+
+@pytest.fixture(autouse=True)
+def program(patron: Patron) -> Program:
+    return use_program(patron, PROGRAM)
 
 
 def _member_row(patron: Patron, member_id: int) -> tuple[Decimal, int]:
@@ -42,115 +63,10 @@ def _member_row(patron: Patron, member_id: int) -> tuple[Decimal, int]:
         return found.lifetime_spend, found.purchase_count
 
 
-def _refunded_total(patron: Patron, purchase_id: int) -> Decimal:
-    with patron.uow(readonly=True) as uow:
-        row = uow.purchases.get(purchase_id)
-        assert row is not None
-        return Decimal(str(row.refunded_total)).quantize(Decimal("0.01"))
-
-
-# -- finding 5: sub-cent unit prices ---------------------------------------------------
-
-
-def test_three_lines_at_half_a_cent_refunded_one_by_one_give_back_the_0_02_paid(
-    patron: Patron,
-) -> None:
-    mid = member(patron)
-    p = buy(
-        patron,
-        mid,
-        "o-1",
-        ("A", None, 1, "0.005"),
-        ("B", None, 1, "0.005"),
-        ("C", None, 1, "0.005"),
-    )
-    assert p.total == Decimal("0.02")  # 0.015 half up
-    amounts = [
-        patron.run(refund, Refund(p.purchase_id, (ReturnLine(n, 1),))).amount for n in (1, 2, 3)
-    ]
-    # the two cents go to lines 1 and 2 (equal fractions: the earlier line first)
-    assert amounts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
-    assert _refunded_total(patron, p.purchase_id) == Decimal("0.02")
-    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
-    assert_verified(patron)
-
-
-def test_three_units_at_3_3333_refunded_one_at_a_time_give_back_10_00(patron: Patron) -> None:
-    mid = member(patron)
-    p = buy(patron, mid, "o-1", ("A", None, 3, "3.3333"))
-    assert p.total == Decimal("10.00")  # 9.9999 half up
-    amounts = [
-        patron.run(refund, Refund(p.purchase_id, (ReturnLine(1, 1),))).amount for _ in range(3)
-    ]
-    assert amounts == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
-    assert _refunded_total(patron, p.purchase_id) == Decimal("10.00")
-    assert _member_row(patron, mid) == (Decimal("0.00"), 1)
-    assert_verified(patron)
-
-
-# -- finding 7: a quote for an out-of-stock reward -----------------------------------
-
-
 def _with_coffee_stock(stock: int) -> str:
     marker = "value = 3.00                # what it is worth to the member\n"
-    source = EXAMPLE_PROGRAM.read_text()
-    assert marker in source
-    return source.replace(marker, marker + f"stock = {stock}\n")
-
-
-def test_a_quote_for_an_out_of_stock_reward_is_refused_like_the_redemption(
-    patron: Patron,
-) -> None:
-    load_example(patron, _with_coffee_stock(1))
-    mid = member(patron)  # 100 welcome points
-    patron.run(adjust, Adjust(mid, 200, "test setup", "tests"))
-    assert patron.read(quote, Redeem(mid, reward_id="coffee")).points == 150
-    patron.run(redeem, Redeem(mid, reward_id="coffee"))  # the last one
-    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
-        patron.read(quote, Redeem(mid, reward_id="coffee"))
-    with pytest.raises(RewardUnavailable, match="'coffee' is out of stock"):
-        patron.run(redeem, Redeem(mid, reward_id="coffee"))
-
-
-# -- finding 6: a cap on bonuses per referral code ---------------------------------------
-
-
-def test_a_referral_code_pays_its_bonus_to_at_most_the_capped_number_of_newcomers(
-    patron: Patron,
-) -> None:
-    source = EXAMPLE_PROGRAM.read_text().replace(
-        "referral_bonus = 200 ", "referral_max_per_code = 2\nreferral_bonus = 200 "
-    )
-    assert "referral_max_per_code = 2" in source
-    load_example(patron, source)
-    referrer = patron.run(enroll, Enroll("ref")).member
-    got = [
-        patron.run(enroll, Enroll(f"new-{i}", referral_code=referrer.referral_code))
-        for i in range(3)
-    ]
-    assert [e.referral_points for e in got] == [200, 200, 0]
-    assert [e.member.balance for e in got] == [300, 300, 100]
-    assert all(e.member.referred_by == referrer.id for e in got)  # the code is recorded
-    with patron.uow(readonly=True) as uow:
-        after = uow.members.get(referrer.id)
-        assert after is not None and after.balance == 100 + 2 * 200
-    assert_verified(patron)
-
-
-def test_a_negative_referral_cap_is_refused_naming_the_field(patron: Patron) -> None:
-    source = EXAMPLE_PROGRAM.read_text().replace(
-        "referral_bonus = 200 ", "referral_max_per_code = -1\nreferral_bonus = 200 "
-    )
-    with pytest.raises(
-        InvalidProgram, match=r"earning\.referral_max_per_code: .*greater than or equal to 0"
-    ):
-        load_example(patron, source)
-    with patron.uow(readonly=True) as uow:
-        found = uow.programs.current()
-        assert found is not None and found[0] == 1  # nothing loaded
-
-
-# -- verify: every stored total against what it is the sum of ---------------------------
+    assert marker in PROGRAM
+    return PROGRAM.replace(marker, marker + f"stock = {stock}\n")
 
 
 def _verify(patron: Patron) -> tuple[int, str]:
@@ -177,18 +93,25 @@ def shopped(patron: Patron) -> tuple[int, int]:
 
 
 def test_verify_reports_a_balance_off_its_entries_and_lots(
-    patron: Patron, shopped: tuple[int, int]
+    patron: Patron, program: Program, shopped: tuple[int, int]
 ) -> None:
     # given 100 welcome + 70 earned - 20 taken back = 150 points, on the books three ways
+    held = program.earning.welcome_bonus + int(Decimal("50.00") * program.earning.points_per_unit)
     mid, _ = shopped
-    _sql(patron, "UPDATE members SET balance = 149 WHERE id = :id", id=mid)
+    _sql(patron, "UPDATE members SET balance = :b WHERE id = :id", b=held - 1, id=mid)
     code, output = _verify(patron)
     assert code == 1
-    assert f"member {mid}: balance 149, sum of entries 150, sum of open lots 150" in output
+    assert f"member {mid}: balance {held - 1}, sum of entries {held}, sum of open lots {held}" in (
+        output
+    )
 
 
-def test_verify_reports_a_lot_off_its_allocations(patron: Patron, shopped: tuple[int, int]) -> None:
+def test_verify_reports_a_lot_off_its_allocations(
+    patron: Patron, program: Program, shopped: tuple[int, int]
+) -> None:
     # given the purchase's lot of 70 points, 20 of them taken back by the refund
+    kept = int(Decimal("50.00") * program.earning.points_per_unit)
+    held = program.earning.welcome_bonus + kept
     mid, pid = shopped
     with patron.engine.connect() as conn:
         lot = conn.execute(
@@ -198,11 +121,14 @@ def test_verify_reports_a_lot_off_its_allocations(patron: Patron, shopped: tuple
             ),
             {"p": pid},
         ).scalar_one()
-    _sql(patron, "UPDATE point_lots SET remaining = 51 WHERE id = :id", id=lot)
+    _sql(patron, "UPDATE point_lots SET remaining = :r WHERE id = :id", r=kept + 1, id=lot)
     code, output = _verify(patron)
     assert code == 1
     assert f"member {mid}: lot {lot} disagrees with its allocations" in output
-    assert f"member {mid}: balance 150, sum of entries 150, sum of open lots 151" in output
+    assert (
+        f"member {mid}: balance {held}, sum of entries {held}, sum of open lots {held + 1}"
+        in output
+    )
 
 
 def test_verify_reports_a_refunded_total_that_lost_a_refund(
