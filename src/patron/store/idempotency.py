@@ -7,15 +7,17 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from patron.store import tables as t
 from patron.store.base import Repo, insert_row
+from patron.store.driver import driver
 
-_GET = select(t.idempotency_keys).where(
-    t.idempotency_keys.c.api_key_id == bindparam("api_key_id"),
-    t.idempotency_keys.c.key == bindparam("key"),
+_K = t.idempotency_keys
+_GET = select(_K.c.request_hash, _K.c.response_status, _K.c.response_body, _K.c.created_at).where(
+    _K.c.api_key_id == bindparam("api_key_id"), _K.c.key == bindparam("key")
 )
+_STORE = insert(_K).values({name: bindparam(name) for name in _K.c.keys() if name != "id"})
 _ADVISORY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id")))
 
 
@@ -40,34 +42,44 @@ class Idempotency(Repo):
             return True
         digest = hashlib.blake2b(f"{api_key_id}:{key}".encode(), digest_size=8).digest()
         lock_id = int.from_bytes(digest, "big", signed=True)
-        return bool(self.conn.execute(_ADVISORY_LOCK, {"lock_id": lock_id}).scalar_one())
+        pg = driver(self.conn)
+        assert pg is not None
+        found = pg.one(_ADVISORY_LOCK, {"lock_id": lock_id})
+        return bool(found and found[0])
 
     def get(self, api_key_id: int, key: str) -> StoredAnswer | None:
-        row = self.conn.execute(_GET, {"api_key_id": api_key_id, "key": key}).first()
+        params = {"api_key_id": api_key_id, "key": key}
+        pg = driver(self.conn)
+        if pg is not None:
+            row = pg.one(_GET, params)
+        else:
+            row = self.conn.execute(_GET, params).first()
         if row is None:
             return None
+        request_hash, status, body, created_at = row
         return StoredAnswer(
-            request_hash=row.request_hash,
-            response_status=int(row.response_status),
-            response_body=row.response_body,
-            created_at=row.created_at,
+            request_hash=request_hash,
+            response_status=int(status),
+            response_body=body,
+            created_at=created_at,
         )
 
     def store(
         self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
-        insert_row(
-            self.conn,
-            t.idempotency_keys,
-            {
-                "api_key_id": api_key_id,
-                "key": key,
-                "request_hash": request_hash,
-                "response_status": status,
-                "response_body": body,
-                "created_at": at,
-            },
-        )
+        values = {
+            "api_key_id": api_key_id,
+            "key": key,
+            "request_hash": request_hash,
+            "response_status": status,
+            "response_body": body,
+            "created_at": at,
+        }
+        pg = driver(self.conn)
+        if pg is not None:
+            pg.execute(_STORE, values)
+        else:
+            insert_row(self.conn, _K, values)
 
     def purge(self, before: datetime) -> int:
         result = self.conn.execute(
