@@ -1,13 +1,18 @@
 """Idempotency keys: a key claimed for one transaction, and the answer stored under it,
-which commits with the write it answers (api/idempotency.py says why)."""
+which commits with the write it answers (api/idempotency.py says why).
+
+An answer is written when the unit of work commits (or before a key is looked up again
+in it): on PostgreSQL in the same statement as the outbox's events (`written_with`), one
+round trip for both at the end of every idempotent write."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from patron.store import tables as t
 from patron.store.base import Repo, insert_row
@@ -31,7 +36,19 @@ class StoredAnswer:
     created_at: datetime
 
 
+_STORE_COLUMNS = [name for name in _K.c.keys() if name != "id"]
+_STORE_WITH = f"""\
+WITH stored_answer AS (
+  INSERT INTO idempotency_keys ({", ".join(_STORE_COLUMNS)})
+  VALUES ({", ".join(f"%(answer_{c})s" for c in _STORE_COLUMNS)})
+)"""
+
+
 class Idempotency(Repo):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self._unstored: list[dict[str, Any]] = []
+
     def try_lock(self, api_key_id: int, key: str) -> bool:
         """Claim the key for this transaction; false if another transaction holds it.
 
@@ -48,6 +65,7 @@ class Idempotency(Repo):
         return bool(found and found[0])
 
     def get(self, api_key_id: int, key: str) -> StoredAnswer | None:
+        self.flush()
         params = {"api_key_id": api_key_id, "key": key}
         pg = driver(self.conn)
         if pg is not None:
@@ -67,21 +85,40 @@ class Idempotency(Repo):
     def store(
         self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
-        values = {
-            "api_key_id": api_key_id,
-            "key": key,
-            "request_hash": request_hash,
-            "response_status": status,
-            "response_body": body,
-            "created_at": at,
-        }
+        """Store the answer under the key: written when the unit of work commits."""
+        self._unstored.append(
+            {
+                "api_key_id": api_key_id,
+                "key": key,
+                "request_hash": request_hash,
+                "response_status": status,
+                "response_body": body,
+                "created_at": at,
+            }
+        )
+
+    def flush(self) -> None:
+        """Write the answers stored so far."""
+        unstored, self._unstored = self._unstored, []
         pg = driver(self.conn)
-        if pg is not None:
-            pg.execute(_STORE, values)
-        else:
-            insert_row(self.conn, _K, values)
+        for values in unstored:
+            if pg is not None:
+                pg.execute(_STORE, values)
+            else:
+                insert_row(self.conn, _K, values)
+
+    def written_with(self) -> tuple[str, dict[str, Any]]:
+        """PostgreSQL: the one answer stored so far as a WITH clause and its parameters,
+        for the outbox to send with its events (("", {}) when there is none, or more than
+        one, which `flush` writes itself)."""
+        if len(self._unstored) != 1 or driver(self.conn) is None:
+            self.flush()
+            return "", {}
+        values = self._unstored.pop()
+        return _STORE_WITH, {f"answer_{c}": v for c, v in values.items()}
 
     def purge(self, before: datetime) -> int:
+        self.flush()
         result = self.conn.execute(
             delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before)
         )
