@@ -89,10 +89,9 @@ def credit(
     refs: EntryRefs = NO_REFS,
 ) -> tuple[int, int]:
     """Add points as a new lot (entry id, lot id); the program decides when it expires."""
-    entry_id = uow.ledger.add_entry(account.id, kind, points, at, refs)
     expires = add_months(at, program.expiry.months) if program.expiry.months else None
-    lot_id = uow.ledger.open_lot(
-        account.id, entry_id, points, at, at + timedelta(days=pending_days), expires
+    entry_id, lot_id = uow.ledger.credit(
+        account.id, kind, points, at, refs, at + timedelta(days=pending_days), expires
     )
     account.move(points)
     if account.member.debt > 0:

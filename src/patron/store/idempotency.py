@@ -1,21 +1,28 @@
 """Idempotency keys: a key claimed for one transaction, and the answer stored under it,
-which commits with the write it answers (api/idempotency.py says why)."""
+which commits with the write it answers (api/idempotency.py says why).
+
+An answer is written when the unit of work commits (or before a key is looked up again
+in it): on PostgreSQL in the same statement as the outbox's events (`written_with`), one
+round trip for both at the end of every idempotent write."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from patron.store import tables as t
 from patron.store.base import Repo, insert_row
+from patron.store.driver import driver
 
-_GET = select(t.idempotency_keys).where(
-    t.idempotency_keys.c.api_key_id == bindparam("api_key_id"),
-    t.idempotency_keys.c.key == bindparam("key"),
+_K = t.idempotency_keys
+_GET = select(_K.c.request_hash, _K.c.response_status, _K.c.response_body, _K.c.created_at).where(
+    _K.c.api_key_id == bindparam("api_key_id"), _K.c.key == bindparam("key")
 )
+_STORE = insert(_K).values({name: bindparam(name) for name in _K.c.keys() if name != "id"})
 _ADVISORY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id")))
 
 
@@ -29,7 +36,19 @@ class StoredAnswer:
     created_at: datetime
 
 
+_STORE_COLUMNS = [name for name in _K.c.keys() if name != "id"]
+_STORE_WITH = f"""\
+WITH stored_answer AS (
+  INSERT INTO idempotency_keys ({", ".join(_STORE_COLUMNS)})
+  VALUES ({", ".join(f"%(answer_{c})s" for c in _STORE_COLUMNS)})
+)"""
+
+
 class Idempotency(Repo):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self._unstored: list[dict[str, Any]] = []
+
     def try_lock(self, api_key_id: int, key: str) -> bool:
         """Claim the key for this transaction; false if another transaction holds it.
 
@@ -40,25 +59,34 @@ class Idempotency(Repo):
             return True
         digest = hashlib.blake2b(f"{api_key_id}:{key}".encode(), digest_size=8).digest()
         lock_id = int.from_bytes(digest, "big", signed=True)
-        return bool(self.conn.execute(_ADVISORY_LOCK, {"lock_id": lock_id}).scalar_one())
+        pg = driver(self.conn)
+        assert pg is not None
+        found = pg.one(_ADVISORY_LOCK, {"lock_id": lock_id})
+        return bool(found and found[0])
 
     def get(self, api_key_id: int, key: str) -> StoredAnswer | None:
-        row = self.conn.execute(_GET, {"api_key_id": api_key_id, "key": key}).first()
+        self.flush()
+        params = {"api_key_id": api_key_id, "key": key}
+        pg = driver(self.conn)
+        if pg is not None:
+            row = pg.one(_GET, params)
+        else:
+            row = self.conn.execute(_GET, params).first()
         if row is None:
             return None
+        request_hash, status, body, created_at = row
         return StoredAnswer(
-            request_hash=row.request_hash,
-            response_status=int(row.response_status),
-            response_body=row.response_body,
-            created_at=row.created_at,
+            request_hash=request_hash,
+            response_status=int(status),
+            response_body=body,
+            created_at=created_at,
         )
 
     def store(
         self, api_key_id: int, key: str, request_hash: str, status: int, body: str, at: datetime
     ) -> None:
-        insert_row(
-            self.conn,
-            t.idempotency_keys,
+        """Store the answer under the key: written when the unit of work commits."""
+        self._unstored.append(
             {
                 "api_key_id": api_key_id,
                 "key": key,
@@ -66,10 +94,31 @@ class Idempotency(Repo):
                 "response_status": status,
                 "response_body": body,
                 "created_at": at,
-            },
+            }
         )
 
+    def flush(self) -> None:
+        """Write the answers stored so far."""
+        unstored, self._unstored = self._unstored, []
+        pg = driver(self.conn)
+        for values in unstored:
+            if pg is not None:
+                pg.execute(_STORE, values)
+            else:
+                insert_row(self.conn, _K, values)
+
+    def written_with(self) -> tuple[str, dict[str, Any]]:
+        """PostgreSQL: the one answer stored so far as a WITH clause and its parameters,
+        for the outbox to send with its events (("", {}) when there is none, or more than
+        one, which `flush` writes itself)."""
+        if len(self._unstored) != 1 or driver(self.conn) is None:
+            self.flush()
+            return "", {}
+        values = self._unstored.pop()
+        return _STORE_WITH, {f"answer_{c}": v for c, v in values.items()}
+
     def purge(self, before: datetime) -> int:
+        self.flush()
         result = self.conn.execute(
             delete(t.idempotency_keys).where(t.idempotency_keys.c.created_at < before)
         )

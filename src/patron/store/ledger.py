@@ -2,7 +2,8 @@
 points out of lots (domain/lots.py decides which; docs/ledger.md states the invariants).
 
 The statements a purchase runs are built once, with named parameters
-(bench/README.md, "Statements built once").
+(bench/README.md, "Statements built once"). A credit's entry and its lot are one
+statement on PostgreSQL, sent to the driver itself (driver.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from patron.domain.lots import Allocation, Lot
 from patron.domain.records import EntryKind
 from patron.store import tables as t
 from patron.store.base import INSERT, Repo, insert_row
+from patron.store.driver import driver
 
 _E, _LOT, _ALLOCATION = t.ledger_entries, t.point_lots, t.lot_allocations
 _OPEN_LOTS = (
@@ -26,6 +28,29 @@ _OPEN_LOTS = (
     .where(_LOT.c.member_id == bindparam("member_id"), _LOT.c.remaining > 0)
     .order_by(_LOT.c.id)
 )
+_ENTRY_COLUMNS = (
+    "member_id",
+    "kind",
+    "points",
+    "occurred_at",
+    "purchase_id",
+    "refund_id",
+    "redemption_id",
+    "actor",
+    "reason",
+)
+# PostgreSQL: the entry and the lot it opens in one statement
+_CREDIT = f"""\
+WITH e AS (
+  INSERT INTO ledger_entries ({", ".join(_ENTRY_COLUMNS)})
+  VALUES ({", ".join(f"%({c})s" for c in _ENTRY_COLUMNS)})
+  RETURNING id
+)
+INSERT INTO point_lots (member_id, entry_id, points, remaining, earned_at, available_at, expires_at)
+SELECT %(member_id)s, e.id, %(points)s, %(points)s, %(occurred_at)s, %(available_at)s,
+  %(expires_at)s::timestamp
+FROM e
+RETURNING entry_id, id"""
 _TAKE = (
     update(_LOT)
     .where(_LOT.c.id == bindparam("lot_id_"))
@@ -120,6 +145,42 @@ class Ledger(Repo):
                 "reason": refs.reason,
             },
         )
+
+    def credit(
+        self,
+        member_id: int,
+        kind: EntryKind,
+        points: int,
+        at: datetime,
+        refs: EntryRefs,
+        available_at: datetime,
+        expires_at: datetime | None,
+    ) -> tuple[int, int]:
+        """A credit's entry and the lot it opens, earned `at` (entry id, lot id)."""
+        pg = driver(self.conn)
+        if pg is None:
+            entry_id = self.add_entry(member_id, kind, points, at, refs)
+            return entry_id, self.open_lot(
+                member_id, entry_id, points, at, available_at, expires_at
+            )
+        row = pg.one(
+            _CREDIT,
+            {
+                "member_id": member_id,
+                "kind": EntryKind(kind).value,
+                "points": points,
+                "occurred_at": at,
+                "purchase_id": refs.purchase_id,
+                "refund_id": refs.refund_id,
+                "redemption_id": refs.redemption_id,
+                "actor": refs.actor,
+                "reason": refs.reason,
+                "available_at": available_at,
+                "expires_at": expires_at,
+            },
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     def open_lot(
         self,

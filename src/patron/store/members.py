@@ -3,21 +3,24 @@
 A new member's row is written from `domain.member.starting`, by `add` one at a time or by
 `add_many` through the bulk writer for an import, so both write the same columns with the
 same starting values. The statements a purchase runs are built once, with named
-parameters (bench/README.md, "Statements built once").
+parameters (bench/README.md, "Statements built once"), and go to the driver itself on
+PostgreSQL (driver.py).
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from patron.domain.member import Member, NewMember, starting
 from patron.store import tables as t
 from patron.store.base import Repo, decimal, insert_row
 from patron.store.bulk import Bulk
+from patron.store.driver import driver
 
 _M = t.members
 _BY_ID = select(_M).where(_M.c.id == bindparam("member_id"))
@@ -26,9 +29,16 @@ _BY_EXTERNAL_ID = select(_M).where(_M.c.external_id == bindparam("external_id"))
 _BY_EXTERNAL_ID_LOCKED = _BY_EXTERNAL_ID.with_for_update()
 # without .values(): the parameters' keys other than member_id_ are the columns set
 _SAVE = update(_M).where(_M.c.id == bindparam("member_id_"))
+_SAVED = ("balance", "debt", "purchase_count", "lifetime_spend", "tier", "tier_since")
+_SAVE_ALL = (
+    update(_M)
+    .where(_M.c.id == bindparam("member_id_"))
+    .values({name: bindparam(name) for name in _SAVED})
+)
+_DriverRow = namedtuple("_DriverRow", [c.name for c in _M.c])  # type: ignore[misc]
 
 
-def _member(row: Row[Any]) -> Member:
+def _member(row: Any) -> Member:
     return Member(
         id=int(row.id),
         external_id=row.external_id,
@@ -83,13 +93,18 @@ class Members(Repo):
         return ids
 
     def get(self, member_id: int, *, lock: bool = False) -> Member | None:
-        query = _BY_ID_LOCKED if lock else _BY_ID
-        row = self.conn.execute(query, {"member_id": member_id}).first()
-        return _member(row) if row else None
+        return self._one(_BY_ID_LOCKED if lock else _BY_ID, {"member_id": member_id})
 
     def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
         query = _BY_EXTERNAL_ID_LOCKED if lock else _BY_EXTERNAL_ID
-        row = self.conn.execute(query, {"external_id": external_id}).first()
+        return self._one(query, {"external_id": external_id})
+
+    def _one(self, query: Any, params: dict[str, Any]) -> Member | None:
+        pg = driver(self.conn)
+        if pg is not None:
+            found = pg.one(query, params)
+            return _member(_DriverRow._make(found)) if found is not None else None
+        row = self.conn.execute(query, params).first()
         return _member(row) if row else None
 
     def by_referral_code(self, code: str) -> Member | None:
@@ -115,18 +130,20 @@ class Members(Repo):
     def save(self, member: Member) -> None:
         """Write what use cases change in a member's row: balance, debt, purchase count,
         lifetime spend and tier (the identity is erasure's, store/privacy.py)."""
-        self.conn.execute(
-            _SAVE,
-            {
-                "member_id_": member.id,
-                "balance": member.balance,
-                "debt": member.debt,
-                "purchase_count": member.purchase_count,
-                "lifetime_spend": member.lifetime_spend,
-                "tier": member.tier,
-                "tier_since": member.tier_since,
-            },
-        )
+        params = {
+            "member_id_": member.id,
+            "balance": member.balance,
+            "debt": member.debt,
+            "purchase_count": member.purchase_count,
+            "lifetime_spend": member.lifetime_spend,
+            "tier": member.tier,
+            "tier_since": member.tier_since,
+        }
+        pg = driver(self.conn)
+        if pg is not None:
+            pg.execute(_SAVE_ALL, params)
+        else:
+            self.conn.execute(_SAVE, params)
 
     def all_ids(self) -> list[int]:
         return [int(r[0]) for r in self.conn.execute(select(_M.c.id).order_by(_M.c.id))]

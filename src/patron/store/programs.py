@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from patron.domain.program import Program, program_from_dict
 from patron.store import tables as t
 from patron.store.base import Repo, insert_row
+from patron.store.driver import driver
 
 _CURRENT_VERSION = select(func.max(t.programs.c.version))
 
@@ -33,7 +34,12 @@ class Programs(Repo):
         )
 
     def current(self) -> tuple[int, Program] | None:
-        version = self.conn.execute(_CURRENT_VERSION).scalar_one()
+        pg = driver(self.conn)
+        if pg is not None:
+            found = pg.one(_CURRENT_VERSION)
+            version = found[0] if found is not None else None
+        else:
+            version = self.conn.execute(_CURRENT_VERSION).scalar_one()
         if version is None:
             return None
         version = int(version)

@@ -4,7 +4,8 @@ history).
 
 The statements a purchase runs are built once, with named parameters (bench/README.md,
 "Statements built once"). A purchase whose order id is taken inserts nothing and returns
-no id, with no look-up first; the look-up runs only to word the refusal.
+no id, with no look-up first; the look-up runs only to word the refusal. On PostgreSQL a
+purchase and its lines are one statement, sent to the driver itself (driver.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, select, update
+from psycopg.types.json import Json
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.earning import BreakdownItem, milestone_named
@@ -29,6 +31,7 @@ from patron.domain.purchases import (
 from patron.domain.tiers import PurchaseMeasure, Qualifying
 from patron.store import tables as t
 from patron.store.base import INSERT, Repo, decimal, insert_row
+from patron.store.driver import driver
 
 _P, _L, _R = t.purchases, t.purchase_lines, t.refunds
 _BY_ORDER = select(_P).where(_P.c.order_id == bindparam("order_id"))
@@ -40,6 +43,54 @@ _INSERT_NEW_ORDER = {
     .returning(_P.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_PURCHASE_COLUMNS = (
+    "member_id",
+    "order_id",
+    "occurred_at",
+    "currency",
+    "total",
+    "cost",
+    "refunded_total",
+    "channel",
+    "payment_method",
+    "promotion_code",
+    "program_version",
+    "points_earned",
+    "bonus_points",
+    "breakdown",
+    "invoice_due_at",
+    "paid_at",
+    "source",
+    "created_at",
+    "shop",
+)
+# PostgreSQL: the purchase and its lines in one statement. The lines come as one array per
+# column, unnested in their order (the lines' ids follow the line numbers, as they did
+# when the lines were inserted one by one); a taken order id inserts no purchase, hence
+# no line either, and returns no row.
+_LINE_ARRAYS = {
+    "line_no": "integer[]",
+    "sku": "varchar[]",
+    "category": "varchar[]",
+    "quantity": "integer[]",
+    "unit_price": "numeric[]",
+    "unit_cost": "numeric[]",
+    "points": "bigint[]",
+}
+_ADD_WITH_LINES = f"""\
+WITH p AS (
+  INSERT INTO purchases ({", ".join(_PURCHASE_COLUMNS)})
+  VALUES ({", ".join(f"%({c})s" for c in _PURCHASE_COLUMNS)})
+  ON CONFLICT (order_id) DO NOTHING
+  RETURNING id
+), l AS (
+  INSERT INTO purchase_lines (purchase_id, member_id, {", ".join(_LINE_ARRAYS)}, refunded_quantity)
+  SELECT p.id, %(member_id)s, {", ".join(f"v.{c}" for c in _LINE_ARRAYS)}, 0
+  FROM p, unnest({", ".join(f"%(lines_{c})s::{kind}" for c, kind in _LINE_ARRAYS.items())})
+    WITH ORDINALITY AS v({", ".join(_LINE_ARRAYS)}, n)
+  ORDER BY v.n
+)
+SELECT id FROM p"""
 
 
 def _optional(value: object) -> Decimal | None:
@@ -107,7 +158,7 @@ def refund(row: Row[Any]) -> RefundRecord:
 class Purchases(Repo):
     def add(self, new: NewPurchase) -> int | None:
         """The new purchase's id, or None (and nothing written) if its order id is taken."""
-        values = {
+        values: dict[str, Any] = {
             "member_id": new.member_id,
             "order_id": new.order_id,
             "occurred_at": new.occurred_at,
@@ -128,6 +179,21 @@ class Purchases(Repo):
             "created_at": new.created_at,
             "shop": new.shop,
         }
+        pg = driver(self.conn)
+        if pg is not None:
+            values["breakdown"] = Json(values["breakdown"])
+            lines = new.lines
+            values.update(
+                lines_line_no=[x.line_no for x in lines],
+                lines_sku=[x.sku for x in lines],
+                lines_category=[x.category for x in lines],
+                lines_quantity=[x.quantity for x in lines],
+                lines_unit_price=[x.unit_price for x in lines],
+                lines_unit_cost=[x.unit_cost for x in lines],
+                lines_points=[x.points for x in lines],
+            )
+            row = pg.one(_ADD_WITH_LINES, values)
+            return int(row[0]) if row is not None else None
         statement = _INSERT_NEW_ORDER[self.conn.dialect.name]
         found = self.conn.execute(statement, values).scalar_one_or_none()
         if found is None:
@@ -227,13 +293,27 @@ class Purchases(Repo):
         """Per purchase dated in [since, until]: its date and what it qualifies for under
         `rule` (domain/tiers.py: a quantity of the purchase less what its refunds gave
         back of it)."""
-        value = _purchase_measure(rule.counted) - _purchase_measure(rule.returned)
-        rows = self.conn.execute(
-            select(_P.c.occurred_at, value)
-            .where(_P.c.member_id == member_id, _P.c.occurred_at.between(since, until))
-            .order_by(_P.c.occurred_at, _P.c.id)
-        )
+        query = _QUALIFYING.get(rule)
+        if query is None:
+            value = _purchase_measure(rule.counted) - _purchase_measure(rule.returned)
+            query = _QUALIFYING[rule] = (
+                select(_P.c.occurred_at, value)
+                .where(
+                    _P.c.member_id == bindparam("member_id"),
+                    _P.c.occurred_at.between(bindparam("since"), bindparam("until")),
+                )
+                .order_by(_P.c.occurred_at, _P.c.id)
+            )
+        params = {"member_id": member_id, "since": since, "until": until}
+        pg = driver(self.conn)
+        if pg is not None:
+            rows: Sequence[Any] = pg.all(query, params)
+        else:
+            rows = self.conn.execute(query, params).all()
         return [(r[0], decimal(r[1])) for r in rows]
+
+
+_QUALIFYING: dict[Qualifying, Select[Any]] = {}  # per rule, built once
 
 
 def _purchase_measure(measure: PurchaseMeasure) -> ColumnElement[Any]:

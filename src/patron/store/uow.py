@@ -77,8 +77,11 @@ class UnitOfWork:
         return self._conn
 
     def commit(self) -> None:
-        self.outbox.flush()
-        self.connection.commit()
+        conn = self.connection
+        # the answer of an idempotent write and the events, in one statement on PostgreSQL
+        with_statement, params = self.idempotency.written_with()
+        self.outbox.flush(with_statement=with_statement, params=params)
+        conn.commit()
 
     def rollback(self) -> None:
         self.connection.rollback()
