@@ -25,6 +25,7 @@ from patron.domain.records import EntryKind
 from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.store import tables as t
+from patron.store.apikeys import NewApiKey
 from tests.conftest import _pg_admin_engine
 from tests.integration.helpers import member
 
@@ -131,9 +132,7 @@ def test_an_answer_is_found_again_before_its_commit_and_gone_without_it(
 ) -> None:
     key_id = int(
         patron.run(
-            lambda uow, _: uow.api_keys.add(
-                name="k", prefix="p", key_hash="h", scope="pos", created_at=AT
-            ),
+            lambda uow, _: uow.api_keys.add(NewApiKey("k", "p", "h", "pos", AT, None, None)),
             None,
         )
     )
@@ -155,9 +154,7 @@ def test_an_answer_and_events_commit_together_in_their_order(patron: Patron) -> 
     mid = member(patron)
     key_id = int(
         patron.run(
-            lambda uow, _: uow.api_keys.add(
-                name="k", prefix="p", key_hash="h", scope="pos", created_at=AT
-            ),
+            lambda uow, _: uow.api_keys.add(NewApiKey("k", "p", "h", "pos", AT, None, None)),
             None,
         )
     )
