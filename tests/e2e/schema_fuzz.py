@@ -145,8 +145,8 @@ def _money(value: Any, least: Decimal = Decimal(0)) -> str:
         amount = Decimal(str(value))
     except InvalidOperation:
         amount = Decimal(len(str(value)))
-    if not amount.is_finite():
-        amount = Decimal(1)
+    if not amount.is_finite() or abs(amount) >= Decimal("1e20"):
+        amount = Decimal(1)  # beyond what % 1000 can work out in 28 digits
     return str(max(least, (abs(amount) % 1000).quantize(Decimal("0.01"), rounding=ROUND_DOWN)))
 
 
