@@ -15,7 +15,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+    """A new, empty store (only `patron init` and `patron demo` create one)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    return url
 
 
 def run(*args: str, db: str | None = None) -> object:

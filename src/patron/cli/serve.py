@@ -33,7 +33,7 @@ def serve(
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     url = database_url or settings.database_url
-    with open_patron(url):
+    with open_patron(database_url):  # a missing store is refused, never created here
         pass
     host, port = host or settings.host, port or settings.port
     out.print(f"Patron API at http://{host}:{port}  (docs: http://{host}:{port}/docs)")
@@ -88,7 +88,7 @@ def demo(
     if reset and url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    with open_patron(url) as patron:
+    with open_patron(url, create=True) as patron:
         populated = patron.read(member_count) > 0
         if populated:
             out.print("demo data already present (use --reset to rebuild)")

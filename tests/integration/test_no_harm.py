@@ -1,0 +1,161 @@
+"""Commands that do no harm by accident (issue 11, section 5).
+
+Only `patron init` and `patron demo` create a store: every other command run where
+there is none says where it looked and what to run, exits 2 and leaves no file (SQLite
+creates any file it opens, so `patron verify` in the wrong folder used to leave an empty
+`patron.db` behind and report "ok: 0 members"). A PostgreSQL database that does not
+exist is one clear line too, not a traceback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+from typer.testing import CliRunner
+
+from patron.cli import app
+from patron.config import get_settings
+from tests.conftest import EXAMPLE_PROGRAM
+
+runner = CliRunner()
+
+# every command that opens the store, with what it needs to get that far
+STORE_COMMANDS = [
+    ["verify"],
+    ["expire"],
+    ["tiers", "reevaluate"],
+    ["purge-idempotency-keys"],
+    ["audit"],
+    ["program", "load", str(EXAMPLE_PROGRAM)],
+    ["apikey", "create", "--scope", "pos"],
+    ["apikey", "list"],
+    ["apikey", "revoke", "abcd1234"],
+    ["apikey", "rotate", "abcd1234"],
+    ["member", "export", "1"],
+    ["member", "erase", "1", "--reason", "ticket 1", "--yes"],
+    ["import", "purchases", "IMPORT_FILE"],
+    ["economics", "spend", "list"],
+    ["economics", "report"],
+    ["serve"],
+]
+
+
+@pytest.fixture
+def empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The current folder, empty, with no store named anywhere: the default store is
+    `./patron.db`."""
+    folder = tmp_path / "here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    # `patron serve` must stop before serving; if it got that far the test fails, not hangs
+    import uvicorn
+
+    def _served(*_: object, **__: object) -> None:
+        raise AssertionError("patron serve started serving")
+
+    monkeypatch.setattr(uvicorn, "run", _served)
+    yield folder
+    get_settings.cache_clear()
+
+
+def _args(command: list[str], tmp_path: Path) -> list[str]:
+    csv = tmp_path / "purchases.csv"
+    csv.write_text("customer_id,date,amount\nc1,2025-01-01,10.00\n")
+    return [str(csv) if a == "IMPORT_FILE" else a for a in command]
+
+
+def _error_line(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr  # one line, never wrapped, no traceback
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", STORE_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_command_where_there_is_no_store_says_where_it_looked_and_creates_nothing(
+    command: list[str], empty_folder: Path, tmp_path: Path
+) -> None:
+    # when: run in a folder without a store, no store named
+    result = runner.invoke(app, _args(command, tmp_path))
+    # then: refused with the path it looked at and the two commands that make a store
+    assert result.exit_code == 2, result.output
+    line = _error_line(result.stderr)
+    assert line == (
+        f"error: no store at {empty_folder / 'patron.db'} (sqlite:///patron.db, the default;"
+        " --database-url or PATRON_DATABASE_URL names another): run `patron init` to create"
+        " an empty store there, or `patron demo` for one filled with demo data"
+    )
+    assert list(empty_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_named_sqlite_store_that_is_missing_is_refused_and_not_created(
+    how: str, empty_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = empty_folder / "data" / "shop.db"
+    url = f"sqlite:///{store}"
+    if how == "option":
+        result = runner.invoke(app, ["verify", "--database-url", url])
+    else:
+        monkeypatch.setenv("PATRON_DATABASE_URL", url)
+        result = runner.invoke(app, ["verify"])
+    assert result.exit_code == 2, result.output
+    assert _error_line(result.stderr) == (
+        f"error: no store at {store} ({url}, named by --database-url or PATRON_DATABASE_URL):"
+        " run `patron init` to create an empty store there, or `patron demo` for one filled"
+        " with demo data"
+    )
+    assert list(empty_folder.iterdir()) == []  # not even the folder `data`
+
+
+def test_init_creates_the_store_and_then_the_other_commands_use_it(empty_folder: Path) -> None:
+    made = runner.invoke(app, ["init"])
+    assert made.exit_code == 0, made.output
+    assert made.stdout == "database ready: sqlite:///patron.db\n"
+    assert (empty_folder / "patron.db").is_file()
+    checked = runner.invoke(app, ["verify"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "ok: 0 members, ledger consistent\n"
+
+
+def test_the_api_server_built_by_name_refuses_a_missing_store(
+    empty_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`uvicorn --factory patron.api.asgi:create_app` (and `patron serve --workers N`):
+    no store, no server, and no empty file left for the next start to serve."""
+    from patron.api.asgi import create_app as asgi_app
+
+    monkeypatch.setenv("PATRON_DATABASE_URL", "sqlite:///patron.db")
+    get_settings.cache_clear()
+    with pytest.raises(RuntimeError, match=r"no store at .*patron\.db .*run `patron init`"):
+        asgi_app()
+    assert list(empty_folder.iterdir()) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["verify"], ["init"], ["apikey", "list"]])
+def test_a_postgresql_database_that_does_not_exist_is_one_clear_line(
+    command: list[str], pg_database: str
+) -> None:
+    # given: the test server, and a database name it does not hold
+    name = f"patron_absent_{uuid.uuid4().hex[:8]}"
+    url = make_url(pg_database).set(database=name)
+    shown = url.render_as_string(hide_password=True)
+    parsed = make_url(pg_database)
+    server = f"{parsed.host}:{parsed.port or 5432}"
+    # when
+    result = runner.invoke(
+        app, [*command, "--database-url", url.render_as_string(hide_password=False)]
+    )
+    # then: even `init` does not create a PostgreSQL database; it says how
+    assert result.exit_code == 2, result.output
+    assert _error_line(result.stderr) == (
+        f"error: the PostgreSQL server at {server} has no database '{name}' ({shown}, from"
+        f" --database-url or PATRON_DATABASE_URL): create it (`createdb {name}`), then run"
+        " `patron init`"
+    )
