@@ -1,25 +1,32 @@
 """Commands that do no harm by accident (issue 11, section 5).
 
-Only `patron init` and `patron demo` create a store: every other command run where
-there is none says where it looked and what to run, exits 2 and leaves no file (SQLite
-creates any file it opens, so `patron verify` in the wrong folder used to leave an empty
-`patron.db` behind and report "ok: 0 members"). A PostgreSQL database that does not
-exist is one clear line too, not a traceback.
+- Only `patron init` and `patron demo` create a store: every other command run where
+  there is none says where it looked and what to run, exits 2 and leaves no file (SQLite
+  creates any file it opens, so `patron verify` in the wrong folder used to leave an empty
+  `patron.db` behind and report "ok: 0 members"). A PostgreSQL database that does not
+  exist is one clear line too, not a traceback.
+- `patron expire --as-of` a moment later than now is refused unless `--force`: it burns
+  points before they expire, and a burn is not undone.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 from typer.testing import CliRunner
 
+from patron.bootstrap import Patron
 from patron.cli import app
 from patron.config import get_settings
-from tests.conftest import EXAMPLE_PROGRAM
+from patron.domain.clock import utcnow
+from patron.services.commands import Enroll
+from patron.services.enroll import enroll
+from tests.conftest import EXAMPLE_PROGRAM, Clock
 
 runner = CliRunner()
 
@@ -159,3 +166,63 @@ def test_a_postgresql_database_that_does_not_exist_is_one_clear_line(
         f" --database-url or PATRON_DATABASE_URL): create it (`createdb {name}`), then run"
         " `patron init`"
     )
+
+
+# -- patron expire --as-of a later day ---------------------------------------------------
+
+
+def _expiring_member(patron: Patron, clock: Clock) -> date:
+    """A member whose 100 welcome points expire at 00:00 UTC on a day after today: the
+    day returned. The example program expires a lot 24 months after it was earned, at the
+    same time of day; a day that exists two years earlier is not clipped (program.md)."""
+    clock.now = utcnow()  # enroll bounds enrolled_at by the store's clock
+    day = clock.now.date() + timedelta(days=1)
+    while True:
+        try:
+            earned = datetime(day.year - 2, day.month, day.day)
+            break
+        except ValueError:  # 29 February: take the next day
+            day += timedelta(days=1)
+    patron.run(enroll, Enroll("c-1", enrolled_at=earned))
+    return day
+
+
+def _points(patron: Patron) -> tuple[int, int]:
+    """The member's balance and the points burned by expiry runs."""
+    with patron.engine.connect() as conn:
+        balance = conn.execute(text("SELECT balance FROM members")).scalar_one()
+        burned = conn.execute(
+            text("SELECT coalesce(sum(points), 0) FROM ledger_entries WHERE kind = 'expire'")
+        ).scalar_one()
+    return int(balance), int(burned)
+
+
+def test_expire_as_of_a_later_day_is_refused_unless_forced(patron: Patron, clock: Clock) -> None:
+    day = _expiring_member(patron, clock)
+    url = patron.engine.url.render_as_string(hide_password=False)
+    assert _points(patron) == (100, 0)
+    # when: as of the day the points expire, which has not come yet
+    refused = runner.invoke(app, ["expire", "--as-of", day.isoformat(), "--database-url", url])
+    # then: refused with the reason, and nothing burned
+    assert refused.exit_code == 2, refused.output
+    line = _error_line(refused.stderr)
+    assert line.startswith(f"error: --as-of {day.isoformat()} is later than now (")
+    assert line.endswith(
+        " UTC): it would burn points before they expire; give today or an earlier day, or"
+        " pass --force to burn them early on purpose"
+    )
+    assert _points(patron) == (100, 0)
+    # today still works: the points expire after today 00:00, so none burn
+    today = runner.invoke(
+        app, ["expire", "--as-of", utcnow().date().isoformat(), "--database-url", url]
+    )
+    assert today.exit_code == 0, today.output
+    assert today.stdout.startswith("0 points expired for 0 members;")
+    assert _points(patron) == (100, 0)
+    # and --force does what was asked: the 100 welcome points burn
+    forced = runner.invoke(
+        app, ["expire", "--as-of", day.isoformat(), "--force", "--database-url", url]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert forced.stdout.startswith("100 points expired for 1 members;")
+    assert _points(patron) == (0, -100)
