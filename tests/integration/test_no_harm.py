@@ -7,19 +7,25 @@
   exist is one clear line too, not a traceback.
 - `patron expire --as-of` a moment later than now is refused unless `--force`: it burns
   points before they expire, and a burn is not undone.
+- Every `patron demo` (`make run`) prints a new admin key and revokes the demo key(s)
+  printed before, so repeated runs leave one working demo key, not one more each time.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import make_url, text
 from typer.testing import CliRunner
 
+from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.cli import app
 from patron.config import get_settings
@@ -29,6 +35,7 @@ from patron.services.enroll import enroll
 from tests.conftest import EXAMPLE_PROGRAM, Clock
 
 runner = CliRunner()
+KEY = re.compile(r"export KEY=(ptr_\S+)")
 
 # every command that opens the store, with what it needs to get that far
 STORE_COMMANDS = [
@@ -226,3 +233,46 @@ def test_expire_as_of_a_later_day_is_refused_unless_forced(patron: Patron, clock
     assert forced.exit_code == 0, forced.output
     assert forced.stdout.startswith("100 points expired for 1 members;")
     assert _points(patron) == (0, -100)
+
+
+# -- patron demo, run again ------------------------------------------------------------------
+
+
+def _demo(url: str) -> str:
+    result = runner.invoke(
+        app, ["demo", "--customers", "20", "--seed", "3", "--no-serve", "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _status(patron: Patron, key: str) -> int:
+    with TestClient(create_app(patron)) as client:  # a new app: no key remembered
+        answer = client.get("/v1/api-keys", headers={"Authorization": f"Bearer {key}"})
+    return int(answer.status_code)
+
+
+def test_a_second_demo_revokes_the_key_the_first_printed(patron: Patron) -> None:
+    url = patron.engine.url.render_as_string(hide_password=False)
+    first = _demo(url)
+    assert "revoked" not in first  # nothing to revoke on a fresh store
+    first_key = KEY.search(first)
+    assert first_key is not None, first
+    assert _status(patron, first_key[1]) == 200
+    # when: the demo runs again on the populated store
+    again = _demo(url)
+    second_key = KEY.search(again)
+    assert second_key is not None and second_key[1] != first_key[1], again
+    # then: it says so, the first key no longer works and the second does
+    assert "the previous demo key was revoked\n" in again
+    assert _status(patron, first_key[1]) == 401
+    assert _status(patron, second_key[1]) == 200
+    # and `patron apikey list` shows one active demo key, the one printed last
+    listed = runner.invoke(app, ["apikey", "list", "--json", "--database-url", url])
+    assert listed.exit_code == 0, listed.output
+    demo_keys = [json.loads(line) for line in listed.stdout.splitlines()]
+    demo_keys = [k for k in demo_keys if k["name"] == "demo"]
+    assert [(k["prefix"], k["scope"], k["status"]) for k in demo_keys] == [
+        (first_key[1].split("_")[1], "admin", "revoked"),
+        (second_key[1].split("_")[1], "admin", "active"),
+    ]
