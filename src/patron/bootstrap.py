@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.db import make_engine
+from patron.store.db import missing_sqlite_file as missing_sqlite_file
 
 # what the adapters may know of the store's failures (store/failures.py)
 from patron.store.failures import STORE_DOWN as STORE_DOWN

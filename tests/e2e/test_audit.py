@@ -162,6 +162,7 @@ def test_the_cli_lists_what_the_cli_did_under_the_operating_system_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["init", "--database-url", db]).exit_code == 0
     monkeypatch.setenv("PATRON_ACTOR", "alice")
     assert (
         runner.invoke(

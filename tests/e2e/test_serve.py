@@ -35,6 +35,8 @@ def test_the_workers_accepted_connections_have_tcp_nodelay(tmp_path: Path) -> No
         "PATRON_DATABASE_URL": f"sqlite:///{tmp_path / 'patron.db'}",
         "PYTHONPATH": path,
     }
+    # `patron serve` serves an existing store only: `patron init` makes the empty one
+    assert subprocess.run([sys.executable, "-m", "patron", "init"], env=env).returncode == 0
     command = [sys.executable, "-m", "tests.e2e.nodelay_probe", "serve", "--workers", "2"]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port)],

@@ -58,6 +58,9 @@ def start(tmp_path: Path, *args: str) -> Server:
         "PYTHONPATH": path,
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    # `patron serve` serves an existing store only: `patron init` makes the empty one
+    made = subprocess.run([sys.executable, "-m", "patron", "init"], env=env, cwd=tmp_path)
+    assert made.returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "patron", "serve", "--host", "127.0.0.1", "--port", str(port),
          *args],

@@ -15,7 +15,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+    """A new, empty store (only `patron init` and `patron demo` create one)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    return url
 
 
 def run(*args: str, db: str | None = None) -> object:
@@ -68,7 +71,9 @@ def test_load_import_expire_verify(db: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 purchases imported" in result.output and "1 rejected" in result.output
     assert (tmp_path / "p.rejects.csv").exists()
-    expired = runner.invoke(app, ["expire", "--as-of", "2030-01-01", "--database-url", db])
+    expired = runner.invoke(
+        app, ["expire", "--as-of", "2030-01-01", "--force", "--database-url", db]
+    )
     assert expired.exit_code == 0 and "110 points expired" in expired.output
     assert runner.invoke(app, ["verify", "--database-url", db]).exit_code == 0
     bad_date = runner.invoke(app, ["expire", "--as-of", "soon", "--database-url", db])

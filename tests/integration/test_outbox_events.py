@@ -298,11 +298,12 @@ def test_expiry_warns_once_per_member_and_day_then_burns(
     clock.advance(days=10)
     buy(pos, member, "o-2", "2026-01-11T09:00:00Z", electronics("5.00"))
     before = len(events_of(patron, member["id"]))
-    # when: warned 30 days ahead, twice the same day, then past each date
-    cli(patron, "expire", "--as-of", "2027-12-15")
-    cli(patron, "expire", "--as-of", "2027-12-15")
-    burned = cli(patron, "expire", "--as-of", "2028-01-02")
-    cli(patron, "expire", "--as-of", "2028-01-12")
+    # when: warned 30 days ahead, twice the same day, then past each date (days still to
+    # come by the real clock the CLI reads: --force)
+    cli(patron, "expire", "--as-of", "2027-12-15", "--force")
+    cli(patron, "expire", "--as-of", "2027-12-15", "--force")
+    burned = cli(patron, "expire", "--as-of", "2028-01-02", "--force")
+    cli(patron, "expire", "--as-of", "2028-01-12", "--force")
     # then
     assert "140 points expired for 1 members" in burned
     assert events_of(patron, member["id"])[before:] == [

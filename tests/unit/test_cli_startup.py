@@ -105,6 +105,7 @@ def test_patron_help_exits_0_lists_the_commands_and_loads_no_heavy_package() -> 
 
 def test_patron_verify_checks_a_store_without_the_analytics_stack(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'verify.db'}"
+    assert _run("init", "--database-url", url)[0] == 0
     code, loaded, output = _run("verify", "--database-url", url)
     assert code == 0
     assert "ok: 0 members, ledger consistent" in output

@@ -85,6 +85,8 @@ def test_the_factory_builds_a_fresh_app_per_call_over_the_configured_store(
 ) -> None:
     db = tmp_path / "factory.db"
     env = {**os.environ, "PATRON_DATABASE_URL": f"sqlite:///{db}"}
+    made = [sys.executable, "-m", "patron", "init"]  # the factory serves no missing store
+    assert subprocess.run(made, env=env, cwd=tmp_path, check=False).returncode == 0
     run = subprocess.run(
         [sys.executable, "-c", FACTORY_SCRIPT],
         capture_output=True,

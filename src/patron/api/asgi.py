@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from patron.api.app import create_app as build_app
 from patron.api.logs import configure_logging
-from patron.bootstrap import Patron
+from patron.bootstrap import Patron, missing_sqlite_file
 from patron.config import get_settings
 
 
@@ -23,6 +23,12 @@ def create_app() -> FastAPI:
     say (PATRON_LOG_FORMAT, PATRON_LOG_LEVEL)."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:  # SQLite would create it empty: serve nothing rather than that
+        raise RuntimeError(
+            f"no store at {missing.resolve()} (PATRON_DATABASE_URL={settings.database_url}):"
+            " run `patron init` to create an empty store, or `patron demo` for a demo store"
+        )
     return build_app(Patron.from_url(settings.database_url, pool_size=settings.pool_size))
 
 

@@ -144,7 +144,12 @@ class MemberCreate(_In):
     email: Email | None = None
     name: Name | None = None
     referral_code: Referral | None = None
-    enrolled_at: Time | None = None
+    enrolled_at: Time | None = Field(
+        None,
+        description="when the member joined (default: now): a past date for members moved"
+        " from another system dates their welcome and referral points and first tier; at"
+        " most a day ahead of the server's clock, like a purchase's occurred_at (else 422)",
+    )
     acquisition_channel: Short | None = Field(
         None, description="the channel that brought the member (CAC by channel)"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -59,14 +59,73 @@ def cli_actor() -> str:
     return f"cli:{name[:90]}"
 
 
-@contextmanager
-def open_patron(url: str | None) -> Iterator[Patron]:
-    """The store at `url` (default: the settings'), migrated, disposed of on exit."""
-    from patron.bootstrap import Patron
+def connect_store(url: str | None, *, create: bool = False) -> Patron:
+    """The store at `url` (default: the settings'), migrated.
 
-    patron = Patron.from_url(url or load_settings().database_url)
+    Only `patron init` and `patron demo` pass `create=True`: SQLite creates any file it is
+    asked to open, so without this check `patron verify` run in the wrong folder would
+    leave an empty `patron.db` there and report "ok: 0 members". Every other command says
+    where it looked and what to run instead (exit code 2, no file made). A store that
+    cannot be opened (a PostgreSQL database that does not exist, a server that does not
+    answer) ends the command with one line too, not a traceback.
+    """
+    from patron.bootstrap import Patron, is_store_down, missing_sqlite_file
+
+    given = url is not None  # Typer fills it from --database-url or PATRON_DATABASE_URL
+    url = url or load_settings().database_url
+    missing = None if create else missing_sqlite_file(url)
+    if missing is not None:
+        source = (
+            "named by --database-url or PATRON_DATABASE_URL"
+            if given
+            else "the default; --database-url or PATRON_DATABASE_URL names another"
+        )
+        fail(
+            f"no store at {missing.resolve()} ({url}, {source}): run `patron init` to create"
+            " an empty store there, or `patron demo` for one filled with demo data"
+        )
+    patron = Patron.from_url(url)
     try:
         patron.migrate()
+    except Exception as exc:
+        patron.dispose()
+        if is_store_down(exc):
+            fail(unreachable(url, exc))
+        raise
+    return patron
+
+
+def unreachable(url: str, exc: BaseException) -> str:
+    """One line saying which store could not be opened and why, with what to do when the
+    driver says the database does not exist."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    if parsed.get_backend_name() == "postgresql" and "does not exist" in reason:
+        server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        return (
+            f"the PostgreSQL server at {server} has no database {parsed.database!r} ({shown},"
+            f" from --database-url or PATRON_DATABASE_URL): create it (`createdb"
+            f" {parsed.database}`), then run `patron init`"
+        )
+    return f"cannot open the store {shown}: {reason}"
+
+
+def fail(message: str) -> NoReturn:
+    """End the command with `message` as one line on stderr (never wrapped) and exit
+    code 2."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_CODE)
+
+
+@contextmanager
+def open_patron(url: str | None, *, create: bool = False) -> Iterator[Patron]:
+    """The store at `url` (default: the settings'), migrated, disposed of on exit; a
+    missing SQLite store is refused unless `create` (see `connect_store`)."""
+    patron = connect_store(url, create=create)
+    try:
         yield patron
     finally:
         patron.dispose()

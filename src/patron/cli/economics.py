@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from patron.cli.common import load_settings
+from patron.cli.common import connect_store
 from patron.cli.errors import cli_message
 from patron.domain.errors import PatronError
 
@@ -41,11 +41,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _patron(url: str | None) -> Patron:
-    from patron.bootstrap import Patron
-
-    patron = Patron.from_url(url or load_settings().database_url)
-    patron.migrate()
-    return patron
+    """The store, migrated; a missing or unreachable one ends the command (common.py)."""
+    return connect_store(url)
 
 
 @spend_app.command("add")

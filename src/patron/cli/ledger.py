@@ -12,21 +12,37 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from patron.cli.common import DbOption, err, guard, open_patron, out, parse_as_of
+from patron.cli.common import DbOption, err, fail, guard, open_patron, out, parse_as_of
+from patron.domain.clock import to_utc_naive, utcnow
 
 tiers_app = typer.Typer(help="Tier maintenance.", no_args_is_help=True)
 
 
 def expire(
-    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default now")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (UTC); default now; not later than now")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="expire as of a later moment: burns points early")
+    ] = False,
     database_url: DbOption = None,
 ) -> None:
     """Burn expired points and warn members whose points expire soon (idempotent)."""
     from patron.services.commands import Expire
     from patron.services.expire import expire as run_expire
 
+    moment = parse_as_of(as_of)
+    now = utcnow()
+    if to_utc_naive(moment) > now and not force:
+        # a lot expiring between now and --as-of would burn before its date, and a burn is
+        # not undone: a mistyped year would take every member's points a year early
+        fail(
+            f"--as-of {as_of} is later than now ({now:%Y-%m-%d %H:%M} UTC): it would burn"
+            " points before they expire; give today or an earlier day, or pass --force to"
+            " burn them early on purpose"
+        )
     with open_patron(database_url) as patron:
-        report = guard(lambda: run_expire(patron.new_uow, Expire(parse_as_of(as_of))))
+        report = guard(lambda: run_expire(patron.new_uow, Expire(moment)))
     out.print(
         f"{report.points_expired} points expired for {report.members} members;"
         f" {report.warnings} expiry warnings queued"

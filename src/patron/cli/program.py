@@ -12,8 +12,9 @@ program_app = typer.Typer(help="Validate and load program definitions.", no_args
 
 
 def init(database_url: DbOption = None) -> None:
-    """Create or upgrade the database schema."""
-    with open_patron(database_url) as patron:
+    """Create the store (a SQLite file, or the schema in an existing PostgreSQL database)
+    or upgrade its schema."""
+    with open_patron(database_url, create=True) as patron:
         out.print(f"database ready: {patron.engine.url.render_as_string(hide_password=True)}")
 
 

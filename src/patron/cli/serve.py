@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from patron.cli.common import DbOption, load_settings, open_patron, out, progress
+from patron.cli.common import DbOption, cli_actor, load_settings, open_patron, out, progress
 from patron.domain.clock import utcnow
 
 # the demo's program ships inside the package (a copy of examples/program.toml, kept
 # identical by a test), so `patron demo` works wherever Patron is installed
 DEFAULT_PROGRAM = Path(__file__).resolve().parents[1] / "examples" / "program.toml"
+DEMO_KEY_NAME = "demo"  # the admin key `patron demo` prints; each run replaces it
+
+if TYPE_CHECKING:
+    from patron.bootstrap import UnitOfWork
 
 
 def serve(
@@ -33,7 +37,7 @@ def serve(
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     url = database_url or settings.database_url
-    with open_patron(url):
+    with open_patron(database_url):  # a missing store is refused, never created here
         pass
     host, port = host or settings.host, port or settings.port
     out.print(f"Patron API at http://{host}:{port}  (docs: http://{host}:{port}/docs)")
@@ -76,7 +80,6 @@ def demo(
     database_url: DbOption = None,
 ) -> None:
     """Fill the store with a synthetic customer base (two years) and serve the API."""
-    from patron.services.apikeys import create_key
     from patron.services.commands import Expire
     from patron.services.expire import expire as run_expire
     from patron.services.importer import ImportOptions, import_purchases
@@ -88,7 +91,7 @@ def demo(
     if reset and url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    with open_patron(url) as patron:
+    with open_patron(url, create=True) as patron:
         populated = patron.read(member_count) > 0
         if populated:
             out.print("demo data already present (use --reset to rebuild)")
@@ -110,7 +113,13 @@ def demo(
                         lambda d, t: bar.update(task, completed=d, total=t),
                     )
             run_expire(patron.new_uow, Expire(utcnow()))
-        key = patron.run(lambda uow, s: create_key(uow, s, "demo"), "admin")
+        key, revoked = patron.run(_fresh_demo_key, cli_actor())
+    if revoked:
+        out.print(
+            "the previous demo key was revoked"
+            if revoked == 1
+            else f"the {revoked} previous demo keys were revoked"
+        )
     settings = load_settings()
     port = port or settings.port
     base = f"http://{settings.host}:{port}"
@@ -121,3 +130,23 @@ def demo(
     )
     if serve_api:
         serve(host=None, port=port, workers=1, database_url=url)
+
+
+def _fresh_demo_key(uow: UnitOfWork, actor: str) -> tuple[str, int]:
+    """A new admin key named "demo", and how many earlier ones it replaced.
+
+    Only the hashes of keys are stored, so a second run cannot print the key the first
+    printed; it issues another. The earlier demo keys are revoked in the same
+    transaction (audited as any revocation), so repeated `make run`s leave one working
+    admin key behind, not one more each time.
+    """
+    from patron.services.apikeys import create_key, list_keys, revoke_key
+
+    earlier = [
+        k.prefix
+        for k in list_keys(uow)
+        if k.name == DEMO_KEY_NAME and k.scope == "admin" and k.revoked_at is None
+    ]
+    for prefix in earlier:
+        revoke_key(uow, prefix, actor)
+    return create_key(uow, "admin", DEMO_KEY_NAME, actor), len(earlier)

@@ -32,6 +32,24 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     )
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names when there is no file there yet, else None (for another
+    store, in-memory SQLite, or a file that exists).
+
+    SQLite creates the file it is asked to open, and `_sqlite_engine` even makes its
+    folder: a command run in the wrong folder would quietly start an empty store there
+    and report on it. Adapters that must not create a store ask this first.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
