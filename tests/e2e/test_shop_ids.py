@@ -11,9 +11,7 @@ from tests.e2e.test_api import PURCHASE, enroll
 from tests.e2e.test_key_scopes import credit, till
 
 
-def test_a_redemption_and_its_quote_name_the_member_by_external_id(
-    pos: Api, admin: Api
-) -> None:
+def test_a_redemption_and_its_quote_name_the_member_by_external_id(pos: Api, admin: Api) -> None:
     member = enroll(pos, "c-1")
     credit(admin, member["id"], 400)
     quote = pos.post("/v1/redemptions/quote", {"external_id": "c-1", "points": 150})
