@@ -48,34 +48,6 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def run_idempotent(
-    patron: Patron,
-    principal: Principal,
-    key: str | None,
-    request_hash: str,
-    apply: Callable[[UnitOfWork], R],
-    present: Callable[[R], BaseModel],
-    status: int | Callable[[R], int] = 201,
-) -> Response:
-    """Run `apply` once per key; `status` is the answer's status, or a function of the
-    result when it depends on it (a redemption already made answers 200, not 201)."""
-    if not key:
-        raise ApiProblem(
-            400, "idempotency_key_missing", "writes need an `Idempotency-Key` header (a UUID, say)"
-        )
-
-    def answer(result: R) -> tuple[int, str]:
-        code = status(result) if callable(status) else status
-        return code, present(result).model_dump_json()
-
-    def once(uow: UnitOfWork, key: str) -> Answer:
-        return run_once(uow, principal.key_id, key, request_hash, apply, answer)
-
-    done = patron.run(once, key)
-    headers = {REPLAYED: "true"} if done.replayed else None
-    return Response(done.body, done.status, headers, media_type="application/json")
-
-
 @dataclass(frozen=True)
 class IdempotentWrite:
     """One write of one request: `IdempotentWrite(body, apply, present)` runs `apply` once
@@ -96,12 +68,28 @@ class IdempotentWrite:
         status: int | Callable[[R], int] = 201,
         resource: str | None = None,
     ) -> Response:
-        """`resource` names what the write is to when the path does not say it once and for
+        """Run `apply` once per key; `status` is the answer's status, or a function of the
+        result when it depends on it (a redemption already made answers 200, not 201).
+        `resource` names what the write is to when the path does not say it once and for
         all (a member addressed by external id or by Patron id is one member)."""
+        if not self.key:
+            raise ApiProblem(
+                400,
+                "idempotency_key_missing",
+                "writes need an `Idempotency-Key` header (a UUID, say)",
+            )
         request_hash = fingerprint(self.method, resource or self.path, body)
-        return run_idempotent(
-            self.patron, self.principal, self.key, request_hash, apply, present, status
-        )
+
+        def answer(result: R) -> tuple[int, str]:
+            code = status(result) if callable(status) else status
+            return code, present(result).model_dump_json()
+
+        def once(uow: UnitOfWork, key: str) -> Answer:
+            return run_once(uow, self.principal.key_id, key, request_hash, apply, answer)
+
+        done = self.patron.run(once, self.key)
+        headers = {REPLAYED: "true"} if done.replayed else None
+        return Response(done.body, done.status, headers, media_type="application/json")
 
 
 async def idempotent_write(
