@@ -76,7 +76,7 @@ def test_bad_spend_is_a_422_naming_the_field_and_changes_nothing(
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["detail"].startswith(f"{field}:"), answer.json()
-    assert admin.get("/v1/acquisition-spend").json() == {"data": [], "count": 0}
+    assert admin.get("/v1/acquisition-spend").json() == {"data": [], "count": 0, "next": None}
 
 
 def test_an_unknown_grouping_is_a_422(admin: Api) -> None:

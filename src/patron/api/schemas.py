@@ -136,7 +136,11 @@ class _In(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     data: list[T]
-    count: int
+    count: int = Field(description="the number of items in this page")
+    next: str | None = Field(
+        None,
+        description="the path and query that read the next page; null on the last page",
+    )
 
 
 class MemberCreate(_In):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.keycache import KeyCache
+from patron.api.pages import Cursor, Limit, page_of
 from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime, Whole
 from patron.domain.access import MAX_OVERLAP, KeyStatus, Operation
 from patron.services.apikeys import (
@@ -120,10 +121,14 @@ def create_api_key(body: ApiKeyCreate, patron: PatronDep, principal: AdminKey) -
 
 
 @router.get("", response_model=Page[ApiKeyPublic])
-def get_api_keys(patron: PatronDep, _: AdminKey) -> Page[ApiKeyPublic]:
-    """Every key, oldest first, with its status: never the key nor its hash."""
-    rows = [_public(info) for info in patron.read(list_keys)]
-    return Page[ApiKeyPublic](data=rows, count=len(rows))
+def get_api_keys(
+    request: Request, patron: PatronDep, _: AdminKey, limit: Limit = 100, cursor: Cursor = None
+) -> Page[ApiKeyPublic]:
+    """Every key, oldest first, with its status: never the key nor its hash; in pages
+    (follow `next`)."""
+    keys, more = page_of(patron.read(list_keys), lambda k: (k.key_id,), limit, cursor, request)
+    rows = [_public(info) for info in keys]
+    return Page[ApiKeyPublic](data=rows, count=len(rows), next=more)
 
 
 @router.post("/{prefix}/revoke", response_model=ApiKeyPublic)

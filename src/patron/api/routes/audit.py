@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from patron.api.deps import AdminKey, PatronDep
+from patron.api.pages import next_link
 from patron.api.schemas import QueryId, QueryTime, UtcTime
 from patron.domain.audit import MAX_PAGE, AuditAction, AuditQuery
 from patron.domain.clock import to_utc_naive
@@ -29,13 +30,18 @@ class AuditEntryPublic(BaseModel):
 
 class AuditPagePublic(BaseModel):
     data: list[AuditEntryPublic]
-    count: int
-    # pass as `after` to read the next page; null when this page ends the trail
-    next_after: int | None
+    count: int = Field(description="the number of entries in this page")
+    next_after: int | None = Field(
+        description="pass as `after` to read the next page; null when this page ends the trail"
+    )
+    next: str | None = Field(
+        description="the path and query that read the next page; null on the last page"
+    )
 
 
 @router.get("/v1/audit", response_model=AuditPagePublic)
 def get_audit(
+    request: Request,
     patron: PatronDep,
     _: AdminKey,
     actor: Annotated[str | None, Query(max_length=100, description="e.g. apikey:ops")] = None,
@@ -47,7 +53,7 @@ def get_audit(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AuditPagePublic:
     """Audited actions (adjustments, program loads, key changes, cancellations), oldest
-    first, in pages: pass the answer's `next_after` as `after` for the next one."""
+    first, in pages: follow `next` (or pass `next_after` as `after`) for the next one."""
     query = AuditQuery(
         actor=actor,
         action=None if action is None else action.value,
@@ -59,4 +65,5 @@ def get_audit(
     )
     page = patron.read(audit_trail, query)
     rows = [AuditEntryPublic.model_validate(e, from_attributes=True) for e in page.entries]
-    return AuditPagePublic(data=rows, count=len(rows), next_after=page.next_after)
+    more = None if page.next_after is None else next_link(request, after=page.next_after)
+    return AuditPagePublic(data=rows, count=len(rows), next_after=page.next_after, next=more)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from patron.analytics.crosssell import category_pairs
@@ -16,6 +16,7 @@ from patron.analytics.economics import economics
 from patron.analytics.frames import from_store
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.idempotency import Idempotent
+from patron.api.pages import Cursor, Limit, page_of
 from patron.api.schemas import Page, SpendCreate, SpendPublic
 from patron.domain.acquisition import SpendEntry
 from patron.services.acquisition import RecordSpend, list_spend, parse_month, record_spend
@@ -55,10 +56,19 @@ def create_spend(
 
 
 @router.get("/v1/acquisition-spend", response_model=Page[SpendPublic])
-def get_spend(patron: PatronDep, _: AdminKey) -> Page[SpendPublic]:
-    """Every acquisition spend entry, by month and channel."""
-    rows = [_public(e) for e in patron.read(list_spend)]
-    return Page[SpendPublic](data=rows, count=len(rows))
+def get_spend(
+    request: Request, patron: PatronDep, _: AdminKey, limit: Limit = 100, cursor: Cursor = None
+) -> Page[SpendPublic]:
+    """Every acquisition spend entry, by month and channel, in pages (follow `next`)."""
+    entries, more = page_of(
+        patron.read(list_spend),
+        lambda e: (e.month.isoformat(), e.channel, e.id),
+        limit,
+        cursor,
+        request,
+    )
+    rows = [_public(e) for e in entries]
+    return Page[SpendPublic](data=rows, count=len(rows), next=more)
 
 
 @router.get("/v1/analytics/economics")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from patron.api.deps import AdminKey, By, EnrollKey, PatronDep, ReadMemberKey, member_named
 from patron.api.idempotency import Idempotent
+from patron.api.pages import Limit, next_link
 from patron.api.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -97,21 +98,28 @@ def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> 
 @router.get("/{id}/ledger", response_model=Page[LedgerEntryPublic] | Page[LedgerEntryTill])
 def get_ledger(
     id: str,
+    request: Request,
     patron: PatronDep,
     principal: ReadMemberKey,
     by: By = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1, le=2**62, description="entry id cursor")] = None,
+    limit: Limit = 100,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=2**62, description="entry id cursor: entries older than this one"),
+    ] = None,
 ) -> Page[LedgerEntryPublic] | Page[LedgerEntryTill]:
-    """The member's ledger entries, newest first (cursor: `before`); a pos key gets them
-    without their `reason`, free text that may name people."""
+    """The member's ledger entries, newest first, in pages: follow `next` (it sets
+    `before`); a pos key gets them without their `reason`, free text that may name people.
+
+    One entry more than the page is read, so the answer knows whether another follows."""
     member = member_named(patron, id, by)
-    rows = patron.read(ledger_entries, member.id, limit, before)
+    rows = patron.read(ledger_entries, member.id, limit + 1, before)
+    more = next_link(request, before=rows[limit - 1].id) if len(rows) > limit else None
     if not _admin(principal):
-        till = [LedgerEntryTill.model_validate(r, from_attributes=True) for r in rows]
-        return Page[LedgerEntryTill](data=till, count=len(till))
-    entries = [LedgerEntryPublic.model_validate(r, from_attributes=True) for r in rows]
-    return Page[LedgerEntryPublic](data=entries, count=len(entries))
+        till = [LedgerEntryTill.model_validate(r, from_attributes=True) for r in rows[:limit]]
+        return Page[LedgerEntryTill](data=till, count=len(till), next=more)
+    entries = [LedgerEntryPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    return Page[LedgerEntryPublic](data=entries, count=len(entries), next=more)
 
 
 @router.post("/{id}/adjustments", status_code=201, response_model=AdjustmentPublic)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from patron.api.deps import CancelKey, PatronDep, PosKey, RedeemKey
 from patron.api.idempotency import Idempotent
+from patron.api.pages import Cursor, Limit, page_of
 from patron.api.schemas import (
     MAX_ID,
     CancelCreate,
@@ -40,13 +41,18 @@ def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
 
 
 @router.get("/v1/rewards", response_model=Page[RewardPublic])
-def list_rewards(patron: PatronDep, _: PosKey) -> Page[RewardPublic]:
-    """The active rewards catalog, cheapest first."""
-
-    rewards = [
-        RewardPublic.model_validate(r, from_attributes=True) for r in patron.read(active_rewards)
-    ]
-    return Page[RewardPublic](data=rewards, count=len(rewards))
+def list_rewards(
+    request: Request,
+    patron: PatronDep,
+    _: PosKey,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[RewardPublic]:
+    """The active rewards catalog, cheapest first, in pages (follow `next`)."""
+    catalog = patron.read(active_rewards)
+    shown, more = page_of(catalog, lambda r: (r.points, r.id), limit, cursor, request)
+    rewards = [RewardPublic.model_validate(r, from_attributes=True) for r in shown]
+    return Page[RewardPublic](data=rewards, count=len(rewards), next=more)
 
 
 @router.post("/v1/redemptions/quote", response_model=QuotePublic)
