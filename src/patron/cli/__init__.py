@@ -22,6 +22,7 @@ from patron.cli.economics import economics_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
+from patron.cli.users import user_app
 
 __all__ = ["app"]
 
@@ -41,6 +42,7 @@ app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
 app.add_typer(member_app, name="member")
 app.add_typer(import_app, name="import")
 app.add_typer(ledger.tiers_app, name="tiers")

@@ -31,6 +31,11 @@ class AuditAction(StrEnum):
     APIKEY_ROTATED = "apikey.rotated"
     REDEMPTION_CANCELLED = "redemption.cancelled"
     MEMBER_ERASED = "member.erased"
+    USER_CREATED = "user.created"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_PASSWORD_SET = "user.password_set"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,18 @@ class MemberErased(Conflict):
     code = "member_erased"
 
 
+class StaffUserExists(Conflict):
+    """A staff user with this e-mail exists (`user_id`)."""
+
+    code = "staff_user_exists"
+
+
+class LastOwner(Conflict):
+    """The change would leave the store without an active owner (`user_id`)."""
+
+    code = "last_owner"
+
+
 class IdempotencyKeyInUse(Conflict):
     """Another request with the same Idempotency-Key is still being applied."""
 

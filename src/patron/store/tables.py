@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from patron.domain import limits as lim
+from patron.domain import staff
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -235,6 +236,21 @@ api_keys = Table(
     Column("shop", String(lim.SHOP_LENGTH)),  # NULL: every shop
     Column("operations", JSON),  # a list of domain.access.Operation; NULL: every one
     Column("expires_at", DateTime),  # set by a rotation: the key stops working then
+)
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(staff.EMAIL_LENGTH), nullable=False, unique=True),  # lower case
+    Column("name", String(staff.NAME_LENGTH)),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),  # Argon2id, PHC string
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime),
+    Column("last_login_at", DateTime),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime),
 )
 
 audit_log = Table(

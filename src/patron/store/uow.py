@@ -29,6 +29,7 @@ from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
 from patron.store.rewards import Rewards
 from patron.store.spend import AcquisitionSpend
+from patron.store.staff import StaffUsers
 from patron.store.totals import Totals
 
 
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.outbox = Outbox(conn)
         self.bulk = Bulk(conn)
         self.spend = AcquisitionSpend(conn)
+        self.staff = StaffUsers(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         return self

@@ -1,0 +1,41 @@
+"""Staff users: the people who log in to the console, with a role and an Argon2 hash
+
+A new table only; nothing existing changes. E-mails are stored lower-cased and unique.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+EMAIL_LENGTH = 95  # domain/staff.EMAIL_LENGTH when this migration was written
+NAME_LENGTH = 200
+
+
+def upgrade() -> None:
+    op.create_table(
+        "staff_users",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("email", sa.String(length=EMAIL_LENGTH), nullable=False, unique=True),
+        sa.Column("name", sa.String(length=NAME_LENGTH)),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("disabled_at", sa.DateTime()),
+        sa.Column("last_login_at", sa.DateTime()),
+        sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("locked_until", sa.DateTime()),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("staff_users")
