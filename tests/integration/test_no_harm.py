@@ -6,7 +6,8 @@
   `patron.db` behind and report "ok: 0 members"). A PostgreSQL database that does not
   exist is one clear line too, not a traceback.
 - `patron expire --as-of` a moment later than now is refused unless `--force`: it burns
-  points before they expire, and a burn is not undone.
+  points before they expire, and a burn is not undone; `patron tiers reevaluate --as-of`
+  a later moment likewise (its window would drop purchases that still count today).
 - Every `patron demo` (`make run`) prints a new admin key and revokes the demo key(s)
   printed before, so repeated runs leave one working demo key, not one more each time.
 """
@@ -33,6 +34,7 @@ from patron.domain.clock import utcnow
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
 from tests.conftest import EXAMPLE_PROGRAM, Clock
+from tests.integration.helpers import buy
 
 runner = CliRunner()
 KEY = re.compile(r"export KEY=(ptr_\S+)")
@@ -216,7 +218,7 @@ def test_expire_as_of_a_later_day_is_refused_unless_forced(patron: Patron, clock
     assert line.startswith(f"error: --as-of {day.isoformat()} is later than now (")
     assert line.endswith(
         " UTC): it would burn points before they expire; give today or an earlier day, or"
-        " pass --force to burn them early on purpose"
+        " pass --force to do it on purpose"
     )
     assert _points(patron) == (100, 0)
     # today still works: the points expire after today 00:00, so none burn
@@ -233,6 +235,42 @@ def test_expire_as_of_a_later_day_is_refused_unless_forced(patron: Patron, clock
     assert forced.exit_code == 0, forced.output
     assert forced.stdout.startswith("100 points expired for 1 members;")
     assert _points(patron) == (0, -100)
+
+
+def _tier(patron: Patron) -> str:
+    with patron.engine.connect() as conn:
+        return str(conn.execute(text("SELECT tier FROM members")).scalar_one())
+
+
+def test_tiers_reevaluate_as_of_a_later_day_is_refused_unless_forced(
+    patron: Patron, clock: Clock
+) -> None:
+    # given: a member who bought 600 EUR 330 days ago, Silver (500 EUR over the example
+    # program's 12-month window) until that purchase leaves the window, 35 days from now
+    clock.now = utcnow()
+    patron.run(enroll, Enroll("c-1", enrolled_at=clock.now - timedelta(days=331)))
+    buy(patron, 1, "o-1", ("A", None, 1, "600.00"), at=clock.now - timedelta(days=330))
+    url = patron.engine.url.render_as_string(hide_password=False)
+    assert _tier(patron) == "Silver"
+    later = (clock.now + timedelta(days=60)).date().isoformat()
+    # when: re-qualified as of a day 60 days ahead
+    refused = runner.invoke(app, ["tiers", "reevaluate", "--as-of", later, "--database-url", url])
+    # then: refused, and the member keeps the tier they hold today
+    assert refused.exit_code == 2, refused.output
+    line = _error_line(refused.stderr)
+    assert line.startswith(f"error: --as-of {later} is later than now (")
+    assert line.endswith(
+        " UTC): purchases still in the tier window would no longer count; give today or an"
+        " earlier day, or pass --force to do it on purpose"
+    )
+    assert _tier(patron) == "Silver"
+    today = runner.invoke(app, ["tiers", "reevaluate", "--database-url", url])
+    assert today.exit_code == 0 and today.stdout.strip() == "1 members: 0 up, 0 down"
+    forced = runner.invoke(
+        app, ["tiers", "reevaluate", "--as-of", later, "--force", "--database-url", url]
+    )
+    assert forced.exit_code == 0 and forced.stdout.strip() == "1 members: 0 up, 1 down"
+    assert _tier(patron) == "Bronze"
 
 
 # -- patron demo, run again ------------------------------------------------------------------

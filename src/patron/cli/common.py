@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from patron.cli.errors import EXIT_CODE, cli_message
-from patron.domain.clock import utcnow
+from patron.domain.clock import to_utc_naive, utcnow
 from patron.domain.errors import PatronError
 
 if TYPE_CHECKING:
@@ -152,6 +152,18 @@ def parse_as_of(text: str | None) -> datetime:
     except ValueError:
         err.print(f"[red]error:[/red] --as-of {text!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(2) from None
+
+
+def refuse_future_as_of(text: str | None, moment: datetime, force: bool, harm: str) -> None:
+    """End the command when `--as-of` is later than now and `--force` is not given: the
+    jobs that take it act on members as of that moment, and what they do is not undone
+    (a mistyped year would act a year early). `harm` says what it would do."""
+    now = utcnow()
+    if text is not None and to_utc_naive(moment) > now and not force:
+        fail(
+            f"--as-of {text} is later than now ({now:%Y-%m-%d %H:%M} UTC): {harm}; give"
+            " today or an earlier day, or pass --force to do it on purpose"
+        )
 
 
 def progress() -> Progress:

@@ -12,8 +12,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from patron.cli.common import DbOption, err, fail, guard, open_patron, out, parse_as_of
-from patron.domain.clock import to_utc_naive, utcnow
+from patron.cli.common import (
+    DbOption,
+    err,
+    guard,
+    open_patron,
+    out,
+    parse_as_of,
+    refuse_future_as_of,
+)
 
 tiers_app = typer.Typer(help="Tier maintenance.", no_args_is_help=True)
 
@@ -32,15 +39,7 @@ def expire(
     from patron.services.expire import expire as run_expire
 
     moment = parse_as_of(as_of)
-    now = utcnow()
-    if to_utc_naive(moment) > now and not force:
-        # a lot expiring between now and --as-of would burn before its date, and a burn is
-        # not undone: a mistyped year would take every member's points a year early
-        fail(
-            f"--as-of {as_of} is later than now ({now:%Y-%m-%d %H:%M} UTC): it would burn"
-            " points before they expire; give today or an earlier day, or pass --force to"
-            " burn them early on purpose"
-        )
+    refuse_future_as_of(as_of, moment, force, "it would burn points before they expire")
     with open_patron(database_url) as patron:
         report = guard(lambda: run_expire(patron.new_uow, Expire(moment)))
     out.print(
@@ -67,17 +66,27 @@ def purge_idempotency_keys_cmd(
 
 @tiers_app.command("reevaluate")
 def tiers_reevaluate(
-    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (UTC); default now; not later than now")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="re-qualify as of a later moment: drops tiers early"),
+    ] = False,
     database_url: DbOption = None,
 ) -> None:
     """Re-qualify every member's tier (the only time a tier can go down)."""
     from patron.services.commands import ReevaluateTiers
     from patron.services.tiers import reevaluate_tiers
 
+    moment = parse_as_of(as_of)
+    # the qualifying window would end in the future: purchases that leave it by then no
+    # longer count, and members would drop a tier they still hold today
+    refuse_future_as_of(
+        as_of, moment, force, "purchases still in the tier window would no longer count"
+    )
     with open_patron(database_url) as patron:
-        report = guard(
-            lambda: reevaluate_tiers(patron.new_uow, ReevaluateTiers(parse_as_of(as_of)))
-        )
+        report = guard(lambda: reevaluate_tiers(patron.new_uow, ReevaluateTiers(moment)))
     out.print(f"{report.members} members: {report.upgraded} up, {report.downgraded} down")
 
 
