@@ -20,6 +20,7 @@ from patron.api.routes import (
 )
 from patron.bootstrap import Patron
 from patron.config import get_settings
+from patron.web import install as install_web
 
 
 def create_app(patron: Patron) -> FastAPI:
@@ -42,6 +43,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
+    install_web(app)  # the console (web/)
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
     @app.get("/health", tags=["meta"])

@@ -100,6 +100,12 @@ def list_users(uow: UnitOfWork) -> list[StaffUser]:
     return uow.staff.all()
 
 
+def active_user(uow: UnitOfWork, email: str) -> StaffUser | None:
+    """The user a session names, while they may still act (None once disabled)."""
+    user = uow.staff.by_email(email)
+    return user if user is not None and user.disabled_at is None else None
+
+
 def set_role(uow: UnitOfWork, email: str, role: str, actor: str) -> StaffUser:
     user = _user(uow, checked_email(email), lock=True)
     new_role = checked_role(role)

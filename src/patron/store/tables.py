@@ -253,6 +253,16 @@ staff_users = Table(
     Column("locked_until", DateTime),
 )
 
+# secrets the server makes for itself on first use and every worker shares: the key that
+# signs the console's session cookies (web/sessions.py)
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

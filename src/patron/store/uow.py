@@ -28,6 +28,7 @@ from patron.store.programs import Programs
 from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
 from patron.store.rewards import Rewards
+from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
 from patron.store.totals import Totals
@@ -69,6 +70,7 @@ class UnitOfWork:
         self.bulk = Bulk(conn)
         self.spend = AcquisitionSpend(conn)
         self.staff = StaffUsers(conn)
+        self.secrets = ServerSecrets(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         return self

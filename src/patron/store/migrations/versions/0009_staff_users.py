@@ -1,6 +1,7 @@
-"""Staff users: the people who log in to the console, with a role and an Argon2 hash
+"""Staff users: the people who log in to the console, with a role and an Argon2 hash; and
+the server's secrets (the key that signs the console's session cookies)
 
-A new table only; nothing existing changes. E-mails are stored lower-cased and unique.
+New tables only; nothing existing changes. E-mails are stored lower-cased and unique.
 
 Revision ID: 0009
 Revises: 0008
@@ -35,7 +36,14 @@ def upgrade() -> None:
         sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("locked_until", sa.DateTime()),
     )
+    op.create_table(
+        "server_secrets",
+        sa.Column("name", sa.String(length=64), primary_key=True),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("server_secrets")
     op.drop_table("staff_users")

@@ -1,0 +1,152 @@
+"""The console's door: the login form, the logout, and the staff user behind every page.
+
+Every page of the console depends on `StaffDep`: without a valid session the browser is
+sent to the login form, which sends it back where it was going once logged in. The pages
+themselves (issue 13) call the same use cases and analytics as the API and the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from patron.bootstrap import Patron
+from patron.domain.staff import LOCKOUT, StaffUser
+from patron.services.queries import member_count
+from patron.services.secrets import SESSION_KEY, server_secret
+from patron.services.staff import Login, LoginOutcome, active_user, log_in
+from patron.web.sessions import (
+    COOKIE,
+    LOGIN_COOKIE,
+    Session,
+    Sessions,
+    clear_cookie,
+    login_token,
+    same_token,
+    set_login_cookie,
+)
+from patron.web.templating import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+LOGIN = "/console/login"
+
+
+class LoginRequired(Exception):
+    """Raised by `StaffDep` for a page asked without a valid session."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Staff:
+    user: StaffUser
+    session: Session
+
+
+def _patron(request: Request) -> Patron:
+    patron: Patron = request.app.state.patron
+    return patron
+
+
+def _sessions(request: Request) -> Sessions:
+    """The app's sessions, their key read from the store (made there) on first use."""
+    state = request.app.state
+    sessions: Sessions | None = getattr(state, "sessions", None)
+    if sessions is None:
+        sessions = state.sessions = Sessions(_patron(request).run(server_secret, SESSION_KEY))
+    return sessions
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def current_staff(request: Request) -> Staff:
+    """The staff user of the request's session, read again now (LoginRequired otherwise)."""
+    patron = _patron(request)
+    session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
+    user = None if session is None else patron.read(active_user, session.email)
+    if session is None or user is None:
+        raise LoginRequired(request.url.path)
+    return Staff(user, session)
+
+
+StaffDep = Annotated[Staff, Depends(current_staff)]
+
+
+def login_redirect(exc: LoginRequired) -> RedirectResponse:
+    """Where a page asked without a session sends the browser."""
+    return RedirectResponse(f"{LOGIN}?next={quote(exc.path, safe='/')}", status_code=303)
+
+
+def _next(target: str | None) -> str:
+    """Only a console path is followed after the login: never another site."""
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return "/console"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = login_token()
+    response = render(request, "login.html", {"csrf": token, "next": _next(next)})
+    set_login_cookie(response, token, secure=_secure(request))
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=400)],
+    password: Annotated[str, Form(max_length=4096)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/console",
+) -> Response:
+    if not same_token(csrf, request.cookies.get(LOGIN_COOKIE)):
+        return _login_again(request, email, next, "The form expired: please log in again.", 403)
+    patron = _patron(request)
+    result = patron.run(log_in, Login(email, password))
+    if result.outcome is LoginOutcome.LOCKED:
+        minutes = int(LOCKOUT.total_seconds() // 60)
+        message = f"Too many wrong passwords: try again in {minutes} minutes."
+        return _login_again(request, email, next, message, 429)
+    if result.user is None:
+        return _login_again(request, email, next, "The e-mail or the password is wrong.", 401)
+    sessions = _sessions(request)
+    response = RedirectResponse(_next(next), status_code=303)
+    sessions.set_cookie(
+        response, sessions.issue(result.user.email, patron.clock()), secure=_secure(request)
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/console")
+    return response
+
+
+def _login_again(request: Request, email: str, next: str, error: str, status: int) -> Response:
+    token = login_token()
+    context = {"csrf": token, "next": _next(next), "email": email, "error": error}
+    response = render(request, "login.html", context, status_code=status)
+    set_login_cookie(response, token, secure=_secure(request))
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, staff: StaffDep, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    if not same_token(csrf, staff.session.csrf):
+        return render(request, "refused.html", {"staff": staff}, status_code=403)
+    response = RedirectResponse(LOGIN, status_code=303)
+    clear_cookie(response, secure=_secure(request))
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request, staff: StaffDep) -> Response:
+    members = _patron(request).read(member_count)
+    return render(request, "overview.html", {"staff": staff, "members": members})
