@@ -1,20 +1,25 @@
 """The API's pages for people (api/docs.py): /docs and /redoc work on a machine without
 internet, and `/` leads a browser to them.
 
-The pages' HTML and assets are checked over HTTP.
+The pages' HTML and assets are checked over HTTP in every run; headless Chromium
+(tests/support/browser.py) then renders both pages from the real served app and records
+every request they make: each must be for the app's own host and port.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from tests.support.browser import Visit
 
 SWAGGER_ASSETS = [
     "/docs/assets/swagger-ui.css",
@@ -28,6 +33,8 @@ CONTENT_TYPES = {
     "/docs/assets/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "/docs/assets/redoc.standalone.js": "text/javascript; charset=utf-8",
 }
+# a path of Patron's that both pages must show, to know they rendered the document
+A_PATH = "/v1/purchases"
 
 
 NAMED = re.compile(r"""(?:src|href|spec-url)="([^"]*)"|url: '([^']*)'""")
@@ -100,3 +107,59 @@ def test_redoc_is_served_without_its_cdn_logo(sqlite_patron: Patron) -> None:
     logo = b'"https://cdn.redoc.ly/redoc/logo-mini.svg"'
     assert packaged("redoc.standalone.js").count(logo) == 1
     assert script == packaged("redoc.standalone.js").replace(logo, b'""')
+
+
+def own_paths(seen: Visit) -> set[str]:
+    return {urlsplit(url).path for url in seen.requests if url.startswith(seen.origin + "/")}
+
+
+def spec_paths(base: str) -> set[str]:
+    return set(httpx.get(f"{base}/openapi.json").json()["paths"])
+
+
+def test_swagger_ui_renders_every_path_with_no_request_leaving_the_machine(
+    served_app: str, visit: Callable[[str], Visit]
+) -> None:
+    # given the real app served on a loopback port, and the paths its OpenAPI document has
+    paths = spec_paths(served_app)
+    assert A_PATH in paths
+
+    # when headless Chromium opens /docs and Swagger UI has rendered the operations
+    seen = visit(f"{served_app}/docs")
+    assert seen.foreign_requests() == []  # the page's own scripts and stylesheet
+    seen.shows(f'.opblock-summary-path[data-path="{A_PATH}"]')
+    seen.settle()
+
+    # then it shows every path of the document, every request went to the app's own host
+    # and port, and the page had no error
+    shown = seen.page.locator(".opblock-summary-path").evaluate_all(
+        "spans => spans.map(span => span.dataset.path)"
+    )
+    assert set(shown) == paths
+    assert seen.foreign_requests() == []
+    pages_own = {"/docs", "/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js"}
+    assert pages_own | {"/openapi.json"} <= own_paths(seen)
+    assert seen.errors == []
+
+
+def test_redoc_renders_every_path_with_no_request_leaving_the_machine(
+    served_app: str, visit: Callable[[str], Visit]
+) -> None:
+    # given the real app served on a loopback port, and the paths its OpenAPI document has
+    paths = spec_paths(served_app)
+
+    # when headless Chromium opens /redoc and ReDoc has rendered the operations
+    seen = visit(f"{served_app}/redoc")
+    assert seen.foreign_requests() == []
+    seen.shows(f'span.http-verb + span:text-is("{A_PATH}")')
+    seen.settle()  # ReDoc's menu asks for its logo once it is drawn
+
+    # then every operation's path is shown, every request went to the app's own host and
+    # port, and the page had no error
+    shown = seen.page.locator("span.http-verb + span").evaluate_all(
+        "spans => spans.map(span => span.textContent)"
+    )
+    assert set(shown) == paths
+    assert seen.foreign_requests() == []
+    assert {"/redoc", "/docs/assets/redoc.standalone.js", "/openapi.json"} <= own_paths(seen)
+    assert seen.errors == []
