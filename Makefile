@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 UV     := $(BIN)/uv
 INSTALL := $(UV) pip install --python $(BIN)/python
+# Playwright (a test dependency) drives the machine's Chromium: never a browser download.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test lint lock mutants bench-earn bench-import bench-chaos clean
 

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PROGRAM = ROOT / "examples" / "program.toml"
 PG_ADMIN_URL = os.environ.get("PATRON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# headless Chromium and the served app for the browser tests (`chromium`, `visit`, `served_app`)
+pytest_plugins = ["tests.support.browser"]
 
 
 class Clock:

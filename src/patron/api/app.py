@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.analytics.insights import CustomerBases
-from patron.api import errors, guard, logs, observability
+from patron.api import docs, errors, guard, logs, observability
 from patron.api.keycache import KeyCache
 from patron.api.routes import (
     analytics,
@@ -28,6 +28,8 @@ def create_app(patron: Patron) -> FastAPI:
         title="Patron",
         version=__version__,
         summary="Loyalty program API: members, points, purchases, rewards, redemptions.",
+        docs_url=None,  # docs.install serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     app.state.patron = patron
     app.state.key_cache = KeyCache(get_settings().key_cache_seconds)
@@ -44,6 +46,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
     install_web(app)  # the console (web/)
+    docs.install(app)  # /docs, /redoc and their assets from a package; / leads there
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
     @app.get("/health", tags=["meta"])
