@@ -27,6 +27,7 @@ from patron.synth import SynthParams, generate
 from tests.e2e.server import free_port
 
 KEY = re.compile(r"export KEY=(ptr_\S+)")
+CURL = re.compile(r'curl -H "Authorization: Bearer \$KEY" "(http://[^/"]+)(/[^"]+)"')
 
 
 def demo(url: str, *options: str) -> str:
@@ -99,14 +100,17 @@ def test_the_demo_serves_the_api_it_prints(tmp_path: Path) -> None:
             output += server.stdout.readline()
         match = KEY.search(output)
         assert match is not None, output
+        # the printed example, run as printed: the shop's id, named as one, in quotes
+        example = CURL.search(output)
+        assert example is not None, output
+        assert example[1] == f"http://127.0.0.1:{port}"
+        assert example[2] == "/v1/members/C000001/balance?by=external_id"
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request(
-            "GET", "/v1/members/C000001/balance", headers={"Authorization": f"Bearer {match[1]}"}
-        )
+        conn.request("GET", example[2], headers={"Authorization": f"Bearer {match[1]}"})
         response = conn.getresponse()
         assert response.status == 200
         assert json.loads(response.read())["tier"] in {"Bronze", "Silver", "Gold"}
-        assert f'curl -H "Authorization: Bearer $KEY" http://127.0.0.1:{port}/v1/' in output
+        assert "in a second terminal" in output
     finally:
         server.terminate()
         server.wait(timeout=30)

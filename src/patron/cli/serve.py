@@ -123,10 +123,12 @@ def demo(
     settings = load_settings()
     port = port or settings.port
     base = f"http://{settings.host}:{port}"
+    example = f"{base}/v1/members/C000001/balance?by=external_id"  # quoted: a ? in the shell
     out.print(
-        f"\nTry it:\n  export KEY={key}\n"
-        f'  curl -H "Authorization: Bearer $KEY" {base}/v1/members/C000001/balance\n'
-        f"  open {base}/docs\n"
+        "\nTry it in a second terminal (this one serves the API until Ctrl+C):\n"
+        f"  export KEY={key}\n"
+        f'  curl -H "Authorization: Bearer $KEY" "{example}"\n'
+        f"  the API's documentation: {base}/docs\n"
     )
     if serve_api:
         serve(host=None, port=port, workers=1, database_url=url)
