@@ -314,3 +314,21 @@ def test_a_second_demo_revokes_the_key_the_first_printed(patron: Patron) -> None
         (first_key[1].split("_")[1], "admin", "revoked"),
         (second_key[1].split("_")[1], "admin", "active"),
     ]
+
+
+CONSOLE = re.compile(r"the console: \S+/console \(log in as (\S+), password (\S+)\)")
+
+
+def test_each_demo_prints_a_console_login_and_only_the_last_one_works(patron: Patron) -> None:
+    from patron.services.staff import Login, LoginOutcome, log_in
+
+    url = patron.engine.url.render_as_string(hide_password=False)
+    first = CONSOLE.search(_demo(url))
+    assert first is not None
+    again = CONSOLE.search(_demo(url))
+    assert again is not None and again[1] == first[1] == "owner@shop.example"
+    assert again[2] != first[2]
+    assert patron.run(log_in, Login(first[1], first[2])).outcome is LoginOutcome.REFUSED
+    logged = patron.run(log_in, Login(again[1], again[2]))
+    assert logged.outcome is LoginOutcome.OK and logged.user is not None
+    assert logged.user.role.value == "owner"

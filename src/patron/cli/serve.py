@@ -17,6 +17,7 @@ from patron.domain.clock import utcnow
 # the demo's program ships inside the package (a copy of examples/program.toml, kept
 # identical by a test), so `patron demo` works wherever Patron is installed
 DEFAULT_PROGRAM = Path(__file__).resolve().parents[1] / "examples" / "program.toml"
+DEMO_OWNER = "owner@shop.example"  # the console's staff user that `patron demo` prints
 DEMO_KEY_NAME = "demo"  # the admin key `patron demo` prints; each run replaces it
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def demo(
                     )
             run_expire(patron.new_uow, Expire(utcnow()))
         key, revoked = patron.run(_fresh_demo_key, cli_actor())
+        owner_password = patron.run(_fresh_demo_owner, cli_actor())
     if revoked:
         out.print(
             "the previous demo key was revoked"
@@ -129,9 +131,23 @@ def demo(
         f"  export KEY={key}\n"
         f'  curl -H "Authorization: Bearer $KEY" "{example}"\n'
         f"  the API's documentation: {base}/docs\n"
+        f"  the console: {base}/console (log in as {DEMO_OWNER}, password {owner_password})\n"
     )
     if serve_api:
         serve(host=None, port=port, workers=1, database_url=url)
+
+
+def _fresh_demo_owner(uow: UnitOfWork, actor: str) -> str:
+    """A new password for the demo's owner (created on the first run), printed like the
+    key: only its hash is stored, so each run sets and prints another (audited)."""
+    from patron.services.staff import NewUser, create_user, list_users, set_password
+
+    if all(user.email != DEMO_OWNER for user in list_users(uow)):
+        created = create_user(uow, NewUser(DEMO_OWNER, "owner", "Demo owner"), actor)
+    else:
+        created = set_password(uow, DEMO_OWNER, None, actor)
+    assert created.password is not None
+    return created.password
 
 
 def _fresh_demo_key(uow: UnitOfWork, actor: str) -> tuple[str, int]:
