@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import console
+from patron.web import console, customers
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,6 +22,7 @@ def install(app: FastAPI) -> None:
     from the store on first use: building the app touches no database)."""
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(console.router)
+    app.include_router(customers.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
