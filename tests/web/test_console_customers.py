@@ -25,7 +25,7 @@ from tests.integration.helpers import buy
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-ROW = re.compile(r"<tr>\s*<td>([^<]*)</td>")
+ROW = re.compile(r'<tr>\s*<td><a href="/console/customers/\d+">([^<]*)</a></td>')
 
 
 @pytest.fixture(autouse=True)
