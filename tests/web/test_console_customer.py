@@ -5,58 +5,19 @@ log), and answers with a redirect so a reload sends nothing again."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
-from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.domain.audit import AuditQuery
-from patron.services import staff
 from patron.services.audit import audit_trail
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
 from patron.services.queries import balance, ledger_entries
-from patron.services.staff import NewUser, create_user
 from tests.integration.helpers import buy
-
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-
-@pytest.fixture
-def log_in(patron: Patron) -> Iterator[Callable[[str], TestClient]]:
-    clients: list[TestClient] = []
-
-    def as_role(role: str) -> TestClient:
-        email = f"{role}@shop.ro"
-        patron.run(
-            lambda uow, n: create_user(uow, n, "cli:root"), NewUser(email, role, None, PASSWORD)
-        )
-        client = TestClient(create_app(patron), follow_redirects=False).__enter__()
-        clients.append(client)
-        token = _token(client.get("/console/login").text)
-        form = {"email": email, "password": PASSWORD, "csrf": token}
-        assert client.post("/console/login", data=form).status_code == 303
-        return client
-
-    yield as_role
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-def _token(page: str) -> str:
-    found = CSRF.search(page)
-    assert found is not None, page
-    return found.group(1)
+from tests.web.conftest import token
 
 
 @pytest.fixture
@@ -85,7 +46,7 @@ def test_an_owner_adjusts_with_a_reason_and_the_ledger_and_audit_name_them(
 ) -> None:
     owner = log_in("owner")
     page = owner.get(f"/console/customers/{ana}").text
-    form = {"points": "25", "reason": "broken mug", "csrf": _token(page)}
+    form = {"points": "25", "reason": "broken mug", "csrf": token(page)}
     answer = owner.post(f"/console/customers/{ana}/adjustments", data=form)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith(f"/console/customers/{ana}?done=")
@@ -106,13 +67,13 @@ def test_a_refused_adjustment_says_why_and_changes_nothing(
     log_in: Callable[[str], TestClient], patron: Patron, ana: int
 ) -> None:
     marketer = log_in("marketer")
-    token = _token(marketer.get(f"/console/customers/{ana}").text)
+    sent = token(marketer.get(f"/console/customers/{ana}").text)
     # a correction takes back at most the live points: 100 spendable and 80 pending
-    too_much = {"points": "-181", "reason": "correction", "csrf": token}
+    too_much = {"points": "-181", "reason": "correction", "csrf": sent}
     answer = marketer.post(f"/console/customers/{ana}/adjustments", data=too_much)
     shown = marketer.get(answer.headers["location"]).text
     assert "Not adjusted: 181 points requested but only 180 are spendable" in shown
-    no_reason = {"points": "5", "reason": "  ", "csrf": token}
+    no_reason = {"points": "5", "reason": "  ", "csrf": sent}
     answer = marketer.post(f"/console/customers/{ana}/adjustments", data=no_reason)
     shown = marketer.get(answer.headers["location"]).text
     assert "Not adjusted: reason: say why the balance is adjusted (it is audited)" in shown
@@ -125,8 +86,8 @@ def test_an_analyst_sees_no_form_and_cannot_post_one(
     analyst = log_in("analyst")
     page = analyst.get(f"/console/customers/{ana}").text
     assert "Adjust points" not in page
-    token = _token(page)  # the logout form's: the session's token
-    form = {"points": "500", "reason": "free points", "csrf": token}
+    sent = token(page)  # the logout form's: the session's token
+    form = {"points": "500", "reason": "free points", "csrf": sent}
     answer = analyst.post(f"/console/customers/{ana}/adjustments", data=form)
     assert answer.status_code == 403 and "reads only" in answer.text
     assert patron.read(balance, ana).points == 100

@@ -8,42 +8,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
-from patron.services import staff
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
-from patron.services.staff import NewUser, create_user
 from patron.web import customers
 from tests.integration.helpers import buy
 
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ROW = re.compile(r'<tr>\s*<td><a href="/console/customers/\d+">([^<]*)</a></td>')
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-
 @pytest.fixture
-def console(patron: Patron) -> Iterator[TestClient]:
+def console(log_in: Callable[[str], TestClient]) -> TestClient:
     """A browser logged in as an analyst: reading the list needs no more."""
-    new = NewUser("al@shop.ro", "analyst", None, PASSWORD)
-    patron.run(lambda uow, n: create_user(uow, n, "cli:root"), new)
-    with TestClient(create_app(patron), follow_redirects=False) as client:
-        found = CSRF.search(client.get("/console/login").text)
-        assert found is not None
-        form = {"email": "al@shop.ro", "password": PASSWORD, "csrf": found.group(1)}
-        assert client.post("/console/login", data=form).status_code == 303
-        yield client
+    return log_in("analyst")
 
 
 def _member(patron: Patron, external_id: str, name: str, email: str) -> int:

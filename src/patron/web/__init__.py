@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import console, customer, customers
+from patron.web import audit, console, customer, customers
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +24,7 @@ def install(app: FastAPI) -> None:
     app.include_router(console.router)
     app.include_router(customers.router)
     app.include_router(customer.router)
+    app.include_router(audit.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
