@@ -36,8 +36,9 @@ def test_the_page_shows_the_api_figures(
     assert page.status_code == 200
     view = patron.read(balance, ana)
     assert (view.points, view.pending) == (100, 80)  # what the example program says
-    assert '<dd id="points">100</dd>' in page.text and '<dd id="pending">80</dd>' in page.text
-    assert '<dd id="tier">Bronze (460.00 to Silver)</dd>' in page.text
+    assert '<dd id="balance-points">100</dd>' in page.text
+    assert '<dd id="balance-pending">80</dd>' in page.text
+    assert '<dd id="balance-tier">Bronze (460.00 to Silver)</dd>' in page.text
     assert page.text.count("<tr><td>") == len(patron.read(ledger_entries, ana, 50, None)) == 2
 
 
@@ -52,7 +53,7 @@ def test_an_owner_adjusts_with_a_reason_and_the_ledger_and_audit_name_them(
     assert answer.headers["location"].startswith(f"/console/customers/{ana}?done=")
     shown = owner.get(answer.headers["location"]).text
     assert "Adjusted: +25 points: broken mug" in shown
-    assert '<dd id="points">125</dd>' in shown
+    assert '<dd id="balance-points">125</dd>' in shown
     [entry] = [e for e in patron.read(ledger_entries, ana, 50, None) if e.kind.value == "adjust"]
     assert (entry.points, entry.actor, entry.reason) == (25, "user:owner@shop.ro", "broken mug")
     [audited] = patron.read(audit_trail, AuditQuery(action="points.adjusted")).entries
