@@ -30,6 +30,8 @@ PAGES = [
     "/console/customers/1",
     "/console/audit",
     "/console/program",
+    "/console/rewards",
+    "/console/keys",
 ]
 
 
@@ -98,6 +100,9 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
     seen.shows("#audit >> text=broken mug")
     assert "user:owner@shop.ro" in page.inner_text("#audit")
     _check(seen, "audit")
+    for name in ("rewards", "keys"):
+        page.goto(f"{served_app}/console/{name}")
+        _check(seen, name)
     page.click("button:text('Log out')")
     seen.shows("h1:text('Log in to the console')")
     _check(seen, "login")

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import audit, console, customer, customers, program
+from patron.web import access, audit, console, customer, customers, program
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,6 +26,7 @@ def install(app: FastAPI) -> None:
     app.include_router(customer.router)
     app.include_router(audit.router)
     app.include_router(program.router)
+    app.include_router(access.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
