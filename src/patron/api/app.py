@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.analytics.insights import CustomerBases
-from patron.api import errors, guard, logs, observability
+from patron.api import errors, guard, logs, observability, openapi
 from patron.api.keycache import KeyCache
 from patron.api.routes import (
     analytics,
@@ -49,4 +49,5 @@ def create_app(patron: Patron) -> FastAPI:
         """Liveness: answers when the process is up."""
         return {"status": "ok"}
 
+    openapi.install(app)  # every refusal of every path, in the problem+json really sent
     return app

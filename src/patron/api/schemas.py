@@ -7,6 +7,7 @@ the store in a shape it would refuse with a server error.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -130,20 +131,72 @@ Quantity = Annotated[int, Whole, Field(ge=1, le=limits.MAX_QUANTITY)]
 T = TypeVar("T")
 
 
+# FastAPI drops every null from the OpenAPI document, examples' included, which makes an
+# example without a required nullable field; the examples travel as JSON text under this
+# key too, and api/openapi.py puts them back from it.
+KEEP_NULLS = "x-patron-json"
+
+
+def with_nulls(**keywords: Any) -> dict[str, Any]:
+    """`keywords` for a schema or a media type, restored as written by api/openapi.py."""
+    return {**keywords, KEEP_NULLS: json.dumps(keywords)}
+
+
+def examples(*values: dict[str, Any]) -> Any:
+    """A model's examples in the OpenAPI document (tests/e2e/test_openapi.py validates
+    each against its model). They tell one story: member 1 is Ana (C-1042), who bought
+    two books on receipt T1-0042 and spent 150 points on a coffee."""
+    return with_nulls(examples=list(values))
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _page_example(schema: dict[str, Any], page: type[BaseModel]) -> None:
+    """A page's example: one item, from the item model's own example."""
+    item = page.model_fields["data"].annotation
+    models = getattr(item, "__args__", ())
+    extra = getattr(models[0], "model_config", {}).get("json_schema_extra") if models else None
+    if isinstance(extra, dict) and extra.get("examples"):
+        fields = {
+            name: field.default
+            for name, field in page.model_fields.items()
+            if name not in ("data", "count") and not field.is_required()
+        }
+        schema.update(examples({"data": [extra["examples"][0]], "count": 1, **fields}))
+
+
 class Page(BaseModel, Generic[T]):
-    data: list[T]
-    count: int
+    """One page of a list: its items and how many there are on it."""
+
+    model_config = ConfigDict(json_schema_extra=_page_example)
+
+    data: list[T] = Field(description="the items")
+    count: int = Field(description="how many items `data` holds")
 
 
 class MemberCreate(_In):
-    external_id: Key
-    email: Email | None = None
-    name: Name | None = None
-    referral_code: Referral | None = None
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "external_id": "C-1042",
+                "email": "ana@example.com",
+                "name": "Ana Popescu",
+                "acquisition_channel": "web",
+            },
+            {"external_id": "C-1043", "referral_code": "R2BBU3NS"},
+        )
+    )
+
+    external_id: Key = Field(
+        description="your customer id (1 to 128 characters), unique: name the member by it"
+    )
+    email: Email | None = Field(None, description="personal data: erased on request")
+    name: Name | None = Field(None, description="personal data: erased on request")
+    referral_code: Referral | None = Field(
+        None, description="the referral code of the member who brought this one"
+    )
     enrolled_at: Time | None = Field(
         None,
         description="when the member joined (default: now): a past date for members moved"
@@ -169,18 +222,41 @@ def From(name: str, description: str | None = None) -> Any:  # noqa: N802 - read
 
 
 class MemberPublic(Answer):
-    id: int
-    external_id: str
+    """A member's whole profile (an admin key, or the key that enrolled them)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "external_id": "C-1042",
+                "email": "ana@example.com",
+                "name": "Ana Popescu",
+                "tier": "Bronze",
+                "tier_since": "2026-01-14T09:00:00Z",
+                "enrolled_at": "2026-01-14T09:00:00Z",
+                "referral_code": "R2BBU3NS",
+                "points": 100,
+                "debt": 0,
+                "purchase_count": 0,
+                "lifetime_spend": "0.00",
+                "acquisition_channel": "web",
+                "erased_at": None,
+            }
+        )
+    )
+
+    id: int = Field(description="Patron's member id")
+    external_id: str = Field(description="your customer id")
     email: str | None
     name: str | None
-    tier: str
-    tier_since: UtcTime
+    tier: str = Field(description="the member's tier now")
+    tier_since: UtcTime = Field(description="when they reached it")
     enrolled_at: UtcTime
-    referral_code: str
+    referral_code: str = Field(description="the code a friend enrolls with")
     points: int = From("balance", "balance, pending points included")
-    debt: int
+    debt: int = Field(description="points owed from refunds, settled by the next earnings")
     purchase_count: int
-    lifetime_spend: Decimal
+    lifetime_spend: Decimal = Field(description="every purchase's total, refunds deducted")
     acquisition_channel: str | None = None
     erased_at: UtcTime | None = Field(
         None, description="when the member's personal data was erased (docs/privacy.md)"
@@ -188,10 +264,23 @@ class MemberPublic(Answer):
 
 
 class MemberErase(_In):
+    model_config = ConfigDict(json_schema_extra=examples({"reason": "ticket 1234"}))
+
     reason: Note = Field(description="why the data is erased (audited); no personal data")
 
 
 class ErasurePublic(Answer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "member_id": 1,
+                "external_id": "erased-5f1c2a9e",
+                "erased_at": "2026-01-20T09:00:00Z",
+                "points": 60,
+            }
+        )
+    )
+
     member_id: int
     external_id: str = Field(description="the pseudonym that replaces the external id")
     erased_at: UtcTime
@@ -201,31 +290,67 @@ class ErasurePublic(Answer):
 class MemberTill(Answer):
     """What a till needs of a member (a pos key's view): no name, e-mail or history."""
 
-    id: int
-    external_id: str
-    tier: str
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"id": 1, "external_id": "C-1042", "tier": "Bronze", "points": 150, "debt": 0}
+        )
+    )
+
+    id: int = Field(description="Patron's member id")
+    external_id: str = Field(description="your customer id")
+    tier: str = Field(description="the member's tier now")
     points: int = From("balance", "balance, pending points included")
-    debt: int
+    debt: int = Field(description="points owed from refunds, settled by the next earnings")
 
 
 class LineIn(_In):
-    sku: Code
-    category: Label | None = None
+    sku: Code = Field(description="the product's code (1 to 64 characters)")
+    category: Label | None = Field(None, description="for category multipliers and analytics")
     quantity: Quantity = 1
-    unit_price: UnitAmount
-    unit_cost: UnitAmount | None = None
+    unit_price: UnitAmount = Field(description='the price of one, e.g. "12.50" (4 decimals)')
+    unit_cost: UnitAmount | None = Field(
+        None, description="what one costs the business (margin in the A/B/C classes)"
+    )
 
 
 class PurchaseCreate(_In):
-    member_id: Id | None = None
-    external_id: Key | None = None
-    order_id: Key
-    occurred_at: Time
-    currency: Currency
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=limits.MAX_LINES)]
-    channel: Short | None = None
-    payment_method: Short | None = None
-    promotion_code: Label | None = None
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "external_id": "C-1042",
+                "order_id": "T1-0042",
+                "occurred_at": "2026-01-14T10:30:00Z",
+                "currency": "EUR",
+                "lines": [
+                    {"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}
+                ],
+                "channel": "store",
+                "payment_method": "card",
+            },
+            {
+                "external_id": "C-2001",
+                "order_id": "T1-0043",
+                "occurred_at": "2026-01-14T11:05:00+02:00",
+                "currency": "EUR",
+                "lines": [{"sku": "MUG-3", "category": "home", "unit_price": "8.90"}],
+                "enroll": True,
+            },
+        )
+    )
+
+    member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
+    external_id: Key | None = Field(None, description="your customer id; or give member_id")
+    order_id: Key = Field(description="your receipt or order number, unique: a repeat gets 409")
+    occurred_at: Time = Field(
+        description="when it was bought, with its zone; at most a day ahead of the server"
+    )
+    currency: Currency = Field(description="the program's currency (ISO 4217)")
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=limits.MAX_LINES)] = Field(
+        description="what was bought, 1 to 500 lines"
+    )
+    channel: Short | None = Field(None, description="where: store, web, app…")
+    payment_method: Short | None = Field(None, description="how it was paid: card, cash…")
+    promotion_code: Label | None = Field(None, description="a promotion's code, if one was used")
     invoice_due_at: Time | None = Field(
         None, description="invoiced purchases: when the invoice falls due (not before the purchase)"
     )
@@ -260,25 +385,45 @@ class PurchaseCreate(_In):
 
 
 class BreakdownPublic(Answer):
-    rule: str
-    points: int
+    rule: str = Field(description="the earning rule, promotion or milestone")
+    points: int = Field(description="the points it gave")
 
 
 class PurchasePublic(Answer):
-    id: int = From("purchase_id")
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "enrolled": False,
+                "member_id": 1,
+                "order_id": "T1-0042",
+                "total": "25.00",
+                "points_earned": 50,
+                "breakdown": [
+                    {"rule": "base", "points": 25},
+                    {"rule": "category books x2", "points": 25},
+                ],
+                "available_at": "2026-01-28T10:30:00Z",
+                "tier": "Bronze",
+                "program_version": 1,
+            }
+        )
+    )
+
+    id: int = From("purchase_id", "the purchase's id (a refund names it, or the order id)")
     enrolled: bool = Field(False, description="the purchase made its customer a member")
     member_id: int
     order_id: str
-    total: Decimal
-    points_earned: int
-    breakdown: list[BreakdownPublic]
-    available_at: UtcTime
-    tier: str
-    program_version: int
+    total: Decimal = Field(description="Σ quantity × unit_price, in cents")
+    points_earned: int = Field(description="the sum of `breakdown`")
+    breakdown: list[BreakdownPublic] = Field(description="every rule that gave points")
+    available_at: UtcTime = Field(description="when the points become spendable")
+    tier: str = Field(description="the member's tier after the purchase")
+    program_version: int = Field(description="the program version that priced it")
 
 
 class PurchaseLinePublic(Answer):
-    line_no: int
+    line_no: int = Field(description="the line's number (a refund names it), from 1")
     sku: str
     category: str | None
     quantity: int
@@ -290,8 +435,41 @@ class PurchaseLinePublic(Answer):
 class PurchaseDetail(Answer):
     """A recorded purchase as a till or a back office reads it."""
 
-    id: int
-    order_id: str
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "order_id": "T1-0042",
+                "member_id": 1,
+                "external_id": "C-1042",
+                "occurred_at": "2026-01-14T10:30:00Z",
+                "currency": "EUR",
+                "total": "25.00",
+                "refunded_total": "0.00",
+                "points_earned": 50,
+                "bonus_points": 0,
+                "channel": "store",
+                "payment_method": "card",
+                "promotion_code": None,
+                "shop": "paris-opera",
+                "program_version": 1,
+                "lines": [
+                    {
+                        "line_no": 1,
+                        "sku": "BOOK-1",
+                        "category": "books",
+                        "quantity": 2,
+                        "unit_price": "12.5000",
+                        "refunded_quantity": 0,
+                        "points": 50,
+                    }
+                ],
+            }
+        )
+    )
+
+    id: int = Field(description="Patron's purchase id")
+    order_id: str = Field(description="your order id")
     member_id: int
     external_id: str = Field(description="the member's customer id")
     occurred_at: UtcTime
@@ -310,18 +488,41 @@ class PurchaseDetail(Answer):
 
 class ReturnLineIn(_In):
     # not MAX_LINES: an order imported before lines were bounded may be longer
-    line_no: Annotated[int, Whole, Field(ge=1, le=10_000)]
-    quantity: Quantity
+    line_no: Annotated[int, Whole, Field(ge=1, le=10_000)] = Field(
+        description="the purchase's line, as GET /v1/purchases/{id} numbers it"
+    )
+    quantity: Quantity = Field(description="how many of it come back")
 
 
 class RefundCreate(_In):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"lines": [{"line_no": 1, "quantity": 1}], "reason": "damaged cover"},
+            {"reason": "the whole order came back"},
+        )
+    )
+
     lines: (
         Annotated[list[ReturnLineIn], Field(min_length=1, max_length=limits.MAX_LINES)] | None
-    ) = None
-    reason: Reason | None = None
+    ) = Field(None, description="the lines returned; omitted: everything not yet returned")
+    reason: Reason | None = Field(None, description="why (up to 200 characters)")
 
 
 class RefundPublic(Answer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "purchase_id": 1,
+                "member_id": 1,
+                "amount": "12.50",
+                "points_taken_back": 25,
+                "debt": 0,
+                "balance": 125,
+            }
+        )
+    )
+
     id: int = From("refund_id", "the refund's id")
     purchase_id: int = Field(description="the purchase the lines were returned from")
     member_id: int
@@ -335,10 +536,19 @@ class RefundPublic(Answer):
 
 
 class RedemptionCreate(_In):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"external_id": "C-1042", "reward_id": "coffee", "transaction_id": "T1-0044"},
+            {"external_id": "C-1042", "points": 100, "basket_total": "25.00"},
+        )
+    )
+
     member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
     external_id: Key | None = Field(None, description="the shop's customer id; or member_id")
-    reward_id: Code | None = None
-    points: Annotated[int, Whole, Field(ge=1, le=MAX_POINTS)] | None = None
+    reward_id: Code | None = Field(None, description="a reward of the catalog; or give points")
+    points: Annotated[int, Whole, Field(ge=1, le=MAX_POINTS)] | None = Field(
+        None, description="points spent as a discount (× the point value); or give reward_id"
+    )
     basket_total: (
         Annotated[
             Decimal,
@@ -346,7 +556,7 @@ class RedemptionCreate(_In):
             Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=limits.UNIT_PLACES),
         ]
         | None
-    ) = None
+    ) = Field(None, description="the basket the discount is for: the program caps its share")
     transaction_id: Key | None = Field(
         None,
         description=(
@@ -364,6 +574,21 @@ class RedemptionCreate(_In):
 
 
 class QuotePublic(Answer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "member_id": 1,
+                "spendable": 150,
+                "points": 150,
+                "value": "3.00",
+                "currency": "EUR",
+                "max_points": None,
+                "reward_id": "coffee",
+                "sufficient": True,
+            }
+        )
+    )
+
     member_id: int
     spendable: int = Field(description="the member's points that can be spent now")
     points: int = Field(description="what the redemption would cost")
@@ -378,6 +603,22 @@ class QuotePublic(Answer):
 
 
 class RedemptionPublic(Answer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "member_id": 1,
+                "reward_id": "coffee",
+                "points": 150,
+                "value": "3.00",
+                "currency": "EUR",
+                "balance": 0,
+                "status": "completed",
+                "transaction_id": "T1-0044",
+            }
+        )
+    )
+
     id: int = From("redemption_id", "the redemption's id (to cancel it)")
     member_id: int
     reward_id: str | None = Field(description="null for points spent as a discount")
@@ -385,32 +626,66 @@ class RedemptionPublic(Answer):
     value: Decimal = Field(description="what they were worth, in `currency`")
     currency: str
     balance: int = Field(description="the member's balance after it")
-    status: RedemptionStatus
+    status: RedemptionStatus = Field(description="completed, or cancelled (points returned)")
     transaction_id: str | None = Field(None, description="the till's id for the sale")
 
 
 class CancelCreate(_In):
-    reason: Reason | None = None
+    model_config = ConfigDict(json_schema_extra=examples({"reason": "customer changed mind"}))
+
+    reason: Reason | None = Field(None, description="why (up to 200 characters)")
 
 
 class AdjustmentCreate(_In):
-    points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
-    reason: Note
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"points": 40, "reason": "goodwill: the coffee machine was broken"},
+            {"points": -20, "reason": "ticket 1234: points credited twice"},
+        )
+    )
+
+    points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
+        description="a credit (positive) or a debit (negative, at most the spendable points)"
+    )
+    reason: Note = Field(description="why, audited with who and when (1 to 500 characters)")
 
 
 class AdjustmentPublic(Answer):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"member_id": 1, "points": 40, "balance": 190, "entry_id": 7})
+    )
+
     member_id: int
-    points: int
-    balance: int
-    entry_id: int
+    points: int = Field(description="the points credited (negative: debited)")
+    balance: int = Field(description="the member's balance after it")
+    entry_id: int = Field(description="the ledger entry it made")
 
 
 class ExpiringPublic(BaseModel):
-    points: int
+    points: int = Field(description="points that expire on the day")
     expires_at: date
 
 
 class BalancePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "member_id": 1,
+                "points": 100,
+                "pending": 50,
+                "total": 150,
+                "debt": 0,
+                "tier": "Bronze",
+                "next_tier": "Silver",
+                "needed_for_next_tier": "475.00",
+                "qualifying": "25.00",
+                "expiring": [{"points": 100, "expires_at": "2028-01-14"}],
+                "point_value": "0.01",
+                "currency": "EUR",
+            }
+        )
+    )
+
     member_id: int
     points: int = Field(description="spendable now")
     pending: int = Field(description="earned, spendable after the return window")
@@ -427,11 +702,23 @@ class BalancePublic(BaseModel):
     currency: str
 
 
+_ENTRY = {
+    "id": 3,
+    "kind": "earn",
+    "points": 50,
+    "occurred_at": "2026-01-14T10:30:00Z",
+    "purchase_id": 1,
+    "redemption_id": None,
+}
+
+
 class LedgerEntryTill(BaseModel):
     """A ledger entry as a pos key reads it: without the reason a person wrote on it."""
 
-    id: int
-    kind: EntryKind
+    model_config = ConfigDict(json_schema_extra=examples(_ENTRY))
+
+    id: int = Field(description="the entry's id (the ledger's `before` cursor)")
+    kind: EntryKind = Field(description="why the balance changed (docs/ledger.md)")
     points: int = Field(description="positive for a credit, negative for a debit")
     occurred_at: UtcTime
     purchase_id: int | None
@@ -441,34 +728,80 @@ class LedgerEntryTill(BaseModel):
 class LedgerEntryPublic(LedgerEntryTill):
     """A ledger entry as an admin key reads it: with the reason written on it."""
 
-    reason: str | None
+    model_config = ConfigDict(json_schema_extra=examples({**_ENTRY, "reason": None}))
+
+    reason: str | None = Field(description="what staff wrote on an adjustment or a refund")
 
 
 class RewardPublic(BaseModel):
-    id: str
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": "coffee",
+                "name": "Free coffee",
+                "kind": "gift",
+                "points": 150,
+                "value": "3.00",
+                "stock": None,
+                "tiers": [],
+                "description": "A coffee at the bar",
+            }
+        )
+    )
+
+    id: str = Field(description="what a redemption names as reward_id")
     name: str
-    kind: str
-    points: int
-    value: Decimal | None
-    stock: int | None
-    tiers: list[str]
+    kind: str = Field(description="gift, service, discount, event, cause…")
+    points: int = Field(description="its price in points")
+    value: Decimal | None = Field(description="what it is worth to the member")
+    stock: int | None = Field(description="how many are left; null: no limit")
+    tiers: list[str] = Field(description="the tiers that may redeem it; empty: every tier")
     description: str
 
 
 class SpendCreate(_In):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "month": "2026-01",
+                "channel": "web",
+                "amount": "1200.00",
+                "currency": "EUR",
+                "note": "search ads",
+            }
+        )
+    )
+
     month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
-    channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean]
-    amount: Amount
-    currency: Currency
+    channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean] = Field(
+        description="the acquisition channel, as members' acquisition_channel names it"
+    )
+    amount: Amount = Field(description="what was spent, in cents")
+    currency: Currency = Field(description="the program's currency")
     note: Note | None = None
 
 
 class SpendPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": 1,
+                "month": "2026-01",
+                "channel": "web",
+                "amount": "1200.00",
+                "currency": "EUR",
+                "note": "search ads",
+                "recorded_at": "2026-01-14T09:00:00Z",
+                "recorded_by": "apikey:alice",
+            }
+        )
+    )
+
     id: int
-    month: str
+    month: str = Field(description="YYYY-MM")
     channel: str
     amount: Decimal
     currency: str
     note: str | None
     recorded_at: UtcTime
-    recorded_by: str
+    recorded_by: str = Field(description="the actor: apikey:<name> or the CLI's user")
