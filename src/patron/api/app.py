@@ -8,6 +8,7 @@ from patron import __version__
 from patron.analytics.insights import CustomerBases
 from patron.api import errors, guard, logs, observability, openapi
 from patron.api.keycache import KeyCache
+from patron.api.problems import ok
 from patron.api.routes import (
     analytics,
     apikeys,
@@ -44,7 +45,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(analytics.router)
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
-    @app.get("/health", tags=["meta"])
+    @app.get("/health", tags=["meta"], responses=ok({"status": "ok"}))
     def health() -> dict[str, str]:
         """Liveness: answers when the process is up."""
         return {"status": "ok"}
