@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -108,7 +108,17 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=255,
-        description="required on writes; a replay returns the first response",
+        description="required on writes (400 without it): a key of your own per request, a"
+        " UUID say; sent again, the request is applied once and the first answer returned",
+        examples=["5f0c6f1e-2b1a-4c61-9a57-1f3f2a8d9e10"],
+    ),
+]
+MemberPath = Annotated[
+    str,
+    Path(
+        description="the member: Patron's id or your customer id (`by` says which; docs/api.md,"
+        " Naming a member)",
+        examples=["C-1042"],
     ),
 ]
 By = Annotated[

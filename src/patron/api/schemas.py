@@ -185,7 +185,12 @@ class MemberCreate(_In):
                 "name": "Ana Popescu",
                 "acquisition_channel": "web",
             },
-            {"external_id": "C-1043", "referral_code": "R2BBU3NS"},
+            {
+                "external_id": "C-1043",
+                "name": "Ben Ionescu",
+                "enrolled_at": "2025-06-01T09:00:00Z",
+                "acquisition_channel": "import",
+            },
         )
     )
 

@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
@@ -19,7 +19,7 @@ from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import customer_summary
 from patron.api import examples
 from patron.api import problems as p
-from patron.api.deps import AdminKey, By, PatronDep, member_named
+from patron.api.deps import AdminKey, By, MemberPath, PatronDep, member_named
 from patron.api.schemas import QueryTime
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput, NotFound
@@ -52,7 +52,7 @@ def _json(value: Any) -> Any:
     },
 )
 def analytics_table(
-    table: Table,
+    table: Annotated[Table, Path(description="which table", examples=["rfm"])],
     patron: PatronDep,
     _: AdminKey,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -68,7 +68,7 @@ def analytics_table(
 
 def _table(
     source: Source,
-    table: Table,
+    table: Annotated[Table, Path(description="which table", examples=["rfm"])],
     limit: int,
     offset: int,
     start: datetime | None,
@@ -126,7 +126,7 @@ def customer_base(request: Request, patron: Patron, as_of: date | None = None) -
     },
 )
 def member_insights(
-    id: str,
+    id: MemberPath,
     request: Request,
     patron: PatronDep,
     _: AdminKey,

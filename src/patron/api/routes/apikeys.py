@@ -36,7 +36,11 @@ router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
 NO_KEY = NotFound("no active API key with prefix '1a2b3c4d'")
 Prefix = Annotated[
     str,
-    Path(pattern=r"^[0-9A-Za-z]{1,16}$", description="the part after ptr_ in the key"),
+    Path(
+        pattern=r"^[0-9A-Za-z]{1,16}$",
+        description="the part after ptr_ in the key",
+        examples=["1a2b3c4d"],
+    ),
 ]
 DEFAULT_OVERLAP = 3600
 

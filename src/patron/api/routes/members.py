@@ -13,7 +13,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from patron.api import problems as p
-from patron.api.deps import AdminKey, By, EnrollKey, PatronDep, ReadMemberKey, member_named
+from patron.api.deps import (
+    AdminKey,
+    By,
+    EnrollKey,
+    MemberPath,
+    PatronDep,
+    ReadMemberKey,
+    member_named,
+)
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     AdjustmentCreate,
@@ -79,7 +87,7 @@ def _admin(principal: Principal) -> bool:
     responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
 )
 def get_member(
-    id: str, patron: PatronDep, principal: ReadMemberKey, by: By = None
+    id: MemberPath, patron: PatronDep, principal: ReadMemberKey, by: By = None
 ) -> MemberPublic | MemberTill:
     """A member by Patron id, or by external id (non-numeric, or `?by=external_id`): the
     whole profile for an admin key, the till view (no personal data) for a pos key."""
@@ -93,7 +101,9 @@ def get_member(
     response_model=BalancePublic,
     responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER, p.NO_PROGRAM),
 )
-def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> BalancePublic:
+def get_balance(
+    id: MemberPath, patron: PatronDep, _: ReadMemberKey, by: By = None
+) -> BalancePublic:
     """Spendable and pending points, tier and progress, points expiring soon."""
     member = member_named(patron, id, by)
     view = patron.read(balance, member.id)
@@ -119,7 +129,7 @@ def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> 
     responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
 )
 def get_ledger(
-    id: str,
+    id: MemberPath,
     patron: PatronDep,
     principal: ReadMemberKey,
     by: By = None,
@@ -150,7 +160,7 @@ def get_ledger(
     ),
 )
 def create_adjustment(
-    id: str,
+    id: MemberPath,
     body: AdjustmentCreate,
     patron: PatronDep,
     principal: AdminKey,

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from patron.analytics.insights import member_scores
 from patron.api import examples
 from patron.api import problems as p
-from patron.api.deps import AdminKey, By, PatronDep
+from patron.api.deps import AdminKey, By, MemberPath, PatronDep
 from patron.api.idempotency import Idempotent
 from patron.api.routes.analytics import customer_base
 from patron.api.schemas import ErasurePublic, MemberErase
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
     "/{id}/export",
     responses={**p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER), **p.ok(examples.EXPORT)},
 )
-def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
+def export(id: MemberPath, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
     """Everything held about the member as one JSON document (GDPR Articles 15 and 20)."""
     scores = partial(member_scores, lambda: customer_base(request, patron))
     return patron.read(export_member, MemberRef.named(id, by), scores)
@@ -47,7 +47,7 @@ def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = N
     ),
 )
 def erase(
-    id: str,
+    id: MemberPath,
     body: MemberErase,
     principal: AdminKey,
     write: Idempotent,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from patron.api import problems as p
@@ -32,6 +32,13 @@ from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
+PurchasePath = Annotated[
+    str,
+    Path(
+        description="the purchase: Patron's id or your order id (`by` says which)",
+        examples=["T1-0042"],
+    ),
+]
 By = Annotated[
     Literal["id", "order_id"] | None,
     Query(description="how to read {id}: Patron's purchase id or your order id"),
@@ -102,7 +109,9 @@ def create_purchase(
     response_model=PurchaseDetail,
     responses=p.refusals(p.NO_PURCHASE, p.AMBIGUOUS_PURCHASE, p.OTHER_SHOP),
 )
-def get_purchase(id: str, patron: PatronDep, principal: PosKey, by: By = None) -> PurchaseDetail:
+def get_purchase(
+    id: PurchasePath, patron: PatronDep, principal: PosKey, by: By = None
+) -> PurchaseDetail:
     """A purchase by Patron's id or by your order id (`?by=order_id`), with its lines and
     what was returned of them; a key bound to a shop reads only its shop's purchases."""
     view = patron.read(purchase_view, PurchaseRef.named(id, by), principal.shop)
@@ -124,7 +133,7 @@ def get_purchase(id: str, patron: PatronDep, principal: PosKey, by: By = None) -
     ),
 )
 def create_refund(
-    id: str,
+    id: PurchasePath,
     body: RefundCreate,
     patron: PatronDep,
     principal: RefundKey,

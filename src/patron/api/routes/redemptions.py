@@ -123,7 +123,7 @@ def create_redemption(
     ),
 )
 def cancel_redemption(
-    id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    id: Annotated[int, Path(ge=1, le=MAX_ID, description="the redemption's id", examples=[1])],
     principal: CancelKey,
     write: Idempotent,
     body: CancelCreate | None = None,
