@@ -1,7 +1,8 @@
 """The OpenAPI document a till developer reads: an example for every request and answer,
-each valid for its model; every refusal in the one problem+json schema the API sends,
-with a code the code base really sends; the Idempotency-Key required where it is; and
-docs/api.md listing every path and its refusals, so neither can drift from the routes.
+each valid for its model, and a description for every field; every refusal in the one
+problem+json schema the API sends, with a code the code base really sends; the
+Idempotency-Key required where it is; and docs/api.md listing every path and its
+refusals, so neither can drift from the routes.
 
 (That each refusal the API really sends is documented for its path is checked on every
 answer of the e2e client fixture, tests/e2e/documented.py, and in the Schemathesis run.)
@@ -133,6 +134,16 @@ def test_every_request_body_and_every_answer_carries_an_example(document: dict[s
             if not found:
                 missing.append(label)
     assert missing == []
+
+
+def test_every_field_of_every_body_and_answer_says_what_it_is(document: dict[str, Any]) -> None:
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in document["components"]["schemas"].items()
+        for field, prop in schema.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert undescribed == []
 
 
 def test_every_example_of_a_request_or_an_answer_is_valid_for_its_model(

@@ -252,17 +252,17 @@ class MemberPublic(Answer):
 
     id: int = Field(description="Patron's member id")
     external_id: str = Field(description="your customer id")
-    email: str | None
-    name: str | None
+    email: str | None = Field(description="personal data: null once erased")
+    name: str | None = Field(description="personal data: null once erased")
     tier: str = Field(description="the member's tier now")
     tier_since: UtcTime = Field(description="when they reached it")
-    enrolled_at: UtcTime
+    enrolled_at: UtcTime = Field(description="when the member joined")
     referral_code: str = Field(description="the code a friend enrolls with")
     points: int = From("balance", "balance, pending points included")
     debt: int = Field(description="points owed from refunds, settled by the next earnings")
-    purchase_count: int
+    purchase_count: int = Field(description="purchases recorded for the member")
     lifetime_spend: Decimal = Field(description="every purchase's total, refunds deducted")
-    acquisition_channel: str | None = None
+    acquisition_channel: str | None = Field(None, description="the channel that brought the member")
     erased_at: UtcTime | None = Field(
         None, description="when the member's personal data was erased (docs/privacy.md)"
     )
@@ -286,9 +286,9 @@ class ErasurePublic(Answer):
         )
     )
 
-    member_id: int
+    member_id: int = Field(description="Patron's member id (it stays)")
     external_id: str = Field(description="the pseudonym that replaces the external id")
-    erased_at: UtcTime
+    erased_at: UtcTime = Field(description="when the personal data was erased")
     points: int = From("balance", "points left on the books until they expire")
 
 
@@ -311,7 +311,7 @@ class MemberTill(Answer):
 class LineIn(_In):
     sku: Code = Field(description="the product's code (1 to 64 characters)")
     category: Label | None = Field(None, description="for category multipliers and analytics")
-    quantity: Quantity = 1
+    quantity: Quantity = Field(1, description="how many (1 to 1,000,000; default 1)")
     unit_price: UnitAmount = Field(description='the price of one, e.g. "12.50" (4 decimals)')
     unit_cost: UnitAmount | None = Field(
         None, description="what one costs the business (margin in the A/B/C classes)"
@@ -417,8 +417,8 @@ class PurchasePublic(Answer):
 
     id: int = From("purchase_id", "the purchase's id (a refund names it, or the order id)")
     enrolled: bool = Field(False, description="the purchase made its customer a member")
-    member_id: int
-    order_id: str
+    member_id: int = Field(description="Patron's member id")
+    order_id: str = Field(description="your order id")
     total: Decimal = Field(description="Σ quantity × unit_price, in cents")
     points_earned: int = Field(description="the sum of `breakdown`")
     breakdown: list[BreakdownPublic] = Field(description="every rule that gave points")
@@ -429,10 +429,10 @@ class PurchasePublic(Answer):
 
 class PurchaseLinePublic(Answer):
     line_no: int = Field(description="the line's number (a refund names it), from 1")
-    sku: str
-    category: str | None
-    quantity: int
-    unit_price: Decimal
+    sku: str = Field(description="the product's code")
+    category: str | None = Field(description="the product's category, if given")
+    quantity: int = Field(description="how many were bought")
+    unit_price: Decimal = Field(description="the price of one (4 decimals)")
     refunded_quantity: int = Field(description="how many of `quantity` were returned")
     points: int = Field(description="points the line earned")
 
@@ -475,20 +475,22 @@ class PurchaseDetail(Answer):
 
     id: int = Field(description="Patron's purchase id")
     order_id: str = Field(description="your order id")
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     external_id: str = Field(description="the member's customer id")
-    occurred_at: UtcTime
-    currency: str
-    total: Decimal
+    occurred_at: UtcTime = Field(description="when it was bought")
+    currency: str = Field(description="the purchase's currency (ISO 4217)")
+    total: Decimal = Field(description="Σ quantity × unit_price, in cents")
     refunded_total: Decimal = Field(description="the money value of the returned lines")
-    points_earned: int
+    points_earned: int = Field(description="every point it earned, bonus points included")
     bonus_points: int = Field(description="points of promotions and milestones, included")
-    channel: str | None
-    payment_method: str | None
-    promotion_code: str | None
+    channel: str | None = Field(description="where it was bought")
+    payment_method: str | None = Field(description="how it was paid")
+    promotion_code: str | None = Field(description="the promotion code used, if one")
     shop: str | None = Field(description="the shop of the key that recorded it")
     program_version: int | None = Field(description="null for history imported by a file")
-    lines: list[PurchaseLinePublic]
+    lines: list[PurchaseLinePublic] = Field(
+        description="what was bought, and what of it was returned"
+    )
 
 
 class ReturnLineIn(_In):
@@ -530,7 +532,7 @@ class RefundPublic(Answer):
 
     id: int = From("refund_id", "the refund's id")
     purchase_id: int = Field(description="the purchase the lines were returned from")
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     amount: Decimal = Field(description="the money value of the returned lines")
     points_taken_back: int = Field(description="points removed from the balance")
     debt: int = Field(
@@ -594,16 +596,16 @@ class QuotePublic(Answer):
         )
     )
 
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     spendable: int = Field(description="the member's points that can be spent now")
     points: int = Field(description="what the redemption would cost")
     value: Decimal = Field(description="what it would be worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
     max_points: int | None = Field(
         description="the most points the basket allows (the program's discount cap); null"
         " without a basket_total"
     )
-    reward_id: str | None
+    reward_id: str | None = Field(description="the reward quoted; null for points as a discount")
     sufficient: bool = Field(description="whether `spendable` covers `points`")
 
 
@@ -625,11 +627,11 @@ class RedemptionPublic(Answer):
     )
 
     id: int = From("redemption_id", "the redemption's id (to cancel it)")
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     reward_id: str | None = Field(description="null for points spent as a discount")
     points: int = Field(description="points spent")
     value: Decimal = Field(description="what they were worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
     balance: int = Field(description="the member's balance after it")
     status: RedemptionStatus = Field(description="completed, or cancelled (points returned)")
     transaction_id: str | None = Field(None, description="the till's id for the sale")
@@ -660,7 +662,7 @@ class AdjustmentPublic(Answer):
         json_schema_extra=examples({"member_id": 1, "points": 40, "balance": 190, "entry_id": 7})
     )
 
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     points: int = Field(description="the points credited (negative: debited)")
     balance: int = Field(description="the member's balance after it")
     entry_id: int = Field(description="the ledger entry it made")
@@ -668,7 +670,7 @@ class AdjustmentPublic(Answer):
 
 class ExpiringPublic(BaseModel):
     points: int = Field(description="points that expire on the day")
-    expires_at: date
+    expires_at: date = Field(description="the day they expire")
 
 
 class BalancePublic(BaseModel):
@@ -691,12 +693,12 @@ class BalancePublic(BaseModel):
         )
     )
 
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     points: int = Field(description="spendable now")
     pending: int = Field(description="earned, spendable after the return window")
     total: int = Field(description="points + pending")
     debt: int = Field(description="points owed from refunds, settled by the next earnings")
-    tier: str
+    tier: str = Field(description="the member's tier now")
     next_tier: str | None = Field(description="null at the top tier")
     needed_for_next_tier: Decimal = Field(
         description="qualifying value (spend or points, as the program says) still missing"
@@ -704,7 +706,7 @@ class BalancePublic(BaseModel):
     qualifying: Decimal = Field(description="the qualifying value in the tier window")
     expiring: list[ExpiringPublic] = Field(description="points that expire soon, by date")
     point_value: Decimal = Field(description="what one point is worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
 
 
 _ENTRY = {
@@ -725,9 +727,13 @@ class LedgerEntryTill(BaseModel):
     id: int = Field(description="the entry's id (the ledger's `before` cursor)")
     kind: EntryKind = Field(description="why the balance changed (docs/ledger.md)")
     points: int = Field(description="positive for a credit, negative for a debit")
-    occurred_at: UtcTime
-    purchase_id: int | None
-    redemption_id: int | None
+    occurred_at: UtcTime = Field(description="when the balance changed")
+    purchase_id: int | None = Field(
+        description="the purchase that earned or refunded the points, if one"
+    )
+    redemption_id: int | None = Field(
+        description="the redemption that spent or gave back the points, if one"
+    )
 
 
 class LedgerEntryPublic(LedgerEntryTill):
@@ -755,13 +761,13 @@ class RewardPublic(BaseModel):
     )
 
     id: str = Field(description="what a redemption names as reward_id")
-    name: str
+    name: str = Field(description="the reward's name, for people")
     kind: str = Field(description="gift, service, discount, event, cause…")
     points: int = Field(description="its price in points")
     value: Decimal | None = Field(description="what it is worth to the member")
     stock: int | None = Field(description="how many are left; null: no limit")
     tiers: list[str] = Field(description="the tiers that may redeem it; empty: every tier")
-    description: str
+    description: str = Field(description="what the member gets")
 
 
 class SpendCreate(_In):
@@ -783,7 +789,7 @@ class SpendCreate(_In):
     )
     amount: Amount = Field(description="what was spent, in cents")
     currency: Currency = Field(description="the program's currency")
-    note: Note | None = None
+    note: Note | None = Field(None, description="what the spend was (1 to 500 characters)")
 
 
 class SpendPublic(BaseModel):
@@ -802,11 +808,11 @@ class SpendPublic(BaseModel):
         )
     )
 
-    id: int
+    id: int = Field(description="the entry's id")
     month: str = Field(description="YYYY-MM")
-    channel: str
-    amount: Decimal
-    currency: str
-    note: str | None
-    recorded_at: UtcTime
+    channel: str = Field(description="the acquisition channel")
+    amount: Decimal = Field(description="what was spent, in cents")
+    currency: str = Field(description="the program's currency (ISO 4217)")
+    note: str | None = Field(description="what the spend was")
+    recorded_at: UtcTime = Field(description="when it was recorded")
     recorded_by: str = Field(description="the actor: apikey:<name> or the CLI's user")

@@ -99,14 +99,18 @@ class ApiKeyPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(_KEY))
 
     prefix: str = Field(description="the part after ptr_ in the key: name the key by it")
-    name: str
+    name: str = Field(
+        description="a till's name, or for an admin key the person's (audited as apikey:<name>)"
+    )
     scope: str = Field(description="pos or admin")
     shop: str | None = Field(description="the shop a pos key acts for; null: every shop")
     operations: list[str] | None = Field(description="what a pos key may do; null: everything")
-    created_at: UtcTime
+    created_at: UtcTime = Field(description="when the key was made")
     expires_at: UtcTime | None = Field(description="a rotated key: when it stops")
-    revoked_at: UtcTime | None
-    status: KeyStatus
+    revoked_at: UtcTime | None = Field(description="when it was revoked; null: it was not")
+    status: KeyStatus = Field(
+        description="active, expiring (rotated: works until expires_at), expired or revoked"
+    )
 
 
 class ApiKeyIssued(ApiKeyPublic):

@@ -33,8 +33,8 @@ _ENTRY = {
 class AuditEntryPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(_ENTRY))
 
-    id: int
-    at: UtcTime
+    id: int = Field(description="the entry's id (the trail's `after` cursor)")
+    at: UtcTime = Field(description="when it was done")
     actor: str = Field(description="apikey:<name>, or the CLI's user")
     action: str = Field(description="what was done (docs/audit.md lists them)")
     member_id: int | None = Field(description="the member it concerned, if one")
@@ -47,7 +47,7 @@ class AuditPagePublic(BaseModel):
         json_schema_extra=examples({"data": [_ENTRY], "count": 1, "next_after": None})
     )
 
-    data: list[AuditEntryPublic]
+    data: list[AuditEntryPublic] = Field(description="the entries, oldest first")
     count: int = Field(description="how many entries `data` holds")
     next_after: int | None = Field(
         description="pass as `after` to read the next page; null when this page ends the trail"
