@@ -3,7 +3,6 @@ the operations their key allows."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -78,21 +77,27 @@ async def require_admin(principal: Annotated[Principal, Depends(get_principal)])
     return principal
 
 
-def allowed(operation: Operation) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets through the keys that may run `operation` (403 otherwise)."""
+class Allowed:
+    """A dependency that lets through the keys that may run `operation` (403 otherwise);
+    api/openapi.py reads `operation` to document the refusal."""
 
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not principal.may(operation):
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.may(self.operation):
             may = ", ".join(sorted(principal.operations or ())) or "nothing"
             raise ApiProblem(
                 403,
                 "forbidden_operation",
-                f"this API key may not {operation.value} (it may: {may}); ask an admin for"
-                " a key that may",
+                f"this API key may not {self.operation.value} (it may: {may}); ask an admin"
+                " for a key that may",
             )
         return principal
 
-    return check
+
+def allowed(operation: Operation) -> Allowed:
+    return Allowed(operation)
 
 
 PosKey = Annotated[Principal, Depends(get_principal)]

@@ -17,7 +17,6 @@ once, from what each route depends on, so a new route is documented as it behave
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,7 +26,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from patron.api import problems
-from patron.api.deps import require_admin
+from patron.api.deps import Allowed, require_admin
 from patron.api.errors import PROBLEM
 from patron.api.guard import GUARDED
 from patron.api.idempotency import idempotent_write
@@ -143,13 +142,12 @@ def _depends_on(dependant: Dependant, test: Callable[[Any], bool]) -> bool:
 
 
 def _operations(dependant: Dependant) -> list[str]:
-    """The operations the route's key must be allowed (api/deps.allowed)."""
-    names = []
-    for sub in _dependencies(dependant):
-        if getattr(sub.call, "__qualname__", "") == "allowed.<locals>.check":
-            operation = inspect.getclosurevars(sub.call).nonlocals["operation"]  # type: ignore[arg-type]
-            names.append(str(operation.value))
-    return names
+    """The operations the route's key must be allowed (api/deps.Allowed)."""
+    return [
+        sub.call.operation.value
+        for sub in _dependencies(dependant)
+        if isinstance(sub.call, Allowed)
+    ]
 
 
 def _has_parameters(dependant: Dependant) -> bool:
