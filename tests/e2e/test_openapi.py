@@ -199,6 +199,24 @@ def test_every_problem_example_is_a_body_the_api_sends(document: dict[str, Any])
                 assert body["title"] == code.replace("_", " ")
 
 
+# Domain errors no path of the API can meet: the base class itself, a program (loaded by
+# the CLI only) and a model not identified (insights and the export catch it).
+NOT_THROUGH_THE_API = {"patron_error", "invalid_program", "model_not_identified"}
+
+
+def test_every_refusal_of_the_domain_has_an_example_body_in_the_document(
+    document: dict[str, Any],
+) -> None:
+    documented = {
+        code
+        for _, operation in operations(document)
+        for _, r in refusals(operation)
+        for code in problem_codes(r)
+    }
+    domain = {cls.code for cls in errors.STATUS}
+    assert domain - NOT_THROUGH_THE_API <= documented
+
+
 def codes_sent_by_the_code() -> set[str]:
     """The codes of every domain error class, and the codes the API's own modules write
     in `ApiProblem(status, code, …)` and `problem(status, title, detail, code)` (and a
