@@ -50,8 +50,9 @@ def client(patron: Patron) -> Iterator[TestClient]:
         response.read()
         problem = response.headers.get("content-type", "").startswith(PROBLEM)
         body = response.json() if problem else None
+        request = response.request
         why = refusals.undocumented(
-            response.request.method, response.request.url.path, response.status_code, body
+            request.method, request.url.path, response.status_code, body, response.headers
         )
         if why is not None:
             undocumented.append(why)

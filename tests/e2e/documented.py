@@ -1,16 +1,18 @@
 """What the OpenAPI document says each operation may refuse, to check real answers by.
 
 `Refusals(document)` reads, per operation and status, the problem codes its examples
-show. `undocumented(method, path, status, body)` names an answer the document does not
-announce: a status the operation does not list, or a problem `code` not among its
-examples for that status. The e2e client fixture and the Schemathesis run both check
-every answer with it, so a refusal added to a route without its line in the document
-fails the tests that provoke it.
+show. `undocumented(method, path, status, body, headers)` names an answer the document
+does not announce: a status the operation does not list, a problem `code` not among its
+examples for that status, or one without a header the document says that code carries.
+The e2e client fixture and the Schemathesis run both check every answer with it, so a
+refusal added to a route without its line in the document fails the tests that provoke
+it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +45,11 @@ class Refusals:
                     return template, found
         return None
 
-    def undocumented(self, method: str, path: str, status: int, body: Any) -> str | None:
-        """Why this answer is not one its operation documents, or None if it is."""
+    def undocumented(
+        self, method: str, path: str, status: int, body: Any, headers: Iterable[str] = ()
+    ) -> str | None:
+        """Why this answer (with these header names) is not one its operation documents,
+        or None if it is."""
         found = self.operation(method, path)
         if found is None or status == UNFORESEEN:
             return None  # no such operation (a 401 or 404 of an unknown path)
@@ -57,4 +62,8 @@ class Refusals:
             code = body.get("code") if isinstance(body, dict) else None
             if code not in problem_codes(response):
                 return f"{label} answered {status} {code!r}, not among its documented codes"
+            sent = {name.lower() for name in headers}
+            for name, header in response.get("headers", {}).items():
+                if code in header.get("x-codes", ()) and name.lower() not in sent:
+                    return f"{label} answered {status} {code!r} without its {name} header"
         return None

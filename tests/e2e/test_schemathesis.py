@@ -149,6 +149,7 @@ class _Run:
             case.formatted_path,
             response.status_code,
             response.json() if problem else None,
+            response.headers,
         )
         assert why is None, why
 

@@ -122,6 +122,10 @@ def unexpected(exc: BaseException) -> JSONResponse:
 def store_unavailable(exc: BaseException) -> JSONResponse:
     """503 with Retry-After for a store that cannot be reached; the cause goes to the log."""
     log.warning("store unreachable, answered 503: %s: %s", type(exc).__name__, exc)
+    return store_down()
+
+
+def store_down() -> JSONResponse:
     response = problem(503, "store unavailable", STORE_DOWN_DETAIL, "store_unavailable")
     response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
     return response

@@ -103,8 +103,7 @@ def _complete_operation(route: Any, operation: dict[str, Any]) -> None:
     if PROBLEM not in responses.get("422", {}).get("content", {}):
         responses.pop("422", None)  # FastAPI's HTTPValidationError, which is never sent
     for refusal in shared_refusals(route):
-        example = problems.body(refusal)
-        problems.add(responses, example, key=str(example["status"]))
+        problems.add(responses, refusal, key=str(problems.body(refusal)["status"]))
     if _depends_on(route.dependant, lambda call: call is idempotent_write):
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "header" and parameter["name"] == IDEMPOTENCY_HEADER:

@@ -21,16 +21,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
-from patron.api.deps import BAD_KEY, NO_KEY
+from patron.api.deps import NO_KEY
 from patron.api.errors import (
     PROBLEM,
-    STORE_DOWN_DETAIL,
     ApiProblem,
     api_problem,
     domain_problem,
     problem,
+    store_down,
     write_refused,
 )
+from patron.api.guard import retry_later
 from patron.api.schemas import with_nulls
 from patron.domain.errors import (
     AmbiguousMember,
@@ -93,13 +94,18 @@ class Problem(BaseModel):
 Refusal = PatronError | ApiProblem | JSONResponse
 
 
+def answer(refusal: Refusal) -> JSONResponse:
+    """The answer the API sends for `refusal`: its body and its headers."""
+    if isinstance(refusal, PatronError):
+        return domain_problem(refusal)
+    if isinstance(refusal, ApiProblem):
+        return api_problem(refusal)
+    return refusal
+
+
 def body(refusal: Refusal) -> dict[str, Any]:
     """The problem body the API sends for `refusal`."""
-    if isinstance(refusal, PatronError):
-        refusal = domain_problem(refusal)
-    elif isinstance(refusal, ApiProblem):
-        refusal = api_problem(refusal)
-    parsed: dict[str, Any] = json.loads(bytes(refusal.body))
+    parsed: dict[str, Any] = json.loads(bytes(answer(refusal).body))
     return parsed
 
 
@@ -108,12 +114,22 @@ def refusals(*sent: Refusal) -> dict[int | str, dict[str, Any]]:
     code (api/openapi.py adds the refusals shared by every path of a kind)."""
     responses: dict[int | str, dict[str, Any]] = {}
     for refusal in sent:
-        add(responses, body(refusal))
+        add(responses, refusal)
     return responses
 
 
-def add(responses: dict[Any, dict[str, Any]], example: dict[str, Any], key: Any = None) -> None:
-    """Put `example` among the problem examples of its status in `responses`."""
+# the headers a refusal may carry, as the document describes them
+HEADERS = {
+    "retry-after": ("Retry-After", {"type": "integer", "minimum": 1}, "seconds to wait"),
+    "www-authenticate": ("WWW-Authenticate", {"type": "string"}, "the scheme: Bearer"),
+}
+
+
+def add(responses: dict[Any, dict[str, Any]], refusal: Refusal, key: Any = None) -> None:
+    """Put `refusal` among the problem examples of its status in `responses`, and the
+    headers it carries among the status's headers (each saying which codes send it)."""
+    sent = answer(refusal)
+    example = body(refusal)
     status = example["status"] if key is None else key
     response = responses.setdefault(status, {})
     media = response.setdefault("content", {}).setdefault(PROBLEM, {})
@@ -125,6 +141,21 @@ def add(responses: dict[Any, dict[str, Any]], example: dict[str, Any], key: Any 
     examples[name] = {"summary": example["code"], "value": example}
     codes = sorted({e["value"]["code"] for e in examples.values()})
     response["description"] = "problem+json: " + ", ".join(codes)
+    for header in sent.headers:
+        if header in HEADERS:
+            _add_header(response, header, example["code"])
+
+
+def _add_header(response: dict[str, Any], header: str, code: str) -> None:
+    name, schema, meaning = HEADERS[header]
+    headers = response.setdefault("headers", {})
+    known = headers.get(name, {}).get("x-codes", [])
+    codes = sorted({*known, code})
+    headers[name] = {
+        "description": f"{meaning}; sent with {', '.join(codes)}",
+        "schema": schema,
+        "x-codes": codes,
+    }
 
 
 def ok(example: dict[str, Any], *, named: bool = False) -> dict[int | str, dict[str, Any]]:
@@ -138,19 +169,24 @@ def ok(example: dict[str, Any], *, named: bool = False) -> dict[int | str, dict[
 
 # The answers of api/guard.py, before any route runs, and of the shared dependencies.
 UNAUTHORIZED = ApiProblem(401, "unauthorized", NO_KEY, {"WWW-Authenticate": "Bearer"})
-BAD_KEY_ANSWER = ApiProblem(401, "unauthorized", BAD_KEY, {"WWW-Authenticate": "Bearer"})
 FORBIDDEN = ApiProblem(403, "forbidden", "this operation needs an admin key")
-RATE_LIMITED = problem(
-    429,
-    "rate limited",
-    "this API key sent more than 100 requests a second (or 200 at once)",
-    "rate_limited",
+RATE_LIMITED = retry_later(
+    problem(
+        429,
+        "rate limited",
+        "this API key sent more than 100 requests a second (or 200 at once)",
+        "rate_limited",
+    ),
+    1,
 )
-LOCKED_OUT = problem(
-    429,
-    "too many failed attempts",
-    "too many requests with a missing or wrong API key from this address",
-    "too_many_failed_attempts",
+LOCKED_OUT = retry_later(
+    problem(
+        429,
+        "too many failed attempts",
+        "too many requests with a missing or wrong API key from this address",
+        "too_many_failed_attempts",
+    ),
+    3,
 )
 TOO_LARGE = problem(
     413,
@@ -159,7 +195,7 @@ TOO_LARGE = problem(
     "body_too_large",
     limit=1048576,
 )
-STORE_DOWN = problem(503, "store unavailable", STORE_DOWN_DETAIL, "store_unavailable")
+STORE_DOWN = store_down()
 KEY_MISSING = ApiProblem(
     400, "idempotency_key_missing", "writes need an `Idempotency-Key` header (a UUID, say)"
 )
