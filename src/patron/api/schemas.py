@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from patron.api import examples as story
 from patron.domain import limits
 from patron.domain.clock import iso_utc
 from patron.domain.earning import Line, amounts_problem
@@ -143,9 +144,8 @@ def with_nulls(**keywords: Any) -> dict[str, Any]:
 
 
 def examples(*values: dict[str, Any]) -> Any:
-    """A model's examples in the OpenAPI document (tests/e2e/test_openapi.py validates
-    each against its model). They tell one story: member 1 is Ana (C-1042), who bought
-    two books on receipt T1-0042 and spent 150 points on a coffee."""
+    """A model's examples in the OpenAPI document, from api/examples.py (one story;
+    tests/e2e/test_openapi.py validates each against its model)."""
     return with_nulls(examples=list(values))
 
 
@@ -177,22 +177,7 @@ class Page(BaseModel, Generic[T]):
 
 
 class MemberCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "external_id": "C-1042",
-                "email": "ana@example.com",
-                "name": "Ana Popescu",
-                "acquisition_channel": "web",
-            },
-            {
-                "external_id": "C-1043",
-                "name": "Ben Ionescu",
-                "enrolled_at": "2025-06-01T09:00:00Z",
-                "acquisition_channel": "import",
-            },
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_CREATE))
 
     external_id: Key = Field(
         description="your customer id (1 to 128 characters), unique: name the member by it"
@@ -229,26 +214,7 @@ def From(name: str, description: str | None = None) -> Any:  # noqa: N802 - read
 class MemberPublic(Answer):
     """A member's whole profile (an admin key, or the key that enrolled them)."""
 
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "external_id": "C-1042",
-                "email": "ana@example.com",
-                "name": "Ana Popescu",
-                "tier": "Bronze",
-                "tier_since": "2026-01-14T09:00:00Z",
-                "enrolled_at": "2026-01-14T09:00:00Z",
-                "referral_code": "R2BBU3NS",
-                "points": 100,
-                "debt": 0,
-                "purchase_count": 0,
-                "lifetime_spend": "0.00",
-                "acquisition_channel": "web",
-                "erased_at": None,
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_PUBLIC))
 
     id: int = Field(description="Patron's member id")
     external_id: str = Field(description="your customer id")
@@ -269,22 +235,13 @@ class MemberPublic(Answer):
 
 
 class MemberErase(_In):
-    model_config = ConfigDict(json_schema_extra=examples({"reason": "ticket 1234"}))
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_ERASE))
 
     reason: Note = Field(description="why the data is erased (audited); no personal data")
 
 
 class ErasurePublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "member_id": 1,
-                "external_id": "erased-5f1c2a9e",
-                "erased_at": "2026-01-20T09:00:00Z",
-                "points": 60,
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.ERASURE_PUBLIC))
 
     member_id: int = Field(description="Patron's member id (it stays)")
     external_id: str = Field(description="the pseudonym that replaces the external id")
@@ -295,11 +252,7 @@ class ErasurePublic(Answer):
 class MemberTill(Answer):
     """What a till needs of a member (a pos key's view): no name, e-mail or history."""
 
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {"id": 1, "external_id": "C-1042", "tier": "Bronze", "points": 150, "debt": 0}
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_TILL))
 
     id: int = Field(description="Patron's member id")
     external_id: str = Field(description="your customer id")
@@ -319,29 +272,7 @@ class LineIn(_In):
 
 
 class PurchaseCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "external_id": "C-1042",
-                "order_id": "T1-0042",
-                "occurred_at": "2026-01-14T10:30:00Z",
-                "currency": "EUR",
-                "lines": [
-                    {"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}
-                ],
-                "channel": "store",
-                "payment_method": "card",
-            },
-            {
-                "external_id": "C-2001",
-                "order_id": "T1-0043",
-                "occurred_at": "2026-01-14T11:05:00+02:00",
-                "currency": "EUR",
-                "lines": [{"sku": "MUG-3", "category": "home", "unit_price": "8.90"}],
-                "enroll": True,
-            },
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_CREATE))
 
     member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
     external_id: Key | None = Field(None, description="your customer id; or give member_id")
@@ -395,25 +326,7 @@ class BreakdownPublic(Answer):
 
 
 class PurchasePublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "enrolled": False,
-                "member_id": 1,
-                "order_id": "T1-0042",
-                "total": "25.00",
-                "points_earned": 50,
-                "breakdown": [
-                    {"rule": "base", "points": 25},
-                    {"rule": "category books x2", "points": 25},
-                ],
-                "available_at": "2026-01-28T10:30:00Z",
-                "tier": "Bronze",
-                "program_version": 1,
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_PUBLIC))
 
     id: int = From("purchase_id", "the purchase's id (a refund names it, or the order id)")
     enrolled: bool = Field(False, description="the purchase made its customer a member")
@@ -440,38 +353,7 @@ class PurchaseLinePublic(Answer):
 class PurchaseDetail(Answer):
     """A recorded purchase as a till or a back office reads it."""
 
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "order_id": "T1-0042",
-                "member_id": 1,
-                "external_id": "C-1042",
-                "occurred_at": "2026-01-14T10:30:00Z",
-                "currency": "EUR",
-                "total": "25.00",
-                "refunded_total": "0.00",
-                "points_earned": 50,
-                "bonus_points": 0,
-                "channel": "store",
-                "payment_method": "card",
-                "promotion_code": None,
-                "shop": "paris-opera",
-                "program_version": 1,
-                "lines": [
-                    {
-                        "line_no": 1,
-                        "sku": "BOOK-1",
-                        "category": "books",
-                        "quantity": 2,
-                        "unit_price": "12.5000",
-                        "refunded_quantity": 0,
-                        "points": 50,
-                    }
-                ],
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_DETAIL))
 
     id: int = Field(description="Patron's purchase id")
     order_id: str = Field(description="your order id")
@@ -502,12 +384,7 @@ class ReturnLineIn(_In):
 
 
 class RefundCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {"lines": [{"line_no": 1, "quantity": 1}], "reason": "damaged cover"},
-            {"reason": "the whole order came back"},
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.REFUND_CREATE))
 
     lines: (
         Annotated[list[ReturnLineIn], Field(min_length=1, max_length=limits.MAX_LINES)] | None
@@ -516,19 +393,7 @@ class RefundCreate(_In):
 
 
 class RefundPublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "purchase_id": 1,
-                "member_id": 1,
-                "amount": "12.50",
-                "points_taken_back": 25,
-                "debt": 0,
-                "balance": 125,
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.REFUND_PUBLIC))
 
     id: int = From("refund_id", "the refund's id")
     purchase_id: int = Field(description="the purchase the lines were returned from")
@@ -543,12 +408,7 @@ class RefundPublic(Answer):
 
 
 class RedemptionCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {"external_id": "C-1042", "reward_id": "coffee", "transaction_id": "T1-0044"},
-            {"external_id": "C-1042", "points": 100, "basket_total": "25.00"},
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_CREATE))
 
     member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
     external_id: Key | None = Field(None, description="the shop's customer id; or member_id")
@@ -581,20 +441,7 @@ class RedemptionCreate(_In):
 
 
 class QuotePublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "member_id": 1,
-                "spendable": 150,
-                "points": 150,
-                "value": "3.00",
-                "currency": "EUR",
-                "max_points": None,
-                "reward_id": "coffee",
-                "sufficient": True,
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.QUOTE_PUBLIC))
 
     member_id: int = Field(description="Patron's member id")
     spendable: int = Field(description="the member's points that can be spent now")
@@ -610,21 +457,7 @@ class QuotePublic(Answer):
 
 
 class RedemptionPublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "member_id": 1,
-                "reward_id": "coffee",
-                "points": 150,
-                "value": "3.00",
-                "currency": "EUR",
-                "balance": 0,
-                "status": "completed",
-                "transaction_id": "T1-0044",
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_PUBLIC))
 
     id: int = From("redemption_id", "the redemption's id (to cancel it)")
     member_id: int = Field(description="Patron's member id")
@@ -638,18 +471,13 @@ class RedemptionPublic(Answer):
 
 
 class CancelCreate(_In):
-    model_config = ConfigDict(json_schema_extra=examples({"reason": "customer changed mind"}))
+    model_config = ConfigDict(json_schema_extra=examples(*story.CANCEL_CREATE))
 
     reason: Reason | None = Field(None, description="why (up to 200 characters)")
 
 
 class AdjustmentCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {"points": 40, "reason": "goodwill: the coffee machine was broken"},
-            {"points": -20, "reason": "ticket 1234: points credited twice"},
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.ADJUSTMENT_CREATE))
 
     points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
         description="a credit (positive) or a debit (negative, at most the spendable points)"
@@ -658,9 +486,7 @@ class AdjustmentCreate(_In):
 
 
 class AdjustmentPublic(Answer):
-    model_config = ConfigDict(
-        json_schema_extra=examples({"member_id": 1, "points": 40, "balance": 190, "entry_id": 7})
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.ADJUSTMENT_PUBLIC))
 
     member_id: int = Field(description="Patron's member id")
     points: int = Field(description="the points credited (negative: debited)")
@@ -674,24 +500,7 @@ class ExpiringPublic(BaseModel):
 
 
 class BalancePublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "member_id": 1,
-                "points": 100,
-                "pending": 50,
-                "total": 150,
-                "debt": 0,
-                "tier": "Bronze",
-                "next_tier": "Silver",
-                "needed_for_next_tier": "475.00",
-                "qualifying": "25.00",
-                "expiring": [{"points": 100, "expires_at": "2028-01-14"}],
-                "point_value": "0.01",
-                "currency": "EUR",
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.BALANCE_PUBLIC))
 
     member_id: int = Field(description="Patron's member id")
     points: int = Field(description="spendable now")
@@ -709,20 +518,10 @@ class BalancePublic(BaseModel):
     currency: str = Field(description="the program's currency (ISO 4217)")
 
 
-_ENTRY = {
-    "id": 3,
-    "kind": "earn",
-    "points": 50,
-    "occurred_at": "2026-01-14T10:30:00Z",
-    "purchase_id": 1,
-    "redemption_id": None,
-}
-
-
 class LedgerEntryTill(BaseModel):
     """A ledger entry as a pos key reads it: without the reason a person wrote on it."""
 
-    model_config = ConfigDict(json_schema_extra=examples(_ENTRY))
+    model_config = ConfigDict(json_schema_extra=examples(*story.LEDGER_ENTRY_TILL))
 
     id: int = Field(description="the entry's id (the ledger's `before` cursor)")
     kind: EntryKind = Field(description="why the balance changed (docs/ledger.md)")
@@ -739,26 +538,13 @@ class LedgerEntryTill(BaseModel):
 class LedgerEntryPublic(LedgerEntryTill):
     """A ledger entry as an admin key reads it: with the reason written on it."""
 
-    model_config = ConfigDict(json_schema_extra=examples({**_ENTRY, "reason": None}))
+    model_config = ConfigDict(json_schema_extra=examples(*story.LEDGER_ENTRY_PUBLIC))
 
     reason: str | None = Field(description="what staff wrote on an adjustment or a refund")
 
 
 class RewardPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": "coffee",
-                "name": "Free coffee",
-                "kind": "gift",
-                "points": 150,
-                "value": "3.00",
-                "stock": None,
-                "tiers": [],
-                "description": "A coffee at the bar",
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.REWARD_PUBLIC))
 
     id: str = Field(description="what a redemption names as reward_id")
     name: str = Field(description="the reward's name, for people")
@@ -771,17 +557,7 @@ class RewardPublic(BaseModel):
 
 
 class SpendCreate(_In):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "month": "2026-01",
-                "channel": "web",
-                "amount": "1200.00",
-                "currency": "EUR",
-                "note": "search ads",
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.SPEND_CREATE))
 
     month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
     channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean] = Field(
@@ -793,20 +569,7 @@ class SpendCreate(_In):
 
 
 class SpendPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "id": 1,
-                "month": "2026-01",
-                "channel": "web",
-                "amount": "1200.00",
-                "currency": "EUR",
-                "note": "search ads",
-                "recorded_at": "2026-01-14T09:00:00Z",
-                "recorded_by": "apikey:alice",
-            }
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=examples(*story.SPEND_PUBLIC))
 
     id: int = Field(description="the entry's id")
     month: str = Field(description="YYYY-MM")
