@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
@@ -17,10 +17,12 @@ from patron.analytics.lifetime import store_as_of
 from patron.analytics.pareto import pareto_curve, top_share
 from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import customer_summary
-from patron.api.deps import AdminKey, By, PatronDep, member_named
+from patron.api import examples
+from patron.api import problems as p
+from patron.api.deps import AdminKey, By, MemberPath, PatronDep, member_named
 from patron.api.schemas import QueryTime
 from patron.bootstrap import Patron
-from patron.domain.errors import InvalidInput
+from patron.domain.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["analytics"])
 Table = Literal["summary", "rfm", "abc", "pareto", "cohorts", "kpis"]
@@ -42,9 +44,15 @@ def _json(value: Any) -> Any:
     return value
 
 
-@router.get("/v1/analytics/{table}")
+@router.get(
+    "/v1/analytics/{table}",
+    responses={
+        **p.refusals(InvalidInput("kpis needs ?start=YYYY-MM-DD&end=YYYY-MM-DD")),
+        **p.ok(examples.ANALYTICS, named=True),
+    },
+)
 def analytics_table(
-    table: Table,
+    table: Annotated[Table, Path(description="which table", examples=["rfm"])],
     patron: PatronDep,
     _: AdminKey,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -60,7 +68,7 @@ def analytics_table(
 
 def _table(
     source: Source,
-    table: Table,
+    table: Annotated[Table, Path(description="which table", examples=["rfm"])],
     limit: int,
     offset: int,
     start: datetime | None,
@@ -101,9 +109,24 @@ def customer_base(request: Request, patron: Patron, as_of: date | None = None) -
     )
 
 
-@router.get("/v1/members/{id}/insights", tags=["members", "analytics"])
+@router.get(
+    "/v1/members/{id}/insights",
+    tags=["members", "analytics"],
+    responses={
+        **p.refusals(
+            p.NO_MEMBER,
+            p.AMBIGUOUS_MEMBER,
+            NotFound("customer 'C-2001' has no purchases up to 2026-01-14"),
+            InvalidInput(
+                "as_of 2027-01-01 is after today (2026-01-14): the store has no purchases"
+                " from days to come"
+            ),
+        ),
+        **p.ok(examples.INSIGHTS),
+    },
+)
 def member_insights(
-    id: str,
+    id: MemberPath,
     request: Request,
     patron: PatronDep,
     _: AdminKey,
