@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # How long a worker remembers a key it authenticated: a revoked key may work that much
     # longer there (docs/api.md "Authentication and scopes"); 0: a lookup every request.
     key_cache_seconds: float = Field(30.0, ge=0, le=3600)
+    # the web pages' language and formats: numbers, money and dates as this locale writes
+    # them (Babel), text in its language where Patron has a catalog (en, ro), else English
+    locale: str = Field("en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 @lru_cache

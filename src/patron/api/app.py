@@ -46,7 +46,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
-    install_web(app)  # the console (web/)
+    install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 

@@ -12,14 +12,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import access, audit, console, customer, customers, program
+from patron.web import access, audit, console, customer, customers, i18n, program
+from patron.web.templating import PageLocale
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install(app: FastAPI) -> None:
-    """The console's routes and files on `app` (its sessions are signed with a key read
-    from the store on first use: building the app touches no database)."""
+def install(app: FastAPI, locale: str = "en") -> None:
+    """The console's routes and files on `app`, its pages in `locale` (its sessions are
+    signed with a key read from the store on first use: building the app touches no
+    database)."""
+    app.add_middleware(PageLocale, locale=i18n.checked_locale(locale))
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(console.router)
     app.include_router(customers.router)
