@@ -135,5 +135,9 @@ def report(
         " acquisition spend per new member"
     )
     as_of = Measured(today, "today: every member and purchase in the store")
-    print_rows(found["data"], "economics", shown, title=title, as_of=as_of,
+    rows = found["data"]
+    if shown.format == "table":  # the grouping's columns only (JSON keeps the API's shape)
+        unused = {"cohort": "channel", "channel": "month"}.get(by)
+        rows = [{k: v for k, v in r.items() if k != unused} for r in rows]
+    print_rows(rows, "economics", shown, title=title, as_of=as_of,
                extra={"by": result.by, "basis": result.basis})  # fmt: skip
