@@ -31,6 +31,7 @@ from patron.cli.present import (
     LimitOption,
     Measured,
     View,
+    print_frame,
     print_rows,
     records,
     say,
@@ -143,8 +144,8 @@ def summary_cmd(
     )
     _emit(frame, out_path, "summary")
     as_of = Measured(end.date().isoformat(), "--observation-end") if end else opened.last_day()
-    print_rows(
-        records(frame),
+    print_frame(
+        frame,
         "summary",
         opened.shown,
         title=f"customer summary: {len(frame):,} customers, recency and T in {period}s",
@@ -186,10 +187,10 @@ def rfm_cmd(
         from patron.analytics.columns import encode_rows
 
         extra = {"segments": encode_rows("segments", segments)}
-        print_rows(records(frame), "rfm", opened.shown, title="", as_of=as_of, extra=extra)
+        print_frame(frame, "rfm", opened.shown, title="", as_of=as_of, extra=extra)
         return
     title = f"RFM scores: {len(frame):,} customers, {bins} bins"
-    print_rows(records(frame), "rfm", opened.shown, title=title, as_of=as_of)
+    print_frame(frame, "rfm", opened.shown, title=title, as_of=as_of)
     if opened.shown.format == "table":
         say("")
         every = View("table", None, True, opened.shown.currency)
@@ -227,7 +228,7 @@ def abc_cmd(
     frame = run(lambda: table.to_pandas())
     _emit(frame, out_path, "abc")
     title = f"A/B/C classes: {len(frame):,} customers, best score first"
-    print_rows(records(frame), "abc", opened.shown, title=title, as_of=opened.last_day())
+    print_frame(frame, "abc", opened.shown, title=title, as_of=opened.last_day())
 
 
 @analytics_app.command("pareto")
@@ -254,8 +255,8 @@ def pareto_cmd(
     frame = run(lambda: pareto_curve(opened.source).to_pandas())
     share = float(run(lambda: top_share(opened.source)))
     _emit(frame, out_path, "pareto")
-    print_rows(
-        records(frame),
+    print_frame(
+        frame,
         "pareto",
         opened.shown,
         title="Pareto curve: revenue share of the best customers, a tenth at a time",
@@ -293,7 +294,7 @@ def cohorts_cmd(
     frame = run(lambda: cohort_retention(opened.source).to_pandas())
     _emit(frame, out_path, "cohorts")
     if opened.shown.format != "table":
-        print_rows(records(frame), "cohorts", opened.shown, title="", as_of=opened.last_day())
+        print_frame(frame, "cohorts", opened.shown, title="", as_of=opened.last_day())
         return
     from patron.cli.cohort_triangle import print_triangle
 
@@ -365,7 +366,7 @@ def crosssell_cmd(
     frame = run(lambda: category_pairs(opened.source, min_support=min_support, top=top).to_pandas())
     _emit(frame, out_path, "crosssell")
     title = f"category pairs: the {len(frame):,} of highest lift (--top {top})"
-    print_rows(records(frame), "crosssell", opened.shown, title=title, as_of=opened.last_day())
+    print_frame(frame, "crosssell", opened.shown, title=title, as_of=opened.last_day())
 
 
 @analytics_app.command("next-categories")
@@ -400,6 +401,4 @@ def next_categories_cmd(
     title = (
         f"next categories: {len(frame):,} offers to {frame['customer_id'].nunique():,} customers"
     )
-    print_rows(
-        records(frame), "next_categories", opened.shown, title=title, as_of=opened.last_day()
-    )
+    print_frame(frame, "next_categories", opened.shown, title=title, as_of=opened.last_day())

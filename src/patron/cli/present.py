@@ -139,11 +139,14 @@ def print_rows(
     as_of: Measured | None = None,
     default: int | None = DEFAULT_ROWS,
     extra: dict[str, Any] | None = None,
+    columns: list[str] | None = None,
 ) -> None:
     """Print `rows` (columns of analytics table `table`) as `shown` asks. `title` and
-    `as_of` head a table; `extra` is added to the JSON document."""
+    `as_of` head a table; `extra` is added to the JSON document; `columns` names the
+    columns when there may be no row to take them from."""
     n = shown.rows_shown(len(rows), default)
     page = list(rows[:n])
+    names = columns if columns is not None else (list(rows[0]) if rows else [])
     if shown.format == "json":
         day = as_of.day if as_of is not None else None
         document = {"as_of": day, "currency": shown.currency, **(extra or {})}
@@ -151,10 +154,10 @@ def print_rows(
         typer.echo(json.dumps(document))
     elif shown.format == "csv":
         text = io.StringIO()
-        write_csv(page, table, text, columns=list(rows[0]) if rows else None)
+        write_csv(page, table, text, columns=names)
         typer.echo(text.getvalue(), nl=False)
     else:
-        print_table(page, table, shown.currency, title=title, as_of=as_of)
+        print_table(page, table, shown.currency, title=title, as_of=as_of, columns=names)
     more = len(rows) - n
     if more and shown.format == "table":
         say(
@@ -231,3 +234,8 @@ def write_out(frame: Any, out_path: Path, table: str) -> None:
 def records(frame: Any) -> list[dict[str, Any]]:
     """A pandas frame's rows as dicts."""
     return list(frame.to_dict("records"))
+
+
+def print_frame(frame: Any, table: str, shown: View, **heading: Any) -> None:
+    """`print_rows` of a pandas frame, its columns named even when it has no row."""
+    print_rows(records(frame), table, shown, columns=[str(c) for c in frame.columns], **heading)
