@@ -249,3 +249,36 @@ def test_a_bad_format_or_currency_is_refused() -> None:
     assert bad.exit_code == 2 and "--format must be one of table, csv, json" in bad.output
     bad = runner.invoke(app, ["analytics", "rfm", str(HAND), "--currency", "euro"])
     assert bad.exit_code == 2 and "--currency 'euro' is not a 3-letter" in bad.output
+
+
+def test_clv_predict_prints_p_alive_in_percent_and_money_with_its_currency() -> None:
+    from tests.integration.test_clv_pipeline import CDNOW
+
+    output = cli("clv", "predict", str(CDNOW), "--model", "bgnbd", "--currency", "USD",
+                 "--limit", "2")  # fmt: skip
+    got = cells(output)
+    assert got[:3] == [
+        ["model: bgnbd (as asked)"],
+        ["predictions over 52 weeks: 2,357 customers"],
+        ["as of 1998-06-30 (the day of the last purchase in the data)"],
+    ]
+    assert got[3] == ["customer id", "frequency", "recency", "T", "expected purchases",
+                      "p alive", "expected spend", "clv", "as of", "model"]  # fmt: skip
+    # customer 00018 bought once: under BG/NBD a customer without a repeat purchase is
+    # alive for sure (eq. 12 with x = 0), whatever the parameters
+    second = got[5]
+    assert second[:3] == ["00018", "0", "0.00"] and second[5] == "100.0%"
+    assert second[6].endswith(" USD") and second[7].endswith(" USD")
+    assert got[-1] == [
+        "2,355 more rows: --limit 2357 or --all shows them, --format csv or --out FILE gives"
+        " every row"
+    ]
+    document = json.loads(cli("clv", "predict", str(CDNOW), "--model", "bgnbd",
+                              "--format", "json"))  # fmt: skip
+    assert (document["as_of"], document["count"], document["model"]) == ("1998-06-30", 2357,
+                                                                         "bgnbd")  # fmt: skip
+    row = next(r for r in document["data"] if r["customer_id"] == "00018")
+    assert row["p_alive"] == 1.0 and re.fullmatch(r"\d+\.\d\d", row["clv"])
+    fitted = cli("clv", "fit", str(CDNOW), "--format", "csv").splitlines()
+    assert fitted[0] == "parameter,estimate,std_error,unit"
+    assert [r.split(",")[0] for r in fitted[1:]] == ["r", "alpha", "a", "b"]
