@@ -51,6 +51,8 @@ def test_the_kinds_write_values_as_documented() -> None:
     # money to the cent, half up; a share a fraction; a month as a month
     assert encode(400970.01999999996, Kind.MONEY) == "400970.02"
     assert encode(0.125, Kind.MONEY) == "0.13"
+    # a half cent is a half cent whatever the engine's last binary digit said
+    assert encode(35.714999999999996, Kind.MONEY) == encode(35.715, Kind.MONEY) == "35.72"
     assert encode(2 / 3, Kind.SHARE) == 2 / 3
     assert encode(datetime(2024, 11, 1), Kind.MONTH) == "2024-11"
     assert encode("2024-11-01 00:00:00", Kind.DAY) == "2024-11-01"
