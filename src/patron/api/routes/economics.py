@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from patron.analytics.columns import encode_rows
 from patron.analytics.crosssell import category_pairs
 from patron.analytics.economics import economics
 from patron.analytics.frames import from_store
@@ -96,7 +97,8 @@ def get_economics(
     by: Annotated[Literal["cohort", "channel", "both"], Query()] = "both",
 ) -> dict[str, Any]:
     """CAC, value per member, CLV/CAC and payback months by cohort and/or channel."""
-    return patron.analytics().run(lambda con: economics(con, by).as_dict())
+    found = patron.analytics().run(lambda con: economics(con, by).as_dict())
+    return {**found, "data": encode_rows("economics", found["data"])}
 
 
 @router.get("/v1/analytics/crosssell", responses=p.ok(examples.CROSSSELL))
@@ -114,4 +116,4 @@ def get_crosssell(
             .to_pylist()
         )
     )
-    return {"data": rows, "count": len(rows)}
+    return {"data": encode_rows("crosssell", rows), "count": len(rows)}
