@@ -146,6 +146,6 @@ def test_a_program_file_with_errors_is_refused_beside_its_lines_then_a_valid_one
     good.write_text(example.replace("welcome_bonus = 100", "welcome_bonus = 150"))
     page.set_input_files("#file", str(good))
     page.click("button:text('Check and load')")
-    seen.shows("text=version 2 loaded")
+    seen.shows("text=Version 2 loaded.")
     seen.shows("h2:text('Patron Demo Rewards, version 2')")
     assert "A welcome gift of 150 points on joining." in page.inner_text("#summary")
