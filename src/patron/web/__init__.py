@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import access, audit, console, customer, customers, i18n, program
+from patron.web import access, audit, console, customer, customers, i18n, overview, program
 from patron.web.templating import PageLocale
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.add_middleware(PageLocale, locale=i18n.checked_locale(locale))
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(console.router)
+    app.include_router(overview.router)
     app.include_router(customers.router)
     app.include_router(customer.router)
     app.include_router(audit.router)

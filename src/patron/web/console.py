@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
-from patron.services.queries import member_count
 from patron.services.secrets import SESSION_KEY, server_secret
 from patron.services.staff import Login, LoginOutcome, active_user, log_in
 from patron.web.i18n import _
@@ -147,9 +146,3 @@ def logout(
     response = RedirectResponse(LOGIN, status_code=303)
     clear_cookie(response, secure=_secure(request))
     return response
-
-
-@router.get("", response_class=HTMLResponse)
-def overview(request: Request, staff: StaffDep) -> Response:
-    members = _patron(request).read(member_count)
-    return render(request, "overview.html", {"staff": staff, "members": members})
