@@ -28,6 +28,7 @@ PAGES = [
     "/console",
     "/console/customers",
     "/console/customers/1",
+    "/console/cohorts",
     "/console/audit",
     "/console/program",
     "/console/rewards",
@@ -100,7 +101,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
     seen.shows("#audit >> text=broken mug")
     assert "user:owner@shop.ro" in page.inner_text("#audit")
     _check(seen, "audit")
-    for name in ("rewards", "keys"):
+    for name in ("cohorts", "rewards", "keys"):
         page.goto(f"{served_app}/console/{name}")
         _check(seen, name)
     page.click("button:text('Log out')")

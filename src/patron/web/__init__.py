@@ -12,7 +12,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import access, audit, console, customer, customers, i18n, overview, program
+from patron.web import (
+    access,
+    audit,
+    cohorts,
+    console,
+    customer,
+    customers,
+    i18n,
+    overview,
+    program,
+)
 from patron.web.templating import PageLocale
 
 STATIC = Path(__file__).parent / "static"
@@ -28,6 +38,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(overview.router)
     app.include_router(customers.router)
     app.include_router(customer.router)
+    app.include_router(cohorts.router)
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)
