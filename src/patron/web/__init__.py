@@ -22,6 +22,7 @@ from patron.web import (
     i18n,
     overview,
     program,
+    segments,
 )
 from patron.web.templating import PageLocale
 
@@ -39,6 +40,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(customers.router)
     app.include_router(customer.router)
     app.include_router(cohorts.router)
+    app.include_router(segments.router)
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)

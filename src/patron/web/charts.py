@@ -45,3 +45,23 @@ def heat_map(
             },
         },
     }
+
+
+def line(
+    values: list[dict[str, Any]], x: str, y: str, *, x_title: str, y_title: str
+) -> dict[str, Any]:
+    """A line with its points, both axes shares from 0 to 1 written as percentages."""
+    axis = {"format": ".0%"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True},
+        "width": 320,
+        "height": 200,
+        "encoding": {
+            "x": {"field": x, "type": "quantitative", "title": x_title, "axis": axis,
+                  "scale": {"domain": [0, 1]}},
+            "y": {"field": y, "type": "quantitative", "title": y_title, "axis": axis,
+                  "scale": {"domain": [0, 1]}},
+        },
+    }  # fmt: skip

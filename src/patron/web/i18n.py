@@ -124,6 +124,24 @@ WORDS = {
 }
 
 
+# the RFM segments' names (analytics/rfm.SEGMENTS)
+SEGMENTS = {
+    "champions": N_("champions"),
+    "loyal": N_("loyal"),
+    "potential loyalists": N_("potential loyalists"),
+    "new": N_("new"),
+    "need attention": N_("need attention"),
+    "at risk": N_("at risk"),
+    "can't lose": N_("can't lose"),
+    "hibernating": N_("hibernating"),
+    "lost": N_("lost"),
+}
+
+
+def segment(name: str) -> str:
+    return _(SEGMENTS[name]) if name in SEGMENTS else name
+
+
 def word(value: str) -> str:
     """A value's word in the current language (the value itself when it has none)."""
     return _(WORDS[value]) if value in WORDS else value
@@ -131,6 +149,7 @@ def word(value: str) -> str:
 
 FILTERS: dict[str, Callable[..., str]] = {
     "word": word,
+    "segment": segment,
     "number": number,
     "money": money,
     "percent": percent,
