@@ -9,11 +9,12 @@ answers with a redirect (post/redirect/get), so reloading the page sends nothing
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from patron.analytics.insights import store_base
 from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
 from patron.domain.records import EntryKind
@@ -61,6 +62,7 @@ def _page(
         context = {"staff": staff, "message": message, "title": _("Not found")}
         return render(request, "forbidden.html", context, 404)
     entries = patron.read(ledger_entries, member_id, LEDGER_SHOWN, None)
+    insight, no_insight = _insight(request, patron, member.external_id)
     context = {
         "staff": staff,
         "member": member,
@@ -69,8 +71,22 @@ def _page(
         "may_adjust": staff.user.role.may_change and member.erased_at is None,
         "done": next((e for e in entries if e.id == adjusted and e.kind is EntryKind.ADJUST), None),
         "error": error,
+        "insight": insight,
+        "no_insight": no_insight,
     }
     return render(request, "customer.html", context, status_code=status)
+
+
+def _insight(request: Request, patron: Patron, customer: str) -> tuple[dict[str, Any] | None, str]:
+    """The customer's segment, P(alive), expected purchases and CLV as of today, from the
+    customer base the API's insights use (fitted once a day and held); or why there are
+    none (no purchase yet, too little history for a model)."""
+    try:
+        bases = request.app.state.customer_bases
+        base = store_base(bases, patron.analytics(), patron.clock().date())
+        return base.insights(customer), ""
+    except PatronError as exc:
+        return None, exc.message
 
 
 @router.post("/customers/{member_id}/adjustments")
