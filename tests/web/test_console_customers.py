@@ -124,3 +124,10 @@ def test_bad_parameters_are_refused_and_visitors_sent_to_the_login(
             answer = visitor.get(path)
             assert answer.status_code == 303
             assert answer.headers["location"].startswith("/console/login?next=/console/customers")
+
+
+@pytest.mark.usefixtures("shop")
+def test_the_forms_empty_choices_mean_no_filter(console: TestClient) -> None:
+    # the search form sends every field, the unused ones empty
+    page = console.get("/console/customers?q=c-&tier=&segment=&risk=")
+    assert page.status_code == 200 and _ids(page.text) == ["C-300", "C-200", "C-100"]

@@ -37,18 +37,19 @@ Direction = Annotated[str, Query(pattern="^(asc|desc)$")]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
-Segment = Annotated[Literal[SEGMENTS] | None, Query()]  # type: ignore[valid-type]
-Risk = Annotated[Literal["high", "medium", "low"] | None, Query()]
+# empty (the form's "every segment", "any risk") means no filter
+Segment = Annotated[Literal["", *SEGMENTS] | None, Query()]  # type: ignore[valid-type]
+Risk = Annotated[Literal["", "high", "medium", "low"] | None, Query()]
 
 
 def _chosen(request: Request, segment: str | None, risk: str | None) -> frozenset[str] | None:
     """The customers an RFM segment and a churn risk pick, from the day's customer base
     (the member insights'); None without such a filter."""
-    if segment is None and risk is None:
+    if not segment and not risk:
         return None
     patron: Patron = request.app.state.patron
     base = store_base(request.app.state.customer_bases, patron.analytics(), patron.clock().date())
-    return base.matching(segment, risk)
+    return base.matching(segment or None, risk or None)
 
 
 @router.get("/customers", response_class=HTMLResponse)
