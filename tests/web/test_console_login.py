@@ -190,3 +190,51 @@ def test_every_worker_checks_sessions_with_the_same_key(patron: Patron, ana: str
         from sqlalchemy import text
 
         assert conn.execute(text("SELECT count(*) FROM server_secrets")).scalar_one() == 1
+
+
+def _session_cookie(client: TestClient) -> str:
+    value = client.cookies.get("patron_session")
+    assert value is not None
+    return value
+
+
+def _with_cookie(patron: Patron, value: str) -> int:
+    """The status of the overview asked by another browser holding `value`."""
+    with TestClient(create_app(patron), follow_redirects=False) as other:
+        other.cookies.set("patron_session", value, path="/console")
+        return other.get("/console").status_code
+
+
+def test_a_cookie_kept_from_before_a_logout_opens_nothing(
+    browser: TestClient, patron: Patron, clock: Clock, ana: str
+) -> None:
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    page = browser.get("/console")
+    out = browser.post("/console/logout", data={"csrf": CSRF.search(page.text).group(1)})  # type: ignore[union-attr]
+    assert out.status_code == 303
+    assert _with_cookie(patron, kept) == 303  # replayed after the logout: refused
+    clock.advance(seconds=1)
+    _log_in(browser, ana)  # a new login works as before
+    assert browser.get("/console").status_code == 200
+
+
+def test_a_new_password_and_a_disable_end_the_earlier_sessions(
+    browser: TestClient, patron: Patron, clock: Clock, ana: str
+) -> None:
+    from patron.services.staff import disable_user, enable_user, set_password
+
+    patron.run(lambda uow, n: create_user(uow, n, "cli:root"), NewUser("bo@shop.ro", "owner"))
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    patron.run(lambda uow, e: set_password(uow, e, PASSWORD, "cli:root"), ana)
+    assert _with_cookie(patron, kept) == 303
+    clock.advance(seconds=1)
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    patron.run(lambda uow, e: disable_user(uow, e, "cli:root"), ana)
+    patron.run(lambda uow, e: enable_user(uow, e, "cli:root"), ana)
+    assert _with_cookie(patron, kept) == 303  # enabling again does not bring it back

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
 from patron.services.secrets import SESSION_KEY, server_secret
-from patron.services.staff import Login, LoginOutcome, active_user, log_in
+from patron.services.staff import Login, LoginOutcome, active_user, log_in, log_out
 from patron.web.i18n import _
 from patron.web.sessions import (
     COOKIE,
@@ -72,7 +72,7 @@ def current_staff(request: Request) -> Staff:
     patron = _patron(request)
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     user = None if session is None else patron.read(active_user, session.email)
-    if session is None or user is None:
+    if session is None or user is None or not user.session_valid(session.issued_at):
         raise LoginRequired(request.url.path)
     return Staff(user, session)
 
@@ -143,6 +143,7 @@ def logout(
 ) -> Response:
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
+    _patron(request).run(log_out, staff.user.email)  # the cookie itself cannot be recalled
     response = RedirectResponse(LOGIN, status_code=303)
     clear_cookie(response, secure=_secure(request))
     return response
