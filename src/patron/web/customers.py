@@ -146,13 +146,26 @@ def customers_csv(
                 return
             offset += MAX_PAGE
 
-    headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
+    headers = {
+        "Content-Disposition": 'attachment; filename="customers.csv"',
+        "Cache-Control": "no-store",  # the whole customer list: no copy in any cache
+    }
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str | None) -> str:
+    """A text cell a spreadsheet will not run: one starting like a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection), which spreadsheets show as text."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA) else text
 
 
 def _csv_row(row: MemberRow) -> list[str | int]:
     consent = "erased" if row.erased else CONSENT_NOT_RECORDED
     return [
-        row.external_id, row.name or "", row.email or "", consent, row.tier, row.balance,
+        _text(row.external_id), _text(row.name), _text(row.email), consent, row.tier, row.balance,
         row.purchase_count, str(row.lifetime_spend), row.enrolled_at.isoformat(sep=" "),
     ]  # fmt: skip
