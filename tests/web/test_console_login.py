@@ -119,12 +119,47 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(
         assert "patron_session" not in answer.headers.get("set-cookie", "")
 
 
-def test_five_wrong_passwords_lock_the_login(browser: TestClient, ana: str) -> None:
+def test_five_wrong_passwords_lock_the_login_answered_as_a_wrong_password(
+    browser: TestClient, ana: str
+) -> None:
     statuses = [_log_in(browser, ana, f"wrong password {i}").status_code for i in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
-    locked = _log_in(browser, ana)
-    assert locked.status_code == 429
-    assert "Too many wrong passwords: try again in 15 minutes." in locked.text
+    assert statuses == [401] * 5
+    locked = _log_in(browser, ana)  # the right password, during the lock
+    assert locked.status_code == 401 and "patron_session" not in locked.headers.get(
+        "set-cookie", ""
+    )
+    # the same words as for an unknown e-mail: the lock tells nobody the address exists
+    unknown = _log_in(browser, "nobody@shop.ro", "wrong password")
+    assert (
+        _error(locked)
+        == _error(unknown)
+        == (
+            "The e-mail or the password is wrong. After five wrong passwords in a row a user is"
+            " locked for 15 minutes."
+        )
+    )
+
+
+def test_an_address_that_fails_too_often_is_refused_for_a_while(
+    browser: TestClient, ana: str
+) -> None:
+    from patron.web.throttle import FailedLogins
+
+    ticks = [0.0]
+    browser.app.state.failed_logins = FailedLogins(3, 600.0, lambda: ticks[0])  # type: ignore[attr-defined]
+    for who in ("a@shop.ro", "b@shop.ro", "c@shop.ro"):  # many users, one address
+        assert _log_in(browser, who, "guess guess guess").status_code == 401
+    refused = _log_in(browser, ana)  # even the right password, from this address
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "600"
+    assert "Too many failed logins from this address: try again in 10 minutes." in refused.text
+    ticks[0] = 600.0  # the first failure has left the window
+    assert _log_in(browser, ana).status_code == 303
+
+
+def _error(answer: Response) -> str:
+    found = re.search(r'<p class="error" role="alert">([^<]*)</p>', answer.text)
+    assert found is not None, answer.text
+    return found.group(1)
 
 
 @pytest.mark.parametrize(
