@@ -208,21 +208,31 @@ class CustomerBases:
     ) -> None:
         self.ttl, self.keep, self.monotonic = ttl, keep, monotonic
         self._lock = threading.Lock()
-        self._bases: dict[date, tuple[float, CustomerBase]] = {}
+        self._bases: dict[tuple[date, object], tuple[float, CustomerBase]] = {}
 
-    def get(self, day: date, fit: Callable[[date], CustomerBase]) -> CustomerBase:
+    def get(
+        self, day: date, fit: Callable[[date], CustomerBase], version: object = None
+    ) -> CustomerBase:
+        """The base of `day`, fitted again when none is held for `version` of the data
+        (a new purchase or refund makes another: a page then never contradicts itself)."""
         with self._lock:
-            held = self._bases.get(day)
+            key = (day, version)
+            held = self._bases.get(key)
             if held is None or self.monotonic() - held[0] > self.ttl:
                 held = (self.monotonic(), fit(day))
-                self._bases[day] = held
+                self._bases[key] = held
                 while len(self._bases) > self.keep:
                     oldest = min(self._bases, key=lambda d: self._bases[d][0])
                     del self._bases[oldest]
             return held[1]
 
 
-def store_base(bases: CustomerBases, analytics: StoreAnalytics, day: date) -> CustomerBase:
+def store_base(
+    bases: CustomerBases, analytics: StoreAnalytics, day: date, version: object = None
+) -> CustomerBase:
     """The store's customer base fitted as of `day`, from `bases` while it is held there
-    (the API's insights and the console's customer page ask for the same fits)."""
-    return bases.get(day, lambda d: analytics.run(lambda con: CustomerBase.fit(from_store(con), d)))
+    for this `version` of the data (the API's insights and the console's pages ask for the
+    same fits; `services.queries.data_version` names the version)."""
+    return bases.get(
+        day, lambda d: analytics.run(lambda con: CustomerBase.fit(from_store(con), d)), version
+    )

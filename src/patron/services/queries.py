@@ -75,3 +75,8 @@ def member_count(uow: UnitOfWork) -> int:
 def find_members(uow: UnitOfWork, search: MemberSearch) -> MemberPage:
     """A page of the members a console search matches (domain/directory.py)."""
     return uow.directory.search(search.checked())
+
+
+def data_version(uow: UnitOfWork) -> tuple[int, int]:
+    """What the fitted customer bases are held for: a new purchase or refund changes it."""
+    return uow.purchases.latest_ids()

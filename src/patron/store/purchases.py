@@ -220,6 +220,16 @@ class Purchases(Repo):
             )
         return purchase_id
 
+    def latest_ids(self) -> tuple[int, int]:
+        """The newest purchase's id and the newest refund's (0 when none): together they
+        change whenever what the analytics read of purchases does."""
+        query = select(
+            select(func.coalesce(func.max(t.purchases.c.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(t.refunds.c.id), 0)).scalar_subquery(),
+        )
+        row = self.conn.execute(query).one()
+        return int(row[0]), int(row[1])
+
     def by_order_id(self, order_id: str) -> Purchase | None:
         row = self.conn.execute(_BY_ORDER, {"order_id": order_id}).first()
         return purchase(row) if row is not None else None

@@ -21,7 +21,7 @@ from patron.domain.records import EntryKind
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
 from patron.services.members import find_member
-from patron.services.queries import balance, ledger_entries
+from patron.services.queries import balance, data_version, ledger_entries
 from patron.web.console import Staff, StaffDep
 from patron.web.i18n import _, word
 from patron.web.sessions import same_token
@@ -83,7 +83,9 @@ def _insight(request: Request, patron: Patron, customer: str) -> tuple[dict[str,
     none (no purchase yet, too little history for a model)."""
     try:
         bases = request.app.state.customer_bases
-        base = store_base(bases, patron.analytics(), patron.clock().date())
+        base = store_base(
+            bases, patron.analytics(), patron.clock().date(), patron.read(data_version)
+        )
         return base.insights(customer), ""
     except PatronError as exc:
         return None, exc.message

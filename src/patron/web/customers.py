@@ -21,7 +21,7 @@ from patron.bootstrap import Patron
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
 from patron.domain.errors import PatronError
 from patron.services.program import current_program
-from patron.services.queries import find_members
+from patron.services.queries import data_version, find_members
 from patron.web.console import StaffDep
 from patron.web.templating import render
 
@@ -48,7 +48,8 @@ def _chosen(request: Request, segment: str | None, risk: str | None) -> frozense
     if not segment and not risk:
         return None
     patron: Patron = request.app.state.patron
-    base = store_base(request.app.state.customer_bases, patron.analytics(), patron.clock().date())
+    bases, day = request.app.state.customer_bases, patron.clock().date()
+    base = store_base(bases, patron.analytics(), day, patron.read(data_version))
     return base.matching(segment or None, risk or None)
 
 

@@ -24,6 +24,7 @@ from patron.analytics.summary import period_days
 from patron.bootstrap import Patron
 from patron.domain.errors import PatronError
 from patron.services.program import current_program
+from patron.services.queries import data_version
 from patron.web.charts import grouped_bars, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import _
@@ -41,9 +42,8 @@ def lifetime_page(request: Request, staff: StaffDep) -> Response:
     _version, program = patron.read(current_program)
     context: dict[str, Any] = {"staff": staff, "currency": program.currency, "horizon": HORIZON}
     try:
-        base = store_base(
-            request.app.state.customer_bases, patron.analytics(), patron.clock().date()
-        )
+        bases, day = request.app.state.customer_bases, patron.clock().date()
+        base = store_base(bases, patron.analytics(), day, patron.read(data_version))
     except PatronError as exc:
         return render(request, "lifetime.html", {**context, "why_not": exc.message})
     context |= {"as_of": base.as_of, "choice": base.choice, "models": _models(base)}

@@ -23,6 +23,7 @@ from patron.api.deps import AdminKey, By, MemberPath, PatronDep, member_named
 from patron.api.schemas import QueryTime
 from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput, NotFound
+from patron.services.queries import data_version
 
 router = APIRouter(tags=["analytics"])
 Table = Literal["summary", "rfm", "abc", "pareto", "cohorts", "kpis"]
@@ -96,7 +97,7 @@ def customer_base(request: Request, patron: Patron, as_of: date | None = None) -
     held a while per day (analytics/insights.CustomerBases): a fit costs seconds."""
     day = store_as_of(as_of, patron.clock().date()).day
     bases: CustomerBases = request.app.state.customer_bases
-    return store_base(bases, patron.analytics(), day)
+    return store_base(bases, patron.analytics(), day, patron.read(data_version))
 
 
 @router.get(
