@@ -145,3 +145,14 @@ def test_the_export_neutralises_formulas_and_is_not_cached(
         ["'-2", "Ana\tPop", "plain@shop.ro"],  # a tab inside is harmless; at the start it is not
         ["'=HYPERLINK(1)", "'+SUM(1)", "'@x.ro"],
     ]
+
+
+def test_a_bad_parameter_gets_a_page_a_person_can_read(console: TestClient) -> None:
+    answer = console.get("/console/customers?sort=password&page=0")
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "This page cannot be shown: sort: Input should be" in answer.text
+    assert "page: Input should be greater than or equal to 1" in answer.text
+    # the API keeps answering problem+json
+    api = console.get("/v1/rewards?limit=0")
+    assert api.headers["content-type"] == "application/problem+json"

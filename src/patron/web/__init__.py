@@ -6,12 +6,16 @@ the CLI (docs/architecture.md)."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from patron.domain.errors import NotFound, PatronError
 from patron.web import (
     access,
     audit,
@@ -25,7 +29,7 @@ from patron.web import (
     program,
     segments,
 )
-from patron.web.templating import PageLocale
+from patron.web.templating import PageLocale, render
 
 STATIC = Path(__file__).parent / "static"
 
@@ -50,3 +54,40 @@ def install(app: FastAPI, locale: str = "en") -> None:
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
         return console.login_redirect(exc)
+
+    _pages_answer_in_html(app)
+
+
+def _pages_answer_in_html(app: FastAPI) -> None:
+    """A console page asked with a bad parameter, or refused by a rule, answers with a page
+    a person can read, not the API's problem+json: the API's handlers stay for the rest
+    (they are installed before this, by api/errors.py)."""
+    api_invalid = app.exception_handlers[RequestValidationError]
+    api_refused = app.exception_handlers[PatronError]
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/console") or not isinstance(
+            exc, RequestValidationError
+        ):
+            return await _answer(api_invalid(request, exc))
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        return _refusal(request, i18n._("This page cannot be shown: %(why)s") % {"why": fields})
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/console") or not isinstance(exc, PatronError):
+            return await _answer(api_refused(request, exc))
+        return _refusal(request, exc.message, 404 if isinstance(exc, NotFound) else 422)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(PatronError, refused)
+
+
+async def _answer(answer: Response | Awaitable[Response]) -> Response:
+    return await answer if inspect.isawaitable(answer) else answer
+
+
+def _refusal(request: Request, message: str, status: int = 422) -> Response:
+    context = {"staff": None, "message": message, "title": i18n._("Not shown")}
+    return render(request, "forbidden.html", context, status)
