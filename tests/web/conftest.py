@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -13,7 +15,10 @@ from fastapi.testclient import TestClient
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.services import staff
+from patron.services.importer import ImportOptions, import_purchases
 from patron.services.staff import NewUser, create_user
+from patron.synth import SynthParams, generate, write_csv
+from tests.conftest import Clock
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -56,3 +61,14 @@ def log_in(patron: Patron) -> Iterator[Callable[[str], TestClient]]:
     yield as_role
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def synthetic_base(patron: Patron, clock: Clock, tmp_path: Path) -> Patron:
+    """The store with 400 synthetic customers over two years (patron.synth, seed 7), the
+    clock at 2026-11-01 09:00: enough history for the lifetime models to fit."""
+    clock.now = datetime(2026, 11, 1, 9, 0)
+    csv = tmp_path / "base.csv"
+    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
+    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
+    return patron

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -18,8 +17,6 @@ from patron.bootstrap import Patron
 from patron.services.apikeys import create_key
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
-from patron.services.importer import ImportOptions, import_purchases
-from patron.synth import SynthParams, generate, write_csv
 from patron.web import i18n
 from tests.conftest import Clock
 from tests.integration.helpers import buy
@@ -65,13 +62,10 @@ def test_the_page_says_what_the_api_says(
 
 
 def test_on_a_base_the_models_fit_the_figures_are_the_apis(
-    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock, tmp_path: Path
+    log_in: Callable[[str], TestClient], synthetic_base: Patron, clock: Clock
 ) -> None:
+    patron = synthetic_base
     # 400 synthetic customers over two years: enough for the purchase and spend models
-    clock.now = datetime(2026, 11, 1, 9, 0)
-    csv = tmp_path / "base.csv"
-    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
-    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
     key = patron.run(lambda uow, s: create_key(uow, s, "ana"), "admin")
     with TestClient(create_app(patron)) as api:
         headers = {"Authorization": f"Bearer {key}"}
@@ -97,16 +91,13 @@ def test_a_member_without_purchases_gets_a_reason_not_figures(
 
 
 def test_customers_are_filtered_by_rfm_segment_and_churn_risk(
-    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock, tmp_path: Path
+    log_in: Callable[[str], TestClient], synthetic_base: Patron, clock: Clock
 ) -> None:
+    patron = synthetic_base
     from patron.analytics.frames import from_store
     from patron.analytics.insights import CHURN_RISK, store_base
     from patron.analytics.rfm import rfm
 
-    clock.now = datetime(2026, 11, 1, 9, 0)
-    csv = tmp_path / "base.csv"
-    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
-    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
     browser = log_in("analyst")
     # the segments as analytics/rfm gives them as of the day, straight from the store
     end = datetime(2026, 11, 1)

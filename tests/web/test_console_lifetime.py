@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -16,8 +14,6 @@ from patron.analytics.frames import from_store
 from patron.analytics.insights import store_base
 from patron.analytics.lifetime import validation_for
 from patron.bootstrap import Patron
-from patron.services.importer import ImportOptions, import_purchases
-from patron.synth import SynthParams, generate, write_csv
 from patron.web import i18n
 from tests.conftest import Clock
 
@@ -34,12 +30,9 @@ def _money(text: str) -> float:
 
 
 def test_models_validation_deciles_and_customers_at_risk(
-    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock, tmp_path: Path
+    log_in: Callable[[str], TestClient], synthetic_base: Patron, clock: Clock
 ) -> None:
-    clock.now = datetime(2026, 11, 1, 9, 0)
-    csv = tmp_path / "base.csv"
-    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
-    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
+    patron = synthetic_base
     browser = log_in("analyst")
 
     page = browser.get("/console/lifetime").text

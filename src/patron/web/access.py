@@ -18,9 +18,7 @@ from patron.domain.access import Operation
 from patron.domain.errors import PatronError
 from patron.services.apikeys import NewKey, issue_key, list_keys, revoke_key
 from patron.services.queries import active_rewards
-from patron.web.console import Staff, StaffDep
-from patron.web.i18n import _, word
-from patron.web.sessions import same_token
+from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -81,14 +79,7 @@ def revoke(request: Request, staff: StaffDep, prefix: str, csrf: Csrf = "") -> R
 
 
 def _refusal(request: Request, staff: Staff, csrf: str) -> Response | None:
-    if not same_token(csrf, staff.session.csrf):
-        return render(request, "refused.html", {"staff": staff}, status_code=403)
-    if not staff.user.role.may_manage_access:
-        message = _("Only an owner manages API keys; you are a %(role)s.") % {
-            "role": word(staff.user.role.value)
-        }
-        return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
-    return None
+    return refused_change(request, staff, csrf, owner_only=True)
 
 
 def _keys_page(

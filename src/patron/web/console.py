@@ -19,7 +19,7 @@ from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
 from patron.services.secrets import SESSION_KEY, server_secret
 from patron.services.staff import Login, active_user, log_in, log_out
-from patron.web.i18n import _
+from patron.web.i18n import _, word
 from patron.web.sessions import (
     COOKIE,
     LOGIN_COOKIE,
@@ -169,3 +169,22 @@ def logout(
     response = RedirectResponse(LOGIN, status_code=303)
     clear_cookie(response, secure=_secure(request))
     return response
+
+
+def refused_change(
+    request: Request, staff: Staff, csrf: str, *, owner_only: bool = False
+) -> Response | None:
+    """The answer to a form that may not change anything: without the session's token
+    (403, nothing done), or from a role that may not (an analyst; with `owner_only`,
+    anyone but an owner); None when the change may go ahead."""
+    if not same_token(csrf, staff.session.csrf):
+        return render(request, "refused.html", {"staff": staff}, status_code=403)
+    role = staff.user.role
+    if owner_only and not role.may_manage_access:
+        message = _("Only an owner manages API keys; you are a %(role)s.")
+    elif not role.may_change:
+        message = _("A %(role)s reads only: ask an owner or a marketer.")
+    else:
+        return None
+    context = {"staff": staff, "message": message % {"role": word(role.value)}}
+    return render(request, "forbidden.html", context, 403)

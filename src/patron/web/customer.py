@@ -22,9 +22,8 @@ from patron.services.adjust import adjust
 from patron.services.commands import Adjust
 from patron.services.members import find_member
 from patron.services.queries import balance, data_version, ledger_entries
-from patron.web.console import Staff, StaffDep
-from patron.web.i18n import _, word
-from patron.web.sessions import same_token
+from patron.web.console import Staff, StaffDep, refused_change
+from patron.web.i18n import _
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -100,13 +99,9 @@ def adjust_points(
     reason: Annotated[str, Form(max_length=500)],
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not same_token(csrf, staff.session.csrf):
-        return render(request, "refused.html", {"staff": staff}, status_code=403)
-    if not staff.user.role.may_change:
-        message = _("A %(role)s reads only: ask an owner or a marketer.") % {
-            "role": word(staff.user.role.value)
-        }
-        return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
+    refused = refused_change(request, staff, csrf)
+    if refused is not None:
+        return refused
     patron: Patron = request.app.state.patron
     try:
         done = patron.run(adjust, Adjust(member_id, points, reason, staff.user.actor))

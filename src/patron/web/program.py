@@ -21,9 +21,8 @@ from patron.services.program import (
     program_source,
     program_versions,
 )
-from patron.web.console import Staff, StaffDep
-from patron.web.i18n import _, word
-from patron.web.sessions import same_token
+from patron.web.console import Staff, StaffDep, refused_change
+from patron.web.i18n import _
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -48,13 +47,9 @@ def load(
     file: UploadFile | None = None,
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not same_token(csrf, staff.session.csrf):
-        return render(request, "refused.html", {"staff": staff}, status_code=403)
-    if not staff.user.role.may_change:
-        message = _("A %(role)s reads only: ask an owner or a marketer.") % {
-            "role": word(staff.user.role.value)
-        }
-        return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
+    refused = refused_change(request, staff, csrf)
+    if refused is not None:
+        return refused
     source, name = text, "the form"
     if file is not None and file.filename:
         raw = file.file.read(MAX_FILE + 1)
