@@ -10,6 +10,7 @@ command line starts it: master from PATRON_SPARK_MASTER (CI: local[2]).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -64,6 +65,10 @@ def spark() -> Iterator[Any]:
         get_settings.cache_clear()
         session = frames_module.spark_session(get_settings().spark_master)
         session.conf.set("spark.sql.shuffle.partitions", "2")  # tiny data: few tasks
+        # py4j says "Closing down clientserver connection" at INFO when the interpreter
+        # exits, after pytest has closed the stream its handler writes to: a "--- Logging
+        # error ---" traceback under a passing run. Its INFO lines are not wanted anyway.
+        logging.getLogger("py4j").setLevel(logging.WARNING)
         yield session
         session.stop()
     get_settings.cache_clear()
