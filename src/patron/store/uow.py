@@ -21,6 +21,7 @@ from patron.store.bulk import Bulk
 from patron.store.db import READONLY
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
+from patron.store.login_links import LoginLinks
 from patron.store.members import Members
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
@@ -71,6 +72,7 @@ class UnitOfWork:
         self.spend = AcquisitionSpend(conn)
         self.staff = StaffUsers(conn)
         self.secrets = ServerSecrets(conn)
+        self.login_links = LoginLinks(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         return self

@@ -1,5 +1,6 @@
 """The web pages served by `patron serve` beside the API: the console for the shop's staff
-(issue 13 builds its pages on what is here: sessions, CSRF, templates, static files).
+and the portal for its members (issue 13 builds their pages on what is here: sessions,
+CSRF, templates, static files, the portal's login by magic link).
 
 A page computes nothing itself: it calls the same use cases and analytics as the API and
 the CLI (docs/architecture.md)."""
@@ -12,17 +13,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import console
+from patron.web import console, portal
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    """The console's routes and files on `app` (its sessions are signed with a key read
-    from the store on first use: building the app touches no database)."""
+    """The console's and the portal's routes and files on `app` (their sessions are
+    signed with a key read from the store on first use: building the app touches no
+    database). The portal sends mail by `app.state.mail` (api/app.py sets it)."""
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
     app.include_router(console.router)
+    app.include_router(portal.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
         return console.login_redirect(exc)
+
+    @app.exception_handler(portal.MemberLoginRequired)
+    async def _to_portal_login(_: Request, exc: portal.MemberLoginRequired) -> Response:
+        return portal.login_redirect()
