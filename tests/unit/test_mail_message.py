@@ -36,7 +36,7 @@ def test_an_html_part_goes_beside_the_text() -> None:
 
 
 def test_an_address_that_would_inject_a_header_is_refused() -> None:
-    with pytest.raises(MailNotSent, match="cannot address a message to"):
+    with pytest.raises(MailNotSent, match="^cannot address the message: "):
         compose(Message("ana@shop.example\r\nBcc: all@x.example", "Hi", "Hi"), SENDER, NOW)
 
 

@@ -73,7 +73,8 @@ def compose(message: Message, sender: str, now: datetime) -> EmailMessage:
         mail["Message-ID"] = make_msgid(domain=_domain(sender))
         mail["Auto-Submitted"] = "auto-generated"
     except (ValueError, IndexError, HeaderParseError) as exc:
-        raise MailNotSent(f"cannot address a message to {message.to!r}: {exc}") from exc
+        # the address is not quoted: the message of a failure is logged (docs/privacy.md)
+        raise MailNotSent(f"cannot address the message: {exc}") from exc
     mail.set_content(message.text)
     if message.html is not None:
         mail.add_alternative(message.html, subtype="html")
@@ -161,7 +162,7 @@ class SmtpSender:
                     smtp.login(self.server.user, self.server.password or "")
                 smtp.send_message(mail)
         except (smtplib.SMTPException, OSError) as exc:
-            reason = str(exc) or exc.__class__.__name__
+            reason = _reason(exc)
             raise MailNotSent(
                 f"the mail server at {where} did not take the message: {reason}"
             ) from exc
@@ -173,6 +174,17 @@ class SmtpSender:
             context = ssl.create_default_context()
             return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
         return smtplib.SMTP(host, port, timeout=self.timeout)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a send failed, in the server's words, without the recipient's address (the
+    standard library's refusal quotes it, and failures are logged: docs/privacy.md)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = [
+            f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()
+        ]
+        return "the recipient was refused: " + "; ".join(answers)
+    return str(exc) or exc.__class__.__name__
 
 
 class MailboxSender:
