@@ -89,10 +89,11 @@ def test_what_is_not_an_address_is_refused(patron: Patron) -> None:
 def test_a_shared_address_names_the_member_enrolled_last_that_is_not_erased(
     patron: Patron, clock: Clock
 ) -> None:
-    # given three members with one address, enrolled on three days; the last one erased
-    first = _member(patron, "c-1", "home@shop.example", enrolled_at=datetime(2025, 5, 1))
+    # given four members with one address: enrolled in May, June, April (after the June
+    # one, so with a higher id) and July, and the July one erased
+    _member(patron, "c-1", "home@shop.example", enrolled_at=datetime(2025, 5, 1))
     second = _member(patron, "c-2", "HOME@shop.example", enrolled_at=datetime(2025, 6, 1))
-    first_again = _member(patron, "c-3", "home@shop.example", enrolled_at=datetime(2025, 4, 1))
+    _member(patron, "c-3", "home@shop.example", enrolled_at=datetime(2025, 4, 1))
     third = _member(patron, "c-4", "home@shop.example", enrolled_at=datetime(2025, 7, 1))
     patron.run(erase_member, EraseMember(MemberRef(id=third), "asked", "tests"))
     # then the link is for the member enrolled on 1 June, whatever the order of their ids
