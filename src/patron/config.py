@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # How long a worker remembers a key it authenticated: a revoked key may work that much
     # longer there (docs/api.md "Authentication and scopes"); 0: a lookup every request.
     key_cache_seconds: float = Field(30.0, ge=0, le=3600)
+    # the web pages' language and formats: numbers, money and dates as this locale writes
+    # them (Babel), text in its language where Patron has a catalog (en, ro), else English
+    locale: str = Field("en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     # E-mail (docs/portal.md, engage/channels/mail.py): over SMTP when a server is named,
     # as smtp://user:password@host:587?starttls=true or smtps://user:password@host:465;
     # unset (the demo), each message is logged and kept as an .eml file in `mailbox`

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.config import get_settings
 from tests.conftest import new_key
+from tests.e2e.documented import PROBLEM, Refusals
 
 
 class Api:
@@ -38,8 +40,29 @@ class Api:
 
 @pytest.fixture
 def client(patron: Patron) -> Iterator[TestClient]:
-    with TestClient(create_app(patron), raise_server_exceptions=False) as c:
+    """The app over `patron`; every answer it gives must be one the OpenAPI document
+    announces for its path (tests/e2e/documented.py): the test fails otherwise."""
+    app = create_app(patron)
+    refusals = Refusals(app.openapi())
+    undocumented: list[str] = []
+
+    def check(response: httpx.Response) -> None:
+        response.read()
+        problem = response.headers.get("content-type", "").startswith(PROBLEM)
+        body = response.json() if problem else None
+        request = response.request
+        why = refusals.undocumented(
+            request.method, request.url.path, response.status_code, body, response.headers
+        )
+        if why is not None:
+            undocumented.append(why)
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.event_hooks["response"].append(check)
         yield c
+    assert not undocumented, "answers the OpenAPI document does not announce: " + "; ".join(
+        sorted(set(undocumented))
+    )
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 The schema alone cannot say which members exist, which currency the program books, or
 what the server's clock reads; random data therefore never made a purchase, a redemption
-or a refund succeed, and a 500 on every success went unnoticed. This module adds:
+or a refund succeed, and a 500 on every success went unnoticed. The document's own
+examples name the records of one story (member C-1042, receipt T1-0042, redemption 1),
+which the test seeds before the run, so every write gets valid calls; this module adds:
 
-- OpenAPI examples that point at records seeded before the run (a member with spendable
-  points, a purchase, a redemption), so every operation gets at least one valid call;
 - `fit_to_store`: generated bodies keep their shape, but what the schema cannot say is
   made to hold: dates fall in the year before the test clock, the currency is the
   program's, prices are decimals of at most 1000.00 (the schema allows any string and
@@ -16,7 +16,6 @@ or a refund succeed, and a 500 on every success went unnoticed. This module adds
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +40,7 @@ DATED_FIELDS = ("occurred_at", "enrolled_at")
 
 @dataclass(frozen=True)
 class Seed:
-    """Records created before the run, for the examples to point at."""
+    """Records created before the run, for the examples and the links to point at."""
 
     member_id: int
     external_id: str
@@ -54,64 +53,14 @@ def _iso(moment: datetime) -> str:
     return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
-def _examples(seed: Seed) -> dict[str, dict[str, Any]]:
-    """Per operation: a valid body and path parameters built on the seeded records."""
-    mid = seed.member_id
-    at = _iso(seed.now - timedelta(days=1))
-    line = {"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}
-    return {
-        ENROLL: {"body": {"external_id": "ex-new", "email": "new@example.com", "name": "New"}},
-        EARN: {
-            "body": {
-                "member_id": mid,
-                "order_id": "ex-order",
-                "occurred_at": at,
-                "currency": "EUR",
-                "lines": [line],
-            }
-        },
-        REFUND: {"path": {"id": seed.purchase_id}, "body": {"reason": "damaged"}},
-        QUOTE: {"body": {"member_id": mid, "reward_id": "coffee"}},
-        REDEEM: {"body": {"member_id": mid, "points": 100}},
-        CANCEL: {"path": {"id": seed.redemption_id}, "body": {"reason": "changed mind"}},
-        ADJUST: {"path": {"id": str(mid)}, "body": {"points": 40, "reason": "goodwill"}},
-        INSIGHTS: {"path": {"id": seed.external_id}},
-        "GET /v1/members/{id}": {"path": {"id": str(mid)}},
-        BALANCE: {"path": {"id": str(mid)}},
-        "GET /v1/members/{id}/ledger": {"path": {"id": str(mid)}},
-    }
-
-
-def enriched_schema(raw: dict[str, Any], seed: Seed) -> dict[str, Any]:
-    """The app's OpenAPI document with examples on the seeded records."""
-    spec = copy.deepcopy(raw)
-    operations: dict[str, dict[str, Any]] = {}
-    for path, methods in spec["paths"].items():
-        for method, operation in methods.items():
-            operations[f"{method.upper()} {path}"] = operation
-    for label, example in _examples(seed).items():
-        operation = operations[label]
-        for parameter in operation.get("parameters", []):
-            if parameter["in"] == "path" and parameter["name"] in example.get("path", {}):
-                value = example["path"][parameter["name"]]
-                # an id in a path that also takes the shop's ids is a string parameter:
-                # an example of another type is dropped by the generator
-                if parameter.get("schema", {}).get("type") == "string":
-                    value = str(value)
-                parameter["example"] = value
-        if "body" in example:
-            media = operation["requestBody"]["content"]["application/json"]
-            media["examples"] = {"seeded": {"value": example["body"]}}
-    return spec
-
-
 def fit_to_store(case: Any, now: datetime, key: str) -> None:
-    """Fold generated dates into the year before `now`, book in EUR, send a fresh key.
+    """Fold generated dates into the year before `now`, book in EUR, send a fresh
+    Idempotency-Key with every write (a generated one would repeat across requests).
 
     A date is moved by whole windows, so generated dates stay varied (and boundary
     values such as `now` itself are still reached from the examples).
     """
-    if case.method.upper() == "POST":
+    if case.method.upper() in ("POST", "DELETE"):
         case.headers = {**(case.headers or {}), "Idempotency-Key": key}
     body = case.body
     if not isinstance(body, dict):

@@ -35,7 +35,7 @@ from tests.e2e.conftest import Api
 runner = CliRunner()
 
 PAYMENT_SPEED = {"b1": -15.0, "b2": -40.0, "b3": 0.0, "b4": None}
-VOLUME = {"b1": 300.0, "b2": 1000.0, "b3": 50.0, "b4": 200.0}
+VOLUME = {"b1": "300.00", "b2": "1000.00", "b3": "50.00", "b4": "200.00"}  # money: text
 CLASSES = [("b3", "A", 1.0), ("b1", "B", 0.5), ("b4", "B", 0.5), ("b2", "C", 0.0)]
 
 # (customer, order, occurred_at, amount, invoice_due_at, paid_at)

@@ -185,16 +185,21 @@ def test_analytics_commands_write_the_hand_computed_figures(tmp_path: Path) -> N
     # basket 47, repurchase 1/4, retention 1/2 (see HAND_EXPECTED)
     result = runner.invoke(
         app, ["analytics", "kpis", str(HAND), "--start", "2025-03-01", "--end", "2025-04-01",
-              "--compare"],
+              "--compare", "--format", "json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # money as decimal strings, as the API writes it (analytics/columns.py)
     assert json.loads(result.stdout) == {
         "customers": {"previous": 4, "current": 4, "change": 0.0},
         "new_customers": {"previous": 1, "current": 1, "change": 0.0},
         "purchases": {"previous": 4, "current": 5, "change": 0.25},
-        "revenue": {"previous": 170.0, "current": 235.0, "change": pytest.approx(65 / 170)},
+        "revenue": {"previous": "170.00", "current": "235.00", "change": pytest.approx(65 / 170)},
         "purchase_frequency": {"previous": 1.0, "current": 1.25, "change": 0.25},
-        "average_basket": {"previous": 42.5, "current": 47.0, "change": pytest.approx(4.5 / 42.5)},
+        "average_basket": {
+            "previous": "42.50",
+            "current": "47.00",
+            "change": pytest.approx(4.5 / 42.5),
+        },
         "repurchase_rate": {"previous": 0.0, "current": 0.25, "change": None},
         "retention_rate": {"previous": 0.75, "current": 0.5, "change": pytest.approx(-1 / 3)},
         "churn_rate": {"previous": 0.25, "current": 0.5, "change": 1.0},

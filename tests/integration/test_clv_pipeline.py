@@ -127,7 +127,7 @@ def test_clv_validate_reports_the_holdout_of_every_customer(tmp_path: Path) -> N
         float(frame.duration_holdout.iloc[0]),
     )
     assert (
-        f"total: actual {report.actual_total:.0f}, predicted {report.predicted_total:.1f}"
+        f"total: actual {report.actual_total:,.0f}, predicted {report.predicted_total:,.1f}"
         in result.output
     )
     assert f"holdout of {frame.duration_holdout.iloc[0]:.1f} weeks" in result.output

@@ -115,8 +115,10 @@ def check_commands(source: str, tmp_path: Path) -> None:
     )
     assert_rows(read_rows(nxt, NEXT_KEYS), NEXT[:2])
     kpis = runner.invoke(
-        app, ["analytics", "kpis", source, "--start", "2025-03-01", "--end", "2025-04-01"]
-    )
+        app,
+        ["analytics", "kpis", source, "--start", "2025-03-01", "--end", "2025-04-01",
+         "--format", "json"],
+    )  # fmt: skip
     assert kpis.exit_code == 0, kpis.output
     figures = json.loads(kpis.stdout)
     assert figures["customers"] == 3
@@ -143,7 +145,7 @@ def test_products_per_customer_of_the_small_history() -> None:
     result = runner.invoke(
         app,
         ["analytics", "kpis", str(DATA / "small_purchases.csv"), "--start", "2025-01-01",
-         "--end", "2025-02-01"],
+         "--end", "2025-02-01", "--format", "json"],
     )  # fmt: skip
     assert json.loads(result.stdout)["products_per_customer"] == pytest.approx(2.0)
 

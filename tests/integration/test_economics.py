@@ -91,9 +91,21 @@ def seed(patron: Patron, clock: Clock) -> None:
         patron.run(record_purchase, command_)
 
 
+MONEY = ("spend", "cac", "value_per_member")  # decimal strings to the cent
+
+
 def as_table(report: dict[str, Any]) -> dict[tuple[Any, Any], tuple[Any, ...]]:
+    """Each group's figures, money read back as a number (it comes as a decimal string)."""
     keys = ("spend", "new_members", "cac", "value_per_member", "clv_to_cac", "payback_months")
-    return {(r["month"], r["channel"]): tuple(r[k] for k in keys) for r in report["data"]}
+    for row in report["data"]:
+        for key in MONEY:
+            assert row[key] is None or isinstance(row[key], str), (key, row[key])
+    return {
+        (r["month"], r["channel"]): tuple(
+            float(r[k]) if k in MONEY and r[k] is not None else r[k] for k in keys
+        )
+        for r in report["data"]
+    }
 
 
 def assert_report(report: dict[str, Any], by: str) -> None:
@@ -102,7 +114,8 @@ def assert_report(report: dict[str, Any], by: str) -> None:
     expected = EXPECTED[by]
     assert list(got) == list(expected)  # the order too: month, then channel, none last
     for group, row in expected.items():
-        assert got[group] == pytest.approx(row), group
+        # money to the cent (170/3 is "56.67"), ratios at full precision
+        assert got[group] == pytest.approx(row, abs=0.005), group
 
 
 def url_of(patron: Patron) -> str:
@@ -128,7 +141,7 @@ def test_spend_and_report_through_the_cli(patron: Patron, clock: Clock) -> None:
     assert "4 entries" in listed.output and "2026-02" in listed.output
     # then each grouping gives the hand-computed CAC, value, CLV/CAC and payback
     for by in ("both", "cohort", "channel"):
-        result = cli(patron, "report", "--by", by)
+        result = cli(patron, "report", "--by", by, "--format", "json")
         assert result.exit_code == 0, result.output
         assert_report(json.loads(result.stdout), by)
 
@@ -210,7 +223,7 @@ def test_refunds_leave_the_margin_of_the_goods_kept_and_a_missing_cost_means_rev
     assert cli(patron, "spend", "add", "--month", "2026-01", "--channel", "web",
                "--amount", "25.00", "--currency", "EUR").exit_code == 0  # fmt: skip
     # then the value is the margin on what was kept: 45 − 40 × 45 / 90 = 25 = CAC
-    report = json.loads(cli(patron, "report").stdout)
+    report = json.loads(cli(patron, "report", "--format", "json").stdout)
     assert report["basis"] == "margin"
     assert as_table(report) == {("2026-01", "web"): (25.0, 1, 25.0, 25.0, 1.0, 0)}
     # when a purchase without a known cost arrives, every value is revenue: 45 + 30
@@ -221,6 +234,6 @@ def test_refunds_leave_the_margin_of_the_goods_kept_and_a_missing_cost_means_rev
             MemberRef(id=r1.member.id), "r-o2", datetime(2026, 2, 10), "EUR", (no_cost,)
         ),
     )
-    report = json.loads(cli(patron, "report").stdout)
+    report = json.loads(cli(patron, "report", "--format", "json").stdout)
     assert report["basis"] == "revenue"
     assert as_table(report) == {("2026-01", "web"): (25.0, 1, 25.0, 75.0, 3.0, 0)}

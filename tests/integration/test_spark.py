@@ -193,6 +193,8 @@ def test_the_cli_gives_the_same_figures_on_spark_and_duckdb(
         "--end",
         "2025-06-01",
         "--compare",
+        "--format",
+        "json",
     ]
     on_spark, duck = flat(json.loads(run(*kpis, "--engine", "spark"))), flat(json.loads(run(*kpis)))
     assert duck["customers", "current"] > 0
@@ -206,7 +208,12 @@ def test_the_cli_gives_the_same_figures_on_spark_and_duckdb(
 
 
 def flat(kpis: dict[str, dict[str, float]]) -> dict[tuple[str, str], float]:
-    return {(name, k): v for name, values in kpis.items() for k, v in values.items()}
+    """Each (KPI, previous|current|change); money, written as decimal text, as a number."""
+    return {
+        (name, k): float(v) if isinstance(v, str) else v
+        for name, values in kpis.items()
+        for k, v in values.items()
+    }
 
 
 def frame_of(df: Any, key: list[str]) -> Any:

@@ -10,13 +10,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
-from patron.services import staff
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
 from patron.services.staff import NewUser, create_user, disable_user
@@ -24,11 +22,6 @@ from tests.conftest import Clock
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture

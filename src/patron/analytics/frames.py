@@ -286,3 +286,17 @@ def connect_store(database_url: str) -> ibis.BaseBackend:
     from patron.analytics.store import address_of, connect
 
     return connect(address_of(database_url))
+
+
+def store_currency(source: Source) -> str | None:
+    """The currency of the store's program in force (its latest version): the currency
+    of every amount in the store. None before a program is loaded."""
+    return program_currency(ibis.get_backend(source.purchases))
+
+
+def program_currency(con: ibis.BaseBackend) -> str | None:
+    """`store_currency` of the store `con` reaches."""
+    programs = con.table("programs")
+    latest = programs.order_by(ibis.desc("version")).select("currency").limit(1)
+    found = latest.to_pyarrow().to_pylist()
+    return str(found[0]["currency"]) if found else None

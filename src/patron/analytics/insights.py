@@ -27,6 +27,7 @@ from patron.analytics import lifetime
 from patron.analytics.clv import GammaGammaModel, ModelNotIdentified
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.value import discounted_clv
+from patron.analytics.columns import encode_row, encode_rows
 from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source
 from patron.analytics.rfm import rfm
@@ -114,13 +115,24 @@ class CustomerBase:
         ]
 
 
+def encode_insights(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer of `CustomerBase.insights` as JSON carries it (analytics/columns.py):
+    total spend and CLV as decimal strings, P(alive) a fraction, the day ISO."""
+    found = dict(answer)
+    recommended = found.pop("recommended_categories", [])
+    return {
+        **encode_row("insights", found),
+        "recommended_categories": encode_rows("recommended_categories", recommended),
+    }
+
+
 def member_scores(fit: Callable[[], CustomerBase], customer_id: str) -> dict[str, Any]:
     """A member's RFM segment and lifetime-value figures for their personal-data export,
     or why there are none: an export must not fail because the store holds too little
     to model (no purchases at all, none of theirs, or too few to fit the models)."""
     try:
         base = fit()
-        found = base.insights(customer_id)
+        found = encode_insights(base.insights(customer_id))
     except PatronError as exc:  # no customers to fit; this customer has no purchases
         return {"available": False, "note": exc.message}
     found.pop("customer_id", None)

@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from patron import __version__
 from patron.analytics.insights import CustomerBases
-from patron.api import docs, errors, guard, logs, observability
+from patron.api import docs, errors, guard, logs, observability, openapi
 from patron.api.keycache import KeyCache
+from patron.api.problems import ok
 from patron.api.routes import (
     analytics,
     apikeys,
@@ -49,15 +50,16 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(analytics.router)
-    install_web(app)  # the console (web/)
+    install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there
     observability.install(app, patron)  # /ready, /metrics, request ids, access lines
 
-    @app.get("/health", tags=["meta"])
+    @app.get("/health", tags=["meta"], responses=ok({"status": "ok"}))
     def health() -> dict[str, str]:
         """Liveness: answers when the process is up."""
         return {"status": "ok"}
 
+    openapi.install(app)  # every refusal of every path, in the problem+json really sent
     return app
 
 

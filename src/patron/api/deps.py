@@ -3,10 +3,9 @@ the operations their key allows."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -78,21 +77,27 @@ async def require_admin(principal: Annotated[Principal, Depends(get_principal)])
     return principal
 
 
-def allowed(operation: Operation) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets through the keys that may run `operation` (403 otherwise)."""
+class Allowed:
+    """A dependency that lets through the keys that may run `operation` (403 otherwise);
+    api/openapi.py reads `operation` to document the refusal."""
 
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not principal.may(operation):
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.may(self.operation):
             may = ", ".join(sorted(principal.operations or ())) or "nothing"
             raise ApiProblem(
                 403,
                 "forbidden_operation",
-                f"this API key may not {operation.value} (it may: {may}); ask an admin for"
-                " a key that may",
+                f"this API key may not {self.operation.value} (it may: {may}); ask an admin"
+                " for a key that may",
             )
         return principal
 
-    return check
+
+def allowed(operation: Operation) -> Allowed:
+    return Allowed(operation)
 
 
 PosKey = Annotated[Principal, Depends(get_principal)]
@@ -108,7 +113,17 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=255,
-        description="required on writes; a replay returns the first response",
+        description="required on writes (400 without it): a key of your own per request, a"
+        " UUID say; sent again, the request is applied once and the first answer returned",
+        examples=["5f0c6f1e-2b1a-4c61-9a57-1f3f2a8d9e10"],
+    ),
+]
+MemberPath = Annotated[
+    str,
+    Path(
+        description="the member: Patron's id or your customer id (`by` says which; docs/api.md,"
+        " Naming a member)",
+        examples=["C-1042"],
     ),
 ]
 By = Annotated[

@@ -122,6 +122,10 @@ def unexpected(exc: BaseException) -> JSONResponse:
 def store_unavailable(exc: BaseException) -> JSONResponse:
     """503 with Retry-After for a store that cannot be reached; the cause goes to the log."""
     log.warning("store unreachable, answered 503: %s: %s", type(exc).__name__, exc)
+    return store_down()
+
+
+def store_down() -> JSONResponse:
     response = problem(503, "store unavailable", STORE_DOWN_DETAIL, "store_unavailable")
     response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
     return response
@@ -149,20 +153,40 @@ class ApiProblem(Exception):
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
 
 
+def api_problem(exc: ApiProblem) -> JSONResponse:
+    """The answer to an adapter's problem (api/openapi.py documents the same bodies)."""
+    response = problem(exc.status, exc.code.replace("_", " "), exc.detail, exc.code)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def domain_problem(exc: PatronError) -> JSONResponse:
+    """The answer to a domain error: its status, its code, its facts."""
+    response = problem(
+        status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **exc.facts
+    )
+    response.headers.update(HEADERS.get(type(exc), {}))
+    return response
+
+
+def write_refused() -> JSONResponse:
+    """The answer to a write the database's own rules refused (a race no check caught)."""
+    return problem(
+        409,
+        "conflict",
+        "the request conflicts with the current state; it was not applied",
+        "conflict",
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api(_: Request, exc: ApiProblem) -> JSONResponse:
-        response = problem(exc.status, exc.code.replace("_", " "), exc.detail, exc.code)
-        response.headers.update(exc.headers or {})
-        return response
+        return api_problem(exc)
 
     @app.exception_handler(PatronError)
     async def _domain(_: Request, exc: PatronError) -> JSONResponse:
-        response = problem(
-            status_of(exc), exc.code.replace("_", " "), detail_of(exc), exc.code, **exc.facts
-        )
-        response.headers.update(HEADERS.get(type(exc), {}))
-        return response
+        return domain_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -191,12 +215,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WriteRefused)
     async def _integrity(_: Request, exc: WriteRefused) -> JSONResponse:
         log.info("integrity error answered as 409: %s", integrity_summary(exc))
-        return problem(
-            409,
-            "conflict",
-            "the request conflicts with the current state; it was not applied",
-            "conflict",
-        )
+        return write_refused()
 
 
 def _message(text: str) -> str:

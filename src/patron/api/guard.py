@@ -144,7 +144,7 @@ class EdgeGuard:
         if self.failures is not None and (wait := self.failures.wait(address)) > 0:
             detail = "too many requests with a missing or wrong API key from this address"
             code = "too_many_failed_attempts"
-            return _retry_later(problem(429, code.replace("_", " "), detail, code), wait)
+            return retry_later(problem(429, code.replace("_", " "), detail, code), wait)
         key = _bearer(headers.get("authorization", ""))
         try:
             principal = await self._principal(scope, key) if key else None
@@ -161,7 +161,7 @@ class EdgeGuard:
         if self.per_key is not None and (wait := self.per_key.take(principal.key_id)) > 0:
             rate, burst = self.limits.key_rate_limit, self.limits.key_rate_burst
             detail = f"this API key sent more than {rate:g} requests a second (or {burst} at once)"
-            return _retry_later(problem(429, "rate limited", detail, "rate_limited"), wait)
+            return retry_later(problem(429, "rate limited", detail, "rate_limited"), wait)
         scope.setdefault("state", {})[PRINCIPAL] = principal
         return None
 
@@ -175,7 +175,8 @@ class _ClientLeft(Exception):
     """The client disconnected before the end of its body."""
 
 
-def _retry_later(response: JSONResponse, wait: float) -> JSONResponse:
+def retry_later(response: JSONResponse, wait: float) -> JSONResponse:
+    """`response` with the whole seconds until the client may try again."""
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return response
 

@@ -38,6 +38,7 @@ from patron.api.errors import ApiProblem, unexpected
 from patron.api.idempotency import REPLAYED
 from patron.api.logs import request_id
 from patron.api.metrics import Metrics
+from patron.api.problems import ok, refusals
 from patron.bootstrap import Patron
 from patron.config import get_settings
 from patron.services.health import outbox_backlog, readiness
@@ -155,7 +156,18 @@ async def _last_resort(send: Send, exc: Exception) -> None:
 
 @router.get(
     "/ready",
-    responses={503: {"description": "the store does not answer or is not migrated"}},
+    responses={
+        **ok({"status": "ready", "revision": "0008"}),
+        **refusals(
+            ApiProblem(503, "store_unavailable", "the store did not answer (OperationalError)"),
+            ApiProblem(
+                503,
+                "store_not_migrated",
+                "the store is at schema revision none, this server expects 0008: run `patron"
+                " init` against it",
+            ),
+        ),
+    },
 )
 def ready(request: Request) -> dict[str, str]:
     """Readiness: the store answers and holds the schema this server expects."""

@@ -51,6 +51,9 @@ def _refused() -> ApiProblem:
     )
 
 
+INVALID_CURSOR = _refused()  # the refusal as the OpenAPI document shows it
+
+
 def _values(cursor: str) -> list[object]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))

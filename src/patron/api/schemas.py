@@ -7,6 +7,7 @@ the store in a shape it would refuse with a server error.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from patron.api import examples as story
 from patron.domain import limits
 from patron.domain.clock import iso_utc
 from patron.domain.earning import Line, amounts_problem
@@ -130,13 +132,49 @@ Quantity = Annotated[int, Whole, Field(ge=1, le=limits.MAX_QUANTITY)]
 T = TypeVar("T")
 
 
+# FastAPI drops every null from the OpenAPI document, examples' included, which makes an
+# example without a required nullable field; the examples travel as JSON text under this
+# key too, and api/openapi.py puts them back from it.
+KEEP_NULLS = "x-patron-json"
+
+
+def with_nulls(**keywords: Any) -> dict[str, Any]:
+    """`keywords` for a schema or a media type, restored as written by api/openapi.py."""
+    return {**keywords, KEEP_NULLS: json.dumps(keywords)}
+
+
+def examples(*values: dict[str, Any]) -> Any:
+    """A model's examples in the OpenAPI document, from api/examples.py (one story;
+    tests/e2e/test_openapi.py validates each against its model)."""
+    return with_nulls(examples=list(values))
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _page_example(schema: dict[str, Any], page: type[BaseModel]) -> None:
+    """A page's example: one item, from the item model's own example."""
+    item = page.model_fields["data"].annotation
+    models = getattr(item, "__args__", ())
+    extra = getattr(models[0], "model_config", {}).get("json_schema_extra") if models else None
+    if isinstance(extra, dict) and extra.get("examples"):
+        fields = {
+            name: field.default
+            for name, field in page.model_fields.items()
+            if name not in ("data", "count") and not field.is_required()
+        }
+        schema.update(examples({"data": [extra["examples"][0]], "count": 1, **fields}))
+
+
 class Page(BaseModel, Generic[T]):
-    data: list[T]
-    count: int = Field(description="the number of items in this page")
+    """One page of a list: its items, how many there are on it, and the link to the next
+    page (docs/api.md, "Pages")."""
+
+    model_config = ConfigDict(json_schema_extra=_page_example)
+
+    data: list[T] = Field(description="the items")
+    count: int = Field(description="how many items `data` holds")
     next: str | None = Field(
         None,
         description="the path and query that read the next page; null on the last page",
@@ -144,10 +182,16 @@ class Page(BaseModel, Generic[T]):
 
 
 class MemberCreate(_In):
-    external_id: Key
-    email: Email | None = None
-    name: Name | None = None
-    referral_code: Referral | None = None
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_CREATE))
+
+    external_id: Key = Field(
+        description="your customer id (1 to 128 characters), unique: name the member by it"
+    )
+    email: Email | None = Field(None, description="personal data: erased on request")
+    name: Name | None = Field(None, description="personal data: erased on request")
+    referral_code: Referral | None = Field(
+        None, description="the referral code of the member who brought this one"
+    )
     enrolled_at: Time | None = Field(
         None,
         description="when the member joined (default: now): a past date for members moved"
@@ -173,63 +217,81 @@ def From(name: str, description: str | None = None) -> Any:  # noqa: N802 - read
 
 
 class MemberPublic(Answer):
-    id: int
-    external_id: str
-    email: str | None
-    name: str | None
-    tier: str
-    tier_since: UtcTime
-    enrolled_at: UtcTime
-    referral_code: str
+    """A member's whole profile (an admin key, or the key that enrolled them)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_PUBLIC))
+
+    id: int = Field(description="Patron's member id")
+    external_id: str = Field(description="your customer id")
+    email: str | None = Field(description="personal data: null once erased")
+    name: str | None = Field(description="personal data: null once erased")
+    tier: str = Field(description="the member's tier now")
+    tier_since: UtcTime = Field(description="when they reached it")
+    enrolled_at: UtcTime = Field(description="when the member joined")
+    referral_code: str = Field(description="the code a friend enrolls with")
     points: int = From("balance", "balance, pending points included")
-    debt: int
-    purchase_count: int
-    lifetime_spend: Decimal
-    acquisition_channel: str | None = None
+    debt: int = Field(description="points owed from refunds, settled by the next earnings")
+    purchase_count: int = Field(description="purchases recorded for the member")
+    lifetime_spend: Decimal = Field(description="every purchase's total, refunds deducted")
+    acquisition_channel: str | None = Field(None, description="the channel that brought the member")
     erased_at: UtcTime | None = Field(
         None, description="when the member's personal data was erased (docs/privacy.md)"
     )
 
 
 class MemberErase(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_ERASE))
+
     reason: Note = Field(description="why the data is erased (audited); no personal data")
 
 
 class ErasurePublic(Answer):
-    member_id: int
+    model_config = ConfigDict(json_schema_extra=examples(*story.ERASURE_PUBLIC))
+
+    member_id: int = Field(description="Patron's member id (it stays)")
     external_id: str = Field(description="the pseudonym that replaces the external id")
-    erased_at: UtcTime
+    erased_at: UtcTime = Field(description="when the personal data was erased")
     points: int = From("balance", "points left on the books until they expire")
 
 
 class MemberTill(Answer):
     """What a till needs of a member (a pos key's view): no name, e-mail or history."""
 
-    id: int
-    external_id: str
-    tier: str
+    model_config = ConfigDict(json_schema_extra=examples(*story.MEMBER_TILL))
+
+    id: int = Field(description="Patron's member id")
+    external_id: str = Field(description="your customer id")
+    tier: str = Field(description="the member's tier now")
     points: int = From("balance", "balance, pending points included")
-    debt: int
+    debt: int = Field(description="points owed from refunds, settled by the next earnings")
 
 
 class LineIn(_In):
-    sku: Code
-    category: Label | None = None
-    quantity: Quantity = 1
-    unit_price: UnitAmount
-    unit_cost: UnitAmount | None = None
+    sku: Code = Field(description="the product's code (1 to 64 characters)")
+    category: Label | None = Field(None, description="for category multipliers and analytics")
+    quantity: Quantity = Field(1, description="how many (1 to 1,000,000; default 1)")
+    unit_price: UnitAmount = Field(description='the price of one, e.g. "12.50" (4 decimals)')
+    unit_cost: UnitAmount | None = Field(
+        None, description="what one costs the business (margin in the A/B/C classes)"
+    )
 
 
 class PurchaseCreate(_In):
-    member_id: Id | None = None
-    external_id: Key | None = None
-    order_id: Key
-    occurred_at: Time
-    currency: Currency
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=limits.MAX_LINES)]
-    channel: Short | None = None
-    payment_method: Short | None = None
-    promotion_code: Label | None = None
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_CREATE))
+
+    member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
+    external_id: Key | None = Field(None, description="your customer id; or give member_id")
+    order_id: Key = Field(description="your receipt or order number, unique: a repeat gets 409")
+    occurred_at: Time = Field(
+        description="when it was bought, with its zone; at most a day ahead of the server"
+    )
+    currency: Currency = Field(description="the program's currency (ISO 4217)")
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=limits.MAX_LINES)] = Field(
+        description="what was bought, 1 to 500 lines"
+    )
+    channel: Short | None = Field(None, description="where: store, web, app…")
+    payment_method: Short | None = Field(None, description="how it was paid: card, cash…")
+    promotion_code: Label | None = Field(None, description="a promotion's code, if one was used")
     invoice_due_at: Time | None = Field(
         None, description="invoiced purchases: when the invoice falls due (not before the purchase)"
     )
@@ -264,29 +326,31 @@ class PurchaseCreate(_In):
 
 
 class BreakdownPublic(Answer):
-    rule: str
-    points: int
+    rule: str = Field(description="the earning rule, promotion or milestone")
+    points: int = Field(description="the points it gave")
 
 
 class PurchasePublic(Answer):
-    id: int = From("purchase_id")
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_PUBLIC))
+
+    id: int = From("purchase_id", "the purchase's id (a refund names it, or the order id)")
     enrolled: bool = Field(False, description="the purchase made its customer a member")
-    member_id: int
-    order_id: str
-    total: Decimal
-    points_earned: int
-    breakdown: list[BreakdownPublic]
-    available_at: UtcTime
-    tier: str
-    program_version: int
+    member_id: int = Field(description="Patron's member id")
+    order_id: str = Field(description="your order id")
+    total: Decimal = Field(description="Σ quantity × unit_price, in cents")
+    points_earned: int = Field(description="the sum of `breakdown`")
+    breakdown: list[BreakdownPublic] = Field(description="every rule that gave points")
+    available_at: UtcTime = Field(description="when the points become spendable")
+    tier: str = Field(description="the member's tier after the purchase")
+    program_version: int = Field(description="the program version that priced it")
 
 
 class PurchaseLinePublic(Answer):
-    line_no: int
-    sku: str
-    category: str | None
-    quantity: int
-    unit_price: Decimal
+    line_no: int = Field(description="the line's number (a refund names it), from 1")
+    sku: str = Field(description="the product's code")
+    category: str | None = Field(description="the product's category, if given")
+    quantity: int = Field(description="how many were bought")
+    unit_price: Decimal = Field(description="the price of one (4 decimals)")
     refunded_quantity: int = Field(description="how many of `quantity` were returned")
     points: int = Field(description="points the line earned")
 
@@ -294,41 +358,51 @@ class PurchaseLinePublic(Answer):
 class PurchaseDetail(Answer):
     """A recorded purchase as a till or a back office reads it."""
 
-    id: int
-    order_id: str
-    member_id: int
+    model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_DETAIL))
+
+    id: int = Field(description="Patron's purchase id")
+    order_id: str = Field(description="your order id")
+    member_id: int = Field(description="Patron's member id")
     external_id: str = Field(description="the member's customer id")
-    occurred_at: UtcTime
-    currency: str
-    total: Decimal
+    occurred_at: UtcTime = Field(description="when it was bought")
+    currency: str = Field(description="the purchase's currency (ISO 4217)")
+    total: Decimal = Field(description="Σ quantity × unit_price, in cents")
     refunded_total: Decimal = Field(description="the money value of the returned lines")
-    points_earned: int
+    points_earned: int = Field(description="every point it earned, bonus points included")
     bonus_points: int = Field(description="points of promotions and milestones, included")
-    channel: str | None
-    payment_method: str | None
-    promotion_code: str | None
+    channel: str | None = Field(description="where it was bought")
+    payment_method: str | None = Field(description="how it was paid")
+    promotion_code: str | None = Field(description="the promotion code used, if one")
     shop: str | None = Field(description="the shop of the key that recorded it")
     program_version: int | None = Field(description="null for history imported by a file")
-    lines: list[PurchaseLinePublic]
+    lines: list[PurchaseLinePublic] = Field(
+        description="what was bought, and what of it was returned"
+    )
 
 
 class ReturnLineIn(_In):
     # not MAX_LINES: an order imported before lines were bounded may be longer
-    line_no: Annotated[int, Whole, Field(ge=1, le=10_000)]
-    quantity: Quantity
+    line_no: Annotated[int, Whole, Field(ge=1, le=10_000)] = Field(
+        description="the purchase's line, as GET /v1/purchases/{id} numbers it"
+    )
+    quantity: Quantity = Field(description="how many of it come back")
 
 
 class RefundCreate(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.REFUND_CREATE))
+
     lines: (
         Annotated[list[ReturnLineIn], Field(min_length=1, max_length=limits.MAX_LINES)] | None
-    ) = None
-    reason: Reason | None = None
+    ) = Field(None, description="the lines returned; omitted: everything not yet returned")
+    reason: Reason | None = Field(None, description="why (up to 200 characters)")
 
 
 class RefundPublic(Answer):
+    model_config = ConfigDict(json_schema_extra=examples(*story.REFUND_PUBLIC))
+
     id: int = From("refund_id", "the refund's id")
     purchase_id: int = Field(description="the purchase the lines were returned from")
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     amount: Decimal = Field(description="the money value of the returned lines")
     points_taken_back: int = Field(description="points removed from the balance")
     debt: int = Field(
@@ -339,10 +413,14 @@ class RefundPublic(Answer):
 
 
 class RedemptionCreate(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_CREATE))
+
     member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
     external_id: Key | None = Field(None, description="the shop's customer id; or member_id")
-    reward_id: Code | None = None
-    points: Annotated[int, Whole, Field(ge=1, le=MAX_POINTS)] | None = None
+    reward_id: Code | None = Field(None, description="a reward of the catalog; or give points")
+    points: Annotated[int, Whole, Field(ge=1, le=MAX_POINTS)] | None = Field(
+        None, description="points spent as a discount (× the point value); or give reward_id"
+    )
     basket_total: (
         Annotated[
             Decimal,
@@ -350,7 +428,7 @@ class RedemptionCreate(_In):
             Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=limits.UNIT_PLACES),
         ]
         | None
-    ) = None
+    ) = Field(None, description="the basket the discount is for: the program caps its share")
     transaction_id: Key | None = Field(
         None,
         description=(
@@ -368,59 +446,73 @@ class RedemptionCreate(_In):
 
 
 class QuotePublic(Answer):
-    member_id: int
+    model_config = ConfigDict(json_schema_extra=examples(*story.QUOTE_PUBLIC))
+
+    member_id: int = Field(description="Patron's member id")
     spendable: int = Field(description="the member's points that can be spent now")
     points: int = Field(description="what the redemption would cost")
     value: Decimal = Field(description="what it would be worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
     max_points: int | None = Field(
         description="the most points the basket allows (the program's discount cap); null"
         " without a basket_total"
     )
-    reward_id: str | None
+    reward_id: str | None = Field(description="the reward quoted; null for points as a discount")
     sufficient: bool = Field(description="whether `spendable` covers `points`")
 
 
 class RedemptionPublic(Answer):
+    model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_PUBLIC))
+
     id: int = From("redemption_id", "the redemption's id (to cancel it)")
-    member_id: int
+    member_id: int = Field(description="Patron's member id")
     reward_id: str | None = Field(description="null for points spent as a discount")
     points: int = Field(description="points spent")
     value: Decimal = Field(description="what they were worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
     balance: int = Field(description="the member's balance after it")
-    status: RedemptionStatus
+    status: RedemptionStatus = Field(description="completed, or cancelled (points returned)")
     transaction_id: str | None = Field(None, description="the till's id for the sale")
 
 
 class CancelCreate(_In):
-    reason: Reason | None = None
+    model_config = ConfigDict(json_schema_extra=examples(*story.CANCEL_CREATE))
+
+    reason: Reason | None = Field(None, description="why (up to 200 characters)")
 
 
 class AdjustmentCreate(_In):
-    points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
-    reason: Note
+    model_config = ConfigDict(json_schema_extra=examples(*story.ADJUSTMENT_CREATE))
+
+    points: Annotated[int, Whole, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
+        description="a credit (positive) or a debit (negative, at most the spendable points)"
+    )
+    reason: Note = Field(description="why, audited with who and when (1 to 500 characters)")
 
 
 class AdjustmentPublic(Answer):
-    member_id: int
-    points: int
-    balance: int
-    entry_id: int
+    model_config = ConfigDict(json_schema_extra=examples(*story.ADJUSTMENT_PUBLIC))
+
+    member_id: int = Field(description="Patron's member id")
+    points: int = Field(description="the points credited (negative: debited)")
+    balance: int = Field(description="the member's balance after it")
+    entry_id: int = Field(description="the ledger entry it made")
 
 
 class ExpiringPublic(BaseModel):
-    points: int
-    expires_at: date
+    points: int = Field(description="points that expire on the day")
+    expires_at: date = Field(description="the day they expire")
 
 
 class BalancePublic(BaseModel):
-    member_id: int
+    model_config = ConfigDict(json_schema_extra=examples(*story.BALANCE_PUBLIC))
+
+    member_id: int = Field(description="Patron's member id")
     points: int = Field(description="spendable now")
     pending: int = Field(description="earned, spendable after the return window")
     total: int = Field(description="points + pending")
     debt: int = Field(description="points owed from refunds, settled by the next earnings")
-    tier: str
+    tier: str = Field(description="the member's tier now")
     next_tier: str | None = Field(description="null at the top tier")
     needed_for_next_tier: Decimal = Field(
         description="qualifying value (spend or points, as the program says) still missing"
@@ -428,51 +520,67 @@ class BalancePublic(BaseModel):
     qualifying: Decimal = Field(description="the qualifying value in the tier window")
     expiring: list[ExpiringPublic] = Field(description="points that expire soon, by date")
     point_value: Decimal = Field(description="what one point is worth, in `currency`")
-    currency: str
+    currency: str = Field(description="the program's currency (ISO 4217)")
 
 
 class LedgerEntryTill(BaseModel):
     """A ledger entry as a pos key reads it: without the reason a person wrote on it."""
 
-    id: int
-    kind: EntryKind
+    model_config = ConfigDict(json_schema_extra=examples(*story.LEDGER_ENTRY_TILL))
+
+    id: int = Field(description="the entry's id (the ledger's `before` cursor)")
+    kind: EntryKind = Field(description="why the balance changed (docs/ledger.md)")
     points: int = Field(description="positive for a credit, negative for a debit")
-    occurred_at: UtcTime
-    purchase_id: int | None
-    redemption_id: int | None
+    occurred_at: UtcTime = Field(description="when the balance changed")
+    purchase_id: int | None = Field(
+        description="the purchase that earned or refunded the points, if one"
+    )
+    redemption_id: int | None = Field(
+        description="the redemption that spent or gave back the points, if one"
+    )
 
 
 class LedgerEntryPublic(LedgerEntryTill):
     """A ledger entry as an admin key reads it: with the reason written on it."""
 
-    reason: str | None
+    model_config = ConfigDict(json_schema_extra=examples(*story.LEDGER_ENTRY_PUBLIC))
+
+    reason: str | None = Field(description="what staff wrote on an adjustment or a refund")
 
 
 class RewardPublic(BaseModel):
-    id: str
-    name: str
-    kind: str
-    points: int
-    value: Decimal | None
-    stock: int | None
-    tiers: list[str]
-    description: str
+    model_config = ConfigDict(json_schema_extra=examples(*story.REWARD_PUBLIC))
+
+    id: str = Field(description="what a redemption names as reward_id")
+    name: str = Field(description="the reward's name, for people")
+    kind: str = Field(description="gift, service, discount, event, cause…")
+    points: int = Field(description="its price in points")
+    value: Decimal | None = Field(description="what it is worth to the member")
+    stock: int | None = Field(description="how many are left; null: no limit")
+    tiers: list[str] = Field(description="the tiers that may redeem it; empty: every tier")
+    description: str = Field(description="what the member gets")
 
 
 class SpendCreate(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.SPEND_CREATE))
+
     month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
-    channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean]
-    amount: Amount
-    currency: Currency
-    note: Note | None = None
+    channel: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean] = Field(
+        description="the acquisition channel, as members' acquisition_channel names it"
+    )
+    amount: Amount = Field(description="what was spent, in cents")
+    currency: Currency = Field(description="the program's currency")
+    note: Note | None = Field(None, description="what the spend was (1 to 500 characters)")
 
 
 class SpendPublic(BaseModel):
-    id: int
-    month: str
-    channel: str
-    amount: Decimal
-    currency: str
-    note: str | None
-    recorded_at: UtcTime
-    recorded_by: str
+    model_config = ConfigDict(json_schema_extra=examples(*story.SPEND_PUBLIC))
+
+    id: int = Field(description="the entry's id")
+    month: str = Field(description="YYYY-MM")
+    channel: str = Field(description="the acquisition channel")
+    amount: Decimal = Field(description="what was spent, in cents")
+    currency: str = Field(description="the program's currency (ISO 4217)")
+    note: str | None = Field(description="what the spend was")
+    recorded_at: UtcTime = Field(description="when it was recorded")
+    recorded_by: str = Field(description="the actor: apikey:<name> or the CLI's user")

@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+from rich import box
 from rich.table import Table
 
 from patron.cli.file_options import (
@@ -29,15 +30,28 @@ from patron.cli.file_options import (
     EncodingOption,
     MapOption,
 )
+from patron.cli.present import (
+    AllOption,
+    CurrencyOption,
+    FormatOption,
+    LimitOption,
+    Measured,
+    View,
+    console,
+    print_rows,
+    records,
+    say,
+    view,
+    write_out,
+)
 from patron.cli.sources import (
     EngineOption,
     FileOptions,
     OutOption,
     PeriodOption,
     SourceArg,
-    emit,
+    currency_of,
     fail,
-    out,
     parse_date,
     read_source,
     run,
@@ -127,10 +141,14 @@ def _customers(
     return Customers(table, False, purchases, day)
 
 
-def _say_as_of(customers: Customers) -> str:
+def _as_of_text(customers: Customers) -> Measured:
     if customers.as_of is None:
-        return "as of the end of the summary's observation (the T it gives)"
-    return f"as of {customers.as_of}"
+        return Measured(None, "the end of the summary's observation (the T it gives)")
+    return Measured(customers.as_of.day.isoformat(), customers.as_of.rule)
+
+
+def _say_as_of(customers: Customers) -> str:
+    return f"as of {_as_of_text(customers)}"
 
 
 @clv_app.command("fit")
@@ -139,7 +157,8 @@ def clv_fit(
     model: Annotated[str, typer.Option(help="bgnbd, mbgnbd, pareto-nbd or gamma-gamma")] = "bgnbd",
     calibration_end: Annotated[str | None, typer.Option()] = None,
     period: PeriodOption = "week",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="the same as --format json")] = False,
+    fmt: FormatOption = "table",
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
     map_: MapOption = None,
@@ -155,6 +174,7 @@ def clv_fit(
     from patron.analytics.clv.registry import model_named
     from patron.analytics.summary import period_days
 
+    shown = view("json" if as_json else fmt, None, False, None)
     run(lambda: model_named(model))  # an unknown name is refused before any reading
     days = run(lambda: period_days(period))
     options = FileOptions(map_, date_format, encoding, delimiter, decimal_comma)
@@ -170,7 +190,19 @@ def clv_fit(
     measured = f"as of {day} (--calibration-end)" if cut else _say_as_of(customers)
     unit = units(fitted, period)
     reading = plain_reading(fitted, period, days)
-    if as_json:
+    if shown.format == "csv":
+        print_rows(
+            [
+                {"parameter": k, "estimate": v, "std_error": fitted.standard_errors_[k],
+                 "unit": unit[k]}
+                for k, v in fitted.params_.items()
+            ],
+            "parameters",
+            shown,
+            title="",
+        )  # fmt: skip
+        return
+    if shown.format == "json":
         typer.echo(
             json.dumps(
                 {
@@ -184,22 +216,23 @@ def clv_fit(
             )
         )
         return
-    table = Table(
-        title=f"{fitted.name}: {fitted.n_customers_} customers,"
-        f" log-likelihood {fitted.log_likelihood_:.2f}, {measured}"
+    say(
+        f"{fitted.name}: {fitted.n_customers_:,} customers,"
+        f" log-likelihood {fitted.log_likelihood_:,.2f}, {measured}"
     )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("parameter")
     table.add_column("estimate")
     table.add_column("std. error")
     table.add_column("unit")
     for name, value in fitted.params_.items():
         table.add_row(name, f"{value:.4f}", f"{fitted.standard_errors_[name]:.4f}", unit[name])
-    out.print(table)
-    out.print(f"time unit: {period} ({days:g} days)")
+    console().print(table)
+    say(f"time unit: {period} ({days:g} days)")
     for line in reading:
-        out.print(line, highlight=False)
+        say(line)
     if fitted.weakly_identified_:
-        out.print(
+        console().print(
             f"[yellow]{', '.join(fitted.weakly_identified_)}: standard error larger than the"
             " estimate; the data pins this down poorly (more customers would help; a"
             " parameter running off along a ridge is a limit case, not a value)[/]"
@@ -214,6 +247,7 @@ def clv_validate(
     period: PeriodOption = "week",
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
     map_: MapOption = None,
     date_format: DateFormatOption = None,
     encoding: EncodingOption = None,
@@ -221,7 +255,8 @@ def clv_validate(
     decimal_comma: DecimalCommaOption = False,
 ) -> None:
     """Fit on the calibration window; predicted vs actual purchases in the holdout
-    (which runs to the as-of day)."""
+    (which runs to the as-of day), by calibration frequency (mean per customer)."""
+    shown = view(fmt, None, False, None)
     from patron.analytics import lifetime
     from patron.analytics.clv.registry import purchase_model_named
     from patron.analytics.clv.validation import holdout_report
@@ -246,16 +281,25 @@ def clv_validate(
         duration,
         weights=rows[lifetime.COUNT],
     )
-    table = Table(title=f"{fitted.name}: holdout of {duration:.1f} {period}s, {_say_as_of(read)}")
-    for column in ("calibration frequency", "customers", "actual (mean)", "predicted (mean)"):
-        table.add_column(column)
-    for b in report.buckets:
-        table.add_row(b.frequency, str(b.customers), f"{b.actual:.3f}", f"{b.predicted:.3f}")
-    out.print(table)
-    out.print(
-        f"total: actual {report.actual_total:.0f}, predicted {report.predicted_total:.1f}"
-        f" ({report.relative_error:+.1%})"
-    )
+    buckets = [
+        {"calibration_frequency": b.frequency, "customers": b.customers, "actual": b.actual,
+         "predicted": b.predicted}
+        for b in report.buckets
+    ]  # fmt: skip
+    totals = {
+        "model": fitted.name,
+        "holdout_periods": duration,
+        "actual_total": report.actual_total,
+        "predicted_total": report.predicted_total,
+        "relative_error": report.relative_error,
+    }
+    title = f"{fitted.name}: holdout of {duration:.1f} {period}s, purchases per customer (mean)"
+    print_rows(buckets, "holdout", shown, title=title, as_of=_as_of_text(read), extra=totals)
+    if shown.format == "table":
+        say(
+            f"total: actual {report.actual_total:,.0f}, predicted {report.predicted_total:,.1f}"
+            f" ({report.relative_error:+.1%})"
+        )
 
 
 @clv_app.command("predict")
@@ -275,6 +319,10 @@ def clv_predict(
     discount_rate: DiscountOption = 0.0,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    limit: LimitOption = None,
+    all_rows: AllOption = False,
+    currency: CurrencyOption = None,
     map_: MapOption = None,
     date_format: DateFormatOption = None,
     encoding: EncodingOption = None,
@@ -288,6 +336,7 @@ def clv_predict(
     from patron.analytics.clv.value import discounted_clv, period_rate
     from patron.analytics.summary import period_days
 
+    shown = view(fmt, limit, all_rows, currency)
     if model != "auto":
         run(lambda: purchase_model_named(model))
     days = run(lambda: period_days(period))
@@ -334,15 +383,23 @@ def clv_predict(
     # the day and the model travel with the figures, into the file too
     result["as_of"] = read.as_of.day.isoformat() if read.as_of else None
     result["model"] = purchases.name
-    out.print(_say_as_of(read), highlight=False)
-    out.print(choice.explanation(), highlight=False)
-    if discount_rate:
-        out.print(
-            f"discount: {discount_rate:.2%} a year = {period_rate(discount_rate, days):.4%}"
-            f" a {period}",
-            highlight=False,
-        )
-    emit(result, out_path, f"predictions over {horizon} {period}s")
+    if out_path is not None:
+        write_out(result, out_path, "predictions")
+    shown = View(shown.format, shown.limit, shown.all, currency_of(source, read.source, currency))
+    rate = period_rate(discount_rate, days)
+    if shown.format == "table":
+        say(choice.explanation())
+        if discount_rate:
+            say(f"discount: {discount_rate:.2%} a year = {rate:.4%} a {period}")
+    print_rows(
+        records(result),
+        "predictions",
+        shown,
+        title=f"predictions over {horizon} {period}s: {len(result):,} customers",
+        as_of=_as_of_text(read),
+        extra={"model": purchases.name, "model_choice": choice.explanation(),
+               "discount_rate_per_period": rate},
+    )  # fmt: skip
 
 
 def _choose(model: str, read: Customers, period: str) -> Any:

@@ -6,15 +6,21 @@ against the members each channel brought in (`report`, see analytics/economics.p
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from patron.cli.common import connect_store
 from patron.cli.errors import cli_message
+from patron.cli.present import (
+    AllOption,
+    FormatOption,
+    LimitOption,
+    Measured,
+    print_rows,
+    view,
+)
 from patron.domain.errors import PatronError
 
 if TYPE_CHECKING:
@@ -74,44 +80,64 @@ def spend_add(
 
 
 @spend_app.command("list")
-def spend_list(database_url: DbOption = None) -> None:
+def spend_list(
+    database_url: DbOption = None,
+    fmt: FormatOption = "table",
+    limit: LimitOption = None,
+    all_rows: AllOption = False,
+) -> None:
     """Every spend entry, by month and channel."""
     from patron.services.acquisition import list_spend
 
+    shown = view(fmt, limit, all_rows, None)
     patron = _patron(database_url)
     try:
         entries = patron.read(list_spend)
     finally:
         patron.dispose()
-    table = Table(title=f"acquisition spend ({len(entries)} entries)")
-    for column in ("id", "month", "channel", "amount", "currency", "note", "recorded by"):
-        table.add_column(column)
-    for e in entries:
-        table.add_row(
-            str(e.id),
-            f"{e.month:%Y-%m}",
-            e.channel,
-            str(e.amount),
-            e.currency,
-            e.note or "",
-            e.recorded_by,
-        )
-    out.print(table)
+    rows = [
+        {"id": e.id, "month": e.month, "channel": e.channel, "amount": e.amount,
+         "currency": e.currency, "note": e.note, "recorded_by": e.recorded_by}
+        for e in entries
+    ]  # fmt: skip
+    # an entry's amount is in its own currency, named in the next column
+    print_rows(rows, "spend", shown, title=f"acquisition spend ({len(entries)} entries)")
 
 
 @economics_app.command("report")
 def report(
     by: Annotated[str, typer.Option("--by", help="cohort, channel or both")] = "both",
     database_url: DbOption = None,
+    fmt: FormatOption = "table",
+    limit: LimitOption = None,
+    all_rows: AllOption = False,
 ) -> None:
-    """CAC, value per member, CLV/CAC and payback months, as JSON."""
+    """CAC, value per member, CLV/CAC and payback months, in the program's currency
+    (--format json: the API's answer, money as decimal strings)."""
     from patron.analytics.economics import economics
+    from patron.analytics.frames import program_currency
 
+    shown = view(fmt, limit, all_rows, None)
     patron = _patron(database_url)
     try:
-        result = patron.analytics().run(lambda con: economics(con, by))
+        result, currency = patron.analytics().run(
+            lambda con: (economics(con, by), program_currency(con))
+        )
+        today = patron.clock().date().isoformat()
     except PatronError as exc:
         raise _fail(cli_message(exc)) from None
     finally:
         patron.dispose()
-    typer.echo(json.dumps(result.as_dict()))
+    shown = view(fmt, limit, all_rows, currency)
+    found: dict[str, Any] = result.as_dict()
+    title = (
+        f"customer economics by {by}: value = {result.basis} to date per member, CAC ="
+        " acquisition spend per new member"
+    )
+    as_of = Measured(today, "today: every member and purchase in the store")
+    rows = found["data"]
+    if shown.format == "table":  # the grouping's columns only (JSON keeps the API's shape)
+        unused = {"cohort": "channel", "channel": "month"}.get(by)
+        rows = [{k: v for k, v in r.items() if k != unused} for r in rows]
+    print_rows(rows, "economics", shown, title=title, as_of=as_of,
+               extra={"by": result.by, "basis": result.basis})  # fmt: skip

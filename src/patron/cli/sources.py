@@ -1,10 +1,11 @@
 """What the analyst's commands (`patron analytics …`, `patron clv …`) share: the SOURCE
-argument, reading it, and printing or writing a frame.
+argument, reading it, and the currency of its amounts.
 
 SOURCE is a CSV or Parquet file of purchases (customer_id,date,amount at least) or the
-word `store` for the configured database. A CSV file is read as `patron import` reads it,
-with the same options (cli/file_options.py); the rows it leaves out, and how the file was
-read where that was guessed, are said on stderr. The analytics stack (Ibis, DuckDB,
+word `store` for the configured database. A CSV file is read as `patron import` reads
+it, with the same options (cli/file_options.py); the rows it leaves out, and how the file
+was read where that was guessed, are said on stderr. How a command prints is
+cli/present.py's. The analytics stack (Ibis, DuckDB,
 pandas) is imported inside the functions, when a command runs.
 """
 
@@ -16,7 +17,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from patron.cli.common import load_settings
 from patron.cli.file_options import file_format, parse_mapping
@@ -98,26 +98,18 @@ def read_source(source: str, engine: str = "duckdb", options: FileOptions | None
     return found
 
 
-def emit(frame: Any, out_path: Path | None, title: str) -> None:
-    """Write `frame` to --out (CSV or Parquet) if given; print its first 20 rows."""
-    if out_path is not None:
-        if out_path.suffix.lower() == ".parquet":
-            frame.to_parquet(out_path, index=False)
-        else:
-            frame.to_csv(out_path, index=False)
-        err.print(f"{len(frame)} rows written to {out_path}")
-    table = Table(title=f"{title} ({len(frame)} rows)")
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.head(20).itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
-    out.print(table)
+def currency_of(name: str, source: Any, given: str | None) -> str | None:
+    """The currency of SOURCE's amounts: the store's program's (a different --currency is
+    refused), or the one --currency names for a file (none named by default: a file of
+    purchases does not say)."""
+    if name != "store":
+        return given
+    from patron.analytics.frames import store_currency
 
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    held = run(lambda: store_currency(source))
+    if given is not None and held is not None and given != held:
+        raise fail(f"--currency {given}: the store's amounts are in {held}, its program's currency")
+    return held or given
 
 
 def run(action: Any) -> Any:

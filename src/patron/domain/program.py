@@ -7,11 +7,12 @@ so an invalid file is refused up front with the field that is wrong and why.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -189,24 +190,71 @@ class Program(_Model):
 
 
 def parse_program(text: str, source: str = "<program>") -> Program:
-    """Parse and validate a TOML program; the error names the file, line or field."""
+    """Parse and validate a TOML program; the error names the file, line or field.
+
+    The refusal also carries `errors`: one `{"field", "message", "line"}` per problem, so
+    that a form can show each beside its field (`line` where the text shows it, else
+    None; `field` None for a syntax error)."""
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidProgram(f"{source}: not valid TOML: {exc}") from exc
-    return program_from_dict(data, source)
+        found = _AT_LINE.search(str(exc))
+        line = int(found.group(1)) if found else None
+        errors = [{"field": None, "message": f"not valid TOML: {exc}", "line": line}]
+        raise InvalidProgram(f"{source}: not valid TOML: {exc}", errors=errors) from exc
+    return program_from_dict(data, source, text)
 
 
-def program_from_dict(data: object, source: str = "<program>") -> Program:
+def program_from_dict(data: object, source: str = "<program>", text: str = "") -> Program:
     try:
         return Program.model_validate(data)
     except ValidationError as exc:
-        raise InvalidProgram(f"{source}: {_describe(exc)}") from exc
+        errors = [_error(err, text) for err in exc.errors()]
+        described = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidProgram(f"{source}: {described}", errors=errors) from exc
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+_AT_LINE = re.compile(r"line (\d+)")
+
+
+def _error(err: Any, text: str) -> dict[str, object]:
+    path = [str(p) for p in err["loc"]]
+    return {
+        "field": ".".join(path) or "(top level)",
+        "message": err["msg"],
+        "line": _line_of(path, text),
+    }
+
+
+def _line_of(path: list[str], text: str) -> int | None:
+    """The line where the text sets the field `path` names, or the header of the table
+    that lacks it: `rewards.1.points` is the `points` of the second `[[rewards]]`,
+    `tiers.window_months` a key of `[tiers]`. TOML keeps no positions, so the lines are
+    read; a shape this does not know (an inline table) gives None."""
+    lines = text.splitlines()
+    digits = [i for i, part in enumerate(path) if part.isdigit()]
+    if digits:
+        header = re.compile(rf"^\s*\[\[\s*{re.escape('.'.join(path[: digits[-1]]))}\s*\]\]")
+        found = [n for n, line in enumerate(lines) if header.match(line)]
+        index = int(path[digits[-1]])
+        if index >= len(found):
+            return None
+        first, keys = found[index], path[digits[-1] + 1 :]
+    elif len(path) > 1:
+        header = re.compile(rf"^\s*\[\s*{re.escape('.'.join(path[:-1]))}\s*\]\s*(#.*)?$")
+        first = next((n for n, line in enumerate(lines) if header.match(line)), -1)
+        if first < 0:
+            return None
+        keys = path[-1:]
+    else:
+        first, keys = -1, path
+    block_end = next(
+        (n for n in range(first + 1, len(lines)) if lines[n].lstrip().startswith("[")),
+        len(lines),
+    )
+    if keys:
+        key = re.compile(rf"^\s*{re.escape(keys[0])}\s*=")
+        for n in range(first + 1, block_end):
+            if key.match(lines[n]):
+                return n + 1
+    return first + 1 if first >= 0 else None

@@ -7,8 +7,9 @@ import hashlib
 from dataclasses import dataclass
 
 from patron.domain.audit import AuditAction
-from patron.domain.errors import NoProgram
+from patron.domain.errors import NoProgram, NotFound
 from patron.domain.program import Program, parse_program
+from patron.store.programs import ProgramVersion
 from patron.store.uow import UnitOfWork
 
 
@@ -49,3 +50,16 @@ def load_program(uow: UnitOfWork, text: str, source: str, actor: str = "cli") ->
         },
     )
     return Loaded(version=version, name=program.name, rewards=len(program.rewards))
+
+
+def program_versions(uow: UnitOfWork) -> list[ProgramVersion]:
+    """Every program version loaded, newest first."""
+    return uow.programs.versions()
+
+
+def program_source(uow: UnitOfWork, version: int) -> str:
+    """The text of a version, as it was loaded (NotFound for a version never loaded)."""
+    source = uow.programs.source(version)
+    if source is None:
+        raise NotFound(f"no program version {version}")
+    return source

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from patron.domain.directory import MemberPage, MemberSearch
 from patron.domain.ledger import LedgerEntry
 from patron.domain.lots import expiring_soon, pending_points, spendable_points
 from patron.domain.redemption import CatalogReward
@@ -69,3 +70,8 @@ def active_rewards(uow: UnitOfWork) -> list[CatalogReward]:
 
 def member_count(uow: UnitOfWork) -> int:
     return uow.members.count()
+
+
+def find_members(uow: UnitOfWork, search: MemberSearch) -> MemberPage:
+    """A page of the members a console search matches (domain/directory.py)."""
+    return uow.directory.search(search.checked())

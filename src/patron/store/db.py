@@ -50,6 +50,10 @@ def missing_sqlite_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
+def _lower(text: object) -> object:
+    return text.lower() if isinstance(text, str) else text
+
+
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -66,6 +70,9 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: imports touch many index pages
         cursor.close()
+        # SQLite's own lower() folds ASCII only: Python's folds "ĂŞ" to "ăş" as
+        # PostgreSQL's does, so a search finds the same members on both stores
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -3,6 +3,7 @@ that scored them. Parsed definitions are cached per version, since they never ch
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
@@ -13,6 +14,14 @@ from patron.store.base import Repo, insert_row
 from patron.store.driver import driver
 
 _CURRENT_VERSION = select(func.max(t.programs.c.version))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramVersion:
+    version: int
+    name: str
+    currency: str
+    loaded_at: datetime
 
 
 class Programs(Repo):
@@ -49,3 +58,17 @@ class Programs(Repo):
             ).scalar_one()
             self._cache[version] = program_from_dict(definition, f"program v{version}")
         return version, self._cache[version]
+
+    def versions(self) -> list[ProgramVersion]:
+        """Every version, newest first."""
+        p = t.programs
+        query = select(p.c.version, p.c.name, p.c.currency, p.c.loaded_at).order_by(
+            p.c.version.desc()
+        )
+        return [ProgramVersion(int(r[0]), r[1], r[2], r[3]) for r in self.conn.execute(query)]
+
+    def source(self, version: int) -> str | None:
+        """The text a version was loaded from, as it was written."""
+        query = select(t.programs.c.source).where(t.programs.c.version == version)
+        found = self.conn.execute(query).scalar()
+        return None if found is None else str(found)

@@ -19,6 +19,7 @@ from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
 from patron.store.db import READONLY
+from patron.store.directory import MemberDirectory
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.staff = StaffUsers(conn)
         self.secrets = ServerSecrets(conn)
         self.login_links = LoginLinks(conn)
+        self.directory = MemberDirectory(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         return self

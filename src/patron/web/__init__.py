@@ -13,18 +13,26 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import console, portal
+from patron.web import access, audit, console, customer, customers, i18n, portal, program
+from patron.web.templating import PageLocale
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install(app: FastAPI) -> None:
-    """The console's and the portal's routes and files on `app` (their sessions are
-    signed with a key read from the store on first use: building the app touches no
-    database). The portal sends mail by `app.state.mail` (api/app.py sets it)."""
+def install(app: FastAPI, locale: str = "en") -> None:
+    """The console's and the portal's routes and files on `app`, their pages in `locale`
+    (their sessions are signed with a key read from the store on first use: building the
+    app touches no database). The portal sends mail by `app.state.mail` (api/app.py sets
+    it)."""
+    app.add_middleware(PageLocale, locale=i18n.checked_locale(locale))
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
     app.include_router(console.router)
+    app.include_router(customers.router)
+    app.include_router(customer.router)
+    app.include_router(audit.router)
+    app.include_router(program.router)
+    app.include_router(access.router)
     app.include_router(portal.router)
 
     @app.exception_handler(console.LoginRequired)

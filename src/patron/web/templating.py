@@ -9,9 +9,22 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from patron.web import i18n
+
+ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(),
+    extensions=["jinja2.ext.i18n"],
+)
+ENV.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+)
+ENV.filters.update(i18n.FILTERS)
+TEMPLATES = Jinja2Templates(env=ENV)
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -27,6 +40,20 @@ HEADERS = {
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    response = TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    response: HTMLResponse = TEMPLATES.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
     response.headers.update(HEADERS)
     return response
+
+
+class PageLocale:
+    """Sets the shop's locale for everything a request renders or words (i18n.use): an
+    ASGI middleware, so that the context the route and its dependencies run in has it."""
+
+    def __init__(self, app: ASGIApp, locale: str) -> None:
+        self.app, self.locale = app, locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        i18n.use(self.locale)
+        await self.app(scope, receive, send)

@@ -16,11 +16,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.keycache import KeyCache
-from patron.api.pages import Cursor, Limit, page_of
-from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime, Whole
+from patron.api.pages import INVALID_CURSOR, Cursor, Limit, page_of
+from patron.api.schemas import ApiKeyName, Page, Shop, UtcTime, Whole, examples
 from patron.domain.access import MAX_OVERLAP, KeyStatus, Operation
+from patron.domain.errors import InvalidInput, KeyRotated, NotFound
 from patron.services.apikeys import (
     Issued,
     KeyInfo,
@@ -32,20 +34,33 @@ from patron.services.apikeys import (
 )
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+NO_KEY = NotFound("no active API key with prefix '1a2b3c4d'")
 Prefix = Annotated[
     str,
-    Path(pattern=r"^[0-9A-Za-z]{1,16}$", description="the part after ptr_ in the key"),
+    Path(
+        pattern=r"^[0-9A-Za-z]{1,16}$",
+        description="the part after ptr_ in the key",
+        examples=["1a2b3c4d"],
+    ),
 ]
 DEFAULT_OVERLAP = 3600
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=examples(
+            {"name": "till-1", "shop": "paris-opera", "operations": ["earn", "refund", "redeem"]},
+            {"name": "alice", "scope": "admin"},
+        ),
+    )
 
     name: ApiKeyName = Field(
         description="a till's name, or for an admin key the person's: audited as apikey:<name>"
     )
-    scope: Literal["pos", "admin"] = "pos"
+    scope: Literal["pos", "admin"] = Field(
+        "pos", description="pos: a till or a shop's system; admin: a person, for everything"
+    )
     shop: Shop | None = Field(
         None, description="pos keys only: the shop it acts for; omitted: every shop"
     )
@@ -55,7 +70,7 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyRotate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples({"overlap_seconds": 3600}))
 
     overlap_seconds: Annotated[int, Whole] = Field(
         DEFAULT_OVERLAP,
@@ -65,24 +80,64 @@ class ApiKeyRotate(BaseModel):
     )
 
 
+_KEY = {
+    "prefix": "1a2b3c4d",
+    "name": "till-1",
+    "scope": "pos",
+    "shop": "paris-opera",
+    "operations": ["earn", "refund", "redeem"],
+    "created_at": "2026-01-14T09:00:00Z",
+    "expires_at": None,
+    "revoked_at": None,
+    "status": "active",
+}
+_SECRET = "ptr_1a2b3c4d_4fQm0yBv3Q2k7T1nXo8r9LwzH5cJpE6aUdSgKiVbNtM"
+
+
 class ApiKeyPublic(BaseModel):
-    prefix: str
-    name: str
-    scope: str
-    shop: str | None
-    operations: list[str] | None
-    created_at: UtcTime
-    expires_at: UtcTime | None
-    revoked_at: UtcTime | None
-    status: KeyStatus
+    """A key's listing: never the key nor its hash."""
+
+    model_config = ConfigDict(json_schema_extra=examples(_KEY))
+
+    prefix: str = Field(description="the part after ptr_ in the key: name the key by it")
+    name: str = Field(
+        description="a till's name, or for an admin key the person's (audited as apikey:<name>)"
+    )
+    scope: str = Field(description="pos or admin")
+    shop: str | None = Field(description="the shop a pos key acts for; null: every shop")
+    operations: list[str] | None = Field(description="what a pos key may do; null: everything")
+    created_at: UtcTime = Field(description="when the key was made")
+    expires_at: UtcTime | None = Field(description="a rotated key: when it stops")
+    revoked_at: UtcTime | None = Field(description="when it was revoked; null: it was not")
+    status: KeyStatus = Field(
+        description="active, expiring (rotated: works until expires_at), expired or revoked"
+    )
 
 
 class ApiKeyIssued(ApiKeyPublic):
+    model_config = ConfigDict(json_schema_extra=examples({**_KEY, "key": _SECRET}))
+
     key: str = Field(description="shown once: only its hash is stored")
 
 
 class ApiKeyRotated(ApiKeyIssued):
-    replaces: ApiKeyPublic
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                **_KEY,
+                "prefix": "9f8e7d6c",
+                "created_at": "2026-02-01T09:00:00Z",
+                "key": "ptr_9f8e7d6c_Zt8Wb2nQe5RkLx0Vy3Ho7JcMa1SdGf4PuTi6NwBqCvE",
+                "replaces": {
+                    **_KEY,
+                    "expires_at": "2026-02-01T10:00:00Z",
+                    "status": "expiring",
+                },
+            }
+        )
+    )
+
+    replaces: ApiKeyPublic = Field(description="the old key, with the time it stops")
 
 
 def _public(info: KeyInfo) -> ApiKeyPublic:
@@ -112,7 +167,17 @@ def _forget(request: Request, key_id: int) -> None:
     cache.forget(key_id)
 
 
-@router.post("", status_code=201, response_model=ApiKeyIssued)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApiKeyIssued,
+    responses=p.refusals(
+        InvalidInput(
+            "name: an admin key is for a person: name them (e.g. alice); everything the key"
+            " does is audited as apikey:<name>"
+        )
+    ),
+)
 def create_api_key(body: ApiKeyCreate, patron: PatronDep, principal: AdminKey) -> ApiKeyIssued:
     """Create a key; the answer shows it once. Audited."""
     operations = None if body.operations is None else [o.value for o in body.operations]
@@ -120,7 +185,7 @@ def create_api_key(body: ApiKeyCreate, patron: PatronDep, principal: AdminKey) -
     return _issued(patron.run(lambda uow, n: issue_key(uow, n, principal.actor), new))
 
 
-@router.get("", response_model=Page[ApiKeyPublic])
+@router.get("", response_model=Page[ApiKeyPublic], responses=p.refusals(INVALID_CURSOR))
 def get_api_keys(
     request: Request, patron: PatronDep, _: AdminKey, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[ApiKeyPublic]:
@@ -131,7 +196,7 @@ def get_api_keys(
     return Page[ApiKeyPublic](data=rows, count=len(rows), next=more)
 
 
-@router.post("/{prefix}/revoke", response_model=ApiKeyPublic)
+@router.post("/{prefix}/revoke", response_model=ApiKeyPublic, responses=p.refusals(NO_KEY))
 def revoke_api_key(
     prefix: Prefix, request: Request, patron: PatronDep, principal: AdminKey
 ) -> ApiKeyPublic:
@@ -141,7 +206,18 @@ def revoke_api_key(
     return _public(info)
 
 
-@router.post("/{prefix}/rotate", status_code=201, response_model=ApiKeyRotated)
+@router.post(
+    "/{prefix}/rotate",
+    status_code=201,
+    response_model=ApiKeyRotated,
+    responses=p.refusals(
+        NO_KEY,
+        KeyRotated(
+            "the key with prefix '1a2b3c4d' was already rotated (it stops at 2026-01-15"
+            " 10:00:00 UTC): rotate the key that replaced it, or revoke it"
+        ),
+    ),
+)
 def rotate_api_key(
     prefix: Prefix,
     request: Request,

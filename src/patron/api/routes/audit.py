@@ -6,31 +6,50 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.pages import next_link
-from patron.api.schemas import QueryId, QueryTime, UtcTime
+from patron.api.schemas import QueryId, QueryTime, UtcTime, examples
 from patron.domain.audit import MAX_PAGE, AuditAction, AuditQuery
 from patron.domain.clock import to_utc_naive
+from patron.domain.errors import InvalidInput
 from patron.services.audit import audit_trail
 
 router = APIRouter(tags=["audit"])
 
 
+_ENTRY = {
+    "id": 12,
+    "at": "2026-01-14T09:30:00Z",
+    "actor": "apikey:alice",
+    "action": "points.adjusted",
+    "member_id": 1,
+    "reason": "goodwill: the coffee machine was broken",
+    "details": {"points": 40, "entry_id": 7},
+}
+
+
 class AuditEntryPublic(BaseModel):
-    id: int
-    at: UtcTime
-    actor: str
-    action: str
-    member_id: int | None
-    reason: str | None
-    details: dict[str, Any]
+    model_config = ConfigDict(json_schema_extra=examples(_ENTRY))
+
+    id: int = Field(description="the entry's id (the trail's `after` cursor)")
+    at: UtcTime = Field(description="when it was done")
+    actor: str = Field(description="apikey:<name>, or the CLI's user")
+    action: str = Field(description="what was done (docs/audit.md lists them)")
+    member_id: int | None = Field(description="the member it concerned, if one")
+    reason: str | None = Field(description="why, as the actor wrote it")
+    details: dict[str, Any] = Field(description="the action's own facts (docs/audit.md)")
 
 
 class AuditPagePublic(BaseModel):
-    data: list[AuditEntryPublic]
-    count: int = Field(description="the number of entries in this page")
+    model_config = ConfigDict(
+        json_schema_extra=examples({"data": [_ENTRY], "count": 1, "next_after": None, "next": None})
+    )
+
+    data: list[AuditEntryPublic] = Field(description="the entries, oldest first")
+    count: int = Field(description="how many entries `data` holds")
     next_after: int | None = Field(
         description="pass as `after` to read the next page; null when this page ends the trail"
     )
@@ -39,7 +58,11 @@ class AuditPagePublic(BaseModel):
     )
 
 
-@router.get("/v1/audit", response_model=AuditPagePublic)
+@router.get(
+    "/v1/audit",
+    response_model=AuditPagePublic,
+    responses=p.refusals(InvalidInput("since: the period starts after it ends (since > until)")),
+)
 def get_audit(
     request: Request,
     patron: PatronDep,

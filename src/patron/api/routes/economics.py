@@ -11,14 +11,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from patron.analytics.columns import encode_rows
 from patron.analytics.crosssell import category_pairs
 from patron.analytics.economics import economics
 from patron.analytics.frames import from_store
+from patron.api import examples
+from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.idempotency import Idempotent
-from patron.api.pages import Cursor, Limit, page_of
+from patron.api.pages import INVALID_CURSOR, Cursor, Limit, page_of
 from patron.api.schemas import Page, SpendCreate, SpendPublic
 from patron.domain.acquisition import SpendEntry
+from patron.domain.errors import InvalidInput
 from patron.services.acquisition import RecordSpend, list_spend, parse_month, record_spend
 
 router = APIRouter(tags=["analytics"])
@@ -37,7 +41,18 @@ def _public(entry: SpendEntry) -> SpendPublic:
     )
 
 
-@router.post("/v1/acquisition-spend", status_code=201, response_model=SpendPublic)
+@router.post(
+    "/v1/acquisition-spend",
+    status_code=201,
+    response_model=SpendPublic,
+    responses=p.refusals(
+        InvalidInput(
+            "currency: 'USD' is not the program's currency 'EUR'; convert the amount first"
+            " (spend in several currencies cannot be added up)"
+        ),
+        p.NO_PROGRAM,
+    ),
+)
 def create_spend(
     body: SpendCreate,
     principal: AdminKey,
@@ -55,7 +70,11 @@ def create_spend(
     return write(body, lambda uow: record_spend(uow, command), _public)
 
 
-@router.get("/v1/acquisition-spend", response_model=Page[SpendPublic])
+@router.get(
+    "/v1/acquisition-spend",
+    response_model=Page[SpendPublic],
+    responses=p.refusals(INVALID_CURSOR),
+)
 def get_spend(
     request: Request, patron: PatronDep, _: AdminKey, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[SpendPublic]:
@@ -71,17 +90,18 @@ def get_spend(
     return Page[SpendPublic](data=rows, count=len(rows), next=more)
 
 
-@router.get("/v1/analytics/economics")
+@router.get("/v1/analytics/economics", responses=p.ok(examples.ECONOMICS))
 def get_economics(
     patron: PatronDep,
     _: AdminKey,
     by: Annotated[Literal["cohort", "channel", "both"], Query()] = "both",
 ) -> dict[str, Any]:
     """CAC, value per member, CLV/CAC and payback months by cohort and/or channel."""
-    return patron.analytics().run(lambda con: economics(con, by).as_dict())
+    found = patron.analytics().run(lambda con: economics(con, by).as_dict())
+    return {**found, "data": encode_rows("economics", found["data"])}
 
 
-@router.get("/v1/analytics/crosssell")
+@router.get("/v1/analytics/crosssell", responses=p.ok(examples.CROSSSELL))
 def get_crosssell(
     patron: PatronDep,
     _: AdminKey,
@@ -96,4 +116,4 @@ def get_crosssell(
             .to_pylist()
         )
     )
-    return {"data": rows, "count": len(rows)}
+    return {"data": encode_rows("crosssell", rows), "count": len(rows)}

@@ -12,7 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from patron.api.deps import AdminKey, By, EnrollKey, PatronDep, ReadMemberKey, member_named
+from patron.api import problems as p
+from patron.api.deps import (
+    AdminKey,
+    By,
+    EnrollKey,
+    MemberPath,
+    PatronDep,
+    ReadMemberKey,
+    member_named,
+)
 from patron.api.idempotency import Idempotent
 from patron.api.pages import Limit, next_link
 from patron.api.schemas import (
@@ -27,6 +36,7 @@ from patron.api.schemas import (
     MemberTill,
     Page,
 )
+from patron.domain.errors import InvalidInput, MemberExists
 from patron.services.adjust import adjust
 from patron.services.apikeys import Principal, Scope
 from patron.services.commands import Adjust, Enroll
@@ -36,7 +46,16 @@ from patron.services.queries import balance, ledger_entries
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 
-@router.post("", status_code=201, response_model=MemberPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=MemberPublic,
+    responses=p.refusals(
+        MemberExists("a member with external_id 'C-1042' already exists (member 1)", member_id=1),
+        InvalidInput("referral_code 'ZZ-404' belongs to no member"),
+        p.NO_PROGRAM,
+    ),
+)
 def create_member(
     body: MemberCreate,
     _: EnrollKey,
@@ -63,9 +82,13 @@ def _admin(principal: Principal) -> bool:
     return principal.scope is Scope.ADMIN
 
 
-@router.get("/{id}", response_model=MemberPublic | MemberTill)
+@router.get(
+    "/{id}",
+    response_model=MemberPublic | MemberTill,
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
+)
 def get_member(
-    id: str, patron: PatronDep, principal: ReadMemberKey, by: By = None
+    id: MemberPath, patron: PatronDep, principal: ReadMemberKey, by: By = None
 ) -> MemberPublic | MemberTill:
     """A member by Patron id, or by external id (non-numeric, or `?by=external_id`): the
     whole profile for an admin key, the till view (no personal data) for a pos key."""
@@ -74,8 +97,14 @@ def get_member(
     return view.model_validate(member)
 
 
-@router.get("/{id}/balance", response_model=BalancePublic)
-def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> BalancePublic:
+@router.get(
+    "/{id}/balance",
+    response_model=BalancePublic,
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER, p.NO_PROGRAM),
+)
+def get_balance(
+    id: MemberPath, patron: PatronDep, _: ReadMemberKey, by: By = None
+) -> BalancePublic:
     """Spendable and pending points, tier and progress, points expiring soon."""
     member = member_named(patron, id, by)
     view = patron.read(balance, member.id)
@@ -95,9 +124,13 @@ def get_balance(id: str, patron: PatronDep, _: ReadMemberKey, by: By = None) -> 
     )
 
 
-@router.get("/{id}/ledger", response_model=Page[LedgerEntryPublic] | Page[LedgerEntryTill])
+@router.get(
+    "/{id}/ledger",
+    response_model=Page[LedgerEntryPublic] | Page[LedgerEntryTill],
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
+)
 def get_ledger(
-    id: str,
+    id: MemberPath,
     request: Request,
     patron: PatronDep,
     principal: ReadMemberKey,
@@ -122,9 +155,20 @@ def get_ledger(
     return Page[LedgerEntryPublic](data=entries, count=len(entries), next=more)
 
 
-@router.post("/{id}/adjustments", status_code=201, response_model=AdjustmentPublic)
+@router.post(
+    "/{id}/adjustments",
+    status_code=201,
+    response_model=AdjustmentPublic,
+    responses=p.refusals(
+        p.NO_MEMBER,
+        p.AMBIGUOUS_MEMBER,
+        InvalidInput("points: an adjustment of 0 points changes nothing"),
+        p.SHORT,
+        p.NO_PROGRAM,
+    ),
+)
 def create_adjustment(
-    id: str,
+    id: MemberPath,
     body: AdjustmentCreate,
     patron: PatronDep,
     principal: AdminKey,

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from patron.analytics.insights import member_scores
-from patron.api.deps import AdminKey, By, PatronDep
+from patron.api import examples
+from patron.api import problems as p
+from patron.api.deps import AdminKey, By, MemberPath, PatronDep
 from patron.api.idempotency import Idempotent
 from patron.api.routes.analytics import customer_base
 from patron.api.schemas import ErasurePublic, MemberErase
+from patron.domain.errors import InvalidInput, MemberErased
 from patron.services.commands import EraseMember, MemberRef
 from patron.services.export import export_member
 from patron.services.privacy import erase_member
@@ -21,16 +24,30 @@ from patron.services.privacy import erase_member
 router = APIRouter(prefix="/v1/members", tags=["members", "privacy"])
 
 
-@router.get("/{id}/export")
-def export(id: str, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
+@router.get(
+    "/{id}/export",
+    responses={**p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER), **p.ok(examples.EXPORT)},
+)
+def export(id: MemberPath, request: Request, patron: PatronDep, _: AdminKey, by: By = None) -> Any:
     """Everything held about the member as one JSON document (GDPR Articles 15 and 20)."""
     scores = partial(member_scores, lambda: customer_base(request, patron))
     return patron.read(export_member, MemberRef.named(id, by), scores)
 
 
-@router.delete("/{id}", response_model=ErasurePublic)
+@router.delete(
+    "/{id}",
+    response_model=ErasurePublic,
+    responses=p.refusals(
+        p.NO_MEMBER,
+        p.AMBIGUOUS_MEMBER,
+        InvalidInput("reason: say why the member's data is erased (it is audited)"),
+        MemberErased(
+            "member 3 was already erased on 2026-01-20; an erasure is final and is not repeated"
+        ),
+    ),
+)
 def erase(
-    id: str,
+    id: MemberPath,
     body: MemberErase,
     principal: AdminKey,
     write: Idempotent,

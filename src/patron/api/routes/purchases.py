@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from patron.api import problems as p
 from patron.api.deps import EarnKey, PatronDep, PosKey, RefundKey
 from patron.api.errors import ApiProblem
 from patron.api.idempotency import Idempotent
@@ -23,6 +24,7 @@ from patron.api.schemas import (
 )
 from patron.domain.access import Operation
 from patron.domain.earning import Line
+from patron.domain.errors import InvalidInput, NothingToReturn, OrderTaken, PurchaseLimit
 from patron.services.commands import MemberRef, PurchaseRef, RecordPurchase, Refund, ReturnLine
 from patron.services.earn import record_purchase
 from patron.services.first_purchase import FirstPurchase, record_enrolling
@@ -30,13 +32,45 @@ from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
+PurchasePath = Annotated[
+    str,
+    Path(
+        description="the purchase: Patron's id or your order id (`by` says which)",
+        examples=["T1-0042"],
+    ),
+]
 By = Annotated[
     Literal["id", "order_id"] | None,
     Query(description="how to read {id}: Patron's purchase id or your order id"),
 ]
 
 
-@router.post("", status_code=201, response_model=PurchasePublic)
+ENROLL_FORBIDDEN = ApiProblem(
+    403,
+    "forbidden_operation",
+    "enroll: true needs a key that may enroll; this one may not (ask an admin)",
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PurchasePublic,
+    responses=p.refusals(
+        p.NO_MEMBER,
+        ENROLL_FORBIDDEN,
+        InvalidInput(
+            "occurred_at 2027-03-01T10:30:00+00:00 is more than a day ahead of the server's clock"
+        ),
+        OrderTaken("order 'T1-0042' is already recorded as purchase 1", purchase_id=1),
+        p.ERASED,
+        PurchaseLimit(
+            "member 3 has 2147483647 purchases, the most one member may have; record this"
+            " purchase under another member"
+        ),
+        p.NO_PROGRAM,
+    ),
+)
 def create_purchase(
     body: PurchaseCreate,
     principal: EarnKey,
@@ -61,11 +95,7 @@ def create_purchase(
     if not body.enroll:
         return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
     if not principal.may(Operation.ENROLL):
-        raise ApiProblem(
-            403,
-            "forbidden_operation",
-            "enroll: true needs a key that may enroll; this one may not (ask an admin)",
-        )
+        raise ENROLL_FORBIDDEN
 
     def present(first: FirstPurchase) -> PurchasePublic:
         answer = PurchasePublic.model_validate(first.recorded)
@@ -74,8 +104,14 @@ def create_purchase(
     return write(body, lambda uow: record_enrolling(uow, command), present)
 
 
-@router.get("/{id}", response_model=PurchaseDetail)
-def get_purchase(id: str, patron: PatronDep, principal: PosKey, by: By = None) -> PurchaseDetail:
+@router.get(
+    "/{id}",
+    response_model=PurchaseDetail,
+    responses=p.refusals(p.NO_PURCHASE, p.AMBIGUOUS_PURCHASE, p.OTHER_SHOP),
+)
+def get_purchase(
+    id: PurchasePath, patron: PatronDep, principal: PosKey, by: By = None
+) -> PurchaseDetail:
     """A purchase by Patron's id or by your order id (`?by=order_id`), with its lines and
     what was returned of them; a key bound to a shop reads only its shop's purchases."""
     view = patron.read(purchase_view, PurchaseRef.named(id, by), principal.shop)
@@ -84,9 +120,20 @@ def get_purchase(id: str, patron: PatronDep, principal: PosKey, by: By = None) -
     )
 
 
-@router.post("/{id}/refunds", status_code=201, response_model=RefundPublic)
+@router.post(
+    "/{id}/refunds",
+    status_code=201,
+    response_model=RefundPublic,
+    responses=p.refusals(
+        p.NO_PURCHASE,
+        p.AMBIGUOUS_PURCHASE,
+        p.OTHER_SHOP,
+        InvalidInput("lines[0].line_no: the purchase has no line 4"),
+        NothingToReturn("every line of this purchase has already been returned"),
+    ),
+)
 def create_refund(
-    id: str,
+    id: PurchasePath,
     body: RefundCreate,
     patron: PatronDep,
     principal: RefundKey,

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from patron.api import problems as p
 from patron.api.deps import CancelKey, PatronDep, PosKey, RedeemKey
 from patron.api.idempotency import Idempotent
-from patron.api.pages import Cursor, Limit, page_of
+from patron.api.pages import INVALID_CURSOR, Cursor, Limit, page_of
 from patron.api.schemas import (
     MAX_ID,
     CancelCreate,
@@ -22,11 +23,27 @@ from patron.api.schemas import (
     RedemptionPublic,
     RewardPublic,
 )
+from patron.domain.errors import (
+    InsufficientPoints,
+    InvalidInput,
+    NotFound,
+    RedemptionCancelled,
+    RewardUnavailable,
+    TransactionIdReused,
+)
 from patron.services.commands import CancelRedemption, MemberRef, Redeem
 from patron.services.queries import active_rewards
 from patron.services.redeem import cancel, quote, redeem
 
 router = APIRouter(tags=["rewards and redemptions"])
+PRICING = (
+    p.NO_MEMBER,
+    NotFound("no reward 'spa-day' in the catalog"),
+    InvalidInput("points: at least 100 points per redemption"),
+    RewardUnavailable("reward 'coffee' is out of stock"),
+    p.ERASED,
+    p.NO_PROGRAM,
+)
 
 
 def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
@@ -40,7 +57,7 @@ def _command(body: RedemptionCreate, shop: str | None) -> Redeem:
     )
 
 
-@router.get("/v1/rewards", response_model=Page[RewardPublic])
+@router.get("/v1/rewards", response_model=Page[RewardPublic], responses=p.refusals(INVALID_CURSOR))
 def list_rewards(
     request: Request,
     patron: PatronDep,
@@ -55,7 +72,7 @@ def list_rewards(
     return Page[RewardPublic](data=rewards, count=len(rewards), next=more)
 
 
-@router.post("/v1/redemptions/quote", response_model=QuotePublic)
+@router.post("/v1/redemptions/quote", response_model=QuotePublic, responses=p.refusals(*PRICING))
 def quote_redemption(
     body: RedemptionCreate, patron: PatronDep, principal: RedeemKey
 ) -> QuotePublic:
@@ -71,7 +88,18 @@ def quote_redemption(
         200: {
             "model": RedemptionPublic,
             "description": "The member's redemption already made under this transaction_id",
-        }
+        },
+        **p.refusals(
+            *PRICING,
+            InsufficientPoints(500, 140),
+            TransactionIdReused(
+                "transaction_id 'T1-0042-R' is already redemption 1 of member 1 (reward"
+                " 'coffee'); this request asks for 200 points: a new redemption needs a new"
+                " transaction_id",
+                redemption_id=1,
+            ),
+            p.OTHER_SHOP,
+        ),
     },
 )
 def create_redemption(
@@ -90,9 +118,18 @@ def create_redemption(
     )
 
 
-@router.post("/v1/redemptions/{id}/cancel", status_code=201, response_model=RedemptionPublic)
+@router.post(
+    "/v1/redemptions/{id}/cancel",
+    status_code=201,
+    response_model=RedemptionPublic,
+    responses=p.refusals(
+        NotFound("no redemption with id 9999"),
+        p.OTHER_SHOP,
+        RedemptionCancelled("redemption 1 is already cancelled", redemption_id=1),
+    ),
+)
 def cancel_redemption(
-    id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    id: Annotated[int, Path(ge=1, le=MAX_ID, description="the redemption's id", examples=[1])],
     principal: CancelKey,
     write: Idempotent,
     body: CancelCreate | None = None,

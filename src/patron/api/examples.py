@@ -1,0 +1,412 @@
+"""The examples of the OpenAPI document, one story: member 1 is Ana (C-1042), who bought
+two books on receipt T1-0042 and spent 150 points on a coffee (redemption 1). The
+Schemathesis test seeds that story and runs the request examples as they are.
+
+First the answers that have no model of their own (analytics, insights, the
+personal-data export): the shapes a client codes against. Amounts are decimal strings, as
+everywhere in the API (issue 11: the analytics answers' money goes from floats to
+decimal strings); shares and rates are numbers. Then the examples of the models of
+api/schemas.py, named after them (tests/e2e/test_openapi.py validates each).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SUMMARY = {
+    "customer_id": "C-1042",
+    "first_purchase": "2025-11-02T00:00:00",
+    "last_purchase": "2025-12-02T00:00:00",
+    "purchases": 2,
+    "frequency": 1,
+    "recency": 4.29,
+    "T": 8.71,
+    "total_spend": "50.00",
+    "mean_spend": "25.00",
+    "monetary_value": "25.00",
+    "margin": None,
+    "promotions_used": 0,
+    "avg_days_to_pay": None,
+    "channels": 1,
+    "products": 1,
+    "categories": 1,
+}
+
+# GET /v1/analytics/{table}, one example per table
+ANALYTICS: dict[str, Any] = {
+    "summary": {"data": [_SUMMARY], "count": 2},
+    "rfm": {
+        "data": [
+            {
+                "customer_id": "C-1042",
+                "purchases": 2,
+                "total_spend": "50.00",
+                "days_since_last": 30,
+                "r": 4,
+                "f": 3,
+                "m": 4,
+                "rfm": "434",
+                "segment": "loyal",
+            }
+        ],
+        "count": 2,
+        "segments": [
+            {"segment": "loyal", "customers": 2, "revenue": "90.00", "revenue_share": 1.0}
+        ],
+    },
+    "abc": {
+        "data": [
+            {
+                "customer_id": "C-1042",
+                "volume": "50.00",
+                "growth": "50.00",
+                "payment_speed": None,
+                "profitability": None,
+                "loyalty": 2,
+                "score": 1.0,
+                "position": 0.5,
+                "abc": "B",
+            }
+        ],
+        "count": 2,
+    },
+    "pareto": {
+        "data": [{"step": 5, "customer_share": 0.5, "revenue_share": 0.5556}],
+        "count": 2,
+        "top_20_percent_share": 0.2222,
+    },
+    "cohorts": {
+        "data": [
+            {
+                "cohort_month": "2025-11-01",
+                "months_since": 0,
+                "customers": 2,
+                "size": 2,
+                "retention": 1.0,
+            }
+        ],
+        "count": 2,
+    },
+    "kpis": {
+        "start": "2025-10-01",
+        "end": "2026-01-01",
+        "customers": 2,
+        "new_customers": 2,
+        "purchases": 4,
+        "revenue": "90.00",
+        "purchase_frequency": 2.0,
+        "average_basket": "22.50",
+        "repurchase_rate": 1.0,
+        "retention_rate": None,
+        "churn_rate": None,
+        "products_per_customer": 1.0,
+    },
+}
+
+ECONOMICS: dict[str, Any] = {
+    "by": "both",
+    "basis": "revenue",
+    "data": [
+        {
+            "month": "2026-01",
+            "channel": "web",
+            "spend": "1200.00",
+            "new_members": 40,
+            "cac": "30.00",
+            "value_per_member": "45.00",
+            "clv_to_cac": 1.5,
+            "payback_months": 8.0,
+        }
+    ],
+}
+
+CROSSSELL: dict[str, Any] = {
+    "data": [
+        {
+            "antecedent": "books",
+            "consequent": "stationery",
+            "baskets": 120,
+            "support": 0.08,
+            "confidence": 0.42,
+            "lift": 2.1,
+        }
+    ],
+    "count": 1,
+}
+
+INSIGHTS: dict[str, Any] = {
+    "customer_id": "C-1042",
+    "as_of": "2026-01-14",
+    "segment": "loyal",
+    "rfm": "434",
+    "purchases": 6,
+    "total_spend": "310.00",
+    "p_alive": 0.87,
+    "expected_purchases": 3.4,
+    "clv": "172.40",
+    "horizon_weeks": 52,
+    "model": "mbgnbd",
+    "model_basis": "holdout",
+    "recommended_categories": [{"category": "stationery", "segment_share": 0.5}],
+}
+
+EXPORT: dict[str, Any] = {
+    "format": "patron.member-export",
+    "format_version": 1,
+    "generated_at": "2026-01-14T09:00:00Z",
+    "member": {
+        "id": 1,
+        "external_id": "C-1042",
+        "email": "ana@example.com",
+        "name": "Ana Popescu",
+        "enrolled_at": "2025-11-02T09:00:00Z",
+        "acquisition_channel": "web",
+        "tier": "Bronze",
+        "tier_since": "2025-11-02T09:00:00Z",
+        "referral_code": "R2BBU3NS",
+        "referred_by": None,
+        "members_referred": 0,
+        "points": 200,
+        "debt": 0,
+        "purchase_count": 2,
+        "lifetime_spend": "50.00",
+        "erased_at": None,
+    },
+    "purchases": [],
+    "ledger": [],
+    "lots": [],
+    "redemptions": [],
+    "events": [],
+    "audit": [],
+    "segments_and_scores": {"available": False, "note": "the source has no purchases"},
+    "consents": {
+        "recorded": False,
+        "note": "Patron records no consents: it sends no marketing itself. Consents given to"
+        " the business for e-mail, SMS or profiling are held by the systems that collected"
+        " them.",
+    },
+}
+
+
+# The examples of the models of api/schemas.py.
+LEDGER_ENTRY: dict[str, Any] = {
+    "id": 3,
+    "kind": "earn",
+    "points": 50,
+    "occurred_at": "2026-01-14T10:30:00Z",
+    "purchase_id": 1,
+    "redemption_id": None,
+}
+MEMBER_CREATE: list[dict[str, Any]] = [
+    {
+        "external_id": "C-1042",
+        "email": "ana@example.com",
+        "name": "Ana Popescu",
+        "acquisition_channel": "web",
+    },
+    {
+        "external_id": "C-1043",
+        "name": "Ben Ionescu",
+        "enrolled_at": "2025-06-01T09:00:00Z",
+        "acquisition_channel": "import",
+    },
+]
+MEMBER_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "external_id": "C-1042",
+        "email": "ana@example.com",
+        "name": "Ana Popescu",
+        "tier": "Bronze",
+        "tier_since": "2026-01-14T09:00:00Z",
+        "enrolled_at": "2026-01-14T09:00:00Z",
+        "referral_code": "R2BBU3NS",
+        "points": 100,
+        "debt": 0,
+        "purchase_count": 0,
+        "lifetime_spend": "0.00",
+        "acquisition_channel": "web",
+        "erased_at": None,
+    }
+]
+MEMBER_ERASE: list[dict[str, Any]] = [{"reason": "ticket 1234"}]
+ERASURE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "member_id": 1,
+        "external_id": "erased-5f1c2a9e",
+        "erased_at": "2026-01-20T09:00:00Z",
+        "points": 60,
+    }
+]
+MEMBER_TILL: list[dict[str, Any]] = [
+    {"id": 1, "external_id": "C-1042", "tier": "Bronze", "points": 150, "debt": 0}
+]
+PURCHASE_CREATE: list[dict[str, Any]] = [
+    {
+        "external_id": "C-1042",
+        "order_id": "T1-0042",
+        "occurred_at": "2026-01-14T10:30:00Z",
+        "currency": "EUR",
+        "lines": [{"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}],
+        "channel": "store",
+        "payment_method": "card",
+    },
+    {
+        "external_id": "C-2001",
+        "order_id": "T1-0043",
+        "occurred_at": "2026-01-14T11:05:00+02:00",
+        "currency": "EUR",
+        "lines": [{"sku": "MUG-3", "category": "home", "unit_price": "8.90"}],
+        "enroll": True,
+    },
+]
+PURCHASE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "enrolled": False,
+        "member_id": 1,
+        "order_id": "T1-0042",
+        "total": "25.00",
+        "points_earned": 50,
+        "breakdown": [
+            {"rule": "base", "points": 25},
+            {"rule": "category books x2", "points": 25},
+        ],
+        "available_at": "2026-01-28T10:30:00Z",
+        "tier": "Bronze",
+        "program_version": 1,
+    }
+]
+PURCHASE_DETAIL: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "order_id": "T1-0042",
+        "member_id": 1,
+        "external_id": "C-1042",
+        "occurred_at": "2026-01-14T10:30:00Z",
+        "currency": "EUR",
+        "total": "25.00",
+        "refunded_total": "0.00",
+        "points_earned": 50,
+        "bonus_points": 0,
+        "channel": "store",
+        "payment_method": "card",
+        "promotion_code": None,
+        "shop": "paris-opera",
+        "program_version": 1,
+        "lines": [
+            {
+                "line_no": 1,
+                "sku": "BOOK-1",
+                "category": "books",
+                "quantity": 2,
+                "unit_price": "12.5000",
+                "refunded_quantity": 0,
+                "points": 50,
+            }
+        ],
+    }
+]
+REFUND_CREATE: list[dict[str, Any]] = [
+    {"lines": [{"line_no": 1, "quantity": 1}], "reason": "damaged cover"},
+    {"reason": "the whole order came back"},
+]
+REFUND_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "purchase_id": 1,
+        "member_id": 1,
+        "amount": "12.50",
+        "points_taken_back": 25,
+        "debt": 0,
+        "balance": 125,
+    }
+]
+REDEMPTION_CREATE: list[dict[str, Any]] = [
+    {"external_id": "C-1042", "reward_id": "coffee", "transaction_id": "T1-0044"},
+    {"external_id": "C-1042", "points": 100, "basket_total": "25.00"},
+]
+QUOTE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "member_id": 1,
+        "spendable": 150,
+        "points": 150,
+        "value": "3.00",
+        "currency": "EUR",
+        "max_points": None,
+        "reward_id": "coffee",
+        "sufficient": True,
+    }
+]
+REDEMPTION_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "member_id": 1,
+        "reward_id": "coffee",
+        "points": 150,
+        "value": "3.00",
+        "currency": "EUR",
+        "balance": 0,
+        "status": "completed",
+        "transaction_id": "T1-0044",
+    }
+]
+CANCEL_CREATE: list[dict[str, Any]] = [{"reason": "customer changed mind"}]
+ADJUSTMENT_CREATE: list[dict[str, Any]] = [
+    {"points": 40, "reason": "goodwill: the coffee machine was broken"},
+    {"points": -20, "reason": "ticket 1234: points credited twice"},
+]
+ADJUSTMENT_PUBLIC: list[dict[str, Any]] = [
+    {"member_id": 1, "points": 40, "balance": 190, "entry_id": 7}
+]
+BALANCE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "member_id": 1,
+        "points": 100,
+        "pending": 50,
+        "total": 150,
+        "debt": 0,
+        "tier": "Bronze",
+        "next_tier": "Silver",
+        "needed_for_next_tier": "475.00",
+        "qualifying": "25.00",
+        "expiring": [{"points": 100, "expires_at": "2028-01-14"}],
+        "point_value": "0.01",
+        "currency": "EUR",
+    }
+]
+LEDGER_ENTRY_TILL: list[dict[str, Any]] = [LEDGER_ENTRY]
+LEDGER_ENTRY_PUBLIC: list[dict[str, Any]] = [{**LEDGER_ENTRY, "reason": None}]
+REWARD_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": "coffee",
+        "name": "Free coffee",
+        "kind": "gift",
+        "points": 150,
+        "value": "3.00",
+        "stock": None,
+        "tiers": [],
+        "description": "A coffee at the bar",
+    }
+]
+SPEND_CREATE: list[dict[str, Any]] = [
+    {
+        "month": "2026-01",
+        "channel": "web",
+        "amount": "1200.00",
+        "currency": "EUR",
+        "note": "search ads",
+    }
+]
+SPEND_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "month": "2026-01",
+        "channel": "web",
+        "amount": "1200.00",
+        "currency": "EUR",
+        "note": "search ads",
+        "recorded_at": "2026-01-14T09:00:00Z",
+        "recorded_by": "apikey:alice",
+    }
+]

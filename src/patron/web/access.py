@@ -1,0 +1,108 @@
+"""The console's rewards catalog and API keys: the catalog with what is left in stock, for
+every role; the keys of the tills and admins, listed for every role and created and
+revoked by owners, a new key shown once on the page that created it.
+
+The use cases are the API's and the CLI's (services/queries.active_rewards,
+services/apikeys), run under the staff user's name, so the audit log says who created or
+revoked which key (never the key itself)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from patron.bootstrap import Patron
+from patron.domain.access import Operation
+from patron.domain.errors import PatronError
+from patron.services.apikeys import NewKey, issue_key, list_keys, revoke_key
+from patron.services.queries import active_rewards
+from patron.web.console import Staff, StaffDep
+from patron.web.sessions import same_token
+from patron.web.templating import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+@router.get("/rewards", response_class=HTMLResponse)
+def rewards(request: Request, staff: StaffDep) -> Response:
+    patron: Patron = request.app.state.patron
+    catalog = patron.read(active_rewards)
+    return render(request, "rewards.html", {"staff": staff, "rewards": catalog})
+
+
+@router.get("/keys", response_class=HTMLResponse)
+def keys(request: Request, staff: StaffDep, done: str | None = None) -> Response:
+    return _keys_page(request, staff, done=done)
+
+
+@router.post("/keys", response_class=HTMLResponse)
+def create_key(
+    request: Request,
+    staff: StaffDep,
+    name: Annotated[str, Form(max_length=100)],
+    scope: Annotated[str, Form(max_length=10)] = "pos",
+    shop: Annotated[str, Form(max_length=100)] = "",
+    operations: Annotated[list[str] | None, Form()] = None,
+    csrf: Csrf = "",
+) -> Response:
+    refused = _refusal(request, staff, csrf)
+    if refused is not None:
+        return refused
+    ops = None if not operations or set(operations) == {o.value for o in Operation} else operations
+    new = NewKey(scope, name or None, shop.strip() or None, ops)
+    patron: Patron = request.app.state.patron
+    try:
+        issued = patron.run(lambda uow, n: issue_key(uow, n, staff.user.actor), new)
+    except PatronError as exc:
+        return _keys_page(request, staff, error=exc.message, status=422)
+    # shown once, on this answer only: never in a URL, a log or a later page
+    return _keys_page(request, staff, issued=issued.key, issued_name=issued.info.name)
+
+
+@router.post("/keys/{prefix}/revoke")
+def revoke(request: Request, staff: StaffDep, prefix: str, csrf: Csrf = "") -> Response:
+    refused = _refusal(request, staff, csrf)
+    if refused is not None:
+        return refused
+    patron: Patron = request.app.state.patron
+    try:
+        info = patron.run(lambda uow, p: revoke_key(uow, p, staff.user.actor), prefix[:32])
+    except PatronError as exc:
+        return _keys_page(request, staff, error=exc.message, status=404)
+    return RedirectResponse(f"/console/keys?done=revoked+{info.name}+(ptr_{info.prefix})", 303)
+
+
+def _refusal(request: Request, staff: Staff, csrf: str) -> Response | None:
+    if not same_token(csrf, staff.session.csrf):
+        return render(request, "refused.html", {"staff": staff}, status_code=403)
+    if not staff.user.role.may_manage_access:
+        message = f"Only an owner manages API keys; you are a {staff.user.role.value}."
+        return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
+    return None
+
+
+def _keys_page(
+    request: Request,
+    staff: Staff,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    issued: str | None = None,
+    issued_name: str | None = None,
+    status: int = 200,
+) -> Response:
+    patron: Patron = request.app.state.patron
+    context = {
+        "staff": staff,
+        "keys": patron.read(list_keys),
+        "operations": [o.value for o in Operation],
+        "may_manage": staff.user.role.may_manage_access,
+        "done": done,
+        "error": error,
+        "issued": issued,
+        "issued_name": issued_name,
+    }
+    return render(request, "keys.html", context, status_code=status)

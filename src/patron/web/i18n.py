@@ -1,0 +1,107 @@
+"""The pages' language and formats: gettext catalogs for the text, Babel for numbers,
+money, percentages and dates, in the shop's locale (`PATRON_LOCALE`, e.g. `ro_RO`).
+
+The catalogs ship as .po files in `web/locales/<language>/LC_MESSAGES/` and are compiled
+in memory the first time a language is asked for (no build step, nothing generated in
+the repository). English is the source language; a language with no catalog reads
+English, formatted in its own locale all the same. tests/web/test_i18n.py checks that
+every string of the templates and of these modules has its Romanian translation.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+CATALOGS = Path(__file__).parent / "locales"
+LANGUAGES = ("en", "ro")  # English, and the languages with a catalog
+_current: ContextVar[str] = ContextVar("patron_locale", default="en")
+
+
+@cache
+def translations(locale: str) -> stdlib_gettext.NullTranslations:
+    """The catalog of `locale`'s language, compiled from its .po file once."""
+    language = locale.split("_")[0]
+    po = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not po.exists():
+        return stdlib_gettext.NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def checked_locale(text: str) -> str:
+    """A locale Babel knows (`ro_RO`, `en`), else ValueError naming it."""
+    try:
+        Locale.parse(text)
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"PATRON_LOCALE: {text!r} is not a locale Babel knows") from None
+    return text
+
+
+def use(locale: str) -> None:
+    """The locale of what is rendered next in this context (a request's)."""
+    _current.set(locale)
+
+
+def current() -> str:
+    return _current.get()
+
+
+def _(message: str) -> str:
+    """`message` in the current language (a name gettext's extractors know)."""
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def number(value: int | Decimal | float, digits: int | None = None) -> str:
+    """`1,234` / `1.234`; with `digits`, exactly that many decimals."""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current())
+
+
+def money(value: Decimal | int | float, currency: str) -> str:
+    """`€1,234.50` / `1.234,50 €`: the locale's way, with the currency's own decimals."""
+    return format_currency(value, currency, locale=current())
+
+
+def percent(share: Decimal | float, digits: int = 1) -> str:
+    """A share (0.25) as the locale writes a percentage (`25.0%` / `25,0 %`)."""
+    return format_percent(share, format="#,##0." + "0" * digits + "%", locale=current())
+
+
+def day(value: date | datetime) -> str:
+    return format_date(value, format="medium", locale=current())
+
+
+def moment(value: datetime) -> str:
+    """A UTC time, as the locale writes it (the pages say the times are UTC)."""
+    return format_datetime(value, format="medium", locale=current())
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "number": number,
+    "money": money,
+    "percent": percent,
+    "day": day,
+    "moment": moment,
+}

@@ -1,0 +1,53 @@
+"""A refused program file carries its errors one by one, each with the field and the line
+of the text that sets it (domain/program.py), so the console shows each beside its field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patron.domain.errors import InvalidProgram
+from patron.domain.program import parse_program
+
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "program.toml").read_text()
+
+
+def _errors(text: str) -> list[dict[str, object]]:
+    with pytest.raises(InvalidProgram) as refused:
+        parse_program(text, "shop.toml")
+    errors = refused.value.facts["errors"]
+    assert isinstance(errors, list)
+    return errors
+
+
+def _line(text: str, starts: str, nth: int = 1) -> int:
+    """The number of the nth line of `text` that starts with `starts` (spaces aside)."""
+    hits = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith(starts)]
+    return hits[nth - 1]
+
+
+def test_each_error_names_its_field_and_the_line_that_sets_it() -> None:
+    bad = (
+        EXAMPLE.replace("window_months = 12", 'window_months = "a year"')
+        .replace("threshold = 500", "threshold = -5")
+        .replace("points = 200", 'points = "many"')
+    )
+    errors = _errors(bad)
+    assert [(e["field"], e["line"]) for e in errors] == [
+        ("tiers.window_months", _line(bad, "window_months")),
+        ("tiers.levels.1.threshold", _line(bad, "threshold", 2)),  # Silver, the 2nd level
+        ("rewards.2.points", _line(bad, 'points = "many"')),
+    ]
+    assert errors[1]["message"] == "Input should be greater than or equal to 0"
+
+
+def test_a_missing_field_points_at_its_table_and_a_stray_key_at_its_line() -> None:
+    errors = _errors('currency = "EUR"\n[earning]\nrate = 1\n')
+    assert [(e["field"], e["line"]) for e in errors] == [("name", None), ("earning.rate", 3)]
+
+
+def test_a_syntax_error_has_no_field_but_its_line() -> None:
+    [error] = _errors('name = "Shop"\ncurrency =\n')
+    assert error["field"] is None and error["line"] == 2
+    assert str(error["message"]).startswith("not valid TOML: Invalid value")
