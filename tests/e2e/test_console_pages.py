@@ -28,6 +28,8 @@ PAGES = [
     "/console",
     "/console/customers",
     "/console/customers/1",
+    "/console/cohorts",
+    "/console/segments",
     "/console/audit",
     "/console/program",
     "/console/rewards",
@@ -100,7 +102,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
     seen.shows("#audit >> text=broken mug")
     assert "user:owner@shop.ro" in page.inner_text("#audit")
     _check(seen, "audit")
-    for name in ("rewards", "keys"):
+    for name in ("segments", "cohorts", "rewards", "keys"):
         page.goto(f"{served_app}/console/{name}")
         _check(seen, name)
     page.click("button:text('Log out')")
@@ -146,6 +148,6 @@ def test_a_program_file_with_errors_is_refused_beside_its_lines_then_a_valid_one
     good.write_text(example.replace("welcome_bonus = 100", "welcome_bonus = 150"))
     page.set_input_files("#file", str(good))
     page.click("button:text('Check and load')")
-    seen.shows("text=version 2 loaded")
+    seen.shows("text=Version 2 loaded.")
     seen.shows("h2:text('Patron Demo Rewards, version 2')")
     assert "A welcome gift of 150 points on joining." in page.inner_text("#summary")

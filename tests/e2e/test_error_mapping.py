@@ -35,6 +35,7 @@ from patron.domain.errors import (
     InvalidInput,
     InvalidProgram,
     KeyRotated,
+    LastOwner,
     MemberErased,
     MemberExists,
     NoProgram,
@@ -45,6 +46,7 @@ from patron.domain.errors import (
     PurchaseLimit,
     RedemptionCancelled,
     RewardUnavailable,
+    StaffUserExists,
     TransactionIdReused,
 )
 from tests.conftest import Clock, make_patron, new_key
@@ -65,6 +67,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     MemberErased: (409, "member_erased"),
     NoProgram: (409, "no_program"),
     MemberExists: (409, "member_exists"),
+    StaffUserExists: (409, "staff_user_exists"),
+    LastOwner: (409, "last_owner"),
     OrderTaken: (409, "order_id_taken"),
     PurchaseLimit: (409, "purchase_limit_reached"),
     NothingToReturn: (409, "purchase_fully_returned"),

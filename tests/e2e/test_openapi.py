@@ -201,7 +201,15 @@ def test_every_problem_example_is_a_body_the_api_sends(document: dict[str, Any])
 
 # Domain errors no path of the API can meet: the base class itself, a program (loaded by
 # the CLI only) and a model not identified (insights and the export catch it).
-NOT_THROUGH_THE_API = {"patron_error", "invalid_program", "model_not_identified"}
+# refusals no /v1 path can meet: programs and staff users are managed by the CLI and the
+# console, and model identification is the analytics commands'
+NOT_THROUGH_THE_API = {
+    "patron_error",
+    "invalid_program",
+    "model_not_identified",
+    "staff_user_exists",
+    "last_owner",
+}
 
 
 def test_every_refusal_of_the_domain_has_an_example_body_in_the_document(

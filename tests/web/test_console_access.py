@@ -51,7 +51,9 @@ def test_an_owner_creates_a_key_shown_once_that_works_at_once(
     prefix = key.split("_")[1]
     revoked = owner.post(f"/console/keys/{prefix}/revoke", data={"csrf": token(listed)})
     assert revoked.status_code == 303
-    assert revoked.headers["location"] == f"/console/keys?done=revoked+till-7+(ptr_{prefix})"
+    assert revoked.headers["location"] == f"/console/keys?revoked={prefix}"
+    told = owner.get(revoked.headers["location"]).text
+    assert f"Revoked till-7 (ptr_{prefix})." in told
     with TestClient(create_app(patron)) as api:  # a new server: no key remembered
         assert api.get("/v1/rewards", headers=headers).status_code == 401
     [entry] = patron.read(audit_trail, AuditQuery(action="apikey.revoked")).entries

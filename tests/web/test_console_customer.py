@@ -50,11 +50,11 @@ def test_an_owner_adjusts_with_a_reason_and_the_ledger_and_audit_name_them(
     form = {"points": "25", "reason": "broken mug", "csrf": token(page)}
     answer = owner.post(f"/console/customers/{ana}/adjustments", data=form)
     assert answer.status_code == 303
-    assert answer.headers["location"].startswith(f"/console/customers/{ana}?done=")
+    [entry] = [e for e in patron.read(ledger_entries, ana, 50, None) if e.kind.value == "adjust"]
+    assert answer.headers["location"] == f"/console/customers/{ana}?adjusted={entry.id}"
     shown = owner.get(answer.headers["location"]).text
     assert "Adjusted: +25 points: broken mug" in shown
     assert '<dd id="balance-points">125</dd>' in shown
-    [entry] = [e for e in patron.read(ledger_entries, ana, 50, None) if e.kind.value == "adjust"]
     assert (entry.points, entry.actor, entry.reason) == (25, "user:owner@shop.ro", "broken mug")
     [audited] = patron.read(audit_trail, AuditQuery(action="points.adjusted")).entries
     assert (audited.actor, audited.member_id, audited.reason) == (
@@ -72,12 +72,15 @@ def test_a_refused_adjustment_says_why_and_changes_nothing(
     # a correction takes back at most the live points: 100 spendable and 80 pending
     too_much = {"points": "-181", "reason": "correction", "csrf": sent}
     answer = marketer.post(f"/console/customers/{ana}/adjustments", data=too_much)
-    shown = marketer.get(answer.headers["location"]).text
-    assert "Not adjusted: 181 points requested but only 180 are spendable" in shown
+    assert answer.status_code == 422
+    assert "Not adjusted: 181 points requested but only 180 are spendable" in answer.text
     no_reason = {"points": "5", "reason": "  ", "csrf": sent}
     answer = marketer.post(f"/console/customers/{ana}/adjustments", data=no_reason)
-    shown = marketer.get(answer.headers["location"]).text
-    assert "Not adjusted: reason: say why the balance is adjusted (it is audited)" in shown
+    assert answer.status_code == 422
+    assert "Not adjusted: reason: say why the balance is adjusted (it is audited)" in answer.text
+    # an address cannot make the page say anything: only an entry of this member is told
+    told = marketer.get(f"/console/customers/{ana}?adjusted=1").text
+    assert "Adjusted:" not in told
     assert (patron.read(balance, ana).points, patron.read(balance, ana).pending) == (100, 80)
 
 

@@ -75,7 +75,7 @@ def test_a_good_login_opens_the_console_with_a_protected_cookie(
     page = browser.get("/console")
     assert page.status_code == 200
     assert "Signed in as <strong>ana@shop.ro</strong>, owner." in page.text
-    assert '<dd id="members">2</dd>' in page.text
+    assert '<th scope="row">Members</th><td class="num">2</td>' in page.text
     assert page.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 

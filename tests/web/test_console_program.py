@@ -68,7 +68,9 @@ def test_a_valid_file_is_loaded_as_a_new_version_by_its_user(
     assert changed != EXAMPLE
     answer = _load(owner, file=changed.encode())
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/console/program?done=version+2+loaded"
+    assert answer.headers["location"] == "/console/program?loaded=2"
+    assert "Version 2 loaded." in owner.get("/console/program?loaded=2").text
+    assert "loaded." not in owner.get("/console/program?loaded=1").text  # not the running one
     version, program = patron.read(current_program)
     assert (version, program.earning.welcome_bonus) == (2, 150)
     [entry] = patron.read(audit_trail, AuditQuery(action="program.loaded", after=1)).entries

@@ -29,8 +29,9 @@ from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.value import discounted_clv
 from patron.analytics.columns import encode_row, encode_rows
 from patron.analytics.crosssell import next_categories
-from patron.analytics.frames import Source
+from patron.analytics.frames import Source, from_store
 from patron.analytics.rfm import rfm
+from patron.analytics.store import StoreAnalytics
 from patron.analytics.summary import customer_summary, period_days
 from patron.domain.errors import NotFound, PatronError
 
@@ -195,3 +196,9 @@ class CustomerBases:
                     oldest = min(self._bases, key=lambda d: self._bases[d][0])
                     del self._bases[oldest]
             return held[1]
+
+
+def store_base(bases: CustomerBases, analytics: StoreAnalytics, day: date) -> CustomerBase:
+    """The store's customer base fitted as of `day`, from `bases` while it is held there
+    (the API's insights and the console's customer page ask for the same fits)."""
+    return bases.get(day, lambda d: analytics.run(lambda con: CustomerBase.fit(from_store(con), d)))

@@ -19,6 +19,7 @@ customer) against the cost of acquiring.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -64,7 +65,7 @@ def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
     ).execute()
     customers = int(stats["customers"].iloc[0] or 0)
     purchases = int(stats["purchases"].iloc[0] or 0)
-    revenue = float(stats["revenue"].iloc[0] or 0.0)
+    revenue = _sum(stats["revenue"].iloc[0])
     new = int(
         firsts.filter((firsts["first"] >= start.date()) & (firsts["first"] < end.date()))
         .count()
@@ -90,6 +91,13 @@ def period_kpis(source: Source, start: datetime, end: datetime) -> PeriodKpis:
         churn_rate=None if retention is None else 1 - retention,
         products_per_customer=_products_per_customer(source, inside, customers),
     )
+
+
+def _sum(value: Any) -> float:
+    """A SUM's value: an empty period sums to nothing, which pandas reads as NaN (a
+    truthy float that `or 0.0` lets through, and that no JSON answer may hold)."""
+    number = float(value) if value is not None else 0.0
+    return 0.0 if math.isnan(number) else number
 
 
 def _products_per_customer(source: Source, inside: ir.Table, customers: int) -> float | None:

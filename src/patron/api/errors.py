@@ -30,6 +30,7 @@ from patron.domain.errors import (
     InvalidInput,
     InvalidProgram,
     KeyRotated,
+    LastOwner,
     MemberErased,
     MemberExists,
     NoProgram,
@@ -40,6 +41,7 @@ from patron.domain.errors import (
     PurchaseLimit,
     RedemptionCancelled,
     RewardUnavailable,
+    StaffUserExists,
     TransactionIdReused,
 )
 
@@ -68,6 +70,8 @@ STATUS: dict[type[PatronError], int] = {
     NothingToReturn: 409,
     RedemptionCancelled: 409,
     KeyRotated: 409,
+    StaffUserExists: 409,
+    LastOwner: 409,
     IdempotencyKeyInUse: 409,
     IdempotencyKeyReused: 422,
 }

@@ -14,35 +14,9 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
-from patron.analytics.columns import Kind, month_text, plain
+from patron.analytics.cohorts import triangle
+from patron.analytics.columns import Kind
 from patron.cli.present import Measured, View, cell, console, say
-
-
-def _index(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def triangle(rows: Sequence[dict[str, Any]]) -> tuple[list[tuple[str, int, list[Any]]], int]:
-    """(cohort, size, retention by month since: None past the data's end) per cohort,
-    oldest first, and the number of month columns."""
-    cohorts: dict[str, tuple[int, dict[int, float]]] = {}
-    for row in rows:
-        month = month_text(plain(row["cohort_month"]))
-        size, shares = cohorts.setdefault(month, (int(row["size"]), {}))
-        shares[int(row["months_since"])] = float(row["retention"])
-    if not cohorts:
-        return [], 0
-    last = max(_index(m) + k for m, (_, shares) in cohorts.items() for k in shares)
-    width = last - min(_index(m) for m in cohorts) + 1
-    table = []
-    for month in sorted(cohorts):
-        size, shares = cohorts[month]
-        seen = last - _index(month)
-        table.append(
-            (month, size, [shares.get(k, 0.0) if k <= seen else None for k in range(width)])
-        )
-    return table, width
 
 
 def print_triangle(rows: Sequence[dict[str, Any]], shown: View, *, as_of: Measured) -> None:

@@ -20,6 +20,7 @@ from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
+from patron.store.figures import ProgramFigures
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
@@ -75,6 +76,7 @@ class UnitOfWork:
         self.secrets = ServerSecrets(conn)
         self.login_links = LoginLinks(conn)
         self.directory = MemberDirectory(conn)
+        self.figures = ProgramFigures(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         return self

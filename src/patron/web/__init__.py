@@ -13,7 +13,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from patron.web import access, audit, console, customer, customers, i18n, portal, program
+from patron.web import (
+    access,
+    audit,
+    cohorts,
+    console,
+    customer,
+    customers,
+    i18n,
+    overview,
+    portal,
+    program,
+    segments,
+)
 from patron.web.templating import PageLocale
 
 STATIC = Path(__file__).parent / "static"
@@ -28,8 +40,11 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
     app.include_router(console.router)
+    app.include_router(overview.router)
     app.include_router(customers.router)
     app.include_router(customer.router)
+    app.include_router(cohorts.router)
+    app.include_router(segments.router)
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from patron.bootstrap import Patron
@@ -19,6 +19,7 @@ from patron.domain.errors import PatronError
 from patron.services.apikeys import NewKey, issue_key, list_keys, revoke_key
 from patron.services.queries import active_rewards
 from patron.web.console import Staff, StaffDep
+from patron.web.i18n import _, word
 from patron.web.sessions import same_token
 from patron.web.templating import render
 
@@ -34,8 +35,12 @@ def rewards(request: Request, staff: StaffDep) -> Response:
 
 
 @router.get("/keys", response_class=HTMLResponse)
-def keys(request: Request, staff: StaffDep, done: str | None = None) -> Response:
-    return _keys_page(request, staff, done=done)
+def keys(
+    request: Request,
+    staff: StaffDep,
+    revoked: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    return _keys_page(request, staff, revoked=revoked)
 
 
 @router.post("/keys", response_class=HTMLResponse)
@@ -72,14 +77,16 @@ def revoke(request: Request, staff: StaffDep, prefix: str, csrf: Csrf = "") -> R
         info = patron.run(lambda uow, p: revoke_key(uow, p, staff.user.actor), prefix[:32])
     except PatronError as exc:
         return _keys_page(request, staff, error=exc.message, status=404)
-    return RedirectResponse(f"/console/keys?done=revoked+{info.name}+(ptr_{info.prefix})", 303)
+    return RedirectResponse(f"/console/keys?revoked={info.prefix}", 303)
 
 
 def _refusal(request: Request, staff: Staff, csrf: str) -> Response | None:
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
     if not staff.user.role.may_manage_access:
-        message = f"Only an owner manages API keys; you are a {staff.user.role.value}."
+        message = _("Only an owner manages API keys; you are a %(role)s.") % {
+            "role": word(staff.user.role.value)
+        }
         return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
     return None
 
@@ -88,19 +95,23 @@ def _keys_page(
     request: Request,
     staff: Staff,
     *,
-    done: str | None = None,
+    revoked: str | None = None,
     error: str | None = None,
     issued: str | None = None,
     issued_name: str | None = None,
     status: int = 200,
 ) -> Response:
     patron: Patron = request.app.state.patron
+    listed = patron.read(list_keys)
     context = {
         "staff": staff,
-        "keys": patron.read(list_keys),
+        "keys": listed,
+        # said from the list, never from the address: a key that is revoked indeed
+        "revoked": next(
+            (k for k in listed if k.prefix == revoked and k.status.value == "revoked"), None
+        ),
         "operations": [o.value for o in Operation],
         "may_manage": staff.user.role.may_manage_access,
-        "done": done,
         "error": error,
         "issued": issued,
         "issued_name": issued_name,

@@ -16,6 +16,7 @@ from patron.domain.audit import AuditAction, AuditQuery
 from patron.domain.errors import InvalidInput
 from patron.services.audit import audit_trail
 from patron.web.console import StaffDep
+from patron.web.i18n import _
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -55,7 +56,7 @@ def audit(
         if since is not None and until is not None and since > until:
             # checked on the days: "to" is the last day shown, so the query's end is the
             # next midnight, and the domain's check would let a one-day-too-early end by
-            raise InvalidInput("since: the period starts after it ends (from > to)")
+            raise InvalidInput(_("the period starts after it ends (from > to)"))
         page = patron.read(audit_trail, query)
     except InvalidInput as exc:
         return render(request, "audit.html", {**context, "entries": [], "error": exc.message}, 422)

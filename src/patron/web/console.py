@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
-from patron.services.queries import member_count
 from patron.services.secrets import SESSION_KEY, server_secret
 from patron.services.staff import Login, LoginOutcome, active_user, log_in
+from patron.web.i18n import _
 from patron.web.sessions import (
     COOKIE,
     LOGIN_COOKIE,
@@ -109,15 +109,17 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/console",
 ) -> Response:
     if not same_token(csrf, request.cookies.get(LOGIN_COOKIE)):
-        return _login_again(request, email, next, "The form expired: please log in again.", 403)
+        return _login_again(request, email, next, _("The form expired: please log in again."), 403)
     patron = _patron(request)
     result = patron.run(log_in, Login(email, password))
     if result.outcome is LoginOutcome.LOCKED:
         minutes = int(LOCKOUT.total_seconds() // 60)
-        message = f"Too many wrong passwords: try again in {minutes} minutes."
+        message = _("Too many wrong passwords: try again in %(minutes)s minutes.") % {
+            "minutes": minutes
+        }
         return _login_again(request, email, next, message, 429)
     if result.user is None:
-        return _login_again(request, email, next, "The e-mail or the password is wrong.", 401)
+        return _login_again(request, email, next, _("The e-mail or the password is wrong."), 401)
     sessions = _sessions(request)
     response = RedirectResponse(_next(next), status_code=303)
     sessions.set_cookie(
@@ -144,9 +146,3 @@ def logout(
     response = RedirectResponse(LOGIN, status_code=303)
     clear_cookie(response, secure=_secure(request))
     return response
-
-
-@router.get("", response_class=HTMLResponse)
-def overview(request: Request, staff: StaffDep) -> Response:
-    members = _patron(request).read(member_count)
-    return render(request, "overview.html", {"staff": staff, "members": members})

@@ -9,19 +9,21 @@ answers with a redirect (post/redirect/get), so reloading the page sends nothing
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from patron.analytics.insights import store_base
 from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
+from patron.domain.records import EntryKind
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
 from patron.services.members import find_member
 from patron.services.queries import balance, ledger_entries
-from patron.web.console import StaffDep
+from patron.web.console import Staff, StaffDep
+from patron.web.i18n import _, word
 from patron.web.sessions import same_token
 from patron.web.templating import render
 
@@ -35,26 +37,56 @@ def customer(
     request: Request,
     staff: StaffDep,
     member_id: MemberId,
-    done: str | None = None,
-    error: str | None = None,
+    adjusted: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
+    return _page(request, staff, member_id, adjusted=adjusted)
+
+
+def _page(
+    request: Request,
+    staff: Staff,
+    member_id: int,
+    *,
+    adjusted: int | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The page; `adjusted` names the ledger entry an adjustment just wrote (its points
+    and reason are said from the ledger, never from the address), `error` why one was
+    refused."""
     patron: Patron = request.app.state.patron
     try:
         member = patron.read(find_member, member_id)
     except NotFound:
-        message = f"No customer has the id {member_id}."
-        context = {"staff": staff, "message": message, "title": "Not found"}
+        message = _("No customer has the id %(id)s.") % {"id": member_id}
+        context = {"staff": staff, "message": message, "title": _("Not found")}
         return render(request, "forbidden.html", context, 404)
+    entries = patron.read(ledger_entries, member_id, LEDGER_SHOWN, None)
+    insight, no_insight = _insight(request, patron, member.external_id)
     context = {
         "staff": staff,
         "member": member,
         "balance": patron.read(balance, member_id),
-        "entries": patron.read(ledger_entries, member_id, LEDGER_SHOWN, None),
+        "entries": entries,
         "may_adjust": staff.user.role.may_change and member.erased_at is None,
-        "done": done,
+        "done": next((e for e in entries if e.id == adjusted and e.kind is EntryKind.ADJUST), None),
         "error": error,
+        "insight": insight,
+        "no_insight": no_insight,
     }
-    return render(request, "customer.html", context)
+    return render(request, "customer.html", context, status_code=status)
+
+
+def _insight(request: Request, patron: Patron, customer: str) -> tuple[dict[str, Any] | None, str]:
+    """The customer's segment, P(alive), expected purchases and CLV as of today, from the
+    customer base the API's insights use (fitted once a day and held); or why there are
+    none (no purchase yet, too little history for a model)."""
+    try:
+        bases = request.app.state.customer_bases
+        base = store_base(bases, patron.analytics(), patron.clock().date())
+        return base.insights(customer), ""
+    except PatronError as exc:
+        return None, exc.message
 
 
 @router.post("/customers/{member_id}/adjustments")
@@ -66,15 +98,18 @@ def adjust_points(
     reason: Annotated[str, Form(max_length=500)],
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    page = f"/console/customers/{member_id}"
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
     if not staff.user.role.may_change:
-        message = f"A {staff.user.role.value} reads only: ask an owner or a marketer."
+        message = _("A %(role)s reads only: ask an owner or a marketer.") % {
+            "role": word(staff.user.role.value)
+        }
         return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
     patron: Patron = request.app.state.patron
     try:
-        patron.run(adjust, Adjust(member_id, points, reason, staff.user.actor))
+        done = patron.run(adjust, Adjust(member_id, points, reason, staff.user.actor))
     except PatronError as exc:
-        return RedirectResponse(f"{page}?error={quote(exc.message)}", status_code=303)
-    return RedirectResponse(f"{page}?done={quote(f'{points:+,} points: {reason.strip()}')}", 303)
+        return _page(request, staff, member_id, error=exc.message, status=422)
+    return RedirectResponse(
+        f"/console/customers/{member_id}?adjusted={done.entry_id}", status_code=303
+    )

@@ -85,8 +85,11 @@ def money(value: Decimal | int | float, currency: str) -> str:
 
 
 def percent(share: Decimal | float, digits: int = 1) -> str:
-    """A share (0.25) as the locale writes a percentage (`25.0%` / `25,0 %`)."""
-    return format_percent(share, format="#,##0." + "0" * digits + "%", locale=current())
+    """A share (0.25) as the locale writes a percentage (`25.0%` / `25,0 %`), with
+    `digits` decimals in the locale's own pattern (its spacing and sign placement)."""
+    pattern = Locale.parse(current()).percent_formats[None].pattern
+    decimals = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_percent(share, format=pattern.replace("#,##0", decimals, 1), locale=current())
 
 
 def day(value: date | datetime) -> str:
@@ -98,7 +101,55 @@ def moment(value: datetime) -> str:
     return format_datetime(value, format="medium", locale=current())
 
 
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs without translating it (gettext's convention)."""
+    return message
+
+
+# the words of values the pages show (roles, key states, rounding, tier bases)
+WORDS = {
+    "owner": N_("owner"),
+    "marketer": N_("marketer"),
+    "analyst": N_("analyst"),
+    "active": N_("active"),
+    "expiring": N_("expiring"),
+    "expired": N_("expired"),
+    "revoked": N_("revoked"),
+    "down": N_("down"),
+    "up": N_("up"),
+    "half_up": N_("half up"),
+    "half_even": N_("half to even"),
+    "spend": N_("spend"),
+    "points": N_("points"),
+}
+
+
+# the RFM segments' names (analytics/rfm.SEGMENTS)
+SEGMENTS = {
+    "champions": N_("champions"),
+    "loyal": N_("loyal"),
+    "potential loyalists": N_("potential loyalists"),
+    "new": N_("new"),
+    "need attention": N_("need attention"),
+    "at risk": N_("at risk"),
+    "can't lose": N_("can't lose"),
+    "hibernating": N_("hibernating"),
+    "lost": N_("lost"),
+}
+
+
+def segment(name: str) -> str:
+    return _(SEGMENTS[name]) if name in SEGMENTS else name
+
+
+def word(value: str) -> str:
+    """A value's word in the current language (the value itself when it has none)."""
+    return _(WORDS[value]) if value in WORDS else value
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "word": word,
+    "segment": segment,
     "number": number,
     "money": money,
     "percent": percent,

@@ -22,6 +22,7 @@ from patron.services.program import (
     program_versions,
 )
 from patron.web.console import Staff, StaffDep
+from patron.web.i18n import _, word
 from patron.web.sessions import same_token
 from patron.web.templating import render
 
@@ -34,9 +35,9 @@ def program_page(
     request: Request,
     staff: StaffDep,
     changes: Annotated[int | None, Query(ge=2, le=2**31)] = None,
-    done: Annotated[str | None, Query(max_length=200)] = None,
+    loaded: Annotated[int | None, Query(ge=1, le=2**31)] = None,
 ) -> Response:
-    return _page(request, staff, changes=changes, done=done)
+    return _page(request, staff, changes=changes, loaded=loaded)
 
 
 @router.post("/program", response_class=HTMLResponse)
@@ -50,7 +51,9 @@ def load(
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
     if not staff.user.role.may_change:
-        message = f"A {staff.user.role.value} reads only: ask an owner or a marketer."
+        message = _("A %(role)s reads only: ask an owner or a marketer.") % {
+            "role": word(staff.user.role.value)
+        }
         return render(request, "forbidden.html", {"staff": staff, "message": message}, 403)
     source, name = text, "the form"
     if file is not None and file.filename:
@@ -59,10 +62,10 @@ def load(
         try:
             source = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            problem = [{"field": None, "message": "the file is not UTF-8 text", "line": None}]
+            problem = [{"field": None, "message": _("the file is not UTF-8 text"), "line": None}]
             return _page(request, staff, text="", errors=problem, status=422)
         if len(raw) > MAX_FILE:
-            problem = [{"field": None, "message": "the file is over 256 KiB", "line": None}]
+            problem = [{"field": None, "message": _("the file is over 256 KiB"), "line": None}]
             return _page(request, staff, text="", errors=problem, status=422)
     patron: Patron = request.app.state.patron
     try:
@@ -73,7 +76,7 @@ def load(
         if not errors:
             errors = [{"field": None, "message": exc.message, "line": None}]
         return _page(request, staff, text=source, errors=errors, status=422)
-    return RedirectResponse(f"/console/program?done=version+{loaded.version}+loaded", 303)
+    return RedirectResponse(f"/console/program?loaded={loaded.version}", 303)
 
 
 def _page(
@@ -81,7 +84,7 @@ def _page(
     staff: Staff,
     *,
     changes: int | None = None,
-    done: str | None = None,
+    loaded: int | None = None,
     text: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     status: int = 200,
@@ -98,7 +101,7 @@ def _page(
         "version": version,
         "program": program,
         "versions": versions,
-        "done": done,
+        "loaded": loaded if loaded == version else None,  # said only of the running one
         "errors": errors or [],
         "lines": _annotated(shown, errors or []),
         "text": shown,

@@ -24,6 +24,7 @@ ENV.install_gettext_callables(  # type: ignore[attr-defined]  # added by the ext
     gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
 )
 ENV.filters.update(i18n.FILTERS)
+ENV.globals["locale"] = i18n.current
 TEMPLATES = Jinja2Templates(env=ENV)
 
 HEADERS = {

@@ -11,7 +11,7 @@ from patron.analytics.abc import abc_classes
 from patron.analytics.cohorts import cohort_retention
 from patron.analytics.columns import encode_row, encode_rows
 from patron.analytics.frames import Source, from_store
-from patron.analytics.insights import CustomerBase, CustomerBases, encode_insights
+from patron.analytics.insights import CustomerBase, CustomerBases, encode_insights, store_base
 from patron.analytics.kpis import period_kpis
 from patron.analytics.lifetime import store_as_of
 from patron.analytics.pareto import pareto_curve, top_share
@@ -96,9 +96,7 @@ def customer_base(request: Request, patron: Patron, as_of: date | None = None) -
     held a while per day (analytics/insights.CustomerBases): a fit costs seconds."""
     day = store_as_of(as_of, patron.clock().date()).day
     bases: CustomerBases = request.app.state.customer_bases
-    return bases.get(
-        day, lambda d: patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), d))
-    )
+    return store_base(bases, patron.analytics(), day)
 
 
 @router.get(
