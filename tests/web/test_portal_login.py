@@ -21,6 +21,7 @@ from httpx import Response
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from patron.config import get_settings
 from patron.engage.channels.mail import MailNotSent, Message
 from patron.services.commands import EraseMember, Line, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
@@ -232,8 +233,8 @@ def test_opening_the_link_spends_nothing_and_its_button_logs_in(
     assert '<dd id="pending">50</dd>' in home.text
     assert '<dd id="tier">Bronze</dd>' in home.text
     # Silver at 500.00 EUR of spend: 450.00 more after the 50.00
-    assert "Silver: 450.00 EUR more of qualifying purchases" in home.text
-    assert "As of 2026-01-01 09:00 UTC." in home.text
+    assert "Silver: €450.00 more of qualifying purchases" in home.text
+    assert "As of Jan 1, 2026, 9:00:00\u202fAM UTC." in home.text  # the clock's moment
 
 
 def test_a_used_an_expired_and_an_unknown_link_are_refused(
@@ -320,3 +321,29 @@ def test_a_console_session_does_not_open_the_portal(
     value = portal.encode(portal.issue(str(ana), patron.clock()))
     browser.cookies.set("patron_member", value, path="/portal")
     assert browser.get("/portal").status_code == 200
+
+
+def test_the_portal_speaks_the_shops_language(
+    patron: Patron, mail: Kept, ana: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATRON_LOCALE", "ro_RO")
+    get_settings.cache_clear()
+    use_program(patron, PROGRAM)
+    app = create_app(patron)
+    get_settings.cache_clear()
+    app.state.mail, app.state.public_url = mail, "http://testserver"
+    line = Line("A", None, 1, Decimal("1234.50"))
+    purchase = RecordPurchase(MemberRef(id=ana), "o-1", patron.clock(), "EUR", (line,))
+    patron.run(record_purchase, purchase)
+    with TestClient(app, follow_redirects=False) as client:
+        sent = _ask(client, "ana@shop.example")
+        assert '<html lang="ro">' in sent.text
+        assert "Dacă această adresă aparține unui membru, un link este pe drum." in sent.text
+        _confirm(client, mail.link())
+        home = client.get("/portal").text
+    # 100 welcome points; 1,234 pending from 1,234.50 EUR (a point per whole euro); Silver
+    # (500 EUR) reached at once, Gold not in this program: no next tier
+    assert '<dt>Puncte de folosit</dt><dd id="points">100</dd>' in home
+    assert '<dd id="pending">1.234</dd>' in home
+    assert '<dd id="tier">Silver</dd>' in home and "Nivelul următor" not in home
+    assert "La data de 1 ian. 2026, 09:00:00 UTC." in home

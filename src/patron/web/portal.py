@@ -37,6 +37,7 @@ from patron.engage.transactional import login_link
 from patron.services.login_links import check_link, portal_member, request_link, use_link
 from patron.services.queries import balance
 from patron.services.secrets import SESSION_KEY, server_secret
+from patron.web.i18n import N_, _
 from patron.web.sessions import Session, Sessions, login_token, same_token, set_login_cookie
 from patron.web.templating import render
 
@@ -49,12 +50,13 @@ COOKIE = "patron_member"
 LOGIN_COOKIE = "patron_member_csrf"
 SALT = "patron.portal.session"
 
-# what each refusal of a link says; every one is a 4xx page
+MINUTES = int(VALID_FOR.total_seconds() // 60)
+# what each refusal of a link says (translated when shown); every one is a 4xx page
 REFUSED: dict[Refusal, tuple[int, str]] = {
-    Refusal.UNKNOWN: (404, "This link is not valid: copy the whole link from the e-mail."),
-    Refusal.USED: (410, "This link was used already: a link logs in once."),
-    Refusal.EXPIRED: (410, "This link expired: a link works for 15 minutes."),
-    Refusal.ERASED: (410, "This link no longer works."),
+    Refusal.UNKNOWN: (404, N_("This link is not valid: copy the whole link from the e-mail.")),
+    Refusal.USED: (410, N_("This link was used already: a link logs in once.")),
+    Refusal.EXPIRED: (410, N_("This link expired: a link works for %(minutes)s minutes.")),
+    Refusal.ERASED: (410, N_("This link no longer works.")),
 }
 
 
@@ -134,12 +136,12 @@ def ask_for_link(
 ) -> Response:
     context: dict[str, object] = {"email": email}
     if not _form_token_ok(request, csrf):
-        context["error"] = "The form expired: please send it again."
+        context["error"] = _("The form expired: please send it again.")
         return _with_form_token(request, "portal_login.html", context, 403)
     try:
         issued = _patron(request).run(request_link, email)
     except InvalidInput:
-        context["error"] = "This is not an e-mail address: check it and send it again."
+        context["error"] = _("This is not an e-mail address: check it and send it again.")
         return _with_form_token(request, "portal_login.html", context, 422)
     if issued is not None:
         try:
@@ -147,9 +149,9 @@ def ask_for_link(
             _mailer(request).send(login_link(issued.email, issued.name, link, VALID_FOR))
         except (MailNotSent, PublicUrlMissing) as exc:
             log.error("a login link was not sent: %s", exc)
-            context["error"] = "We could not send the e-mail. Please try again in a minute."
+            context["error"] = _("We could not send the e-mail. Please try again in a minute.")
             return _with_form_token(request, "portal_login.html", context, 503)
-    return render(request, "portal_sent.html", {"minutes": int(VALID_FOR.total_seconds() // 60)})
+    return render(request, "portal_sent.html", {"minutes": MINUTES})
 
 
 @router.get("/login/confirm", response_class=HTMLResponse)
@@ -168,7 +170,7 @@ def confirm(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     if not _form_token_ok(request, csrf):
-        context = {"token": token, "error": "The page expired: press the button again."}
+        context = {"token": token, "error": _("The page expired: press the button again.")}
         return _with_form_token(request, "portal_confirm.html", context, 403)
     patron = _patron(request)
     used = patron.run(use_link, token)
@@ -184,7 +186,8 @@ def confirm(
 
 def _refused(request: Request, refusal: Refusal) -> Response:
     status, message = REFUSED[refusal]
-    return render(request, "portal_refused.html", {"message": message}, status_code=status)
+    context = {"message": _(message) % {"minutes": MINUTES}}
+    return render(request, "portal_refused.html", context, status_code=status)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -201,7 +204,7 @@ def logout(
     request: Request, me: MemberDep, csrf: Annotated[str, Form(max_length=100)] = ""
 ) -> Response:
     if not same_token(csrf, me.session.csrf):
-        message = "The form was sent without its security token, so nothing was done."
+        message = _("The form was sent without its security token, so nothing was done.")
         return render(request, "portal_refused.html", {"message": message}, status_code=403)
     response = login_redirect()
     _sessions(request).clear_cookie(response, secure=_secure(request))
