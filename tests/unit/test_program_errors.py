@@ -51,3 +51,37 @@ def test_a_syntax_error_has_no_field_but_its_line() -> None:
     [error] = _errors('name = "Shop"\ncurrency =\n')
     assert error["field"] is None and error["line"] == 2
     assert str(error["message"]).startswith("not valid TOML: Invalid value")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("books = 2", "books = 1e308", "categories.books"),  # seen in review: 500 at every till
+        ("multiplier = 1.25", "multiplier = 11", "tiers.levels.1.multiplier"),
+        ("multiplier = 2", "multiplier = 10.5", "promotions.0.multiplier"),
+        ("threshold = 500", "threshold = 1e30", "tiers.levels.1.threshold"),
+    ],
+)
+def test_rates_multipliers_and_thresholds_past_their_bounds_are_refused(
+    old: str, new: str, field: str
+) -> None:
+    assert old in EXAMPLE
+    [error] = _errors(EXAMPLE.replace(old, new, 1))
+    assert error["field"] == field and str(error["message"]).startswith(
+        "Input should be less than or equal to"
+    )
+
+
+def test_an_earning_rate_above_100_points_per_unit_is_refused() -> None:
+    text = 'name = "Shop"\ncurrency = "EUR"\n[earning]\npoints_per_unit = 1e19\n'
+    [error] = _errors(text)
+    assert error == {
+        "field": "earning.points_per_unit",
+        "message": "Input should be less than or equal to 100",
+        "line": 4,
+    }
+
+
+def test_a_file_nested_hundreds_deep_is_refused_not_a_crash() -> None:
+    [error] = _errors("a = " + "[" * 900 + "]" * 900)
+    assert error == {"field": None, "message": "nested too deeply to be a program", "line": None}

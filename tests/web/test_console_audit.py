@@ -77,3 +77,13 @@ def test_a_bad_filter_says_what_is_wrong(
 ) -> None:
     answer = log_in("analyst").get(f"/console/audit?{query}")
     assert answer.status_code == 422 and message in answer.text
+
+
+def test_each_entry_shows_what_changed_and_the_widest_period_works(
+    log_in: Callable[[str], TestClient], history: int
+) -> None:
+    browser = log_in("analyst")
+    page = browser.get("/console/audit?action=points.adjusted&since=0001-01-01&until=9999-12-31")
+    assert page.status_code == 200
+    details = re.findall(r'<td class="details">([^<]*)</td>', page.text)
+    assert [d.split(";")[1].strip() for d in details] == ["points: 10", "points: 20", "points: 30"]

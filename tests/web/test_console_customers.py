@@ -124,3 +124,24 @@ def test_bad_parameters_are_refused_and_visitors_sent_to_the_login(
             answer = visitor.get(path)
             assert answer.status_code == 303
             assert answer.headers["location"].startswith("/console/login?next=/console/customers")
+
+
+@pytest.mark.usefixtures("shop")
+def test_the_forms_empty_choices_mean_no_filter(console: TestClient) -> None:
+    # the search form sends every field, the unused ones empty
+    page = console.get("/console/customers?q=c-&tier=&segment=&risk=")
+    assert page.status_code == 200 and _ids(page.text) == ["C-300", "C-200", "C-100"]
+
+
+def test_the_export_neutralises_formulas_and_is_not_cached(
+    console: TestClient, patron: Patron
+) -> None:
+    _member(patron, "=HYPERLINK(1)", "+SUM(1)", "@x.ro")
+    _member(patron, "-2", "Ana\tPop", "plain@shop.ro")
+    answer = console.get("/console/customers.csv?sort=external_id&dir=asc")
+    assert answer.headers["cache-control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(answer.text)))[1:]
+    assert [r[:3] for r in rows] == [
+        ["'-2", "Ana\tPop", "plain@shop.ro"],  # a tab inside is harmless; at the start it is not
+        ["'=HYPERLINK(1)", "'+SUM(1)", "'@x.ro"],
+    ]

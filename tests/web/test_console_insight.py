@@ -94,3 +94,40 @@ def test_a_member_without_purchases_gets_a_reason_not_figures(
     member = patron.run(enroll, Enroll("c-9")).member.id
     page = log_in("analyst").get(f"/console/customers/{member}").text
     assert 'id="no-insight">No lifetime figures: ' in page
+
+
+def test_customers_are_filtered_by_rfm_segment_and_churn_risk(
+    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock, tmp_path: Path
+) -> None:
+    from patron.analytics.frames import from_store
+    from patron.analytics.insights import CHURN_RISK, store_base
+    from patron.analytics.rfm import rfm
+
+    clock.now = datetime(2026, 11, 1, 9, 0)
+    csv = tmp_path / "base.csv"
+    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
+    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
+    browser = log_in("analyst")
+    # the segments as analytics/rfm gives them as of the day, straight from the store
+    end = datetime(2026, 11, 1)
+    scores = patron.analytics().run(lambda con: rfm(from_store(con), as_of=end).to_pandas())
+    champions = set(scores.loc[scores["segment"] == "champions", "customer_id"])
+    assert champions
+
+    page = browser.get("/console/customers?segment=champions&sort=external_id&dir=asc").text
+    assert f"of {i18n.number(len(champions))} members" in page or (
+        len(champions) <= 50 and f"1–{len(champions)} of {len(champions)} members" in page
+    )
+    listed = re.findall(r'<a href="/console/customers/\d+">([^<]+)</a>', page)
+    assert set(listed) <= champions and len(listed) == min(50, len(champions))
+
+    base = store_base(browser.app.state.customer_bases, patron.analytics(), clock.now.date())  # type: ignore[attr-defined]
+    s = base.summary
+    assert base.purchases is not None
+    alive = base.purchases.probability_alive(
+        *(s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    )
+    low, high = CHURN_RISK["high"]
+    at_risk = {str(c) for c, p in zip(s.index, alive, strict=True) if low <= p < high}
+    exported = browser.get("/console/customers.csv?risk=high").text.splitlines()[1:]
+    assert {line.split(",")[0] for line in exported} == at_risk

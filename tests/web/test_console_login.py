@@ -119,12 +119,47 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(
         assert "patron_session" not in answer.headers.get("set-cookie", "")
 
 
-def test_five_wrong_passwords_lock_the_login(browser: TestClient, ana: str) -> None:
+def test_five_wrong_passwords_lock_the_login_answered_as_a_wrong_password(
+    browser: TestClient, ana: str
+) -> None:
     statuses = [_log_in(browser, ana, f"wrong password {i}").status_code for i in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
-    locked = _log_in(browser, ana)
-    assert locked.status_code == 429
-    assert "Too many wrong passwords: try again in 15 minutes." in locked.text
+    assert statuses == [401] * 5
+    locked = _log_in(browser, ana)  # the right password, during the lock
+    assert locked.status_code == 401 and "patron_session" not in locked.headers.get(
+        "set-cookie", ""
+    )
+    # the same words as for an unknown e-mail: the lock tells nobody the address exists
+    unknown = _log_in(browser, "nobody@shop.ro", "wrong password")
+    assert (
+        _error(locked)
+        == _error(unknown)
+        == (
+            "The e-mail or the password is wrong. After five wrong passwords in a row a user is"
+            " locked for 15 minutes."
+        )
+    )
+
+
+def test_an_address_that_fails_too_often_is_refused_for_a_while(
+    browser: TestClient, ana: str
+) -> None:
+    from patron.web.throttle import FailedLogins
+
+    ticks = [0.0]
+    browser.app.state.failed_logins = FailedLogins(3, 600.0, lambda: ticks[0])  # type: ignore[attr-defined]
+    for who in ("a@shop.ro", "b@shop.ro", "c@shop.ro"):  # many users, one address
+        assert _log_in(browser, who, "guess guess guess").status_code == 401
+    refused = _log_in(browser, ana)  # even the right password, from this address
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "600"
+    assert "Too many failed logins from this address: try again in 10 minutes." in refused.text
+    ticks[0] = 600.0  # the first failure has left the window
+    assert _log_in(browser, ana).status_code == 303
+
+
+def _error(answer: Response) -> str:
+    found = re.search(r'<p class="error" role="alert">([^<]*)</p>', answer.text)
+    assert found is not None, answer.text
+    return found.group(1)
 
 
 @pytest.mark.parametrize(
@@ -190,3 +225,51 @@ def test_every_worker_checks_sessions_with_the_same_key(patron: Patron, ana: str
         from sqlalchemy import text
 
         assert conn.execute(text("SELECT count(*) FROM server_secrets")).scalar_one() == 1
+
+
+def _session_cookie(client: TestClient) -> str:
+    value = client.cookies.get("patron_session")
+    assert value is not None
+    return value
+
+
+def _with_cookie(patron: Patron, value: str) -> int:
+    """The status of the overview asked by another browser holding `value`."""
+    with TestClient(create_app(patron), follow_redirects=False) as other:
+        other.cookies.set("patron_session", value, path="/console")
+        return other.get("/console").status_code
+
+
+def test_a_cookie_kept_from_before_a_logout_opens_nothing(
+    browser: TestClient, patron: Patron, clock: Clock, ana: str
+) -> None:
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    page = browser.get("/console")
+    out = browser.post("/console/logout", data={"csrf": CSRF.search(page.text).group(1)})  # type: ignore[union-attr]
+    assert out.status_code == 303
+    assert _with_cookie(patron, kept) == 303  # replayed after the logout: refused
+    clock.advance(seconds=1)
+    _log_in(browser, ana)  # a new login works as before
+    assert browser.get("/console").status_code == 200
+
+
+def test_a_new_password_and_a_disable_end_the_earlier_sessions(
+    browser: TestClient, patron: Patron, clock: Clock, ana: str
+) -> None:
+    from patron.services.staff import disable_user, enable_user, set_password
+
+    patron.run(lambda uow, n: create_user(uow, n, "cli:root"), NewUser("bo@shop.ro", "owner"))
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    patron.run(lambda uow, e: set_password(uow, e, PASSWORD, "cli:root"), ana)
+    assert _with_cookie(patron, kept) == 303
+    clock.advance(seconds=1)
+    _log_in(browser, ana)
+    kept = _session_cookie(browser)
+    clock.advance(seconds=1)
+    patron.run(lambda uow, e: disable_user(uow, e, "cli:root"), ana)
+    patron.run(lambda uow, e: enable_user(uow, e, "cli:root"), ana)
+    assert _with_cookie(patron, kept) == 303  # enabling again does not bring it back

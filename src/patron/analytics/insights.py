@@ -33,7 +33,10 @@ from patron.analytics.frames import Source, from_store
 from patron.analytics.rfm import rfm
 from patron.analytics.store import StoreAnalytics
 from patron.analytics.summary import customer_summary, period_days
-from patron.domain.errors import NotFound, PatronError
+from patron.domain.errors import InvalidInput, NotFound, PatronError
+
+# churn risk bands by P(alive): high below 30%, medium from 30% to 70%, low from 70%
+CHURN_RISK = {"high": (0.0, 0.3), "medium": (0.3, 0.7), "low": (0.7, 1.000001)}
 
 
 @dataclass
@@ -104,6 +107,27 @@ class CustomerBase:
                 )
                 result["clv"] = float(clv[0])
         return result
+
+    def matching(self, segment: str | None, risk: str | None) -> frozenset[str] | None:
+        """The customers of an RFM `segment` and of a churn `risk` band (CHURN_RISK: by
+        their P(alive) as of this base's day); None when neither is asked. Only customers
+        who bought are in a base, so a member without a purchase matches no filter."""
+        if segment is None and risk is None:
+            return None
+        s = self.summary
+        keep = np.ones(len(s), dtype=bool)
+        if segment is not None:
+            keep &= (s["segment"] == segment).to_numpy()
+        if risk is not None:
+            if self.purchases is None:
+                raise InvalidInput(
+                    "churn risk needs a purchase model: the store's history is too short to fit one"
+                )
+            x, t, T = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+            alive = self.purchases.probability_alive(x, t, T)
+            low, high = CHURN_RISK[risk]
+            keep &= (alive >= low) & (alive < high)
+        return frozenset(str(c) for c in s.index[keep])
 
     def _recommended(self, customer_id: str) -> list[dict[str, Any]]:
         """Categories bought by at least half of the customer's RFM segment, not by them."""

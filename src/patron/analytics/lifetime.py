@@ -44,7 +44,7 @@ from patron.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from patron.analytics.clv.gammagamma import GammaGammaModel
-    from patron.analytics.clv.validation import HoldoutScore
+    from patron.analytics.clv.validation import HoldoutReport, HoldoutScore
 
 PURCHASES = ("frequency", "recency", "T")
 SPEND = ("frequency", "monetary_value")
@@ -363,3 +363,32 @@ def choose_for(
             source, period=period, observation_end=end, calibration_end=calibration_end
         )
     return choose_purchase_model(table, holdout, names, cut)
+
+
+def validation_for(
+    source: Source, as_of: date, name: str, period: str = "week"
+) -> HoldoutReport | None:
+    """How the purchase model `name`, fitted on the calibration part of `choose_for`'s
+    split, predicted the holdout: clv/validation.HoldoutReport (predicted against actual
+    purchases by calibration frequency), or None without a holdout to predict."""
+    from patron.analytics.clv.validation import holdout_report
+
+    cut = holdout_cut(source, as_of)
+    if cut is None:
+        return None
+    end = datetime.combine(as_of, time())
+    holdout = customers(
+        source, period=period, observation_end=end, calibration_end=datetime.combine(cut, time())
+    )
+    rows = counts(holdout, HOLDOUT)
+    model = fit_counts(purchase_model_named(name), rows)
+    duration = float(rows["duration_holdout"][0])
+    return holdout_report(
+        model,
+        rows["frequency"],
+        rows["recency"],
+        rows["T"],
+        rows["frequency_holdout"],
+        duration,
+        weights=rows[COUNT],
+    )

@@ -37,6 +37,8 @@ class MemberSearch:
     descending: bool = True
     offset: int = 0
     limit: int = 50
+    # only these customers (the shop's ids), when an analytics filter chose them
+    external_ids: frozenset[str] | None = None
 
     def checked(self) -> MemberSearch:
         text = None if self.text is None or not self.text.strip() else self.text.strip()
@@ -47,7 +49,9 @@ class MemberSearch:
         if self.offset < 0:
             raise InvalidInput(f"offset: 0 or more, not {self.offset}")
         tier = None if self.tier is None or not self.tier.strip() else self.tier.strip()
-        return MemberSearch(text, tier, self.sort, self.descending, self.offset, self.limit)
+        return MemberSearch(
+            text, tier, self.sort, self.descending, self.offset, self.limit, self.external_ids
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,9 @@ AMOUNT_PLACES = 2
 MAX_PURCHASES = 2**31 - 1  # purchases of one member
 MAX_LIFETIME_SPEND = MAX_PURCHASES * MAX_AMOUNT
 MAX_POINTS = 10**9  # one adjustment, redemption, reward or bonus
+MAX_EARN_RATE = Decimal(100)  # points per unit of money a program may give
+MAX_MULTIPLIER = Decimal(10)  # a tier's, category's or promotion's factor; with the rate and
+# the largest purchase, one earn stays below 10^17 points, far inside the ledger's integers
 MAX_POINT_VALUE = Decimal(100)  # what one point is worth, so 10^9 points are worth < 10^12
 MAX_STOCK = 2**31 - 1  # a reward's stock
 

@@ -20,8 +20,11 @@ from patron.domain import limits
 from patron.domain.errors import InvalidProgram
 from patron.domain.money import Rounding
 
-NonNegDecimal = Annotated[Decimal, Field(ge=0)]
-PosDecimal = Annotated[Decimal, Field(gt=0)]
+# a threshold of spend (or points) over a window: at most what a member can spend in all
+Threshold = Annotated[Decimal, Field(ge=0, le=limits.MAX_LIFETIME_SPEND)]
+PosThreshold = Annotated[Decimal, Field(gt=0, le=limits.MAX_LIFETIME_SPEND)]
+Multiplier = Annotated[Decimal, Field(gt=0, le=limits.MAX_MULTIPLIER)]
+EarnRate = Annotated[Decimal, Field(gt=0, le=limits.MAX_EARN_RATE)]
 NonNegInt = Annotated[int, Field(ge=0)]
 PosInt = Annotated[int, Field(gt=0)]
 Name = Annotated[str, Field(min_length=1, max_length=limits.TITLE_LENGTH)]
@@ -42,8 +45,8 @@ class TierBasis(StrEnum):
 
 class Tier(_Model):
     name: Name
-    threshold: NonNegDecimal = Decimal(0)
-    multiplier: PosDecimal = Decimal(1)
+    threshold: Threshold = Decimal(0)
+    multiplier: Multiplier = Decimal(1)
     benefits: list[str] = []
 
 
@@ -80,7 +83,7 @@ class TierPolicy(_Model):
 
 
 class EarningPolicy(_Model):
-    points_per_unit: PosDecimal = Decimal(1)
+    points_per_unit: EarnRate = Decimal(1)
     rounding: Rounding = Rounding.DOWN
     welcome_bonus: Bonus = 0
     referral_bonus: Bonus = 0
@@ -93,7 +96,7 @@ class Promotion(_Model):
     name: Name
     starts: date
     ends: date
-    multiplier: PosDecimal | None = None
+    multiplier: Multiplier | None = None
     bonus: PosPoints | None = None
     categories: list[str] = []
     code: str | None = None
@@ -120,7 +123,7 @@ class MilestoneKind(StrEnum):
 class Milestone(_Model):
     name: Name
     kind: MilestoneKind
-    threshold: PosDecimal
+    threshold: PosThreshold
     bonus: PosPoints
 
 
@@ -163,7 +166,7 @@ class Program(_Model):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     earning: EarningPolicy = EarningPolicy()
     tiers: TierPolicy = TierPolicy()
-    categories: dict[str, PosDecimal] = {}
+    categories: dict[str, Multiplier] = {}
     promotions: list[Promotion] = []
     milestones: list[Milestone] = []
     expiry: ExpiryPolicy = ExpiryPolicy()
@@ -197,21 +200,33 @@ def parse_program(text: str, source: str = "<program>") -> Program:
     None; `field` None for a syntax error)."""
     try:
         data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:  # arrays or tables nested hundreds deep: no program is shaped so
+        raise _too_deep(source) from None
     except tomllib.TOMLDecodeError as exc:
         found = _AT_LINE.search(str(exc))
         line = int(found.group(1)) if found else None
-        errors = [{"field": None, "message": f"not valid TOML: {exc}", "line": line}]
-        raise InvalidProgram(f"{source}: not valid TOML: {exc}", errors=errors) from exc
+        error: dict[str, object] = {"field": None, "message": f"not valid TOML: {exc}"}
+        error["line"] = line
+        raise InvalidProgram(f"{source}: not valid TOML: {exc}", errors=[error]) from exc
     return program_from_dict(data, source, text)
 
 
 def program_from_dict(data: object, source: str = "<program>", text: str = "") -> Program:
     try:
         return Program.model_validate(data)
+    except RecursionError:
+        raise _too_deep(source) from None
     except ValidationError as exc:
         errors = [_error(err, text) for err in exc.errors()]
         described = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         raise InvalidProgram(f"{source}: {described}", errors=errors) from exc
+
+
+def _too_deep(source: str) -> InvalidProgram:
+    message = "nested too deeply to be a program"
+    return InvalidProgram(
+        f"{source}: {message}", errors=[{"field": None, "message": message, "line": None}]
+    )
 
 
 _AT_LINE = re.compile(r"line (\d+)")

@@ -63,6 +63,14 @@ class StaffUser:
     last_login_at: datetime | None
     failed_logins: int
     locked_until: datetime | None
+    sessions_after: datetime | None = None  # sessions issued before it are over
+
+    def session_valid(self, issued_at: datetime) -> bool:
+        """Whether a session issued at `issued_at` still stands: not before a logout, a new
+        password or a disable ended the earlier ones (and the user is not disabled)."""
+        if self.disabled_at is not None:
+            return False
+        return self.sessions_after is None or issued_at >= self.sessions_after
 
     @property
     def actor(self) -> str:

@@ -100,6 +100,13 @@ def list_users(uow: UnitOfWork) -> list[StaffUser]:
     return uow.staff.all()
 
 
+def log_out(uow: UnitOfWork, email: str) -> None:
+    """End every session of the user issued until now (this browser's and any other)."""
+    user = uow.staff.by_email(email)
+    if user is not None:
+        uow.staff.end_sessions(user.id, uow.now)
+
+
 def active_user(uow: UnitOfWork, email: str) -> StaffUser | None:
     """The user a session names, while they may still act (None once disabled)."""
     user = uow.staff.by_email(email)
@@ -123,6 +130,7 @@ def set_password(uow: UnitOfWork, email: str, password: str | None, actor: str) 
     generated = generated_password() if password is None else None
     checked = checked_password(password if password is not None else str(generated))
     uow.staff.set_password_hash(user.id, _hasher.hash(checked))
+    uow.staff.end_sessions(user.id, uow.now)  # whoever knew the old one is logged out
     details = {"email": user.email}
     uow.audit.record(uow.now, actor, AuditAction.USER_PASSWORD_SET, None, None, details)
     return Created(_user(uow, user.email), generated)
@@ -135,6 +143,7 @@ def disable_user(uow: UnitOfWork, email: str, actor: str) -> StaffUser:
         if user.role is Role.OWNER:
             _keep_an_owner(uow, user)
         uow.staff.disable(user.id, uow.now)
+        uow.staff.end_sessions(user.id, uow.now)
         details = {"email": user.email}
         uow.audit.record(uow.now, actor, AuditAction.USER_DISABLED, None, None, details)
     return _user(uow, user.email)
@@ -144,6 +153,7 @@ def enable_user(uow: UnitOfWork, email: str, actor: str) -> StaffUser:
     user = _user(uow, checked_email(email), lock=True)
     if user.disabled_at is not None:
         uow.staff.enable(user.id)
+        uow.staff.end_sessions(user.id, uow.now)  # the sessions before the disable stay over
         details = {"email": user.email}
         uow.audit.record(uow.now, actor, AuditAction.USER_ENABLED, None, None, details)
     return _user(uow, user.email)

@@ -55,6 +55,10 @@ def _filtered(query: Select[Any], search: MemberSearch) -> Select[Any]:
         )
     if search.tier is not None:
         conditions.append(_M.c.tier == search.tier)
+    if search.external_ids is not None:
+        # an expanding IN: one bound value per id (an analytics filter picks thousands at
+        # most on the stores this serves; bench/README.md, web)
+        conditions.append(_M.c.external_id.in_(sorted(search.external_ids)))
     return query.where(*conditions)
 
 

@@ -37,6 +37,7 @@ def _user(row: Row[Any]) -> StaffUser:
         last_login_at=row.last_login_at,
         failed_logins=int(row.failed_logins),
         locked_until=row.locked_until,
+        sessions_after=row.sessions_after,
     )
 
 
@@ -89,6 +90,10 @@ class StaffUsers(Repo):
         self._update(
             user_id, {"password_hash": password_hash, "failed_logins": 0, "locked_until": None}
         )
+
+    def end_sessions(self, user_id: int, at: datetime) -> None:
+        """Every session issued before `at` is over (the cookies are signed, not stored)."""
+        self._update(user_id, {"sessions_after": at})
 
     def disable(self, user_id: int, at: datetime) -> None:
         self._update(user_id, {"disabled_at": at})

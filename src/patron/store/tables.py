@@ -255,6 +255,8 @@ staff_users = Table(
     Column("last_login_at", DateTime),
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", DateTime),
+    # sessions issued before this moment are over: a logout, a new password, a disable
+    Column("sessions_after", DateTime),
 )
 
 # secrets the server makes for itself on first use and every worker shares: the key that

@@ -21,6 +21,7 @@ from patron.web import (
     customer,
     customers,
     i18n,
+    lifetime,
     overview,
     portal,
     program,
@@ -45,6 +46,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(customer.router)
     app.include_router(cohorts.router)
     app.include_router(segments.router)
+    app.include_router(lifetime.router)
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)

@@ -47,7 +47,8 @@ def audit(
         action=action or None,
         member_id=member,
         since=None if since is None else _midnight(since),
-        until=None if until is None else _midnight(until + timedelta(days=1)),  # "to" included
+        # "to" included: the query ends at the next midnight (none after the last day there is)
+        until=None if until is None or until == date.max else _midnight(until + timedelta(days=1)),
         after=after,
         limit=PAGE,
     )

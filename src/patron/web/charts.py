@@ -65,3 +65,22 @@ def line(
                   "scale": {"domain": [0, 1]}},
         },
     }  # fmt: skip
+
+
+def grouped_bars(
+    values: list[dict[str, Any]], x: str, y: str, group: str, *, x_title: str, y_title: str
+) -> dict[str, Any]:
+    """Bars side by side per `x`, one per `group` (actual against predicted)."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "mark": "bar",
+        "width": {"step": 16},
+        "height": 200,
+        "encoding": {
+            "x": {"field": x, "type": "ordinal", "title": x_title, "sort": None},
+            "xOffset": {"field": group},
+            "y": {"field": y, "type": "quantitative", "title": y_title},
+            "color": {"field": group, "type": "nominal", "title": None},
+        },
+    }

@@ -7,6 +7,7 @@ themselves (issue 13) call the same use cases and analytics as the API and the C
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
 from patron.services.secrets import SESSION_KEY, server_secret
-from patron.services.staff import Login, LoginOutcome, active_user, log_in
+from patron.services.staff import Login, active_user, log_in, log_out
 from patron.web.i18n import _
 from patron.web.sessions import (
     COOKIE,
@@ -30,6 +31,7 @@ from patron.web.sessions import (
     set_login_cookie,
 )
 from patron.web.templating import render
+from patron.web.throttle import FailedLogins
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 LOGIN = "/console/login"
@@ -63,6 +65,14 @@ def _sessions(request: Request) -> Sessions:
     return sessions
 
 
+def _throttle(request: Request) -> FailedLogins:
+    state = request.app.state
+    throttle: FailedLogins | None = getattr(state, "failed_logins", None)
+    if throttle is None:
+        throttle = state.failed_logins = FailedLogins()
+    return throttle
+
+
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
@@ -72,7 +82,7 @@ def current_staff(request: Request) -> Staff:
     patron = _patron(request)
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     user = None if session is None else patron.read(active_user, session.email)
-    if session is None or user is None:
+    if session is None or user is None or not user.session_valid(session.issued_at):
         raise LoginRequired(request.url.path)
     return Staff(user, session)
 
@@ -110,16 +120,28 @@ def login(
 ) -> Response:
     if not same_token(csrf, request.cookies.get(LOGIN_COOKIE)):
         return _login_again(request, email, next, _("The form expired: please log in again."), 403)
+    address = request.client.host if request.client else "unknown"
+    throttle = _throttle(request)
+    wait = throttle.wait(address)
+    if wait > 0:
+        message = _("Too many failed logins from this address: try again in %(minutes)s minutes.")
+        response = _login_again(
+            request, email, next, message % {"minutes": math.ceil(wait / 60)}, 429
+        )
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     patron = _patron(request)
     result = patron.run(log_in, Login(email, password))
-    if result.outcome is LoginOutcome.LOCKED:
-        minutes = int(LOCKOUT.total_seconds() // 60)
-        message = _("Too many wrong passwords: try again in %(minutes)s minutes.") % {
-            "minutes": minutes
-        }
-        return _login_again(request, email, next, message, 429)
     if result.user is None:
-        return _login_again(request, email, next, _("The e-mail or the password is wrong."), 401)
+        # a locked user is answered as a wrong password is: the answer must not tell a
+        # guesser which e-mails exist (only known ones could be locked)
+        throttle.failed(address)
+        minutes = int(LOCKOUT.total_seconds() // 60)
+        message = _(
+            "The e-mail or the password is wrong. After five wrong passwords in a row a"
+            " user is locked for %(minutes)s minutes."
+        ) % {"minutes": minutes}
+        return _login_again(request, email, next, message, 401)
     sessions = _sessions(request)
     response = RedirectResponse(_next(next), status_code=303)
     sessions.set_cookie(
@@ -143,6 +165,7 @@ def logout(
 ) -> Response:
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
+    _patron(request).run(log_out, staff.user.email)  # the cookie itself cannot be recalled
     response = RedirectResponse(LOGIN, status_code=303)
     clear_cookie(response, secure=_secure(request))
     return response

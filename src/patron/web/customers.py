@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from patron.analytics.insights import store_base
+from patron.analytics.rfm import SEGMENTS
 from patron.bootstrap import Patron
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
+from patron.domain.errors import PatronError
 from patron.services.program import current_program
 from patron.services.queries import find_members
 from patron.web.console import StaffDep
@@ -34,8 +37,19 @@ Direction = Annotated[str, Query(pattern="^(asc|desc)$")]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
-def _search(q: str | None, tier: str | None, sort: SortBy, dir: str, page: int) -> MemberSearch:
-    return MemberSearch(q, tier, sort, dir == "desc", (page - 1) * PAGE, PAGE)
+# empty (the form's "every segment", "any risk") means no filter
+Segment = Annotated[Literal["", *SEGMENTS] | None, Query()]  # type: ignore[valid-type]
+Risk = Annotated[Literal["", "high", "medium", "low"] | None, Query()]
+
+
+def _chosen(request: Request, segment: str | None, risk: str | None) -> frozenset[str] | None:
+    """The customers an RFM segment and a churn risk pick, from the day's customer base
+    (the member insights'); None without such a filter."""
+    if not segment and not risk:
+        return None
+    patron: Patron = request.app.state.patron
+    base = store_base(request.app.state.customer_bases, patron.analytics(), patron.clock().date())
+    return base.matching(segment or None, risk or None)
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -47,11 +61,26 @@ def customers(
     sort: Sort = SortBy.ENROLLED,
     dir: Direction = "desc",
     page: PageNo = 1,
+    segment: Segment = None,
+    risk: Risk = None,
 ) -> Response:
     patron: Patron = request.app.state.patron
-    found = patron.read(find_members, _search(q, tier, sort, dir, page))
     _, program = patron.read(current_program)
-    kept = {"q": q or "", "tier": tier or ""}
+    kept = {"q": q or "", "tier": tier or "", "segment": segment or "", "risk": risk or ""}
+    context: dict[str, Any] = {
+        "staff": staff,
+        "segments": SEGMENTS,
+        "segment": segment or "",
+        "risk": risk or "",
+        "error": None,
+    }
+    status = 200
+    try:
+        ids = _chosen(request, segment, risk)
+    except PatronError as exc:  # too little history for the filter: say so, list nobody
+        ids, status, context["error"] = frozenset(), 422, exc.message
+    search = MemberSearch(q, tier, sort, dir == "desc", (page - 1) * PAGE, PAGE, ids)
+    found = patron.read(find_members, search)
 
     def link(**changes: str | int) -> str:
         params = {**kept, "sort": sort.value, "dir": dir, "page": page, **changes}
@@ -62,8 +91,7 @@ def customers(
         return link(sort=SortBy(column).value, dir=flipped, page=1)
 
     pages = max(1, -(-found.total // PAGE))
-    context = {
-        "staff": staff,
+    context |= {
         "rows": found.rows,
         "total": found.total,
         "first": (page - 1) * PAGE + 1 if found.rows else 0,
@@ -79,7 +107,7 @@ def customers(
         "next": link(page=page + 1) if page < pages else None,
         "export": "/console/customers.csv?" + urlencode({k: v for k, v in kept.items() if v}),
     }
-    return render(request, "customers.html", context)
+    return render(request, "customers.html", context, status_code=status)
 
 
 @router.get("/customers.csv")
@@ -90,10 +118,13 @@ def customers_csv(
     tier: Tier = None,
     sort: Sort = SortBy.ENROLLED,
     dir: Direction = "desc",
+    segment: Segment = None,
+    risk: Risk = None,
 ) -> Response:
     """Every member the search matches, one page of the store at a time."""
     patron: Patron = request.app.state.patron
     _, program = patron.read(current_program)
+    ids = _chosen(request, segment, risk)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -104,7 +135,7 @@ def customers_csv(
         )  # fmt: skip
         offset = 0
         while True:
-            search = MemberSearch(q, tier, sort, dir == "desc", offset, MAX_PAGE)
+            search = MemberSearch(q, tier, sort, dir == "desc", offset, MAX_PAGE, ids)
             found = patron.read(find_members, search)
             for row in found.rows:
                 writer.writerow(_csv_row(row))
@@ -115,13 +146,26 @@ def customers_csv(
                 return
             offset += MAX_PAGE
 
-    headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
+    headers = {
+        "Content-Disposition": 'attachment; filename="customers.csv"',
+        "Cache-Control": "no-store",  # the whole customer list: no copy in any cache
+    }
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str | None) -> str:
+    """A text cell a spreadsheet will not run: one starting like a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection), which spreadsheets show as text."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA) else text
 
 
 def _csv_row(row: MemberRow) -> list[str | int]:
     consent = "erased" if row.erased else CONSENT_NOT_RECORDED
     return [
-        row.external_id, row.name or "", row.email or "", consent, row.tier, row.balance,
+        _text(row.external_id), _text(row.name), _text(row.email), consent, row.tier, row.balance,
         row.purchase_count, str(row.lifetime_spend), row.enrolled_at.isoformat(sep=" "),
     ]  # fmt: skip

@@ -4,7 +4,9 @@ under another name, path and salt, naming the member.
 
 Design overview. The cookie holds the user's e-mail, a random CSRF token and the time it
 was issued, signed with the server's secret (itsdangerous, HMAC-SHA1 over a key derived
-for this purpose only); nothing is kept on the server. It is `HttpOnly` (no script reads
+for this purpose only). A signed cookie cannot be recalled, so the store keeps, per user,
+the moment before which their sessions are over (`sessions_after`: a logout, a new
+password, a disable or enable set it), checked on every page. It is `HttpOnly` (no script reads
 it), `SameSite=Lax` (another site's form cannot post with it) and `Secure` when the page
 was served over HTTPS, and it lasts `MAX_AGE` from the login, measured against the
 server's clock, not the browser's. A new login always issues a new cookie (no session

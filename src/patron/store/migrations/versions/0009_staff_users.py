@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("last_login_at", sa.DateTime()),
         sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("locked_until", sa.DateTime()),
+        sa.Column("sessions_after", sa.DateTime()),
     )
     op.create_table(
         "server_secrets",

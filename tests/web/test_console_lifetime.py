@@ -1,0 +1,83 @@
+"""The console's lifetime value page (web/lifetime.py): the models the member insights
+use, with every parameter and standard error as fitted; the holdout validation; the CLV
+deciles; the valuable customers most likely gone. On 400 synthetic customers (SQLite and
+PostgreSQL), and on a store with no purchase."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from patron.analytics.frames import from_store
+from patron.analytics.insights import store_base
+from patron.analytics.lifetime import validation_for
+from patron.bootstrap import Patron
+from patron.services.importer import ImportOptions, import_purchases
+from patron.synth import SynthParams, generate, write_csv
+from patron.web import i18n
+from tests.conftest import Clock
+
+
+def _table(page: str, table: str) -> list[list[str]]:
+    found = re.search(rf'<table class="list[^"]*" id="{table}">.*?<tbody>(.*?)</tbody>', page, re.S)
+    assert found is not None, table
+    rows = re.findall(r"<tr>(.*?)</tr>", found.group(1))
+    return [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row) for row in rows]
+
+
+def _money(text: str) -> float:
+    return float(text.replace("€", "").replace(",", ""))
+
+
+def test_models_validation_deciles_and_customers_at_risk(
+    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock, tmp_path: Path
+) -> None:
+    clock.now = datetime(2026, 11, 1, 9, 0)
+    csv = tmp_path / "base.csv"
+    write_csv(csv, generate(SynthParams(customers=400, seed=7)))
+    import_purchases(patron.new_uow, csv, ImportOptions(award_points=False))
+    browser = log_in("analyst")
+
+    page = browser.get("/console/lifetime").text
+
+    app = browser.app
+    base = store_base(app.state.customer_bases, patron.analytics(), clock.now.date())  # type: ignore[attr-defined]
+    assert base.choice is not None and base.purchases is not None and base.spend is not None
+    i18n.use("en")
+    assert base.choice.explanation().replace("'", "&#39;") in page
+    for model in (base.purchases, base.spend):
+        assert _table(page, f"params-{model.name}") == [
+            [n, i18n.number(model.params_[n], 4), i18n.number(model.standard_errors_[n], 4)]
+            for n in model.param_names
+        ]
+    report = patron.analytics().run(
+        lambda con: validation_for(from_store(con), base.as_of, base.choice.name)  # type: ignore[union-attr]
+    )
+    assert report is not None
+    assert [row[1] for row in _table(page, "validation")] == [
+        i18n.number(b.customers) for b in report.buckets
+    ]
+    deciles = _table(page, "deciles")
+    assert [row[0] for row in deciles] == [str(k) for k in range(1, 11)]
+    lows = [_money(row[1]) for row in deciles]
+    assert lows == sorted(lows) and all(_money(r[2]) >= _money(r[1]) for r in deciles)
+    gone = _table(page, "at-risk")
+    assert 0 < len(gone) <= 20
+    shares = [float(row[3].rstrip("%")) / 100 for row in gone]
+    assert all(s < 0.5 for s in shares)
+    losses = [_money(row[2]) * (1 - s) for row, s in zip(gone, shares, strict=True)]
+    assert (
+        losses == sorted(losses, reverse=True)
+        or max(abs(a - b) for a, b in zip(losses, sorted(losses, reverse=True), strict=True)) < 0.05
+    )  # rounded figures on the page: the order they were ranked in
+
+
+def test_a_store_without_purchases_says_why(
+    log_in: Callable[[str], TestClient], patron: Patron
+) -> None:
+    page = log_in("analyst").get("/console/lifetime").text
+    assert 'id="why-not">No lifetime models: ' in page
