@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +35,17 @@ class Settings(BaseSettings):
     # the web pages' language and formats: numbers, money and dates as this locale writes
     # them (Babel), text in its language where Patron has a catalog (en, ro), else English
     locale: str = Field("en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    # E-mail (docs/portal.md, engage/channels/mail.py): over SMTP when a server is named,
+    # as smtp://user:password@host:587?starttls=true or smtps://user:password@host:465;
+    # unset (the demo), each message is logged and kept as an .eml file in `mailbox`
+    smtp_url: SecretStr | None = None
+    smtp_timeout: float = Field(10.0, gt=0, le=300)  # seconds for each step of a send
+    mail_from: str = "Patron <no-reply@localhost>"
+    mailbox: Path = Path("mailbox")
+    # The address members reach the server at, as https://loyalty.shop.example: the links
+    # in e-mails start with it. Unset, a link names the address the request came to,
+    # which is trusted from a loopback address only (docs/portal.md).
+    public_url: str | None = None
 
 
 @lru_cache

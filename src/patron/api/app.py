@@ -20,7 +20,8 @@ from patron.api.routes import (
     redemptions,
 )
 from patron.bootstrap import Patron
-from patron.config import get_settings
+from patron.config import Settings, get_settings
+from patron.engage.channels.mail import MailSender, mail_sender
 from patron.web import install as install_web
 
 
@@ -32,8 +33,11 @@ def create_app(patron: Patron) -> FastAPI:
         docs_url=None,  # docs.install serves /docs and /redoc without a CDN
         redoc_url=None,
     )
+    settings = get_settings()
     app.state.patron = patron
-    app.state.key_cache = KeyCache(get_settings().key_cache_seconds)
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    app.state.mail = _mail(settings, patron)  # the portal's login links (web/portal.py)
+    app.state.public_url = settings.public_url
     app.state.customer_bases = CustomerBases()  # fitted customer bases, per as_of day
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
@@ -57,3 +61,15 @@ def create_app(patron: Patron) -> FastAPI:
 
     openapi.install(app)  # every refusal of every path, in the problem+json really sent
     return app
+
+
+def _mail(settings: Settings, patron: Patron) -> MailSender:
+    """The mail sender the settings ask for (a malformed PATRON_SMTP_URL stops the start)."""
+    url = settings.smtp_url.get_secret_value() if settings.smtp_url is not None else None
+    return mail_sender(
+        url,
+        sender=settings.mail_from,
+        mailbox=settings.mailbox,
+        timeout=settings.smtp_timeout,
+        clock=patron.clock,
+    )

@@ -33,7 +33,7 @@ LOCKOUT = timedelta(minutes=15)
 
 # one @, something on both sides, a dot in the domain, no spaces or angle brackets: a
 # sanity check, not RFC 5322 (the magic links of issue 13 prove an address works)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+EMAIL_PATTERN = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
 
 
 class Role(StrEnum):
@@ -85,7 +85,7 @@ def checked_email(text: str) -> str:
     email = text.strip().lower()
     if len(email) > EMAIL_LENGTH:
         raise InvalidInput(f"email: at most {EMAIL_LENGTH} characters, not {len(email)}")
-    if not _EMAIL.fullmatch(email):
+    if not EMAIL_PATTERN.fullmatch(email):
         raise InvalidInput(f"email: {text!r} is not an e-mail address")
     return email
 

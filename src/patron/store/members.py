@@ -107,6 +107,20 @@ class Members(Repo):
         row = self.conn.execute(query, params).first()
         return _member(row) if row else None
 
+    def by_email(self, email: str, *, lock: bool = False) -> Member | None:
+        """The member a lower-cased address names, compared without regard to case: of
+        several, the one enrolled last that is not erased (services/login_links.py)."""
+        query = (
+            select(_M)
+            .where(func.lower(_M.c.email) == email, _M.c.erased_at.is_(None))
+            .order_by(_M.c.enrolled_at.desc(), _M.c.id.desc())
+            .limit(1)
+        )
+        if lock:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return _member(row) if row else None
+
     def by_referral_code(self, code: str) -> Member | None:
         row = self.conn.execute(select(_M).where(_M.c.referral_code == code)).first()
         return _member(row) if row else None

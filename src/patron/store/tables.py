@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 from patron.domain import limits as lim
@@ -83,6 +84,9 @@ members = Table(
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
+# the portal finds a member by their address, compared without regard to case
+# (services/login_links.py)
+Index("ix_members_email_lower", func.lower(members.c.email))
 
 purchases = Table(
     "purchases",
@@ -263,6 +267,19 @@ server_secrets = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(128), nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+# the portal's magic links: only the SHA-256 of a link's token is kept (domain/login_links.py)
+login_links = Table(
+    "login_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_at", DateTime),
+    Index("ix_login_links_member_time", "member_id", "created_at"),
 )
 
 audit_log = Table(

@@ -23,6 +23,7 @@ from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
+from patron.store.login_links import LoginLinks
 from patron.store.members import Members
 from patron.store.outbox import Outbox
 from patron.store.privacy import PersonalData
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.spend = AcquisitionSpend(conn)
         self.staff = StaffUsers(conn)
         self.secrets = ServerSecrets(conn)
+        self.login_links = LoginLinks(conn)
         self.directory = MemberDirectory(conn)
         self.figures = ProgramFigures(conn)
         self.personal = PersonalData(conn)

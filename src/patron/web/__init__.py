@@ -1,5 +1,6 @@
 """The web pages served by `patron serve` beside the API: the console for the shop's staff
-(issue 13 builds its pages on what is here: sessions, CSRF, templates, static files).
+and the portal for its members (issue 13 builds their pages on what is here: sessions,
+CSRF, templates, static files, the portal's login by magic link).
 
 A page computes nothing itself: it calls the same use cases and analytics as the API and
 the CLI (docs/architecture.md)."""
@@ -26,6 +27,7 @@ from patron.web import (
     i18n,
     lifetime,
     overview,
+    portal,
     program,
     segments,
 )
@@ -35,11 +37,13 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI, locale: str = "en") -> None:
-    """The console's routes and files on `app`, its pages in `locale` (its sessions are
-    signed with a key read from the store on first use: building the app touches no
-    database)."""
+    """The console's and the portal's routes and files on `app`, their pages in `locale`
+    (their sessions are signed with a key read from the store on first use: building the
+    app touches no database). The portal sends mail by `app.state.mail` (api/app.py sets
+    it)."""
     app.add_middleware(PageLocale, locale=i18n.checked_locale(locale))
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
     app.include_router(console.router)
     app.include_router(overview.router)
     app.include_router(customers.router)
@@ -50,10 +54,15 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)
+    app.include_router(portal.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
         return console.login_redirect(exc)
+
+    @app.exception_handler(portal.MemberLoginRequired)
+    async def _to_portal_login(_: Request, exc: portal.MemberLoginRequired) -> Response:
+        return portal.login_redirect()
 
     _pages_answer_in_html(app)
 

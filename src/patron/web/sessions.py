@@ -1,5 +1,6 @@
 """The console's sessions: a signed cookie naming the staff user, and the token every form
-must send back (CSRF).
+must send back (CSRF). The portal's member sessions (web/portal.py) are the same cookie
+under another name, path and salt, naming the member.
 
 Design overview. The cookie holds the user's e-mail, a random CSRF token and the time it
 was issued, signed with the server's secret (itsdangerous, HMAC-SHA1 over a key derived
@@ -36,20 +37,35 @@ PATH = "/console"
 
 @dataclass(frozen=True)
 class Session:
-    email: str
+    subject: str  # whom the session is for: a staff user's e-mail, a member's id
     csrf: str
     issued_at: datetime  # UTC, naive like every time in the store
 
+    @property
+    def email(self) -> str:
+        """The staff user's e-mail, in a console session."""
+        return self.subject
+
 
 class Sessions:
-    def __init__(self, secret: str) -> None:
-        self._signer = URLSafeSerializer(secret, salt="patron.console.session")
+    def __init__(
+        self,
+        secret: str,
+        *,
+        salt: str = "patron.console.session",
+        cookie: str = COOKIE,
+        path: str = PATH,
+    ) -> None:
+        # a cookie signed under one salt does not open a session under another
+        self._signer = URLSafeSerializer(secret, salt=salt)
+        self.cookie = cookie
+        self.path = path
 
-    def issue(self, email: str, now: datetime) -> Session:
-        return Session(email, secrets.token_urlsafe(32), now)
+    def issue(self, subject: str, now: datetime) -> Session:
+        return Session(subject, secrets.token_urlsafe(32), now)
 
     def encode(self, session: Session) -> str:
-        payload = [session.email, session.csrf, session.issued_at.isoformat()]
+        payload = [session.subject, session.csrf, session.issued_at.isoformat()]
         return str(self._signer.dumps(payload))
 
     def decode(self, cookie: str | None, now: datetime) -> Session | None:
@@ -57,8 +73,8 @@ class Sessions:
         if not cookie:
             return None
         try:
-            email, csrf, issued = self._signer.loads(cookie)
-            session = Session(str(email), str(csrf), datetime.fromisoformat(str(issued)))
+            subject, csrf, issued = self._signer.loads(cookie)
+            session = Session(str(subject), str(csrf), datetime.fromisoformat(str(issued)))
         except (BadSignature, ValueError, TypeError):
             return None
         if not session.issued_at <= now < session.issued_at + MAX_AGE:
@@ -67,30 +83,36 @@ class Sessions:
 
     def set_cookie(self, response: Response, session: Session, *, secure: bool) -> None:
         response.set_cookie(
-            COOKIE,
+            self.cookie,
             self.encode(session),
             max_age=int(MAX_AGE.total_seconds()),
-            path=PATH,
+            path=self.path,
             httponly=True,
             samesite="lax",
             secure=secure,
         )
 
+    def clear_cookie(self, response: Response, *, secure: bool) -> None:
+        clear_cookie(response, secure=secure, name=self.cookie, path=self.path)
 
-def clear_cookie(response: Response, *, secure: bool) -> None:
-    response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="lax", secure=secure)
+
+def clear_cookie(response: Response, *, secure: bool, name: str = COOKIE, path: str = PATH) -> None:
+    response.delete_cookie(name, path=path, httponly=True, samesite="lax", secure=secure)
 
 
 def login_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_login_cookie(response: Response, token: str, *, secure: bool) -> None:
+def set_login_cookie(
+    response: Response, token: str, *, secure: bool, name: str = LOGIN_COOKIE, path: str = PATH
+) -> None:
+    """The login form's token, in a cookie of its own (the double submit)."""
     response.set_cookie(
-        LOGIN_COOKIE,
+        name,
         token,
         max_age=3600,
-        path=PATH,
+        path=path,
         httponly=True,
         samesite="strict",
         secure=secure,

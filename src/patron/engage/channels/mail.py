@@ -1,0 +1,233 @@
+"""E-mail out: one small interface, `MailSender.send(message)`, and its two senders.
+
+Design overview. `SmtpSender` hands each message to a real mail server over SMTP
+(`PATRON_SMTP_URL`: `smtp://` in clear or upgraded with `?starttls=true`, `smtps://` in
+TLS from the first byte; a user and password in the URL log in), one connection a
+message, with a timeout on every network step. `MailboxSender`, the demo's sender when no
+server is set, writes each message to the log and to an .eml file in a local folder, so a
+person can open it and follow its link. Either raises `MailNotSent`, saying why, when the
+message did not leave: the caller tells the person to try again.
+
+Every message carries From, To, Subject, Date and a Message-ID, and
+`Auto-Submitted: auto-generated` (RFC 3834), so that no vacation reply answers it. The
+sender is synchronous (smtplib): the use cases and the pages that send are synchronous
+too, and one message per request needs no event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from patron.domain.clock import utcnow
+
+log = logging.getLogger("patron.mail")
+
+DEFAULT_TIMEOUT = 10.0  # seconds for each step: connect, TLS, each command
+_PORTS = {"smtp": 25, "starttls": 587, "smtps": 465}
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class MailNotSent(Exception):
+    """The message did not leave: the server could not be reached, refused it, or the
+    mailbox folder could not be written. The message says which, without a password."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to send: a text part always, an HTML alternative when given."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class MailSender(Protocol):
+    def send(self, message: Message) -> None:
+        """Send `message` now, or raise MailNotSent."""
+
+
+def compose(message: Message, sender: str, now: datetime) -> EmailMessage:
+    """The message as it goes on the wire. A header that would hold a line break (an
+    injected header) is refused, by the standard library's policy, as MailNotSent."""
+    mail = EmailMessage()
+    try:
+        mail["From"] = sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Date"] = format_datetime(now.replace(tzinfo=UTC))
+        mail["Message-ID"] = make_msgid(domain=_domain(sender))
+        mail["Auto-Submitted"] = "auto-generated"
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        # the address is not quoted: the message of a failure is logged (docs/privacy.md)
+        raise MailNotSent(f"cannot address the message: {exc}") from exc
+    mail.set_content(message.text)
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def _domain(sender: str) -> str:
+    """The From address's domain, for the Message-ID (without it the standard library
+    asks the DNS for this machine's name, which can take seconds)."""
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where `PATRON_SMTP_URL` points, read once at start: a wrong URL stops the server
+    from starting, rather than the first login mail from leaving."""
+
+    host: str
+    port: int
+    security: Literal["none", "starttls", "tls"]
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpServer:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("smtp", "smtps"):
+            raise ValueError(
+                f"PATRON_SMTP_URL: the scheme must be smtp:// or smtps://, not {scheme!r}://"
+            )
+        if not parts.hostname:
+            raise ValueError("PATRON_SMTP_URL: name the mail server, as in smtp://host:587")
+        starttls = _starttls(parts.query, scheme)
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError(f"PATRON_SMTP_URL: {exc}") from None
+        security: Literal["none", "starttls", "tls"] = (
+            "tls" if scheme == "smtps" else "starttls" if starttls else "none"
+        )
+        default = _PORTS["smtps" if scheme == "smtps" else "starttls" if starttls else "smtp"]
+        user = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        return cls(parts.hostname, port or default, security, user, password)
+
+
+def _starttls(query: str, scheme: str) -> bool:
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = options.keys() - {"starttls"}
+    if unknown:
+        raise ValueError(f"PATRON_SMTP_URL: unknown option {', '.join(sorted(unknown))}")
+    value = options.get("starttls", "false").lower()
+    if value not in _TRUE | _FALSE:
+        raise ValueError(f"PATRON_SMTP_URL: starttls must be true or false, not {value!r}")
+    if value in _TRUE and scheme == "smtps":
+        raise ValueError("PATRON_SMTP_URL: smtps:// is TLS already; starttls is for smtp://")
+    return value in _TRUE
+
+
+class SmtpSender:
+    """Each message over its own SMTP connection to the configured server."""
+
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.server = server
+        self.sender = sender
+        self.timeout = timeout
+        self._clock = clock
+
+    def send(self, message: Message) -> None:
+        mail = compose(message, self.sender, self._clock())
+        where = f"{self.server.host}:{self.server.port}"
+        try:
+            with self._connect() as smtp:
+                if self.server.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.server.user is not None:
+                    smtp.login(self.server.user, self.server.password or "")
+                smtp.send_message(mail)
+        except (smtplib.SMTPException, OSError) as exc:
+            reason = _reason(exc)
+            raise MailNotSent(
+                f"the mail server at {where} did not take the message: {reason}"
+            ) from exc
+        log.info("mail sent to the server at %s: %s", where, message.subject)
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port = self.server.host, self.server.port
+        if self.server.security == "tls":
+            context = ssl.create_default_context()
+            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
+        return smtplib.SMTP(host, port, timeout=self.timeout)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a send failed, in the server's words, without the recipient's address (the
+    standard library's refusal quotes it, and failures are logged: docs/privacy.md)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = [
+            f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()
+        ]
+        return "the recipient was refused: " + "; ".join(answers)
+    return str(exc) or exc.__class__.__name__
+
+
+class MailboxSender:
+    """The demo's mail: each message logged whole and kept as an .eml file in `folder`
+    (made on the first message), which any mail program opens."""
+
+    def __init__(
+        self, folder: Path, sender: str, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.folder = folder
+        self.sender = sender
+        self._clock = clock
+
+    def send(self, message: Message) -> None:
+        now = self._clock()
+        mail = compose(message, self.sender, now)
+        path = self.folder / f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")  # a mail program never sees half a file
+            partial.write_bytes(mail.as_bytes())
+            os.replace(partial, path)
+        except OSError as exc:
+            raise MailNotSent(f"cannot write the message to {self.folder}: {exc}") from exc
+        log.info(
+            "mail to %s (no PATRON_SMTP_URL: kept in %s)\nSubject: %s\n\n%s",
+            message.to,
+            path,
+            message.subject,
+            message.text,
+        )
+
+
+def mail_sender(
+    smtp_url: str | None,
+    *,
+    sender: str,
+    mailbox: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    clock: Callable[[], datetime] = utcnow,
+) -> MailSender:
+    """The sender the settings ask for: SMTP when a server is named, the mailbox folder
+    otherwise. A malformed URL raises ValueError naming what is wrong."""
+    if smtp_url:
+        return SmtpSender(SmtpServer.parse(smtp_url), sender, timeout=timeout, clock=clock)
+    return MailboxSender(mailbox, sender, clock=clock)

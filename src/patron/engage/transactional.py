@@ -1,0 +1,26 @@
+"""The transactional messages Patron sends a member: what they asked for, nothing else.
+
+A transactional message carries no offer, no newsletter and no unsubscribe link, and goes
+out whatever the member's marketing consent (issue 16 keeps marketing apart)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from patron.engage.channels.mail import Message
+
+
+def login_link(to: str, name: str | None, link: str, valid_for: timedelta) -> Message:
+    """The portal's magic link (web/portal.py). It says how long the link works, that it
+    works once, and what to do with a link nobody asked for."""
+    minutes = int(valid_for.total_seconds() // 60)
+    greeting = f"Hello {name}," if name else "Hello,"
+    text = (
+        f"{greeting}\n\n"
+        "Somebody, we hope you, asked to log in to your loyalty account with this address.\n"
+        f"To log in, open this link within {minutes} minutes:\n\n"
+        f"{link}\n\n"
+        "The link works once. If you did not ask for it, ignore this message: nobody can\n"
+        "log in without the link.\n"
+    )
+    return Message(to=to, subject="Your login link", text=text)

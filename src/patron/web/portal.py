@@ -1,0 +1,241 @@
+"""The member portal's door: a login by magic link, the member's page, the logout.
+
+Design overview. A member types their e-mail address (`POST /portal/login`); whether or
+not a member has it, the answer is the same page, so the form tells nobody who is a
+member (services/login_links.py decides, and drops requests over the limit). When a link
+was made, it is mailed at once (engage/channels/mail.py); only a failure to send is told
+("try again"). The link opens a page whose button logs in (`GET` then `POST
+/portal/login/confirm`): mail scanners open links, and a `GET` spends nothing. The `POST`
+uses the link up and sets the member's session, a cookie signed like the console's
+under its own name, path and salt (web/sessions.py), so neither opens the other.
+
+Both forms carry a CSRF token in a cookie of their own (the double submit), so another
+site can neither ask for links in a member's name from their browser nor log their
+browser in to another account. The links start with `PATRON_PUBLIC_URL`; without it, with
+the address the request came to, but only a loopback one: a Host header is the client's
+to write, and a link to another server would hand it the token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
+from patron.domain.login_links import VALID_FOR, Refusal
+from patron.domain.member import Member
+from patron.engage.channels.mail import MailNotSent, MailSender
+from patron.engage.transactional import login_link
+from patron.services.login_links import check_link, portal_member, request_link, use_link
+from patron.services.queries import balance
+from patron.services.secrets import SESSION_KEY, server_secret
+from patron.web.i18n import N_, _
+from patron.web.sessions import Session, Sessions, login_token, same_token, set_login_cookie
+from patron.web.templating import render
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+log = logging.getLogger("patron.portal")
+
+PATH = "/portal"
+LOGIN = "/portal/login"
+COOKIE = "patron_member"
+LOGIN_COOKIE = "patron_member_csrf"
+SALT = "patron.portal.session"
+
+MINUTES = int(VALID_FOR.total_seconds() // 60)
+# what each refusal of a link says (translated when shown); every one is a 4xx page
+REFUSED: dict[Refusal, tuple[int, str]] = {
+    Refusal.UNKNOWN: (404, N_("This link is not valid: copy the whole link from the e-mail.")),
+    Refusal.USED: (410, N_("This link was used already: a link logs in once.")),
+    Refusal.EXPIRED: (410, N_("This link expired: a link works for %(minutes)s minutes.")),
+    Refusal.ERASED: (410, N_("This link no longer works.")),
+}
+
+
+class MemberLoginRequired(Exception):
+    """Raised by `MemberDep` for a portal page asked without a valid member session."""
+
+
+@dataclass(frozen=True)
+class MemberSession:
+    member: Member
+    session: Session
+
+
+def _patron(request: Request) -> Patron:
+    patron: Patron = request.app.state.patron
+    return patron
+
+
+def _sessions(request: Request) -> Sessions:
+    """The portal's sessions, signed with the server's key under the portal's own salt."""
+    state = request.app.state
+    sessions: Sessions | None = getattr(state, "portal_sessions", None)
+    if sessions is None:
+        secret = _patron(request).run(server_secret, SESSION_KEY)
+        sessions = state.portal_sessions = Sessions(secret, salt=SALT, cookie=COOKIE, path=PATH)
+    return sessions
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def current_member(request: Request) -> MemberSession:
+    """The member of the request's session, read again now: an erased member's session
+    ends at their next click."""
+    patron = _patron(request)
+    session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
+    if session is None or not session.subject.isdigit():
+        raise MemberLoginRequired
+    member = patron.read(portal_member, int(session.subject))
+    if member is None:
+        raise MemberLoginRequired
+    return MemberSession(member, session)
+
+
+MemberDep = Annotated[MemberSession, Depends(current_member)]
+
+
+def login_redirect() -> RedirectResponse:
+    return RedirectResponse(LOGIN, status_code=303)
+
+
+def _with_form_token(
+    request: Request, template: str, context: Mapping[str, object], status: int = 200
+) -> Response:
+    """A page with a form: a fresh CSRF token in the form and in the form's cookie."""
+    token = login_token()
+    response = render(request, template, {**context, "csrf": token}, status_code=status)
+    set_login_cookie(response, token, secure=_secure(request), name=LOGIN_COOKIE, path=PATH)
+    return response
+
+
+def _form_token_ok(request: Request, sent: str) -> bool:
+    return same_token(sent, request.cookies.get(LOGIN_COOKIE))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _with_form_token(request, "portal_login.html", {})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def ask_for_link(
+    request: Request,
+    email: Annotated[str, Form(max_length=400)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    context: dict[str, object] = {"email": email}
+    if not _form_token_ok(request, csrf):
+        context["error"] = _("The form expired: please send it again.")
+        return _with_form_token(request, "portal_login.html", context, 403)
+    try:
+        issued = _patron(request).run(request_link, email)
+    except InvalidInput:
+        context["error"] = _("This is not an e-mail address: check it and send it again.")
+        return _with_form_token(request, "portal_login.html", context, 422)
+    if issued is not None:
+        try:
+            link = _confirm_url(request, issued.token)
+            _mailer(request).send(login_link(issued.email, issued.name, link, VALID_FOR))
+        except (MailNotSent, PublicUrlMissing) as exc:
+            log.error("a login link was not sent: %s", exc)
+            context["error"] = _("We could not send the e-mail. Please try again in a minute.")
+            return _with_form_token(request, "portal_login.html", context, 503)
+    return render(request, "portal_sent.html", {"minutes": MINUTES})
+
+
+@router.get("/login/confirm", response_class=HTMLResponse)
+def confirm_page(request: Request, token: str = "") -> Response:
+    """The page a link opens: it only reads the link; its button logs in."""
+    refused = _patron(request).read(check_link, token)
+    if refused is not None:
+        return _refused(request, refused)
+    return _with_form_token(request, "portal_confirm.html", {"token": token})
+
+
+@router.post("/login/confirm", response_class=HTMLResponse)
+def confirm(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    if not _form_token_ok(request, csrf):
+        context = {"token": token, "error": _("The page expired: press the button again.")}
+        return _with_form_token(request, "portal_confirm.html", context, 403)
+    patron = _patron(request)
+    used = patron.run(use_link, token)
+    if used.member_id is None:
+        return _refused(request, used.refusal or Refusal.UNKNOWN)
+    sessions = _sessions(request)
+    response = RedirectResponse(PATH, status_code=303)
+    session = sessions.issue(str(used.member_id), patron.clock())
+    sessions.set_cookie(response, session, secure=_secure(request))
+    response.delete_cookie(LOGIN_COOKIE, path=PATH)
+    return response
+
+
+def _refused(request: Request, refusal: Refusal) -> Response:
+    status, message = REFUSED[refusal]
+    context = {"message": _(message) % {"minutes": MINUTES}}
+    return render(request, "portal_refused.html", context, status_code=status)
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, me: MemberDep) -> Response:
+    """The member's balance, pending points and tier, from the API's own query."""
+    patron = _patron(request)
+    view = patron.read(balance, me.member.id)
+    context = {"me": me, "view": view, "as_of": patron.clock()}
+    return render(request, "portal_home.html", context)
+
+
+@router.post("/logout")
+def logout(
+    request: Request, me: MemberDep, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    if not same_token(csrf, me.session.csrf):
+        message = _("The form was sent without its security token, so nothing was done.")
+        return render(request, "portal_refused.html", {"message": message}, status_code=403)
+    response = login_redirect()
+    _sessions(request).clear_cookie(response, secure=_secure(request))
+    return response
+
+
+class PublicUrlMissing(Exception):
+    """A link cannot be made: no PATRON_PUBLIC_URL, and the request came to an address
+    that is not a loopback one."""
+
+
+def _mailer(request: Request) -> MailSender:
+    mailer: MailSender = request.app.state.mail
+    return mailer
+
+
+def _confirm_url(request: Request, token: str) -> str:
+    base = getattr(request.app.state, "public_url", None) or _loopback_origin(request)
+    return f"{base.rstrip('/')}{LOGIN}/confirm?{urlencode({'token': token})}"
+
+
+def _loopback_origin(request: Request) -> str:
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    host = urlsplit(origin).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise PublicUrlMissing(
+            f"the request came to {host!r}, not a loopback address: set PATRON_PUBLIC_URL to"
+            " the address members reach the server at (docs/portal.md)"
+        )
+    return origin

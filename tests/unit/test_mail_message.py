@@ -1,0 +1,115 @@
+"""The mail sender's pure parts (engage/channels/mail.py): the headers every message carries,
+a header line break refused, PATRON_SMTP_URL read with its defaults and refused clearly
+when wrong; and the login link's message (engage/transactional.py). Sending over a real
+SMTP conversation and into the mailbox folder: tests/integration/test_mail_sender.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from patron.engage.channels.mail import MailNotSent, Message, SmtpServer, compose
+from patron.engage.transactional import login_link
+
+SENDER = "Loyalty <no-reply@shop.example>"
+NOW = datetime(2026, 3, 1, 12, 30, 5)
+
+
+def test_a_message_carries_from_to_subject_date_message_id_and_auto_submitted() -> None:
+    mail = compose(Message("ana@shop.example", "Hello", "Hi Ana\n"), SENDER, NOW)
+    assert mail["From"] == SENDER
+    assert mail["To"] == "ana@shop.example"
+    assert mail["Subject"] == "Hello"
+    assert mail["Date"] == "Sun, 01 Mar 2026 12:30:05 +0000"  # 1 March 2026: a Sunday
+    assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith("@shop.example>")
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail.get_content_type() == "text/plain"
+    assert mail.get_content() == "Hi Ana\n"
+
+
+def test_an_html_part_goes_beside_the_text() -> None:
+    mail = compose(Message("ana@shop.example", "Hello", "Hi\n", "<p>Hi</p>"), SENDER, NOW)
+    assert mail.get_content_type() == "multipart/alternative"
+    parts = [(p.get_content_type(), p.get_content()) for p in mail.iter_parts()]
+    assert parts == [("text/plain", "Hi\n"), ("text/html", "<p>Hi</p>\n")]
+
+
+def test_an_address_that_would_inject_a_header_is_refused() -> None:
+    with pytest.raises(MailNotSent, match="^cannot address the message: "):
+        compose(Message("ana@shop.example\r\nBcc: all@x.example", "Hi", "Hi"), SENDER, NOW)
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port", "security", "user", "password"),
+    [
+        ("smtp://mail.shop.example", "mail.shop.example", 25, "none", None, None),
+        ("smtp://mail.shop.example:2525", "mail.shop.example", 2525, "none", None, None),
+        (
+            "smtp://u:p@mail.shop.example?starttls=true",
+            "mail.shop.example",
+            587,
+            "starttls",
+            "u",
+            "p",
+        ),
+        ("smtps://mail.shop.example", "mail.shop.example", 465, "tls", None, None),
+        # a user and password are percent-decoded: an @ or : in a password is written %40, %3A
+        (
+            "smtps://shop%40x.example:p%3Aw%40d@mail.x.example:4650",
+            "mail.x.example",
+            4650,
+            "tls",
+            "shop@x.example",
+            "p:w@d",
+        ),
+    ],
+)
+def test_the_smtp_url_names_server_security_and_login(
+    url: str, host: str, port: int, security: str, user: str | None, password: str | None
+) -> None:
+    server = SmtpServer.parse(url)
+    assert (server.host, server.port, server.security) == (host, port, security)
+    assert (server.user, server.password) == (user, password)
+
+
+def test_the_password_never_shows_in_the_servers_repr() -> None:
+    assert "secret" not in repr(SmtpServer.parse("smtps://u:secret@mail.x.example"))
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://mail.x.example", "the scheme must be smtp:// or smtps://, not 'http'://"),
+        ("smtp://", "name the mail server"),
+        ("smtp://mail.x.example?tls=1", "unknown option tls"),
+        ("smtp://mail.x.example?starttls=maybe", "starttls must be true or false, not 'maybe'"),
+        ("smtps://mail.x.example?starttls=true", "smtps:// is TLS already"),
+        ("smtp://mail.x.example:99999", "PATRON_SMTP_URL: Port out of range"),
+    ],
+)
+def test_a_wrong_smtp_url_is_refused_saying_what_is_wrong(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match="PATRON_SMTP_URL") as raised:
+        SmtpServer.parse(url)
+    assert message in str(raised.value)
+
+
+def test_the_login_message_holds_the_link_its_life_and_what_to_do_if_unasked() -> None:
+    link = "http://127.0.0.1:8000/portal/login/confirm?token=abc"
+    message = login_link("ana@shop.example", "Ana", link, timedelta(minutes=15))
+    assert (message.to, message.subject, message.html) == (
+        "ana@shop.example",
+        "Your login link",
+        None,
+    )
+    assert message.text == (
+        "Hello Ana,\n\n"
+        "Somebody, we hope you, asked to log in to your loyalty account with this address.\n"
+        "To log in, open this link within 15 minutes:\n\n"
+        "http://127.0.0.1:8000/portal/login/confirm?token=abc\n\n"
+        "The link works once. If you did not ask for it, ignore this message: nobody can\n"
+        "log in without the link.\n"
+    )
+    assert login_link("ana@shop.example", None, link, timedelta(minutes=15)).text.startswith(
+        "Hello,\n\n"
+    )
