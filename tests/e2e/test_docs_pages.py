@@ -57,14 +57,14 @@ def named_urls(html: str) -> list[str]:
     return [a or b for a, b in NAMED.findall(html)]
 
 
-def test_root_sends_a_browser_to_the_docs(docs_client: TestClient, root: str) -> None:
+def test_root_sends_a_browser_to_the_portal(docs_client: TestClient, root: str) -> None:
     # given the app, at the root or behind a proxy at /patron
     # when a browser opens /
     answer = docs_client.get("/", follow_redirects=False)
 
-    # then it is sent on to the docs, for now (307: `/` becomes the console, issue 13)
+    # then it is sent on to the members' portal (issue 13), not remembered (307)
     assert answer.status_code == 307
-    assert answer.headers["location"] == f"{root}/docs"
+    assert answer.headers["location"] == f"{root}/portal"
 
 
 @pytest.mark.parametrize(("page", "assets"), [("/docs", SWAGGER_ASSETS), ("/redoc", REDOC_ASSETS)])

@@ -332,3 +332,15 @@ def test_each_demo_prints_a_console_login_and_only_the_last_one_works(patron: Pa
     logged = patron.run(log_in, Login(again[1], again[2]))
     assert logged.outcome is LoginOutcome.OK and logged.user is not None
     assert logged.user.role.value == "owner"
+
+
+def test_the_demo_has_a_member_who_can_log_in_to_the_portal(patron: Patron) -> None:
+    from patron.services.commands import MemberRef
+    from patron.services.members import find_member
+
+    url = patron.engine.url.render_as_string(hide_password=False)
+    shown = _demo(url)
+    assert "the members' portal: " in shown and "customer@shop.example" in shown
+    _demo(url)  # a second run enrols nobody more
+    member = patron.read(find_member, MemberRef(external_id="demo-customer"))
+    assert (member.email, member.name) == ("customer@shop.example", "Demo Customer")

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 
 ASSETS = "/docs/assets"
 ASSETS_PACKAGE = ("fastapi_offline", "static")  # swagger-ui-bundle.js, swagger-ui.css, ...
-HOME = "/docs"  # where `/` sends a browser
+HOME = "/portal"  # where `/` sends a browser: the members' portal (issue 13)
 REDOCLY_LOGO = b'"https://cdn.redoc.ly/redoc/logo-mini.svg"'  # the src of an <img> in ReDoc
 
 
@@ -66,7 +66,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> RedirectResponse:
-        # 307, not 308: a browser must not remember it, `/` becomes the console
+        # 307, not 308: a browser must not remember where `/` leads
         return RedirectResponse(f"{_root(request)}{HOME}", status_code=307)
 
 

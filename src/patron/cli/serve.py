@@ -18,6 +18,7 @@ from patron.domain.clock import utcnow
 # identical by a test), so `patron demo` works wherever Patron is installed
 DEFAULT_PROGRAM = Path(__file__).resolve().parents[1] / "examples" / "program.toml"
 DEMO_OWNER = "owner@shop.example"  # the console's staff user that `patron demo` prints
+DEMO_CUSTOMER = "customer@shop.example"  # a member who can log in to the portal
 DEMO_KEY_NAME = "demo"  # the admin key `patron demo` prints; each run replaces it
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def demo(
             run_expire(patron.new_uow, Expire(utcnow()))
         key, revoked = patron.run(_fresh_demo_key, cli_actor())
         owner_password = patron.run(_fresh_demo_owner, cli_actor())
+        patron.run(_demo_customer, DEMO_CUSTOMER)
     if revoked:
         out.print(
             "the previous demo key was revoked"
@@ -132,9 +134,25 @@ def demo(
         f'  curl -H "Authorization: Bearer $KEY" "{example}"\n'
         f"  the API's documentation: {base}/docs\n"
         f"  the console: {base}/console (log in as {DEMO_OWNER}, password {owner_password})\n"
+        f"  the members' portal: {base}/ (ask a link for {DEMO_CUSTOMER}: the e-mail is"
+        " written to ./mailbox)\n"
     )
     if serve_api:
         serve(host=None, port=port, workers=1, database_url=url)
+
+
+def _demo_customer(uow: UnitOfWork, email: str) -> None:
+    """A member with an e-mail, so that the portal's login can be tried on the demo (the
+    synthetic customers have none): enrolled on the first run, with the welcome gift."""
+    from patron.domain.errors import NotFound
+    from patron.services.commands import Enroll, MemberRef
+    from patron.services.enroll import enroll
+    from patron.services.members import find_member
+
+    try:
+        find_member(uow, MemberRef(external_id="demo-customer"))
+    except NotFound:
+        enroll(uow, Enroll("demo-customer", email=email, name="Demo Customer"))
 
 
 def _fresh_demo_owner(uow: UnitOfWork, actor: str) -> str:
