@@ -15,10 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from patron.bootstrap import Patron
 from patron.domain.staff import LOCKOUT, StaffUser
 from patron.services.secrets import SESSION_KEY, server_secret
 from patron.services.staff import Login, active_user, log_in, log_out
+from patron.web.app_state import held, is_https, patron_of
 from patron.web.i18n import _, word
 from patron.web.sessions import (
     COOKIE,
@@ -51,35 +51,22 @@ class Staff:
     session: Session
 
 
-def _patron(request: Request) -> Patron:
-    patron: Patron = request.app.state.patron
-    return patron
-
-
 def _sessions(request: Request) -> Sessions:
     """The app's sessions, their key read from the store (made there) on first use."""
-    state = request.app.state
-    sessions: Sessions | None = getattr(state, "sessions", None)
-    if sessions is None:
-        sessions = state.sessions = Sessions(_patron(request).run(server_secret, SESSION_KEY))
-    return sessions
+
+    def make() -> Sessions:
+        return Sessions(patron_of(request).run(server_secret, SESSION_KEY))
+
+    return held(request, "sessions", make)
 
 
 def _throttle(request: Request) -> FailedLogins:
-    state = request.app.state
-    throttle: FailedLogins | None = getattr(state, "failed_logins", None)
-    if throttle is None:
-        throttle = state.failed_logins = FailedLogins()
-    return throttle
-
-
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    return held(request, "failed_logins", FailedLogins)
 
 
 def current_staff(request: Request) -> Staff:
     """The staff user of the request's session, read again now (LoginRequired otherwise)."""
-    patron = _patron(request)
+    patron = patron_of(request)
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     user = None if session is None else patron.read(active_user, session.email)
     if session is None or user is None or not user.session_valid(session.issued_at):
@@ -106,7 +93,7 @@ def _next(target: str | None) -> str:
 def login_form(request: Request, next: str | None = None) -> Response:
     token = login_token()
     response = render(request, "login.html", {"csrf": token, "next": _next(next)})
-    set_login_cookie(response, token, secure=_secure(request))
+    set_login_cookie(response, token, secure=is_https(request))
     return response
 
 
@@ -130,7 +117,7 @@ def login(
         )
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response
-    patron = _patron(request)
+    patron = patron_of(request)
     result = patron.run(log_in, Login(email, password))
     if result.user is None:
         # a locked user is answered as a wrong password is: the answer must not tell a
@@ -145,7 +132,7 @@ def login(
     sessions = _sessions(request)
     response = RedirectResponse(_next(next), status_code=303)
     sessions.set_cookie(
-        response, sessions.issue(result.user.email, patron.clock()), secure=_secure(request)
+        response, sessions.issue(result.user.email, patron.clock()), secure=is_https(request)
     )
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response
@@ -155,7 +142,7 @@ def _login_again(request: Request, email: str, next: str, error: str, status: in
     token = login_token()
     context = {"csrf": token, "next": _next(next), "email": email, "error": error}
     response = render(request, "login.html", context, status_code=status)
-    set_login_cookie(response, token, secure=_secure(request))
+    set_login_cookie(response, token, secure=is_https(request))
     return response
 
 
@@ -165,9 +152,9 @@ def logout(
 ) -> Response:
     if not same_token(csrf, staff.session.csrf):
         return render(request, "refused.html", {"staff": staff}, status_code=403)
-    _patron(request).run(log_out, staff.user.email)  # the cookie itself cannot be recalled
+    patron_of(request).run(log_out, staff.user.email)  # the cookie itself cannot be recalled
     response = RedirectResponse(LOGIN, status_code=303)
-    clear_cookie(response, secure=_secure(request))
+    clear_cookie(response, secure=is_https(request))
     return response
 
 

@@ -28,7 +28,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from patron.bootstrap import Patron
 from patron.domain.errors import InvalidInput
 from patron.domain.login_links import VALID_FOR, Refusal
 from patron.domain.member import Member
@@ -37,6 +36,7 @@ from patron.engage.transactional import login_link
 from patron.services.login_links import check_link, portal_member, request_link, use_link
 from patron.services.queries import balance
 from patron.services.secrets import SESSION_KEY, server_secret
+from patron.web.app_state import held, is_https, patron_of
 from patron.web.i18n import N_, _
 from patron.web.sessions import Session, Sessions, login_token, same_token, set_login_cookie
 from patron.web.templating import render
@@ -70,29 +70,20 @@ class MemberSession:
     session: Session
 
 
-def _patron(request: Request) -> Patron:
-    patron: Patron = request.app.state.patron
-    return patron
-
-
 def _sessions(request: Request) -> Sessions:
     """The portal's sessions, signed with the server's key under the portal's own salt."""
-    state = request.app.state
-    sessions: Sessions | None = getattr(state, "portal_sessions", None)
-    if sessions is None:
-        secret = _patron(request).run(server_secret, SESSION_KEY)
-        sessions = state.portal_sessions = Sessions(secret, salt=SALT, cookie=COOKIE, path=PATH)
-    return sessions
 
+    def make() -> Sessions:
+        secret = patron_of(request).run(server_secret, SESSION_KEY)
+        return Sessions(secret, salt=SALT, cookie=COOKIE, path=PATH)
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    return held(request, "portal_sessions", make)
 
 
 def current_member(request: Request) -> MemberSession:
     """The member of the request's session, read again now: an erased member's session
     ends at their next click."""
-    patron = _patron(request)
+    patron = patron_of(request)
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     if session is None or not session.subject.isdigit():
         raise MemberLoginRequired
@@ -115,7 +106,7 @@ def _with_form_token(
     """A page with a form: a fresh CSRF token in the form and in the form's cookie."""
     token = login_token()
     response = render(request, template, {**context, "csrf": token}, status_code=status)
-    set_login_cookie(response, token, secure=_secure(request), name=LOGIN_COOKIE, path=PATH)
+    set_login_cookie(response, token, secure=is_https(request), name=LOGIN_COOKIE, path=PATH)
     return response
 
 
@@ -139,7 +130,7 @@ def ask_for_link(
         context["error"] = _("The form expired: please send it again.")
         return _with_form_token(request, "portal_login.html", context, 403)
     try:
-        issued = _patron(request).run(request_link, email)
+        issued = patron_of(request).run(request_link, email)
     except InvalidInput:
         context["error"] = _("This is not an e-mail address: check it and send it again.")
         return _with_form_token(request, "portal_login.html", context, 422)
@@ -157,7 +148,7 @@ def ask_for_link(
 @router.get("/login/confirm", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str = "") -> Response:
     """The page a link opens: it only reads the link; its button logs in."""
-    refused = _patron(request).read(check_link, token)
+    refused = patron_of(request).read(check_link, token)
     if refused is not None:
         return _refused(request, refused)
     return _with_form_token(request, "portal_confirm.html", {"token": token})
@@ -172,14 +163,14 @@ def confirm(
     if not _form_token_ok(request, csrf):
         context = {"token": token, "error": _("The page expired: press the button again.")}
         return _with_form_token(request, "portal_confirm.html", context, 403)
-    patron = _patron(request)
+    patron = patron_of(request)
     used = patron.run(use_link, token)
     if used.member_id is None:
         return _refused(request, used.refusal or Refusal.UNKNOWN)
     sessions = _sessions(request)
     response = RedirectResponse(PATH, status_code=303)
     session = sessions.issue(str(used.member_id), patron.clock())
-    sessions.set_cookie(response, session, secure=_secure(request))
+    sessions.set_cookie(response, session, secure=is_https(request))
     response.delete_cookie(LOGIN_COOKIE, path=PATH)
     return response
 
@@ -193,7 +184,7 @@ def _refused(request: Request, refusal: Refusal) -> Response:
 @router.get("", response_class=HTMLResponse)
 def home(request: Request, me: MemberDep) -> Response:
     """The member's balance, pending points and tier, from the API's own query."""
-    patron = _patron(request)
+    patron = patron_of(request)
     view = patron.read(balance, me.member.id)
     context = {"me": me, "view": view, "as_of": patron.clock()}
     return render(request, "portal_home.html", context)
@@ -207,7 +198,7 @@ def logout(
         message = _("The form was sent without its security token, so nothing was done.")
         return render(request, "portal_refused.html", {"message": message}, status_code=403)
     response = login_redirect()
-    _sessions(request).clear_cookie(response, secure=_secure(request))
+    _sessions(request).clear_cookie(response, secure=is_https(request))
     return response
 
 
