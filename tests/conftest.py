@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PROGRAM = ROOT / "examples" / "program.toml"
 PG_ADMIN_URL = os.environ.get("PATRON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# A page always waits for the figures of the data as it is (analytics/held.py): a test
+# that records a sale and reloads sees it, however slow the machine. Set before any app or
+# served process reads the settings; tests/unit/test_held.py covers the other waits.
+os.environ["PATRON_FIGURES_WAIT"] = "inf"
 # headless Chromium and the served app for the browser tests (`chromium`, `visit`, `served_app`)
 pytest_plugins = ["tests.support.browser"]
 

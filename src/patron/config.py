@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # the web pages' language and formats: numbers, money and dates as this locale writes
     # them (Babel), text in its language where Patron has a catalog (en, ro), else English
     locale: str = Field("en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    # How long a console page waits for figures of data that changed since they were
+    # computed before it shows the held ones, saying when they were computed
+    # (analytics/held.py); `inf`: always wait for the figures of the data as it is.
+    figures_wait: float = Field(0.25, ge=0)
     # E-mail (docs/portal.md, engage/channels/mail.py): over SMTP when a server is named,
     # as smtp://user:password@host:587?starttls=true or smtps://user:password@host:465;
     # unset (the demo), each message is logged and kept as an .eml file in `mailbox`

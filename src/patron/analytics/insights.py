@@ -14,7 +14,7 @@ answer says which day and which model.
 
 from __future__ import annotations
 
-import threading
+import math
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ from patron.analytics.clv.value import discounted_clv
 from patron.analytics.columns import encode_row, encode_rows
 from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source, from_store
+from patron.analytics.held import Held
 from patron.analytics.rfm import rfm
 from patron.analytics.store import StoreAnalytics
 from patron.analytics.summary import customer_summary, period_days
@@ -190,41 +191,34 @@ def _fitted(
 
 
 class CustomerBases:
-    """Fitted customer bases by as_of day, each kept `ttl` seconds: a fit costs seconds,
-    an answer milliseconds. One fit at a time (a lock), and at most `keep` days held
-    (the oldest fit leaves first): asking for many past days does not pile up models.
+    """Fitted customer bases by as_of day, each held for one version of the data and at
+    most `ttl` seconds: a fit costs seconds, an answer milliseconds. At most `keep` days
+    are held (the least recently asked leaves first), so asking for many past days does
+    not pile up models. After the data changed, a page waits at most `wait` seconds for
+    the new fit and is otherwise given the last one (analytics/held.py says why).
 
-    The API's insights route holds one of these (on `app.state`, in place of the single
-    cached base) and takes `?as_of=`:
+    The API's insights route holds one of these on `app.state` and takes `?as_of=`:
 
-        as_of: Annotated[date | None, Query(description="YYYY-MM-DD; default today (UTC)")]
         day = lifetime.store_as_of(as_of, patron.clock().date()).day  # after today: 422
-        base = bases.get(day, lambda d: CustomerBase.fit(_source(patron), d))
+        base = store_base(bases, patron.analytics(), day, patron.read(data_version))
         return base.insights(member.external_id)
     """
 
     def __init__(
-        self, ttl: float = 600.0, keep: int = 4, monotonic: Callable[[], float] = clock.monotonic
+        self,
+        ttl: float = 600.0,
+        keep: int = 4,
+        monotonic: Callable[[], float] = clock.monotonic,
+        wait: float = math.inf,
     ) -> None:
-        self.ttl, self.keep, self.monotonic = ttl, keep, monotonic
-        self._lock = threading.Lock()
-        self._bases: dict[tuple[date, object], tuple[float, CustomerBase]] = {}
+        self._held: Held[CustomerBase] = Held(wait=wait, keep=keep, ttl=ttl, monotonic=monotonic)
 
     def get(
         self, day: date, fit: Callable[[date], CustomerBase], version: object = None
     ) -> CustomerBase:
-        """The base of `day`, fitted again when none is held for `version` of the data
-        (a new purchase or refund makes another: a page then never contradicts itself)."""
-        with self._lock:
-            key = (day, version)
-            held = self._bases.get(key)
-            if held is None or self.monotonic() - held[0] > self.ttl:
-                held = (self.monotonic(), fit(day))
-                self._bases[key] = held
-                while len(self._bases) > self.keep:
-                    oldest = min(self._bases, key=lambda d: self._bases[d][0])
-                    del self._bases[oldest]
-            return held[1]
+        """The base of `day` for `version` of the data (a new purchase or refund makes
+        another), fitted again when none is held for it."""
+        return self._held.get(day, version, lambda: fit(day)).value
 
 
 def store_base(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from patron import __version__
+from patron.analytics.held import Held
 from patron.analytics.insights import CustomerBases
 from patron.api import docs, errors, guard, logs, observability, openapi
 from patron.api.keycache import KeyCache
@@ -38,7 +39,10 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.mail = _mail(settings, patron)  # the portal's login links (web/portal.py)
     app.state.public_url = settings.public_url
-    app.state.customer_bases = CustomerBases()  # fitted customer bases, per as_of day
+    # fitted customer bases per as_of day, and the console's figures, each held for the
+    # version of the data it read (analytics/held.py)
+    app.state.customer_bases = CustomerBases(wait=settings.figures_wait)
+    app.state.figures = Held(wait=settings.figures_wait)
     errors.install(app)
     guard.install(app)  # size, key and rate limits before any body is read
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
