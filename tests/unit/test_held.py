@@ -6,6 +6,7 @@ nothing depends on how fast the machine is."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -145,3 +146,27 @@ def test_an_older_computation_finishing_last_does_not_replace_a_newer_one() -> N
     gate2.set()
     held._pool.shutdown(wait=True)  # v2 has ended too
     assert held.get("k", 3, Counted("no")).value == "v3"
+
+
+def test_figures_that_change_all_the_time_are_recomputed_at_most_every_spacing_durations() -> None:
+    now = [0.0]
+
+    def taking(seconds: float, value: str) -> Counted:
+        class Slow(Counted):
+            def __call__(self) -> str:
+                now[0] += seconds  # the computation takes `seconds` of the monotonic clock
+                return super().__call__()
+
+        return Slow(value)
+
+    held: Held[str] = Held(wait=0.0, spacing=10, monotonic=lambda: now[0])
+    held.get("k", 1, taking(6.0, "v1"))  # started at 0, took 6 s
+    held._pool.shutdown(wait=True)
+    later = taking(6.0, "v2")
+    now[0] = 59.0  # 59 s after the start: within 10 x 6 s, the stale figures, no computation
+    assert held.get("k", 2, later).value == "v1" and later.calls == 0
+    now[0] = 60.0
+    held._pool = ThreadPoolExecutor(1)
+    held.get("k", 2, later)
+    held._pool.shutdown(wait=True)
+    assert later.calls == 1 and held.get("k", 2, later).value == "v2"

@@ -13,7 +13,10 @@ waits for them at most `wait` seconds; if they are not ready by then, it gets th
 figures, marked as such with the moment they were computed, which the page says ("as of
 10:42, being updated"). A busy shop, whose data changes every few seconds, thus never
 makes a manager wait for a full recomputation, and never shows figures without saying
-how old they are. `wait=math.inf` always waits (the CLI's and the tests' choice: the same
+how old they are. Nor does it keep a core busy recomputing: after a computation that
+took d seconds, the next one of the same figures starts no sooner than `spacing` × d
+seconds later (ten times by default: at most a tenth of a core for figures that change
+all the time); until then the stale figures are given. `wait=math.inf` always waits (the CLI's and the tests' choice: the same
 request always gives the figures of the data as it is). With nothing held yet, the page
 waits however long the first computation takes.
 
@@ -56,7 +59,8 @@ class _Entry(Generic[V]):
     value: V
     version: object
     computed_at: datetime
-    started: float  # monotonic, for the ttl
+    started: float  # monotonic, for the ttl and the spacing
+    took: float  # seconds the computation took
 
 
 class Held(Generic[V]):
@@ -72,8 +76,9 @@ class Held(Generic[V]):
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         workers: int = 2,
+        spacing: float = 10.0,
     ) -> None:
-        self.wait, self.keep, self.ttl = wait, keep, ttl
+        self.wait, self.keep, self.ttl, self.spacing = wait, keep, ttl, spacing
         self.clock, self.monotonic = clock, monotonic
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, _Entry[V]] = OrderedDict()
@@ -89,6 +94,8 @@ class Held(Generic[V]):
                 self._entries.move_to_end(key)
                 if self._fresh(held, version):
                     return Figures(held.value, held.version, held.computed_at, True)
+                if self._too_soon(held):
+                    return Figures(held.value, held.version, held.computed_at, False)
             future = self._start(key, version, compute)
         if held is None or math.isinf(self.wait):
             entry = future.result()
@@ -109,6 +116,13 @@ class Held(Generic[V]):
             return False
         return self.ttl is None or self.monotonic() - held.started <= self.ttl
 
+    def _too_soon(self, held: _Entry[V]) -> bool:
+        """Whether recomputing stale figures now would start within `spacing` times
+        their last computation's duration (never, when pages always wait)."""
+        if math.isinf(self.wait):
+            return False
+        return self.monotonic() - held.started < self.spacing * held.took
+
     def _start(self, key: Hashable, version: object, compute: Callable[[], V]) -> Future[_Entry[V]]:
         """The computation of `key` for `version`: the one already running, or a new one.
         Called with the lock held."""
@@ -122,7 +136,8 @@ class Held(Generic[V]):
     def _compute(self, key: Hashable, version: object, compute: Callable[[], V]) -> _Entry[V]:
         started, at = self.monotonic(), self.clock()
         try:
-            entry = _Entry(compute(), version, at, started)
+            value = compute()
+            entry = _Entry(value, version, at, started, self.monotonic() - started)
         except BaseException as exc:
             log.info("figures %r not computed: %s", key, exc)
             with self._lock:
