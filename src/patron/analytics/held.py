@@ -16,9 +16,10 @@ makes a manager wait for a full recomputation, and never shows figures without s
 how old they are. Nor does it keep a core busy recomputing: after a computation that
 took d seconds, the next one of the same figures starts no sooner than `spacing` × d
 seconds later (ten times by default: at most a tenth of a core for figures that change
-all the time); until then the stale figures are given. `wait=math.inf` always waits (the CLI's and the tests' choice: the same
-request always gives the figures of the data as it is). With nothing held yet, the page
-waits however long the first computation takes.
+all the time); until then the stale figures are given. `wait=math.inf` always waits
+(the CLI's and the tests' choice: the same request always gives the figures of the data
+as it is). With nothing held yet, the page waits however long the first computation
+takes.
 
 A computation that fails (too little history for a model, say) is not held: the error
 goes to the pages that waited for it, and the next request tries again.

@@ -77,6 +77,12 @@ def find_members(uow: UnitOfWork, search: MemberSearch) -> MemberPage:
     return uow.directory.search(search.checked())
 
 
+def figures_version(uow: UnitOfWork) -> tuple[int, ...]:
+    """What the console's held figures are held for (analytics/held.py): it changes with
+    every purchase, refund, points entry, enrolment and tier change."""
+    return uow.figures.version()
+
+
 def data_version(uow: UnitOfWork) -> tuple[int, int]:
     """What the fitted customer bases are held for: a new purchase or refund changes it."""
     return uow.purchases.latest_ids()

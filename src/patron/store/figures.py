@@ -39,3 +39,13 @@ class ProgramFigures(Repo):
     def tier_mix(self) -> dict[str, int]:
         query = select(_M.c.tier, func.count()).group_by(_M.c.tier)
         return {str(tier): int(n) for tier, n in self.conn.execute(query)}
+
+    def version(self) -> tuple[int, ...]:
+        """What changes whenever a figure of the console may: the newest purchase, refund,
+        ledger entry and outbox event (every use case that changes members, points or tiers
+        writes one). Each is the maximum of a primary key: an index's last entry, cheap."""
+        newest = [
+            select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+            for table in (t.purchases, t.refunds, _E, t.outbox)
+        ]
+        return tuple(int(n) for n in self.conn.execute(select(*newest)).one())
