@@ -17,6 +17,7 @@ from patron.bootstrap import Patron
 from patron.services.apikeys import create_key
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
+from patron.services.queries import data_version
 from patron.web import i18n
 from tests.conftest import Clock
 from tests.integration.helpers import buy
@@ -112,7 +113,8 @@ def test_customers_are_filtered_by_rfm_segment_and_churn_risk(
     listed = re.findall(r'<a href="/console/customers/\d+">([^<]+)</a>', page)
     assert set(listed) <= champions and len(listed) == min(50, len(champions))
 
-    base = store_base(browser.app.state.customer_bases, patron.analytics(), clock.now.date())  # type: ignore[attr-defined]
+    bases = browser.app.state.customer_bases  # type: ignore[attr-defined]
+    base = store_base(bases, patron.analytics(), clock.now.date(), patron.read(data_version))
     s = base.summary
     assert base.purchases is not None
     alive = base.purchases.probability_alive(

@@ -14,6 +14,7 @@ from patron.analytics.frames import from_store
 from patron.analytics.insights import store_base
 from patron.analytics.lifetime import validation_for
 from patron.bootstrap import Patron
+from patron.services.queries import data_version
 from patron.web import i18n
 from tests.conftest import Clock
 
@@ -38,7 +39,8 @@ def test_models_validation_deciles_and_customers_at_risk(
     page = browser.get("/console/lifetime").text
 
     app = browser.app
-    base = store_base(app.state.customer_bases, patron.analytics(), clock.now.date())  # type: ignore[attr-defined]
+    bases = app.state.customer_bases  # type: ignore[attr-defined]
+    base = store_base(bases, patron.analytics(), clock.now.date(), patron.read(data_version))
     assert base.choice is not None and base.purchases is not None and base.spend is not None
     i18n.use("en")
     assert base.choice.explanation().replace("'", "&#39;") in page

@@ -32,6 +32,7 @@ from patron.analytics.crosssell import next_categories
 from patron.analytics.frames import Source, from_store
 from patron.analytics.held import Held
 from patron.analytics.rfm import rfm
+from patron.analytics.snapshot import Version
 from patron.analytics.store import StoreAnalytics
 from patron.analytics.summary import customer_summary, period_days
 from patron.domain.errors import InvalidInput, NotFound, PatronError
@@ -222,11 +223,16 @@ class CustomerBases:
 
 
 def store_base(
-    bases: CustomerBases, analytics: StoreAnalytics, day: date, version: object = None
+    bases: CustomerBases, analytics: StoreAnalytics, day: date, version: Version | None = None
 ) -> CustomerBase:
     """The store's customer base fitted as of `day`, from `bases` while it is held there
     for this `version` of the data (the API's insights and the console's pages ask for the
-    same fits; `services.queries.data_version` names the version)."""
-    return bases.get(
-        day, lambda d: analytics.run(lambda con: CustomerBase.fit(from_store(con), d)), version
-    )
+    same fits; `services.queries.data_version` names the version). With a version, the
+    fit reads the in-memory copy of that version (analytics/snapshot.py)."""
+
+    def fit(d: date) -> CustomerBase:
+        if version is None:
+            return analytics.run(lambda con: CustomerBase.fit(from_store(con), d))
+        return analytics.on_copy(version, lambda source: CustomerBase.fit(source, d))
+
+    return bases.get(day, fit, version)

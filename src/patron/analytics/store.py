@@ -15,12 +15,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import ibis
 from sqlalchemy.engine import URL, make_url
 
+from patron.analytics.snapshot import StoreCopy, Version
 from patron.domain.errors import InvalidInput, PatronError
+
+if TYPE_CHECKING:
+    from patron.analytics.frames import Source
 
 R = TypeVar("R")
 
@@ -76,6 +80,12 @@ class StoreAnalytics:
         self.address = address
         self._lock = threading.Lock()
         self._con: ibis.BaseBackend | None = None
+        self._copy = StoreCopy(self.run)
+
+    def on_copy(self, version: Version, compute: Callable[[Source], R]) -> R:
+        """`compute` on the in-memory copy of `version` of the store's purchases
+        (analytics/snapshot.py: what the console's figures are computed on)."""
+        return self._copy.run(version, compute)
 
     def run(self, compute: Callable[[ibis.BaseBackend], R]) -> R:
         with self._lock:
@@ -90,6 +100,7 @@ class StoreAnalytics:
                 raise
 
     def close(self) -> None:
+        self._copy.close()
         with self._lock:
             self._drop()
 
