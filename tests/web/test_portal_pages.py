@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patron.bootstrap import Patron
+from patron.config import get_settings
 from patron.web import portal_pages
 from tests.conftest import Clock, new_key
 from tests.support.portal import (
@@ -289,3 +290,23 @@ def test_the_data_download_is_the_apis_export_of_the_member_only(
     assert theirs.status_code == 200
     assert mine["member"]["email"] == "ana@shop.example"
     assert {**mine, "generated_at": None} == {**theirs.json(), "generated_at": None}
+
+
+def test_the_pages_speak_the_shops_language(
+    sqlite_patron: Patron, ana: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATRON_LOCALE", "ro_RO")
+    get_settings.cache_clear()
+    try:
+        with logged_in(portal_app(sqlite_patron), "ana@shop.example") as client:
+            home = _text(client.get("/portal").text)
+            rewards = _text(client.get("/portal/rewards").text)
+            refused = _text(client.get("/portal/rewards/ten-off").text)
+    finally:
+        get_settings.cache_clear()
+    assert '<html lang="ro">' in home
+    assert '<label for="tier-progress">Progresul spre Silver</label>' in home
+    assert '<span id="tier-progress-text">320,00 EUR din 500,00 EUR</span>' in home
+    assert '<ul id="pending-days">\n  <li>120 pe 3 feb. 2026</li>' in home
+    assert "Aveți 300 puncte de folosit." in rewards and "lipsesc 700 puncte" in rewards
+    assert "mai trebuie 700." in refused
