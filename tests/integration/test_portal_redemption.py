@@ -115,6 +115,7 @@ def test_two_presses_at_once_redeem_once(
         ("vip", None, 409),  # Silver's only
         ("wrap", "sold out", 409),
         ("no-such", None, 404),
+        ("x" * 300, None, 404),  # longer than the column of reward ids
         ("coffee", "no token", 403),
         ("coffee", "forged id", 403),
     ],

@@ -80,6 +80,14 @@ def test_every_page_has_the_navigation_and_marks_where_the_member_is(
     assert html.count('aria-current="page"') == 1
 
 
+def test_a_rewards_own_pages_are_marked_as_the_rewards(browser: TestClient) -> None:
+    _redeem(browser, "coffee")
+    for path in ("/portal/rewards/coffee", "/portal/redemptions/1"):
+        html = browser.get(path).text
+        assert '<a href="/portal/rewards" aria-current="page">' in html
+        assert html.count('aria-current="page"') == 1
+
+
 @pytest.mark.parametrize("path", [*PAGES, "/portal/rewards/coffee", "/portal/redemptions/1"])
 def test_without_a_session_every_page_leads_to_the_login(app: FastAPI, path: str) -> None:
     with TestClient(app, follow_redirects=False) as client:
@@ -150,6 +158,7 @@ def test_a_redemption_shows_the_voucher_and_a_second_press_redeems_nothing_more(
         ("ten-off", 409, "This reward needs 1000 points and you have 300 to spend: 700 more."),
         ("vip", 409, "This reward is not for your tier."),
         ("no-such", 404, "This reward is not in the catalog."),
+        ("x" * 300, 404, "This reward is not in the catalog."),  # longer than any id
     ],
 )
 def test_a_reward_refused_before_the_form_says_why(

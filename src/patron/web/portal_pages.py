@@ -24,6 +24,7 @@ import re
 import secrets
 from functools import partial
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.encoders import jsonable_encoder
@@ -64,7 +65,6 @@ ENTRIES_SHOWN = 20
 # the transaction id a confirmation form carries: made here, so any other shape is a
 # form this server did not make
 TRANSACTION = re.compile(r"portal-[A-Za-z0-9_-]{22}")
-LONGEST_ID = 100  # a reward id is at most this long (domain/limits.CODE_LENGTH's order)
 
 # the ledger's kinds in words a member reads
 KINDS = {
@@ -186,7 +186,7 @@ def invite(request: Request, me: MemberDep) -> Response:
     """The member's referral link and what a referral pays."""
     offer = patron_of(request).read(invitation, me.member.id)
     base = getattr(request.app.state, "public_url", None) or str(request.base_url)
-    link = f"{base.rstrip('/')}/portal/join?ref={offer.referral_code}"
+    link = f"{base.rstrip('/')}/portal/join?{urlencode({'ref': offer.referral_code})}"
     return render(request, "portal_invite.html", {"me": me, "offer": offer, "link": link})
 
 
@@ -223,7 +223,7 @@ def download(
 
 
 def _asked(me: MemberSession, reward_id: str, transaction_id: str | None = None) -> Redeem:
-    return Redeem(me.member.id, reward_id=reward_id[:LONGEST_ID], transaction_id=transaction_id)
+    return Redeem(me.member.id, reward_id=reward_id, transaction_id=transaction_id)
 
 
 def _offer(request: Request, me: MemberSession, reward_id: str) -> Offer | None:
