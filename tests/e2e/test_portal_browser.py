@@ -1,24 +1,36 @@
 """A member logs in to the portal as a person would, in headless Chromium, with the link
 that came through a real SMTP conversation: the served app (PATRON_SMTP_URL pointing at an
 aiosmtpd server on a loopback port) mails the link, the test takes it from the message the
-server received, opens it, presses the button and sees the balance; the used link is then
-refused, and so is one that expired on the server's clock.
+server received, opens it, presses the button and sees the balance and the progress to
+the next tier; redeems a reward and sees the balance and the history change; downloads
+their data; logs out. The used link is then refused, and so is one that expired on the
+server's clock.
+
+Every page of the member's passes axe-core with no serious or critical violation, asks
+for nothing outside the served app, logs no error, fits a 390 px phone without scrolling
+sideways, and is photographed at desktop and phone widths into test-output/screenshots
+(PATRON_TEST_OUTPUT moves it), as the console's are (tests/e2e/test_console_pages.py).
 
 Under CI=true this test must run (tests/support/browser.py fails it when Chromium or
 Playwright is missing); elsewhere it is skipped, saying what to install."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from patron.bootstrap import Patron
 from patron.config import get_settings
-from patron.services.commands import Enroll
+from patron.services.adjust import adjust
+from patron.services.commands import Adjust, Enroll
 from patron.services.enroll import enroll
 from tests.conftest import Clock
+from tests.e2e.test_console_pages import SHOTS, WIDTHS
+from tests.integration.helpers import buy
 from tests.support.browser import Visit
 from tests.support.smtp import Inbox, smtp_inbox
 
@@ -61,27 +73,111 @@ def _ask_for_link(seen: Visit, base: str, smtp: Inbox, count: int) -> str:
     return found.group(0)
 
 
-def test_a_member_logs_in_with_the_link_that_came_by_smtp_and_sees_the_balance(
+def _check(seen: Visit, name: str) -> None:
+    """axe-core, requests and errors of the page shown; that a phone needs no sideways
+    scroll; its screenshots at both widths."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    seen.settle()
+    results = Axe().run(seen.page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], results.generate_report()
+    assert seen.foreign_requests() == [] and seen.errors == [], (seen.page.url, seen.errors)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, (width, height) in WIDTHS.items():
+        seen.page.set_viewport_size({"width": width, "height": height})
+        wide = seen.page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{seen.page.url} is {wide} px wide on a {width} px screen"
+        seen.page.screenshot(path=SHOTS / f"portal-{name}-{label}.png", full_page=True)
+    seen.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _redeem_coffee(seen: Visit, base: str) -> None:
+    """From the rewards, choose the coffee, confirm, and see the voucher."""
+    seen.page.click("nav >> text=Rewards")
+    seen.shows("#now")
+    assert "You have 300 points to spend." in seen.page.inner_text("#spendable")
+    assert "700 points missing" in seen.page.inner_text("#reward-ten-off")
+    _check(seen, "rewards")
+    seen.page.click("text=Choose Free coffee")
+    seen.shows("#after")
+    assert (seen.page.inner_text("#cost"), seen.page.inner_text("#after")) == ("150 points", "150")
+    _check(seen, "confirm-reward")
+    seen.page.click("text=Redeem 150 points")
+    seen.shows("#voucher")
+    assert seen.page.url == f"{base}/portal/redemptions/1"
+    assert (seen.page.inner_text("#voucher"), seen.page.inner_text("#points")) == ("1", "150")
+    _check(seen, "voucher")
+
+
+def _download(seen: Visit, tmp_path: Path) -> None:
+    seen.page.click("nav >> text=Download my data")
+    seen.shows("main button")
+    _check(seen, "data")
+    with seen.page.expect_download() as download:
+        seen.page.click("main button")
+    assert download.value.suggested_filename == "patron-member-1.json"
+    saved = tmp_path / "mine.json"
+    download.value.save_as(saved)
+    document = json.loads(saved.read_text(encoding="utf-8"))
+    assert (document["member"]["email"], document["member"]["points"]) == (
+        "ana@shop.example",
+        100 + 200 + 120 - 150,
+    )
+
+
+def test_a_member_logs_in_with_the_link_that_came_by_smtp_redeems_and_logs_out(
     portal: str,
     smtp: Inbox,
     sqlite_patron: Patron,
     clock: Clock,
     visit: Callable[[str], Visit],
+    tmp_path: Path,
 ) -> None:
-    # given Ana, a member with examples/program.toml's welcome bonus of 100 points
-    sqlite_patron.run(enroll, Enroll("c-1", email="ana@shop.example", name="Ana Pop"))
+    # given Ana, a member with examples/program.toml's welcome bonus of 100 points, 200
+    # more from the shop, and a purchase of 120.00 EUR (120 points, pending for 14 days)
+    ana = sqlite_patron.run(enroll, Enroll("c-1", email="ana@shop.example", name="Ana Pop"))
+    sqlite_patron.run(adjust, Adjust(ana.member.id, 200, "a goodwill gesture", "tests"))
+    buy(sqlite_patron, ana.member.id, "o-1", ("A", None, 1, "120.00"))
     seen = visit(f"{portal}/portal")  # without a session: the login form
     assert seen.page.url == f"{portal}/portal/login"
     # when she asks for a link, opens it and presses the button
     link = _ask_for_link(seen, portal, smtp, count=1)
     seen.page.goto(link)
     seen.page.click("text=Log me in")
-    # then she sees her points and tier
+    # then she sees her points, her tier and how far Silver is (500.00 EUR)
     seen.shows("#points")
     assert seen.page.url == f"{portal}/portal"
-    assert seen.page.inner_text("#points") == "100"
-    assert seen.page.inner_text("#pending") == "0"
+    assert seen.page.inner_text("#points") == "300"
+    assert seen.page.inner_text("#pending") == "120"
     assert seen.page.inner_text("#tier") == "Bronze"
+    progress = seen.page.locator("#tier-progress")
+    assert (progress.get_attribute("value"), progress.get_attribute("max")) == ("120.00", "500.00")
+    assert seen.page.inner_text("#tier-progress-text") == "€120.00 of €500.00"
+    assert seen.page.inner_text("#pending-days") == "120 on Jan 15, 2026"
+    _check(seen, "home")
+    # when she redeems a free coffee (150 points)
+    _redeem_coffee(seen, portal)
+    # then her balance and her history show it
+    seen.page.click("nav >> text=Home")
+    seen.shows("#points")
+    assert seen.page.inner_text("#points") == "150"
+    seen.page.click("nav >> text=History")
+    seen.shows("#entries")
+    newest = seen.page.locator("#entries tbody tr").first.inner_text()
+    assert newest.split("\t")[1:] == ["Spent on a reward", "-150"]
+    assert seen.page.locator("#purchases tbody tr").count() == 1
+    _check(seen, "history")
+    seen.page.click("nav >> text=Invite a friend")
+    seen.shows("#bonus")
+    assert "you both get 200 points" in seen.page.inner_text("#bonus")
+    _check(seen, "invite")
+    _download(seen, tmp_path)
+    # when she logs out, the portal asks for a login again
+    seen.page.click("text=Log out")
+    seen.shows("#email")
+    seen.page.goto(f"{portal}/portal/history")
+    assert seen.page.url == f"{portal}/portal/login"
     # and the used link is refused
     answer = seen.page.goto(link)
     assert answer is not None and answer.status == 410

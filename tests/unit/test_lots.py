@@ -10,6 +10,8 @@ from patron.domain.lots import (
     allocate_take_back,
     expired,
     expiring_soon,
+    pending_by_day,
+    pending_points,
     spendable_points,
 )
 
@@ -66,6 +68,19 @@ def test_expired_lots_burn_whole() -> None:
 
 def test_expiring_soon_groups_by_day() -> None:
     assert expiring_soon(LOTS, NOW, 45) == [(datetime(2026, 7, 1).date(), 50)]
+
+
+def test_pending_points_are_grouped_by_the_day_they_become_spendable() -> None:
+    lots = [
+        *LOTS,  # lot 3: 70 pending until 2026-06-08
+        lot(6, 10, "2026-05-30", None, available="2026-06-08T18:00"),  # the same day
+        lot(7, 40, "2026-05-31", None, available="2026-06-14"),
+        lot(8, 0, "2026-05-31", None, available="2026-06-10"),  # spent already
+        lot(9, 25, "2025-05-01", "2026-05-31", available="2026-06-20"),  # expired first
+    ]
+    days = [(datetime(2026, 6, 8).date(), 80), (datetime(2026, 6, 14).date(), 40)]
+    assert pending_by_day(lots, NOW) == days
+    assert sum(points for _, points in days) == pending_points(lots, NOW)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from patron.domain.redemption import (
     Price,
     Terms,
     max_points,
+    offers,
     price,
     price_points,
     price_reward,
@@ -238,3 +239,24 @@ def test_a_discount_over_the_basket_share_names_its_value_in_the_programs_curren
         r" payable in points \(5\.00\)$",
     ):
         price(POLICY, "EUR", "Bronze", Terms(None, 600, Decimal("10.00")), None)
+
+
+# the catalog as a member sees it
+
+
+def test_a_member_is_offered_the_active_rewards_of_their_tier_with_the_points_they_lack() -> None:
+    catalog = [
+        reward(id="coffee", points=150, tiers=(), stock=None),
+        reward(id="wrap", points=80, tiers=(), stock=0),
+        reward(id="vip", points=500, tiers=("Silver", "Gold")),
+        reward(id="old", points=10, tiers=(), active=False),
+        reward(id="lamp", points=400, tiers=("Bronze",), stock=3),
+    ]
+    seen = offers(catalog, "Bronze", 300)
+    assert [(o.reward.id, o.missing, o.in_stock, o.within_reach) for o in seen] == [
+        ("coffee", 0, True, True),
+        ("wrap", 0, False, False),  # out of stock: not to be had, whatever the points
+        ("lamp", 100, True, False),
+    ]
+    assert [o.reward.id for o in offers(catalog, "Gold", 500)] == ["coffee", "wrap", "vip"]
+    assert offers(catalog, "Gold", 500)[2].missing == 0  # exactly enough

@@ -69,6 +69,16 @@ def pending_points(lots: Iterable[Lot], now: datetime) -> Points:
     return sum(lot.remaining for lot in lots if is_live(lot, now) and lot.available_at > now)
 
 
+def pending_by_day(lots: Iterable[Lot], now: datetime) -> list[tuple[date, Points]]:
+    """Pending points grouped by the day they become spendable, soonest first: the same
+    lots `pending_points` sums, so the days add up to it."""
+    by_day: dict[date, Points] = defaultdict(int)
+    for lot in lots:
+        if is_live(lot, now) and lot.available_at > now:
+            by_day[lot.available_at.date()] += lot.remaining
+    return sorted(by_day.items())
+
+
 def allocate_spend(lots: Sequence[Lot], points: Points, now: datetime) -> list[Allocation]:
     """Spend `points` from spendable lots, closest to expiry first; all or nothing."""
     usable = sorted((lot for lot in lots if is_spendable(lot, now)), key=_expiry_order)

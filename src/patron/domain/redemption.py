@@ -17,6 +17,7 @@ redemption written and read back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -109,7 +110,7 @@ def price_reward(reward: CatalogReward | None, reward_id: str, tier: str) -> Pri
     found), not for the member's tier, or out of stock (unavailable), in that order."""
     if reward is None or not reward.active:
         raise NotFound(f"no reward {reward_id!r} in the catalog")
-    if reward.tiers and tier not in reward.tiers:
+    if not for_tier(reward, tier):
         raise RewardUnavailable(
             f"reward {reward_id!r} is for tiers {list(reward.tiers)}; member is {tier}"
         )
@@ -117,6 +118,40 @@ def price_reward(reward: CatalogReward | None, reward_id: str, tier: str) -> Pri
         raise RewardUnavailable(f"reward {reward_id!r} is out of stock")
     value = quantize_money(reward.value if reward.value is not None else Decimal(0))
     return Price(reward.points, value, quantize_money(reward.cost), reward_id)
+
+
+def for_tier(reward: CatalogReward, tier: str) -> bool:
+    """Whether a member of `tier` may take `reward`: a reward names its tiers, or is for all."""
+    return not reward.tiers or tier in reward.tiers
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A reward of the catalog as one member sees it: `missing` points short of it (0: the
+    spendable points cover it), and whether any is left (`in_stock`)."""
+
+    reward: CatalogReward
+    missing: int
+
+    @property
+    def in_stock(self) -> bool:
+        return self.reward.stock is None or self.reward.stock > 0
+
+    @property
+    def within_reach(self) -> bool:
+        """Whether the member can have it now: in stock and paid for by their points."""
+        return self.in_stock and self.missing == 0
+
+
+def offers(rewards: Iterable[CatalogReward], tier: str, spendable: int) -> list[Offer]:
+    """The active rewards a member of `tier` may take, each with the points they lack,
+    by the order of the catalog given (cheapest first); the same rules `price_reward`
+    refuses by, so a reward offered is one the redemption takes."""
+    return [
+        Offer(reward, max(0, reward.points - spendable))
+        for reward in rewards
+        if reward.active and for_tier(reward, tier)
+    ]
 
 
 def price_points(

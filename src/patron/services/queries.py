@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from patron.domain.directory import MemberPage, MemberSearch
 from patron.domain.ledger import LedgerEntry
-from patron.domain.lots import expiring_soon, pending_points, spendable_points
-from patron.domain.redemption import CatalogReward
+from patron.domain.lots import expiring_soon, pending_by_day, pending_points, spendable_points
+from patron.domain.purchases import Purchase
+from patron.domain.redemption import CatalogReward, Offer, Redemption, offers
 from patron.domain.tiers import progress
 from patron.services.members import find_member
 from patron.services.program import current_program
@@ -31,6 +32,7 @@ class BalanceView:
     expiring: list[tuple[date, int]]
     point_value: Decimal
     currency: str
+    pending_by_day: list[tuple[date, int]]  # when the pending points become spendable
 
 
 def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
@@ -53,6 +55,7 @@ def balance(uow: UnitOfWork, member_id: int) -> BalanceView:
         expiring=expiring_soon(lots, uow.now, horizon),
         point_value=program.redemption.point_value,
         currency=program.currency,
+        pending_by_day=pending_by_day(lots, uow.now),
     )
 
 
@@ -66,6 +69,67 @@ def ledger_entries(
 def active_rewards(uow: UnitOfWork) -> list[CatalogReward]:
     """The rewards a member can redeem now, cheapest first."""
     return uow.rewards.active()
+
+
+@dataclass(frozen=True)
+class MemberCatalog:
+    """The catalog as one member sees it: what their tier may take, each reward with the
+    points they lack, against their spendable points."""
+
+    spendable: int
+    tier: str
+    currency: str
+    offers: list[Offer]
+
+
+def member_catalog(uow: UnitOfWork, member_id: int) -> MemberCatalog:
+    _, program = current_program(uow)
+    member = find_member(uow, member_id)
+    spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
+    found = offers(uow.rewards.active(), member.tier, spendable)
+    return MemberCatalog(spendable, member.tier, program.currency, found)
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """A member's redemption with the reward it bought (None: a discount in points, or a
+    reward no longer in the catalog)."""
+
+    redemption: Redemption
+    reward: CatalogReward | None
+
+
+def member_redemption(uow: UnitOfWork, member_id: int, redemption_id: int) -> Voucher | None:
+    """The redemption `redemption_id` if it is the member's own; None otherwise, so that
+    one member cannot read another's voucher."""
+    found = uow.redemptions.get(redemption_id)
+    if found is None or found.member_id != member_id:
+        return None
+    reward = uow.rewards.get(found.reward_id) if found.reward_id is not None else None
+    return Voucher(found, reward)
+
+
+def member_purchases(uow: UnitOfWork, member_id: int, limit: int, offset: int) -> list[Purchase]:
+    """The member's purchases, newest first (by when they happened), `limit` after the
+    first `offset`."""
+    return uow.purchases.of_member(member_id, limit, offset)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What a member hands a friend: their referral code, and what a referral pays each of
+    them (0: the program pays nothing; `max_per_code`: the referrals a code is paid for)."""
+
+    referral_code: str
+    bonus: int
+    max_per_code: int | None
+
+
+def invitation(uow: UnitOfWork, member_id: int) -> Invitation:
+    _, program = current_program(uow)
+    member = find_member(uow, member_id)
+    earning = program.earning
+    return Invitation(member.referral_code, earning.referral_bonus, earning.referral_max_per_code)
 
 
 def member_count(uow: UnitOfWork) -> int:

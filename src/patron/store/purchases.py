@@ -238,6 +238,18 @@ class Purchases(Repo):
         row = self.conn.execute(_BY_ID, {"purchase_id": purchase_id}).first()
         return purchase(row) if row is not None else None
 
+    def of_member(self, member_id: int, limit: int, offset: int) -> list[Purchase]:
+        """The member's purchases, newest first, at most `limit` after the first `offset`."""
+        p = t.purchases
+        query = (
+            select(p)
+            .where(p.c.member_id == member_id)
+            .order_by(p.c.occurred_at.desc(), p.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [purchase(r) for r in self.conn.execute(query)]
+
     def lines(self, purchase_id: int) -> list[PurchaseLine]:
         """The purchase's lines by line number."""
         return [line(r) for r in self.conn.execute(_LINES, {"purchase_id": purchase_id})]

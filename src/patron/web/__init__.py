@@ -28,6 +28,7 @@ from patron.web import (
     lifetime,
     overview,
     portal,
+    portal_pages,
     program,
     segments,
 )
@@ -55,6 +56,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(program.router)
     app.include_router(access.router)
     app.include_router(portal.router)
+    app.include_router(portal_pages.router)  # the member's pages behind the door
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
