@@ -50,7 +50,7 @@ def test_a_new_version_is_computed_again_when_the_page_waits_for_it() -> None:
 
 def test_stale_figures_are_given_while_the_new_ones_are_computed() -> None:
     now = [T0]
-    held: Held[str] = Held(wait=0.01, clock=lambda: now[0])
+    held: Held[str] = Held(wait=0.01, clock=lambda: now[0], spacing=0)
     held.get("k", 1, Counted("old"))
     now[0] = T1
     gate = threading.Event()
@@ -66,7 +66,7 @@ def test_stale_figures_are_given_while_the_new_ones_are_computed() -> None:
 
 
 def test_with_nothing_held_the_first_page_waits_for_the_computation() -> None:
-    held: Held[str] = Held(wait=0.0)
+    held: Held[str] = Held(wait=0.0, spacing=0)
     gate = threading.Event()
     slow = Counted("first", gate)
     threading.Timer(0.05, gate.set).start()
@@ -132,7 +132,7 @@ def test_a_ttl_ends_holding_even_for_the_same_version() -> None:
 
 
 def test_an_older_computation_finishing_last_does_not_replace_a_newer_one() -> None:
-    held: Held[str] = Held(wait=0.0)
+    held: Held[str] = Held(wait=0.0, spacing=0)
     held.get("k", 1, Counted("v1"))
     gate2 = threading.Event()
     v2 = Counted("v2", gate2)
@@ -170,3 +170,21 @@ def test_figures_that_change_all_the_time_are_recomputed_at_most_every_spacing_d
     held.get("k", 2, later)
     held._pool.shutdown(wait=True)
     assert later.calls == 1 and held.get("k", 2, later).value == "v2"
+
+
+def test_ready_answers_none_at_once_while_the_first_computation_runs() -> None:
+    held: Held[str] = Held(wait=0.0, spacing=0)
+    gate = threading.Event()
+    slow = Counted("base", gate)
+    assert held.ready("k", 1, slow) is None
+    assert held.ready("k", 1, slow) is None and slow.started.wait(10)
+    gate.set()
+    held._pool.shutdown(wait=True)
+    found = held.ready("k", 1, slow)
+    assert found is not None and found.value == "base" and slow.calls == 1
+
+
+def test_ready_waits_when_pages_always_wait() -> None:
+    held: Held[str] = Held()  # wait=inf
+    found = held.ready("k", 1, Counted("base"))
+    assert found is not None and found.value == "base"

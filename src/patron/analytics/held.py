@@ -107,6 +107,16 @@ class Held(Generic[V]):
                 return Figures(held.value, held.version, held.computed_at, False)
         return Figures(entry.value, entry.version, entry.computed_at, True)
 
+    def ready(self, key: Hashable, version: object, compute: Callable[[], V]) -> Figures[V] | None:
+        """Like `get`, except that with nothing held yet it starts the computation and
+        answers None at once (when pages do not always wait): a page that can show itself
+        without these figures says they are being computed rather than wait minutes."""
+        with self._lock:
+            if key not in self._entries and not math.isinf(self.wait):
+                self._start(key, version, compute)
+                return None
+        return self.get(key, version, compute)
+
     def forget(self) -> None:
         """Drop every held value (the next requests compute again)."""
         with self._lock:
