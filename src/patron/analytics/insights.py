@@ -221,6 +221,14 @@ class CustomerBases:
         another), fitted again when none is held for it."""
         return self._held.get(day, version, lambda: fit(day)).value
 
+    def ready(
+        self, day: date, fit: Callable[[date], CustomerBase], version: object = None
+    ) -> CustomerBase | None:
+        """Like `get`, but None at once while the day's first fit runs (pages that
+        always wait get the base, as from `get`)."""
+        found = self._held.ready(day, version, lambda: fit(day))
+        return None if found is None else found.value
+
 
 def store_base(
     bases: CustomerBases, analytics: StoreAnalytics, day: date, version: Version | None = None
@@ -229,10 +237,21 @@ def store_base(
     for this `version` of the data (the API's insights and the console's pages ask for the
     same fits; `services.queries.data_version` names the version). With a version, the
     fit reads the in-memory copy of that version (analytics/snapshot.py)."""
+    return bases.get(day, _fitter(analytics, version), version)
 
+
+def ready_base(
+    bases: CustomerBases, analytics: StoreAnalytics, day: date, version: Version
+) -> CustomerBase | None:
+    """`store_base`, or None at once while the day's first fit runs (in the background):
+    for a page that shows itself without the base (the customer 360°)."""
+    return bases.ready(day, _fitter(analytics, version), version)
+
+
+def _fitter(analytics: StoreAnalytics, version: Version | None) -> Callable[[date], CustomerBase]:
     def fit(d: date) -> CustomerBase:
         if version is None:
             return analytics.run(lambda con: CustomerBase.fit(from_store(con), d))
         return analytics.on_copy(version, lambda source: CustomerBase.fit(source, d))
 
-    return bases.get(day, fit, version)
+    return fit
