@@ -84,3 +84,29 @@ def grouped_bars(
             "color": {"field": group, "type": "nominal", "title": None},
         },
     }
+
+
+def small_multiples(
+    values: list[dict[str, Any]], names: list[str], *, x_title: str
+) -> dict[str, Any]:
+    """One small line per figure (`name`), each on its own vertical scale, the periods
+    (`period`, 1 the oldest) along the bottom: the shape of each trend at a glance; the
+    exact numbers are in the table beside."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "facet": {"field": "name", "type": "nominal", "title": None, "sort": names},
+        "columns": 3,
+        "spec": {
+            "width": 170,
+            "height": 70,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "period", "type": "ordinal", "title": x_title,
+                      "axis": {"labels": False, "ticks": False}},
+                "y": {"field": "value", "type": "quantitative", "title": None,
+                      "axis": {"tickCount": 3}},
+            },
+        },
+        "resolve": {"scale": {"y": "independent"}},
+    }  # fmt: skip

@@ -1,5 +1,6 @@
 """The console's customer list: search by the shop's id, name or e-mail, filter by tier,
-RFM segment, churn risk and A/B/C class (the last three from the day's customer base), sort by any column, page through, and export the same list as CSV.
+RFM segment, churn risk and A/B/C class (the last three from the day's customer base),
+sort by any column, page through, and export the same list as CSV.
 
 The list comes from the same use case for every adapter (services/queries.find_members);
 this module only reads the query string and lays the page out."""
