@@ -39,7 +39,9 @@ def test_the_page_shows_the_api_figures(
     assert '<dd id="balance-points">100</dd>' in page.text
     assert '<dd id="balance-pending">80</dd>' in page.text
     assert '<dd id="balance-tier">Bronze (460.00 to Silver)</dd>' in page.text
-    assert page.text.count("<tr><td>") == len(patron.read(ledger_entries, ana, 50, None)) == 2
+    # the timeline: the welcome points and the purchase (its earn entry is the purchase's)
+    assert len(patron.read(ledger_entries, ana, 50, None)) == 2
+    assert page.text.count('<tr class="welcome">') == page.text.count('<tr class="purchase">') == 1
 
 
 def test_an_owner_adjusts_with_a_reason_and_the_ledger_and_audit_name_them(
