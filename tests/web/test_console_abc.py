@@ -17,7 +17,8 @@ from patron.services.enroll import enroll
 from tests.integration.helpers import buy
 
 ROW = re.compile(
-    r'<a href="/console/customers/\d+">([^<]*)</a></td>(?:\s*<td>[^<]*</td>){3}\s*<td class="abc">([^<]*)</td>'
+    r'<a href="/console/customers/\d+">([^<]*)</a></td>'
+    r'(?:\s*<td>[^<]*</td>){3}\s*<td class="abc">([^<]*)</td>'
 )
 
 
