@@ -18,7 +18,7 @@ from tests.integration.helpers import buy
 
 ROW = re.compile(
     r'<a href="/console/customers/\d+">([^<]*)</a></td>'
-    r'(?:\s*<td>[^<]*</td>){3}\s*<td class="abc">([^<]*)</td>'
+    r'(?:\s*<td>(?:<bdi>)?[^<]*(?:</bdi>)?</td>){3}\s*<td class="abc">([^<]*)</td>'
 )
 
 

@@ -95,6 +95,8 @@ def _page(
         "may_adjust": staff.user.role.may_change and member.erased_at is None,
         "done": next(done, None),
         "error": error,
+        # a refused reason is said beside its field
+        "reason_error": error if error and error.startswith("reason:") else None,
         "insight": insight,
         "no_insight": no_insight,
     }
