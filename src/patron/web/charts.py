@@ -24,9 +24,19 @@ def svg(spec: dict[str, Any], label: str) -> Markup:
 
 
 def heat_map(
-    values: list[dict[str, Any]], x: str, y: str, color: str, *, x_title: str, y_title: str
+    values: list[dict[str, Any]],
+    x: str,
+    y: str,
+    color: str,
+    *,
+    x_title: str,
+    y_title: str,
+    top: float = 1.0,
 ) -> dict[str, Any]:
-    """A grid of cells coloured by `color` (a share from 0 to 1), x and y read in order."""
+    """A grid of cells coloured by `color` (a share), x and y read in order. The colours
+    run from 0 to `top`: 1 where the shares span it (retention), the largest share where
+    they are parts of one whole (the RFM grid's 25 cells hold a few percent each, which
+    on a scale to 100% were all the palest blue)."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
@@ -40,7 +50,7 @@ def heat_map(
                 "field": color,
                 "type": "quantitative",
                 "title": None,
-                "scale": {"domain": [0, 1], "scheme": "blues"},
+                "scale": {"domain": [0, top or 1.0], "scheme": "blues"},
                 "legend": {"format": ".0%"},
             },
         },
