@@ -12,6 +12,7 @@ answers with a redirect (post/redirect/get), so reloading the page sends nothing
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -98,6 +99,7 @@ def _page(
         # a refused reason is said beside its field
         "reason_error": error if error and error.startswith("reason:") else None,
         "insight": insight,
+        "insight_as_of": date.fromisoformat(insight["as_of"]) if insight else None,
         "no_insight": no_insight,
     }
     return render(request, "customer.html", context, status_code=status)
