@@ -127,7 +127,7 @@ def _row(name: str, kind: str, series: Series) -> dict[str, Any]:
 
 def _chart(title: str, rows: list[dict[str, Any]]) -> Markup:
     """The group's small multiples, each figure named in the shop's language."""
-    names = [_(row["name"]) for row in rows]
+    names = [_(name) for name in (row["name"] for row in rows)]
     values = [
         {"name": name, "period": i + 1, "value": None if v is None else float(Decimal(str(v)))}
         for name, row in zip(names, rows, strict=True)
