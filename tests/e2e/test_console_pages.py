@@ -98,7 +98,21 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
     page.click("button:text('Adjust')")
     seen.shows("text=Adjusted: +25 points: broken mug")
     assert page.inner_text("#balance-points") == "125"
-    assert "user:owner@shop.ro" in page.inner_text("#ledger")
+    assert "user:owner@shop.ro" in page.inner_text("#timeline tr.adjust")  # the timeline
+    _check(seen, "customer-adjusted")
+    # a reason with a direction control is refused beside its field, nothing changed
+    page.fill("#adjust-points", "5")
+    page.fill("#adjust-reason", "gift \u202egum")
+    page.click("button:text('Adjust')")
+    seen.shows("#adjust-reason-error")
+    assert "changes the text's direction" in page.inner_text("#adjust-reason-error")
+    assert page.inner_text("#balance-points") == "125"
+    _check(seen, "customer-refused-reason", status=422)
+    seen.errors.clear()  # Chromium's log of that 422, checked: the next pages start clean
+    page.goto(f"{served_app}/console/customers?abc=C")  # the one buyer ranks 1/1: past A and B
+    seen.shows("#count:text('1–1 of 1 members')")
+    assert page.inner_text("td.abc") == "C"
+    _check(seen, "customers-abc")
     page.click("nav >> text=Audit log")
     seen.shows("#audit >> text=broken mug")
     assert "user:owner@shop.ro" in page.inner_text("#audit")
@@ -145,10 +159,15 @@ def test_a_program_file_with_errors_is_refused_beside_its_lines_then_a_valid_one
     )
     assert "threshold = -5" in page.inner_text("#source li.bad code")
     _check(seen, "program-refused", status=422)
+    seen.errors.clear()  # Chromium's log of that 422, checked: the next pages start clean
     good = tmp_path / "good.toml"
     good.write_text(example.replace("welcome_bonus = 100", "welcome_bonus = 150"))
     page.set_input_files("#file", str(good))
     page.click("button:text('Check and load')")
     seen.shows("text=Version 2 loaded.")
+    page.set_input_files("#file", str(good))  # the same program again: no new version
+    page.click("button:text('Check and load')")
+    seen.shows("#unchanged")
+    _check(seen, "program-unchanged")
     seen.shows("h2:text('Patron Demo Rewards, version 2')")
     assert "A welcome gift of 150 points on joining." in page.inner_text("#summary")

@@ -39,7 +39,9 @@ def test_the_page_shows_the_api_figures(
     assert '<dd id="balance-points">100</dd>' in page.text
     assert '<dd id="balance-pending">80</dd>' in page.text
     assert '<dd id="balance-tier">Bronze (460.00 to Silver)</dd>' in page.text
-    assert page.text.count("<tr><td>") == len(patron.read(ledger_entries, ana, 50, None)) == 2
+    # the timeline: the welcome points and the purchase (its earn entry is the purchase's)
+    assert len(patron.read(ledger_entries, ana, 50, None)) == 2
+    assert page.text.count('<tr class="welcome">') == page.text.count('<tr class="purchase">') == 1
 
 
 def test_an_owner_adjusts_with_a_reason_and_the_ledger_and_audit_name_them(
@@ -112,3 +114,35 @@ def test_an_adjustment_without_the_pages_token_is_refused(
 def test_an_unknown_customer_is_a_page_that_says_so(log_in: Callable[[str], TestClient]) -> None:
     answer = log_in("analyst").get("/console/customers/999999")
     assert answer.status_code == 404 and "No customer has the id 999999." in answer.text
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("broken\x00mug", "character 7 is a control character (U+0000): write plain text"),
+        ("mug\x1b[2J", "character 4 is a control character (U+001B): write plain text"),
+        (
+            "gift \u202egum",
+            "character 6 changes the text&#39;s direction (U+202E): write plain text",
+        ),
+    ],
+)
+def test_a_reason_with_control_characters_is_refused_beside_its_field(
+    log_in: Callable[[str], TestClient], patron: Patron, ana: int, reason: str, why: str
+) -> None:
+    # a review found NUL and escape characters written into the audited reason
+    owner = log_in("owner")
+    form = {
+        "points": "25",
+        "reason": reason,
+        "csrf": token(owner.get(f"/console/customers/{ana}").text),
+    }
+    answer = owner.post(f"/console/customers/{ana}/adjustments", data=form)
+    assert answer.status_code == 422
+    beside = (
+        'aria-invalid="true" aria-describedby="adjust-reason-error">\n  <p class="error'
+        f' field-error" id="adjust-reason-error" role="alert">Not adjusted: reason: {why}</p>'
+    )
+    assert beside in answer.text
+    assert patron.read(balance, ana).points == 100
+    assert not [e for e in patron.read(ledger_entries, ana, 50, None) if e.kind.value == "adjust"]

@@ -156,3 +156,15 @@ def test_a_bad_parameter_gets_a_page_a_person_can_read(console: TestClient) -> N
     # the API keeps answering problem+json
     api = console.get("/v1/rewards?limit=0")
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_a_name_with_a_right_to_left_override_is_isolated(
+    console: TestClient, patron: Patron
+) -> None:
+    # a review: a name ending in U+202E turned the rest of the row around ("moc.pohs@...")
+    member = _member(patron, "C-900", "Eve \u202egnp.exe", "eve@shop.ro")
+    listed = console.get("/console/customers?q=eve").text
+    assert "<td><bdi>Eve \u202egnp.exe</bdi></td>" in listed
+    page = console.get(f"/console/customers/{member}").text
+    assert "<h1><bdi>Eve \u202egnp.exe</bdi></h1>" in page
+    assert "<title>\u2068Eve \u202egnp.exe\u2069" in page

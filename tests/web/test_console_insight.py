@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -59,7 +59,8 @@ def test_the_page_says_what_the_api_says(
     assert _dd(page, "p-alive") == ("—" if p_alive is None else i18n.percent(p_alive))
     assert _dd(page, "expected") == ("—" if expected is None else i18n.number(expected, 2))
     assert _dd(page, "clv") == ("—" if clv is None else i18n.money(Decimal(clv), "EUR"))
-    assert f"<dd>{insight['as_of']}</dd>" in page
+    # the same day, written as every page writes a day (a review saw ISO dates here only)
+    assert f"<dd>{i18n.day(date.fromisoformat(insight['as_of']))}</dd>" in page
 
 
 def test_on_a_base_the_models_fit_the_figures_are_the_apis(

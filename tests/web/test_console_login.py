@@ -273,3 +273,18 @@ def test_a_new_password_and_a_disable_end_the_earlier_sessions(
     patron.run(lambda uow, e: disable_user(uow, e, "cli:root"), ana)
     patron.run(lambda uow, e: enable_user(uow, e, "cli:root"), ana)
     assert _with_cookie(patron, kept) == 303  # enabling again does not bring it back
+
+
+def test_the_login_leads_back_to_the_page_asked_with_its_query(
+    browser: TestClient, ana: str
+) -> None:
+    # a review saw the filters of a bookmarked list dropped on the way through the login
+    asked = browser.get("/console/customers?q=ana&tier=Silver&page=2")
+    assert asked.headers["location"] == (
+        "/console/login?next=/console/customers%3Fq%3Dana%26tier%3DSilver%26page%3D2"
+    )
+    target = "/console/customers?q=ana&tier=Silver&page=2"
+    form = browser.get(asked.headers["location"]).text
+    assert 'name="next" value="/console/customers?q=ana&amp;tier=Silver&amp;page=2"' in form
+    answer = _log_in(browser, ana, next=target)
+    assert answer.status_code == 303 and answer.headers["location"] == target

@@ -14,6 +14,11 @@ Period before: 1 member (new: 1), 1 customer, 1 purchase, 100.00 revenue, basket
 This period: 3 members (new: 2), 2 customers, 3 purchases, 100.00 revenue, basket
 33.33, 1.50 purchases per customer, 50% repeat (Bo); points issued 100 + 100 + 50 + 30 +
 20 = 300. Points held now: Ana 250, Bo 150, Cleo 100 = 500. All three are Bronze.
+Outstanding at the end of the period before (26 December 00:00): Ana's 100 + 100 = 200.
+
+The trends show the last 12 periods of 7 days, oldest first: the first from 10 October
+2025 (2 January 00:00 less 84 days: 31 back to 2 December, 30 to 2 November, 23 more),
+the last the current one; the ten before the two above hold nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ def test_the_last_seven_days_against_the_seven_before(
         "Points issued": ("300", "200", "+50.0%"),
         "Points redeemed": ("0", "0", "—"),
         "Points expired": ("0", "0", "—"),
+        "Points outstanding at the end": ("500", "200", "+150.0%"),
         "Redemption rate": ("0.0%", "0.0%", "—"),
     }
     assert '<dd id="held">500</dd>' in page
@@ -83,3 +89,59 @@ def test_a_store_without_purchases_shows_zeros_not_an_error(
     rows = {r[0]: r[1:] for r in ROW.findall(page)}
     assert rows["Revenue"] == ("€0.00", "€0.00", "—")
     assert rows["Average basket"] == ("€0.00", "€0.00", "—")
+
+
+def _trend(page: str, group: str) -> dict[str, list[str]]:
+    """The rows of a trend's table: each figure's 12 values as the page writes them."""
+    table = re.search(rf'<table class="list" id="trend-{group}">(.*?)</table>', page, re.S)
+    assert table is not None, group
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>((?:<td class="num">[^<]*</td>)+)</tr>',
+                      table.group(1))  # fmt: skip
+    return {name: re.findall(r'<td class="num">([^<]*)</td>', cells) for name, cells in rows}
+
+
+def test_each_figure_has_its_trend_over_twelve_periods(
+    log_in: Callable[[str], TestClient], patron: Patron
+) -> None:
+    ana = _member(patron, "ana", 20)
+    buy(patron, ana, "o-1", ("A", None, 1, "100.00"), at=datetime(2025, 12, 20, 11, 0))
+    buy(patron, ana, "o-2", ("A", None, 1, "50.00"), at=datetime(2025, 12, 27, 11, 0))
+    bo = _member(patron, "bo", 28)
+    buy(patron, bo, "o-3", ("A", None, 1, "30.00"), at=datetime(2025, 12, 28, 11, 0))
+    buy(patron, bo, "o-4", ("A", None, 1, "20.00"), at=datetime(2025, 12, 30, 11, 0))
+    _member(patron, "cleo", 1, 1, 2026)
+    # and Dan, enrolled on 12 December, buys for 40.00 in the first minutes of the 19th:
+    # the first day of the period before, not the last of the one before that
+    dan = _member(patron, "dan", 12)
+    buy(patron, dan, "o-5", ("A", None, 1, "40.00"), at=datetime(2025, 12, 19, 0, 5))
+
+    page = log_in("analyst").get("/console?days=7").text
+
+    heads = re.search(r'<table class="list" id="trend-members">.*?<thead>(.*?)</thead>', page, re.S)
+    assert heads is not None
+    days = re.findall(r'<th scope="col" class="num">([^<]+)</th>', heads.group(1))
+    assert days[0] == "Oct 10, 2025" and days[-2:] == ["Dec 19, 2025", "Dec 26, 2025"]
+    assert len(days) == 12
+    # Dec 12-18: Dan enrols (welcome 100). Dec 19-25: Ana enrols and buys 100.00, Dan
+    # buys 40.00 (2 customers, both new to buying; basket 70.00; issued 100 + 100 + 40).
+    # This period as in the first test. Outstanding: 100, then 340, then 640.
+    zeros = ["0"] * 9
+    assert _trend(page, "members") == {
+        "Members": [*zeros, "1", "2", "4"],
+        "New members": [*zeros, "1", "1", "2"],
+        "Customers who bought": [*zeros, "0", "2", "2"],
+    }
+    purchases = _trend(page, "purchases")
+    assert purchases["Purchases"] == [*zeros, "0", "2", "3"]
+    assert purchases["Revenue"] == ["€0.00"] * 10 + ["€140.00", "€100.00"]
+    assert purchases["Average basket"] == ["€0.00"] * 10 + ["€70.00", "€33.33"]
+    assert purchases["Purchases per customer"] == ["0.00"] * 10 + ["1.00", "1.50"]
+    assert purchases["Repeat-purchase rate"] == ["0.0%"] * 11 + ["50.0%"]
+    points = _trend(page, "points")
+    assert points["Points issued"] == [*zeros, "100", "240", "300"]
+    assert points["Points outstanding at the end"] == [*zeros, "100", "340", "640"]
+    assert points["Redemption rate"] == ["—"] * 9 + ["0.0%", "0.0%", "0.0%"]
+    # one small chart per group, each figure drawn and named (inline SVG, no script)
+    charts = re.findall(r'<svg[^>]*role="img" aria-label="Trends: ([^"]+)"', page)
+    assert charts == ["Members", "Purchases", "Points"]
+    assert ">Points outstanding at the end</text>" in page

@@ -97,3 +97,26 @@ def test_a_file_that_is_not_text_and_a_form_without_its_token_change_nothing(
     )
     assert refused.status_code == 403
     assert patron.read(current_program)[0] == 1
+
+
+def test_a_file_that_differs_only_in_comments_makes_no_new_version(
+    log_in: Callable[[str], TestClient], patron: Patron
+) -> None:
+    # a review: re-uploading the running program with a comment edited made version 2
+    owner = log_in("owner")
+    commented = "# checked by Ana, 3 March\n" + EXAMPLE.replace(
+        "welcome_bonus = 100         # points on enrollment", "welcome_bonus = 100"
+    )
+    assert commented != EXAMPLE
+    answer = _load(owner, file=commented.encode())
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/program?unchanged=1"
+    said = owner.get("/console/program?unchanged=1").text
+    assert "No change: the file defines the running program, version 1" in said
+    assert patron.read(current_program)[0] == 1
+    assert not patron.read(audit_trail, AuditQuery(action="program.loaded", after=1)).entries
+    # a real change still makes a version
+    answer = _load(
+        owner, file=commented.replace("welcome_bonus = 100", "welcome_bonus = 90").encode()
+    )
+    assert answer.headers["location"] == "/console/program?loaded=2"

@@ -63,3 +63,23 @@ def test_rfm_abc_and_pareto_from_hand_data(
     assert "The best 20% of customers bring 33.3% of revenue." in page
     assert 'role="img" aria-label="RFM grid' in page and 'aria-label="Pareto curve' in page
     assert "<script" not in page
+
+
+def test_the_heat_maps_colours_run_to_the_largest_cell(
+    log_in: Callable[[str], TestClient], patron: Patron
+) -> None:
+    # a review: on a scale to 100%, the grid's cells (a few percent each) were all the
+    # palest blue. Here every cell holds 20% of the customers: the legend ends at 20%.
+    order = 0
+    for i in range(1, 6):
+        member = patron.run(enroll, Enroll(f"c{i}", enrolled_at=datetime(2024, 1, 1))).member.id
+        for k in range(i):
+            order += 1
+            at = datetime(2025, 6 - k, i, 12)
+            buy(patron, member, f"o-{order}", ("A", None, 1, "10.00"), at=at)
+
+    page = log_in("analyst").get("/console/segments").text
+    grid = re.search(r'<svg[^>]*aria-label="RFM grid.*?</svg>', page, re.S)
+    assert grid is not None
+    labels = re.findall(r">(\d+%)</text>", grid.group(0))
+    assert labels[0] == "0%" and labels[-1] == "20%" and "100%" not in labels

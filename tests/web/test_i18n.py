@@ -111,3 +111,30 @@ def test_a_page_served_in_romanian(romanian: TestClient, patron: Patron) -> None
         "/console/login", data={"email": "x@y.ro", "password": "nope nope nope", "csrf": "x"}
     )
     assert "Formularul a expirat: autentificați-vă din nou." in wrong.text
+
+
+def test_the_lifetime_readings_and_the_kinds_read_in_romanian() -> None:
+    # a review: the lifetime page's plain readings and the reward and ledger kinds were
+    # left in English on a Romanian console
+    from patron.analytics.clv import BetaGeoModel
+    from patron.web.readings import readings
+
+    model = BetaGeoModel()
+    model.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    i18n.use("ro_RO")
+    try:
+        # r/alpha = 0.05505 a week, x 365.25/7 = 2.87 a year; a/(a+b) = 24.6%
+        assert readings(model, "week", 7.0) == [
+            "Cât timp este activ, un client cumpără în medie de 0,055 ori pe săptămână (r/α),"
+            " adică de aproximativ 2,9 ori pe an.",
+            "Ritmurile de cumpărare diferă mult între clienți (r = 0,24 < 1): cei mai mulți"
+            " cumpără mai rar decât această medie, câțiva mult mai des.",
+            "Aproximativ 25\xa0% dintre clienți renunță definitiv după fiecare cumpărătură"
+            " repetată (a/(a+b)); un client care nu a mai revenit niciodată nu este socotit"
+            " pierdut de acest model (vezi mbgnbd).",
+        ]
+        assert [i18n.word(k) for k in ("gift", "early_access", "adjust", "expire")] == [
+            "cadou", "acces în avans", "ajustare", "puncte expirate",
+        ]  # fmt: skip
+    finally:
+        i18n.use("en")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics import lifetime
+from patron.analytics.abc import abc_classes
 from patron.analytics.clv import GammaGammaModel, ModelNotIdentified
 from patron.analytics.clv.base import PurchaseModel
 from patron.analytics.clv.value import discounted_clv
@@ -60,7 +61,10 @@ class CustomerBase:
         end = datetime.combine(day, time())
         summary = customer_summary(source, period=period, observation_end=end).to_pandas()
         segments = rfm(source, as_of=end).to_pandas()[["customer_id", "segment", "rfm"]]
-        summary = summary.merge(segments, on="customer_id", how="left").set_index("customer_id")
+        summary = summary.merge(segments, on="customer_id", how="left")
+        # the A/B/C class on the default criteria (spend), as the segments page shows them
+        classes = abc_classes(source, as_of=end).to_pandas()[["customer_id", "abc"]]
+        summary = summary.merge(classes, on="customer_id", how="left").set_index("customer_id")
         choice, spend = _fitted(source, day, period)
         recommended = None
         if source.lines is not None:
@@ -110,16 +114,21 @@ class CustomerBase:
                 result["clv"] = float(clv[0])
         return result
 
-    def matching(self, segment: str | None, risk: str | None) -> frozenset[str] | None:
-        """The customers of an RFM `segment` and of a churn `risk` band (CHURN_RISK: by
-        their P(alive) as of this base's day); None when neither is asked. Only customers
-        who bought are in a base, so a member without a purchase matches no filter."""
-        if segment is None and risk is None:
+    def matching(
+        self, segment: str | None, risk: str | None, abc: str | None = None
+    ) -> frozenset[str] | None:
+        """The customers of an RFM `segment`, of a churn `risk` band (CHURN_RISK: by
+        their P(alive) as of this base's day) and of an A/B/C class; None when none is
+        asked. Only customers who bought are in a base, so a member without a purchase
+        matches no filter."""
+        if segment is None and risk is None and abc is None:
             return None
         s = self.summary
         keep = np.ones(len(s), dtype=bool)
         if segment is not None:
             keep &= (s["segment"] == segment).to_numpy()
+        if abc is not None:
+            keep &= (s["abc"] == abc).to_numpy()
         if risk is not None:
             if self.purchases is None:
                 raise InvalidInput(
@@ -130,6 +139,11 @@ class CustomerBase:
             low, high = CHURN_RISK[risk]
             keep &= (alive >= low) & (alive < high)
         return frozenset(str(c) for c in s.index[keep])
+
+    def classes(self, customer_ids: list[str]) -> dict[str, str]:
+        """The A/B/C class of each of these customers who bought (the others have none)."""
+        column = self.summary["abc"]
+        return {c: str(column.at[c]) for c in customer_ids if c in column.index}
 
     def _recommended(self, customer_id: str) -> list[dict[str, Any]]:
         """Categories bought by at least half of the customer's RFM segment, not by them."""

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from patron.analytics.frames import Source
@@ -153,3 +154,67 @@ def retention_vs_acquisition(
         "cost_to_acquire": acquire,
         "acquire_over_retain": acquire / retain if retain else float("inf"),
     }
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a trend: the purchase KPIs of `period_kpis` that need no period
+    before it (retention does: a trend shows it nowhere)."""
+
+    start: str
+    end: str
+    customers: int
+    new_customers: int
+    purchases: int
+    revenue: float
+    purchase_frequency: float
+    average_basket: float
+    repurchase_rate: float
+
+
+def kpis_trend(source: Source, end: datetime, days: int, periods: int) -> list[TrendPoint]:
+    """The KPIs of `periods` periods of `days` days each, back to back, the last ending
+    at `end` (excluded), oldest first; each as `period_kpis` counts it, in two queries
+    over the whole span (one period per bucket) rather than two per period."""
+    if days < 1 or periods < 1:
+        raise InvalidInput("a trend needs periods of at least one day, and at least one")
+    starts = [end - timedelta(days=days * (periods - i)) for i in range(periods)]
+    bounds = [(s.date(), (s + timedelta(days=days)).date()) for s in starts]
+
+    def bucket(day: ir.DateValue) -> ir.IntegerValue:
+        return ibis.cases(*(((day >= a) & (day < b), i) for i, (a, b) in enumerate(bounds)))
+
+    p = source.purchases
+    day = p.occurred_at.date()  # days compare alike in every engine (SQLite: text)
+    inside = p.filter((day >= bounds[0][0]) & (day < bounds[-1][1])).mutate(period=bucket(day))
+    per = inside.group_by(["period", "customer_id"]).aggregate(
+        n=inside.count(), spend=inside.amount.sum()
+    )
+    stats = per.group_by("period").aggregate(
+        customers=per.count(), purchases=per.n.sum(), revenue=per.spend.sum(),
+        repeaters=(per.n >= 2).sum(),
+    )  # fmt: skip
+    firsts = p.group_by("customer_id").aggregate(first=day.min())
+    firsts = firsts.filter((firsts["first"] >= bounds[0][0]) & (firsts["first"] < bounds[-1][1]))
+    new = firsts.group_by(period=bucket(firsts["first"])).aggregate(n=firsts.count())
+    found = {int(r["period"]): r for r in stats.to_pyarrow().to_pylist()}
+    newcomers = {int(r["period"]): int(r["n"]) for r in new.to_pyarrow().to_pylist()}
+    return [_point(a, b, found.get(i), newcomers.get(i, 0)) for i, (a, b) in enumerate(bounds)]
+
+
+def _point(start: date, end: date, row: dict[str, Any] | None, new: int) -> TrendPoint:
+    customers = int(row["customers"]) if row else 0
+    purchases = int(row["purchases"] or 0) if row else 0
+    revenue = _sum(row["revenue"]) if row else 0.0
+    repeaters = int(row["repeaters"] or 0) if row else 0
+    return TrendPoint(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        customers=customers,
+        new_customers=new,
+        purchases=purchases,
+        revenue=round(revenue, 2),
+        purchase_frequency=purchases / customers if customers else 0.0,
+        average_basket=revenue / purchases if purchases else 0.0,
+        repurchase_rate=repeaters / customers if customers else 0.0,
+    )

@@ -41,4 +41,7 @@ def program_load(file: Path, database_url: DbOption = None) -> None:
                 lambda uow, text: load_program(uow, text, str(file), cli_actor()), file.read_text()
             )
         )
+    if not loaded.changed:
+        out.print(f"no change: {file} defines the running program, version {loaded.version}")
+        return
     out.print(f"loaded {loaded.name!r} as version {loaded.version} ({loaded.rewards} rewards)")

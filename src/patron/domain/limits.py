@@ -68,3 +68,22 @@ def text_problem(value: str, longest: int) -> str | None:
     if "\x00" in value:
         return "contains a NUL character, which the store cannot keep"
     return None
+
+
+# characters that turn the text after them around or hide it (Unicode's bidi embeddings,
+# overrides and isolates): written into a note, they make a screen say what was not typed
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def note_problem(value: str) -> str | None:
+    """Why `value` is not plain text a person typed on one line (a reason, a note), or
+    None: control characters (NUL, line breaks, escapes) and bidi controls are refused."""
+    for i, char in enumerate(value):
+        if ord(char) < 32 or 0x7F <= ord(char) < 0xA0:
+            return f"character {i + 1} is a control character (U+{ord(char):04X}): write plain text"
+        if char in _BIDI_CONTROLS:
+            return (
+                f"character {i + 1} changes the text's direction (U+{ord(char):04X}):"
+                " write plain text"
+            )
+    return None

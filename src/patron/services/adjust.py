@@ -8,6 +8,7 @@ from patron.domain import events
 from patron.domain.audit import AuditAction
 from patron.domain.errors import InsufficientPoints, InvalidInput
 from patron.domain.ledger import EntryRefs
+from patron.domain.limits import note_problem
 from patron.domain.lots import allocate_take_back, is_live
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, debit, locked_account, save
@@ -29,6 +30,9 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
         raise InvalidInput("points: an adjustment of 0 points changes nothing")
     if not cmd.reason.strip():
         raise InvalidInput("reason: say why the balance is adjusted (it is audited)")
+    problem = note_problem(cmd.reason)
+    if problem is not None:
+        raise InvalidInput(f"reason: {problem}")
     _, program = current_program(uow)
     account = locked_account(uow, cmd.member_id)
     member = account.member

@@ -18,6 +18,7 @@ class Loaded:
     version: int
     name: str
     rewards: int
+    changed: bool = True  # False: the same program as the running version; none made
 
 
 def current_program(uow: UnitOfWork) -> tuple[int, Program]:
@@ -29,11 +30,16 @@ def current_program(uow: UnitOfWork) -> tuple[int, Program]:
 
 
 def load_program(uow: UnitOfWork, text: str, source: str, actor: str = "cli") -> Loaded:
-    """A new version each time: purchases keep pointing at the version that scored them.
-    Loading one changes how every later purchase earns, so it is audited with its digest
-    (the text itself is kept with the version)."""
+    """A new version each time the program changes: purchases keep pointing at the
+    version that scored them. Loading one changes how every later purchase earns, so it
+    is audited with its digest (the text itself is kept with the version). A file that
+    defines the running program again (only its comments or layout differ) makes no
+    version and changes nothing: the answer says so (`changed` False)."""
     program = parse_program(text, source)
     previous = uow.programs.current()
+    if previous is not None and previous[1] == program:
+        running, _ = previous
+        return Loaded(running, program.name, len(program.rewards), changed=False)
     version = uow.programs.add(program, text, uow.now)
     uow.rewards.sync(program, previous[1] if previous else None)
     uow.audit.record(

@@ -24,6 +24,11 @@ class ProgramFigures(Repo):
         )
         return {str(kind): int(points) for kind, points in self.conn.execute(query)}
 
+    def points_before(self, end: datetime) -> int:
+        """The sum of the ledger's points before `end`: what members held then."""
+        query = select(func.coalesce(func.sum(_E.c.points), 0)).where(_E.c.occurred_at < end)
+        return int(self.conn.execute(query).scalar_one())
+
     def held(self) -> int:
         """The points members hold now, spendable and pending (the sum of their balances)."""
         return int(self.conn.execute(select(func.coalesce(func.sum(_M.c.balance), 0))).scalar_one())

@@ -34,6 +34,7 @@ from patron.store.rewards import Rewards
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
+from patron.store.timeline import Timeline
 from patron.store.totals import Totals
 
 
@@ -79,6 +80,7 @@ class UnitOfWork:
         self.figures = ProgramFigures(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
+        self.timeline = Timeline(conn)
         return self
 
     @property

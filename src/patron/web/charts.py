@@ -24,9 +24,19 @@ def svg(spec: dict[str, Any], label: str) -> Markup:
 
 
 def heat_map(
-    values: list[dict[str, Any]], x: str, y: str, color: str, *, x_title: str, y_title: str
+    values: list[dict[str, Any]],
+    x: str,
+    y: str,
+    color: str,
+    *,
+    x_title: str,
+    y_title: str,
+    top: float = 1.0,
 ) -> dict[str, Any]:
-    """A grid of cells coloured by `color` (a share from 0 to 1), x and y read in order."""
+    """A grid of cells coloured by `color` (a share), x and y read in order. The colours
+    run from 0 to `top`: 1 where the shares span it (retention), the largest share where
+    they are parts of one whole (the RFM grid's 25 cells hold a few percent each, which
+    on a scale to 100% were all the palest blue)."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
@@ -40,7 +50,7 @@ def heat_map(
                 "field": color,
                 "type": "quantitative",
                 "title": None,
-                "scale": {"domain": [0, 1], "scheme": "blues"},
+                "scale": {"domain": [0, top or 1.0], "scheme": "blues"},
                 "legend": {"format": ".0%"},
             },
         },
@@ -84,3 +94,29 @@ def grouped_bars(
             "color": {"field": group, "type": "nominal", "title": None},
         },
     }
+
+
+def small_multiples(
+    values: list[dict[str, Any]], names: list[str], *, x_title: str
+) -> dict[str, Any]:
+    """One small line per figure (`name`), each on its own vertical scale, the periods
+    (`period`, 1 the oldest) along the bottom: the shape of each trend at a glance; the
+    exact numbers are in the table beside."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "facet": {"field": "name", "type": "nominal", "title": None, "sort": names},
+        "columns": 3,
+        "spec": {
+            "width": 170,
+            "height": 70,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "period", "type": "ordinal", "title": x_title,
+                      "axis": {"labels": False, "ticks": False}},
+                "y": {"field": "value", "type": "quantitative", "title": None,
+                      "axis": {"tickCount": 3}},
+            },
+        },
+        "resolve": {"scale": {"y": "independent"}},
+    }  # fmt: skip

@@ -70,7 +70,8 @@ def current_staff(request: Request) -> Staff:
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     user = None if session is None else patron.read(active_user, session.email)
     if session is None or user is None or not user.session_valid(session.issued_at):
-        raise LoginRequired(request.url.path)
+        query = request.url.query  # the page asked, filters and all, is where the login leads
+        raise LoginRequired(request.url.path + (f"?{query}" if query else ""))
     return Staff(user, session)
 
 

@@ -1,14 +1,18 @@
-"""The console's view of one customer: who they are, their points and tier, their ledger,
-and the adjustment form for the roles that may change data.
+"""The console's view of one customer: who they are, their points, tier and progress to
+the next, their open lots with expiry dates, their timeline (purchases, refunds,
+redemptions, points entries and tier changes, newest first, a page at a time), and the
+adjustment form for the roles that may change data.
 
-Everything shown comes from the use cases the API uses (find_member, balance,
-ledger_entries); an adjustment runs the API's use case (services/adjust.py) under the
+Everything shown comes from one use case (services/timeline.customer_file, over the
+API's find_member and balance) and the day's customer base for the lifetime figures; an
+adjustment runs the API's use case (services/adjust.py) under the
 staff user's name, so the ledger and the audit log say who did it and why. The form
 answers with a redirect (post/redirect/get), so reloading the page sends nothing again.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -17,18 +21,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from patron.analytics.insights import store_base
 from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
-from patron.domain.records import EntryKind
+from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
-from patron.services.members import find_member
-from patron.services.queries import balance, data_version, ledger_entries
+from patron.services.queries import data_version
+from patron.services.timeline import customer_file
 from patron.web.console import Staff, StaffDep, refused_change
-from patron.web.i18n import _
+from patron.web.i18n import N_, _
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-LEDGER_SHOWN = 50
+SHOWN = 50  # timeline items a page
 MemberId = Annotated[int, Path(ge=1, le=2**62)]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+KINDS = {
+    TimelineKind.PURCHASE: N_("Purchase"),
+    TimelineKind.REFUND: N_("Refund"),
+    TimelineKind.REDEMPTION: N_("Reward redeemed"),
+    TimelineKind.WELCOME: N_("Welcome points"),
+    TimelineKind.REFERRAL: N_("Referral points"),
+    TimelineKind.ADJUST: N_("Adjustment"),
+    TimelineKind.EXPIRE: N_("Points expired"),
+    TimelineKind.REDEEM_CANCEL: N_("Redemption cancelled, points given back"),
+    TimelineKind.DEBT_SETTLEMENT: N_("Debt settled from new points"),
+    TimelineKind.TIER: N_("Tier changed"),
+}
 
 
 @router.get("/customers/{member_id}", response_class=HTMLResponse)
@@ -37,8 +54,9 @@ def customer(
     staff: StaffDep,
     member_id: MemberId,
     adjusted: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    page: PageNo = 1,
 ) -> Response:
-    return _page(request, staff, member_id, adjusted=adjusted)
+    return _page(request, staff, member_id, adjusted=adjusted, page=page)
 
 
 def _page(
@@ -49,28 +67,39 @@ def _page(
     adjusted: int | None = None,
     error: str | None = None,
     status: int = 200,
+    page: int = 1,
 ) -> Response:
     """The page; `adjusted` names the ledger entry an adjustment just wrote (its points
-    and reason are said from the ledger, never from the address), `error` why one was
+    and reason are said from the timeline, never from the address), `error` why one was
     refused."""
     patron: Patron = request.app.state.patron
     try:
-        member = patron.read(find_member, member_id)
+        found = patron.read(customer_file, member_id, (page - 1) * SHOWN, SHOWN)
     except NotFound:
         message = _("No customer has the id %(id)s.") % {"id": member_id}
         context = {"staff": staff, "message": message, "title": _("Not found")}
         return render(request, "forbidden.html", context, 404)
-    entries = patron.read(ledger_entries, member_id, LEDGER_SHOWN, None)
+    member, items = found.member, found.timeline.items
     insight, no_insight = _insight(request, patron, member.external_id)
+    here = f"/console/customers/{member.id}"
+    done = (i for i in items if i.ref == adjusted and i.kind is TimelineKind.ADJUST)
     context = {
         "staff": staff,
         "member": member,
-        "balance": patron.read(balance, member_id),
-        "entries": entries,
+        "balance": found.balance,
+        "lots": found.lots,
+        "items": items,
+        "kinds": KINDS,
+        "first": (page - 1) * SHOWN + 1,
+        "previous": f"{here}?page={page - 1}#timeline" if page > 1 else None,
+        "next": f"{here}?page={page + 1}#timeline" if found.timeline.more else None,
         "may_adjust": staff.user.role.may_change and member.erased_at is None,
-        "done": next((e for e in entries if e.id == adjusted and e.kind is EntryKind.ADJUST), None),
+        "done": next(done, None),
         "error": error,
+        # a refused reason is said beside its field
+        "reason_error": error if error and error.startswith("reason:") else None,
         "insight": insight,
+        "insight_as_of": date.fromisoformat(insight["as_of"]) if insight else None,
         "no_insight": no_insight,
     }
     return render(request, "customer.html", context, status_code=status)

@@ -1,4 +1,5 @@
 """The console's customer list: search by the shop's id, name or e-mail, filter by tier,
+RFM segment, churn risk and A/B/C class (the last three from the day's customer base),
 sort by any column, page through, and export the same list as CSV.
 
 The list comes from the same use case for every adapter (services/queries.find_members);
@@ -15,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from patron.analytics.insights import store_base
+from patron.analytics.insights import CustomerBase, store_base
 from patron.analytics.rfm import SEGMENTS
 from patron.bootstrap import Patron
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
@@ -40,17 +41,33 @@ PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 # empty (the form's "every segment", "any risk") means no filter
 Segment = Annotated[Literal["", *SEGMENTS] | None, Query()]  # type: ignore[valid-type]
 Risk = Annotated[Literal["", "high", "medium", "low"] | None, Query()]
+Abc = Annotated[Literal["", "A", "B", "C"] | None, Query()]
 
 
-def _chosen(request: Request, segment: str | None, risk: str | None) -> frozenset[str] | None:
-    """The customers an RFM segment and a churn risk pick, from the day's customer base
-    (the member insights'); None without such a filter."""
-    if not segment and not risk:
-        return None
+def _base(request: Request) -> CustomerBase:
+    """The day's customer base (the member insights'), held for this version of the data."""
     patron: Patron = request.app.state.patron
     bases, day = request.app.state.customer_bases, patron.clock().date()
-    base = store_base(bases, patron.analytics(), day, patron.read(data_version))
-    return base.matching(segment or None, risk or None)
+    return store_base(bases, patron.analytics(), day, patron.read(data_version))
+
+
+def _chosen(
+    request: Request, segment: str | None, risk: str | None, abc: str | None
+) -> frozenset[str] | None:
+    """The customers an RFM segment, a churn risk and an A/B/C class pick, from the day's
+    customer base; None without such a filter."""
+    if not segment and not risk and not abc:
+        return None
+    return _base(request).matching(segment or None, risk or None, abc or None)
+
+
+def _classes(request: Request, rows: list[MemberRow]) -> dict[str, str]:
+    """The A/B/C class of the listed customers who bought; none while the store's history
+    is too short for a customer base (the column then shows a dash)."""
+    try:
+        return _base(request).classes([row.external_id for row in rows])
+    except PatronError:
+        return {}
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -64,20 +81,25 @@ def customers(
     page: PageNo = 1,
     segment: Segment = None,
     risk: Risk = None,
+    abc: Abc = None,
 ) -> Response:
     patron: Patron = request.app.state.patron
     _, program = patron.read(current_program)
-    kept = {"q": q or "", "tier": tier or "", "segment": segment or "", "risk": risk or ""}
+    kept = {
+        "q": q or "", "tier": tier or "", "segment": segment or "", "risk": risk or "",
+        "abc": abc or "",
+    }  # fmt: skip
     context: dict[str, Any] = {
         "staff": staff,
         "segments": SEGMENTS,
         "segment": segment or "",
         "risk": risk or "",
+        "abc": abc or "",
         "error": None,
     }
     status = 200
     try:
-        ids = _chosen(request, segment, risk)
+        ids = _chosen(request, segment, risk, abc)
     except PatronError as exc:  # too little history for the filter: say so, list nobody
         ids, status, context["error"] = frozenset(), 422, exc.message
     search = MemberSearch(q, tier, sort, dir == "desc", (page - 1) * PAGE, PAGE, ids)
@@ -94,6 +116,7 @@ def customers(
     pages = max(1, -(-found.total // PAGE))
     context |= {
         "rows": found.rows,
+        "classes": _classes(request, found.rows),
         "total": found.total,
         "first": (page - 1) * PAGE + 1 if found.rows else 0,
         "last": (page - 1) * PAGE + len(found.rows),
@@ -121,11 +144,12 @@ def customers_csv(
     dir: Direction = "desc",
     segment: Segment = None,
     risk: Risk = None,
+    abc: Abc = None,
 ) -> Response:
     """Every member the search matches, one page of the store at a time."""
     patron: Patron = request.app.state.patron
     _, program = patron.read(current_program)
-    ids = _chosen(request, segment, risk)
+    ids = _chosen(request, segment, risk, abc)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()

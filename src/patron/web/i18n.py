@@ -121,6 +121,30 @@ WORDS = {
     "half_even": N_("half to even"),
     "spend": N_("spend"),
     "points": N_("points"),
+    # the models' time units, one and many
+    "day": N_("day"),
+    "week": N_("week"),
+    "month": N_("month"),
+    "days": N_("days"),
+    "weeks": N_("weeks"),
+    "months": N_("months"),
+    # the rewards' kinds
+    "discount": N_("discount"),
+    "gift": N_("gift"),
+    "service": N_("service"),
+    "event": N_("event"),
+    "early_access": N_("early access"),
+    "cause": N_("cause"),
+    # the ledger's kinds of entry
+    "welcome": N_("welcome points"),
+    "referral": N_("referral points"),
+    "earn": N_("points earned"),
+    "refund": N_("points taken back (return)"),
+    "redeem": N_("points redeemed"),
+    "redeem_cancel": N_("redemption cancelled"),
+    "adjust": N_("adjustment"),
+    "expire": N_("points expired"),
+    "debt_settlement": N_("debt settled"),
 }
 
 

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from patron.analytics import lifetime
-from patron.analytics.clv.reading import plain_reading
 from patron.analytics.clv.value import discounted_clv
 from patron.analytics.frames import from_store
 from patron.analytics.insights import CustomerBase, store_base
@@ -28,6 +27,7 @@ from patron.services.queries import data_version
 from patron.web.charts import grouped_bars, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import _
+from patron.web.readings import readings
 from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -78,7 +78,7 @@ def _models(base: CustomerBase) -> list[dict[str, Any]]:
             "params": [
                 (n, model.params_[n], model.standard_errors_.get(n)) for n in model.param_names
             ],
-            "reading": plain_reading(model, base.period, days),
+            "reading": readings(model, base.period, days),
         }
         for model in fitted
     ]

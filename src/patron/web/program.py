@@ -35,8 +35,9 @@ def program_page(
     staff: StaffDep,
     changes: Annotated[int | None, Query(ge=2, le=2**31)] = None,
     loaded: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+    unchanged: Annotated[int | None, Query(ge=1, le=2**31)] = None,
 ) -> Response:
-    return _page(request, staff, changes=changes, loaded=loaded)
+    return _page(request, staff, changes=changes, loaded=loaded, unchanged=unchanged)
 
 
 @router.post("/program", response_class=HTMLResponse)
@@ -71,7 +72,8 @@ def load(
         if not errors:
             errors = [{"field": None, "message": exc.message, "line": None}]
         return _page(request, staff, text=source, errors=errors, status=422)
-    return RedirectResponse(f"/console/program?loaded={loaded.version}", 303)
+    said = "loaded" if loaded.changed else "unchanged"
+    return RedirectResponse(f"/console/program?{said}={loaded.version}", 303)
 
 
 def _page(
@@ -80,6 +82,7 @@ def _page(
     *,
     changes: int | None = None,
     loaded: int | None = None,
+    unchanged: int | None = None,
     text: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     status: int = 200,
@@ -97,6 +100,7 @@ def _page(
         "program": program,
         "versions": versions,
         "loaded": loaded if loaded == version else None,  # said only of the running one
+        "unchanged": unchanged if unchanged == version else None,
         "errors": errors or [],
         "lines": _annotated(shown, errors or []),
         "text": shown,

@@ -41,6 +41,7 @@ def segments(request: Request, staff: StaffDep) -> Response:
             "share",
             x_title=_("frequency score"),
             y_title=_("recency score"),
+            top=max(cell["share"] for cell in figures["grid"]),
         )
         context["rfm_chart"] = svg(
             grid, _("RFM grid: the share of customers in each cell of recency and frequency")

@@ -24,6 +24,16 @@ ENV.install_gettext_callables(  # type: ignore[attr-defined]  # added by the ext
     gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
 )
 ENV.filters.update(i18n.FILTERS)
+
+
+def isolated(text: str) -> str:
+    """Text a customer or a till wrote, for a place where <bdi> cannot go (a page's
+    title): between FSI and PDI, so that direction characters inside it (a right-to-left
+    override) end with it and cannot turn the text after it around."""
+    return f"\u2068{text}\u2069"
+
+
+ENV.filters["isolated"] = isolated
 ENV.globals["locale"] = i18n.current
 TEMPLATES = Jinja2Templates(env=ENV)
 

@@ -23,67 +23,75 @@ def units(model: FittedModel, period: str) -> dict[str, str]:
 
 
 def plain_reading(model: FittedModel, period: str, period_days: float) -> list[str]:
-    """Sentences for the shop: the mean purchase rate per period and per year, how much
-    customers differ, how many drop out (BG/NBD, MBG/NBD: the mean drop-out chance
-    a/(a+b); Pareto/NBD: the share still active a year after the first purchase,
-    E[e^(−μ·year)] = (β/(β+year))^s), and what a purchase is worth (Gamma-Gamma:
-    E[M] = p·v/(q−1))."""
+    """Sentences for the shop, in English (`patron clv fit`); the console writes the same
+    facts (`reading_facts`) in the shop's language."""
+    return [ENGLISH[key].format(period=period, **values) for key, values in
+            reading_facts(model, period, period_days)]  # fmt: skip
+
+
+# each fact's English sentence, over the fact's values (and the model's time unit)
+ENGLISH = {
+    "rate": "While active, a customer buys on average {rate:.3g} times a {period} (r/α),"
+    " about {per_year:.1f} times a year.",
+    "spread_wide": "Purchase rates differ widely between customers (r = {r:.2f} < 1): most"
+    " buy less often than that average, a few much more.",
+    "spread_alike": "Purchase rates are fairly alike across customers (r = {r:.2f} ≥ 1).",
+    "dropout_any": "About {share:.0%} of customers drop out for good after any purchase"
+    " (a/(a+b)), the first included: that many new customers are lost right after their"
+    " first purchase.",
+    "dropout_repeat": "About {share:.0%} of customers drop out for good after each repeat"
+    " purchase (a/(a+b)); a customer who never came back is never counted as lost by this"
+    " model (see mbgnbd).",
+    "still_active": "About {still:.0%} of customers are still active a year after their"
+    " first purchase ((β/(β+one year))^s).",
+    "still_active_for": "About {still:.0%} of customers are still active a year after their"
+    " first purchase ((β/(β+one year))^s); a customer stays active {lifetime:.1f} {period}s"
+    " on average.",
+    "worth": "A purchase is worth {worth:,.2f} on average across customers (p·v/(q−1), in"
+    " the amounts' currency).",
+    "vary": "A customer's purchases vary around their own mean by about {spread:.0%} (1/√p);"
+    " with few purchases their expected spend stays close to the average.",
+}
+
+
+def reading_facts(
+    model: FittedModel, period: str, period_days: float
+) -> list[tuple[str, dict[str, float]]]:
+    """What the model says, as facts (a key of ENGLISH and its numbers): the mean
+    purchase rate per period and per year, how much customers differ, how many drop out
+    (BG/NBD, MBG/NBD: the mean drop-out chance a/(a+b); Pareto/NBD: the share still
+    active a year after the first purchase, E[e^(−μ·year)] = (β/(β+year))^s), and what
+    a purchase is worth (Gamma-Gamma: E[M] = p·v/(q−1))."""
     p = model.params_
     year = DAYS_PER_YEAR / period_days  # periods in a year
     if model.name == "gamma-gamma":
         return _spend(p["p"], p["q"], p["v"])
-    lines = _buying(p["r"], p["alpha"], period, year)
+    facts = _buying(p["r"], p["alpha"], year)
     if model.name in ("bgnbd", "mbgnbd"):
         share = p["a"] / (p["a"] + p["b"])
-        if model.name == "mbgnbd":
-            lines.append(
-                f"About {share:.0%} of customers drop out for good after any purchase"
-                " (a/(a+b)), the first included: that many new customers are lost"
-                " right after their first purchase."
-            )
-        else:
-            lines.append(
-                f"About {share:.0%} of customers drop out for good after each repeat"
-                " purchase (a/(a+b)); a customer who never came back is never counted as"
-                " lost by this model (see mbgnbd)."
-            )
+        facts.append(("dropout_any" if model.name == "mbgnbd" else "dropout_repeat",
+                      {"share": share}))  # fmt: skip
     elif model.name == "pareto-nbd":
         s, beta = p["s"], p["beta"]
         still = (beta / (beta + year)) ** s
-        line = (
-            f"About {still:.0%} of customers are still active a year after their first"
-            " purchase ((β/(β+one year))^s)"
-        )
         if s > 1:
-            line += f"; a customer stays active {beta / (s - 1):.1f} {period}s on average"
-        lines.append(line + ".")
-    return lines
+            facts.append(("still_active_for", {"still": still, "lifetime": beta / (s - 1)}))
+        else:
+            facts.append(("still_active", {"still": still}))
+    return facts
 
 
-def _buying(r: float, alpha: float, period: str, year: float) -> list[str]:
+def _buying(r: float, alpha: float, year: float) -> list[tuple[str, dict[str, float]]]:
     rate = r / alpha
-    spread = (
-        f"Purchase rates differ widely between customers (r = {r:.2f} < 1): most buy"
-        " less often than that average, a few much more."
-        if r < 1
-        else f"Purchase rates are fairly alike across customers (r = {r:.2f} ≥ 1)."
-    )
     return [
-        f"While active, a customer buys on average {rate:.3g} times a {period} (r/α),"
-        f" about {rate * year:.1f} times a year.",
-        spread,
+        ("rate", {"rate": rate, "per_year": rate * year}),
+        ("spread_wide" if r < 1 else "spread_alike", {"r": r}),
     ]
 
 
-def _spend(p: float, q: float, v: float) -> list[str]:
-    lines = []
+def _spend(p: float, q: float, v: float) -> list[tuple[str, dict[str, float]]]:
+    facts: list[tuple[str, dict[str, float]]] = []
     if q > 1:
-        lines.append(
-            f"A purchase is worth {p * v / (q - 1):,.2f} on average across customers"
-            " (p·v/(q−1), in the amounts' currency)."
-        )
-    lines.append(
-        f"A customer's purchases vary around their own mean by about {p**-0.5:.0%}"
-        " (1/√p); with few purchases their expected spend stays close to the average."
-    )
-    return lines
+        facts.append(("worth", {"worth": p * v / (q - 1)}))
+    facts.append(("vary", {"spread": p**-0.5}))
+    return facts
