@@ -26,12 +26,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from patron.analytics.held import Held
 from patron.bootstrap import Patron
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
+from tests.conftest import Clock
 from tests.integration.helpers import buy
 
 ROW = re.compile(
@@ -145,3 +148,32 @@ def test_each_figure_has_its_trend_over_twelve_periods(
     charts = re.findall(r'<svg[^>]*role="img" aria-label="Trends: ([^"]+)"', page)
     assert charts == ["Members", "Purchases", "Points"]
     assert ">Points outstanding at the end</text>" in page
+
+
+def test_figures_are_held_until_the_data_changes_and_stale_ones_say_so(
+    log_in: Callable[[str], TestClient], patron: Patron, clock: Clock
+) -> None:
+    """The overview's figures are counted once per version of the data; after a sale,
+    a page that cannot wait for the new count shows the held one, saying when it was
+    counted (analytics/held.py). Here the new count may not start (spacing), so the page
+    is the stale one whatever the machine's speed."""
+    ana = _member(patron, "ana", 20)
+    buy(patron, ana, "o-1", ("A", None, 1, "100.00"), at=datetime(2025, 12, 27, 11, 0))
+    browser = log_in("analyst")
+    app: Any = browser.app
+    app.state.figures = Held(wait=0.0, spacing=1e9, clock=lambda: clock.now)
+
+    def purchases() -> tuple[str, str]:
+        page = browser.get("/console?days=7").text
+        return {r[0]: r[1] for r in ROW.findall(page)}["Purchases"], page
+
+    count, page = purchases()
+    assert count == "1" and 'id="stale"' not in page
+    clock.advance(minutes=5)
+    buy(patron, ana, "o-2", ("A", None, 1, "50.00"), at=datetime(2025, 12, 30, 11, 0))
+    count, page = purchases()
+    assert count == "1"  # the held count, not yet the new one
+    assert "These figures were counted at Jan 1, 2026, 9:00:00\u202fAM UTC." in page
+    app.state.figures = Held(clock=lambda: clock.now)  # pages that always wait
+    count, page = purchases()
+    assert count == "2" and 'id="stale"' not in page

@@ -1,15 +1,21 @@
 """What the pages take from the app a request reached: the Patron instance, the objects
-made once per app on first use (session signers, the login throttle), and whether the
-page came over HTTPS (the cookies' Secure flag)."""
+made once per app on first use (session signers, the login throttle), the figures held
+for the current version of the data, and whether the page came over HTTPS (the cookies'
+Secure flag)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 
+from patron.analytics.held import Figures, Held
 from patron.bootstrap import Patron
+from patron.services.queries import data_version, figures_version
+
+if TYPE_CHECKING:
+    from patron.analytics.frames import Source
 
 T = TypeVar("T")
 
@@ -28,6 +34,21 @@ def held(request: Request, name: str, make: Callable[[], T]) -> T:
         found = make()
         setattr(state, name, found)
     return found
+
+
+def current_figures(request: Request, key: Hashable, compute: Callable[[Patron], T]) -> Figures[T]:
+    """`compute(patron)`, held for the current version of the data (analytics/held.py):
+    computed again, in the background, only after a purchase, refund, points entry,
+    enrolment or tier change; the page says when stale figures were computed."""
+    patron = patron_of(request)
+    figures: Held[Any] = request.app.state.figures
+    found: Figures[T] = figures.get(key, patron.read(figures_version), lambda: compute(patron))
+    return found
+
+
+def on_copy(patron: Patron, compute: Callable[[Source], T]) -> T:
+    """`compute` on the in-memory copy of the store's purchases (analytics/snapshot.py)."""
+    return patron.analytics().on_copy(patron.read(data_version), compute)
 
 
 def is_https(request: Request) -> bool:

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from patron.analytics.cohorts import cohort_retention, triangle
-from patron.analytics.frames import from_store
-from patron.bootstrap import Patron
+from patron.web.app_state import current_figures, on_copy
 from patron.web.charts import heat_map, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import _
@@ -26,10 +25,12 @@ SHOWN = 24  # the latest cohorts: two years of months
 
 @router.get("/cohorts", response_class=HTMLResponse)
 def cohorts(request: Request, staff: StaffDep) -> Response:
-    patron: Patron = request.app.state.patron
-    rows = patron.analytics().run(
-        lambda con: cohort_retention(from_store(con)).to_pyarrow().to_pylist()
+    held = current_figures(
+        request,
+        ("cohorts",),
+        lambda p: on_copy(p, lambda source: cohort_retention(source).to_pyarrow().to_pylist()),
     )
+    rows = held.value
     grid, width = triangle(rows)
     grid = grid[-SHOWN:]
     cells: list[dict[str, Any]] = [
@@ -53,5 +54,5 @@ def cohorts(request: Request, staff: StaffDep) -> Response:
         if cells
         else None
     )
-    context = {"staff": staff, "grid": grid, "width": width, "chart": chart}
+    context = {"staff": staff, "grid": grid, "width": width, "chart": chart, "computed": held}
     return render(request, "cohorts.html", context)

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from patron.analytics.insights import store_base
+from patron.analytics.insights import ready_base
 from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
 from patron.domain.timeline import TimelineKind
@@ -108,12 +108,18 @@ def _page(
 def _insight(request: Request, patron: Patron, customer: str) -> tuple[dict[str, Any] | None, str]:
     """The customer's segment, P(alive), expected purchases and CLV as of today, from the
     customer base the API's insights use (fitted once a day and held); or why there are
-    none (no purchase yet, too little history for a model)."""
+    none (no purchase yet, too little history for a model, the day's first fit still
+    running: the page never waits for it)."""
     try:
         bases = request.app.state.customer_bases
-        base = store_base(
+        base = ready_base(
             bases, patron.analytics(), patron.clock().date(), patron.read(data_version)
         )
+        if base is None:
+            return None, _(
+                "being computed for the whole customer base: they show here once it is done"
+                " (a minute or two on a big store)"
+            )
         return base.insights(customer), ""
     except PatronError as exc:
         return None, exc.message

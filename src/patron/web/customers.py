@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from patron.analytics.insights import CustomerBase, store_base
+from patron.analytics.insights import CustomerBase, ready_base, store_base
 from patron.analytics.rfm import SEGMENTS
 from patron.bootstrap import Patron
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
@@ -63,11 +63,15 @@ def _chosen(
 
 def _classes(request: Request, rows: list[MemberRow]) -> dict[str, str]:
     """The A/B/C class of the listed customers who bought; none while the store's history
-    is too short for a customer base (the column then shows a dash)."""
+    is too short for a customer base, or while the day's first fit runs (the column then
+    shows a dash): the list never waits for a fit."""
+    patron: Patron = request.app.state.patron
+    bases, day = request.app.state.customer_bases, patron.clock().date()
     try:
-        return _base(request).classes([row.external_id for row in rows])
+        base = ready_base(bases, patron.analytics(), day, patron.read(data_version))
     except PatronError:
         return {}
+    return {} if base is None else base.classes([row.external_id for row in rows])
 
 
 @router.get("/customers", response_class=HTMLResponse)

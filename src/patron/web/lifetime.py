@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from patron.analytics import lifetime
 from patron.analytics.clv.value import discounted_clv
-from patron.analytics.frames import from_store
 from patron.analytics.insights import CustomerBase, store_base
 from patron.analytics.summary import period_days
 from patron.bootstrap import Patron
 from patron.domain.errors import PatronError
 from patron.services.program import current_program
 from patron.services.queries import data_version
+from patron.web.app_state import current_figures, on_copy
 from patron.web.charts import grouped_bars, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import _
@@ -50,9 +50,12 @@ def lifetime_page(request: Request, staff: StaffDep) -> Response:
     if base.choice is None or base.purchases is None:
         return render(request, "lifetime.html", {**context, "why_not": _("too little history")})
     name = base.choice.name
-    report = patron.analytics().run(
-        lambda con: lifetime.validation_for(from_store(con), base.as_of, name, base.period)
-    )
+    as_of, period = base.as_of, base.period
+    report = current_figures(
+        request,
+        ("validation", as_of, name, period),
+        lambda p: on_copy(p, lambda source: lifetime.validation_for(source, as_of, name, period)),
+    ).value
     if report is not None:
         values = [
             {"frequency": b.frequency, "what": what, "purchases": value}

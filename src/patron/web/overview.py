@@ -20,12 +20,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from patron.analytics.frames import from_store
 from patron.analytics.kpis import TrendPoint, kpis_trend
 from patron.bootstrap import Patron
 from patron.domain.overview import change
 from patron.services.overview import ProgramOverview, program_overview
 from patron.services.program import current_program
+from patron.web.app_state import current_figures, on_copy
 from patron.web.charts import small_multiples, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import N_, _
@@ -49,7 +49,7 @@ def figures(patron: Patron, end: datetime, days: int) -> OverviewFigures:
     """The overview's numbers for the `TREND` periods of `days` days ending at `end`."""
     start = end - timedelta(days=days)
     program = patron.read(program_overview, start, end, TREND)
-    kpis = patron.analytics().run(lambda con: kpis_trend(from_store(con), end, days, TREND))
+    kpis = on_copy(patron, lambda source: kpis_trend(source, end, days, TREND))
     return OverviewFigures(program, kpis)
 
 
@@ -62,7 +62,8 @@ def overview(
     patron: Patron = request.app.state.patron
     today = patron.clock().replace(hour=0, minute=0, second=0, microsecond=0)
     end = today + timedelta(days=1)
-    found = figures(patron, end, days)
+    held = current_figures(request, ("overview", end, days), lambda p: figures(p, end, days))
+    found = held.value
     program = found.program
     _, running = patron.read(current_program)
     groups = _groups(found)
@@ -72,6 +73,7 @@ def overview(
         "periods": sorted({*PERIODS, days}),
         "start": end - timedelta(days=days),
         "as_of": today,
+        "computed": held,
         "rows": [row for _, _, rows in groups for row in rows],
         "trends": [(key, title, rows, _chart(title, rows)) for key, title, rows in groups],
         "starts": [period.start for period in program.trend],

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from patron.analytics.abc import AbcConfig, abc_classes
-from patron.analytics.frames import Source, from_store
+from patron.analytics.frames import Source
 from patron.analytics.pareto import pareto_curve, top_share
 from patron.analytics.rfm import rfm, segment_counts
 from patron.analytics.summary import last_purchase
-from patron.bootstrap import Patron
+from patron.web.app_state import current_figures, on_copy
 from patron.web.charts import heat_map, line, svg
 from patron.web.console import StaffDep
 from patron.web.i18n import _
@@ -30,9 +30,9 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 @router.get("/segments", response_class=HTMLResponse)
 def segments(request: Request, staff: StaffDep) -> Response:
-    patron: Patron = request.app.state.patron
-    figures = patron.analytics().run(lambda con: _figures(from_store(con)))
-    context: dict[str, Any] = {"staff": staff, **figures}
+    held = current_figures(request, ("segments",), lambda p: on_copy(p, _figures))
+    figures = held.value
+    context: dict[str, Any] = {"staff": staff, "computed": held, **figures}
     if figures["as_of"] is not None:
         grid = heat_map(
             figures["grid"],
