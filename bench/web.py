@@ -140,11 +140,25 @@ def change_data(patron: Patron, member: int, n: int) -> None:
     patron.run(record_purchase, RecordPurchase(MemberRef(id=member), order, now, "EUR", (line,)))
 
 
-def report(name: str, cold: float, warm: list[float], behind: float) -> None:
+NOT_READY = ('id="stale"', "being computed")  # figures still being counted
+
+
+def until_ready(client: TestClient, path: str, limit: float = 900.0) -> float:
+    """Seconds until the page shows figures of the data as it is (nothing being counted)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        text = client.get(path).text
+        if not any(marker in text for marker in NOT_READY):
+            return time.perf_counter() - started
+        time.sleep(1.0)
+    raise TimeoutError(f"{path} still not ready after {limit:.0f} s")
+
+
+def report(name: str, cold: float, ready: float, warm: list[float], behind: float) -> None:
     p50, p95 = statistics.median(warm), percentile(warm, 0.95)
     verdict = "ok" if p95 <= 300 else "OVER 300 ms"
-    print(f"| {name} | {cold:,.0f} | {p50:,.1f} | {p95:,.1f} | {max(warm):,.1f} |"
-          f" {behind:,.0f} | {p95 / behind:.2f} | {verdict} |", flush=True)  # fmt: skip
+    print(f"| {name} | {cold:,.0f} | {ready:,.1f} | {p50:,.1f} | {p95:,.1f} | {max(warm):,.1f} |"
+          f" {behind:,.0f} | {p95 / behind:.4f} | {verdict} |", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -167,77 +181,75 @@ def main() -> None:
     members = patron.read(member_count)
     with sqlite3.connect(args.store) as db:
         purchases = db.execute("SELECT count(*) FROM purchases").fetchone()[0]
-    print(f"store: {args.store} — {members:,} members, {purchases:,} purchases")
-    client = logged_in(patron)
+    print(f"store: {args.store} — {members:,} members, {purchases:,} purchases", flush=True)
     rng = random.Random(3)
     ids = [rng.randrange(1, members + 1) for _ in range(args.requests + 1)]
     pages: dict[str, Callable[[int], str]] = {
         "overview (30 days)": lambda i: "/console?days=30",
         "customer list": lambda i: "/console/customers",
-        "customer list, segment filter": lambda i: "/console/customers?segment=at+risk",
+        "customer list, class A": lambda i: "/console/customers?abc=A",
         "customer 360°": lambda i: f"/console/customers/{ids[i]}",
     }
-    behind = work_behind(patron, ids)
-    print("\n| page | cold ms | warm p50 ms | warm p95 ms | warm max ms | work behind ms"
-          " (direct, cold) | p95 / work behind | target p95 ≤ 300 ms |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for n, (name, path) in enumerate(pages.items()):
-        change_data(patron, ids[0], n)
+    behind = work_behind(url, ids[0])
+    client = logged_in(patron)
+    print("\n| page | first request ms | s until its figures are ready | warm p50 ms |"
+          " warm p95 ms | warm max ms | work behind ms (direct, cold) | p95 / work behind |"
+          " target p95 ≤ 300 ms |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, path in pages.items():
         cold = timed(page(client, path(0)))
+        ready = until_ready(client, path(0))
         warm = [timed(page(client, path(i))) for i in range(args.requests)]
-        report(name, cold, warm, behind[name])
+        report(name, cold, ready, warm, behind[name])
+    print("\n| after a sale | first request ms | s until its figures are ready |")
+    print("| --- | --- | --- |")
+    for n, name in enumerate(("overview (30 days)", "customer 360°")):
+        change_data(patron, ids[0], n)
+        first = timed(page(client, pages[name](0)))
+        print(f"| {name} | {first:,.0f} | {until_ready(client, pages[name](0)):,.1f} |")
     client.__exit__(None, None, None)
     patron.dispose()
 
 
-def work_behind(patron: Patron, ids: list[int]) -> dict[str, float]:
-    """The calls each page makes, made directly once each, after the data changed."""
-    from patron.analytics.frames import from_store
-    from patron.analytics.insights import CustomerBase
-    from patron.analytics.kpis import period_kpis
-    from patron.domain.directory import MemberSearch, SortBy
-    from patron.services.members import find_member
-    from patron.services.overview import program_overview
-    from patron.services.queries import balance, find_members, ledger_entries
+def work_behind(url: str, member: int) -> dict[str, float]:
+    """What each page computes, called directly once each on a new Patron (nothing held,
+    no copy of the store yet): the page's own calls without HTTP, session or HTML."""
+    from patron.analytics.insights import CustomerBases, store_base
+    from patron.domain.directory import MemberSearch
+    from patron.services.queries import data_version, find_members
+    from patron.services.timeline import customer_file
+    from patron.web.overview import figures
 
     today = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-    end = today + timedelta(days=1)
-    start = end - timedelta(days=30)
+    out: dict[str, float] = {}
+    fresh = Patron.from_url(url)
+    out["overview (30 days)"] = timed(lambda: figures(fresh, today + timedelta(days=1), 30))
+    out["customer list"] = timed(lambda: fresh.read(find_members, MemberSearch()))
 
-    def overview() -> None:
-        patron.read(program_overview, start, end)
-        patron.analytics().run(
-            lambda con: (
-                period_kpis(from_store(con), start, end),
-                period_kpis(from_store(con), start - (end - start), start),
-            )
-        )
+    def fit() -> None:
+        bases = CustomerBases()
+        base = store_base(bases, fresh.analytics(), today.date(), fresh.read(data_version))
+        base.matching(None, None, "A")
 
-    def fit() -> CustomerBase:
-        return patron.analytics().run(lambda con: CustomerBase.fit(from_store(con), today))
+    out["customer list, class A"] = timed(fit)
+    fresh.dispose()
+    fresh = Patron.from_url(url)
 
-    search = MemberSearch(None, None, SortBy.ENROLLED, True, 0, 50, None)
+    def one() -> None:
+        fresh.read(customer_file, member)
+        bases = CustomerBases()
+        base = store_base(bases, fresh.analytics(), today.date(), fresh.read(data_version))
+        base.insights(fresh.read(find_member_external, member))
 
-    def customers() -> None:
-        patron.read(find_members, search)
+    out["customer 360°"] = timed(one)
+    fresh.dispose()
+    return out
 
-    def filtered() -> None:
-        base = fit()
-        chosen = base.matching("at risk", None)
-        patron.read(find_members, MemberSearch(None, None, SortBy.ENROLLED, True, 0, 50, chosen))
 
-    def one(member: int) -> None:
-        found = patron.read(find_member, member)
-        patron.read(balance, found.id)
-        patron.read(ledger_entries, found.id, 50, None)
-        fit().insights(found.external_id)
+def find_member_external(uow: Any, member: int) -> str:
+    from patron.services.members import find_member
 
-    return {
-        "overview (30 days)": timed(overview),
-        "customer list": timed(customers),
-        "customer list, segment filter": timed(filtered),
-        "customer 360°": timed(lambda: one(ids[0])),
-    }
+    return find_member(uow, member).external_id
 
 
 if __name__ == "__main__":
