@@ -18,6 +18,8 @@ from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
+from patron.store.consents import Consents
+from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
@@ -35,6 +37,7 @@ from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
 from patron.store.totals import Totals
+from patron.store.unclaimed import UnclaimedPurchases
 
 
 class UnitOfWork:
@@ -79,6 +82,9 @@ class UnitOfWork:
         self.figures = ProgramFigures(conn)
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
+        self.consents = Consents(conn)
+        self.contacts = MemberContacts(conn)
+        self.unclaimed = UnclaimedPurchases(conn)
         return self
 
     @property

@@ -28,6 +28,8 @@ from patron.web import (
     lifetime,
     overview,
     portal,
+    portal_join,
+    portal_profile,
     program,
     segments,
 )
@@ -55,6 +57,8 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(program.router)
     app.include_router(access.router)
     app.include_router(portal.router)
+    app.include_router(portal_join.router)
+    app.include_router(portal_profile.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
