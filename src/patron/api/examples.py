@@ -259,6 +259,23 @@ PURCHASE_CREATE: list[dict[str, Any]] = [
         "lines": [{"sku": "MUG-3", "category": "home", "unit_price": "8.90"}],
         "enroll": True,
     },
+    {
+        "customer": {"email": "ana@example.com", "phone": "+40 722 123 456"},
+        "order_id": "T1-0044",
+        "occurred_at": "2026-01-14T12:00:00Z",
+        "currency": "EUR",
+        "lines": [{"sku": "BOOK-1", "category": "books", "unit_price": "12.50"}],
+    },
+]
+CUSTOMER: list[dict[str, Any]] = [{"email": "ana@example.com", "phone": "+40 722 123 456"}]
+UNCLAIMED_PUBLIC: list[dict[str, Any]] = [
+    {
+        "order_id": "T1-0044",
+        "status": "awaiting_member",
+        "total": "12.50",
+        "points_earned": 0,
+        "occurred_at": "2026-01-14T12:00:00Z",
+    }
 ]
 PURCHASE_PUBLIC: list[dict[str, Any]] = [
     {
