@@ -352,9 +352,7 @@ def test_the_profile_changes_name_phone_and_consent_each_change_recorded_and_aud
     assert len(_consents(patron, member_id)) == 2
     assert len(patron.read(lambda uow: uow.audit.for_member(member_id))) == 1
     # when: consent withdrawn: a third record, the latest is the state
-    browser.post(
-        "/portal/profile", data={"name": "Maria I.", "phone": "", "csrf": session_token}
-    )
+    browser.post("/portal/profile", data={"name": "Maria I.", "phone": "", "csrf": session_token})
     assert _consents(patron, member_id)[-1] == (False, ConsentSource.PORTAL.value)
     assert len(_consents(patron, member_id)) == 3
 
@@ -389,5 +387,3 @@ def test_the_profile_and_welcome_pages_need_a_member_session(browser: TestClient
     for path in ("/portal/profile", "/portal/welcome"):
         answer = browser.get(path)
         assert (answer.status_code, answer.headers["location"]) == (303, "/portal/login")
-
-

@@ -20,8 +20,10 @@ from patron.domain.errors import NotFound, PatronError
 from patron.domain.records import EntryKind
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
+from patron.services.consents import consent_state
 from patron.services.members import find_member
 from patron.services.queries import balance, data_version, ledger_entries
+from patron.web.consents import consent_words
 from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.i18n import _
 from patron.web.templating import render
@@ -65,6 +67,7 @@ def _page(
     context = {
         "staff": staff,
         "member": member,
+        "consent": consent_words(patron.read(consent_state, member_id)),
         "balance": patron.read(balance, member_id),
         "entries": entries,
         "may_adjust": staff.user.role.may_change and member.erased_at is None,
