@@ -12,8 +12,8 @@ business's figures about its products, not data about the member.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
