@@ -44,16 +44,14 @@ class Problem(StrEnum):
     UNKNOWN_REFERRAL = "unknown_referral"
 
 
-class FormRefused(InvalidInput):
-    """A form with at least one refused field: `problems` maps each field to its problem."""
-
-    code = "form_refused"
+class FormRefused(Exception):
+    """A form with at least one refused field: `problems` maps each field to its problem.
+    Not a PatronError: a page shows each problem beside its field (the API, which checks
+    a customer's phone and card by the same rules, words them itself)."""
 
     def __init__(self, problems: dict[str, Problem]) -> None:
-        super().__init__(
-            "; ".join(f"{field}: {problem.value}" for field, problem in problems.items()),
-            problems={field: problem.value for field, problem in problems.items()},
-        )
+        self.message = "; ".join(f"{field}: {problem.value}" for field, problem in problems.items())
+        super().__init__(self.message)
         self.problems = problems
 
 
