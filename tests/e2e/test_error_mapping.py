@@ -49,6 +49,7 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
+from patron.domain.unclaimed import PurchaseUnclaimed
 from tests.conftest import Clock, make_patron, new_key
 
 EXPECTED: dict[type[PatronError], tuple[int, str]] = {
@@ -72,6 +73,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     OrderTaken: (409, "order_id_taken"),
     PurchaseLimit: (409, "purchase_limit_reached"),
     NothingToReturn: (409, "purchase_fully_returned"),
+    PurchaseUnclaimed: (409, "purchase_unclaimed"),
     RedemptionCancelled: (409, "redemption_already_cancelled"),
     KeyRotated: (409, "api_key_already_rotated"),
     IdempotencyKeyInUse: (409, "idempotency_key_in_use"),

@@ -161,10 +161,15 @@ def test_every_example_of_a_request_or_an_answer_is_valid_for_its_model(
                 validate(document, media["schema"], example)
                 model.validate_python(example)  # the model's own rules too (one member…)
                 checked += 1
-        for media in successes(operation):
+        for status, response in operation["responses"].items():
+            media = response.get("content", {}).get(JSON)
+            if not status.startswith("2") or media is None:
+                continue
             for example in media_examples(document, media):
                 validate(document, media["schema"], example)
-                if route.response_model is not None:
+                # the route's model is its main answer's (a 202 of POST /v1/purchases,
+                # a purchase awaiting a member, has its own, checked by the schema above)
+                if route.response_model is not None and status == str(route.status_code):
                     TypeAdapter(route.response_model).validate_python(example)
                 checked += 1
     assert checked >= 40

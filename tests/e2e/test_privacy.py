@@ -139,7 +139,7 @@ def test_the_export_holds_everything_held_about_the_member(
 
     assert answer.status_code == 200, answer.text
     doc = answer.json()
-    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 1)
+    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 2)
     assert doc["generated_at"] == "2026-01-16T10:00:00Z"
     assert doc["member"] == {
         "id": s.ann,
@@ -158,6 +158,8 @@ def test_the_export_holds_everything_held_about_the_member(
         "purchase_count": 1,
         "lifetime_spend": "100.00",
         "erased_at": None,
+        "phone": None,
+        "card": None,
     }
     [purchase] = doc["purchases"]
     assert (purchase["id"], purchase["order_id"], purchase["occurred_at"]) == (
@@ -238,7 +240,8 @@ def test_the_export_holds_everything_held_about_the_member(
     assert scores["available"] is True and isinstance(scores["segment"], str)
     assert (scores["purchases"], scores["clv"]) == (1, None)  # one buyer: no model to fit
     assert "too few purchases" in scores["note"]
-    assert doc["consents"]["recorded"] is False and "no consents" in doc["consents"]["note"]
+    # enrolled through the API, which asks nothing: no consent recorded
+    assert doc["consents"] == {"marketing": "not recorded", "history": []}
     # the costs of goods are the business's, not the member's: not exported
     assert "cost" not in purchase and "unit_cost" not in purchase["lines"][0]
 

@@ -9,8 +9,8 @@ The history is tests/data/small_purchases.csv (tests/integration/test_analytics.
     cid  2025-02-24 10                               1 purchase,   10
 
 ann and bob enrolled first with their names (bob without an e-mail); the import enrolls
-cid, of whom it knows nothing but the id. Patron records no consents (docs/privacy.md):
-every row says `not recorded`.
+cid, of whom it knows nothing but the id. None of them was asked for a marketing consent
+(docs/privacy.md): every row says `not recorded` (answers: tests/integration/test_consents.py).
 
 RFM as of the last purchase, Feb 24, 5 bins (score = min(5, 1 + floor(5 * percent rank))):
 days since the last purchase ann 35, bob 21, cid 0 -> R 1, 3, 5; purchases 3, 2, 1 ->

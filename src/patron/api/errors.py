@@ -44,6 +44,7 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
+from patron.domain.unclaimed import PurchaseUnclaimed
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
@@ -68,6 +69,7 @@ STATUS: dict[type[PatronError], int] = {
     OrderTaken: 409,
     PurchaseLimit: 409,
     NothingToReturn: 409,
+    PurchaseUnclaimed: 409,
     RedemptionCancelled: 409,
     KeyRotated: 409,
     StaffUserExists: 409,

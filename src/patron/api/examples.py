@@ -152,7 +152,7 @@ INSIGHTS: dict[str, Any] = {
 
 EXPORT: dict[str, Any] = {
     "format": "patron.member-export",
-    "format_version": 1,
+    "format_version": 2,
     "generated_at": "2026-01-14T09:00:00Z",
     "member": {
         "id": 1,
@@ -171,6 +171,8 @@ EXPORT: dict[str, Any] = {
         "purchase_count": 2,
         "lifetime_spend": "50.00",
         "erased_at": None,
+        "phone": "+40722123456",
+        "card": None,
     },
     "purchases": [],
     "ledger": [],
@@ -180,10 +182,15 @@ EXPORT: dict[str, Any] = {
     "audit": [],
     "segments_and_scores": {"available": False, "note": "the source has no purchases"},
     "consents": {
-        "recorded": False,
-        "note": "Patron records no consents: it sends no marketing itself. Consents given to"
-        " the business for e-mail, SMS or profiling are held by the systems that collected"
-        " them.",
+        "marketing": "granted",
+        "history": [
+            {
+                "purpose": "marketing",
+                "granted": True,
+                "recorded_at": "2026-01-01T09:00:00Z",
+                "source": "portal",
+            }
+        ],
     },
 }
 
@@ -259,6 +266,23 @@ PURCHASE_CREATE: list[dict[str, Any]] = [
         "lines": [{"sku": "MUG-3", "category": "home", "unit_price": "8.90"}],
         "enroll": True,
     },
+    {
+        "customer": {"email": "ana@example.com", "phone": "+40 722 123 456"},
+        "order_id": "T1-0044",
+        "occurred_at": "2026-01-14T12:00:00Z",
+        "currency": "EUR",
+        "lines": [{"sku": "BOOK-1", "category": "books", "unit_price": "12.50"}],
+    },
+]
+CUSTOMER: list[dict[str, Any]] = [{"email": "ana@example.com", "phone": "+40 722 123 456"}]
+UNCLAIMED_PUBLIC: list[dict[str, Any]] = [
+    {
+        "order_id": "T1-0044",
+        "status": "awaiting_member",
+        "total": "12.50",
+        "points_earned": 0,
+        "occurred_at": "2026-01-14T12:00:00Z",
+    }
 ]
 PURCHASE_PUBLIC: list[dict[str, Any]] = [
     {

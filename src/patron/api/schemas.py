@@ -11,7 +11,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -29,7 +29,11 @@ from patron.api import examples as story
 from patron.domain import limits
 from patron.domain.clock import iso_utc
 from patron.domain.earning import Line, amounts_problem
+from patron.domain.errors import InvalidInput
+from patron.domain.joining import FormRefused, checked_card, checked_phone
+from patron.domain.login_links import checked_address
 from patron.domain.records import EntryKind, RedemptionStatus
+from patron.domain.unclaimed import CustomerKeys
 
 MAX_ID = 2**62
 MAX_POINTS = limits.MAX_POINTS
@@ -276,11 +280,57 @@ class LineIn(_In):
     )
 
 
+class CustomerIn(_In):
+    """A customer who is not a member yet, as the till knows them (at least one field)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.CUSTOMER))
+
+    email: Email | None = Field(
+        None, description="their e-mail: the purchase is linked when a member proves it"
+    )
+    phone: Annotated[str, Field(max_length=40), _Clean] | None = Field(
+        None, description="their phone, 6 to 15 digits (spaces, dashes and a leading + allowed)"
+    )
+    card: Annotated[str, Field(max_length=40), _Clean] | None = Field(
+        None, description="their loyalty card's number, 4 to 32 letters and digits"
+    )
+
+    @model_validator(mode="after")
+    def _keys(self) -> Self:
+        keys = self.keys()  # ValueError for a field of the wrong shape
+        if not keys.any():
+            raise ValueError("give the customer's email, phone or card")
+        return self
+
+    def keys(self) -> CustomerKeys:
+        """The keys as the store keeps them (lower-case e-mail, phone digits, card)."""
+        try:
+            email = None if self.email is None else checked_address(self.email)
+        except InvalidInput:
+            raise ValueError("email: not an e-mail address") from None
+        try:
+            phone = None if self.phone is None else checked_phone(self.phone)
+            card = None if self.card is None else checked_card(self.card)
+        except FormRefused as refused:
+            raise ValueError(f"{', '.join(refused.problems)}: {refused.message}") from None
+        return CustomerKeys(email, phone, card)
+
+
 class PurchaseCreate(_In):
     model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_CREATE))
 
-    member_id: Id | None = Field(None, description="Patron's member id; or give external_id")
-    external_id: Key | None = Field(None, description="your customer id; or give member_id")
+    member_id: Id | None = Field(
+        None, description="Patron's member id; or give external_id (or customer)"
+    )
+    external_id: Key | None = Field(
+        None, description="your customer id; or give member_id (or customer)"
+    )
+    customer: CustomerIn | None = Field(
+        None,
+        description="a customer who is not a member: the purchase earns nothing and awaits"
+        " the member who proves this e-mail (202; docs/portal.md); instead of member_id or"
+        " external_id",
+    )
     order_id: Key = Field(description="your receipt or order number, unique: a repeat gets 409")
     occurred_at: Time = Field(
         description="when it was bought, with its zone; at most a day ahead of the server"
@@ -318,8 +368,9 @@ class PurchaseCreate(_In):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
-        if (self.member_id is None) == (self.external_id is None):
-            raise ValueError("give exactly one of member_id or external_id")
+        named = [x for x in (self.member_id, self.external_id, self.customer) if x is not None]
+        if len(named) != 1:
+            raise ValueError("give exactly one of member_id, external_id or customer")
         if self.enroll and self.external_id is None:
             raise ValueError("enroll: name the customer by external_id, the id they are to have")
         return self
@@ -343,6 +394,21 @@ class PurchasePublic(Answer):
     available_at: UtcTime = Field(description="when the points become spendable")
     tier: str = Field(description="the member's tier after the purchase")
     program_version: int = Field(description="the program version that priced it")
+
+
+class UnclaimedPurchasePublic(Answer):
+    """A purchase kept for a customer who is not a member yet."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.UNCLAIMED_PUBLIC))
+
+    order_id: str = Field(description="your order id")
+    status: Literal["awaiting_member"] = Field(
+        description="awaiting_member: linked, and its points earned, when a member proves"
+        " the customer's e-mail"
+    )
+    total: Decimal = Field(description="Σ quantity × unit_price, in cents")
+    points_earned: int = Field(description="0: nothing is earned before it is linked")
+    occurred_at: UtcTime = Field(description="when it was bought")
 
 
 class PurchaseLinePublic(Answer):

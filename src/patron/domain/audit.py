@@ -36,6 +36,7 @@ class AuditAction(StrEnum):
     USER_PASSWORD_SET = "user.password_set"
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
+    PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
 
 
 @dataclass(frozen=True, slots=True)

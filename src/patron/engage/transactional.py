@@ -24,3 +24,20 @@ def login_link(to: str, name: str | None, link: str, valid_for: timedelta) -> Me
         "log in without the link.\n"
     )
     return Message(to=to, subject="Your login link", text=text)
+
+
+def join_confirmation(to: str, name: str | None, link: str, valid_for: timedelta) -> Message:
+    """The message a new member gets on joining: the link that proves the address, which
+    also adds the purchases the shop recorded under it (services/unclaimed.py)."""
+    minutes = int(valid_for.total_seconds() // 60)
+    greeting = f"Hello {name}," if name else "Hello,"
+    text = (
+        f"{greeting}\n\n"
+        "Welcome to the loyalty program. To confirm that this address is yours, open this\n"
+        f"link within {minutes} minutes:\n\n"
+        f"{link}\n\n"
+        "Once confirmed, purchases the shop recorded under this address before you joined\n"
+        "are added to your account, with their points. The link works once; you can ask\n"
+        "for another on the login page. If you did not join, ignore this message.\n"
+    )
+    return Message(to=to, subject="Confirm your address", text=text)

@@ -10,6 +10,7 @@ from typing import Literal
 
 from patron.domain.earning import Line
 from patron.domain.purchases import ReturnLine as ReturnLine  # a command's part
+from patron.domain.unclaimed import CustomerKeys
 
 _NUMERIC = re.compile(r"[0-9]{1,18}")
 
@@ -136,3 +137,31 @@ class EraseMember:
     member: MemberRef
     reason: str
     actor: str
+
+
+@dataclass(frozen=True)
+class RecordUnclaimed:
+    """A purchase of a customer who is not a member, named by their e-mail, phone or card
+    (domain/unclaimed.py): it earns nothing until a member proves the address."""
+
+    keys: CustomerKeys
+    order_id: str
+    occurred_at: datetime
+    currency: str
+    lines: tuple[Line, ...]
+    channel: str | None = None
+    payment_method: str | None = None
+    promotion_code: str | None = None
+    invoice_due_at: datetime | None = None
+    paid_at: datetime | None = None
+    shop: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateProfile:
+    """A member's own change of their profile in the portal."""
+
+    member_id: int
+    name: str
+    phone: str
+    marketing: bool

@@ -68,6 +68,9 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"occurred_at {cmd.occurred_at.isoformat()} {AHEAD}")
     due, paid = _invoice_dates(cmd, at, latest_allowed(uow.now))
+    if uow.unclaimed.open_order(cmd.order_id):
+        # order ids are unique across purchases and those awaiting a member
+        _refuse_taken_order(uow, cmd.order_id, cmd.shop)
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
     if crossed_milestones(program, state, facts):

@@ -3,7 +3,7 @@
 One JSON document in a versioned format (docs/privacy.md): the profile, purchases with
 their lines and refunds, ledger entries, lots, redemptions, the events written about the
 member, the audit entries that name them, their RFM segment and lifetime-value figures,
-and a plain statement that Patron records no consents. Segments and scores come from the
+and the member's consents (their state and every record of them). Segments and scores come from the
 analytics, which this layer does not import: the adapter passes a function that computes
 them for a customer id. The costs of goods and rewards are left out: they are the
 business's figures about its products, not data about the member.
@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from patron.domain.clock import iso_utc
+from patron.domain.consent import MARKETING, ConsentRecord, latest, state_of
 from patron.domain.ledger import LedgerEntry
 from patron.domain.member import Member
 from patron.domain.money import quantize_money
@@ -30,11 +32,7 @@ from patron.store.outbox import OutboxEvent
 from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"
-EXPORT_VERSION = 1
-NO_CONSENTS = (
-    "Patron records no consents: it sends no marketing itself. Consents given to the"
-    " business for e-mail, SMS or profiling are held by the systems that collected them."
-)
+EXPORT_VERSION = 2  # 2: the member's phone and card, and their consents as recorded
 
 # what a member's segment and scores are, given their customer id (the external id)
 Scores = Callable[[str], dict[str, Any]]
@@ -49,7 +47,10 @@ def export_member(uow: UnitOfWork, ref: MemberRef, scores: Scores) -> dict[str, 
         "format": EXPORT_FORMAT,
         "format_version": EXPORT_VERSION,
         "generated_at": iso_utc(uow.now),
-        "member": _profile(member, len(data.referred(member.id))),
+        "member": {
+            **_profile(member, len(data.referred(member.id))),
+            **asdict(uow.contacts.get(member.id)),
+        },
         "purchases": _purchases(
             data.purchases(member.id), data.lines(member.id), data.refunds(member.id)
         ),
@@ -69,7 +70,23 @@ def export_member(uow: UnitOfWork, ref: MemberRef, scores: Scores) -> dict[str, 
             for a in uow.audit.for_member(member.id)
         ],
         "segments_and_scores": scores(member.external_id),
-        "consents": {"recorded": False, "note": NO_CONSENTS},
+        "consents": _consents(uow.consents.history(member.id)),
+    }
+
+
+def _consents(history: list[ConsentRecord]) -> dict[str, Any]:
+    """The marketing consent's state and every record, oldest first."""
+    return {
+        MARKETING: state_of(latest(history)).value,
+        "history": [
+            {
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "recorded_at": iso_utc(c.recorded_at),
+                "source": c.source.value,
+            }
+            for c in history
+        ],
     }
 
 

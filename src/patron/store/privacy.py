@@ -117,7 +117,13 @@ class PersonalData:
         self.conn.execute(
             update(m)
             .where(m.c.id == member_id)
-            .values(email=None, name=None, erased_at=at, **identity)
+            .values(email=None, name=None, phone=None, card=None, erased_at=at, **identity)
+        )
+        # the addresses and numbers a till recorded with purchases now linked to them
+        self.conn.execute(
+            update(t.unclaimed_purchases)
+            .where(t.unclaimed_purchases.c.member_id == member_id)
+            .values(email=None, phone=None, card=None)
         )
         return Scrubbed(
             refund_reasons=self._blank(t.refunds, member_id),

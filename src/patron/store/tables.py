@@ -33,8 +33,8 @@ from sqlalchemy import (
     func,
 )
 
+from patron.domain import joining, staff
 from patron.domain import limits as lim
-from patron.domain import staff
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -81,12 +81,17 @@ members = Table(
     Column("acquisition_channel", String(lim.SHORT_LENGTH)),
     # set once when the personal fields are erased; triggers (migration 0007) keep it so
     Column("erased_at", DateTime),
+    # optional, given when joining from the portal (domain/joining.py keeps their shape)
+    Column("phone", String(joining.PHONE_LENGTH)),
+    Column("card", String(joining.CARD_LENGTH[1])),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
 # the portal finds a member by their address, compared without regard to case
 # (services/login_links.py)
 Index("ix_members_email_lower", func.lower(members.c.email))
+# a card number names one member (migration 0010 adds it as a unique index)
+Index("uq_members_card", members.c.card, unique=True)
 
 purchases = Table(
     "purchases",
@@ -332,4 +337,41 @@ acquisition_spend = Table(
     Column("recorded_by", String(lim.ACTOR_LENGTH), nullable=False),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
     Index("ix_acquisition_spend_month_channel", "month", "channel"),
+)
+
+# what a member agreed to, appended to and never rewritten: the latest row of a purpose is
+# its state (domain/consent.py)
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH)),
+    Index("ix_consents_member", "member_id", "purpose", "id"),
+)
+
+# purchases recorded before their customer was a member, under the customer's e-mail,
+# phone or card; linked to the member who proves the address (domain/unclaimed.py)
+unclaimed_purchases = Table(
+    "unclaimed_purchases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(lim.KEY_LENGTH), nullable=False, unique=True),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Amount, nullable=False),
+    Column("email", String(lim.EMAIL_LENGTH)),  # lower case
+    Column("phone", String(joining.PHONE_LENGTH)),
+    Column("card", String(joining.CARD_LENGTH[1])),
+    Column("body", JSON, nullable=False),
+    Column("shop", String(lim.SHOP_LENGTH)),
+    Column("created_at", DateTime, nullable=False),
+    Column("member_id", Id, ForeignKey("members.id")),  # set when linked
+    Column("purchase_id", Id, ForeignKey("purchases.id")),
+    Column("linked_at", DateTime),
+    Index("ix_unclaimed_purchases_email", "email"),
 )

@@ -18,6 +18,8 @@ from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
+from patron.store.consents import Consents
+from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
@@ -36,6 +38,7 @@ from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
 from patron.store.timeline import Timeline
 from patron.store.totals import Totals
+from patron.store.unclaimed import UnclaimedPurchases
 
 
 class UnitOfWork:
@@ -81,6 +84,9 @@ class UnitOfWork:
         self.personal = PersonalData(conn)
         self.totals = Totals(conn)
         self.timeline = Timeline(conn)
+        self.consents = Consents(conn)
+        self.contacts = MemberContacts(conn)
+        self.unclaimed = UnclaimedPurchases(conn)
         return self
 
     @property

@@ -28,7 +28,9 @@ from patron.web import (
     lifetime,
     overview,
     portal,
+    portal_join,
     portal_pages,
+    portal_profile,
     program,
     segments,
 )
@@ -57,6 +59,8 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(access.router)
     app.include_router(portal.router)
     app.include_router(portal_pages.router)  # the member's pages behind the door
+    app.include_router(portal_join.router)
+    app.include_router(portal_profile.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:

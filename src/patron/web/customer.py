@@ -24,8 +24,10 @@ from patron.domain.errors import NotFound, PatronError
 from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
+from patron.services.consents import consent_state
 from patron.services.queries import data_version
 from patron.services.timeline import customer_file
+from patron.web.consents import consent_words
 from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.i18n import N_, _
 from patron.web.templating import render
@@ -86,6 +88,7 @@ def _page(
     context = {
         "staff": staff,
         "member": member,
+        "consent": consent_words(patron.read(consent_state, member_id)),
         "balance": found.balance,
         "lots": found.lots,
         "items": items,

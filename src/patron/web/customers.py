@@ -19,8 +19,10 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from patron.analytics.insights import CustomerBase, ready_base, store_base
 from patron.analytics.rfm import SEGMENTS
 from patron.bootstrap import Patron
+from patron.domain.consent import ConsentState
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
 from patron.domain.errors import PatronError
+from patron.services.consents import consent_states
 from patron.services.program import current_program
 from patron.services.queries import data_version, find_members
 from patron.web.console import StaffDep
@@ -28,8 +30,6 @@ from patron.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 50
-# consents are not recorded yet (issue 16 adds them): the export says so in every row
-CONSENT_NOT_RECORDED = "not recorded"
 
 Text = Annotated[str | None, Query(max_length=MAX_TEXT)]
 Tier = Annotated[str | None, Query(max_length=100)]
@@ -166,8 +166,10 @@ def customers_csv(
         while True:
             search = MemberSearch(q, tier, sort, dir == "desc", offset, MAX_PAGE, ids)
             found = patron.read(find_members, search)
+            # the latest marketing consent of each: granted, declined or not recorded
+            consents = patron.read(consent_states, [row.id for row in found.rows])
             for row in found.rows:
-                writer.writerow(_csv_row(row))
+                writer.writerow(_csv_row(row, consents[row.id]))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -192,8 +194,8 @@ def _text(value: str | None) -> str:
     return "'" + text if text.startswith(FORMULA) else text
 
 
-def _csv_row(row: MemberRow) -> list[str | int]:
-    consent = "erased" if row.erased else CONSENT_NOT_RECORDED
+def _csv_row(row: MemberRow, state: ConsentState) -> list[str | int]:
+    consent = "erased" if row.erased else state.value
     return [
         _text(row.external_id), _text(row.name), _text(row.email), consent, row.tier, row.balance,
         row.purchase_count, str(row.lifetime_spend), row.enrolled_at.isoformat(sep=" "),

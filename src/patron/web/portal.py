@@ -33,9 +33,10 @@ from patron.domain.login_links import VALID_FOR, Refusal
 from patron.domain.member import Member
 from patron.engage.channels.mail import MailNotSent, MailSender
 from patron.engage.transactional import login_link
-from patron.services.login_links import check_link, portal_member, request_link, use_link
+from patron.services.login_links import check_link, portal_member, request_link
 from patron.services.queries import balance
 from patron.services.secrets import SESSION_KEY, server_secret
+from patron.services.unclaimed import claim_login
 from patron.web.app_state import held, is_https, patron_of
 from patron.web.i18n import N_, _
 from patron.web.sessions import Session, Sessions, login_token, same_token, set_login_cookie
@@ -46,6 +47,7 @@ log = logging.getLogger("patron.portal")
 
 PATH = "/portal"
 LOGIN = "/portal/login"
+WELCOME = "/portal/welcome"  # web/portal_join.py
 COOKIE = "patron_member"
 LOGIN_COOKIE = "patron_member_csrf"
 SALT = "patron.portal.session"
@@ -100,7 +102,7 @@ def login_redirect() -> RedirectResponse:
     return RedirectResponse(LOGIN, status_code=303)
 
 
-def _with_form_token(
+def with_form_token(
     request: Request, template: str, context: Mapping[str, object], status: int = 200
 ) -> Response:
     """A page with a form: a fresh CSRF token in the form and in the form's cookie."""
@@ -110,13 +112,13 @@ def _with_form_token(
     return response
 
 
-def _form_token_ok(request: Request, sent: str) -> bool:
+def form_token_ok(request: Request, sent: str) -> bool:
     return same_token(sent, request.cookies.get(LOGIN_COOKIE))
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
-    return _with_form_token(request, "portal_login.html", {})
+    return with_form_token(request, "portal_login.html", {})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -126,22 +128,22 @@ def ask_for_link(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     context: dict[str, object] = {"email": email}
-    if not _form_token_ok(request, csrf):
+    if not form_token_ok(request, csrf):
         context["error"] = _("The form expired: please send it again.")
-        return _with_form_token(request, "portal_login.html", context, 403)
+        return with_form_token(request, "portal_login.html", context, 403)
     try:
         issued = patron_of(request).run(request_link, email)
     except InvalidInput:
         context["error"] = _("This is not an e-mail address: check it and send it again.")
-        return _with_form_token(request, "portal_login.html", context, 422)
+        return with_form_token(request, "portal_login.html", context, 422)
     if issued is not None:
         try:
-            link = _confirm_url(request, issued.token)
-            _mailer(request).send(login_link(issued.email, issued.name, link, VALID_FOR))
+            link = confirm_url(request, issued.token)
+            mailer(request).send(login_link(issued.email, issued.name, link, VALID_FOR))
         except (MailNotSent, PublicUrlMissing) as exc:
             log.error("a login link was not sent: %s", exc)
             context["error"] = _("We could not send the e-mail. Please try again in a minute.")
-            return _with_form_token(request, "portal_login.html", context, 503)
+            return with_form_token(request, "portal_login.html", context, 503)
     return render(request, "portal_sent.html", {"minutes": MINUTES})
 
 
@@ -151,7 +153,7 @@ def confirm_page(request: Request, token: str = "") -> Response:
     refused = patron_of(request).read(check_link, token)
     if refused is not None:
         return _refused(request, refused)
-    return _with_form_token(request, "portal_confirm.html", {"token": token})
+    return with_form_token(request, "portal_confirm.html", {"token": token})
 
 
 @router.post("/login/confirm", response_class=HTMLResponse)
@@ -160,19 +162,24 @@ def confirm(
     token: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not _form_token_ok(request, csrf):
+    if not form_token_ok(request, csrf):
         context = {"token": token, "error": _("The page expired: press the button again.")}
-        return _with_form_token(request, "portal_confirm.html", context, 403)
-    patron = patron_of(request)
-    used = patron.run(use_link, token)
+        return with_form_token(request, "portal_confirm.html", context, 403)
+    # the link proves the address: purchases recorded under it are linked now (docs/portal.md)
+    used, linked = patron_of(request).run(claim_login, token)
     if used.member_id is None:
         return _refused(request, used.refusal or Refusal.UNKNOWN)
+    response = RedirectResponse(WELCOME if linked.purchases else PATH, status_code=303)
+    log_in(request, response, used.member_id)
+    return response
+
+
+def log_in(request: Request, response: Response, member_id: int) -> None:
+    """Set the member's session on `response` (and drop the form's CSRF cookie)."""
     sessions = _sessions(request)
-    response = RedirectResponse(PATH, status_code=303)
-    session = sessions.issue(str(used.member_id), patron.clock())
+    session = sessions.issue(str(member_id), patron_of(request).clock())
     sessions.set_cookie(response, session, secure=is_https(request))
     response.delete_cookie(LOGIN_COOKIE, path=PATH)
-    return response
 
 
 def _refused(request: Request, refusal: Refusal) -> Response:
@@ -207,12 +214,12 @@ class PublicUrlMissing(Exception):
     that is not a loopback one."""
 
 
-def _mailer(request: Request) -> MailSender:
+def mailer(request: Request) -> MailSender:
     mailer: MailSender = request.app.state.mail
     return mailer
 
 
-def _confirm_url(request: Request, token: str) -> str:
+def confirm_url(request: Request, token: str) -> str:
     base = getattr(request.app.state, "public_url", None) or _loopback_origin(request)
     return f"{base.rstrip('/')}{LOGIN}/confirm?{urlencode({'token': token})}"
 

@@ -6,7 +6,7 @@ its shop's purchases (domain/access.py)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -21,15 +21,25 @@ from patron.api.schemas import (
     PurchasePublic,
     RefundCreate,
     RefundPublic,
+    UnclaimedPurchasePublic,
 )
 from patron.domain.access import Operation
 from patron.domain.earning import Line
 from patron.domain.errors import InvalidInput, NothingToReturn, OrderTaken, PurchaseLimit
-from patron.services.commands import MemberRef, PurchaseRef, RecordPurchase, Refund, ReturnLine
+from patron.domain.unclaimed import PurchaseUnclaimed
+from patron.services.commands import (
+    MemberRef,
+    PurchaseRef,
+    RecordPurchase,
+    RecordUnclaimed,
+    Refund,
+    ReturnLine,
+)
 from patron.services.earn import record_purchase
 from patron.services.first_purchase import FirstPurchase, record_enrolling
 from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
+from patron.services.unclaimed import record_unclaimed
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
 PurchasePath = Annotated[
@@ -45,6 +55,18 @@ By = Annotated[
 ]
 
 
+UNCLAIMED = PurchaseUnclaimed(
+    "order 'T1-0044' awaits a member: it earned no points, so there is nothing to take"
+    " back; once a member is linked to it, refund it like any purchase"
+)
+AWAITING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": UnclaimedPurchasePublic,
+        "description": "recorded for a customer who is not a member (`customer`): no points"
+        " until a member proves the customer's e-mail",
+    }
+}
+
 ENROLL_FORBIDDEN = ApiProblem(
     403,
     "forbidden_operation",
@@ -56,7 +78,8 @@ ENROLL_FORBIDDEN = ApiProblem(
     "",
     status_code=201,
     response_model=PurchasePublic,
-    responses=p.refusals(
+    responses=AWAITING
+    | p.refusals(
         p.NO_MEMBER,
         ENROLL_FORBIDDEN,
         InvalidInput(
@@ -76,7 +99,17 @@ def create_purchase(
     principal: EarnKey,
     write: Idempotent,
 ) -> Response:
-    """Record a purchase; the answer says the points earned and every rule that applied."""
+    """Record a purchase; the answer says the points earned and every rule that applied.
+    With `customer` instead of a member, it is kept until a member proves the address."""
+    if body.customer is not None:
+        if body.enroll:
+            raise InvalidInput("enroll: name the customer by external_id, not customer")
+        return write(
+            body,
+            lambda uow: record_unclaimed(uow, _unclaimed(body, principal.shop)),
+            UnclaimedPurchasePublic.model_validate,
+            status=202,
+        )
     command = RecordPurchase(
         member=MemberRef(id=body.member_id, external_id=body.external_id),
         order_id=body.order_id,
@@ -107,7 +140,7 @@ def create_purchase(
 @router.get(
     "/{id}",
     response_model=PurchaseDetail,
-    responses=p.refusals(p.NO_PURCHASE, p.AMBIGUOUS_PURCHASE, p.OTHER_SHOP),
+    responses=p.refusals(p.NO_PURCHASE, p.AMBIGUOUS_PURCHASE, p.OTHER_SHOP, UNCLAIMED),
 )
 def get_purchase(
     id: PurchasePath, patron: PatronDep, principal: PosKey, by: By = None
@@ -130,6 +163,7 @@ def get_purchase(
         p.OTHER_SHOP,
         InvalidInput("lines[0].line_no: the purchase has no line 4"),
         NothingToReturn("every line of this purchase has already been returned"),
+        UNCLAIMED,
     ),
 )
 def create_refund(
@@ -151,4 +185,23 @@ def create_refund(
         lambda uow: refund(uow, command),
         RefundPublic.model_validate,
         resource=f"/v1/purchases/{purchase.id}/refunds",
+    )
+
+
+def _unclaimed(body: PurchaseCreate, shop: str | None) -> RecordUnclaimed:
+    assert body.customer is not None
+    return RecordUnclaimed(
+        keys=body.customer.keys(),
+        order_id=body.order_id,
+        occurred_at=body.occurred_at,
+        currency=body.currency,
+        lines=tuple(
+            Line(x.sku, x.category, x.quantity, x.unit_price, x.unit_cost) for x in body.lines
+        ),
+        channel=body.channel,
+        payment_method=body.payment_method,
+        promotion_code=body.promotion_code,
+        invoice_due_at=body.invoice_due_at,
+        paid_at=body.paid_at,
+        shop=shop,
     )

@@ -1,0 +1,67 @@
+"""Joining from the portal in one step: the member enrolled with the welcome gift (and the
+referral bonus), their consent recorded, and a link mailed to prove the address.
+
+Design overview. The form is checked whole first (domain/joining.py), then the address is
+looked up. An address that names a member already gets a login link, and nothing else
+changes; the page answers "check your e-mail" (web/portal_join.py), as it does for a new
+member, who is also logged in at once: that difference follows from joining in one step
+and is the only one. A new member is enrolled through `enroll` (welcome bonus, referral
+bonus and its cap), their phone and card kept, their marketing answer recorded as a
+consent (a `no` too: an unticked box is an answer), and a login link is made for their
+address: opening it proves the address, and only then are the purchases recorded under
+it linked (services/unclaimed.py). Every refusal names its field and writes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from patron.domain.consent import ConsentSource
+from patron.domain.joining import FormRefused, JoinForm, Problem, checked_join
+from patron.services.commands import Enroll
+from patron.services.consents import record_consent
+from patron.services.enroll import Enrolled, enroll
+from patron.services.login_links import IssuedLink, request_link
+from patron.store.uow import UnitOfWork
+
+PORTAL_CHANNEL = "portal"  # the acquisition channel of a member who joined there
+
+
+@dataclass(frozen=True)
+class JoinAnswer:
+    """A join: the member enrolled (None: the address is a member's already), and the link
+    to mail (None when the limit of links per address was reached)."""
+
+    enrolled: Enrolled | None
+    link: IssuedLink | None
+
+
+def join(uow: UnitOfWork, form: JoinForm) -> JoinAnswer:
+    joining = checked_join(form)
+    if uow.members.by_email(joining.email, lock=True) is not None:
+        return JoinAnswer(None, request_link(uow, joining.email))
+    problems: dict[str, Problem] = {}
+    if joining.card is not None and uow.contacts.card_holder(joining.card) is not None:
+        problems["card"] = Problem.CARD_TAKEN
+    code = joining.referral_code
+    if code is not None:
+        referrer = uow.members.by_referral_code(code)
+        if referrer is None or referrer.erased_at is not None:
+            problems["referral_code"] = Problem.UNKNOWN_REFERRAL
+    if problems:
+        raise FormRefused(problems)
+    enrolled = enroll(
+        uow,
+        Enroll(
+            external_id=f"portal-{secrets.token_hex(8)}",
+            email=joining.email,
+            name=joining.name,
+            referral_code=code,
+            acquisition_channel=PORTAL_CHANNEL,
+        ),
+    )
+    member_id = enrolled.member.id
+    uow.contacts.set(member_id, phone=joining.phone, card=joining.card)
+    record_consent(uow, member_id, joining.marketing, ConsentSource.PORTAL)
+    return JoinAnswer(enrolled, request_link(uow, joining.email))
