@@ -178,6 +178,7 @@ def main() -> None:
     if not args.store.exists():
         build(url, args.customers)
     patron = Patron.from_url(url)
+    patron.migrate()  # a store built by an earlier version of the bench
     members = patron.read(member_count)
     with sqlite3.connect(args.store) as db:
         purchases = db.execute("SELECT count(*) FROM purchases").fetchone()[0]
