@@ -237,7 +237,7 @@ def work_behind(url: str, member: int) -> dict[str, float]:
     fresh = Patron.from_url(url)
 
     def one() -> None:
-        fresh.read(customer_file, member)
+        fresh.read(customer_file, member, 0, 50)
         bases = CustomerBases()
         base = store_base(bases, fresh.analytics(), today.date(), fresh.read(data_version))
         base.insights(fresh.read(find_member_external, member))
