@@ -5,6 +5,8 @@ to be read exactly)."""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -14,13 +16,22 @@ FONT = "system-ui, sans-serif"
 
 def svg(spec: dict[str, Any], label: str) -> Markup:
     """The chart as inline SVG, labelled for assistive technology."""
-    import vl_convert  # imported here: the engine is loaded by the pages that draw
-
-    config = {"font": FONT, "background": "white", "view": {"stroke": None}}
-    drawn = vl_convert.vegalite_to_svg({**spec, "config": config})
+    drawn = _drawn(json.dumps(spec, sort_keys=True, default=str))
     opening = drawn.index(">", drawn.index("<svg"))
     labelled = f'{drawn[:opening]} role="img" aria-label="{Markup.escape(label)}"{drawn[opening:]}'
     return Markup(labelled)  # noqa: S704 - vl-convert's own SVG, its one attribute escaped
+
+
+@lru_cache(maxsize=64)
+def _drawn(spec: str) -> str:
+    """The SVG of a chart given as JSON, drawn once: a page's figures are held while the
+    data has not changed (analytics/held.py), so the same charts are asked for again, and
+    drawing one costs tens of milliseconds (bench/web.py)."""
+    import vl_convert  # imported here: the engine is loaded by the pages that draw
+
+    config = {"font": FONT, "background": "white", "view": {"stroke": None}}
+    drawn: str = vl_convert.vegalite_to_svg({**json.loads(spec), "config": config})
+    return drawn
 
 
 def heat_map(
