@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 
@@ -14,9 +15,12 @@ from patron.analytics.frames import from_store
 from patron.analytics.insights import store_base
 from patron.analytics.lifetime import validation_for
 from patron.bootstrap import Patron
+from patron.services.commands import Enroll
+from patron.services.enroll import enroll
 from patron.services.queries import data_version
 from patron.web import i18n
 from tests.conftest import Clock
+from tests.integration.helpers import buy
 
 
 def _table(page: str, table: str) -> list[list[str]]:
@@ -76,3 +80,19 @@ def test_a_store_without_purchases_says_why(
 ) -> None:
     page = log_in("analyst").get("/console/lifetime").text
     assert 'id="why-not">No lifetime models: ' in page
+
+
+def test_a_holdout_that_cannot_be_validated_leaves_the_rest_of_the_page(
+    log_in: Callable[[str], TestClient], synthetic_base: Patron
+) -> None:
+    """One purchase years before the rest puts the holdout's calibration end (two thirds
+    of the way from the first purchase) before every other purchase: the validation has
+    no repeat buyer to fit on. The page says so where the validation would be, and shows
+    the models; it used to answer 422 for the whole page."""
+    patron = synthetic_base
+    lone = patron.run(enroll, Enroll("early-bird", enrolled_at=datetime(2019, 1, 1, 9)))
+    buy(patron, lone.member.id, "o-2019", ("A", None, 1, "20.00"), at=datetime(2019, 1, 1, 10))
+    answer = log_in("analyst").get("/console/lifetime")
+    assert answer.status_code == 200
+    assert 'id="no-validation">No holdout validation: ' in answer.text
+    assert 'id="validation"' not in answer.text

@@ -311,6 +311,31 @@ def test_earlier_purchases_become_the_members_only_once_the_address_is_proved(
     assert len(patron.read(lambda uow: uow.personal.purchases(member_id))) == 2
 
 
+def test_proving_the_address_ends_the_session_of_whoever_joined_with_it(
+    browser: TestClient, patron: Patron, clock: Clock, mail: Kept
+) -> None:
+    # given: somebody joins with Maria's address and is logged in at once
+    _till(patron, "T-1", CustomerKeys(email="maria@shop.example"), datetime(2025, 12, 1), "300")
+    assert _join(browser, **MARIA).status_code == 303
+    assert browser.get("/portal").status_code == 200
+    # when: Maria opens the link mailed to her address, in her own browser
+    clock.advance(minutes=2)
+    with TestClient(browser.app, follow_redirects=False) as maria:
+        assert _confirm(maria, mail.link()).status_code == 303
+        # then: she is in, with her purchase; the other browser is logged out
+        assert maria.get("/portal").status_code == 200
+        assert browser.get("/portal").status_code == 303
+        assert browser.get("/portal/history").status_code == 303
+        # and a later link (a second device) ends no session: only the first proves
+        clock.advance(minutes=1)
+        with TestClient(browser.app, follow_redirects=False) as phone:
+            form = _token(phone.get("/portal/login"))
+            phone.post("/portal/login", data={"email": "maria@shop.example", "csrf": form})
+            assert _confirm(phone, mail.link()).status_code == 303
+            assert phone.get("/portal").status_code == 200
+        assert maria.get("/portal").status_code == 200
+
+
 def test_the_profile_changes_name_phone_and_consent_each_change_recorded_and_audited(
     browser: TestClient, patron: Patron, clock: Clock
 ) -> None:

@@ -287,16 +287,22 @@ def test_over_https_the_cookies_are_secure(app: FastAPI, mail: Kept, ana: int) -
 
 
 def test_logging_out_needs_the_pages_token_and_ends_the_session(
-    browser: TestClient, mail: Kept, ana: int
+    browser: TestClient, mail: Kept, ana: int, clock: Clock
 ) -> None:
     _log_in(browser, mail)
     page = browser.get("/portal")
     refused = browser.post("/portal/logout", data={"csrf": "forged"})
     assert refused.status_code == 403 and browser.get("/portal").status_code == 200
+    copied = browser.cookies.get("patron_member", path="/portal")
+    clock.advance(seconds=1)
     out = browser.post("/portal/logout", data={"csrf": _token(page)})
     assert out.status_code == 303 and out.headers["location"] == "/portal/login"
     assert "Max-Age=0" in _cookie(out, "patron_member")
     assert browser.get("/portal").status_code == 303
+    # a copy of the cookie, kept from before the logout, opens nothing either
+    with TestClient(browser.app, follow_redirects=False) as other:
+        other.cookies.set("patron_member", copied, path="/portal")
+        assert other.get("/portal").status_code == 303
 
 
 def test_an_erased_members_session_ends_at_the_next_page(

@@ -75,6 +75,9 @@ def use_link(uow: UnitOfWork, token: str) -> LinkUse:
     link, refused = _refusal(uow, token, lock=True)
     if refused is not None or link is None:
         return LinkUse(None, refused or Refusal.UNKNOWN)
+    if not uow.login_links.used_before(link.member_id, link.id):
+        # the first link proves the address: whoever joined with it before is logged out
+        uow.members.end_portal_sessions(link.member_id, uow.now)
     uow.login_links.mark_used(link.id, uow.now)
     return LinkUse(link.member_id, None)
 
@@ -83,6 +86,20 @@ def portal_member(uow: UnitOfWork, member_id: int) -> Member | None:
     """The member a portal session names, while they may still log in (None once erased)."""
     member = uow.members.get(member_id)
     return member if member is not None and member.erased_at is None else None
+
+
+def session_member(uow: UnitOfWork, member_id: int, issued_at: datetime) -> Member | None:
+    """The member of a portal session issued at `issued_at`, unless the session is over:
+    the member logged out since, or first proved their address by a link after it (a
+    session opened by joining with somebody else's address ends there)."""
+    member = portal_member(uow, member_id)
+    after = None if member is None else uow.members.portal_sessions_after(member_id)
+    return None if member is None or (after is not None and issued_at < after) else member
+
+
+def end_portal_sessions(uow: UnitOfWork, member_id: int) -> None:
+    """Every portal session of the member issued until now is over (a logout)."""
+    uow.members.end_portal_sessions(member_id, uow.now)
 
 
 def _refusal(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -94,6 +95,15 @@ class Members(Repo):
 
     def get(self, member_id: int, *, lock: bool = False) -> Member | None:
         return self._one(_BY_ID_LOCKED if lock else _BY_ID, {"member_id": member_id})
+
+    def portal_sessions_after(self, member_id: int) -> datetime | None:
+        """The moment before which the member's portal sessions are over (None: none)."""
+        query = select(_M.c.portal_sessions_after).where(_M.c.id == member_id)
+        found: datetime | None = self.conn.execute(query).scalar_one_or_none()
+        return found
+
+    def end_portal_sessions(self, member_id: int, at: datetime) -> None:
+        self.conn.execute(update(_M).where(_M.c.id == member_id).values(portal_sessions_after=at))
 
     def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
         query = _BY_EXTERNAL_ID_LOCKED if lock else _BY_EXTERNAL_ID

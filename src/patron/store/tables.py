@@ -84,6 +84,8 @@ members = Table(
     # optional, given when joining from the portal (domain/joining.py keeps their shape)
     Column("phone", String(joining.PHONE_LENGTH)),
     Column("card", String(joining.CARD_LENGTH[1])),
+    # portal sessions issued before it are over: a logout, the first proof of the address
+    Column("portal_sessions_after", DateTime),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )

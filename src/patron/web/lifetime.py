@@ -51,11 +51,14 @@ def lifetime_page(request: Request, staff: StaffDep) -> Response:
         return render(request, "lifetime.html", {**context, "why_not": _("too little history")})
     name = base.choice.name
     as_of, period = base.as_of, base.period
-    report = current_figures(
-        request,
-        ("validation", as_of, name, period),
-        lambda p: on_copy(p, lambda source: lifetime.validation_for(source, as_of, name, period)),
-    ).value
+    try:
+        report = current_figures(
+            request,
+            ("validation", as_of, name, period),
+            lambda p: on_copy(p, lambda src: lifetime.validation_for(src, as_of, name, period)),
+        ).value
+    except PatronError as exc:  # the holdout's calibration part too short: the rest stands
+        report, context["no_validation"] = None, exc.message
     if report is not None:
         values = [
             {"frequency": b.frequency, "what": what, "purchases": value}

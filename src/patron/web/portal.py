@@ -33,7 +33,12 @@ from patron.domain.login_links import VALID_FOR, Refusal
 from patron.domain.member import Member
 from patron.engage.channels.mail import MailNotSent, MailSender
 from patron.engage.transactional import login_link
-from patron.services.login_links import check_link, portal_member, request_link
+from patron.services.login_links import (
+    check_link,
+    end_portal_sessions,
+    request_link,
+    session_member,
+)
 from patron.services.queries import balance
 from patron.services.secrets import SESSION_KEY, server_secret
 from patron.services.unclaimed import claim_login
@@ -89,7 +94,7 @@ def current_member(request: Request) -> MemberSession:
     session = _sessions(request).decode(request.cookies.get(COOKIE), patron.clock())
     if session is None or not session.subject.isdigit():
         raise MemberLoginRequired
-    member = patron.read(portal_member, int(session.subject))
+    member = patron.read(session_member, int(session.subject), session.issued_at)
     if member is None:
         raise MemberLoginRequired
     return MemberSession(member, session)
@@ -204,6 +209,7 @@ def logout(
     if not same_token(csrf, me.session.csrf):
         message = _("The form was sent without its security token, so nothing was done.")
         return render(request, "portal_refused.html", {"message": message}, status_code=403)
+    patron_of(request).run(end_portal_sessions, me.member.id)  # a copied cookie ends too
     response = login_redirect()
     _sessions(request).clear_cookie(response, secure=is_https(request))
     return response

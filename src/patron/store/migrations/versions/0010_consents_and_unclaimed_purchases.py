@@ -2,7 +2,8 @@
 purchases recorded before their customer was a member (linked when they join)
 
 New tables `consents` and `unclaimed_purchases`; `members` gains `phone` and `card`
-(unique), both NULL for every member enrolled before. Nothing existing changes.
+(unique), both NULL for every member enrolled before, and `portal_sessions_after`.
+Nothing existing changes.
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +36,9 @@ def upgrade() -> None:
     op.add_column("members", sa.Column("phone", sa.String(length=PHONE_LENGTH)))
     op.add_column("members", sa.Column("card", sa.String(length=CARD_LENGTH)))
     op.create_index("uq_members_card", "members", ["card"], unique=True)
+    # the member's portal sessions issued before it are over (a logout; the first login by
+    # a link, which proves the address: it ends the sessions a join opened)
+    op.add_column("members", sa.Column("portal_sessions_after", sa.DateTime()))
     op.create_table(
         "consents",
         sa.Column("id", _ID, primary_key=True),
@@ -73,5 +77,6 @@ def downgrade() -> None:
     op.drop_table("consents")
     op.drop_index("uq_members_card", table_name="members")
     # ALTER TABLE DROP COLUMN in place (SQLite 3.35+): a table copy would drop 0007's triggers
+    op.drop_column("members", "portal_sessions_after")
     op.drop_column("members", "card")
     op.drop_column("members", "phone")
