@@ -53,7 +53,15 @@ def test_every_refused_field_is_named_at_once() -> None:
 
 @pytest.mark.parametrize(
     ("name", "problem"),
-    [("N" * 201, Problem.NAME_TOO_LONG), ("a\x00b", Problem.CONTROL), ("a\nb", Problem.CONTROL)],
+    [
+        ("N" * 201, Problem.NAME_TOO_LONG),
+        ("a\x00b", Problem.CONTROL),
+        ("a\nb", Problem.CONTROL),
+        ("Bob\u202egnp.exe", Problem.CONTROL),  # a right-to-left override
+        ("Ana\u2067", Problem.CONTROL),  # an isolate left open
+        ("\u200b", Problem.NAME_MISSING),  # only a zero-width space: nothing to read
+        ("\u200b\u200d ", Problem.NAME_MISSING),
+    ],
 )
 def test_a_name_too_long_or_with_a_control_character_is_refused(
     name: str, problem: Problem
@@ -61,6 +69,11 @@ def test_a_name_too_long_or_with_a_control_character_is_refused(
     with pytest.raises(FormRefused) as refused:
         checked_join(JoinForm("a@b.ro", name))
     assert refused.value.problems == {"name": problem}
+
+
+def test_names_of_every_script_are_kept_joiners_included() -> None:
+    for name in ("Ștefan Țăran", "محمد", "क्\u200dष", "李小龍", "Zoë 2"):
+        assert checked_join(JoinForm("a@b.ro", name)).name == name
 
 
 def test_a_name_of_200_characters_is_kept() -> None:

@@ -140,12 +140,18 @@ def _email(text: str) -> str:
         raise FormRefused({"email": Problem.BAD_EMAIL}) from None
 
 
+# the characters that turn the direction of the text after them (a name holding one can
+# make the rest of a line, a list or a file read backwards); zero-width joiners stay,
+# scripts need them
+DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _name_problem(name: str) -> Problem | None:
-    if not name:
-        return Problem.NAME_MISSING
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+        return Problem.NAME_MISSING  # nothing to read: blank, or only invisible marks
     if len(name) > NAME_LENGTH:
         return Problem.NAME_TOO_LONG
-    if has_control(name):
+    if has_control(name) or any(ch in DIRECTION for ch in name):
         return Problem.CONTROL
     return None
 
