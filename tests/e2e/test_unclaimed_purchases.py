@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from patron.bootstrap import Patron
+from patron.store.tables import members
 from tests.e2e.conftest import Api
 from tests.e2e.test_api import PURCHASE, enroll
 
@@ -83,3 +85,26 @@ def test_a_bad_customer_is_refused_and_nothing_is_kept(
     answer = pos.post("/v1/purchases", {**PURCHASE, "order_id": "T-9", **body})
     assert answer.status_code == 422, answer.text
     assert patron.read(lambda uow: uow.unclaimed.by_order_id("T-9")) is None
+
+
+def test_a_sale_under_a_members_card_or_address_is_that_members_at_once(
+    pos: Api, patron: Patron
+) -> None:
+    """Ana (enrolled with ana@example.com) has the loyalty card AB1234: a till that names
+    her by the card, or by her address in another case, records her purchase, 201 with
+    its points (2 books at 10.00, 1 point a euro, books x2: 40 points), nothing kept; a phone
+    alone names nobody (members' phones are not unique)."""
+    ana = enroll(pos)["id"]
+    with patron.uow() as uow:
+        change = update(members).where(members.c.id == ana)
+        uow.members.conn.execute(change.values(card="AB1234", phone="+40722123456"))
+        uow.commit()
+    by_card = _awaiting(pos, "T-1", card="AB1234")
+    assert by_card.status_code == 201, by_card.text
+    assert (by_card.json()["member_id"], by_card.json()["points_earned"]) == (ana, 40)
+    by_address = _awaiting(pos, "T-2", email="ANA@example.com")
+    assert (by_address.status_code, by_address.json()["member_id"]) == (201, ana)
+    by_phone = _awaiting(pos, "T-3", phone="+40 722 123 456")
+    assert by_phone.status_code == 202
+    assert patron.read(lambda uow: uow.members.get(ana)).purchase_count == 2  # type: ignore[union-attr]
+    assert patron.read(lambda uow: uow.unclaimed.by_order_id("T-1")) is None

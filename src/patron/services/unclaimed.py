@@ -25,7 +25,7 @@ from patron.domain.errors import InvalidInput, OrderTaken
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.money import quantize_money
 from patron.domain.records import EntryKind
-from patron.domain.unclaimed import UnclaimedPurchase, may_link
+from patron.domain.unclaimed import CustomerKeys, UnclaimedPurchase, may_link
 from patron.services.commands import MemberRef, RecordPurchase, RecordUnclaimed
 from patron.services.earn import record_purchase
 from patron.services.login_links import LinkUse, use_link
@@ -87,6 +87,17 @@ def record_unclaimed(uow: UnitOfWork, cmd: RecordUnclaimed) -> Unclaimed:
     )
     uow.unclaimed.add(kept)
     return Unclaimed(cmd.order_id, total, cmd.currency, at)
+
+
+def member_for_keys(uow: UnitOfWork, keys: CustomerKeys) -> int | None:
+    """The member a till's customer keys name, by their loyalty card or their address (a
+    sale recorded under a member's card or address is that member's, earned at once, as
+    peers match a transaction's loyalty card or e-mail to their customer); None when
+    neither names one. A phone alone names nobody: members' phones are not unique."""
+    found = uow.members.by_card(keys.card) if keys.card else None
+    if found is None and keys.email:
+        found = uow.members.by_email(keys.email)
+    return None if found is None else found.id
 
 
 def link_earlier_purchases(uow: UnitOfWork, member_id: int) -> Linked:

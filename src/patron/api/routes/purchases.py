@@ -39,7 +39,7 @@ from patron.services.earn import record_purchase
 from patron.services.first_purchase import FirstPurchase, record_enrolling
 from patron.services.purchases import find_purchase, purchase_view
 from patron.services.refund import refund
-from patron.services.unclaimed import record_unclaimed
+from patron.services.unclaimed import member_for_keys, record_unclaimed
 
 router = APIRouter(prefix="/v1/purchases", tags=["purchases"])
 PurchasePath = Annotated[
@@ -98,20 +98,26 @@ def create_purchase(
     body: PurchaseCreate,
     principal: EarnKey,
     write: Idempotent,
+    patron: PatronDep,
 ) -> Response:
     """Record a purchase; the answer says the points earned and every rule that applied.
-    With `customer` instead of a member, it is kept until a member proves the address."""
+    With `customer` instead of a member: the purchase of the member whose card or address
+    it names (201), else kept until a member proves the address (202)."""
+    member = MemberRef(id=body.member_id, external_id=body.external_id)
     if body.customer is not None:
         if body.enroll:
             raise InvalidInput("enroll: name the customer by external_id, not customer")
-        return write(
-            body,
-            lambda uow: record_unclaimed(uow, _unclaimed(body, principal.shop)),
-            UnclaimedPurchasePublic.model_validate,
-            status=202,
-        )
+        known = patron.read(member_for_keys, body.customer.keys())
+        if known is None:
+            return write(
+                body,
+                lambda uow: record_unclaimed(uow, _unclaimed(body, principal.shop)),
+                UnclaimedPurchasePublic.model_validate,
+                status=202,
+            )
+        member = MemberRef(id=known)
     command = RecordPurchase(
-        member=MemberRef(id=body.member_id, external_id=body.external_id),
+        member=member,
         order_id=body.order_id,
         occurred_at=body.occurred_at,
         currency=body.currency,
