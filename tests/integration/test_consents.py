@@ -164,3 +164,28 @@ def test_erasure_blanks_the_phone_card_and_the_keys_of_linked_purchases(patron: 
     assert kept is not None and kept.keys == CustomerKeys() and kept.member_id == ana
     # linking again gives nothing twice
     assert patron.run(link_earlier_purchases, ana).purchases == 0
+
+
+def test_erasure_blanks_the_members_keys_on_purchases_still_awaiting_a_member(
+    patron: Patron,
+) -> None:
+    # given: Ana (phone +40722123456, card AB12); purchases a till kept under her phone
+    # alone, her card and another address, and one under Ion's phone
+    ana = member(patron, "c-1", email="ana@shop.example")
+    patron.run(lambda uow, card: uow.contacts.set(ana, phone="+40722123456", card=card), "AB12")
+    at = datetime(2025, 12, 1)
+    patron.run(record_unclaimed, _unclaimed("P-1", CustomerKeys(phone="+40722123456"), at))
+    both = CustomerKeys(email="ion@shop.example", card="AB12")
+    patron.run(record_unclaimed, _unclaimed("P-2", both, at))
+    patron.run(record_unclaimed, _unclaimed("P-3", CustomerKeys(phone="+40733000000"), at))
+    # when
+    patron.run(erase_member, EraseMember(MemberRef(id=ana), "asked", "cli:test"))
+
+    # then: her phone and card are gone from them; Ion's address and phone stay
+    def keys(order: str) -> CustomerKeys | None:
+        kept = patron.read(lambda uow: uow.unclaimed.by_order_id(order))
+        return None if kept is None else kept.keys
+
+    assert keys("P-1") == CustomerKeys()
+    assert keys("P-2") == CustomerKeys(email="ion@shop.example")
+    assert keys("P-3") == CustomerKeys(phone="+40733000000")

@@ -114,6 +114,10 @@ class PersonalData:
         one, set email and name to NULL and `erased_at` to `at`, and blank the copies."""
         m = t.members
         identity = {"external_id": pseudonym, "referral_code": referral_code}
+        contact = self.conn.execute(
+            select(m.c.email, m.c.phone, m.c.card).where(m.c.id == member_id)
+        ).one()
+        self._blank_waiting(contact.email, contact.phone, contact.card)
         self.conn.execute(
             update(m)
             .where(m.c.id == member_id)
@@ -132,6 +136,20 @@ class PersonalData:
             event_payloads=self._events(member_id),
             stored_answers=self._answers(member_id, identity),
         )
+
+    def _blank_waiting(self, email: str | None, phone: str | None, card: str | None) -> None:
+        """The member's address, phone and card where a till recorded them with purchases
+        still awaiting a member: each key that is theirs is blanked (a row left with no
+        key can no longer be linked to anybody)."""
+        u = t.unclaimed_purchases
+        waiting = u.c.member_id.is_(None)
+        if email:
+            self.conn.execute(
+                update(u).where(waiting, u.c.email == email.lower()).values(email=None)
+            )
+        for column, value in ((u.c.phone, phone), (u.c.card, card)):
+            if value:
+                self.conn.execute(update(u).where(waiting, column == value).values({column: None}))
 
     def _blank(self, table: Any, member_id: int) -> int:
         result = self.conn.execute(
