@@ -32,8 +32,10 @@ __all__ = ["store"]  # the fixture, used by name
 
 
 def _say(patron: Patron, member_id: int, granted: bool) -> bool:
+    """The member's answer as a till records it (through the API: it counts at once; a
+    yes in the portal awaits the proof of the address, tests/web/test_portal_join.py)."""
     return patron.run(
-        lambda uow, yes: record_consent(uow, member_id, yes, ConsentSource.PORTAL), granted
+        lambda uow, yes: record_consent(uow, member_id, yes, ConsentSource.API), granted
     )
 
 
@@ -97,9 +99,9 @@ def test_the_data_export_holds_the_state_and_every_record(patron: Patron, clock:
         "marketing": "declined",
         "history": [
             {"purpose": "marketing", "granted": True, "recorded_at": "2026-01-01T09:00:00Z",
-             "source": "portal"},
+             "source": "api"},
             {"purpose": "marketing", "granted": False, "recorded_at": "2026-01-03T09:00:00Z",
-             "source": "portal"},
+             "source": "api"},
         ],
     }  # fmt: skip
 

@@ -18,7 +18,7 @@ from tests.integration.helpers import member
 
 
 def _say(patron: Patron, member_id: int, granted: bool) -> None:
-    patron.run(lambda uow, yes: record_consent(uow, member_id, yes, ConsentSource.PORTAL), granted)
+    patron.run(lambda uow, yes: record_consent(uow, member_id, yes, ConsentSource.API), granted)
 
 
 @pytest.fixture

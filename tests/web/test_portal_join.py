@@ -25,11 +25,12 @@ from httpx import Response
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
-from patron.domain.consent import ConsentSource
+from patron.domain.consent import ConsentSource, ConsentState
 from patron.domain.earning import Line
 from patron.domain.unclaimed import CustomerKeys
 from patron.engage.channels.mail import Message
 from patron.services.commands import RecordUnclaimed
+from patron.services.consents import consent_state
 from patron.services.queries import balance
 from patron.services.unclaimed import record_unclaimed
 from tests.conftest import Clock, use_program
@@ -173,9 +174,43 @@ def test_joining_enrols_logs_in_at_once_and_shows_the_welcome_gift(
     assert (message.to, message.subject) == ("maria@shop.example", "Confirm your address")
 
 
-def test_a_ticked_box_records_the_consent_as_granted(browser: TestClient, patron: Patron) -> None:
+def test_a_ticked_box_counts_once_the_address_is_proved(
+    browser: TestClient, patron: Patron, clock: Clock, mail: Kept
+) -> None:
+    """Double opt-in: joining with an address proves nothing, so the yes is kept
+    `unconfirmed` (the state stays "not recorded": no marketing may go out), and counts
+    from the moment the member opens the link mailed to the address."""
     assert _join(browser, **MARIA, marketing="yes").status_code == 303
-    assert _consents(patron, _maria(patron)) == [(True, "portal")]
+    maria = _maria(patron)
+    assert _consents(patron, maria) == [(True, "unconfirmed")]
+    assert patron.read(consent_state, maria) is ConsentState.NOT_RECORDED
+    assert "they start once you confirm your address" in browser.get("/portal/profile").text
+    clock.advance(minutes=1)
+    assert _confirm(browser, mail.link()).status_code == 303
+    assert _consents(patron, maria) == [(True, "unconfirmed"), (True, "portal")]
+    assert patron.read(consent_state, maria) is ConsentState.GRANTED
+
+
+def test_an_unticked_box_before_the_proof_leaves_nothing_to_confirm(
+    browser: TestClient, patron: Patron, clock: Clock, mail: Kept
+) -> None:
+    """Maria joins saying no (a no counts at once), ticks the box on her profile (a yes
+    awaiting the proof), then unticks it: the no is recorded again, so opening the link
+    afterwards confirms nothing."""
+    assert _join(browser, **MARIA).status_code == 303
+    maria = _maria(patron)
+
+    def save(**marketing: str) -> None:
+        form = {"name": "Maria Ionescu", "phone": "", **marketing}
+        form["csrf"] = _token(browser.get("/portal/profile"))
+        assert browser.post("/portal/profile", data=form).status_code == 200
+
+    save(marketing="yes")
+    save()  # the box unticked
+    clock.advance(minutes=1)
+    assert _confirm(browser, mail.link()).status_code == 303
+    assert _consents(patron, maria) == [(False, "portal"), (True, "unconfirmed"), (False, "portal")]
+    assert patron.read(consent_state, maria) is ConsentState.DECLINED
 
 
 def test_a_referral_link_carries_its_code_and_pays_both_members(
@@ -337,11 +372,12 @@ def test_proving_the_address_ends_the_session_of_whoever_joined_with_it(
 
 
 def test_the_profile_changes_name_phone_and_consent_each_change_recorded_and_audited(
-    browser: TestClient, patron: Patron, clock: Clock
+    browser: TestClient, patron: Patron, clock: Clock, mail: Kept
 ) -> None:
-    # given
+    # given: Maria joined and proved her address (a yes before that awaits the proof)
     assert _join(browser, **MARIA).status_code == 303
     member_id = _maria(patron)
+    assert _confirm(browser, mail.link()).status_code == 303
     page = browser.get("/portal/profile")
     assert page.status_code == 200
     assert 'value="maria@shop.example" readonly' in page.text

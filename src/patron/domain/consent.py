@@ -22,6 +22,10 @@ class ConsentSource(StrEnum):
     PORTAL = "portal"
     API = "api"
     CONSOLE = "console"
+    # a yes given in the portal before the member proved their address (joining with an
+    # address proves nothing): it counts from the moment they do, when a `portal` record
+    # of it is appended (double opt-in); until then it is no yes, and a `no` replaces it
+    UNCONFIRMED = "unconfirmed"
 
 
 class ConsentState(StrEnum):
@@ -52,7 +56,7 @@ def latest(records: Iterable[ConsentRecord], purpose: str = MARKETING) -> Consen
     recorded wins a tie of times: it was written after)."""
     found = None
     for record in records:
-        if record.purpose == purpose:
+        if record.purpose == purpose and record.source is not ConsentSource.UNCONFIRMED:
             found = record
     return found
 

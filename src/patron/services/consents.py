@@ -41,8 +41,31 @@ def record_consent(
     actor: str | None = None,
     purpose: str = MARKETING,
 ) -> bool:
-    """Append a record if `granted` changes the state; whether one was appended."""
-    if not changes(consent_state(uow, member_id, purpose), granted):
+    """Append a record if `granted` changes the state; whether one was appended. A yes
+    given in the portal before the member proved their address is kept `unconfirmed`
+    (it counts once they do: `confirm_consents`); a no always counts at once."""
+    pending = awaiting_confirmation(uow, member_id, purpose)
+    if granted and source is ConsentSource.PORTAL and not uow.login_links.used_before(member_id, 0):
+        if pending or consent_state(uow, member_id, purpose) is ConsentState.GRANTED:
+            return False
+        source = ConsentSource.UNCONFIRMED
+    elif not changes(consent_state(uow, member_id, purpose), granted) and not (
+        pending and not granted
+    ):
         return False
     uow.consents.add(ConsentRecord(member_id, purpose, granted, uow.now, source, actor))
     return True
+
+
+def awaiting_confirmation(uow: UnitOfWork, member_id: int, purpose: str = MARKETING) -> bool:
+    """Whether the member's latest word is a yes awaiting the proof of their address."""
+    found = uow.consents.latest(member_id, purpose, unconfirmed=True)
+    return found is not None and found.granted and found.source is ConsentSource.UNCONFIRMED
+
+
+def confirm_consents(uow: UnitOfWork, member_id: int, purpose: str = MARKETING) -> None:
+    """The member just proved their address: a yes they gave before counts from now."""
+    if awaiting_confirmation(uow, member_id, purpose):
+        uow.consents.add(
+            ConsentRecord(member_id, purpose, True, uow.now, ConsentSource.PORTAL, None)
+        )

@@ -25,6 +25,7 @@ from datetime import datetime
 from patron.domain import login_links as rules
 from patron.domain.login_links import Refusal
 from patron.domain.member import Member
+from patron.services.consents import confirm_consents
 from patron.store.login_links import NewLoginLink
 from patron.store.uow import UnitOfWork
 
@@ -76,8 +77,10 @@ def use_link(uow: UnitOfWork, token: str) -> LinkUse:
     if refused is not None or link is None:
         return LinkUse(None, refused or Refusal.UNKNOWN)
     if not uow.login_links.used_before(link.member_id, link.id):
-        # the first link proves the address: whoever joined with it before is logged out
+        # the first link proves the address: whoever joined with it before is logged out,
+        # and a yes to the shop's news given before counts from now (double opt-in)
         uow.members.end_portal_sessions(link.member_id, uow.now)
+        confirm_consents(uow, link.member_id)
     uow.login_links.mark_used(link.id, uow.now)
     return LinkUse(link.member_id, None)
 

@@ -13,7 +13,7 @@ from patron.domain.audit import AuditAction
 from patron.domain.consent import ConsentSource, ConsentState
 from patron.domain.joining import FormRefused, Problem, checked_name, checked_phone
 from patron.services.commands import UpdateProfile
-from patron.services.consents import consent_state, record_consent
+from patron.services.consents import awaiting_confirmation, consent_state, record_consent
 from patron.services.members import find_member
 from patron.store.uow import UnitOfWork
 
@@ -25,14 +25,14 @@ class Profile:
     phone: str | None
     card: str | None
     marketing: ConsentState
+    awaiting: bool = False  # a yes given before the address was proved (not yet counted)
 
 
 def profile(uow: UnitOfWork, member_id: int) -> Profile:
     member = find_member(uow, member_id)
     contact = uow.contacts.get(member_id)
-    return Profile(
-        member.email, member.name, contact.phone, contact.card, consent_state(uow, member_id)
-    )
+    state, awaiting = consent_state(uow, member_id), awaiting_confirmation(uow, member_id)
+    return Profile(member.email, member.name, contact.phone, contact.card, state, awaiting)
 
 
 def update_profile(uow: UnitOfWork, cmd: UpdateProfile) -> list[str]:

@@ -44,13 +44,19 @@ class Consents(Repo):
         query = select(_C).where(_C.c.member_id == member_id).order_by(_C.c.id)
         return [_record(r) for r in self.conn.execute(query)]
 
-    def latest(self, member_id: int, purpose: str = MARKETING) -> ConsentRecord | None:
+    def latest(
+        self, member_id: int, purpose: str = MARKETING, *, unconfirmed: bool = False
+    ) -> ConsentRecord | None:
+        """The latest record that counts (with `unconfirmed`: the latest of all, a yes
+        awaiting the proof of the address included)."""
         query = (
             select(_C)
             .where(_C.c.member_id == member_id, _C.c.purpose == purpose)
             .order_by(_C.c.id.desc())
             .limit(1)
         )
+        if not unconfirmed:
+            query = query.where(_C.c.source != ConsentSource.UNCONFIRMED.value)
         row = self.conn.execute(query).first()
         return _record(row) if row else None
 
@@ -61,7 +67,11 @@ class Consents(Repo):
             chunk = member_ids[start : start + 500]
             query = (
                 select(_C.c.member_id, _C.c.granted)
-                .where(_C.c.member_id.in_(chunk), _C.c.purpose == purpose)
+                .where(
+                    _C.c.member_id.in_(chunk),
+                    _C.c.purpose == purpose,
+                    _C.c.source != ConsentSource.UNCONFIRMED.value,
+                )
                 .order_by(_C.c.id)
             )
             found.update({int(r.member_id): bool(r.granted) for r in self.conn.execute(query)})

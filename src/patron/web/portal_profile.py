@@ -31,6 +31,10 @@ CONSENT_WORDS = {
     ConsentState.DECLINED: N_("You do not receive the shop's news and offers."),
     ConsentState.NOT_RECORDED: N_("You have not said yet whether you want the shop's news."),
 }
+AWAITING = N_(
+    "You asked for the shop's news and offers: they start once you confirm your address"
+    " with the link we e-mailed you."
+)
 
 
 def _page(
@@ -40,13 +44,13 @@ def _page(
     form = context.pop("form", None) or {
         "name": found.name,
         "phone": found.phone,
-        "marketing": found.marketing == ConsentState.GRANTED,
+        "marketing": found.marketing == ConsentState.GRANTED or found.awaiting,
     }
     page = {
         "me": me,
         "profile": found,
         "form": form,
-        "consent_label": _(CONSENT_WORDS[found.marketing]),
+        "consent_label": _(AWAITING if found.awaiting else CONSENT_WORDS[found.marketing]),
         **context,
     }
     return render(request, "portal_profile.html", page, status_code=status)
