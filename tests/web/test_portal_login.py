@@ -353,3 +353,16 @@ def test_the_portal_speaks_the_shops_language(
     assert '<dd id="pending">1.234</dd>' in home
     assert '<dd id="tier">Silver</dd>' in home and "Nivelul următor" not in home
     assert "La data de 1 ian. 2026, 09:00:00 UTC." in home
+
+
+def test_a_field_longer_than_any_form_takes_gets_a_page_and_sends_nothing(
+    browser: TestClient, mail: Kept, ana: int
+) -> None:
+    """The routes refuse a field over its length before any rule runs; a member gets a
+    page saying which field, not the API's problem+json."""
+    form = {"email": "a" * 401 + "@shop.example", "csrf": _token(browser.get("/portal/login"))}
+    answer = browser.post("/portal/login", data=form)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "This form could not be taken, so nothing was changed: check email" in answer.text
+    assert mail.messages == []

@@ -81,6 +81,8 @@ def _pages_answer_in_html(app: FastAPI) -> None:
     api_refused = app.exception_handlers[PatronError]
 
     async def invalid(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/portal") and isinstance(exc, RequestValidationError):
+            return _portal_refusal(request, exc)
         if not request.url.path.startswith("/console") or not isinstance(
             exc, RequestValidationError
         ):
@@ -101,6 +103,18 @@ def _pages_answer_in_html(app: FastAPI) -> None:
 
 async def _answer(answer: Response | Awaitable[Response]) -> Response:
     return await answer if inspect.isawaitable(answer) else answer
+
+
+def _portal_refusal(request: Request, exc: RequestValidationError) -> Response:
+    """A portal form or page asked with a field the route does not take (a name longer
+    than any form allows, a page number that is no number): a page a member can read,
+    naming the fields, and nothing changed."""
+    fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e["loc"]}))
+    message = i18n._(
+        "This form could not be taken, so nothing was changed: check %(fields)s (too long,"
+        " or not what the field takes) and send it again."
+    ) % {"fields": fields}
+    return render(request, "portal_refused.html", {"message": message}, 422)
 
 
 def _refusal(request: Request, message: str, status: int = 422) -> Response:
