@@ -32,7 +32,10 @@ from patron.domain.errors import InvalidInput
 
 
 @dataclass(frozen=True)
-class PeriodKpis:
+class TrendPoint:
+    """One period of a trend: the purchase KPIs of `period_kpis` that need no period
+    before it (retention does: a trend shows it nowhere)."""
+
     start: str
     end: str
     customers: int
@@ -42,6 +45,13 @@ class PeriodKpis:
     purchase_frequency: float
     average_basket: float
     repurchase_rate: float
+
+
+@dataclass(frozen=True)
+class PeriodKpis(TrendPoint):
+    """A period's KPIs: a trend's figures, and those that compare it with the period
+    before (and the products per customer, which a trend does not count)."""
+
     retention_rate: float | None
     churn_rate: float | None
     products_per_customer: float | None = None
@@ -154,22 +164,6 @@ def retention_vs_acquisition(
         "cost_to_acquire": acquire,
         "acquire_over_retain": acquire / retain if retain else float("inf"),
     }
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One period of a trend: the purchase KPIs of `period_kpis` that need no period
-    before it (retention does: a trend shows it nowhere)."""
-
-    start: str
-    end: str
-    customers: int
-    new_customers: int
-    purchases: int
-    revenue: float
-    purchase_frequency: float
-    average_basket: float
-    repurchase_rate: float
 
 
 def kpis_trend(source: Source, end: datetime, days: int, periods: int) -> list[TrendPoint]:
