@@ -23,7 +23,13 @@ from patron.services.consents import consent_state, consent_states, record_conse
 from patron.services.earn import record_purchase
 from patron.services.export import export_member
 from patron.services.privacy import erase_member
-from patron.services.unclaimed import link_earlier_purchases, record_unclaimed
+from patron.services.unclaimed import (
+    Linked,
+    Welcome,
+    link_earlier_purchases,
+    record_unclaimed,
+    welcome,
+)
 from tests.conftest import Clock
 from tests.integration.helpers import member
 from tests.integration.test_segment_exports import CONTACTS, cli, small_history, store
@@ -191,3 +197,24 @@ def test_erasure_blanks_the_members_keys_on_purchases_still_awaiting_a_member(
     assert keys("P-1") == CustomerKeys()
     assert keys("P-2") == CustomerKeys(email="ion@shop.example")
     assert keys("P-3") == CustomerKeys(phone="+40733000000")
+
+
+def test_the_welcome_says_what_the_latest_link_brought_and_only_the_invited_ones_bonus(
+    patron: Patron, clock: Clock
+) -> None:
+    # given: Ana invites Maria (examples/program.toml: 100 welcome points, 200 a referral)
+    ana = member(patron, "c-1", email="ana@shop.example")
+    code = patron.read(lambda uow: uow.members.get(ana)).referral_code  # type: ignore[union-attr]
+    maria = member(patron, "c-2", email="maria@shop.example", referral_code=code)
+    keys = CustomerKeys(email="maria@shop.example")
+    # a first link brings T-1 (2 x 12.50 EUR of books: 25 x 2 = 50 points)
+    patron.run(record_unclaimed, _unclaimed("T-1", keys, datetime(2025, 12, 1)))
+    assert patron.run(link_earlier_purchases, maria) == Linked(1, 50)
+    # a later link brings T-2 and T-3 (50 points each)
+    clock.advance(hours=1)
+    patron.run(record_unclaimed, _unclaimed("T-2", keys, datetime(2025, 12, 2)))
+    patron.run(record_unclaimed, _unclaimed("T-3", keys, datetime(2025, 12, 3)))
+    patron.run(link_earlier_purchases, maria)
+    # then
+    assert patron.read(welcome, maria) == Welcome(100, 200, Linked(2, 100))
+    assert patron.read(welcome, ana) == Welcome(100, 0, Linked(0, 0))  # her 200 were earned

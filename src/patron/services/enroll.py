@@ -26,6 +26,9 @@ from patron.store.uow import UnitOfWork
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
 
 
+INVITED = "referred"  # the reason of the bonus a newcomer gets for being invited
+
+
 @dataclass(frozen=True)
 class Enrolled:
     member: Member
@@ -106,7 +109,7 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
             referral,
             at,
             program,
-            refs=EntryRefs(reason="referred"),
+            refs=EntryRefs(reason=INVITED),
         )
         credit(
             uow,

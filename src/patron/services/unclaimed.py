@@ -28,6 +28,7 @@ from patron.domain.records import EntryKind
 from patron.domain.unclaimed import CustomerKeys, UnclaimedPurchase, may_link
 from patron.services.commands import MemberRef, RecordPurchase, RecordUnclaimed
 from patron.services.earn import record_purchase
+from patron.services.enroll import INVITED
 from patron.services.login_links import LinkUse, use_link
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
@@ -135,10 +136,17 @@ class Welcome:
 
 
 def welcome(uow: UnitOfWork, member_id: int) -> Welcome:
+    """The member's welcome gift, the bonus they got for being invited (not those they
+    earned inviting others), and the purchases the latest proof of their address linked
+    (those of one link: a later link that brings more says only what it brought)."""
     entries = uow.personal.ledger(member_id)
     gift = sum(e.points for e in entries if e.kind == EntryKind.WELCOME)
-    referral = sum(e.points for e in entries if e.kind == EntryKind.REFERRAL)
+    referral = sum(
+        e.points for e in entries if e.kind == EntryKind.REFERRAL and e.reason == INVITED
+    )
     linked = [r for r in uow.unclaimed.linked_to(member_id) if r.purchase_id is not None]
+    latest = max((r.linked_at for r in linked if r.linked_at is not None), default=None)
+    linked = [r for r in linked if r.linked_at == latest]
     earned = sum(
         p.points_earned
         for p in (uow.purchases.get(r.purchase_id) for r in linked if r.purchase_id)
