@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from patron.engage.channels.mail import MailNotSent, Message
 from patron.services.commands import Line, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from tests.conftest import Clock, use_program
@@ -97,13 +98,23 @@ points = 1000
 
 
 class Kept:
-    """A mail sender that keeps what it is given."""
+    """A mail sender that keeps what it is given, or fails when told to (the portal's
+    tests read the links from it)."""
 
     def __init__(self) -> None:
-        self.texts: list[str] = []
+        self.messages: list[Message] = []
+        self.fail = False
 
-    def send(self, message: object) -> None:
-        self.texts.append(str(getattr(message, "text", "")))
+    def send(self, message: Message) -> None:
+        if self.fail:
+            raise MailNotSent("the mail server at mail.x.example:25 did not take the message")
+        self.messages.append(message)
+
+    def link(self) -> str:
+        """The link of the last message, as a path on the test server."""
+        found = LINK.search(self.messages[-1].text)
+        assert found is not None, self.messages[-1].text
+        return found.group(0).removeprefix("http://testserver")
 
 
 def portal_shop(patron: Patron, clock: Clock, program: str = PROGRAM) -> int:
@@ -142,7 +153,7 @@ def logged_in(app: FastAPI, email: str) -> Iterator[TestClient]:
     with TestClient(app, follow_redirects=False) as client:
         csrf = form_value(CSRF, client.get("/portal/login").text)
         assert client.post("/portal/login", data={"email": email, "csrf": csrf}).status_code == 200
-        token = form_value(LINK, app.state.mail.texts[-1])
+        token = form_value(LINK, app.state.mail.messages[-1].text)
         page = client.get(f"/portal/login/confirm?token={token}")
         form = {"token": token, "csrf": form_value(CSRF, page.text)}
         assert client.post("/portal/login/confirm", data=form).status_code == 303

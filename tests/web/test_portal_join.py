@@ -28,16 +28,15 @@ from patron.bootstrap import Patron
 from patron.domain.consent import ConsentSource, ConsentState
 from patron.domain.earning import Line
 from patron.domain.unclaimed import CustomerKeys
-from patron.engage.channels.mail import Message
 from patron.services.commands import RecordUnclaimed
 from patron.services.consents import consent_state
 from patron.services.queries import balance
 from patron.services.unclaimed import record_unclaimed
 from tests.conftest import Clock, use_program
 from tests.integration.helpers import member
+from tests.support.portal import Kept
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-LINK = re.compile(r"https?://\S+/portal/login/confirm\?token=[\w-]+")
 SENT = "If this address belongs to a member, a link is on its way. It works once, for 15 minutes."
 PROGRAM = """
 name = "Portal"
@@ -67,21 +66,6 @@ MARIA = {
     "phone": "+40 722-123-456",
     "card": "ab 1234",
 }
-
-
-class Kept:
-    """A mail sender that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    def send(self, message: Message) -> None:
-        self.messages.append(message)
-
-    def link(self) -> str:
-        found = LINK.search(self.messages[-1].text)
-        assert found is not None, self.messages[-1].text
-        return found.group(0).removeprefix("http://testserver")
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from httpx import Response
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.config import get_settings
-from patron.engage.channels.mail import MailNotSent, Message
 from patron.services.commands import EraseMember, Line, MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.privacy import erase_member
@@ -30,9 +29,9 @@ from patron.services.secrets import SESSION_KEY, server_secret
 from patron.web.sessions import Sessions
 from tests.conftest import Clock, use_program
 from tests.integration.helpers import member
+from tests.support.portal import Kept
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-LINK = re.compile(r"https?://\S+/portal/login/confirm\?token=[\w-]+")
 SENT = "If this address belongs to a member, a link is on its way. It works once, for 15 minutes."
 PROGRAM = """
 name = "Portal"
@@ -55,25 +54,6 @@ window_months = 12
   name = "Silver"
   threshold = 500
 """
-
-
-class Kept:
-    """A mail sender that keeps what it is given, or fails when told to."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.fail = False
-
-    def send(self, message: Message) -> None:
-        if self.fail:
-            raise MailNotSent("the mail server at mail.x.example:25 did not take the message")
-        self.messages.append(message)
-
-    def link(self) -> str:
-        """The link of the last message, as a path on the test server."""
-        found = LINK.search(self.messages[-1].text)
-        assert found is not None, self.messages[-1].text
-        return found.group(0).removeprefix("http://testserver")
 
 
 @pytest.fixture
