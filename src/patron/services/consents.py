@@ -44,14 +44,13 @@ def record_consent(
     """Append a record if `granted` changes the state; whether one was appended. A yes
     given in the portal before the member proved their address is kept `unconfirmed`
     (it counts once they do: `confirm_consents`); a no always counts at once."""
+    state = consent_state(uow, member_id, purpose)
     pending = awaiting_confirmation(uow, member_id, purpose)
-    if granted and source is ConsentSource.PORTAL and not uow.login_links.used_before(member_id, 0):
-        if pending or consent_state(uow, member_id, purpose) is ConsentState.GRANTED:
+    if granted and source is ConsentSource.PORTAL and not uow.login_links.used_before(member_id):
+        if pending or state is ConsentState.GRANTED:
             return False
         source = ConsentSource.UNCONFIRMED
-    elif not changes(consent_state(uow, member_id, purpose), granted) and not (
-        pending and not granted
-    ):
+    elif not changes(state, granted) and not (pending and not granted):
         return False
     uow.consents.add(ConsentRecord(member_id, purpose, granted, uow.now, source, actor))
     return True

@@ -57,11 +57,12 @@ class LoginLinks(Repo):
         query = select(func.count()).where(_L.c.member_id == member_id, _L.c.created_at > since)
         return int(self.conn.execute(query).scalar_one())
 
-    def used_before(self, member_id: int, link_id: int) -> bool:
-        """Whether a link of the member other than `link_id` was used."""
-        query = select(func.count()).where(
-            _L.c.member_id == member_id, _L.c.id != link_id, _L.c.used_at.is_not(None)
-        )
+    def used_before(self, member_id: int, but: int | None = None) -> bool:
+        """Whether a link of the member (other than the link `but`) was used: whether
+        they ever proved their address."""
+        query = select(func.count()).where(_L.c.member_id == member_id, _L.c.used_at.is_not(None))
+        if but is not None:
+            query = query.where(_L.c.id != but)
         return int(self.conn.execute(query).scalar_one()) > 0
 
     def mark_used(self, link_id: int, at: datetime) -> None:
