@@ -31,6 +31,7 @@ from patron.store.uow import UnitOfWork as UnitOfWork
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from patron.analytics.kpi_catalogue import CatalogueMeasures
     from patron.analytics.store import StoreAnalytics
     from patron.store.backup import StoreFacts
 
@@ -86,6 +87,13 @@ class Patron:
 
                 self._analytics = StoreAnalytics(address_of(self.engine.url))
             return self._analytics
+
+    def measures(self) -> CatalogueMeasures:
+        """The KPI catalogue measuring on this store, as the goals' use cases take it
+        (services/goals.Measures)."""
+        from patron.analytics.kpi_catalogue import CatalogueMeasures
+
+        return CatalogueMeasures(self.analytics())
 
     def dispose(self) -> None:
         if self._analytics is not None:

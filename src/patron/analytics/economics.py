@@ -73,6 +73,21 @@ def _month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def kept_revenue(purchases: ir.Table) -> ir.FloatingValue:
+    """What a purchase of the store's `purchases` table brought in: its total less what
+    was refunded of it."""
+    return purchases.total.cast("float64") - purchases.refunded_total.cast("float64")
+
+
+def kept_margin(purchases: ir.Table) -> ir.FloatingValue:
+    """A purchase's margin on the goods kept: kept − cost × kept / total (null where its
+    cost is unknown). Also the KPI catalogue's margin (analytics/kpi_catalogue.py)."""
+    total = purchases.total.cast("float64")
+    kept = kept_revenue(purchases)
+    cost_kept = ibis.cases((total > 0, purchases.cost.cast("float64") * kept / total), else_=0.0)
+    return kept - cost_kept
+
+
 def _tables(con: ibis.BaseBackend) -> tuple[ir.Table, ir.Table, ir.Table, str]:
     members, purchases = con.table("members"), con.table("purchases")
     recorded = con.table("acquisition_spend")
@@ -86,18 +101,10 @@ def _tables(con: ibis.BaseBackend) -> tuple[ir.Table, ir.Table, ir.Table, str]:
         month=_month_index(members.enrolled_at),
         channel=members.acquisition_channel,
     )
-    total = purchases.total.cast("float64")
-    kept = total - purchases.refunded_total.cast("float64")
     costless = int(purchases.filter(purchases.cost.isnull()).count().execute())
     has_any = int(purchases.count().execute()) > 0
     basis = "margin" if has_any and costless == 0 else "revenue"
-    if basis == "margin":
-        cost_kept = ibis.cases(
-            (total > 0, purchases.cost.cast("float64") * kept / total), else_=0.0
-        )
-        value = kept - cost_kept
-    else:
-        value = kept
+    value = kept_margin(purchases) if basis == "margin" else kept_revenue(purchases)
     bought = purchases.select(
         member_id=purchases.member_id, bought=_month_index(purchases.occurred_at), value=value
     )

@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
+    GOAL_CREATED = "goal.created"
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
 )
 
+from patron.domain import goals as g
 from patron.domain import joining, staff
 from patron.domain import limits as lim
 
@@ -376,4 +377,38 @@ unclaimed_purchases = Table(
     Column("purchase_id", Id, ForeignKey("purchases.id")),
     Column("linked_at", DateTime),
     Index("ix_unclaimed_purchases_email", "email"),
+)
+
+# SMART goals (domain/goals.py): a KPI, a population, the baseline measured at creation,
+# a target and a deadline; and the value recorded for each on each day, one a day
+KpiValue = Numeric(18, 6)  # < 10^12: holds g.MAX_VALUE to six decimals
+goals = Table(
+    "goals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(g.NAME_LENGTH)),
+    Column("kpi", String(g.KPI_LENGTH), nullable=False),
+    Column("population_kind", String(g.KIND_LENGTH), nullable=False),
+    Column("population_value", String(g.POPULATION_LENGTH)),
+    Column("baseline", KpiValue, nullable=False),
+    Column("window_days", Integer, nullable=False),
+    Column("target", KpiValue, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("is_primary", Boolean, nullable=False),
+    Column("owner", String(g.OWNER_LENGTH), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(lim.ACTOR_LENGTH), nullable=False),
+    CheckConstraint("target <> baseline", name="target_moves"),
+    CheckConstraint("window_days > 0", name="window_positive"),
+)
+
+goal_values = Table(
+    "goal_values",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("goal_id", Id, ForeignKey("goals.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("value", KpiValue, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    UniqueConstraint("goal_id", "day", name="uq_goal_values_goal_day"),
 )

@@ -23,6 +23,7 @@ from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
+from patron.store.goals import Goals
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
@@ -87,6 +88,7 @@ class UnitOfWork:
         self.consents = Consents(conn)
         self.contacts = MemberContacts(conn)
         self.unclaimed = UnclaimedPurchases(conn)
+        self.goals = Goals(conn)
         return self
 
     @property

@@ -1,0 +1,61 @@
+"""The KPI catalogue on a store computed by hand (tests/support/goals.py), both stores."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from patron.bootstrap import Patron
+from patron.domain.errors import InvalidInput
+from patron.domain.goals import Population
+from tests.conftest import Clock
+from tests.support import goals as scenario
+
+WINDOW = (date(2026, 6, 2), date(2026, 7, 2))
+
+
+def test_every_kpi_of_the_catalogue_equals_the_hand_computation(
+    patron: Patron, clock: Clock
+) -> None:
+    scenario.build(patron, clock)
+    measures = patron.measures()
+    found = {
+        name: measures.measure(name, Population("all"), *WINDOW) for name in scenario.EXPECTED
+    }
+    assert found == scenario.EXPECTED
+
+
+def test_a_tier_and_a_segmentation_are_populations(patron: Patron, clock: Clock) -> None:
+    """Everyone is Bronze (200 EUR at most over 12 months < 1,000): Bronze is everyone,
+    Gold no one (no member: not measurable). A/B/C with the default weights (volume only:
+    spend up to 07-01, m1 200, m2 110, m3 50; A the top 20 %, B the next 30 %): m1's
+    position 1/3 is past 0.2 and within 0.5, so class B is m1 alone (A is empty, m2 and
+    m3 at 2/3 and 1 are C). Class B's window: m1's 40 and 60, average basket 50,
+    revenue per member 100 / 1."""
+    scenario.build(patron, clock)
+    measures = patron.measures()
+    bronze = measures.measure("purchase_frequency", Population("tier", "Bronze"), *WINDOW)
+    assert bronze == Decimal("9.125")
+    assert measures.measure("purchase_frequency", Population("tier", "Gold"), *WINDOW) is None
+    assert measures.measure("average_basket", Population("abc", "B"), *WINDOW) == Decimal("50")
+    assert measures.measure("revenue_per_member", Population("abc", "B"), *WINDOW) == Decimal(
+        "100"
+    )
+
+
+@pytest.mark.parametrize(
+    ("population", "words"),
+    [
+        (Population("club", "x"), "unknown kind 'club'"),
+        (Population("tier", "Platinum"), "one of: Bronze, Silver, Gold"),
+        (Population("all", "x"), "takes no value"),
+        (Population("rfm", "kings"), "champions"),
+    ],
+)
+def test_an_unknown_population_is_refused_naming_what_exists(
+    sqlite_patron: Patron, population: Population, words: str
+) -> None:
+    with pytest.raises(InvalidInput, match=words):
+        sqlite_patron.measures().check_population(population)
