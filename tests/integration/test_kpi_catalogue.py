@@ -21,9 +21,7 @@ def test_every_kpi_of_the_catalogue_equals_the_hand_computation(
 ) -> None:
     scenario.build(patron, clock)
     measures = patron.measures()
-    found = {
-        name: measures.measure(name, Population("all"), *WINDOW) for name in scenario.EXPECTED
-    }
+    found = {name: measures.measure(name, Population("all"), *WINDOW) for name in scenario.EXPECTED}
     assert found == scenario.EXPECTED
 
 
@@ -40,9 +38,7 @@ def test_a_tier_and_a_segmentation_are_populations(patron: Patron, clock: Clock)
     assert bronze == Decimal("9.125")
     assert measures.measure("purchase_frequency", Population("tier", "Gold"), *WINDOW) is None
     assert measures.measure("average_basket", Population("abc", "B"), *WINDOW) == Decimal("50")
-    assert measures.measure("revenue_per_member", Population("abc", "B"), *WINDOW) == Decimal(
-        "100"
-    )
+    assert measures.measure("revenue_per_member", Population("abc", "B"), *WINDOW) == Decimal("100")
 
 
 @pytest.mark.parametrize(

@@ -173,6 +173,11 @@ def value_of(number: float | Decimal) -> Decimal:
     return Decimal(str(number)).quantize(VALUE_PLACES)
 
 
+def text_of(value: Decimal) -> str:
+    """A value as people write it: 9.125, not 9.125000 nor 9.125E+0."""
+    return format(value.normalize(), "f")
+
+
 def check_plan(plan: GoalPlan, today: date, share: bool) -> GoalPlan:
     """The plan itself, or InvalidInput naming the field that cannot be right (whether
     the KPI is a share or not, the catalogue says; the target's side of the baseline is checked
@@ -215,7 +220,8 @@ def check_baseline(plan: GoalPlan, baseline: Decimal, direction: Direction) -> N
     if worse:
         better = "higher" if direction is Direction.HIGHER else "lower"
         raise InvalidGoal(
-            f"target: {target} is not better than the baseline {baseline}: for {plan.kpi}"
+            f"target: {text_of(target)} is not better than the baseline {text_of(baseline)}:"
+            f" for {plan.kpi}"
             f" {better} is better"
         )
 

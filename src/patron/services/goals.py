@@ -33,6 +33,7 @@ from patron.domain.goals import (
     latest,
     path_value,
     status,
+    text_of,
     window,
 )
 from patron.store.uow import UnitOfWork
@@ -134,7 +135,7 @@ def add_goal(uow: UnitOfWork, cmd: AddGoal, measures: Measures) -> GoalReport:
         None,
         {
             "goal_id": goal.id, "kpi": goal.kpi, "population": str(goal.population),
-            "baseline": str(goal.baseline), "target": str(goal.target),
+            "baseline": text_of(goal.baseline), "target": text_of(goal.target),
             "deadline": goal.deadline.isoformat(), "primary": goal.primary, "owner": goal.owner,
             "baseline_from": start.isoformat(), "baseline_to": end.isoformat(),
         },
