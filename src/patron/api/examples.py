@@ -434,3 +434,46 @@ SPEND_PUBLIC: list[dict[str, Any]] = [
         "recorded_by": "apikey:alice",
     }
 ]
+
+# goals (api/goal_schemas.py): Ana's shop aims to raise purchases per member per year
+GOAL_CREATE: list[dict[str, Any]] = [
+    {
+        "kpi": "purchase_frequency",
+        "population": "all",
+        "target": "3.3",
+        "deadline": "2026-12-31",
+        "owner": "ana",
+        "window_days": 365,
+        "primary": True,
+        "name": "More visits",
+    }
+]
+_GOAL: dict[str, Any] = {
+    "id": 1,
+    "name": "More visits",
+    "kpi": "purchase_frequency",
+    "kpi_label": "Purchases per member per year",
+    "unit": "number",
+    "better": "higher",
+    "population": "all",
+    "window_days": 365,
+    "baseline_from": "2025-01-15",
+    "baseline_to": "2026-01-15",
+    "baseline": "3",
+    "target": "3.3",
+    "deadline": "2026-12-31",
+    "primary": True,
+    "owner": "ana",
+    "created_at": "2026-01-14T09:00:00Z",
+    "created_by": "apikey:alice",
+    "as_of": "2026-01-14",
+    "status": "on_track",
+    "latest_day": "2026-01-14",
+    "latest_value": "3",
+    "path_today": "3",
+}
+GOAL_PUBLIC: list[dict[str, Any]] = [_GOAL]
+GOAL_DETAIL: list[dict[str, Any]] = [
+    {**_GOAL, "values": [{"day": "2026-01-14", "value": "3", "path": "3"}]}
+]
+GOALS_PUBLIC: list[dict[str, Any]] = [{"data": [_GOAL], "count": 1}]
