@@ -49,6 +49,7 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
+from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
 from tests.conftest import Clock, make_patron, new_key
 
@@ -78,6 +79,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     KeyRotated: (409, "api_key_already_rotated"),
     IdempotencyKeyInUse: (409, "idempotency_key_in_use"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
+    InvalidGoal: (422, "invalid_goal"),
+    GoalNotFound: (404, "goal_not_found"),
+    PrimaryGoalExists: (409, "primary_goal_exists"),
 }
 
 API_NO_PROGRAM = (

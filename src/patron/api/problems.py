@@ -89,6 +89,9 @@ class Problem(BaseModel):
         description="redemption_already_cancelled, transaction_id_reused: the redemption",
     )
     limit: int | None = Field(None, description="body_too_large: the largest body, in bytes")
+    goal_id: int | None = Field(
+        None, description="goal_not_found: the goal asked for; primary_goal_exists: the primary"
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse
