@@ -60,7 +60,7 @@ class GoalPublic(BaseModel):
     primary: bool = Field(description="the primary goal, or a secondary one")
     owner: str = Field(description="who answers for it")
     created_at: UtcTime = Field(description="when it was set")
-    created_by: str = Field(description="who set it: apikey:<name>, cli:<user>, staff:<e-mail>")
+    created_by: str = Field(description="who set it: apikey:<name>, cli:<user>, user:<e-mail>")
     as_of: date = Field(description="the day the status is of (today, UTC)")
     status: GoalStatus = Field(description="on_track, behind, achieved or missed")
     latest_day: date = Field(description="the day of the latest value")

@@ -69,7 +69,7 @@ class Measures(Protocol):
 @dataclass(frozen=True)
 class AddGoal:
     plan: GoalPlan
-    actor: str  # who sets it: "cli:ana", "apikey:planner", "staff:ana@shop.example"
+    actor: str  # who sets it: "cli:ana", "apikey:planner", "user:ana@shop.example"
 
 
 @dataclass(frozen=True)

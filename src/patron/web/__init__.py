@@ -24,6 +24,7 @@ from patron.web import (
     console,
     customer,
     customers,
+    goals,
     i18n,
     lifetime,
     overview,
@@ -54,6 +55,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(cohorts.router)
     app.include_router(segments.router)
     app.include_router(lifetime.router)
+    app.include_router(goals.router)
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(access.router)

@@ -131,3 +131,22 @@ def small_multiples(
         },
         "resolve": {"scale": {"y": "independent"}},
     }  # fmt: skip
+
+
+def progress(values: list[dict[str, Any]], *, x_title: str, y_title: str) -> dict[str, Any]:
+    """A goal's recorded values and its straight path (`series`) by `day`, on one scale:
+    where the recorded line runs against the path says on track or behind."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True},
+        "width": 480,
+        "height": 220,
+        "encoding": {
+            "x": {"field": "day", "type": "temporal", "title": x_title},
+            "y": {"field": "value", "type": "quantitative", "title": y_title,
+                  "scale": {"zero": False}},
+            "color": {"field": "series", "type": "nominal", "title": None},
+            "strokeDash": {"field": "series", "type": "nominal", "legend": None},
+        },
+    }  # fmt: skip
