@@ -44,7 +44,7 @@ def add(patron: Patron, goal: GoalPlan) -> GoalReport:
 
 
 def record(patron: Patron) -> None:
-    patron.run(lambda uow, _: record_goal_values(uow, patron.measures()), None)
+    record_goal_values(patron.new_uow, patron.measures())
 
 
 def show(patron: Patron, goal_id: int) -> GoalReport:

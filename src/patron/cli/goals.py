@@ -121,7 +121,7 @@ def record(database_url: DbOption = None, fmt: FormatOption = "table") -> None:
     shown = view(fmt, None, False, None)
     with open_patron(database_url) as patron:
         measures = patron.measures()
-        done = guard(lambda: patron.run(lambda uow, _: record_goal_values(uow, measures), None))
+        done = guard(lambda: record_goal_values(patron.new_uow, measures))
     rows = [_recorded(r) for r in done]
     print_rows(rows, "goal_records", shown, title=f"goals recorded: {len(done)}",
                columns=["goal_id", "day", "value", "recorded"])  # fmt: skip

@@ -5,12 +5,15 @@ The KPIs are computed by the analytics (analytics/kpi_catalogue.py), which the u
 cannot import: they take a `Measures` (the composition root hands them the catalogue's,
 `bootstrap.Patron.measures()`), which says what a KPI is and measures it on the store. A
 measurement reads the store through its own connection, before anything is written, so a
-use case writes nothing when a KPI cannot be measured. The rules (validation, the path,
-the status) are domain/goals.py's.
+use case writes nothing when a KPI cannot be measured. Adding a goal measures its one KPI
+inside its transaction (the API's idempotent write is one transaction); the daily
+recording measures every open goal with no transaction open. The rules (validation, the
+path, the status) are domain/goals.py's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -156,16 +159,26 @@ def show_goal(uow: UnitOfWork, goal_id: int, measures: Measures) -> GoalReport:
     return report(goal, measures.kpi(goal.kpi), uow.goals.values(goal_id), uow.now.date())
 
 
-def record_goal_values(uow: UnitOfWork, measures: Measures) -> list[Recorded]:
+def record_goal_values(new_uow: Callable[..., UnitOfWork], measures: Measures) -> list[Recorded]:
     """Today's value of every goal open today (created on or before it, deadline not
-    passed), each over its window ending today; a second run today replaces the first's."""
-    today, done = uow.now.date(), []
-    for goal in uow.goals.open_on(today):
+    passed), each over its window ending today; a second run today replaces the first's.
+
+    The open goals are read, then measured with no transaction open (on SQLite a write
+    transaction would hold up every till for as long as the analytics run), then written
+    in one short transaction. `new_uow` is the composition root's (`Patron.new_uow`)."""
+    with new_uow(readonly=True) as uow:
+        today, goals = uow.now.date(), uow.goals.open_on(uow.now.date())
+    done = []
+    for goal in goals:
         start, end = window(today, goal.window_days)
-        value = measures.measure(goal.kpi, goal.population, start, end)
-        if value is not None:
-            uow.goals.record(goal.id, today, value, uow.now)
-        done.append(Recorded(goal.id, today, value))
+        done.append(
+            Recorded(goal.id, today, measures.measure(goal.kpi, goal.population, start, end))
+        )
+    with new_uow() as uow:
+        for found in done:
+            if found.value is not None:
+                uow.goals.record(found.goal_id, found.day, found.value, uow.now)
+        uow.commit()
     return done
 
 
