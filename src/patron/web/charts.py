@@ -147,6 +147,6 @@ def progress(values: list[dict[str, Any]], *, x_title: str, y_title: str) -> dic
             "y": {"field": "value", "type": "quantitative", "title": y_title,
                   "scale": {"zero": False}},
             "color": {"field": "series", "type": "nominal", "title": None},
-            "strokeDash": {"field": "series", "type": "nominal", "legend": None},
+            "strokeDash": {"field": "series", "type": "nominal", "title": None},
         },
     }  # fmt: skip
