@@ -95,6 +95,7 @@ def show(
     all_rows: AllOption = False,
 ) -> None:
     """One goal: its figures, then each recorded value beside the path's value that day."""
+    from patron.domain.goals import text_of
     from patron.services.goals import show_goal
 
     shown = view(fmt, limit, all_rows, None)
@@ -104,8 +105,10 @@ def show(
     points = [{"day": p.day, "value": p.value, "path": p.path} for p in found.points]
     if shown.format == "table":
         for key, value in head.items():
-            say(f"{key.replace('_', ' ')}: {'' if value is None else value}")
-    title = f"goal {goal_id}: recorded values against the straight path to {found.goal.target}"
+            written = text_of(value) if isinstance(value, Decimal) else value
+            say(f"{key.replace('_', ' ')}: {'' if written is None else written}")
+    target = text_of(found.goal.target)
+    title = f"goal {goal_id}: recorded values against the straight path to {target}"
     print_rows(
         points, "goal_values", shown, title=title, default=None, extra={"goal": _plain(head)},
         columns=["day", "value", "path"],
