@@ -1,0 +1,96 @@
+"""The points roll-forward balances every month against the ledger, on both stores, with
+the figures of tests/integration/points_story.py computed by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from patron.analytics.liability import LINES, report, roll_forward
+from patron.bootstrap import Patron
+from tests.conftest import Clock
+from tests.integration.points_story import tell
+
+pytestmark = pytest.mark.usefixtures("verified")
+
+JANUARY = {
+    "issued_purchases": 600,
+    "issued_bonuses": 50,
+    "issued_welcome": 200,
+    "issued_referral": 0,
+    "adjusted_up": 40,
+    "redemptions_cancelled": 100,
+    "redeemed_rewards": 150,
+    "redeemed_discounts": 100,
+    "expired": 0,
+    "refunds": 0,
+    "adjusted_down": 30,
+    "debt_settled": 0,
+}
+FEBRUARY = {**dict.fromkeys(LINES, 0), "issued_purchases": 50, "redeemed_rewards": 150,
+            "redeemed_discounts": 20, "refunds": 300}  # fmt: skip
+MARCH = {**dict.fromkeys(LINES, 0), "expired": 200}
+
+
+def _balances_at(patron: Patron, end: datetime) -> int:
+    """Σ over members of their ledger entries dated before `end`, read entry by entry."""
+    total = 0
+    with patron.uow(readonly=True) as uow:
+        for mid in (1, 2):
+            total += sum(e.points for e in uow.ledger.entries(mid, 1000, None) if e.occurred_at < end)
+    return total
+
+
+def test_the_roll_forward_balances_every_month_against_the_ledger(patron: Patron, clock: Clock):
+    # given the story's three months
+    tell(patron, clock)
+    # when
+    found = patron.read(roll_forward, date(2026, 1, 1), date(2026, 3, 1))
+    rows = report_rows(patron)
+    # then each month's lines are the hand-computed ones
+    assert [r["month"] for r in rows] == ["2026-01", "2026-02", "2026-03"]
+    for row, expected in zip(rows, (JANUARY, FEBRUARY, MARCH), strict=True):
+        assert {k: row[k] for k in LINES} == expected, row["month"]
+    assert [(r["opening"], r["closing"], r["pending"]) for r in rows] == [
+        (0, 710, 300), (710, 290, 50), (290, 90, 0)
+    ]
+    # opening + issued − redeemed + cancelled − expired ± adjusted − refunds = closing
+    for r in rows:
+        moved = (r["issued"] + r["adjusted_up"] + r["redemptions_cancelled"] - r["redeemed_rewards"]
+                 - r["redeemed_discounts"] - r["expired"] - r["refunds"] - r["adjusted_down"]
+                 - r["debt_settled"])  # fmt: skip
+        assert r["opening"] + moved == r["closing"]
+        assert r["balanced"] and r["lots_closing"] == r["closing"]
+    # and the closing is the members' balances from the ledger at each month's end
+    ends = [datetime(2026, 2, 1), datetime(2026, 3, 1), datetime(2026, 4, 1)]
+    assert [m.closing for m in found] == [_balances_at(patron, e) for e in ends]
+    with patron.uow(readonly=True) as uow:
+        assert found[-1].closing == sum(uow.members.get(m).balance for m in (1, 2))  # type: ignore[union-attr]
+
+
+def report_rows(patron: Patron) -> list[dict[str, object]]:
+    return patron.read(
+        lambda uow: report(uow, date(2026, 1, 1), date(2026, 3, 1), replicates=20).rows()
+    )
+
+
+def test_money_is_points_at_the_point_value_and_liability_nets_breakage(patron, clock):
+    tell(patron, clock)
+    found = patron.read(lambda uow: report(uow, date(2026, 1, 1), date(2026, 3, 1), replicates=20))
+    rows = found.rows()
+    # 710 points at 0.01 EUR
+    assert rows[0]["closing_value"] == Decimal("7.10")
+    assert rows[1]["refunds_value"] == Decimal("3.00")
+    b = found.breakage
+    assert b is not None and 0 <= b.low <= b.expected <= b.high <= 1
+    expected = (Decimal(90) * Decimal("0.01") * (1 - Decimal(str(b.expected)))).quantize(Decimal("0.01"))
+    assert rows[2]["liability"] == expected
+    assert rows[2]["liability_change"] == rows[2]["liability"] - rows[1]["liability"]
+
+
+def test_an_opening_before_the_first_month_asked_carries_the_earlier_months(patron, clock):
+    tell(patron, clock)
+    found = patron.read(roll_forward, date(2026, 2, 1), date(2026, 2, 1))
+    assert [(m.opening, m.closing) for m in found] == [(710, 290)]
