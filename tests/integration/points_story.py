@@ -36,10 +36,17 @@ from decimal import Decimal
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
 from patron.services.adjust import adjust
-from patron.services.commands import Adjust, CancelRedemption, Expire, MemberRef, Redeem, Refund
+from patron.services.commands import (
+    Adjust,
+    CancelRedemption,
+    Expire,
+    MemberRef,
+    RecordPurchase,
+    Redeem,
+    Refund,
+)
 from patron.services.earn import record_purchase
 from patron.services.expire import expire
-from patron.services.commands import RecordPurchase
 from patron.services.redeem import cancel, redeem
 from patron.services.refund import refund
 from tests.conftest import Clock, use_program

@@ -39,7 +39,9 @@ def _balances_at(patron: Patron, end: datetime) -> int:
     total = 0
     with patron.uow(readonly=True) as uow:
         for mid in (1, 2):
-            total += sum(e.points for e in uow.ledger.entries(mid, 1000, None) if e.occurred_at < end)
+            total += sum(
+                e.points for e in uow.ledger.entries(mid, 1000, None) if e.occurred_at < end
+            )
     return total
 
 
@@ -54,7 +56,9 @@ def test_the_roll_forward_balances_every_month_against_the_ledger(patron: Patron
     for row, expected in zip(rows, (JANUARY, FEBRUARY, MARCH), strict=True):
         assert {k: row[k] for k in LINES} == expected, row["month"]
     assert [(r["opening"], r["closing"], r["pending"]) for r in rows] == [
-        (0, 710, 300), (710, 290, 50), (290, 90, 0)
+        (0, 710, 300),
+        (710, 290, 50),
+        (290, 90, 0),
     ]
     # opening + issued − redeemed + cancelled − expired ± adjusted − refunds = closing
     for r in rows:
@@ -85,7 +89,9 @@ def test_money_is_points_at_the_point_value_and_liability_nets_breakage(patron, 
     assert rows[1]["refunds_value"] == Decimal("3.00")
     b = found.breakage
     assert b is not None and 0 <= b.low <= b.expected <= b.high <= 1
-    expected = (Decimal(90) * Decimal("0.01") * (1 - Decimal(str(b.expected)))).quantize(Decimal("0.01"))
+    expected = (Decimal(90) * Decimal("0.01") * (1 - Decimal(str(b.expected)))).quantize(
+        Decimal("0.01")
+    )
     assert rows[2]["liability"] == expected
     assert rows[2]["liability_change"] == rows[2]["liability"] - rows[1]["liability"]
 

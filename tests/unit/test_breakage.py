@@ -47,7 +47,9 @@ def synthetic(seed: int, *, hazard: float = 0.06, members: int = 400, history: i
     fates = Fates(member.astype(np.int64), age.astype(np.int64), cause.astype(np.int64), points)
     out = Outstanding(age_now[still].astype(np.int64), np.full(still.sum(), LIFE, np.int64),
                       points[still])  # fmt: skip
-    truth = float((np.exp(-rate * (LIFE - age_now[still] - 1)) * points[still]).sum() / points[still].sum())
+    truth = float(
+        (np.exp(-rate * (LIFE - age_now[still] - 1)) * points[still]).sum() / points[still].sum()
+    )
     return fates, out, truth, math.exp(-rate * LIFE)
 
 

@@ -133,15 +133,18 @@ def incidence(fates: Fates, weights: Floats | None = None, *, horizon: int) -> C
         h_e = np.where(at_risk > 0, expired / at_risk, 0.0)
     observed = np.flatnonzero(at_risk > 0)
     observed_to = int(observed[-1]) if len(observed) else -1
-    return _accumulate(h_r[:size], h_e[:size], observed_to, at_risk, redeemed)
+    return _accumulate(h_r[:size], h_e[:size], observed_to)
 
 
-def _accumulate(
-    h_r: Floats, h_e: Floats, observed_to: int, at_risk: Floats, redeemed: Floats
-) -> Curves:
-    survival = np.cumprod(1.0 - h_r - h_e)
+def _accumulate(h_r: Floats, h_e: Floats, observed_to: int) -> Curves:
+    survival = np.cumprod(1.0 - h_r - h_e, dtype=np.float64)
     before = np.concatenate(([1.0], survival[:-1]))
-    return Curves(survival, np.cumsum(before * h_r), np.cumsum(before * h_e), observed_to)
+    return Curves(
+        survival,
+        np.cumsum(before * h_r, dtype=np.float64),
+        np.cumsum(before * h_e, dtype=np.float64),
+        observed_to,
+    )
 
 
 def extend(curves: Curves, tail_rate: float, horizon: int) -> Curves:
@@ -237,7 +240,9 @@ def estimate(
         raise ValueError("no points were ever issued: there is no history to estimate from")
     life = life_days if life_days is not None else cap_days
     lives = outstanding.life[outstanding.life >= 0]
-    horizon = max(life, cap_days if life_days is None else life, int(lives.max()) if len(lives) else 0)
+    horizon = max(
+        life, cap_days if life_days is None else life, int(lives.max()) if len(lives) else 0
+    )
     horizon = max(horizon, int(fates.age.max()) + 1) + 1
     options = {"horizon": horizon, "life_days": life, "cap_days": cap_days, "tail_days": tail_days}
     curves, expected, on_issue = _point(fates, outstanding, None, **options)

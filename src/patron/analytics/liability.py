@@ -58,7 +58,10 @@ def _lines_of(total: EntryTotal) -> list[tuple[str, int]]:
     """Which lines an entry total goes to, with its signed points."""
     kind, pts = total.kind, total.points
     if kind is EntryKind.EARN:
-        return [("issued_purchases", pts - total.bonus_points), ("issued_bonuses", total.bonus_points)]
+        return [
+            ("issued_purchases", pts - total.bonus_points),
+            ("issued_bonuses", total.bonus_points),
+        ]
     if kind is EntryKind.REDEEM:
         return [("redeemed_discounts" if total.discount else "redeemed_rewards", pts)]
     if kind is EntryKind.ADJUST:
@@ -139,7 +142,9 @@ def history(uow: UnitOfWork, as_of: datetime) -> tuple[Fates, np.ndarray, Outsta
     """The lots' points by member, cohort, age and fate, and what is still in lots: the
     arrays the estimator takes (members numbered 0..n−1)."""
     fates = uow.points.point_fates(as_of)
-    members, codes = np.unique(np.array([f.member_id for f in fates], np.int64), return_inverse=True)
+    members, codes = np.unique(
+        np.array([f.member_id for f in fates], np.int64), return_inverse=True
+    )
     del members
     found = Fates(
         codes.astype(np.int64),
@@ -250,9 +255,7 @@ def report(
     program = _program(uow)
     months = roll_forward(uow, first, last)
     found = breakage(uow, cap_months=cap_months, replicates=replicates)
-    return LiabilityReport(
-        program.currency, program.redemption.point_value, months, found, uow.now
-    )
+    return LiabilityReport(program.currency, program.redemption.point_value, months, found, uow.now)
 
 
 def liability_changes(uow: UnitOfWork, months: list[date]) -> dict[date, Decimal]:

@@ -37,6 +37,8 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
+    BUDGET_PLANNED = "budget.planned"
+    BUDGET_SPENT = "budget.spend_recorded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,11 +125,12 @@ class Budget(Repo):
     def redemption_costs(self, start: datetime, end: datetime) -> list[RedemptionCost]:
         """The cost of the redemptions made in [start, end) and not cancelled, by month of
         the redemption: one grouped query."""
-        if self.conn.dialect.name == "postgresql":
-            month = func.to_char(_R.c.created_at, "YYYY-MM")
-        else:
-            month = func.strftime("%Y-%m", _R.c.created_at)
-        month = month.label("month")
+        postgres = self.conn.dialect.name == "postgresql"
+        month = (
+            func.to_char(_R.c.created_at, "YYYY-MM")
+            if postgres
+            else func.strftime("%Y-%m", _R.c.created_at)
+        ).label("month")
         discount = _R.c.reward_id.is_(None)
         rows = self.conn.execute(
             select(

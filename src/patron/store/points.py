@@ -98,9 +98,9 @@ class PointsHistory(Repo):
         kind: one grouped query."""
         month = self._month(_E.c.occurred_at).label("month")
         credit = case((_E.c.points > 0, 1), else_=0).label("credit")
-        discount = case(
-            (and_(_R.c.id.is_not(None), _R.c.reward_id.is_(None)), 1), else_=0
-        ).label("discount")
+        discount = case((and_(_R.c.id.is_not(None), _R.c.reward_id.is_(None)), 1), else_=0).label(
+            "discount"
+        )
         bonus = case((_E.c.kind == EntryKind.EARN.value, func.coalesce(_P.c.bonus_points, 0)))
         query = (
             select(
@@ -136,9 +136,7 @@ class PointsHistory(Repo):
         allocations dated before it took, and the same for the lots still pending then."""
         if not ends:
             return []
-        moments = union_all(
-            *(select(self._at(end).label("end")) for end in ends)
-        ).subquery("ends")
+        moments = union_all(*(select(self._at(end).label("end")) for end in ends)).subquery("ends")
         end = moments.c.end
         pending = _LOT.c.available_at >= end
         credited = (
