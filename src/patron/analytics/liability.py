@@ -226,7 +226,7 @@ class LiabilityReport:
             row.update(
                 issued=m.issued, closing=m.closing, pending=m.pending,
                 spendable=m.closing - m.pending, lots_closing=m.lots_closing,
-                balanced=m.balanced,
+                balanced="yes" if m.balanced else "no",
             )  # fmt: skip
             for name in ("opening", *LINES, "issued", "closing", "pending"):
                 row[f"{name}_value"] = self.value(row[name])
