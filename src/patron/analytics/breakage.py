@@ -100,9 +100,9 @@ class Breakage:
     level: float = 0.95
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def by_month(self) -> list[dict[str, float | int | bool]]:
+    def by_month(self) -> list[dict[str, float | int | str]]:
         """The curves at whole months of age, 0 to the life: the chart's and table's rows."""
-        rows: list[dict[str, float | int | bool]] = []
+        rows: list[dict[str, float | int | str]] = []
         last = len(self.curves.redeemed) - 1
         for month in range(round(self.life_days / DAYS_PER_MONTH) + 1):
             day = min(round(month * DAYS_PER_MONTH), last)
@@ -114,7 +114,7 @@ class Breakage:
                     "redeemed_high": float(self.band_high[day]),
                     "expired": float(self.curves.expired[day]),
                     "open": float(self.curves.survival[day]),
-                    "projected": day > self.extrapolated_from,
+                    "projected": "yes" if day > self.extrapolated_from else "no",
                 }
             )
         return rows
