@@ -58,10 +58,10 @@ class PlanPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(PLAN_PUBLIC))
 
     month: str = Field(description="YYYY-MM")
-    category: BudgetCategory
-    amount: Decimal
-    currency: str
-    note: str | None
+    category: BudgetCategory = Field(description="what the line is for")
+    amount: Decimal = Field(description="the amount planned, in cents")
+    currency: str = Field(description="the program's currency (ISO 4217)")
+    note: str | None = Field(description="what the plan covers")
     set_at: UtcTime = Field(description="when it was set (last)")
     set_by: str = Field(description="the actor: apikey:<name>, user:<email> or cli:<user>")
 
@@ -82,21 +82,25 @@ class BudgetSpendCreate(_In):
 class BudgetSpendPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(SPEND_PUBLIC))
 
-    id: int
+    id: int = Field(description="the entry's id")
     month: str = Field(description="YYYY-MM")
-    category: BudgetCategory
-    amount: Decimal
-    currency: str
-    note: str | None
-    recorded_at: UtcTime
-    recorded_by: str
+    category: BudgetCategory = Field(description="what was spent on")
+    amount: Decimal = Field(description="what was spent, in cents")
+    currency: str = Field(description="the program's currency (ISO 4217)")
+    note: str | None = Field(description="what was bought")
+    recorded_at: UtcTime = Field(description="when it was recorded")
+    recorded_by: str = Field(description="the actor: apikey:<name>, user:<email> or cli:<user>")
 
 
 class PlansPublic(BaseModel):
-    data: list[PlanPublic]
-    count: int
+    model_config = ConfigDict(json_schema_extra=examples({"data": [PLAN_PUBLIC], "count": 1}))
+
+    data: list[PlanPublic] = Field(description="the plan lines, by month and category")
+    count: int = Field(description="how many")
 
 
 class BudgetSpendsPublic(BaseModel):
-    data: list[BudgetSpendPublic]
-    count: int
+    model_config = ConfigDict(json_schema_extra=examples({"data": [SPEND_PUBLIC], "count": 1}))
+
+    data: list[BudgetSpendPublic] = Field(description="the entries, by month and category")
+    count: int = Field(description="how many")

@@ -218,7 +218,11 @@ def get_liability(
     return _liability(patron, first, last, format, replicates, cap_months)
 
 
-@router.get("/v1/liability.csv", responses={**_CSV_OK, **p.refusals(BAD_MONTHS, p.NO_PROGRAM)})
+@router.get(
+    "/v1/liability.csv",
+    response_class=Response,
+    responses={**_CSV_OK, **p.refusals(BAD_MONTHS, p.NO_PROGRAM)},
+)
 def get_liability_csv(
     patron: PatronDep,
     _: AdminKey,
