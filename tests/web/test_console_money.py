@@ -39,8 +39,8 @@ def test_the_liability_page_shows_the_roll_forward_and_the_breakage_curve(
         ("2026-03", "290", "0", "0", "200", "90", "0"),
     ]
     assert "€7.10" in page.text  # January's closing at 0.01 a point
-    assert re.search(r'<figure class="chart" id="chart"><svg', page.text)
-    assert re.search(r'<figure class="chart" id="curve"><svg', page.text)
+    assert re.search(r'<figure class="chart" id="chart" tabindex="0"><svg', page.text)
+    assert re.search(r'<figure class="chart" id="curve" tabindex="0"><svg', page.text)
     assert 'id="curve-table"' in page.text and "<script" not in page.text
     csv_text = log_in("owner").get("/console/liability.csv?first=2026-01&last=2026-03").text
     assert csv_text.splitlines()[1].startswith("2026-01,0,600,50,200,0,40,100,150,100,0,0,30,0")
@@ -62,7 +62,7 @@ def test_the_budget_page_plans_and_records_for_an_owner_and_reads_for_an_analyst
     rows = {(m, c[0]): c[1:] for m, c in _cells(page, "budget")}
     assert rows["2026-01", "Rewards"] == ["€5.00", "€4.00", "-€1.00", "-20.0%"]
     assert rows["2026-01", "Logistics (cards, readers, database)"] == ["", "€30.00", "€30.00", ""]
-    assert re.search(r'<figure class="chart" id="chart"><svg', page)
+    assert re.search(r'<figure class="chart" id="chart" tabindex="0"><svg', page)
     analyst = log_in("analyst")
     seen = analyst.get("/console/budget?first=2026-01&last=2026-01").text
     assert "/console/budget/lines" not in seen  # no form

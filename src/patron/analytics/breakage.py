@@ -261,6 +261,11 @@ def estimate(
     i_low, i_high = np.quantile(issues, qs) if replicates else (on_issue, on_issue)
     band = np.quantile(np.vstack(bands), qs, axis=0) if replicates else (curves.redeemed,) * 2
     notes = []
+    if not (fates.cause == REDEEM).any():
+        notes.append(
+            "no point has been redeemed yet: with no redemption to learn from, every point"
+            " outstanding counts as breakage until the history shows otherwise"
+        )
     if curves.observed_to + 1 < life:
         notes.append(
             f"the history reaches an age of {curves.observed_to} days of the {life} a lot"

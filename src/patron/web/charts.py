@@ -167,5 +167,19 @@ def shares_with_band(
 def bars_by_month(
     values: list[dict[str, Any]], *, y_title: str, group: str = "name"
 ) -> dict[str, Any]:
-    """Amounts by month (`month`, `value`), one bar per `group` side by side."""
-    return grouped_bars(values, "month", "value", group, x_title="", y_title=y_title)
+    """Amounts by month (`month`, `value`), one bar per `group` side by side, in a fixed
+    width with the legend below, so that a year of months fits the page's column."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "mark": "bar",
+        "width": 440,
+        "height": 200,
+        "encoding": {
+            "x": {"field": "month", "type": "ordinal", "title": None, "sort": None},
+            "xOffset": {"field": group, "sort": None},
+            "y": {"field": "value", "type": "quantitative", "title": y_title},
+            "color": {"field": group, "type": "nominal", "title": None, "sort": None,
+                      "legend": {"orient": "bottom"}},
+        },
+    }  # fmt: skip
