@@ -107,3 +107,31 @@ def test_every_line_has_its_columns_in_the_reports():
 
     names = kinds("liability")
     assert all(line in names and f"{line}_value" in names for line in LINES)
+
+
+def test_the_fate_of_every_point_by_age_as_the_breakage_reads_it(patron: Patron, clock: Clock):
+    # given the story, read on 2026-03-20 10:00; ages in whole days since each lot's earning
+    a, b = tell(patron, clock)
+    with patron.uow(readonly=True) as uow:
+        fates = uow.points.point_fates(uow.now)
+    found = sorted((f.member_id == a and "A" or "B", f.cohort, f.cause, f.age_days, f.points)
+                   for f in fates)  # fmt: skip
+    assert found == sorted([
+        ("A", "2026-01", "redeem", 24, 100),   # the mug on 01-25 from the welcome lot
+        ("A", "2026-01", "redeem", 20, 50),    # and from the 01-05 lot
+        ("A", "2026-01", "redeem", 36, 150),   # the mug on 02-10, the 01-05 lot
+        ("A", "2026-01", "other", 6, 300),     # the refund on 02-03 of the 01-28 lot
+        ("A", "2026-01", "open", 50, 40),      # the adjustment of 01-29, open on 03-20
+        ("B", "2026-01", "redeem", 55, 20),    # the discount on 02-25, welcome lot
+        ("B", "2026-01", "other", 28, 30),     # the adjustment −30 on 01-29, welcome lot
+        ("B", "2026-01", "expire", 59, 200),   # the welcome lot's 50 (03-01), the 01-10 lot's 150
+        ("B", "2026-02", "open", 28, 50),      # the 02-20 lot
+    ])  # fmt: skip
+    # the cancelled discount and its cancel are not there; every point issued is
+    assert sum(f.points for f in fates) == 940
+    with patron.uow(readonly=True) as uow:
+        still = uow.points.open_points(uow.now)
+    assert sorted((o.age_days, o.life_days, o.points) for o in still) == [
+        (28, 59, 50),
+        (50, 59, 40),
+    ]  # lives: 02-20 to 04-20, 01-29 to 03-29
