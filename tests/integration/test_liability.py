@@ -135,3 +135,13 @@ def test_the_fate_of_every_point_by_age_as_the_breakage_reads_it(patron: Patron,
         (28, 59, 50),
         (50, 59, 40),
     ]  # lives: 02-20 to 04-20, 01-29 to 03-29
+
+
+def test_with_no_redemption_yet_the_liability_is_the_points_full_value(patron: Patron):
+    # given one member and their 100 welcome points (examples/program.toml: 0.01 a point)
+    from tests.integration.helpers import member
+
+    member(patron)
+    found = patron.read(lambda uow: report(uow, None, None, replicates=5))
+    assert found.breakage is not None and not found.breakage.applicable
+    assert found.rows()[-1]["liability"] == Decimal("1.00")

@@ -107,3 +107,13 @@ def test_an_empty_history_is_refused():
     none = Outstanding(np.array([], np.int64), np.array([], np.int64), np.array([], float))
     with pytest.raises(ValueError, match="no points"):
         estimate(empty, none, life_days=LIFE)
+
+
+def test_without_any_redemption_the_estimate_is_not_applied():
+    # given points that were only ever left open or expired
+    fates = Fates(np.array([0, 1]), np.array([730, 100]), np.array([EXPIRE, OPEN]),
+                  np.array([100.0, 50.0]))  # fmt: skip
+    out = Outstanding(np.array([100]), np.array([730]), np.array([50.0]))
+    found = estimate(fates, out, life_days=LIFE, replicates=10)
+    assert found.expected == 1.0 and not found.applicable
+    assert "no point has been redeemed" in found.notes[0]

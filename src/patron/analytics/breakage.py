@@ -99,6 +99,14 @@ class Breakage:
     extrapolated_from: int  # ages past this day use the tail hazard
     level: float = 0.95
     notes: tuple[str, ...] = field(default_factory=tuple)
+    redeemed_points: float = 0.0
+
+    @property
+    def applicable(self) -> bool:
+        """Whether the estimate rests on any redemption at all: without one there is no
+        basis to expect breakage (IFRS 15 §B46 and the constraint of §56), and the
+        liability applies none."""
+        return self.redeemed_points > 0
 
     def by_month(self) -> list[dict[str, float | int | str]]:
         """The curves at whole months of age, 0 to the life: the chart's and table's rows."""
@@ -263,8 +271,8 @@ def estimate(
     notes = []
     if not (fates.cause == REDEEM).any():
         notes.append(
-            "no point has been redeemed yet: with no redemption to learn from, every point"
-            " outstanding counts as breakage until the history shows otherwise"
+            "no point has been redeemed yet: there is no basis to expect breakage, so the"
+            " liability applies none (the points at their full value)"
         )
     if curves.observed_to + 1 < life:
         notes.append(
@@ -290,6 +298,7 @@ def estimate(
         extrapolated_from=curves.observed_to,
         level=level,
         notes=tuple(notes),
+        redeemed_points=float(fates.points[fates.cause == REDEEM].sum()),
     )
 
 

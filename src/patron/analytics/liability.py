@@ -210,8 +210,9 @@ class LiabilityReport:
 
     def liability(self, points: int, which: str = "expected") -> Decimal:
         """points × value × (1 − breakage); `which`: expected, low or high liability (the
-        high liability takes the low breakage)."""
-        if self.breakage is None:
+        high liability takes the low breakage). No breakage applies without an estimate
+        resting on redemptions (`Breakage.applicable`)."""
+        if self.breakage is None or not self.breakage.applicable:
             return self.value(points)
         rate = {"expected": self.breakage.expected, "low": self.breakage.high,
                 "high": self.breakage.low}[which]  # fmt: skip
