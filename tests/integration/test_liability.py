@@ -145,3 +145,17 @@ def test_with_no_redemption_yet_the_liability_is_the_points_full_value(patron: P
     found = patron.read(lambda uow: report(uow, None, None, replicates=5))
     assert found.breakage is not None and not found.breakage.applicable
     assert found.rows()[-1]["liability"] == Decimal("1.00")
+
+
+def test_a_period_of_more_than_twenty_years_is_refused(patron: Patron):
+    from patron.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="at most 240 months"):
+        patron.read(roll_forward, date(2000, 1, 1), date(2026, 1, 1))
+
+
+def test_twenty_years_of_month_ends_in_one_report(patron: Patron, clock: Clock):
+    tell(patron, clock)
+    found = patron.read(roll_forward, date(2006, 4, 1), date(2026, 3, 1))  # 240 month ends
+    assert len(found) == 240 and all(m.balanced for m in found)
+    assert [m.closing for m in found[-3:]] == [710, 290, 90]

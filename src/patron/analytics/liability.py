@@ -51,6 +51,7 @@ LINES = (
     "debt_settled",
 )
 DEFAULT_CAP_MONTHS = 36
+MAX_MONTHS = 240  # twenty years a report
 DEFAULT_REPLICATES = 200
 
 
@@ -114,6 +115,11 @@ def roll_forward(uow: UnitOfWork, first: date | None, last: date | None) -> list
     if first > last:
         raise InvalidInput(f"from: {key(first)} is after to: {key(last)}")
     months = months_between(first, last)
+    if len(months) > MAX_MONTHS:
+        raise InvalidInput(
+            f"from, to: at most {MAX_MONTHS} months at once, not {len(months)};"
+            " give a later --from (from=)"
+        )
     opening = sum(sum(v.values()) for m, v in by_month.items() if m < key(first))
     ends = uow.points.lots_at([start_of(next_month(m)) for m in months])
     rows = []

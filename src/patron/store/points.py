@@ -133,7 +133,9 @@ class PointsHistory(Repo):
 
     def lots_at(self, ends: Sequence[datetime]) -> list[MonthEndLots]:
         """At each instant of `ends`: Σ points of lots earned before it less Σ points their
-        allocations dated before it took, and the same for the lots still pending then."""
+        allocations dated before it took, and the same for the lots still pending then.
+        The instants are a UNION ALL of one-row SELECTs: SQLite takes at most 500, and a
+        report asks at most 240 (analytics/liability.MAX_MONTHS)."""
         if not ends:
             return []
         moments = union_all(*(select(self._at(end).label("end")) for end in ends)).subquery("ends")
