@@ -159,3 +159,17 @@ def test_twenty_years_of_month_ends_in_one_report(patron: Patron, clock: Clock):
     found = patron.read(roll_forward, date(2006, 4, 1), date(2026, 3, 1))  # 240 month ends
     assert len(found) == 240 and all(m.balanced for m in found)
     assert [m.closing for m in found[-3:]] == [710, 290, 90]
+
+
+def test_the_points_issued_with_purchases_by_the_rule_that_gave_them(patron: Patron, clock):
+    # January: 200 + 100 + 300 EUR at 1 point per EUR, and B's code S bonus; February: 50
+    tell(patron, clock)
+    found = patron.read(lambda uow: report(uow, date(2026, 1, 1), date(2026, 3, 1), replicates=0))
+    assert [(r["month"], r["rule"], r["points"]) for r in found.rule_rows()] == [
+        ("2026-01", "base", 600),
+        ("2026-01", "promotion Code S +50", 50),
+        ("2026-02", "base", 50),
+    ]
+    for row in found.rows():  # each month's rules sum to what its earn entries issued
+        by_rule = sum(r.points for r in found.by_rule if r.month == row["month"])
+        assert by_rule == row["issued_purchases"] + row["issued_bonuses"]

@@ -218,6 +218,7 @@ TABLES: dict[str, dict[str, Kind]] = {
         "open": S,
         "projected": T,
     },
+    "liability_rules": {"month": MO, "rule": T, "points": C, "points_value": M},
     "breakage_cohorts": {"cohort": MO, "age_months": C, "issued": C, "redeemed": S, "expired": S},
     "budget": {
         "month": MO,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -33,7 +33,7 @@ from patron.domain.money import CENT
 from patron.domain.months import key, months_between, next_month, start_of
 from patron.domain.program import Program
 from patron.domain.records import EntryKind
-from patron.store.points import EntryTotal
+from patron.store.points import EntryTotal, RuleTotal
 from patron.store.uow import UnitOfWork
 
 # the lines of a month, in the order the report shows them; each is the signed sum of its
@@ -148,10 +148,8 @@ def history(uow: UnitOfWork, as_of: datetime) -> tuple[Fates, np.ndarray, Outsta
     """The lots' points by member, cohort, age and fate, and what is still in lots: the
     arrays the estimator takes (members numbered 0..n−1)."""
     fates = uow.points.point_fates(as_of)
-    members, codes = np.unique(
-        np.array([f.member_id for f in fates], np.int64), return_inverse=True
-    )
-    del members
+    ids = np.array([f.member_id for f in fates], np.int64)
+    codes = np.unique(ids, return_inverse=True)[1]
     found = Fates(
         codes.astype(np.int64),
         np.array([f.age_days for f in fates], np.int64),
@@ -209,6 +207,7 @@ class LiabilityReport:
     months: list[MonthRoll]
     breakage: Breakage | None
     as_of: datetime
+    by_rule: list[RuleTotal] = field(default_factory=list)
 
     def value(self, points: int, breakage: float = 0.0) -> Decimal:
         exact = Decimal(points) * self.point_value * (Decimal(1) - Decimal(str(breakage)))
@@ -223,6 +222,15 @@ class LiabilityReport:
         rate = {"expected": self.breakage.expected, "low": self.breakage.high,
                 "high": self.breakage.low}[which]  # fmt: skip
         return self.value(points, rate)
+
+    def rule_rows(self) -> list[dict[str, Any]]:
+        """The points issued with purchases, by month and the program's rule that gave
+        them: each month's sum is its issued_purchases + issued_bonuses."""
+        return [
+            {"month": r.month, "rule": r.rule, "points": r.points,
+             "points_value": self.value(r.points)}
+            for r in self.by_rule
+        ]  # fmt: skip
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per month: every line in points and in money, the check, the liability."""
@@ -262,7 +270,12 @@ def report(
     program = _program(uow)
     months = roll_forward(uow, first, last)
     found = breakage(uow, cap_months=cap_months, replicates=replicates)
-    return LiabilityReport(program.currency, program.redemption.point_value, months, found, uow.now)
+    shown = {key(m.month) for m in months}
+    end = start_of(next_month(months[-1].month))
+    rules = [r for r in uow.points.issued_by_rule(end) if r.month in shown]
+    return LiabilityReport(
+        program.currency, program.redemption.point_value, months, found, uow.now, rules
+    )
 
 
 def liability_changes(uow: UnitOfWork, months: list[date]) -> dict[date, Decimal]:

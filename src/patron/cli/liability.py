@@ -77,10 +77,17 @@ def liability(
     fmt: FormatOption = "table",
     cap_months: CapOption = 36,
     replicates: ReplicatesOption = 200,
+    by_rule: Annotated[
+        bool,
+        typer.Option(
+            "--by-rule", help="the points issued with purchases by the program's rule instead"
+        ),
+    ] = False,
     database_url: DbOption = None,
 ) -> None:
     """Points roll-forward by month (opening, issued by kind, redeemed, expired, adjusted,
     refunds, closing, pending) in points and money, and the liability net of breakage."""
+    from patron.analytics.columns import encode_rows
     from patron.analytics.liability import report
 
     shown = view(fmt, None, True, None)
@@ -96,6 +103,11 @@ def liability(
         patron.dispose()
     rows = found.rows()
     shown = view(fmt, None, True, found.currency)
+    if by_rule:
+        title = "points issued with purchases by rule (base, multipliers, bonuses, milestones)"
+        print_rows(found.rule_rows(), "liability_rules", shown, title=title,
+                   columns=["month", "rule", "points", "points_value"])  # fmt: skip
+        return
     b = found.breakage
     if shown.format == "table":
         rows = [_short(r) for r in rows]
@@ -111,7 +123,11 @@ def liability(
         shown,
         title="points roll-forward and liability by month",
         as_of=Measured(found.as_of.date().isoformat(), "now: every entry dated before"),
-        extra={"point_value": str(found.point_value), **_breakage_extra(b)},
+        extra={
+            "point_value": str(found.point_value),
+            **_breakage_extra(b),
+            "issued_by_rule": encode_rows("liability_rules", found.rule_rows()),
+        },
     )
     if any(r["balanced"] != "yes" for r in rows):
         typer.echo("error: a month does not balance against the lots: run patron verify", err=True)

@@ -62,6 +62,15 @@ class EntryTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleTotal:
+    """The points a rule of the program gave the purchases of a month (their breakdown)."""
+
+    month: str  # YYYY-MM
+    rule: str  # as domain/earning.py names it: "base", "tier Gold x1.5", "promotion …"
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
 class MonthEndLots:
     """The lots at a month's end (the instant `end`, excluded): points still in them, and
     of those the points not yet spendable."""
@@ -130,6 +139,29 @@ class PointsHistory(Repo):
             )
             for r in self.conn.execute(query)
         ]
+
+    def issued_by_rule(self, before: datetime) -> list[RuleTotal]:
+        """The points of the purchases dated before `before` that earned any, summed by
+        month and by the rule their breakdown names (each breakdown sums to the purchase's
+        points: domain/earning.py)."""
+        rule: ColumnElement[Any]
+        if self._postgres():
+            item = func.json_array_elements(_P.c.breakdown).table_valued("value")
+            rule = item.c.value.op("->>")("rule")
+            points = cast(item.c.value.op("->>")("points"), Integer)
+        else:
+            item = func.json_each(_P.c.breakdown).table_valued("value")
+            rule = func.json_extract(item.c.value, "$.rule")
+            points = cast(func.json_extract(item.c.value, "$.points"), Integer)
+        month = self._month(_P.c.occurred_at).label("month")
+        rows = self.conn.execute(
+            select(month, rule.label("rule"), func.sum(points).label("points"))
+            .select_from(_P.join(item, literal(True)))
+            .where(_P.c.points_earned > 0, _P.c.occurred_at < self._at(before))
+            .group_by(month, rule)
+            .order_by(month, rule)
+        )
+        return [RuleTotal(str(r.month), str(r.rule), int(r.points)) for r in rows]
 
     def lots_at(self, ends: Sequence[datetime]) -> list[MonthEndLots]:
         """At each instant of `ends`: Σ points of lots earned before it less Σ points their

@@ -93,6 +93,10 @@ LIABILITY: dict[str, Any] = {
             "liability_change": "-1.58",
         }
     ],
+    "issued_by_rule": [
+        {"month": "2026-03", "rule": "base", "points": 1200, "points_value": "12.00"},
+        {"month": "2026-03", "rule": "tier Gold x1.5", "points": 300, "points_value": "3.00"},
+    ],
 }
 BREAKAGE: dict[str, Any] = {
     "breakage": LIABILITY["breakage"],
@@ -190,6 +194,7 @@ def _liability(
         "breakage": _breakage(found.breakage),
         "count": len(rows),
         "data": encode_rows("liability", rows),
+        "issued_by_rule": encode_rows("liability_rules", found.rule_rows()),
     }
 
 
@@ -200,9 +205,16 @@ _CSV_OK: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _json_or_csv(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """A 200 documented as JSON (`example`) or, with `format=csv`, as CSV."""
+    found = p.ok(example)
+    found[200]["content"]["text/csv"] = _CSV_OK[200]["content"]["text/csv"]
+    return found
+
+
 @router.get(
     "/v1/liability",
-    responses={**p.ok(LIABILITY), **p.refusals(BAD_MONTHS, p.NO_PROGRAM)},
+    responses={**_json_or_csv(LIABILITY), **p.refusals(BAD_MONTHS, p.NO_PROGRAM)},
 )
 def get_liability(
     patron: PatronDep,
