@@ -45,6 +45,8 @@ IDEMPOTENT_WRITES = {
     "POST /v1/redemptions/{id}/cancel",
     "POST /v1/acquisition-spend",
     "POST /v1/goals",
+    "PUT /v1/budget/lines",
+    "POST /v1/budget/actuals",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

@@ -59,6 +59,15 @@ NOISE = Decimal("0.000001")  # below this a float's digits are binary arithmetic
 # what a member's contact columns are, where a per-customer table is joined to them
 CONTACT = {"name": T, "email": T, "consent": T}
 
+# the points roll-forward's lines (analytics/liability.py LINES, checked equal by its tests)
+_ROLL_LINES = (
+    "issued_purchases", "issued_bonuses", "issued_welcome", "issued_referral", "adjusted_up",
+    "redemptions_cancelled", "redeemed_rewards", "redeemed_discounts", "expired", "refunds",
+    "adjusted_down", "debt_settled",
+)  # fmt: skip
+_VALUED_LINES = ("opening", *_ROLL_LINES, "issued", "closing", "pending")
+_POINT_LINES = (*_VALUED_LINES, "spendable", "lots_closing")
+
 TABLES: dict[str, dict[str, Kind]] = {
     "summary": {
         "customer_id": T,
@@ -208,6 +217,54 @@ TABLES: dict[str, dict[str, Kind]] = {
         "id": C,
         "month": MO,
         "channel": T,
+        "amount": M,
+        "currency": T,
+        "note": T,
+        "recorded_by": T,
+    },
+    "liability": {
+        "month": MO,
+        **dict.fromkeys(_POINT_LINES, C),
+        "balanced": T,
+        **{f"{name}_value": M for name in _VALUED_LINES},
+        "liability": M,
+        "liability_low": M,
+        "liability_high": M,
+        "liability_change": M,
+    },
+    "breakage": {
+        "age_months": C,
+        "redeemed": S,
+        "redeemed_low": S,
+        "redeemed_high": S,
+        "expired": S,
+        "open": S,
+        "projected": T,
+    },
+    "liability_rules": {"month": MO, "rule": T, "points": C, "points_value": M},
+    "breakage_cohorts": {"cohort": MO, "age_months": C, "issued": C, "redeemed": S, "expired": S},
+    "budget": {
+        "month": MO,
+        "category": T,
+        "planned": M,
+        "actual": M,
+        "variance": M,
+        "variance_pct": S,
+        "sources": T,
+    },
+    "budget_totals": {"month": MO, "planned": M, "actual": M, "variance": M, "variance_pct": S},
+    "budget_lines": {
+        "month": MO,
+        "category": T,
+        "amount": M,
+        "currency": T,
+        "note": T,
+        "set_by": T,
+    },
+    "budget_spend": {
+        "id": C,
+        "month": MO,
+        "category": T,
         "amount": M,
         "currency": T,
         "note": T,

@@ -17,6 +17,7 @@ from patron.api.routes import (
     economics,
     goals,
     members,
+    money,
     privacy,
     purchases,
     redemptions,
@@ -55,6 +56,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(goals.router)
+    app.include_router(money.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

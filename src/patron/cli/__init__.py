@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, program, serve
+from patron.cli import audit, backup, ledger, liability, program, serve
 from patron.cli.analytics import analytics_app
+from patron.cli.budget import budget_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
 from patron.cli.goals import goals_app
@@ -41,6 +42,8 @@ app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command()(liability.liability)
+app.command()(liability.breakage)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
@@ -51,3 +54,4 @@ app.add_typer(analytics_app, name="analytics")
 app.add_typer(clv_app, name="clv")
 app.add_typer(economics_app, name="economics")
 app.add_typer(goals_app, name="goals")
+app.add_typer(budget_app, name="budget")

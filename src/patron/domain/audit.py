@@ -38,6 +38,8 @@ class AuditAction(StrEnum):
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
     GOAL_CREATED = "goal.created"
+    BUDGET_PLANNED = "budget.planned"
+    BUDGET_SPENT = "budget.spend_recorded"
 
 
 @dataclass(frozen=True, slots=True)

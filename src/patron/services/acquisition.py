@@ -9,7 +9,6 @@ channel is further spend, not a replacement.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,11 +16,11 @@ from decimal import Decimal, InvalidOperation
 from patron.domain import limits
 from patron.domain.acquisition import SpendEntry
 from patron.domain.errors import InvalidInput
+from patron.domain.months import parse_month as parse_month
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 MAX_AMOUNT = limits.MAX_AMOUNT
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,6 @@ class RecordSpend:
     currency: str
     actor: str
     note: str | None = None
-
-
-def parse_month(text: str) -> date:
-    """`YYYY-MM` as the first day of that month."""
-    found = _MONTH.fullmatch(text.strip())
-    if found is None or not 1 <= int(found[2]) <= 12 or not 1970 <= int(found[1]) <= 2200:
-        raise InvalidInput(f"month: {text!r} is not a month; write it as YYYY-MM (2026-01)")
-    return date(int(found[1]), int(found[2]), 1)
 
 
 def parse_amount(text: str) -> Decimal:

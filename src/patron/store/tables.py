@@ -412,3 +412,36 @@ goal_values = Table(
     Column("recorded_at", DateTime, nullable=False),
     UniqueConstraint("goal_id", "day", name="uq_goal_values_goal_day"),
 )
+
+# the program's budget (domain/budget.py): one planned amount per month and category,
+# replaced when set again (the audit log keeps the old one) ...
+budget_plans = Table(
+    "budget_plans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", Date, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("note", String(lim.NOTE_LENGTH)),
+    Column("set_at", DateTime, nullable=False),
+    Column("set_by", String(lim.ACTOR_LENGTH), nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    UniqueConstraint("month", "category", name="uq_budget_plans_month_category"),
+)
+
+# ... and what was spent on the categories Patron does not know, only ever added
+budget_spend = Table(
+    "budget_spend",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", Date, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("note", String(lim.NOTE_LENGTH)),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_by", String(lim.ACTOR_LENGTH), nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_budget_spend_month_category", "month", "category"),
+)

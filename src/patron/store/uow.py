@@ -17,6 +17,7 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
+from patron.store.budget import Budget
 from patron.store.bulk import Bulk
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
@@ -29,6 +30,7 @@ from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
 from patron.store.members import Members
 from patron.store.outbox import Outbox
+from patron.store.points import PointsHistory
 from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
 from patron.store.purchases import Purchases
@@ -89,6 +91,8 @@ class UnitOfWork:
         self.contacts = MemberContacts(conn)
         self.unclaimed = UnclaimedPurchases(conn)
         self.goals = Goals(conn)
+        self.points = PointsHistory(conn)
+        self.budget = Budget(conn)
         return self
 
     @property

@@ -27,6 +27,7 @@ from patron.web import (
     goals,
     i18n,
     lifetime,
+    money,
     overview,
     portal,
     portal_join,
@@ -58,6 +59,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(goals.router)
     app.include_router(audit.router)
     app.include_router(program.router)
+    app.include_router(money.router)
     app.include_router(access.router)
     app.include_router(portal.router)
     app.include_router(portal_pages.router)  # the member's pages behind the door

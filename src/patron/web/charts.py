@@ -150,3 +150,55 @@ def progress(values: list[dict[str, Any]], *, x_title: str, y_title: str) -> dic
             "strokeDash": {"field": "series", "type": "nominal", "title": None},
         },
     }  # fmt: skip
+
+
+def shares_with_band(
+    values: list[dict[str, Any]], x: str, *, x_title: str, y_title: str
+) -> dict[str, Any]:
+    """Shares by `x` as lines, one per `name` (`value`), with the band `low`..`high` drawn
+    behind the lines that have one (an interval)."""
+    axis = {"format": ".0%"}
+    y_scale = {"domain": [0, 1]}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "width": 360,
+        "height": 220,
+        "layer": [
+            {"mark": {"type": "area", "opacity": 0.25},
+             "transform": [{"filter": "datum.low != null"}],
+             "encoding": {
+                 "x": {"field": x, "type": "quantitative", "title": x_title},
+                 "y": {"field": "low", "type": "quantitative", "title": y_title, "axis": axis,
+                       "scale": y_scale},
+                 "y2": {"field": "high"},
+                 "color": {"field": "name", "type": "nominal", "title": None}}},
+            {"mark": {"type": "line"},
+             "encoding": {
+                 "x": {"field": x, "type": "quantitative", "title": x_title},
+                 "y": {"field": "value", "type": "quantitative", "title": y_title,
+                       "axis": axis, "scale": y_scale},
+                 "color": {"field": "name", "type": "nominal", "title": None}}},
+        ],
+    }  # fmt: skip
+
+
+def bars_by_month(
+    values: list[dict[str, Any]], *, y_title: str, group: str = "name"
+) -> dict[str, Any]:
+    """Amounts by month (`month`, `value`), one bar per `group` side by side, in a fixed
+    width with the legend below, so that a year of months fits the page's column."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "mark": "bar",
+        "width": 440,
+        "height": 200,
+        "encoding": {
+            "x": {"field": "month", "type": "ordinal", "title": None, "sort": None},
+            "xOffset": {"field": group, "sort": None},
+            "y": {"field": "value", "type": "quantitative", "title": y_title},
+            "color": {"field": group, "type": "nominal", "title": None, "sort": None,
+                      "legend": {"orient": "bottom"}},
+        },
+    }  # fmt: skip
