@@ -44,6 +44,7 @@ To = Annotated[str | None, Query(alias="to", pattern=_YM, description="last mont
 FromNeeded = Annotated[str, Query(alias="from", pattern=_YM, description="first month, YYYY-MM")]
 ToNeeded = Annotated[str, Query(alias="to", pattern=_YM, description="last month, YYYY-MM")]
 BAD_MONTHS = InvalidInput("from: 2026-05 is after to: 2026-03")
+BAD_MONTH = InvalidInput("from: '2026-13' is not a month; write it as YYYY-MM (2026-01)")
 
 LIABILITY: dict[str, Any] = {
     "as_of": "2026-04-01",
@@ -344,7 +345,9 @@ def post_spend(body: BudgetSpendCreate, principal: AdminKey, write: Idempotent) 
     return write(body, lambda uow: record_budget_spend(uow, command), _spend)
 
 
-@router.get("/v1/budget/actuals", response_model=BudgetSpendsPublic)
+@router.get(
+    "/v1/budget/actuals", response_model=BudgetSpendsPublic, responses=p.refusals(BAD_MONTH)
+)
 def get_spend(
     patron: PatronDep,
     _: AdminKey,
