@@ -55,3 +55,28 @@ def test_an_unknown_population_is_refused_naming_what_exists(
 ) -> None:
     with pytest.raises(InvalidInput, match=words):
         sqlite_patron.measures().check_population(population)
+
+
+def test_a_new_kind_of_population_is_one_function_registered(
+    sqlite_patron: Patron, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an experiment's arm or a club will do: a kind `named` whose value lists
+    external ids. m1 and m3 bought 40 + 60 and 50 in the window: 3 purchases, 2 members,
+    3 / 2 × 365 / 30 = 18.25 a year."""
+    from patron.analytics import populations
+
+    monkeypatch.setattr(populations, "KINDS", dict(populations.KINDS))
+
+    def named(con, value, start, end):  # type: ignore[no-untyped-def]
+        members = con.table("members")
+        return members.filter(members.external_id.isin((value or "").split(","))).select(
+            member_id=members.id
+        )
+
+    populations.register(populations.PopulationKind("named", "list of members", named,
+                                                    lambda con: ["m1,m3"]))  # fmt: skip
+    scenario.build(sqlite_patron, clock)
+    found = sqlite_patron.measures().measure(
+        "purchase_frequency", Population("named", "m1,m3"), *WINDOW
+    )
+    assert found == Decimal("18.25")

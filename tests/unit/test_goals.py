@@ -124,6 +124,8 @@ def plan(**changes: object) -> GoalPlan:
         ({"target": D("-1")}, False, "target: a number from 0"),
         ({"target": D("1.5")}, True, "is a share, from 0 to 1"),
         ({"target": D("NaN")}, False, "target: a number"),
+        ({"owner": "ana\x00"}, False, "owner: character 4 is a control character"),
+        ({"name": "a\u202eb"}, False, "name: character 2 changes the text's direction"),
     ],
 )
 def test_a_plan_that_cannot_be_right_is_refused_naming_the_field(
@@ -149,3 +151,5 @@ def test_a_population_is_read_from_its_text() -> None:
     assert str(Population("rfm", "can't lose")) == "rfm:can't lose"
     with pytest.raises(InvalidGoal, match="names no population"):
         Population.parse(":x")
+    with pytest.raises(InvalidGoal, match="control character"):
+        Population.parse("tier:Go\x00ld")

@@ -11,13 +11,14 @@ A population (domain/goals.Population) is a kind and, for every kind but `all`, 
                     weights), classified on their purchases up to the window's last day
 
 Each kind is one `PopulationKind` in `KINDS`: a function giving the population's members
-in the store as an Ibis table of `member_id` (the store's id) and `customer_id` (the
-member's external id, which the purchases' source calls customer_id), for the window
-[start, end) a KPI is measured over; and a function listing the values the kind takes
-(None for a kind that takes none), which a goal's population is checked against. Adding a
-kind (a club, an experiment's arm) is one function and one `register(PopulationKind(...))`
-call, in its own module or here; nothing else changes: the KPI catalogue, the goals, the
-CLI, API and console take every registered kind.
+in the store as an Ibis table with a `member_id` column (the store's `members.id`), for
+the window [start, end) a KPI is measured over (`members_of` adds each member's external
+id, which the purchases' source calls customer_id); and a function listing the values
+the kind takes (None for a kind that takes none), which a goal's population is checked
+against. Adding a kind (a club, an experiment's arm) is one function and one
+`register(PopulationKind(...))` call at the end of this module (or in a module this one
+imports, so that the kind is known wherever populations are); nothing else changes: the
+KPI catalogue, the goals, the CLI, API and console take every registered kind.
 
 The members counted in a population are those enrolled before the window's end (a member
 who joined later was not one during the window).
@@ -46,7 +47,7 @@ Choices = Callable[[ibis.BaseBackend], list[str]]
 class PopulationKind:
     name: str
     label: str  # what the kind is, for people: "a tier of the program"
-    members: Members  # (con, value, start, end) -> member_id, customer_id
+    members: Members  # (con, value, start, end) -> a table with a member_id column
     choices: Choices | None = None  # the values it takes; None: it takes no value
 
 

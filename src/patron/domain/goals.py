@@ -103,6 +103,9 @@ class Population:
             )
         if len(value) > POPULATION_LENGTH:
             raise InvalidGoal(f"population: a value of at most {POPULATION_LENGTH} characters")
+        problem = lim.note_problem(text)
+        if problem is not None:
+            raise InvalidGoal(f"population: {problem}")
         return cls(kind, value or None)
 
 
@@ -188,6 +191,10 @@ def check_plan(plan: GoalPlan, today: date, share: bool) -> GoalPlan:
         raise InvalidGoal(f"owner: at most {OWNER_LENGTH} characters")
     if plan.name is not None and len(plan.name) > NAME_LENGTH:
         raise InvalidGoal(f"name: at most {NAME_LENGTH} characters")
+    for field, text in (("owner", plan.owner), ("name", plan.name or "")):
+        problem = lim.note_problem(text)
+        if problem is not None:
+            raise InvalidGoal(f"{field}: {problem}")
     if not 1 <= plan.window_days <= MAX_WINDOW_DAYS:
         raise InvalidGoal(
             f"window_days: the baseline's window is 1 to {MAX_WINDOW_DAYS} days,"

@@ -24,7 +24,7 @@ from patron.domain.goals import GoalNotFound, GoalPlan, InvalidGoal, Population,
 from patron.services.goals import AddGoal, add_goal, list_goals, show_goal
 
 router = APIRouter(tags=["goals"])
-GoalId = Annotated[int, Path(ge=1, le=2**62, description="the goal's id")]
+GoalId = Annotated[int, Path(ge=1, le=2**62, description="the goal's id", examples=[1])]
 
 
 @router.post(
