@@ -23,7 +23,14 @@ from patron.domain.errors import PatronError
 from patron.domain.goals import GoalPlan, Population
 from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
-from patron.services.goals import AddGoal, GoalReport, add_goal, record_goal_values, show_goal
+from patron.services.goals import (
+    AddGoal,
+    GoalReport,
+    add_goal,
+    measure_baseline,
+    record_goal_values,
+    show_goal,
+)
 from tests.conftest import Clock
 from tests.support import goals as scenario
 
@@ -40,7 +47,9 @@ def plan(kpi: str, target: str | Decimal, **changes: Any) -> GoalPlan:
 
 
 def add(patron: Patron, goal: GoalPlan) -> GoalReport:
-    return patron.run(partial(add_goal, measures=patron.measures()), AddGoal(goal, "test:ana"))
+    measures = patron.measures()
+    baseline = patron.read(measure_baseline, goal, measures)
+    return patron.run(partial(add_goal, measures=measures), AddGoal(goal, "test:ana", baseline))
 
 
 def record(patron: Patron) -> None:
@@ -198,3 +207,27 @@ def test_the_command_line_adds_lists_shows_and_records(
     assert refused.exit_code == 2 and "equals the baseline" in refused.output
     missing = runner.invoke(app, ["goals", "show", "9", *db])
     assert missing.exit_code == 2 and "no goal 9" in missing.output
+
+
+class _NoMeasuring:
+    """The catalogue's facts, but measuring inside the write transaction is an error."""
+
+    def __init__(self, measures: Any) -> None:
+        self.kpi, self.check_population = measures.kpi, measures.check_population
+
+    def measure(self, *_: object) -> None:
+        raise AssertionError("measured inside the write transaction")
+
+
+def test_adding_a_goal_measures_nothing_inside_its_write_transaction(
+    patron: Patron, clock: Clock
+) -> None:
+    """On SQLite a write transaction holds up every till (BEGIN IMMEDIATE): the baseline
+    is measured before it opens, in a read-only one, and `add_goal` only writes."""
+    scenario.build(patron, clock)
+    measures = patron.measures()
+    goal = plan("average_basket", "60")
+    baseline = patron.read(measure_baseline, goal, measures)
+    use_case = partial(add_goal, measures=_NoMeasuring(measures))
+    found = patron.run(use_case, AddGoal(goal, "test:ana", baseline))
+    assert found.goal.baseline == scenario.EXPECTED["average_basket"]

@@ -51,7 +51,7 @@ def add(
 ) -> None:
     """Add a goal: its baseline is measured now, over the last --window-days days."""
     from patron.domain.goals import GoalPlan, Population
-    from patron.services.goals import AddGoal, add_goal
+    from patron.services.goals import AddGoal, add_goal, measure_baseline
 
     shown = view(fmt, None, False, None)
     plan = GoalPlan(
@@ -65,8 +65,10 @@ def add(
         name=name,
     )
     with open_patron(database_url) as patron:
-        use_case = partial(add_goal, measures=patron.measures())
-        found = guard(lambda: patron.run(use_case, AddGoal(plan, cli_actor())))
+        measures = patron.measures()
+        baseline = guard(lambda: patron.read(measure_baseline, plan, measures))
+        use_case = partial(add_goal, measures=measures)
+        found = guard(lambda: patron.run(use_case, AddGoal(plan, cli_actor(), baseline)))
     _print_goals([found], shown, f"goal {found.goal.id} added")
 
 

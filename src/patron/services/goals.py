@@ -5,9 +5,11 @@ The KPIs are computed by the analytics (analytics/kpi_catalogue.py), which the u
 cannot import: they take a `Measures` (the composition root hands them the catalogue's,
 `bootstrap.Patron.measures()`), which says what a KPI is and measures it on the store. A
 measurement reads the store through its own connection, before anything is written, so a
-use case writes nothing when a KPI cannot be measured. Adding a goal measures its one KPI
-inside its transaction (the API's idempotent write is one transaction); the daily
-recording measures every open goal with no transaction open. The rules (validation, the
+use case writes nothing when a KPI cannot be measured. Nothing is measured inside a write
+transaction: on SQLite one would hold up every till for as long as the analytics run. A
+goal's baseline is measured first, in a read-only transaction (`measure_baseline`), and
+handed to `add_goal`, which only writes; the daily recording measures every open goal
+with no transaction open, then writes in one short transaction. The rules (validation, the
 path, the status) are domain/goals.py's.
 """
 
@@ -70,9 +72,20 @@ class Measures(Protocol):
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A KPI measured for a plan on `day`, over the days [start, end)."""
+
+    day: date
+    start: date
+    end: date
+    value: Decimal
+
+
+@dataclass(frozen=True)
 class AddGoal:
     plan: GoalPlan
     actor: str  # who sets it: "cli:ana", "apikey:planner", "user:ana@shop.example"
+    baseline: Baseline  # measured_baseline's, before the write transaction opens
 
 
 @dataclass(frozen=True)
@@ -103,20 +116,12 @@ class Recorded:
     value: Decimal | None  # None: the KPI could not be measured that day, nothing written
 
 
-def add_goal(uow: UnitOfWork, cmd: AddGoal, measures: Measures) -> GoalReport:
-    """Check the plan, measure the baseline over the window ending today, write the goal,
-    its first value (the baseline, today's) and the audit entry."""
-    plan, today = cmd.plan, uow.now.date()
+def measure_baseline(uow: UnitOfWork, plan: GoalPlan, measures: Measures) -> Baseline:
+    """Check the plan and measure its KPI over the window ending today (run it with
+    `Patron.read`: it writes nothing and holds no write lock)."""
+    today = uow.now.date()
     kpi = measures.kpi(plan.kpi)
     check_plan(plan, today, share=kpi.unit == "share")
-    if plan.primary:
-        taken = uow.goals.primary_open_on(today)
-        if taken is not None:
-            raise PrimaryGoalExists(
-                f"primary: goal {taken.id} ({taken.kpi}, until {taken.deadline.isoformat()}) is"
-                " the primary goal; add this one as a secondary goal",
-                goal_id=taken.id,
-            )
     measures.check_population(plan.population)
     start, end = window(today, plan.window_days)
     baseline = measures.measure(plan.kpi, plan.population, start, end)
@@ -128,6 +133,24 @@ def add_goal(uow: UnitOfWork, cmd: AddGoal, measures: Measures) -> GoalReport:
             " another population"
         )
     check_baseline(plan, baseline, kpi.direction)
+    return Baseline(today, start, end, baseline)
+
+
+def add_goal(uow: UnitOfWork, cmd: AddGoal, measures: Measures) -> GoalReport:
+    """Write the goal with the baseline measured for it (`measure_baseline`), its first
+    value (the baseline, on the day it was measured) and the audit entry."""
+    plan, measured = cmd.plan, cmd.baseline
+    kpi = measures.kpi(plan.kpi)
+    check_plan(plan, measured.day, share=kpi.unit == "share")
+    if plan.primary:
+        taken = uow.goals.primary_open_on(measured.day)
+        if taken is not None:
+            raise PrimaryGoalExists(
+                f"primary: goal {taken.id} ({taken.kpi}, until {taken.deadline.isoformat()}) is"
+                " the primary goal; add this one as a secondary goal",
+                goal_id=taken.id,
+            )
+    baseline, start, end, today = measured.value, measured.start, measured.end, measured.day
     goal = uow.goals.add(NewGoal(plan, baseline, uow.now, cmd.actor))
     uow.goals.record(goal.id, today, baseline, uow.now)
     uow.audit.record(

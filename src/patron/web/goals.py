@@ -22,7 +22,14 @@ from markupsafe import Markup
 from patron.bootstrap import Patron
 from patron.domain.errors import PatronError
 from patron.domain.goals import GoalPlan, InvalidGoal, Population, text_of
-from patron.services.goals import AddGoal, GoalReport, add_goal, list_goals, show_goal
+from patron.services.goals import (
+    AddGoal,
+    GoalReport,
+    add_goal,
+    list_goals,
+    measure_baseline,
+    show_goal,
+)
 from patron.web.charts import progress, svg
 from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.i18n import N_, _
@@ -93,8 +100,11 @@ def add(
             window_days=window_days,
             name=name.strip() or None,
         )
-        use_case = partial(add_goal, measures=patron.measures())
-        found = patron.run(use_case, AddGoal(plan, staff.user.actor))
+        measures = patron.measures()
+        baseline = patron.read(measure_baseline, plan, measures)
+        found = patron.run(
+            partial(add_goal, measures=measures), AddGoal(plan, staff.user.actor, baseline)
+        )
     except PatronError as exc:
         return _list_page(request, staff, error=exc.message, form=form, status=422)
     return RedirectResponse(f"/console/goals/{found.goal.id}", status_code=303)

@@ -21,7 +21,7 @@ from patron.api.goal_schemas import (
 )
 from patron.api.idempotency import Idempotent
 from patron.domain.goals import GoalNotFound, GoalPlan, InvalidGoal, Population, PrimaryGoalExists
-from patron.services.goals import AddGoal, add_goal, list_goals, show_goal
+from patron.services.goals import AddGoal, add_goal, list_goals, measure_baseline, show_goal
 
 router = APIRouter(tags=["goals"])
 GoalId = Annotated[int, Path(ge=1, le=2**62, description="the goal's id", examples=[1])]
@@ -54,7 +54,9 @@ def create_goal(
         window_days=body.window_days,
         name=body.name,
     )
-    command, measures = AddGoal(plan, principal.actor), patron.measures()
+    measures = patron.measures()
+    # measured before the write transaction opens (services/goals.py says why)
+    command = AddGoal(plan, principal.actor, patron.read(measure_baseline, plan, measures))
     return write(body, lambda uow: add_goal(uow, command, measures), goal_public)
 
 
