@@ -12,6 +12,7 @@ from decimal import Decimal
 import numpy as np
 
 from patron.domain.earning import Line
+from patron.domain.lots import add_months
 
 START = datetime(2025, 1, 1)
 DAYS = 424  # to 2026-02-28
@@ -53,7 +54,23 @@ def history(purchases: int, members: int, seed: int = 14) -> list[Bought]:
         )
         at = START + timedelta(days=int(day[k]), seconds=int(seconds[k]))
         out.append(Bought(f"c-{int(who[k]):03d}", at, lines, CODES[int(rng.integers(0, 5))]))
-    return out
+    return out + _on_the_edges(out, rng)
+
+
+def _on_the_edges(bought: list[Bought], rng: np.random.Generator) -> list[Bought]:
+    """Purchases on the rules' boundaries: one in twenty purchases again exactly three
+    months later to the microsecond (the window's first moment, 31st clamped to 30th),
+    and some at midnight on the first of a month (the moment of the month-start jobs)."""
+    last = START + timedelta(days=DAYS)
+    more = []
+    for b in bought[::20]:
+        again = add_months(b.at, 3)
+        if again < last:
+            more.append(Bought(b.customer, again, b.lines, None))
+    for b in bought[7::40]:
+        first = datetime(b.at.year, b.at.month, 1)
+        more.append(Bought(b.customer, first, b.lines[:1], None))
+    return more
 
 
 def _price(rng: np.random.Generator) -> Decimal:
