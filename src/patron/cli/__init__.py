@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, program, serve
+from patron.cli import audit, backup, ledger, program, serve, simulate
 from patron.cli.analytics import analytics_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
@@ -40,6 +40,7 @@ app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command()(simulate.simulate)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
