@@ -109,10 +109,13 @@ def _with_redemptions(
     gone = np.zeros(members, dtype=np.int64)
     redeemed, expired = np.zeros(months, np.int64), np.zeros(months, np.int64)
     outstanding, pending = np.zeros(months, np.int64), np.zeros(months, np.int64)
+    by_earned, by_available, by_expiring = (
+        _Monthly(lots, b, months) for b in (earned, available, expiring)
+    )
     for k in range(months):
-        earned_sum += _member_sums(lots, earned == k, members)
-        spendable_sum += _member_sums(lots, available == k, members)
-        expiring_sum += _member_sums(lots, expiring == k, members)
+        earned_sum += by_earned.sums(k, members)
+        spendable_sum += by_available.sums(k, members)
+        expiring_sum += by_expiring.sums(k, members)
         burned = np.maximum(expiring_sum - gone, 0)
         gone += burned
         spendable = np.maximum(spendable_sum - gone, 0)
@@ -124,5 +127,15 @@ def _with_redemptions(
     return Flows(issued, redeemed, expired, outstanding, pending)
 
 
-def _member_sums(lots: Lots, keep: Array, members: int) -> Array:
-    return np.bincount(lots.member[keep], lots.points[keep], members).round().astype(np.int64)
+class _Monthly:
+    """Lots grouped by month (one counting sort), for per-member sums month by month."""
+
+    def __init__(self, lots: Lots, bucket: Array, months: int) -> None:
+        order = np.argsort(bucket.astype(np.int16), kind="stable")
+        self.member = lots.member[order]
+        self.points = lots.points[order].astype(np.float64)
+        self.bounds = np.searchsorted(bucket[order], np.arange(months + 1))
+
+    def sums(self, k: int, members: int) -> Array:
+        part = slice(self.bounds[k], self.bounds[k + 1])
+        return np.bincount(self.member[part], self.points[part], members).round().astype(np.int64)

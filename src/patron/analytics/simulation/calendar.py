@@ -17,8 +17,25 @@ Array = np.ndarray[Any, np.dtype[Any]]
 US = "datetime64[us]"
 
 
+DAY_US = 86_400_000_000
+
+
 def add_months(moments: Array, months: int) -> Array:
-    """Each moment (datetime64[us]) moved by `months` calendar months, day clamped."""
+    """Each moment (datetime64[us]) moved by `months` calendar months, day clamped.
+
+    The move depends on the day only: it is computed once per day of the range and
+    looked up, the time of day added back (a year of purchases has 365 days)."""
+    if len(moments) == 0:
+        return moments.copy()
+    micros = moments.view(np.int64)
+    day = micros // DAY_US  # days since 1970-01-01 (floor: before 1970 too)
+    first = int(day.min())
+    span = np.arange(first, int(day.max()) + 1, dtype=np.int64) * DAY_US
+    moved = _add_months_by_day(span.view(US), months).view(np.int64)
+    return (moved[day - first] + (micros - day * DAY_US)).view(US)
+
+
+def _add_months_by_day(moments: Array, months: int) -> Array:
     days = moments.astype("datetime64[D]")
     time_of_day = moments - days.astype(US)
     month = days.astype("datetime64[M]")

@@ -84,10 +84,10 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
     first, after = moment(assumptions.start), moment(assumptions.end + timedelta(days=1))
     kept = (history.occurred_at >= first) & (history.occurred_at < after)
     period = history.select(kept)
-    member_ids, member = np.unique(period.customer, return_inverse=True)
-    member = member.astype(np.int64)
-    order = np.lexsort((period.occurred_at, member))
-    line = Timeline.of(member[order], period.occurred_at[order], len(member_ids))
+    present = np.bincount(period.customer, minlength=history.customers) > 0
+    member_ids = np.flatnonzero(present)
+    member = (np.cumsum(present) - 1)[period.customer]
+    line, order = Timeline.of(member, period.occurred_at, len(member_ids))
     boundaries = month_starts(assumptions.start, assumptions.end)[1:]
     reevaluations = _reevaluations(boundaries, assumptions.reevaluate_months)
     totals = period.totals()

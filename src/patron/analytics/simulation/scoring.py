@@ -41,15 +41,20 @@ class Points:
 @dataclass(frozen=True)
 class Stage:
     rule: str  # "category", "tier" or "promotion"
-    numerators: Array  # per line, the factor over `scale`
+    factors: Array  # the distinct factors over `scale`
+    index: Array  # per line, its factor's index
     scale: int
+
+    def numerators(self, kind: Any) -> Array:
+        return self.factors.astype(kind)[self.index]
 
 
 def _factor_table(factors: list[Decimal]) -> tuple[Array, int]:
     """Factors as integers over one power of ten."""
     parts = [fraction(f) for f in factors]
     scale = max((den for _, den in parts), default=1)
-    return np.array([num * (scale // den) for num, den in parts], dtype=object), scale
+    values = [num * (scale // den) for num, den in parts]
+    return np.array(values, dtype=number_type(max(values, default=1))), scale
 
 
 def _day_mask(promo: Promotion, days: Array) -> Array:
@@ -80,9 +85,10 @@ def line_stages(program: Program, history: History, tier_of_line: Array) -> list
     stages = []
     by_category = [program.categories.get(c, Decimal(1)) for c in history.categories]
     table, scale = _factor_table([*by_category, Decimal(1)])  # the last: no category
-    stages.append(Stage("category", table[history.line_category], scale))
+    no_category = np.where(history.line_category < 0, len(by_category), history.line_category)
+    stages.append(Stage("category", table, no_category, scale))
     table, scale = _factor_table([t.multiplier for t in program.tiers.levels])
-    stages.append(Stage("tier", table[tier_of_line], scale))
+    stages.append(Stage("tier", table, tier_of_line, scale))
     applies = promotion_days(program, history)
     for promo, on in zip(program.promotions, applies, strict=True):
         if promo.multiplier is None or not on.any():
@@ -91,7 +97,7 @@ def line_stages(program: Program, history: History, tier_of_line: Array) -> list
         if promo.categories:
             line_on &= _category_mask(promo.categories, history)
         table, scale = _factor_table([Decimal(1), promo.multiplier])
-        stages.append(Stage("promotion", table[line_on.astype(np.int64)], scale))
+        stages.append(Stage("promotion", table, line_on.astype(np.int64), scale))
     return stages
 
 
@@ -103,7 +109,7 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
     largest = int(history.line_amount.max(initial=0)) * rate
     denominator = UNIT_SCALE * rate_scale
     for stage in stages:
-        largest *= int(stage.numerators.max(initial=1))
+        largest *= int(stage.factors.max(initial=1))
         denominator *= stage.scale
     kind = number_type(max(largest, denominator) * 2)
     exact = history.line_amount.astype(kind) * rate
@@ -111,7 +117,7 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
     points = round_points(exact, denominator, rounding)
     by_rule = {"base": points.astype(np.int64)}
     for stage in stages:
-        exact = exact * stage.numerators.astype(kind)
+        exact = exact * stage.numerators(kind)
         denominator *= stage.scale
         stage_points = round_points(exact, denominator, rounding)
         gained = (stage_points - points).astype(np.int64)

@@ -37,14 +37,36 @@ class Timeline:
     member: Array  # sorted
     at: Array  # datetime64[us], sorted within member
     moments: Array  # the distinct moments, sorted
-    key: Array  # member * len(moments) + rank of the moment: sorted
+    key: Array  # member * (len(moments) + 1) + rank of the moment: sorted
     members: int
+    by_time: Array  # positions in moment order (stable)
 
     @classmethod
-    def of(cls, member: Array, at: Array, members: int) -> Timeline:
-        moments, rank = np.unique(at, return_inverse=True)
-        key = member * np.int64(len(moments) + 1) + rank
-        return cls(member, at, moments, key, members)
+    def of(cls, member: Array, at: Array, members: int) -> tuple[Timeline, Array]:
+        """The timeline of purchases given in any order, and the order that sorts them
+        (by member, then moment, then given position). Two sorts: by moment (which
+        also ranks the moments), then a stable one by member."""
+        by_time = np.argsort(at, kind="stable")
+        sorted_at = at[by_time]
+        new = np.r_[True, sorted_at[1:] != sorted_at[:-1]]
+        rank = np.empty(len(at), dtype=np.int64)
+        rank[by_time] = np.cumsum(new) - 1
+        order = by_time[np.argsort(member[by_time], kind="stable")]
+        moments = sorted_at[new]
+        key = member[order] * np.int64(len(moments) + 1) + rank[order]
+        position = np.empty(len(at), dtype=np.int64)
+        position[order] = np.arange(len(at))
+        timeline = cls(member[order], at[order], moments, key, members, position[by_time])
+        return timeline, order
+
+    def window_starts(self, months: int) -> Array:
+        """Per purchase: the first position of its member's purchases in the window that
+        ends at it. The starts are searched in moment order, where they are sorted (the
+        window's start moves with its end), which keeps the searches in cache."""
+        starts = add_months(self.at[self.by_time], -months)
+        rank = np.empty(len(starts), dtype=np.int64)
+        rank[self.by_time] = np.searchsorted(self.moments, starts, side="left")
+        return np.searchsorted(self.key, self.member * np.int64(len(self.moments) + 1) + rank)
 
     def position(self, member: Array, at: Array, *, after: bool) -> Array:
         """Per (member, moment): the first position of that member's purchases dated
@@ -85,7 +107,7 @@ def tier_path(
     months = policy.window_months
     limits = thresholds(policy)
     sums = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
-    start = line.position(line.member, add_months(line.at, -months), after=False)
+    start = line.window_starts(months)
     reached = qualify(limits, sums[1:] - sums[start])
     # the window ending at each re-evaluation, for every member
     members = np.repeat(np.arange(line.members, dtype=np.int64), len(reevaluations))
