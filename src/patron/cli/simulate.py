@@ -31,6 +31,7 @@ from patron.cli.file_options import (
 
 if TYPE_CHECKING:
     from patron.analytics.simulation import History
+    from patron.analytics.simulation.plan import Outcome
     from patron.analytics.simulation.report import Figures
     from patron.domain.program import Program
 
@@ -108,8 +109,7 @@ def simulate(
 ) -> None:
     """Replay a purchase history under a program (and another): points, tiers, liability,
     cost and the break-even uplift per month. Writes nothing."""
-    from patron.analytics.simulation import Assumptions, simulate as replay
-    from patron.analytics.simulation.report import comparison, figures
+    from patron.analytics.simulation.plan import Request, run
 
     if format_ not in ("table", "csv", "json"):
         fail(f"--format must be table, csv or json, not {format_!r}")
@@ -117,37 +117,25 @@ def simulate(
         fail(f"--part must be one of {', '.join(PARTS)}, not {part!r}")
     program = _program(program_file)
     other = _program(against) if against is not None else None
-    if other is not None and other.currency != program.currency:
-        fail(f"{against} is in {other.currency}, {program_file} in {program.currency}")
     rate = _decimal(redeem_rate, "--redeem-rate", Decimal(0), Decimal(1))
     cost = _decimal(point_cost, "--point-cost", Decimal(0), Decimal(1000))
     margin_rate = _decimal(margin, "--margin", Decimal(0), Decimal(1))
     start, end = _day(from_, "--from"), _day(to, "--to")
+    if start is not None and end is not None and end < start:
+        fail(f"--to {end} is before --from {start}")
     notes: list[str] = []
     history = _history(purchases, start, end, notes, database_url,
                        map_, date_format, encoding, delimiter, decimal_comma)
-    if not len(history):
-        fail(f"{purchases}: no purchases to replay in the period")
     if rate is None:
         rate = _measured_rate(purchases, notes, database_url)
     else:
         notes.append(f"redemption rate {rate} a month (given)")
-    days = history.occurred_at.astype("datetime64[D]")
-    assumptions = Assumptions(
-        start or days.min().astype(date),
-        end or days.max().astype(date),
-        rate,
-        cost,
-        margin_rate,
-        reevaluate_months,
-    )
-    mine = figures(guard(lambda: replay(program, history, assumptions)), cost)
-    if other is None:
-        _print_one(mine, notes, format_, part, program.currency)
-        return
-    theirs = figures(guard(lambda: replay(other, history, assumptions)), cost)
-    _print_comparison(mine, theirs, comparison(mine, theirs), notes, format_, part,
-                      program.currency)
+    request = Request(program, other, start, end, rate, cost, margin_rate, reevaluate_months)
+    outcome = guard(lambda: run(history, request, notes))
+    if outcome.theirs is None:
+        _print_one(outcome, format_, part)
+    else:
+        _print_comparison(outcome, format_, part)
 
 
 def _history(
@@ -219,48 +207,28 @@ def _measured_rate(source: str, notes: list[str], database_url: str | None) -> D
     return measured.rate
 
 
-def _encoded_rows(rows: list[dict[str, Any]], kinds: dict[str, Any]) -> list[dict[str, Any]]:
-    from patron.analytics.columns import encode
-
-    return [{c: encode(r.get(c), kinds[c]) for c in kinds} for r in rows]
-
-
-def _summary_rows(f: Figures) -> list[dict[str, Any]]:
-    from patron.analytics.simulation.report import SUMMARY_KINDS
-
-    return [{"measure": m, "value": f.summary[m], "kind": k} for m, k in SUMMARY_KINDS.items()]
-
-
-def _document(f: Figures) -> dict[str, Any]:
-    from patron.analytics.columns import encode
-
-    return {
-        "summary": {r["measure"]: encode(r["value"], r["kind"]) for r in _summary_rows(f)},
-        "months": _encoded_rows(f.months, f.kinds),
-        "notes": f.notes,
-    }
-
-
-def _print_one(f: Figures, notes: list[str], fmt: str, part: str, currency: str) -> None:
+def _print_one(outcome: Outcome, fmt: str, part: str) -> None:
+    from patron.analytics.simulation.plan import document, encoded_months, summary_rows
     from patron.cli.present import say
 
+    f, currency = outcome.mine, outcome.currency
     if fmt == "json":
-        typer.echo(json.dumps({"currency": currency, **_document(f), "notes": notes + f.notes}))
+        typer.echo(json.dumps(document(outcome)))
         return
     if fmt == "csv":
         if part == "summary":
-            _csv([{"measure": r["measure"], "value": _value(r)} for r in _summary_rows(f)])
+            _csv([{"measure": r["measure"], "value": _value(r)} for r in summary_rows(f)])
         else:
-            _csv(_encoded_rows(f.months, f.kinds))
+            _csv(encoded_months(f))
         return
     say(f"{f.summary['program']}: simulated from {f.summary['from']} to {f.summary['to']}"
         " (nothing written)")
     if part in ("all", "months"):
         _table(f.months, f.kinds, currency)
     if part in ("all", "summary"):
-        _table(_summary_rows(f), None, currency)
+        _table(summary_rows(f), None, currency)
         say(_break_even(f, currency))
-    for note in notes + f.notes:
+    for note in outcome.notes:
         say(f"note: {note}")
 
 
@@ -282,34 +250,22 @@ def _break_even(f: Figures, currency: str) -> str:
     )
 
 
-def _print_comparison(
-    mine: Figures,
-    theirs: Figures,
-    rows: list[dict[str, Any]],
-    notes: list[str],
-    fmt: str,
-    part: str,
-    currency: str,
-) -> None:
-    from patron.analytics.columns import encode
+def _print_comparison(outcome: Outcome, fmt: str, part: str) -> None:
+    from patron.analytics.simulation.plan import document, encoded_comparison
     from patron.cli.present import say
 
+    mine, theirs, currency = outcome.mine, outcome.theirs, outcome.currency
+    assert theirs is not None and outcome.compared is not None
+    rows = outcome.compared
     if part == "summary":
         rows = [r for r in rows if r["month"] == "all"]
     elif part == "months":
         rows = [r for r in rows if r["month"] != "all"]
-    encoded = [
-        {"month": r["month"], "measure": r["measure"],
-         **{c: encode(r[c], r["kind"]) for c in ("program", "other", "difference")}}
-        for r in rows
-    ]
     if fmt == "json":
-        typer.echo(json.dumps({"currency": currency, "comparison": encoded,
-                               "program": _document(mine), "other": _document(theirs),
-                               "notes": notes}))
+        typer.echo(json.dumps(document(outcome)))
         return
     if fmt == "csv":
-        _csv(encoded)
+        _csv(encoded_comparison(rows))
         return
     say(f"{mine.summary['program']} (program) against {theirs.summary['program']} (other),"
         f" from {mine.summary['from']} to {mine.summary['to']}; difference = other − program"
@@ -317,7 +273,7 @@ def _print_comparison(
     _table(rows, None, currency)
     say(f"program: {_break_even(mine, currency)}")
     say(f"other: {_break_even(theirs, currency)}")
-    for note in notes + mine.notes:
+    for note in outcome.notes:
         say(f"note: {note}")
 
 

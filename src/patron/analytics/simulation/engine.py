@@ -80,7 +80,7 @@ class Replay:
 
 def simulate(program: Program, history: History, assumptions: Assumptions) -> Replay:
     if assumptions.end < assumptions.start:
-        raise InvalidInput(f"--to {assumptions.end} is before --from {assumptions.start}")
+        raise InvalidInput(f"the period ends ({assumptions.end}) before it starts ({assumptions.start})")
     first, after = moment(assumptions.start), moment(assumptions.end + timedelta(days=1))
     kept = (history.occurred_at >= first) & (history.occurred_at < after)
     period = history.select(kept)

@@ -73,3 +73,13 @@ def store_history(con: Any, start: date | None = None, end: date | None = None) 
         line_category=category,
         categories=categories,
     )
+
+
+def store_purchase_count(con: Any, start: date | None = None, end: date | None = None) -> int:
+    """How many of the store's purchases fall from `start` to `end` (days, included)."""
+    purchases = con.table("purchases")
+    if start is not None:
+        purchases = purchases.filter(purchases.occurred_at >= datetime.combine(start, time()))
+    if end is not None:
+        purchases = purchases.filter(purchases.occurred_at <= datetime.combine(end, time.max))
+    return int(purchases.count().execute())
