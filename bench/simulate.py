@@ -86,18 +86,28 @@ def main() -> None:
     expected = run.points.total[sample] - run.points.milestone[sample]
     assert scored == expected.tolist(), "the sample's points differ from the simulation's"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()},"
-          f" {datetime.now():%Y-%m-%d %H:%M}")
-    print(f"history: {len(data):,} purchases, {len(data.line_amount):,} lines,"
-          f" {args.customers:,} customers (made in {made:.1f} s)")
-    print(f"simulation (replay and monthly figures): {took:.1f} s,"
-          f" {len(data) / took:,.0f} purchases/s")
-    print(f"domain scorer one by one: {one_by_one * 1e6:.1f} µs a purchase on {len(sample):,};"
-          f" {one_by_one * len(data):.0f} s for all (scaled)")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()},"
+        f" {datetime.now():%Y-%m-%d %H:%M}"
+    )
+    print(
+        f"history: {len(data):,} purchases, {len(data.line_amount):,} lines,"
+        f" {args.customers:,} customers (made in {made:.1f} s)"
+    )
+    print(
+        f"simulation (replay and monthly figures): {took:.1f} s,"
+        f" {len(data) / took:,.0f} purchases/s"
+    )
+    print(
+        f"domain scorer one by one: {one_by_one * 1e6:.1f} µs a purchase on {len(sample):,};"
+        f" {one_by_one * len(data):.0f} s for all (scaled)"
+    )
     print(f"ratio: {one_by_one * len(data) / took:.0f}x; sample points equal: yes")
     print(f"peak RSS: {peak:,.0f} MiB")
-    print(f"issued {table.summary['points_issued']:,}, tiers at the end"
-          f" {dict(zip(names, run.tiers_by_month[-1].tolist(), strict=True))}")
+    print(
+        f"issued {table.summary['points_issued']:,}, tiers at the end"
+        f" {dict(zip(names, run.tiers_by_month[-1].tolist(), strict=True))}"
+    )
 
 
 def _facts(data: History, k: int) -> PurchaseFacts:
@@ -107,8 +117,7 @@ def _facts(data: History, k: int) -> PurchaseFacts:
         data.occurred_at[k].astype(datetime),
         "EUR",
         tuple(
-            Line("sku", data.categories[c] if c >= 0 else None, 1,
-                 Decimal(int(a)).scaleb(-4))
+            Line("sku", data.categories[c] if c >= 0 else None, 1, Decimal(int(a)).scaleb(-4))
             for a, c in zip(data.line_amount[lines], data.line_category[lines], strict=True)
         ),
         code,

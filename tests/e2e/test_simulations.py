@@ -28,7 +28,9 @@ def seed(admin: Api, clock: Clock) -> None:
         assert admin.post("/v1/purchases", body).status_code == 201
 
 
-def test_two_programs_replayed_on_the_store(admin: Api, pos: Api, clock: Clock, patron: Patron) -> None:
+def test_two_programs_replayed_on_the_store(
+    admin: Api, pos: Api, clock: Clock, patron: Patron
+) -> None:
     # given
     seed(admin, clock)
     body = {"program": PROGRAM, "against": OTHER, "redeem_rate": "0.5", "margin": "0.4"}
@@ -37,8 +39,10 @@ def test_two_programs_replayed_on_the_store(admin: Api, pos: Api, clock: Clock, 
     # then
     assert answer.status_code == 200, answer.text
     found = answer.json()
-    rows = {(r["month"], r["measure"]): (r["program"], r["other"], r["difference"])
-            for r in found["comparison"]}
+    rows = {
+        (r["month"], r["measure"]): (r["program"], r["other"], r["difference"])
+        for r in found["comparison"]
+    }
     assert rows["all", "points_issued"] == (3350, 3475, 125)
     assert rows["all", "reward_cost"] == ("11.40", "11.72", "0.32")
     assert rows["2026-02", "members_Gold"] == (1, 2, 1)
@@ -47,5 +51,10 @@ def test_two_programs_replayed_on_the_store(admin: Api, pos: Api, clock: Clock, 
     assert pos.post("/v1/simulations", body).status_code == 403
     bad = admin.post("/v1/simulations", {"program": "name = 1"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_program"
-    late = admin.post("/v1/simulations", {"program": PROGRAM, "from": "2026-03-01", "to": "2026-01-01"})
-    assert late.status_code == 422 and "to: 2026-01-01 is before from: 2026-03-01" in late.json()["detail"]
+    late = admin.post(
+        "/v1/simulations", {"program": PROGRAM, "from": "2026-03-01", "to": "2026-01-01"}
+    )
+    assert (
+        late.status_code == 422
+        and "to: 2026-01-01 is before from: 2026-03-01" in late.json()["detail"]
+    )

@@ -90,11 +90,23 @@ def test_two_programs_side_by_side_with_their_differences(tmp_path: Path) -> Non
     # given
     program, other, history = files(tmp_path)
     # when
-    found = run_json("simulate", str(program), "--purchases", str(history), "--against",
-                     str(other), "--redeem-rate", "0.5", "--margin", "0.4")
+    found = run_json(
+        "simulate",
+        str(program),
+        "--purchases",
+        str(history),
+        "--against",
+        str(other),
+        "--redeem-rate",
+        "0.5",
+        "--margin",
+        "0.4",
+    )
     # then
-    rows = {(r["month"], r["measure"]): (r["program"], r["other"], r["difference"])
-            for r in found["comparison"]}
+    rows = {
+        (r["month"], r["measure"]): (r["program"], r["other"], r["difference"])
+        for r in found["comparison"]
+    }
     assert rows["all", "points_issued"] == (3350, 3475, 125)
     assert rows["2026-01", "points_issued"] == (2425, 2425, 0)
     assert rows["2026-02", "points_tier"] == (100 + 100 + 25, 200 + 100 + 50, 125)
@@ -108,9 +120,23 @@ def test_two_programs_side_by_side_with_their_differences(tmp_path: Path) -> Non
     assert rows["all", "break_even_uplift"] == (0.0095, 0.009767, 0.000267)
     assert rows["all", "points_outstanding"] == (3350 - 1212 - 1068, 3475 - 1212 - 1131, 62)
     # the table says the same, with the names of both programs
-    table = runner.invoke(app, ["simulate", str(program), "--purchases", str(history),
-                                "--against", str(other), "--redeem-rate", "0.5",
-                                "--margin", "0.4", "--part", "summary"])
+    table = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(program),
+            "--purchases",
+            str(history),
+            "--against",
+            str(other),
+            "--redeem-rate",
+            "0.5",
+            "--margin",
+            "0.4",
+            "--part",
+            "summary",
+        ],
+    )
     assert table.exit_code == 0, table.output
     assert "Gold at 1500 (program) against Gold at 1000 (other)" in table.stdout
     assert "11.40 EUR" in table.stdout and "11.72 EUR" in table.stdout
@@ -125,7 +151,11 @@ def test_one_program_per_month_writes_nothing(tmp_path: Path) -> None:
     found = run_json("simulate", str(program), "--purchases", str(history))
     # then: redemptions off for a file, no margin known; nothing new in the folder
     january, february = found["months"]
-    assert (january["month"], january["points_issued"], january["points_tier"]) == ("2026-01", 2425, 125)
+    assert (january["month"], january["points_issued"], january["points_tier"]) == (
+        "2026-01",
+        2425,
+        125,
+    )
     assert (february["points_issued"], february["points_outstanding"]) == (925, 3350)
     assert february["members_Gold"] == 1 and february["members_Silver"] == 1
     assert found["summary"]["break_even_uplift"] is None

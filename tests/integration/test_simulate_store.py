@@ -52,16 +52,21 @@ code = "SPRING"
 def fill(patron: Patron, clock: Clock) -> list[int]:
     earned = []
     for external, at, lines, code in (
-        ("m1", datetime(2026, 1, 10, 9), (Line("a", "books", 2, Decimal("12.3456")),
-                                          Line("b", None, 1, Decimal("100.00"))), "SPRING"),
+        (
+            "m1",
+            datetime(2026, 1, 10, 9),
+            (Line("a", "books", 2, Decimal("12.3456")), Line("b", None, 1, Decimal("100.00"))),
+            "SPRING",
+        ),
         ("m2", datetime(2026, 1, 12, 9), (Line("c", None, 3, Decimal("33.3333")),), None),
     ):
         clock.now = at
         mid = patron.run(enroll, Enroll(external, enrolled_at=at)).member.id
         recorded = patron.run(
             record_purchase,
-            RecordPurchase(MemberRef(id=mid), f"o-{external}", at, "EUR", lines,
-                           promotion_code=code),
+            RecordPurchase(
+                MemberRef(id=mid), f"o-{external}", at, "EUR", lines, promotion_code=code
+            ),
         )
         earned.append(recorded.points_earned)
     clock.now = datetime(2026, 2, 3, 9)
@@ -79,8 +84,19 @@ def test_the_store_replayed_with_its_measured_redemption_rate(
     program.write_text(PROGRAM)
     url = patron.engine.url.render_as_string(hide_password=False)
     # when
-    result = runner.invoke(app, ["simulate", str(program), "--purchases", "store",
-                                 "--database-url", url, "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(program),
+            "--purchases",
+            "store",
+            "--database-url",
+            url,
+            "--format",
+            "json",
+        ],
+    )
     # then
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)

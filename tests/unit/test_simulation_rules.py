@@ -68,14 +68,22 @@ def test_line_points_are_the_domains_through_every_stage(rate: str, rounding: st
     program = parse_program(PROGRAM.format(rate=rate, rounding=rounding))
     rng = np.random.default_rng(5)
     lines = [
-        Line("s", "books" if rng.random() < 0.5 else None, int(rng.integers(1, 50)),
-             Decimal(int(rng.integers(0, 10**9))).scaleb(-4))
+        Line(
+            "s",
+            "books" if rng.random() < 0.5 else None,
+            int(rng.integers(1, 50)),
+            Decimal(int(rng.integers(0, 10**9))).scaleb(-4),
+        )
         for _ in range(400)
     ]
     tiers = rng.integers(0, 2, len(lines))
     at = datetime(2026, 5, 5, 12)
-    data = history_of(["c"] * len(lines), np.full(len(lines), at, dtype="datetime64[us]"),
-                      [None] * len(lines), [(line,) for line in lines])
+    data = history_of(
+        ["c"] * len(lines),
+        np.full(len(lines), at, dtype="datetime64[us]"),
+        [None] * len(lines),
+        [(line,) for line in lines],
+    )
     # when
     rules = line_points(program, data, tiers)
     found = sum(np.asarray(v, dtype=np.int64) for v in rules.values())

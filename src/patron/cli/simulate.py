@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from patron.cli.common import fail, guard, load_settings
+from patron.cli.common import fail, guard
 from patron.cli.file_options import (
     DateFormatOption,
     DecimalCommaOption,
@@ -72,22 +72,31 @@ def _program(path: Path) -> Program:
 def simulate(
     program_file: Annotated[Path, typer.Argument(help="the program to simulate (TOML)")],
     purchases: Annotated[
-        str, typer.Option("--purchases", help="a purchases file (as `patron import` reads it) or `store`")
+        str,
+        typer.Option(
+            "--purchases", help="a purchases file (as `patron import` reads it) or `store`"
+        ),
     ],
     against: Annotated[
         Path | None, typer.Option(help="a second program: both side by side, with the differences")
     ] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="first day (default: the first purchase's)")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="first day (default: the first purchase's)")
+    ] = None,
     to: Annotated[str | None, typer.Option(help="last day (default: the last purchase's)")] = None,
     redeem_rate: Annotated[
         str | None,
-        typer.Option(help="share of their spendable points members redeem each month, 0 to 1"
-                     " (default: measured on the store's ledger for `store`, else 0)"),
+        typer.Option(
+            help="share of their spendable points members redeem each month, 0 to 1"
+            " (default: measured on the store's ledger for `store`, else 0)"
+        ),
     ] = None,
     point_cost: Annotated[
         str | None,
-        typer.Option(help="what a redeemed point costs the business (default: the catalog's"
-                     " Σ cost / Σ points, else the point value)"),
+        typer.Option(
+            help="what a redeemed point costs the business (default: the catalog's"
+            " Σ cost / Σ points, else the point value)"
+        ),
     ] = None,
     margin: Annotated[
         str | None,
@@ -97,7 +106,9 @@ def simulate(
         int, typer.Option(min=0, max=120, help="tiers re-evaluated every N months (0: never)")
     ] = 1,
     format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-    part: Annotated[str, typer.Option(help="all, months or summary (csv: months by default)")] = "all",
+    part: Annotated[
+        str, typer.Option(help="all, months or summary (csv: months by default)")
+    ] = "all",
     map_: MapOption = None,
     date_format: DateFormatOption = None,
     encoding: EncodingOption = None,
@@ -124,8 +135,18 @@ def simulate(
     if start is not None and end is not None and end < start:
         fail(f"--to {end} is before --from {start}")
     notes: list[str] = []
-    history = _history(purchases, start, end, notes, database_url,
-                       map_, date_format, encoding, delimiter, decimal_comma)
+    history = _history(
+        purchases,
+        start,
+        end,
+        notes,
+        database_url,
+        map_,
+        date_format,
+        encoding,
+        delimiter,
+        decimal_comma,
+    )
     if rate is None:
         rate = _measured_rate(purchases, notes, database_url)
     else:
@@ -150,7 +171,10 @@ def _history(
         from patron.analytics.simulation.sources import store_history
 
         with _store(database_url) as patron:
-            return guard(lambda: patron.analytics().run(lambda con: store_history(con, start, end)))
+            found: History = guard(
+                lambda: patron.analytics().run(lambda con: store_history(con, start, end))
+            )
+            return found
     return _file_history(Path(source), notes, *file_options)
 
 
@@ -175,15 +199,23 @@ def _file_history(path: Path, notes: list[str], *options: Any) -> History:
     with tempfile.TemporaryDirectory() as folder:
         alias = Path(folder) / path.name
         alias.symlink_to(path.resolve())
-        found = guard(lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(datetime.utcnow())))
+        found = guard(
+            lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(datetime.utcnow()))
+        )
         if report.rejected:
             assert report.rejects_file is not None
-            first = report.rejects_file.read_text(encoding=fmt.encoding or "utf-8",
-                                                  errors="replace").splitlines()[1:4]
-            shown = "; ".join(line.split(",", 2)[0] + ": " + line.split(",", 2)[1]
-                              for line in first if line.count(",") >= 2)
-            notes.append(f"{path}: {report.rejected} of {report.rows} rows left out, as the"
-                         f" import would reject them (line {shown})")
+            first = report.rejects_file.read_text(
+                encoding=fmt.encoding or "utf-8", errors="replace"
+            ).splitlines()[1:4]
+            shown = "; ".join(
+                line.split(",", 2)[0] + ": " + line.split(",", 2)[1]
+                for line in first
+                if line.count(",") >= 2
+            )
+            notes.append(
+                f"{path}: {report.rejected} of {report.rows} rows left out, as the"
+                f" import would reject them (line {shown})"
+            )
     promotion = found.extra.get("promotion")
     codes = list(promotion) if promotion is not None and len(promotion) else [None] * len(found)
     return history_of(
@@ -196,15 +228,18 @@ def _file_history(path: Path, notes: list[str], *options: Any) -> History:
 
 def _measured_rate(source: str, notes: list[str], database_url: str | None) -> Decimal:
     if source != "store":
-        notes.append("redemptions off (a file has no ledger to measure them on):"
-                     " --redeem-rate sets a monthly rate")
+        notes.append(
+            "redemptions off (a file has no ledger to measure them on):"
+            " --redeem-rate sets a monthly rate"
+        )
         return Decimal(0)
     from patron.analytics.simulation.calibration import measured_rate
 
     with _store(database_url) as patron:
         measured = guard(lambda: patron.analytics().run(measured_rate))
     notes.append(f"redemption rate {measured.rate} a month, {measured.describe()}")
-    return measured.rate
+    rate: Decimal = measured.rate
+    return rate
 
 
 def _print_one(outcome: Outcome, fmt: str, part: str) -> None:
@@ -221,8 +256,10 @@ def _print_one(outcome: Outcome, fmt: str, part: str) -> None:
         else:
             _csv(encoded_months(f))
         return
-    say(f"{f.summary['program']}: simulated from {f.summary['from']} to {f.summary['to']}"
-        " (nothing written)")
+    say(
+        f"{f.summary['program']}: simulated from {f.summary['from']} to {f.summary['to']}"
+        " (nothing written)"
+    )
     if part in ("all", "months"):
         _table(f.months, f.kinds, currency)
     if part in ("all", "summary"):
@@ -267,9 +304,11 @@ def _print_comparison(outcome: Outcome, fmt: str, part: str) -> None:
     if fmt == "csv":
         _csv(encoded_comparison(rows))
         return
-    say(f"{mine.summary['program']} (program) against {theirs.summary['program']} (other),"
+    say(
+        f"{mine.summary['program']} (program) against {theirs.summary['program']} (other),"
         f" from {mine.summary['from']} to {mine.summary['to']}; difference = other − program"
-        " (nothing written)")
+        " (nothing written)"
+    )
     _table(rows, None, currency)
     say(f"program: {_break_even(mine, currency)}")
     say(f"other: {_break_even(theirs, currency)}")
@@ -304,9 +343,16 @@ def _table(rows: list[dict[str, Any]], kinds: dict[str, Any] | None, currency: s
         left = name in ("month", "measure") or (kinds is not None and kinds[name] is Kind.TEXT)
         grid.add_column(name.replace("_", " "), justify="left" if left else "right")
     for row in rows:
-        grid.add_row(*(
-            cell(row.get(c), kinds[c] if kinds is not None else
-                 (row["kind"] if c not in ("month", "measure") else Kind.TEXT), currency)
-            for c in names
-        ))
+        grid.add_row(
+            *(
+                cell(
+                    row.get(c),
+                    kinds[c]
+                    if kinds is not None
+                    else (row["kind"] if c not in ("month", "measure") else Kind.TEXT),
+                    currency,
+                )
+                for c in names
+            )
+        )
     console().print(grid)

@@ -49,7 +49,8 @@ class Flows:
 def _buckets(moments: Array, boundaries: Array, side: str) -> Array:
     """The first month whose end is at or after (side="left") or after ("right") each
     moment; len(boundaries) when none."""
-    return np.searchsorted(boundaries, moments, side=side)  # type: ignore[call-overload]
+    found: Array = np.searchsorted(boundaries, moments, side=side)  # type: ignore[call-overload]
+    return found
 
 
 def _by_month(bucket: Array, weights: Array, months: int) -> Array:

@@ -44,7 +44,8 @@ def _add_months_by_day(moments: Array, months: int) -> Array:
     first = target.astype("datetime64[D]")
     length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(np.int64)
     day = np.minimum(day_index, length - 1)
-    return (first + day.astype("timedelta64[D]")).astype(US) + time_of_day
+    moved: Array = (first + day.astype("timedelta64[D]")).astype(US) + time_of_day
+    return moved
 
 
 def month_starts(first: date, last: date) -> Array:

@@ -42,7 +42,9 @@ def measured_rate(con: Any) -> RedemptionRate:
     """The pooled monthly redemption rate of the store's ledger (an Ibis connection)."""
     entries = con.table("ledger_entries")
     month = entries.occurred_at.truncate("M").name("month")
-    redeem = (entries.kind == str(EntryKind.REDEEM)) | (entries.kind == str(EntryKind.REDEEM_CANCEL))
+    redeem = (entries.kind == str(EntryKind.REDEEM)) | (
+        entries.kind == str(EntryKind.REDEEM_CANCEL)
+    )
     by_month = (
         entries.group_by(month)
         .aggregate(

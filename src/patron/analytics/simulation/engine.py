@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics.simulation.balances import Flows, Lots, flows
-from patron.analytics.simulation.calendar import month_starts, moment
+from patron.analytics.simulation.calendar import moment, month_starts
 from patron.analytics.simulation.history import History
 from patron.analytics.simulation.scoring import (
     Points,
@@ -31,7 +31,7 @@ from patron.analytics.simulation.scoring import (
     promotion_bonuses,
     score_all,
 )
-from patron.analytics.simulation.tiers import Timeline, TierPath, tier_path
+from patron.analytics.simulation.tiers import TierPath, Timeline, tier_path
 from patron.domain.errors import InvalidInput
 from patron.domain.program import Program, TierBasis
 
@@ -80,7 +80,9 @@ class Replay:
 
 def simulate(program: Program, history: History, assumptions: Assumptions) -> Replay:
     if assumptions.end < assumptions.start:
-        raise InvalidInput(f"the period ends ({assumptions.end}) before it starts ({assumptions.start})")
+        raise InvalidInput(
+            f"the period ends ({assumptions.end}) before it starts ({assumptions.start})"
+        )
     first, after = moment(assumptions.start), moment(assumptions.end + timedelta(days=1))
     kept = (history.occurred_at >= first) & (history.occurred_at < after)
     period = history.select(kept)
@@ -140,8 +142,9 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
         member_ids=period.customer_ids[member_ids],
         member_of=member,
         enrolled_by=np.cumsum(np.bincount(joined, minlength=months + 1)[:months]),
-        tiers_by_month=_tier_mix(line, path, reevaluations, boundaries, firsts,
-                                 len(program.tiers.levels)),
+        tiers_by_month=_tier_mix(
+            line, path, reevaluations, boundaries, firsts, len(program.tiers.levels)
+        ),
         purchases=per_month(np.ones(len(period))),
         revenue_cents=per_month(totals),
         margin_cents=margin,
@@ -206,8 +209,9 @@ def _margin(
     if rate is None:
         return None
     revenue = per_month(totals)
-    return np.array([int((Decimal(int(r)) * rate).to_integral_value()) for r in revenue],
-                    dtype=np.int64)
+    return np.array(
+        [int((Decimal(int(r)) * rate).to_integral_value()) for r in revenue], dtype=np.int64
+    )
 
 
 def _tier_mix(

@@ -35,12 +35,15 @@ def round_points(numerator: Array, denominator: int, rounding: Rounding) -> Arra
         return quotient
     remainder = numerator - quotient * denominator
     if rounding is Rounding.UP:
-        return quotient + (remainder > 0)
+        up: Array = quotient + (remainder > 0)
+        return up
     twice = 2 * remainder
     if rounding is Rounding.HALF_UP:
-        return quotient + (twice >= denominator)
+        half_up: Array = quotient + (twice >= denominator)
+        return half_up
     odd = (quotient % 2) == 1
-    return quotient + ((twice > denominator) | ((twice == denominator) & odd))
+    half_even: Array = quotient + ((twice > denominator) | ((twice == denominator) & odd))
+    return half_even
 
 
 def number_type(largest: int) -> Any:

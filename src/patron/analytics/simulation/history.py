@@ -115,8 +115,9 @@ def scaled(value: Decimal | None) -> int:
 def _codes(values: Sequence[str | None]) -> tuple[Array, tuple[str, ...]]:
     names = sorted({v for v in values if v is not None})
     index = {name: i for i, name in enumerate(names)}
-    return np.array([index.get(v, NO_CODE) if v is not None else NO_CODE for v in values],
-                    dtype=np.int64), tuple(names)
+    return np.array(
+        [index.get(v, NO_CODE) if v is not None else NO_CODE for v in values], dtype=np.int64
+    ), tuple(names)
 
 
 def history_of(

@@ -65,8 +65,9 @@ def run(history: History, request: Request, notes: list[str]) -> Outcome:
     if other is None:
         return Outcome(mine, None, None, request.program.currency, notes + mine.notes)
     theirs = figures(simulate(other, history, assumptions), request.point_cost)
-    return Outcome(mine, theirs, comparison(mine, theirs), request.program.currency,
-                   notes + mine.notes)
+    return Outcome(
+        mine, theirs, comparison(mine, theirs), request.program.currency, notes + mine.notes
+    )
 
 
 def summary_rows(f: Figures) -> list[dict[str, Any]]:
@@ -80,8 +81,11 @@ def encoded_months(f: Figures) -> list[dict[str, Any]]:
 
 def encoded_comparison(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"month": r["month"], "measure": r["measure"],
-         **{c: encode(r[c], r["kind"]) for c in ("program", "other", "difference")}}
+        {
+            "month": r["month"],
+            "measure": r["measure"],
+            **{c: encode(r[c], r["kind"]) for c in ("program", "other", "difference")},
+        }
         for r in rows
     ]
 

@@ -148,8 +148,10 @@ def _summary(
     outstanding = int(flows.outstanding[-1]) if len(rows) else 0
     notes = []
     if margin is None:
-        notes.append("no margin: the purchases carry no costs; give --margin RATE for the"
-                     " cost's share of margin and the break-even uplift")
+        notes.append(
+            "no margin: the purchases carry no costs; give --margin RATE for the"
+            " cost's share of margin and the break-even uplift"
+        )
     elif replay.margin_from_costs:
         notes.append("margin from the purchases' line costs")
     else:
@@ -198,7 +200,9 @@ def comparison(this: Figures, other: Figures) -> list[dict[str, Any]]:
     for measure, kind in SUMMARY_KINDS.items():
         if measure in ("program", "from", "to"):
             continue
-        rows.append(_pair("all", measure, kind, this.summary.get(measure), other.summary.get(measure)))
+        rows.append(
+            _pair("all", measure, kind, this.summary.get(measure), other.summary.get(measure))
+        )
     for mine, theirs in zip(this.months, other.months, strict=True):
         month = f"{mine['month']:%Y-%m}"
         kinds = this.kinds | other.kinds
@@ -216,5 +220,11 @@ def _pair(month: str, measure: str, kind: Kind, a: Any, b: Any) -> dict[str, Any
     difference = None if a is None or b is None else b - a
     if kind is Kind.TEXT:
         kind = Kind.NUMBER if difference is None else Kind.TEXT
-    return {"month": month, "measure": measure, "kind": kind, "program": a, "other": b,
-            "difference": difference}
+    return {
+        "month": month,
+        "measure": measure,
+        "kind": kind,
+        "program": a,
+        "other": b,
+        "difference": difference,
+    }

@@ -66,7 +66,8 @@ def _code_mask(promo: Promotion, history: History) -> Array:
         return np.ones(len(history), dtype=bool)
     if promo.code not in history.codes:
         return np.zeros(len(history), dtype=bool)
-    return history.code == history.codes.index(promo.code)
+    coded: Array = history.code == history.codes.index(promo.code)
+    return coded
 
 
 def _category_mask(names: list[str], history: History) -> Array:

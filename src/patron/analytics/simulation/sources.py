@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.history import UNIT_SCALE, History, NO_CODE
+from patron.analytics.simulation.history import NO_CODE, UNIT_SCALE, History
 
 Array = np.ndarray[Any, np.dtype[Any]]
 
@@ -55,8 +55,9 @@ def store_history(con: Any, start: date | None = None, end: date | None = None) 
         .execute()
     )
     ids = found["id"].to_numpy(dtype=np.int64)
-    customer_ids, customer = np.unique(found["member_id"].to_numpy(dtype=np.int64),
-                                       return_inverse=True)
+    customer_ids, customer = np.unique(
+        found["member_id"].to_numpy(dtype=np.int64), return_inverse=True
+    )
     code, codes = _coded(found["promotion_code"].tolist())
     category, categories = _coded(got["category"].tolist())
     quantity = got["quantity"].to_numpy(dtype=np.int64)

@@ -71,9 +71,9 @@ class Timeline:
     def position(self, member: Array, at: Array, *, after: bool) -> Array:
         """Per (member, moment): the first position of that member's purchases dated
         at or after the moment (`after=False`) or after it (`after=True`)."""
-        side = "right" if after else "left"
-        rank = np.searchsorted(self.moments, at, side=side)
-        return np.searchsorted(self.key, member * np.int64(len(self.moments) + 1) + rank)
+        rank = np.searchsorted(self.moments, at, side="right" if after else "left")
+        found: Array = np.searchsorted(self.key, member * np.int64(len(self.moments) + 1) + rank)
+        return found
 
 
 def thresholds(policy: TierPolicy) -> Array:
@@ -81,8 +81,10 @@ def thresholds(policy: TierPolicy) -> Array:
     spend, points for points (a value reaches a threshold iff it reaches its ceiling)."""
     unit = Decimal(100) if policy.basis is TierBasis.SPEND else Decimal(1)
     return np.array(
-        [int((t.threshold * unit).to_integral_value(rounding="ROUND_CEILING"))
-         for t in policy.levels],
+        [
+            int((t.threshold * unit).to_integral_value(rounding="ROUND_CEILING"))
+            for t in policy.levels
+        ],
         dtype=np.int64,
     )
 
@@ -99,9 +101,7 @@ class TierPath:
     reevaluated: Array  # (members, re-evaluations): rank each re-evaluation gave
 
 
-def tier_path(
-    policy: TierPolicy, line: Timeline, values: Array, reevaluations: Array
-) -> TierPath:
+def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: Array) -> TierPath:
     """Tier ranks along the sorted purchases, given each purchase's qualifying value
     (cents of its total, or its points) and the moments of the re-evaluations."""
     months = policy.window_months

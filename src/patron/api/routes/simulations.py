@@ -46,8 +46,10 @@ class SimulationCreate(BaseModel):
     ]
     against: Annotated[
         str | None,
-        Field(max_length=PROGRAM_LENGTH,
-              description="another program's TOML: both side by side, with other − program"),
+        Field(
+            max_length=PROGRAM_LENGTH,
+            description="another program's TOML: both side by side, with other − program",
+        ),
     ] = None
     from_: Annotated[
         date | None, Field(alias="from", description="first day (default: the first purchase's)")
@@ -55,13 +57,21 @@ class SimulationCreate(BaseModel):
     to: Annotated[date | None, Field(description="last day (default: the last purchase's)")] = None
     redeem_rate: Annotated[
         Decimal | None,
-        Field(ge=0, le=1, description="share of their spendable points members redeem each"
-              " month (default: measured on the store's ledger)"),
+        Field(
+            ge=0,
+            le=1,
+            description="share of their spendable points members redeem each"
+            " month (default: measured on the store's ledger)",
+        ),
     ] = None
     point_cost: Annotated[
         Decimal | None,
-        Field(ge=0, le=1000, description="what a redeemed point costs the business (default:"
-              " the catalog's total cost over its total points, else the point value)"),
+        Field(
+            ge=0,
+            le=1000,
+            description="what a redeemed point costs the business (default:"
+            " the catalog's total cost over its total points, else the point value)",
+        ),
     ] = None
     margin: Annotated[
         Decimal | None,
@@ -81,7 +91,9 @@ TOO_MANY = InvalidInput(
 @router.post(
     "/v1/simulations",
     responses=p.ok(examples.SIMULATION)
-    | p.refusals(TOO_MANY, InvalidProgram("program: tiers.levels: at least one tier level is needed")),
+    | p.refusals(
+        TOO_MANY, InvalidProgram("program: tiers.levels: at least one tier level is needed")
+    ),
 )
 def create_simulation(body: SimulationCreate, patron: PatronDep, _: AdminKey) -> dict[str, Any]:
     """Replay the store's purchases under a program (and another): per month and in sum."""
@@ -106,6 +118,7 @@ def create_simulation(body: SimulationCreate, patron: PatronDep, _: AdminKey) ->
         notes.append(f"redemption rate {rate} a month, {measured.describe()}")
     else:
         notes.append(f"redemption rate {rate} a month (given)")
-    request = Request(program, other, start, end, rate, body.point_cost, body.margin,
-                      body.reevaluate_months)
+    request = Request(
+        program, other, start, end, rate, body.point_cost, body.margin, body.reevaluate_months
+    )
     return document(run(history, request, notes))
