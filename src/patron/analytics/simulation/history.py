@@ -67,7 +67,9 @@ class History:
         return np.where(unknown, -1, cents)
 
     def select(self, keep: Array) -> History:
-        """The purchases where `keep` is true, with their lines."""
+        """The purchases where `keep` is true, with their lines (itself when all are)."""
+        if bool(keep.all()):
+            return self
         position = np.cumsum(keep) - 1
         line_keep = keep[self.line_purchase]
         return History(
