@@ -8,15 +8,17 @@ module replays one program or two on it and words the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from patron.analytics.columns import encode
+from patron.analytics.simulation.calibration import measured_rate
 from patron.analytics.simulation.engine import Assumptions, simulate
 from patron.analytics.simulation.history import History
 from patron.analytics.simulation.report import SUMMARY_KINDS, Figures, comparison, figures
+from patron.analytics.simulation.sources import store_history, store_purchase_count
 from patron.domain.errors import InvalidInput
 from patron.domain.program import Program
 
@@ -105,3 +107,27 @@ def document(outcome: Outcome) -> dict[str, Any]:
         found["comparison"] = encoded_comparison(outcome.compared)
     found["notes"] = outcome.notes
     return found
+
+
+MAX_STORE_PURCHASES = 1_000_000  # a request's bound (API, console): ~10 s of a worker
+
+
+def run_on_store(con: Any, request: Request, rate_given: bool) -> Outcome:
+    """The store's purchases of the request's period replayed, at most
+    `MAX_STORE_PURCHASES` (the command line has no bound); the redemption rate measured
+    on the store's ledger unless `rate_given`."""
+    count = store_purchase_count(con, request.start, request.end)
+    if count > MAX_STORE_PURCHASES:
+        raise InvalidInput(
+            f"the period holds {count} purchases, more than a request replays"
+            f" ({MAX_STORE_PURCHASES:,}): choose a shorter period (from, to) or run"
+            " `patron simulate` on the command line"
+        )
+    history = store_history(con, request.start, request.end)
+    if rate_given:
+        notes = [f"redemption rate {request.redeem_rate} a month (given)"]
+    else:
+        measured = measured_rate(con)
+        request = replace(request, redeem_rate=measured.rate)
+        notes = [f"redemption rate {measured.rate} a month, {measured.describe()}"]
+    return run(history, request, notes)

@@ -1,7 +1,7 @@
 """`POST /v1/simulations` (admin): a program, or two side by side, replayed on the store's
 purchases, writing nothing (docs/simulation.md).
 
-A request replays at most `MAX_PURCHASES` purchases (the period's, counted first): about
+A request replays at most `plan.MAX_STORE_PURCHASES` purchases (the period's, counted first): about
 ten seconds of a worker on a small machine. A longer history is a job for
 `patron simulate` on the command line, which has no such bound. Nothing is stored, so
 the request is not idempotent-keyed: sending it again computes it again.
@@ -16,9 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from patron.analytics.simulation.calibration import measured_rate
-from patron.analytics.simulation.plan import Request, document, run
-from patron.analytics.simulation.sources import store_history, store_purchase_count
+from patron.analytics.simulation.plan import MAX_STORE_PURCHASES, Request, document, run_on_store
 from patron.api import examples
 from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep
@@ -27,7 +25,6 @@ from patron.domain.errors import InvalidInput, InvalidProgram
 from patron.domain.program import parse_program
 
 router = APIRouter(tags=["analytics"])
-MAX_PURCHASES = 1_000_000
 PROGRAM_LENGTH = 200_000  # characters of a program's TOML
 
 
@@ -83,7 +80,7 @@ class SimulationCreate(BaseModel):
 
 
 TOO_MANY = InvalidInput(
-    f"the period holds 2500000 purchases, more than a request replays ({MAX_PURCHASES:,}):"
+    f"the period holds 2500000 purchases, more than a request replays ({MAX_STORE_PURCHASES:,}):"
     " choose a shorter period (from, to) or run `patron simulate` on the command line"
 )
 
@@ -102,23 +99,7 @@ def create_simulation(body: SimulationCreate, patron: PatronDep, _: AdminKey) ->
     start, end = body.from_, body.to
     if start is not None and end is not None and end < start:
         raise InvalidInput(f"to: {end} is before from: {start}")
-    count = patron.analytics().run(lambda con: store_purchase_count(con, start, end))
-    if count > MAX_PURCHASES:
-        raise InvalidInput(
-            f"the period holds {count} purchases, more than a request replays"
-            f" ({MAX_PURCHASES:,}): choose a shorter period (from, to) or run"
-            " `patron simulate` on the command line"
-        )
-    history = patron.analytics().run(lambda con: store_history(con, start, end))
-    notes: list[str] = []
-    rate = body.redeem_rate
-    if rate is None:
-        measured = patron.analytics().run(measured_rate)
-        rate = measured.rate
-        notes.append(f"redemption rate {rate} a month, {measured.describe()}")
-    else:
-        notes.append(f"redemption rate {rate} a month (given)")
-    request = Request(
-        program, other, start, end, rate, body.point_cost, body.margin, body.reevaluate_months
-    )
-    return document(run(history, request, notes))
+    given = body.redeem_rate is not None
+    request = Request(program, other, start, end, body.redeem_rate or Decimal(0),
+                      body.point_cost, body.margin, body.reevaluate_months)  # fmt: skip
+    return document(patron.analytics().run(lambda con: run_on_store(con, request, given)))
