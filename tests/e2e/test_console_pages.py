@@ -33,6 +33,7 @@ PAGES = [
     "/console/lifetime",
     "/console/audit",
     "/console/program",
+    "/console/simulate",
     "/console/rewards",
     "/console/keys",
 ]
