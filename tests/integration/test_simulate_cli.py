@@ -172,3 +172,15 @@ def test_bad_input_is_refused_naming_it(tmp_path: Path) -> None:
         result = runner.invoke(app, ["simulate", str(program), "--purchases", str(history), *args])
         assert result.exit_code == 2, result.output
         assert said in result.output
+
+
+def test_a_period_of_centuries_is_refused(tmp_path: Path) -> None:
+    program, _, history = files(tmp_path)
+    for start, end, said in (
+        ("1970-01-01", "2026-12-31", "is over 240 months"),
+        ("0001-01-01", "2026-12-31", "outside the years 1970 to 2200"),
+    ):
+        args = ["--from", start, "--to", end]
+        result = runner.invoke(app, ["simulate", str(program), "--purchases", str(history), *args])
+        assert result.exit_code == 2, result.output
+        assert said in " ".join(result.output.split())

@@ -34,9 +34,11 @@ from patron.analytics.simulation.scoring import (
 from patron.analytics.simulation.tiers import TierPath, Timeline, tier_path
 from patron.domain.errors import InvalidInput
 from patron.domain.program import Program, TierBasis
+from patron.files.values import FIRST_YEAR, LAST_YEAR
 
 Array = np.ndarray[Any, np.dtype[Any]]
 MAX_ROUNDS = 1000
+MAX_MONTHS = 240  # a report of twenty years; a longer period is refused, not ground through
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,17 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
     if assumptions.end < assumptions.start:
         raise InvalidInput(
             f"the period ends ({assumptions.end}) before it starts ({assumptions.start})"
+        )
+    if assumptions.start.year < FIRST_YEAR or assumptions.end.year > LAST_YEAR:
+        raise InvalidInput(
+            f"the period from {assumptions.start} to {assumptions.end} is outside the years"
+            f" {FIRST_YEAR} to {LAST_YEAR}, where purchases can be dated"
+        )
+    span = (assumptions.end.year - assumptions.start.year) * 12
+    if span + assumptions.end.month - assumptions.start.month >= MAX_MONTHS:
+        raise InvalidInput(
+            f"the period from {assumptions.start} to {assumptions.end} is over {MAX_MONTHS}"
+            " months: choose a shorter one (from, to)"
         )
     first, after = moment(assumptions.start), moment(assumptions.end + timedelta(days=1))
     kept = (history.occurred_at >= first) & (history.occurred_at < after)
