@@ -238,9 +238,8 @@ def _tier_mix(
     """Members per tier at each month's end: the last re-evaluation's tier unless a
     purchase came after it, then the tier after the member's last purchase."""
     mix = np.zeros((len(boundaries), levels), dtype=np.int64)
-    members = np.arange(line.members, dtype=np.int64)
     for k, end in enumerate(boundaries):
-        last = line.position(members, np.full(line.members, end), after=False) - 1
+        last = line.positions(end, after=False) - 1
         enrolled = last >= firsts
         done = np.searchsorted(reevaluations, end, side="right") - 1
         tier = path.after[np.maximum(last, 0)]

@@ -28,8 +28,9 @@ def fraction(value: Decimal) -> tuple[int, int]:
     return int(value.scaleb(places)), 10**places
 
 
-def round_points(numerator: Array, denominator: int, rounding: Rounding) -> Array:
-    """Whole points of numerator / denominator by the program's rule."""
+def round_points(numerator: Array, denominator: int | Array, rounding: Rounding) -> Array:
+    """Whole points of numerator / denominator (one, or one per value) by the program's
+    rule."""
     quotient = numerator // denominator
     if rounding is Rounding.DOWN:
         return quotient

@@ -45,9 +45,6 @@ class Stage:
     index: Array  # per line, its factor's index
     scale: int
 
-    def numerators(self, kind: Any) -> Array:
-        return self.factors.astype(kind)[self.index]
-
 
 def _factor_table(factors: list[Decimal]) -> tuple[Array, int]:
     """Factors as integers over one power of ten."""
@@ -114,16 +111,20 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
         denominator *= stage.scale
     kind = number_type(max(largest, denominator) * 2)
     exact = history.line_amount.astype(kind) * rate
-    denominator = UNIT_SCALE * rate_scale
-    points = round_points(exact, denominator, rounding)
+    denominators = np.full(len(exact), UNIT_SCALE * rate_scale, dtype=kind)
+    points = round_points(exact, UNIT_SCALE * rate_scale, rounding)
     by_rule = {"base": points.astype(np.int64)}
     for stage in stages:
-        exact = exact * stage.numerators(kind)
-        denominator *= stage.scale
-        stage_points = round_points(exact, denominator, rounding)
-        gained = (stage_points - points).astype(np.int64)
+        # only the lines whose factor is not 1 move: the others keep their exact value
+        # over their own denominator, and so their rounding
+        moving = np.flatnonzero((stage.factors != stage.scale)[stage.index])
+        moved = exact[moving] * stage.factors.astype(kind)[stage.index[moving]]
+        over = denominators[moving] * stage.scale
+        stage_points = round_points(moved, over, rounding)
+        gained = np.zeros(len(exact), dtype=np.int64)
+        gained[moving] = stage_points - points[moving]
         by_rule[stage.rule] = by_rule.get(stage.rule, 0) + gained
-        points = stage_points
+        exact[moving], denominators[moving], points[moving] = moved, over, stage_points
     return by_rule
 
 

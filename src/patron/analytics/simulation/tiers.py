@@ -44,16 +44,18 @@ class Timeline:
     @classmethod
     def of(cls, member: Array, at: Array, members: int) -> tuple[Timeline, Array]:
         """The timeline of purchases given in any order, and the order that sorts them
-        (by member, then moment, then given position). Two sorts: by moment (which
-        also ranks the moments), then a stable one by member."""
-        by_time = np.argsort(at, kind="stable")
+        (by member, then moment, then given position). Two sorts: by moment, which ranks
+        the moments (ties in any order: they share a rank), then a stable one by
+        (member, rank), which keeps a member's purchases of one moment in their order."""
+        by_time = np.argsort(at, kind="quicksort")
         sorted_at = at[by_time]
         new = np.r_[True, sorted_at[1:] != sorted_at[:-1]]
         rank = np.empty(len(at), dtype=np.int64)
         rank[by_time] = np.cumsum(new) - 1
-        order = by_time[np.argsort(member[by_time], kind="stable")]
         moments = sorted_at[new]
-        key = member[order] * np.int64(len(moments) + 1) + rank[order]
+        unsorted = member * np.int64(len(moments) + 1) + rank
+        order = np.argsort(unsorted, kind="stable")
+        key = unsorted[order]
         position = np.empty(len(at), dtype=np.int64)
         position[order] = np.arange(len(at))
         timeline = cls(member[order], at[order], moments, key, members, position[by_time])
@@ -68,11 +70,13 @@ class Timeline:
         rank[self.by_time] = np.searchsorted(self.moments, starts, side="left")
         return np.searchsorted(self.key, self.member * np.int64(len(self.moments) + 1) + rank)
 
-    def position(self, member: Array, at: Array, *, after: bool) -> Array:
-        """Per (member, moment): the first position of that member's purchases dated
-        at or after the moment (`after=False`) or after it (`after=True`)."""
+    def positions(self, at: np.datetime64, *, after: bool) -> Array:
+        """Per member: the first position of their purchases dated at or after the moment
+        (`after=False`) or after it (`after=True`); one moment for all, so the searches
+        go in order."""
         rank = np.searchsorted(self.moments, at, side="right" if after else "left")
-        found: Array = np.searchsorted(self.key, member * np.int64(len(self.moments) + 1) + rank)
+        members = np.arange(self.members, dtype=np.int64)
+        found: Array = np.searchsorted(self.key, members * np.int64(len(self.moments) + 1) + rank)
         return found
 
 
@@ -110,11 +114,12 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
     start = line.window_starts(months)
     reached = qualify(limits, sums[1:] - sums[start])
     # the window ending at each re-evaluation, for every member
-    members = np.repeat(np.arange(line.members, dtype=np.int64), len(reevaluations))
-    ends = np.tile(reevaluations, line.members)
-    low = line.position(members, add_months(ends, -months), after=False)
-    high = line.position(members, ends, after=True)
-    given = qualify(limits, sums[high] - sums[low]).reshape(line.members, len(reevaluations))
+    given = np.zeros((line.members, len(reevaluations)), dtype=np.int64)
+    starts = add_months(reevaluations, -months)
+    for k, end in enumerate(reevaluations):
+        low = line.positions(starts[k], after=False)
+        high = line.positions(end, after=True)
+        given[:, k] = qualify(limits, sums[high] - sums[low])
     # the period of each purchase: re-evaluations strictly before it
     period = np.searchsorted(reevaluations, line.at, side="left") - 1
     base = np.where(period >= 0, given[line.member, np.maximum(period, 0)], 0)
