@@ -109,7 +109,7 @@ def document(outcome: Outcome) -> dict[str, Any]:
     return found
 
 
-MAX_STORE_PURCHASES = 1_000_000  # a request's bound (API, console): ~10 s of a worker
+MAX_STORE_PURCHASES = 1_000_000  # a request's bound (API, console): tens of seconds
 
 
 def run_on_store(con: Any, request: Request, rate_given: bool) -> Outcome:

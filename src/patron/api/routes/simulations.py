@@ -1,9 +1,10 @@
 """`POST /v1/simulations` (admin): a program, or two side by side, replayed on the store's
 purchases, writing nothing (docs/simulation.md).
 
-A request replays at most `plan.MAX_STORE_PURCHASES` purchases (the period's, counted first): about
-ten seconds of a worker on a small machine. A longer history is a job for
-`patron simulate` on the command line, which has no such bound. Nothing is stored, so
+A request replays at most `plan.MAX_STORE_PURCHASES` purchases (the period's, counted
+first): some tens of seconds of a worker on a small machine, most of it reading the
+store. A longer history is a job for `patron simulate` on the command line, which has no
+such bound. Nothing is stored, so
 the request is not idempotent-keyed: sending it again computes it again.
 """
 
