@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -187,7 +187,7 @@ def _store(database_url: str | None) -> Any:
 def _file_history(path: Path, notes: list[str], *options: Any) -> History:
     """The file read by the import's reader; its rejects go to a temporary folder."""
     from patron.analytics.simulation import history_of
-    from patron.domain.clock import latest_allowed
+    from patron.domain.clock import latest_allowed, utcnow
     from patron.services.purchase_file import FileReport, read_purchases
 
     map_, date_format, encoding, delimiter, decimal_comma = options
@@ -200,7 +200,7 @@ def _file_history(path: Path, notes: list[str], *options: Any) -> History:
         alias = Path(folder) / path.name
         alias.symlink_to(path.resolve())
         found = guard(
-            lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(datetime.utcnow()))
+            lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(utcnow()))
         )
         if report.rejected:
             assert report.rejects_file is not None
