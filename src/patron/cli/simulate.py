@@ -199,9 +199,7 @@ def _file_history(path: Path, notes: list[str], *options: Any) -> History:
     with tempfile.TemporaryDirectory() as folder:
         alias = Path(folder) / path.name
         alias.symlink_to(path.resolve())
-        found = guard(
-            lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(utcnow()))
-        )
+        found = guard(lambda: read_purchases(alias, mapping, fmt, report, latest_allowed(utcnow())))
         if report.rejected:
             assert report.rejects_file is not None
             first = report.rejects_file.read_text(
