@@ -217,9 +217,9 @@ def comparison(this: Figures, other: Figures) -> list[dict[str, Any]]:
 
 
 def _pair(month: str, measure: str, kind: Kind, a: Any, b: Any) -> dict[str, Any]:
+    """One measure of both programs; the point's value and cost (decimals written in
+    full, TEXT) keep their kind, so 0.005 is not shown as 0.01."""
     difference = None if a is None or b is None else b - a
-    if kind is Kind.TEXT:
-        kind = Kind.NUMBER if difference is None else Kind.TEXT
     return {
         "month": month,
         "measure": measure,
