@@ -34,6 +34,7 @@ PAGES = [
     "/console/goals",
     "/console/audit",
     "/console/program",
+    "/console/simulate",
     "/console/rewards",
     "/console/keys",
     "/console/liability",
@@ -129,6 +130,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
         "keys",
         "liability",
         "budget",
+        "simulate",
     ):
         page.goto(f"{served_app}/console/{name}")
         _check(seen, name)

@@ -21,6 +21,7 @@ from patron.api.routes import (
     privacy,
     purchases,
     redemptions,
+    simulations,
 )
 from patron.bootstrap import Patron
 from patron.config import Settings, get_settings
@@ -57,6 +58,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(economics.router)  # before analytics: fixed paths first
     app.include_router(goals.router)
     app.include_router(money.router)
+    app.include_router(simulations.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

@@ -477,3 +477,68 @@ GOAL_DETAIL: list[dict[str, Any]] = [
     {**_GOAL, "values": [{"day": "2026-01-14", "value": "3", "path": "3"}]}
 ]
 GOALS_PUBLIC: list[dict[str, Any]] = [{"data": [_GOAL], "count": 1}]
+SIMULATION: dict[str, Any] = {
+    "currency": "EUR",
+    "summary": {
+        "program": "Gold at 1500",
+        "from": "2026-01-10",
+        "to": "2026-02-15",
+        "members": 2,
+        "purchases": 6,
+        "revenue": "3000.00",
+        "margin": "1200.00",
+        "points_issued": 3350,
+        "points_redeemed": 2280,
+        "points_expired": 0,
+        "points_outstanding": 1070,
+        "liability": "10.70",
+        "reward_cost": "11.40",
+        "accrued_cost": "16.75",
+        "cost_share_of_revenue": 0.0038,
+        "cost_share_of_margin": 0.0095,
+        "break_even_uplift": 0.0095,
+        "break_even_uplift_accrued": 0.013958,
+        "redeem_rate": 0.5,
+        "point_value": "0.01",
+        "point_cost": "0.005",
+        "margin_rate": 0.4,
+    },
+    "months": [
+        {
+            "month": "2026-01",
+            "members": 2,
+            "members_Bronze": 0,
+            "members_Silver": 2,
+            "members_Gold": 0,
+            "purchases": 3,
+            "revenue": "2300.00",
+            "margin": "920.00",
+            "points_base": 2300,
+            "points_category": 0,
+            "points_tier": 125,
+            "points_promotion": 0,
+            "points_milestone": 0,
+            "points_welcome": 0,
+            "points_issued": 2425,
+            "points_redeemed": 1212,
+            "points_expired": 0,
+            "points_outstanding": 1213,
+            "points_pending": 0,
+            "liability": "12.13",
+            "reward_cost": "6.06",
+            "cost_share_of_revenue": 0.002635,
+            "cost_share_of_margin": 0.006587,
+        }
+    ],
+    "notes": ["redemption rate 0.5 a month (given)", "margin at the given rate 0.4 of revenue"],
+}
+
+SIMULATION_CREATE: dict[str, Any] = {
+    "program": 'name = "Gold at 1500"\ncurrency = "EUR"\n',
+    "against": 'name = "Gold at 1000"\ncurrency = "EUR"\n',
+    "from": "2026-01-01",
+    "to": "2026-12-31",
+    "redeem_rate": "0.5",
+    "margin": "0.4",
+    "reevaluate_months": 1,
+}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, liability, program, serve
+from patron.cli import audit, backup, ledger, liability, program, serve, simulate
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
 from patron.cli.clv import clv_app
@@ -44,6 +44,7 @@ app.command()(backup.backup)
 app.command()(backup.restore)
 app.command()(liability.liability)
 app.command()(liability.breakage)
+app.command()(simulate.simulate)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")

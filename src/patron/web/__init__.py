@@ -35,6 +35,7 @@ from patron.web import (
     portal_profile,
     program,
     segments,
+    simulate,
 )
 from patron.web.templating import PageLocale, render
 
@@ -60,6 +61,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(audit.router)
     app.include_router(program.router)
     app.include_router(money.router)
+    app.include_router(simulate.router)
     app.include_router(access.router)
     app.include_router(portal.router)
     app.include_router(portal_pages.router)  # the member's pages behind the door
