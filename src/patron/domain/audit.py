@@ -37,6 +37,10 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
+    CARDS_ISSUED = "cards.issued"  # a printing batch (domain/cards.py)
+    CARD_LINKED = "card.linked"
+    CARD_BLOCKED = "card.blocked"
+    CARD_REPLACED = "card.replaced"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.bulk import Bulk
+from patron.store.cards import Cards
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
@@ -87,6 +88,7 @@ class UnitOfWork:
         self.consents = Consents(conn)
         self.contacts = MemberContacts(conn)
         self.unclaimed = UnclaimedPurchases(conn)
+        self.cards = Cards(conn)
         return self
 
     @property
