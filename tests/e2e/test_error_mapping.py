@@ -49,6 +49,7 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.unclaimed import PurchaseUnclaimed
 from tests.conftest import Clock, make_patron, new_key
 
@@ -74,6 +75,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     PurchaseLimit: (409, "purchase_limit_reached"),
     NothingToReturn: (409, "purchase_fully_returned"),
     PurchaseUnclaimed: (409, "purchase_unclaimed"),
+    CardMistyped: (422, "card_mistyped"),
+    CardTaken: (409, "card_taken"),
+    CardBlocked: (409, "card_blocked"),
     RedemptionCancelled: (409, "redemption_already_cancelled"),
     KeyRotated: (409, "api_key_already_rotated"),
     IdempotencyKeyInUse: (409, "idempotency_key_in_use"),

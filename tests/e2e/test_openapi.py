@@ -44,6 +44,10 @@ IDEMPOTENT_WRITES = {
     "POST /v1/redemptions",
     "POST /v1/redemptions/{id}/cancel",
     "POST /v1/acquisition-spend",
+    "POST /v1/cards/batches",
+    "POST /v1/cards/{number}/link",
+    "POST /v1/cards/{number}/block",
+    "POST /v1/cards/{number}/replace",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

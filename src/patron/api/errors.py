@@ -44,6 +44,7 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.unclaimed import PurchaseUnclaimed
 
 PROBLEM = "application/problem+json"
@@ -76,6 +77,9 @@ STATUS: dict[type[PatronError], int] = {
     LastOwner: 409,
     IdempotencyKeyInUse: 409,
     IdempotencyKeyReused: 422,
+    CardMistyped: 422,
+    CardTaken: 409,
+    CardBlocked: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

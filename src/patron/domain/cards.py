@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from patron.domain.errors import Conflict, InvalidInput, NotFound
+from patron.domain.errors import Conflict, InvalidInput
 from patron.domain.joining import FormRefused, checked_card
 from patron.domain.program import CardPolicy
 
@@ -49,7 +49,7 @@ class CardMistyped(InvalidInput):
 
 
 class CardTaken(Conflict):
-    """The card is linked to another member already, or blocked (`card`)."""
+    """The card is linked to another member already."""
 
     code = "card_taken"
 
@@ -58,12 +58,6 @@ class CardBlocked(Conflict):
     """The card was blocked: it finds nobody and cannot be linked or blocked again."""
 
     code = "card_blocked"
-
-
-class CardUnknown(NotFound):
-    """No card, or no member, has this number, phone or address."""
-
-    code = "card_not_found"
 
 
 @dataclass(frozen=True, slots=True)

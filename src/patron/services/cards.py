@@ -54,6 +54,10 @@ class IssuedBatch:
     numbers: list[str]
     created_at: datetime
 
+    @property
+    def count(self) -> int:
+        return len(self.numbers)
+
 
 @dataclass(frozen=True)
 class LinkCard:
@@ -143,7 +147,7 @@ def linkable(uow: UnitOfWork, number: str, member_id: int | None) -> Card | None
     if card.status is CardStatus.BLOCKED:
         raise CardBlocked(f"card {number} is blocked: it can no longer be used")
     if card.status is CardStatus.ACTIVE and card.member_id != member_id:
-        raise CardTaken(f"card {number} belongs to another member", card=number)
+        raise CardTaken(f"card {number} belongs to another member")
     return card
 
 
@@ -158,7 +162,7 @@ def link_number(uow: UnitOfWork, number: str, member_id: int) -> Card:
         else uow.cards.link_issued(number, member_id, uow.now)
     )
     if not done:  # another till linked it a moment ago
-        raise CardTaken(f"card {number} belongs to another member", card=number)
+        raise CardTaken(f"card {number} belongs to another member")
     linked = uow.cards.get(number)
     assert linked is not None
     return linked

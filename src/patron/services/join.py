@@ -9,7 +9,8 @@ and is the only one. A new member is enrolled through `enroll` (welcome bonus, r
 bonus and its cap), their phone kept and their card linked (services/cards.py), their
 marketing answer recorded as a consent (a `no` too: an unticked box is an answer), and a
 login link is made for their address: opening it proves the address, and only then are
-the purchases recorded under it linked (services/unclaimed.py). Every refusal names its field and writes nothing.
+the purchases recorded under it linked (services/unclaimed.py). Every refusal names its
+field and writes nothing.
 """
 
 from __future__ import annotations
