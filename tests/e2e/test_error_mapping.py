@@ -24,6 +24,7 @@ from patron.api import errors as api_errors
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.cli import app as cli_app
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
@@ -49,7 +50,6 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
-from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.unclaimed import PurchaseUnclaimed
 from tests.conftest import Clock, make_patron, new_key
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from patron.analytics.clv.data import ModelNotIdentified
 from patron.bootstrap import STORE_DOWN, WriteRefused, integrity_summary, is_store_down
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
@@ -44,7 +45,6 @@ from patron.domain.errors import (
     StaffUserExists,
     TransactionIdReused,
 )
-from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.unclaimed import PurchaseUnclaimed
 
 PROBLEM = "application/problem+json"

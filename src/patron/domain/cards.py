@@ -13,7 +13,8 @@ survive a typo and must not be guessed:
 - a number that does not start with the prefix is an **external** card (4 to 32 letters
   and digits, as members typed at joining before the program printed cards) while the
   program accepts them (`accept_external`, the default); otherwise it is refused as
-  mistyped too.
+  mistyped too. A number of exactly the program's length in digits is always taken for
+  a program card, so a typo in the prefix is refused, not read as an external card.
 
 What is typed is normalised first (spaces, dashes, dots, brackets dropped; letters upper
 case: domain/joining.py), so "2900 1234-5678 9012" and "2900123456789012" are one card.
@@ -118,8 +119,11 @@ def checked_number(text: str, fmt: CardPolicy | None) -> str:
     """A typed card number, normalised and checked against the program's format (None:
     the program prints no cards, every number is external); CardMistyped says why not."""
     card = normalised(text)
-    if fmt is None or not card.startswith(fmt.prefix):
-        if fmt is not None and not fmt.accept_external:
+    if fmt is None:
+        return card
+    if not card.startswith(fmt.prefix):
+        # a number of the program's length is one of its cards with a mistyped prefix
+        if not fmt.accept_external or (card.isdigit() and len(card) == fmt.length):
             raise CardMistyped(f"card: a card number starts with {fmt.prefix}; check the number")
         return card
     if not card.isdigit() or len(card) != fmt.length:
