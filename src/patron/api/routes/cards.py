@@ -95,7 +95,7 @@ def link(number: NumberPath, body: CardLink, principal: CardsKey, write: Idempot
     this program printed cards); linking it again to the same member changes nothing."""
     member = MemberRef(id=body.member_id, external_id=body.external_id)
     command = LinkCard(number, member, principal.actor)
-    return write(body, lambda uow: link_card(uow, command), CardPublic.model_validate)
+    return write(body, lambda uow: link_card(uow, command), CardPublic.model_validate, status=_ok)
 
 
 @router.post(
@@ -110,7 +110,9 @@ def block(
     points and tier."""
     payload = body or CardBlock()
     command = BlockCard(number, principal.actor, payload.reason)
-    return write(payload, lambda uow: block_card(uow, command), CardPublic.model_validate)
+    return write(
+        payload, lambda uow: block_card(uow, command), CardPublic.model_validate, status=_ok
+    )
 
 
 @router.post(
@@ -141,6 +143,10 @@ def replace(
         )
 
     return write(payload, lambda uow: replace_card(uow, command), present)
+
+
+def _ok(_: object) -> int:
+    return 200  # the card changed state: no new resource
 
 
 def _key(description: str, example: str) -> object:
