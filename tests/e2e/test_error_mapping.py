@@ -24,6 +24,7 @@ from patron.api import errors as api_errors
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 from patron.cli import app as cli_app
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
@@ -75,6 +76,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     PurchaseLimit: (409, "purchase_limit_reached"),
     NothingToReturn: (409, "purchase_fully_returned"),
     PurchaseUnclaimed: (409, "purchase_unclaimed"),
+    CardMistyped: (422, "card_mistyped"),
+    CardTaken: (409, "card_taken"),
+    CardBlocked: (409, "card_blocked"),
     RedemptionCancelled: (409, "redemption_already_cancelled"),
     KeyRotated: (409, "api_key_already_rotated"),
     IdempotencyKeyInUse: (409, "idempotency_key_in_use"),

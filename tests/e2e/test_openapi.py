@@ -47,6 +47,10 @@ IDEMPOTENT_WRITES = {
     "POST /v1/goals",
     "PUT /v1/budget/lines",
     "POST /v1/budget/actuals",
+    "POST /v1/cards/batches",
+    "POST /v1/cards/{number}/link",
+    "POST /v1/cards/{number}/block",
+    "POST /v1/cards/{number}/replace",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

@@ -161,6 +161,10 @@ def test_a_member_logs_in_with_the_link_that_came_by_smtp_redeems_and_logs_out(
     assert seen.page.inner_text("#tier-progress-text") == "€120.00 of €500.00"
     assert seen.page.inner_text("#pending-days") == "120 on Jan 15, 2026"
     _check(seen, "home")
+    # her card page: no card yet, the forms to link one or get a digital one
+    seen.page.click('nav >> a[href="/portal/card"]')
+    seen.shows("#no-card")
+    _check(seen, "card")
     # when she redeems a free coffee (150 points)
     _redeem_coffee(seen, portal)
     # then her balance and her history show it

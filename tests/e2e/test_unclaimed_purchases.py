@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
 from patron.bootstrap import Patron
-from patron.store.tables import members
 from tests.e2e.conftest import Api
 from tests.e2e.test_api import PURCHASE, enroll
 
@@ -96,8 +94,7 @@ def test_a_sale_under_a_members_card_or_address_is_that_members_at_once(
     alone names nobody (members' phones are not unique)."""
     ana = enroll(pos)["id"]
     with patron.uow() as uow:
-        change = update(members).where(members.c.id == ana)
-        uow.members.conn.execute(change.values(card="AB1234", phone="+40722123456"))
+        uow.contacts.set(ana, phone="+40722123456", card="AB1234")  # the card: cards table
         uow.commit()
     by_card = _awaiting(pos, "T-1", card="AB1234")
     assert by_card.status_code == 201, by_card.text

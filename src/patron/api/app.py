@@ -14,6 +14,7 @@ from patron.api.routes import (
     analytics,
     apikeys,
     audit,
+    cards,
     economics,
     goals,
     members,
@@ -50,6 +51,7 @@ def create_app(patron: Patron) -> FastAPI:
     guard.install(app)  # size, key and rate limits before any body is read
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
     app.include_router(members.router)
+    app.include_router(cards.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

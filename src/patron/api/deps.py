@@ -108,6 +108,7 @@ RefundKey = Annotated[Principal, Depends(allowed(Operation.REFUND))]
 RedeemKey = Annotated[Principal, Depends(allowed(Operation.REDEEM))]
 CancelKey = Annotated[Principal, Depends(allowed(Operation.CANCEL))]
 ReadMemberKey = Annotated[Principal, Depends(allowed(Operation.READ_MEMBER))]
+CardsKey = Annotated[Principal, Depends(allowed(Operation.CARDS))]
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from patron.analytics.clv.data import ModelNotIdentified
 from patron.bootstrap import STORE_DOWN, WriteRefused, integrity_summary, is_store_down
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
@@ -80,6 +81,9 @@ STATUS: dict[type[PatronError], int] = {
     InvalidGoal: 422,
     GoalNotFound: 404,
     PrimaryGoalExists: 409,
+    CardMistyped: 422,
+    CardTaken: 409,
+    CardBlocked: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

@@ -542,3 +542,43 @@ SIMULATION_CREATE: dict[str, Any] = {
     "margin": "0.4",
     "reevaluate_months": 1,
 }
+# loyalty cards (docs/cards.md): Ana holds card 2900 4817 2296 0530 of batch 20260114-a1b2c3
+CARD_PUBLIC: list[dict[str, Any]] = [
+    {
+        "number": "2900481722960530",
+        "status": "active",
+        "member_id": 1,
+        "batch": "20260114-a1b2c3",
+        "created_at": "2026-01-14T09:00:00Z",
+        "linked_at": "2026-01-14T10:30:00Z",
+        "blocked_at": None,
+        "replaced_by": None,
+    }
+]
+CARD_LINK: list[dict[str, Any]] = [{"external_id": "C-1042"}, {"member_id": 1}]
+CARD_BLOCK: list[dict[str, Any]] = [{"reason": "lost, the member called"}]
+CARD_REPLACE: list[dict[str, Any]] = [{"new_card": "2900 7331 5840 9261"}, {}]
+CARD_BATCH_CREATE: list[dict[str, Any]] = [{"count": 2}]
+CARD_BATCH_PUBLIC: list[dict[str, Any]] = [
+    {
+        "batch": "20260114-a1b2c3",
+        "count": 2,
+        "created_at": "2026-01-14T09:00:00Z",
+        "numbers": ["2900481722960530", "2900733158409261"],
+    }
+]
+CARD_REPLACED: list[dict[str, Any]] = [
+    {
+        "blocked": {
+            **CARD_PUBLIC[0],
+            "status": "blocked",
+            "blocked_at": "2026-02-01T12:00:00Z",
+            "replaced_by": "2900733158409261",
+        },
+        "card": {
+            **CARD_PUBLIC[0],
+            "number": "2900733158409261",
+            "linked_at": "2026-02-01T12:00:00Z",
+        },
+    }
+]

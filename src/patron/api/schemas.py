@@ -650,3 +650,85 @@ class SpendPublic(BaseModel):
     note: str | None = Field(description="what the spend was")
     recorded_at: UtcTime = Field(description="when it was recorded")
     recorded_by: str = Field(description="the actor: apikey:<name> or the CLI's user")
+
+
+# ------------------------------------------------------------------ loyalty cards
+
+CardNumber = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        description="the card's number as printed or typed: spaces and dashes are dropped",
+    ),
+]
+
+
+class CardPublic(Answer):
+    """A loyalty card: its number, its state and the member it finds (docs/cards.md)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_PUBLIC))
+
+    number: str = Field(description="the card's number, digits (or letters) only")
+    status: str = Field(description="issued (linked to nobody), active (finds its member), blocked")
+    member_id: int | None = Field(description="the member it is linked to; null while issued")
+    batch: str | None = Field(description="the printing batch; null for a card made otherwise")
+    created_at: UtcTime = Field(description="when the card was made")
+    linked_at: UtcTime | None = Field(description="when it was linked to its member")
+    blocked_at: UtcTime | None = Field(description="when it was blocked")
+    replaced_by: str | None = Field(description="the card that replaced it, once replaced")
+
+
+class CardLink(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_LINK))
+
+    member_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None, description="the member by Patron's id"
+    )
+    external_id: Key | None = Field(None, description="the member by your customer id")
+
+    @model_validator(mode="after")
+    def _one(self) -> CardLink:
+        if (self.member_id is None) == (self.external_id is None):
+            raise ValueError("give the member as member_id or external_id, one of them")
+        return self
+
+
+class CardBlock(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_BLOCK))
+
+    reason: Reason | None = Field(None, description="why (up to 200 characters), audited")
+
+
+class CardReplace(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_REPLACE))
+
+    new_card: CardNumber | None = Field(
+        None, description="the printed card handed over; left out: a new digital card is made"
+    )
+
+
+class CardReplaced(BaseModel):
+    """A replacement: the old card, blocked, and the new one, linked to the same member."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_REPLACED))
+
+    blocked: CardPublic = Field(description="the card replaced, now blocked")
+    card: CardPublic = Field(description="the member's new card")
+
+
+class CardBatchCreate(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_BATCH_CREATE))
+
+    count: Annotated[int, Field(ge=1, le=10_000)] = Field(description="how many cards to make")
+
+
+class CardBatchPublic(Answer):
+    """A printing batch: its id and its numbers, for the printer."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.CARD_BATCH_PUBLIC))
+
+    batch: str = Field(description="the batch's id")
+    count: int = Field(description="how many cards it holds")
+    created_at: UtcTime = Field(description="when it was made")
+    numbers: list[str] = Field(description="the card numbers, each with its check digit")

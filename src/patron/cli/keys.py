@@ -35,7 +35,7 @@ def apikey_create(
         str | None,
         typer.Option(
             help="pos keys: what it may do, comma-separated, of enroll, earn, refund, redeem,"
-            " cancel, read_member (default: all)"
+            " cancel, read_member, cards (default: all)"
         ),
     ] = None,
     database_url: DbOption = None,

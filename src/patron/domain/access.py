@@ -36,7 +36,8 @@ class Operation(StrEnum):
     REFUND = "refund"
     REDEEM = "redeem"  # quote and redeem
     CANCEL = "cancel"  # cancel a redemption
-    READ_MEMBER = "read_member"  # a member's till view, balance and ledger
+    READ_MEMBER = "read_member"  # a member's till view, balance and ledger; finding one
+    CARDS = "cards"  # link, block and replace loyalty cards
 
 
 class KeyStatus(StrEnum):

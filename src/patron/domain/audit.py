@@ -40,6 +40,10 @@ class AuditAction(StrEnum):
     GOAL_CREATED = "goal.created"
     BUDGET_PLANNED = "budget.planned"
     BUDGET_SPENT = "budget.spend_recorded"
+    CARDS_ISSUED = "cards.issued"  # a printing batch (domain/cards.py)
+    CARD_LINKED = "card.linked"
+    CARD_BLOCKED = "card.blocked"
+    CARD_REPLACED = "card.replaced"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ class Problem(StrEnum):
     BAD_PHONE = "bad_phone"
     BAD_CARD = "bad_card"
     CARD_TAKEN = "card_taken"
+    CARD_MISTYPED = "card_mistyped"  # not the program's card number (domain/cards.py)
     UNKNOWN_REFERRAL = "unknown_referral"
 
 

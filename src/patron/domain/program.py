@@ -161,6 +161,29 @@ class Reward(_Model):
     description: str = ""
 
 
+class CardPolicy(_Model):
+    """The program's loyalty card numbers (domain/cards.py): `length` digits that start
+    with `prefix` and end with a Luhn check digit; the digits between are random."""
+
+    prefix: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+    length: Annotated[int, Field(ge=8, le=19)] = 16
+    accept_external: bool = True  # other numbers (typed at joining before cards) are cards
+
+    @model_validator(mode="after")
+    def _room(self) -> Self:
+        random = self.length - len(self.prefix) - 1
+        if random < MIN_RANDOM_DIGITS:
+            raise ValueError(
+                f"length {self.length} leaves {random} random digits after the prefix"
+                f" {self.prefix!r} and the check digit; at least {MIN_RANDOM_DIGITS} are needed"
+                " so that numbers cannot be guessed"
+            )
+        return self
+
+
+MIN_RANDOM_DIGITS = 6
+
+
 class Program(_Model):
     name: Name
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -172,6 +195,7 @@ class Program(_Model):
     expiry: ExpiryPolicy = ExpiryPolicy()
     redemption: RedemptionPolicy = RedemptionPolicy()
     rewards: list[Reward] = []
+    cards: CardPolicy | None = None  # None: the program prints no cards
 
     @model_validator(mode="after")
     def _references(self) -> Self:

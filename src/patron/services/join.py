@@ -6,10 +6,11 @@ looked up. An address that names a member already gets a login link, and nothing
 changes; the page answers "check your e-mail" (web/portal_join.py), as it does for a new
 member, who is also logged in at once: that difference follows from joining in one step
 and is the only one. A new member is enrolled through `enroll` (welcome bonus, referral
-bonus and its cap), their phone and card kept, their marketing answer recorded as a
-consent (a `no` too: an unticked box is an answer), and a login link is made for their
-address: opening it proves the address, and only then are the purchases recorded under
-it linked (services/unclaimed.py). Every refusal names its field and writes nothing.
+bonus and its cap), their phone kept and their card linked (services/cards.py), their
+marketing answer recorded as a consent (a `no` too: an unticked box is an answer), and a
+login link is made for their address: opening it proves the address, and only then are
+the purchases recorded under it linked (services/unclaimed.py). Every refusal names its
+field and writes nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.consent import ConsentSource
+from patron.domain.errors import NotFound
 from patron.domain.joining import FormRefused, JoinForm, Problem, checked_join
+from patron.services.cards import link_number, linkable, typed_number
 from patron.services.commands import Enroll
 from patron.services.consents import record_consent
 from patron.services.enroll import Enrolled, enroll
@@ -42,8 +46,7 @@ def join(uow: UnitOfWork, form: JoinForm) -> JoinAnswer:
     if uow.members.by_email(joining.email, lock=True) is not None:
         return JoinAnswer(None, request_link(uow, joining.email))
     problems: dict[str, Problem] = {}
-    if joining.card is not None and uow.contacts.card_holder(joining.card) is not None:
-        problems["card"] = Problem.CARD_TAKEN
+    card = _card(uow, joining.card, problems)
     code = joining.referral_code
     if code is not None:
         referrer = uow.members.by_referral_code(code)
@@ -62,6 +65,26 @@ def join(uow: UnitOfWork, form: JoinForm) -> JoinAnswer:
         ),
     )
     member_id = enrolled.member.id
-    uow.contacts.set(member_id, phone=joining.phone, card=joining.card)
+    uow.contacts.set_phone(member_id, joining.phone)
+    if card is not None:
+        link_number(uow, card, member_id)
     record_consent(uow, member_id, joining.marketing, ConsentSource.PORTAL)
     return JoinAnswer(enrolled, request_link(uow, joining.email))
+
+
+def _card(uow: UnitOfWork, typed: str | None, problems: dict[str, Problem]) -> str | None:
+    """The card typed, checked as a till's (services/cards.py); its problem noted."""
+    if typed is None:
+        return None
+    try:
+        number = typed_number(uow, typed)
+        linkable(uow, number, None)
+    except CardMistyped:
+        problems["card"] = Problem.CARD_MISTYPED
+    except NotFound:  # of the program's format, never issued
+        problems["card"] = Problem.CARD_MISTYPED
+    except (CardTaken, CardBlocked):
+        problems["card"] = Problem.CARD_TAKEN
+    else:
+        return number
+    return None

@@ -95,9 +95,10 @@ def member_for_keys(uow: UnitOfWork, keys: CustomerKeys) -> int | None:
     sale recorded under a member's card or address is that member's, earned at once, as
     peers match a transaction's loyalty card or e-mail to their customer); None when
     neither names one. A phone alone names nobody: members' phones are not unique."""
-    found = uow.members.by_card(keys.card) if keys.card else None
-    if found is None and keys.email:
-        found = uow.members.by_email(keys.email)
+    holder = uow.cards.holder(keys.card) if keys.card else None
+    if holder is not None:
+        return holder
+    found = uow.members.by_email(keys.email) if keys.email else None
     return None if found is None else found.id
 
 

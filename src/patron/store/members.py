@@ -117,12 +117,6 @@ class Members(Repo):
         row = self.conn.execute(query, params).first()
         return _member(row) if row else None
 
-    def by_card(self, card: str) -> Member | None:
-        """The member whose loyalty card this is, unless erased."""
-        query = select(_M).where(_M.c.card == card, _M.c.erased_at.is_(None))
-        row = self.conn.execute(query).first()
-        return _member(row) if row else None
-
     def by_email(self, email: str, *, lock: bool = False) -> Member | None:
         """The member a lower-cased address names, compared without regard to case: of
         several, the one enrolled last that is not erased (services/login_links.py)."""

@@ -28,6 +28,7 @@ from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
 from patron.domain.records import EntryKind
 from patron.domain.redemption import Redemption
 from patron.store import tables as t
+from patron.store.cards import Cards
 from patron.store.ledger import LotRecord, entry, lot_record
 from patron.store.outbox import OutboxEvent, event
 from patron.store.purchases import line, purchase, refund
@@ -114,14 +115,13 @@ class PersonalData:
         one, set email and name to NULL and `erased_at` to `at`, and blank the copies."""
         m = t.members
         identity = {"external_id": pseudonym, "referral_code": referral_code}
-        contact = self.conn.execute(
-            select(m.c.email, m.c.phone, m.c.card).where(m.c.id == member_id)
-        ).one()
-        self._blank_waiting(contact.email, contact.phone, contact.card)
+        contact = self.conn.execute(select(m.c.email, m.c.phone).where(m.c.id == member_id)).one()
+        cards = Cards(self.conn).erase_member(member_id, at)  # blocked, linked to nobody
+        self._blank_waiting(contact.email, contact.phone, cards)
         self.conn.execute(
             update(m)
             .where(m.c.id == member_id)
-            .values(email=None, name=None, phone=None, card=None, erased_at=at, **identity)
+            .values(email=None, name=None, phone=None, erased_at=at, **identity)
         )
         # the addresses and numbers a till recorded with purchases now linked to them
         self.conn.execute(
@@ -137,8 +137,8 @@ class PersonalData:
             stored_answers=self._answers(member_id, identity),
         )
 
-    def _blank_waiting(self, email: str | None, phone: str | None, card: str | None) -> None:
-        """The member's address, phone and card where a till recorded them with purchases
+    def _blank_waiting(self, email: str | None, phone: str | None, cards: list[str]) -> None:
+        """The member's address, phone and cards where a till recorded them with purchases
         still awaiting a member: each key that is theirs is blanked (a row left with no
         key can no longer be linked to anybody)."""
         u = t.unclaimed_purchases
@@ -147,7 +147,8 @@ class PersonalData:
             self.conn.execute(
                 update(u).where(waiting, u.c.email == email.lower()).values(email=None)
             )
-        for column, value in ((u.c.phone, phone), (u.c.card, card)):
+        keys = [(u.c.phone, phone), *((u.c.card, card) for card in cards)]
+        for column, value in keys:
             if value:
                 self.conn.execute(update(u).where(waiting, column == value).values({column: None}))
 

@@ -84,7 +84,6 @@ members = Table(
     Column("erased_at", DateTime),
     # optional, given when joining from the portal (domain/joining.py keeps their shape)
     Column("phone", String(joining.PHONE_LENGTH)),
-    Column("card", String(joining.CARD_LENGTH[1])),
     # portal sessions issued before it are over: a logout, the first proof of the address
     Column("portal_sessions_after", DateTime),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
@@ -93,8 +92,27 @@ members = Table(
 # the portal finds a member by their address, compared without regard to case
 # (services/login_links.py)
 Index("ix_members_email_lower", func.lower(members.c.email))
-# a card number names one member (migration 0010 adds it as a unique index)
-Index("uq_members_card", members.c.card, unique=True)
+
+# loyalty cards (domain/cards.py): issued in batches, linked to a member, blocked when
+# lost; a member holds any number over time, an active one finds them (migration 0014
+# moved the cards members typed at joining here from members.card)
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("number", String(joining.CARD_LENGTH[1]), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id")),
+    Column("batch", String(lim.SHORT_LENGTH)),
+    Column("created_at", DateTime, nullable=False),
+    Column("linked_at", DateTime),
+    Column("blocked_at", DateTime),
+    Column("replaced_by", String(joining.CARD_LENGTH[1])),
+    CheckConstraint("status IN ('issued', 'active', 'blocked')", name="known_status"),
+    CheckConstraint("status <> 'active' OR member_id IS NOT NULL", name="active_has_member"),
+    Index("ix_cards_member", "member_id"),
+    Index("ix_cards_batch", "batch"),
+)
 
 purchases = Table(
     "purchases",

@@ -19,6 +19,7 @@ from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.budget import Budget
 from patron.store.bulk import Bulk
+from patron.store.cards import Cards
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
@@ -93,6 +94,7 @@ class UnitOfWork:
         self.goals = Goals(conn)
         self.points = PointsHistory(conn)
         self.budget = Budget(conn)
+        self.cards = Cards(conn)
         return self
 
     @property

@@ -30,6 +30,7 @@ from patron.web import (
     money,
     overview,
     portal,
+    portal_card,
     portal_join,
     portal_pages,
     portal_profile,
@@ -67,6 +68,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_pages.router)  # the member's pages behind the door
     app.include_router(portal_join.router)
     app.include_router(portal_profile.router)
+    app.include_router(portal_card.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:

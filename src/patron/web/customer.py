@@ -23,6 +23,7 @@ from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
 from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
+from patron.services.cards import BlockCard, ReplaceCard, block_card, member_cards, replace_card
 from patron.services.commands import Adjust
 from patron.services.consents import consent_state
 from patron.services.queries import data_version
@@ -48,6 +49,9 @@ KINDS = {
     TimelineKind.DEBT_SETTLEMENT: N_("Debt settled from new points"),
     TimelineKind.TIER: N_("Tier changed"),
 }
+
+
+CARD_STATES = {"issued": N_("issued"), "active": N_("active"), "blocked": N_("blocked")}
 
 
 @router.get("/customers/{member_id}", response_class=HTMLResponse)
@@ -104,6 +108,9 @@ def _page(
         "insight": insight,
         "insight_as_of": date.fromisoformat(insight["as_of"]) if insight else None,
         "no_insight": no_insight,
+        "cards": patron.read(member_cards, member_id),
+        "card_states": CARD_STATES,
+        "card_done": request.query_params.get("card"),
     }
     return render(request, "customer.html", context, status_code=status)
 
@@ -148,3 +155,29 @@ def adjust_points(
     return RedirectResponse(
         f"/console/customers/{member_id}?adjusted={done.entry_id}", status_code=303
     )
+
+
+@router.post("/customers/{member_id}/cards/{number}")
+def change_card(
+    request: Request,
+    staff: StaffDep,
+    member_id: MemberId,
+    number: Annotated[str, Path(max_length=40)],
+    action: Annotated[str, Form(max_length=10)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Block the customer's card, or replace it by a new digital card (services/cards.py),
+    under the staff user's name; audited."""
+    refused = refused_change(request, staff, csrf)
+    if refused is not None:
+        return refused
+    patron: Patron = request.app.state.patron
+    actor = staff.user.actor
+    try:
+        if action == "replace":
+            patron.run(replace_card, ReplaceCard(number, actor))
+        else:
+            patron.run(block_card, BlockCard(number, actor, "console"))
+    except PatronError as exc:
+        return _page(request, staff, member_id, error=exc.message, status=422)
+    return RedirectResponse(f"/console/customers/{member_id}?card={action}#cards", status_code=303)

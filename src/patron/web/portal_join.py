@@ -51,6 +51,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.BAD_PHONE: N_("This is not a phone number: 6 to 15 digits, a + before them if needed."),
     Problem.BAD_CARD: N_("This is not a card number: 4 to 32 letters and digits."),
     Problem.CARD_TAKEN: N_("This card is registered already: ask at the shop."),
+    Problem.CARD_MISTYPED: N_("This card number is not right: check it on your card."),
     Problem.UNKNOWN_REFERRAL: N_("This invitation code is not known: check your link."),
 }
 

@@ -33,7 +33,15 @@ def isolated(text: str) -> str:
     return f"\u2068{text}\u2069"
 
 
+def card_number(number: str) -> str:
+    """A card number as printed: digits in groups of four, easier to read out and type."""
+    if not number.isdigit():
+        return number
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
 ENV.filters["isolated"] = isolated
+ENV.filters["card_number"] = card_number
 ENV.globals["locale"] = i18n.current
 TEMPLATES = Jinja2Templates(env=ENV)
 
