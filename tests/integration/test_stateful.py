@@ -55,7 +55,16 @@ from sqlalchemy import event, text
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
-from patron.domain.errors import Conflict, InsufficientPoints, InvalidInput, MemberErased, NotFound
+from patron.domain.errors import (
+    Conflict,
+    InsufficientPoints,
+    InvalidInput,
+    MemberErased,
+    NotFound,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherUsed,
+)
 from patron.domain.lots import Lot
 from patron.services.adjust import adjust
 from patron.services.commands import (
@@ -74,6 +83,7 @@ from patron.services.commands import (
 from patron.services.earn import record_purchase
 from patron.services.enroll import enroll
 from patron.services.expire import expire
+from patron.services.fulfil import UseVoucher, use
 from patron.services.members import find_member
 from patron.services.privacy import erase_member
 from patron.services.program import load_program
@@ -86,6 +96,9 @@ from patron.store.tables import metadata
 from patron.store.uow import UnitOfWork
 from tests.conftest import Clock, _truncate_pg
 from tests.integration.ledger_model import (
+    VOUCHER_DAYS,
+    VOUCHER_POINTS,
+    VOUCHER_REWARD,
     Ledger,
     MMember,
     MPurchase,
@@ -126,6 +139,9 @@ REACHED_AT_LEAST = {
     "member erased": 9,
     "purchase refused: member erased": 3,
     "refund of an erased member's purchase": 3,
+    "voucher issued": 10,
+    "voucher used": 3,
+    "unused voucher cancelled": 3,
 }
 
 Seen = dict[int, tuple[list[Lot], BalanceView]]  # each member's open lots and balance view
@@ -470,9 +486,60 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             done = self._redeem(member_id, points)
             return multiple() if done is None else done
 
+        @rule(target=redemptions, member_id=members)
+        def redeem_voucher(self, member_id: int) -> object:
+            """Redeem the discount reward: a voucher valid VOUCHER_DAYS days."""
+            member = self.member_of(member_id)
+            command = Redeem(member_id, reward_id=VOUCHER_REWARD)
+            if member_id in self.erased:
+                with pytest.raises(MemberErased):
+                    self.patron.run(redeem, command)
+                return multiple()
+            expected = self.model.redeem_reward(member, VOUCHER_POINTS, self.now)
+            if expected is None:
+                with pytest.raises(InsufficientPoints):
+                    self.patron.run(redeem, command)
+                return multiple()
+            result = self.patron.run(redeem, command)
+            assert result.balance == member.total() and result.voucher is not None
+            expected.code = result.voucher.code
+            expected.expires_at = self.now + timedelta(days=VOUCHER_DAYS)
+            assert result.voucher.expires_at == expected.expires_at
+            self.redemption_ids[result.redemption_id] = expected
+            self.reach("voucher issued")
+            return result.redemption_id
+
+        @rule(redemption_id=redemptions)
+        def use_voucher(self, redemption_id: int) -> None:
+            """The till uses the redemption's voucher, if it has one: refused when it was
+            used, cancelled or has expired; the balance never moves."""
+            expected = self.redemption_ids[redemption_id]
+            if expected.code is None:
+                return
+            command = UseVoucher(expected.code, f"sale-{redemption_id}", "till")
+            refusal: type[Exception] | None = None
+            if expected.cancelled:
+                refusal = VoucherCancelled
+            elif expected.used:
+                refusal = None  # the same sale again: answered with the use
+            elif expected.expires_at is not None and self.now >= expected.expires_at:
+                refusal = VoucherExpired
+            if refusal is not None:
+                with pytest.raises(refusal):
+                    self.patron.run(use, command)
+                return
+            done = self.patron.run(use, command)
+            assert done.state == "used" and done.repeated == expected.used
+            expected.used = True
+            self.reach("voucher used")
+
         @rule(redemption_id=redemptions)
         def cancel(self, redemption_id: int) -> None:
             expected = self.redemption_ids[redemption_id]
+            if expected.used and not expected.cancelled:
+                with pytest.raises(VoucherUsed):
+                    self.patron.run(cancel, CancelRedemption(redemption_id))
+                return
             if expected.cancelled:
                 with pytest.raises(Conflict):
                     self.patron.run(cancel, CancelRedemption(redemption_id))
@@ -482,6 +549,8 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             assert result.status == "cancelled"
             assert result.balance == expected.member.total()
             self.reach("redemption cancelled")
+            if expected.code is not None:
+                self.reach("unused voucher cancelled")
             if any(lot.expires_at <= self.now for lot, _ in expected.taken):
                 self.reach("cancel restored points into an expired lot")
             self.settled(settled)

@@ -19,6 +19,7 @@ from patron.api.routes import (
     privacy,
     purchases,
     redemptions,
+    vouchers,
 )
 from patron.bootstrap import Patron
 from patron.config import Settings, get_settings
@@ -50,6 +51,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
+    app.include_router(vouchers.router)
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first

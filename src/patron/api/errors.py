@@ -40,9 +40,14 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherUnknown,
+    VoucherUsed,
 )
 from patron.domain.unclaimed import PurchaseUnclaimed
 
@@ -76,6 +81,11 @@ STATUS: dict[type[PatronError], int] = {
     LastOwner: 409,
     IdempotencyKeyInUse: 409,
     IdempotencyKeyReused: 422,
+    VoucherUnknown: 404,
+    VoucherUsed: 409,
+    VoucherExpired: 409,
+    VoucherCancelled: 409,
+    RewardLimitReached: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, program, serve
+from patron.cli import audit, backup, ledger, program, rewards, serve
 from patron.cli.analytics import analytics_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
@@ -40,6 +40,7 @@ app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command()(rewards.causes)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
@@ -49,3 +50,5 @@ app.add_typer(ledger.tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(clv_app, name="clv")
 app.add_typer(economics_app, name="economics")
+app.add_typer(rewards.vouchers_app, name="vouchers")
+app.add_typer(rewards.rewards_app, name="rewards")

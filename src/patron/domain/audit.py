@@ -37,6 +37,8 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
+    VOUCHER_USED = "voucher.used"  # a discount's voucher used at the till
+    REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
+from patron.store.fulfilments import Fulfilments
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
@@ -70,6 +71,7 @@ class UnitOfWork:
         self.ledger = Ledger(conn)
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
+        self.fulfilments = Fulfilments(conn)
         self.api_keys = ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)

@@ -28,6 +28,7 @@ from patron.domain.errors import (
     InvalidInput,
     NotFound,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     TransactionIdReused,
 )
@@ -41,6 +42,11 @@ PRICING = (
     NotFound("no reward 'spa-day' in the catalog"),
     InvalidInput("points: at least 100 points per redemption"),
     RewardUnavailable("reward 'coffee' is out of stock"),
+    RewardLimitReached(
+        "reward 'coffee' may be redeemed 1 time(s) per month; member 1 has had it 1 time(s)",
+        limit=1,
+        per="month",
+    ),
     p.ERASED,
     p.NO_PROGRAM,
 )
