@@ -222,6 +222,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
         members = Bundle("members")
         purchases = Bundle("purchases")
         redemptions = Bundle("redemptions")
+        vouchers = Bundle("vouchers")  # redemptions of the discount reward, with a code
 
         def __init__(self) -> None:
             super().__init__()
@@ -486,7 +487,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             done = self._redeem(member_id, points)
             return multiple() if done is None else done
 
-        @rule(target=redemptions, member_id=members)
+        @rule(target=vouchers, member_id=members)
         def redeem_voucher(self, member_id: int) -> object:
             """Redeem the discount reward: a voucher valid VOUCHER_DAYS days."""
             member = self.member_of(member_id)
@@ -509,7 +510,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             self.reach("voucher issued")
             return result.redemption_id
 
-        @rule(redemption_id=redemptions)
+        @rule(redemption_id=vouchers)
         def use_voucher(self, redemption_id: int) -> None:
             """The till uses the redemption's voucher, if it has one: refused when it was
             used, cancelled or has expired; the balance never moves."""
@@ -532,6 +533,11 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             assert done.state == "used" and done.repeated == expected.used
             expected.used = True
             self.reach("voucher used")
+
+        @rule(redemption_id=vouchers)
+        def cancel_voucher(self, redemption_id: int) -> None:
+            """Cancel a voucher's redemption: refused once the till used it."""
+            self.cancel(redemption_id)
 
         @rule(redemption_id=redemptions)
         def cancel(self, redemption_id: int) -> None:
