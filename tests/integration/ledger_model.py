@@ -58,7 +58,7 @@ class Spec:
 
 VOUCHER_REWARD = "voucher"
 VOUCHER_POINTS = 60  # more than min_points, which a reward does not obey anyway
-VOUCHER_DAYS = 7
+VOUCHER_DAYS = 60
 
 
 def make_spec(cumulative_spend_milestone: bool) -> Spec:

@@ -125,7 +125,9 @@ MAX_MEMBERS = 3
 # The derandomized seed is a digest of the machine's source: any edit of LedgerMachine,
 # a docstring included, draws another run, so measure these again after one. Two runs of
 # the erasure rule reached 23 and 19 erasures, 11 and 7 refused purchases, 14 and 6 refunds
-# of an erased member's purchase: the bounds are about half of the fewer.
+# of an erased member's purchase: the bounds are about half of the fewer. With the voucher
+# rules (issue 15) the run reached 11 vouchers issued, 5 used, 4 cancelled unused, 8 uses
+# refused as cancelled, and 2 refunds of an erased member's purchase.
 REACHED_AT_LEAST = {
     "debt arose": 12,
     "debt settled by a later credit": 10,
@@ -138,10 +140,11 @@ REACHED_AT_LEAST = {
     "promotion applied": 50,
     "member erased": 9,
     "purchase refused: member erased": 3,
-    "refund of an erased member's purchase": 3,
-    "voucher issued": 10,
-    "voucher used": 3,
-    "unused voucher cancelled": 3,
+    # 2 in the run drawn once the voucher rules were added (3 and 14 before): half
+    "refund of an erased member's purchase": 1,
+    "voucher issued": 5,
+    "voucher used": 2,
+    "unused voucher cancelled": 2,
 }
 
 Seen = dict[int, tuple[list[Lot], BalanceView]]  # each member's open lots and balance view
@@ -528,6 +531,7 @@ def make_machine(store: Store, reached: Counter[str]) -> type[RuleBasedStateMach
             if refusal is not None:
                 with pytest.raises(refusal):
                     self.patron.run(use, command)
+                self.reach(f"voucher use refused: {refusal.code}")  # type: ignore[attr-defined]
                 return
             done = self.patron.run(use, command)
             assert done.state == "used" and done.repeated == expected.used

@@ -31,6 +31,7 @@ from patron.domain.errors import (
     RewardLimitReached,
     RewardUnavailable,
     TransactionIdReused,
+    VoucherUsed,
 )
 from patron.services.commands import CancelRedemption, MemberRef, Redeem
 from patron.services.queries import active_rewards
@@ -132,6 +133,10 @@ def create_redemption(
         NotFound("no redemption with id 9999"),
         p.OTHER_SHOP,
         RedemptionCancelled("redemption 1 is already cancelled", redemption_id=1),
+        VoucherUsed(
+            "redemption 1 cannot be cancelled: its gift was handed over at 2026-01-05 10:20:00",
+            redemption_id=1,
+        ),
     ),
 )
 def cancel_redemption(
@@ -140,7 +145,8 @@ def cancel_redemption(
     write: Idempotent,
     body: CancelCreate | None = None,
 ) -> Response:
-    """Cancel a redemption: points return to the lots they came from."""
+    """Cancel a redemption: points return to the lots they came from; refused once its
+    voucher was used or its gift or service handed over."""
     payload = body or CancelCreate()
     command = CancelRedemption(id, payload.reason, principal.actor, shop=principal.shop)
     return write(payload, lambda uow: cancel(uow, command), RedemptionPublic.model_validate)
