@@ -1,7 +1,8 @@
 """The console's rewards catalog and API keys: the catalog with what is left in stock, the
 gifts and services waiting to be handed over (marked handed over by owners and marketers,
 audited) and what members gave to the causes, for every role; the keys of the tills and
-admins, listed for every role and created and revoked by owners, a new key shown once on the page that created it.
+admins, listed for every role and created and revoked by owners, a new key shown once
+on the page that created it.
 
 The use cases are the API's and the CLI's (services/queries.active_rewards,
 services/apikeys), run under the staff user's name, so the audit log says who created or
