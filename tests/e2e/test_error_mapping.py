@@ -45,9 +45,14 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherUnknown,
+    VoucherUsed,
 )
 from patron.domain.unclaimed import PurchaseUnclaimed
 from tests.conftest import Clock, make_patron, new_key
@@ -78,6 +83,11 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     KeyRotated: (409, "api_key_already_rotated"),
     IdempotencyKeyInUse: (409, "idempotency_key_in_use"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
+    VoucherUnknown: (404, "voucher_unknown"),
+    VoucherUsed: (409, "voucher_used"),
+    VoucherExpired: (409, "voucher_expired"),
+    VoucherCancelled: (409, "voucher_cancelled"),
+    RewardLimitReached: (409, "reward_limit_reached"),
 }
 
 API_NO_PROGRAM = (

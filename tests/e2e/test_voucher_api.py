@@ -74,7 +74,7 @@ def test_the_causes_totals_are_for_admin_keys(pos: Api, admin: Api, patron: Patr
         made = pos.post("/v1/redemptions", {"member_id": mid, "reward_id": "tree"})
         assert made.status_code == 201 and made.json()["voucher"] is None
     # then 3 donations, 750 points, 2 members, 7.50 EUR; a pos key is refused
-    assert admin.get("/v1/causes").json() == [
+    assert admin.get("/v1/causes").json()["data"] == [
         {
             "reward_id": "tree",
             "name": "Plant a tree",

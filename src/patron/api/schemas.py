@@ -568,6 +568,15 @@ class CausePublic(Answer):
     cost: Decimal = Field(description="what the donations cost the business, in the currency")
 
 
+class CausesPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"data": story.CAUSE_PUBLIC, "count": len(story.CAUSE_PUBLIC)})
+    )
+
+    data: list[CausePublic] = Field(description="every cause, by reward id")
+    count: int = Field(description="how many")
+
+
 class RedemptionPublic(Answer):
     model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_PUBLIC))
 

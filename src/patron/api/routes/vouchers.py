@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep, RedeemKey
 from patron.api.idempotency import Idempotent
-from patron.api.schemas import CausePublic, VoucherPublic, VoucherUse
+from patron.api.schemas import CausePublic, CausesPublic, VoucherPublic, VoucherUse
 from patron.domain.errors import (
     VoucherCancelled,
     VoucherExpired,
@@ -67,8 +67,9 @@ def use_voucher(
     return write(payload, lambda uow: use(uow, command), VoucherPublic.model_validate, status=200)
 
 
-@router.get("/v1/causes", response_model=list[CausePublic])
-def list_causes(patron: PatronDep, _: AdminKey) -> list[CausePublic]:
+@router.get("/v1/causes", response_model=CausesPublic)
+def list_causes(patron: PatronDep, _: AdminKey) -> CausesPublic:
     """Every cause of the catalog with what members gave: donations, points, members, and
     what they cost the business."""
-    return [CausePublic.model_validate(c) for c in patron.read(cause_totals)]
+    causes = [CausePublic.model_validate(c) for c in patron.read(cause_totals)]
+    return CausesPublic(data=causes, count=len(causes))
