@@ -46,9 +46,14 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherUnknown,
+    VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
@@ -86,6 +91,11 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     InvalidGoal: (422, "invalid_goal"),
     GoalNotFound: (404, "goal_not_found"),
     PrimaryGoalExists: (409, "primary_goal_exists"),
+    VoucherUnknown: (404, "voucher_unknown"),
+    VoucherUsed: (409, "voucher_used"),
+    VoucherExpired: (409, "voucher_expired"),
+    VoucherCancelled: (409, "voucher_cancelled"),
+    RewardLimitReached: (409, "reward_limit_reached"),
 }
 
 API_NO_PROGRAM = (

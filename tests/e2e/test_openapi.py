@@ -51,6 +51,7 @@ IDEMPOTENT_WRITES = {
     "POST /v1/cards/{number}/link",
     "POST /v1/cards/{number}/block",
     "POST /v1/cards/{number}/replace",
+    "POST /v1/vouchers/{code}/use",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

@@ -75,6 +75,7 @@ def test_a_redemption_sent_again_through_another_key_answers_the_first_and_spend
         "balance": 700,
         "status": "completed",
         "transaction_id": SALE,
+        "voucher": None,  # a discount in points: no code (a discount reward has one)
     }
     assert first.json() == expected
     assert again.status_code == 200, again.text

@@ -56,6 +56,11 @@ class Spec:
     milestones: tuple[Milestone, ...]
 
 
+VOUCHER_REWARD = "voucher"
+VOUCHER_POINTS = 30  # the welcome bonus (50) pays for one; no min_points for a reward
+VOUCHER_DAYS = 60
+
+
 def make_spec(cumulative_spend_milestone: bool) -> Spec:
     shoes = ("shoes",)
     milestones = [Milestone("Third visit", "purchase_count", Decimal(3), 30)]
@@ -141,6 +146,15 @@ def program_toml(spec: Spec) -> str:
         f"warn_days = {spec.warn_days}",
         "[redemption]",
         f"min_points = {spec.min_points}",
+        # a discount reward issuing a voucher (services/fulfil.py): spent like any
+        # redemption, given back into its lots when cancelled unused
+        "[[rewards]]",
+        f'id = "{VOUCHER_REWARD}"',
+        'name = "Voucher"',
+        'kind = "discount"',
+        f"points = {VOUCHER_POINTS}",
+        "cost = 1.00",
+        f"voucher_days = {VOUCHER_DAYS}",
     ]
     return "\n".join(out) + "\n"
 
@@ -221,6 +235,10 @@ class MRedemption:
     member: MMember
     taken: list[tuple[MLot, int]]
     cancelled: bool = False
+    # a voucher's code, its expiry moment, and whether the till has used it
+    code: str | None = None
+    expires_at: datetime | None = None
+    used: bool = False
 
 
 @dataclass(eq=False)
@@ -466,6 +484,13 @@ class Ledger:
             return "invalid"
         if points > member.spendable(now):
             return "insufficient"
+        usable = sorted((lot for lot in member.lots if lot.spendable(now)), key=MLot.order)
+        return MRedemption(member, _take(usable, points))
+
+    def redeem_reward(self, member: MMember, points: int, now: datetime) -> MRedemption | None:
+        """A reward's redemption (no `min_points`), or None when the points are short."""
+        if points > member.spendable(now):
+            return None
         usable = sorted((lot for lot in member.lots if lot.spendable(now)), key=MLot.order)
         return MRedemption(member, _take(usable, points))
 

@@ -29,7 +29,14 @@ from tests.support.portal import (
     portal_shop,
 )
 
-PAGES = ["/portal", "/portal/rewards", "/portal/history", "/portal/invite", "/portal/data"]
+PAGES = [
+    "/portal",
+    "/portal/rewards",
+    "/portal/vouchers",
+    "/portal/history",
+    "/portal/invite",
+    "/portal/data",
+]
 
 
 @pytest.fixture
@@ -150,6 +157,32 @@ def test_a_redemption_shows_the_voucher_and_a_second_press_redeems_nothing_more(
     home = _text(browser.get("/portal").text)
     assert '<dd id="points">150</dd>' in home
     assert 'id="expiring"' not in home  # the welcome lot, closest to expiry, was spent first
+
+
+def test_the_voucher_shows_its_code_and_the_vouchers_page_lists_it_with_its_state(
+    browser: TestClient, sqlite_patron: Patron
+) -> None:
+    from patron.services.fulfil import UseVoucher, use
+
+    # given Ana redeemed the coffee (a gift: a code, no expiry) and nothing yet
+    assert 'id="no-vouchers"' in browser.get("/portal/vouchers").text
+    where, _ = _redeem(browser, "coffee")
+    with sqlite_patron.uow(readonly=True) as uow:
+        found = uow.fulfilments.of_redemption(1)
+    assert found is not None
+    grouped = "-".join(found.code[i : i + 4] for i in (0, 4, 8))
+    # then the voucher's page shows the code, valid, and no expiry line
+    html = _text(browser.get(where).text)
+    assert f'<strong id="code"><code>{grouped}</code></strong>' in html
+    assert '<dd id="status">valid</dd>' in html and 'id="expires"' not in html
+    listed = _text(browser.get("/portal/vouchers").text)
+    assert (
+        f'<td><code>{grouped}</code></td><td>no expiry</td><td class="state">valid</td>' in listed
+    )
+    # when the desk hands it over, both pages say so
+    sqlite_patron.run(use, UseVoucher(found.code, "desk-1"))
+    assert '<dd id="status">handed over</dd>' in _text(browser.get(where).text)
+    assert '<td class="state">handed over</td>' in _text(browser.get("/portal/vouchers").text)
 
 
 @pytest.mark.parametrize(

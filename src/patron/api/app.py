@@ -23,6 +23,7 @@ from patron.api.routes import (
     purchases,
     redemptions,
     simulations,
+    vouchers,
 )
 from patron.bootstrap import Patron
 from patron.config import Settings, get_settings
@@ -55,6 +56,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
+    app.include_router(vouchers.router)
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first

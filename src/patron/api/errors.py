@@ -41,9 +41,14 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherUnknown,
+    VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
@@ -84,6 +89,11 @@ STATUS: dict[type[PatronError], int] = {
     CardMistyped: 422,
     CardTaken: 409,
     CardBlocked: 409,
+    VoucherUnknown: 404,
+    VoucherUsed: 409,
+    VoucherExpired: 409,
+    VoucherCancelled: 409,
+    RewardLimitReached: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

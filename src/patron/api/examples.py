@@ -362,6 +362,20 @@ QUOTE_PUBLIC: list[dict[str, Any]] = [
         "sufficient": True,
     }
 ]
+# the code of redemption 1, the coffee (a gift: no expiry)
+_VOUCHER: dict[str, Any] = {
+    "code": "K7QM4XT9PR2W",
+    "redemption_id": 1,
+    "member_id": 1,
+    "reward_id": "coffee",
+    "reward_name": "Free coffee",
+    "kind": "gift",
+    "state": "issued",
+    "created_at": "2026-01-05T10:00:00",
+    "expires_at": None,
+    "used_at": None,
+    "transaction_id": None,
+}
 REDEMPTION_PUBLIC: list[dict[str, Any]] = [
     {
         "id": 1,
@@ -373,6 +387,31 @@ REDEMPTION_PUBLIC: list[dict[str, Any]] = [
         "balance": 0,
         "status": "completed",
         "transaction_id": "T1-0044",
+        "voucher": _VOUCHER,
+    }
+]
+VOUCHER_PUBLIC: list[dict[str, Any]] = [
+    _VOUCHER,
+    {
+        **_VOUCHER,
+        "reward_id": "five-off",
+        "reward_name": "5 EUR off",
+        "kind": "discount",
+        "state": "used",
+        "expires_at": "2026-02-04T10:00:00",
+        "used_at": "2026-01-09T16:20:00",
+        "transaction_id": "T1-0051",
+    },
+]
+VOUCHER_USE: list[dict[str, Any]] = [{"transaction_id": "T1-0051"}]
+CAUSE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "reward_id": "trees",
+        "name": "Plant a tree",
+        "donations": 3,
+        "points": 300,
+        "members": 2,
+        "cost": "6.00",
     }
 ]
 CANCEL_CREATE: list[dict[str, Any]] = [{"reason": "customer changed mind"}]

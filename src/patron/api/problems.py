@@ -86,9 +86,17 @@ class Problem(BaseModel):
     )
     redemption_id: int | None = Field(
         None,
-        description="redemption_already_cancelled, transaction_id_reused: the redemption",
+        description="redemption_already_cancelled, transaction_id_reused, voucher_used,"
+        " voucher_expired, voucher_cancelled: the redemption",
     )
-    limit: int | None = Field(None, description="body_too_large: the largest body, in bytes")
+    limit: int | None = Field(
+        None,
+        description="body_too_large: the largest body, in bytes; reward_limit_reached: the"
+        " redemptions a member may make in the period",
+    )
+    per: str | None = Field(
+        None, description="reward_limit_reached: the period (day, week, month, year, ever)"
+    )
     goal_id: int | None = Field(
         None, description="goal_not_found: the goal asked for; primary_goal_exists: the primary"
     )

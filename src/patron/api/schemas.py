@@ -527,6 +527,56 @@ class QuotePublic(Answer):
     sufficient: bool = Field(description="whether `spendable` covers `points`")
 
 
+class VoucherPublic(Answer):
+    """A reward's code for the till: a discount's voucher, or a gift or service to hand
+    over (docs/rewards.md)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.VOUCHER_PUBLIC))
+
+    code: str = Field(description="12 characters; case, spaces and dashes do not matter")
+    redemption_id: int = Field(description="the redemption that issued it")
+    member_id: int = Field(description="Patron's member id")
+    reward_id: str = Field(description="the reward redeemed")
+    reward_name: str = Field(description="its name, for people")
+    kind: str = Field(description="discount, gift or service")
+    state: str = Field(
+        description="issued, used (a discount), handed_over (a gift or service), expired"
+        " (issued, past expires_at) or cancelled (the points were given back)"
+    )
+    created_at: datetime = Field(description="when the redemption issued it (UTC)")
+    expires_at: datetime | None = Field(description="a discount's last moment (UTC); null: none")
+    used_at: datetime | None = Field(description="when it was used or handed over (UTC)")
+    transaction_id: str | None = Field(description="the till's sale that used it")
+
+
+class VoucherUse(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.VOUCHER_USE))
+
+    transaction_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="the till's sale: the same use sent again answers the same"
+    )
+
+
+class CausePublic(Answer):
+    model_config = ConfigDict(json_schema_extra=examples(*story.CAUSE_PUBLIC))
+
+    reward_id: str = Field(description="the cause reward")
+    name: str = Field(description="the cause's name")
+    donations: int = Field(description="redemptions of it not cancelled")
+    points: int = Field(description="points given")
+    members: int = Field(description="distinct members who gave")
+    cost: Decimal = Field(description="what the donations cost the business, in the currency")
+
+
+class CausesPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"data": story.CAUSE_PUBLIC, "count": len(story.CAUSE_PUBLIC)})
+    )
+
+    data: list[CausePublic] = Field(description="every cause, by reward id")
+    count: int = Field(description="how many")
+
+
 class RedemptionPublic(Answer):
     model_config = ConfigDict(json_schema_extra=examples(*story.REDEMPTION_PUBLIC))
 
@@ -539,6 +589,9 @@ class RedemptionPublic(Answer):
     balance: int = Field(description="the member's balance after it")
     status: RedemptionStatus = Field(description="completed, or cancelled (points returned)")
     transaction_id: str | None = Field(None, description="the till's id for the sale")
+    voucher: VoucherPublic | None = Field(
+        None, description="the code for the till (a discount, gift or service); else null"
+    )
 
 
 class CancelCreate(_In):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, liability, program, serve, simulate
+from patron.cli import audit, backup, ledger, liability, program, rewards, serve, simulate
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
 from patron.cli.cards import cards_app
@@ -46,6 +46,7 @@ app.command()(backup.restore)
 app.command()(liability.liability)
 app.command()(liability.breakage)
 app.command()(simulate.simulate)
+app.command()(rewards.causes)
 app.add_typer(program.program_app, name="program")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
@@ -58,3 +59,5 @@ app.add_typer(clv_app, name="clv")
 app.add_typer(economics_app, name="economics")
 app.add_typer(goals_app, name="goals")
 app.add_typer(budget_app, name="budget")
+app.add_typer(rewards.vouchers_app, name="vouchers")
+app.add_typer(rewards.rewards_app, name="rewards")

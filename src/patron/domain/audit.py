@@ -44,6 +44,8 @@ class AuditAction(StrEnum):
     CARD_LINKED = "card.linked"
     CARD_BLOCKED = "card.blocked"
     CARD_REPLACED = "card.replaced"
+    VOUCHER_USED = "voucher.used"  # a discount's voucher used at the till
+    REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
 
 
 @dataclass(frozen=True, slots=True)

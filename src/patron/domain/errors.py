@@ -160,3 +160,33 @@ class NoProgram(PatronError):
 
     def __init__(self) -> None:
         super().__init__("no program is loaded")
+
+
+class VoucherUnknown(NotFound):
+    """No voucher has this code (a typo, or a guess)."""
+
+    code = "voucher_unknown"
+
+
+class VoucherUsed(Conflict):
+    """The voucher was used already (a gift or service: handed over already)."""
+
+    code = "voucher_used"
+
+
+class VoucherExpired(Conflict):
+    """The voucher's expiry moment has passed: it can no longer be used."""
+
+    code = "voucher_expired"
+
+
+class VoucherCancelled(Conflict):
+    """The voucher's redemption was cancelled and its points given back."""
+
+    code = "voucher_cancelled"
+
+
+class RewardLimitReached(Conflict):
+    """The member has had the reward as many times as its `limit` allows in this period."""
+
+    code = "reward_limit_reached"

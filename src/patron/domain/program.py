@@ -134,6 +134,9 @@ class ExpiryPolicy(_Model):
 
 class RedemptionPolicy(_Model):
     min_points: Bonus = 0
+    # days a discount reward's voucher stays valid after the redemption (a reward's own
+    # `voucher_days` overrides it; docs/rewards.md)
+    voucher_days: Annotated[int, Field(ge=1, le=3660)] = 30
     point_value: Annotated[Decimal, Field(gt=0, le=limits.MAX_POINT_VALUE)] = Decimal("0.01")
     max_basket_share: Annotated[Decimal, Field(gt=0, le=1)] = Decimal(1)
 
@@ -145,6 +148,16 @@ class RewardKind(StrEnum):
     EVENT = "event"
     EARLY_ACCESS = "early_access"
     CAUSE = "cause"
+
+
+class Period(StrEnum):
+    """The calendar period a reward's `limit` per member counts in (UTC)."""
+
+    DAY = "day"
+    WEEK = "week"  # from Monday
+    MONTH = "month"
+    YEAR = "year"
+    EVER = "ever"
 
 
 class Reward(_Model):
@@ -159,6 +172,21 @@ class Reward(_Model):
     stock: Annotated[int, Field(ge=0, le=limits.MAX_STOCK)] | None = None
     tiers: list[str] = []
     description: str = ""
+    # a discount's voucher: valid this many days (None: the [redemption] default)
+    voucher_days: Annotated[int, Field(ge=1, le=3660)] | None = None
+    # at most `limit` redemptions per member in each calendar `per` (None: no limit)
+    limit: PosInt | None = None
+    per: Period = Period.EVER
+
+    @model_validator(mode="after")
+    def _fulfilment(self) -> Self:
+        if self.voucher_days is not None and self.kind is not RewardKind.DISCOUNT:
+            raise ValueError(
+                f"reward {self.id!r}: voucher_days is for discount rewards, not {self.kind}"
+            )
+        if self.per is not Period.EVER and self.limit is None:
+            raise ValueError(f"reward {self.id!r}: per = {self.per.value!r} needs a limit")
+        return self
 
 
 class CardPolicy(_Model):

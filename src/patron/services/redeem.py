@@ -1,6 +1,9 @@
 """Redemptions: a quote first, then spending points on a reward or as a basket discount.
 
-Points closest to expiry are spent first. A cancelled redemption gives its points back
+Points closest to expiry are spent first. A reward with a stock is taken by a conditional
+UPDATE (never below zero); one with a `limit` per member and period is refused past it;
+a discount, gift or service issues its code for the till (services/fulfil.py), and a
+used or handed-over one can no longer be cancelled. A cancelled redemption gives its points back
 to the very lots they came from, with their original expiry dates, and restocks the
 reward. Concurrent redemptions are serialized by the member row lock, so the same
 points are never spent twice.
@@ -18,13 +21,18 @@ transaction id that shop used (domain/access.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from patron.domain import events
 from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
-from patron.domain.errors import NotFound, RedemptionCancelled, TransactionIdReused
+from patron.domain.errors import (
+    NotFound,
+    RedemptionCancelled,
+    RewardUnavailable,
+    TransactionIdReused,
+)
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_spend, spendable_points
 from patron.domain.member import Member, ensure_not_erased
@@ -42,6 +50,7 @@ from patron.domain.redemption import (
 )
 from patron.services.balances import debit, locked_account, restore, save
 from patron.services.commands import CancelRedemption, Redeem
+from patron.services.fulfil import Voucher, cancel_fulfilment, check_limit, issue, voucher_of
 from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
@@ -75,6 +84,8 @@ class Redeemed:
     status: RedemptionStatus = RedemptionStatus.COMPLETED
     transaction_id: str | None = None
     repeated: bool = False  # an earlier redemption of the same transaction, not a new one
+    # the code the member shows at the till (a discount, gift or service; services/fulfil.py)
+    voucher: Voucher | None = None
 
 
 def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
@@ -105,9 +116,12 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         if first is not None:
             what = f"redemption {first.id} (transaction_id {cmd.transaction_id!r})"
             check_shop(cmd.shop, first.shop, what)
-            return _repeated(member, first, _terms(cmd), cmd.transaction_id)
+            repeated = _repeated(member, first, _terms(cmd), cmd.transaction_id)
+            return replace(repeated, voucher=voucher_of(uow, first.id))
     priced = _price(uow, program, member, cmd, lock=True)
     points, reward_id = priced.points, priced.reward_id
+    if reward_id and not uow.rewards.take_one(reward_id):
+        raise RewardUnavailable(f"reward {reward_id!r} is out of stock")
     allocations = allocate_spend(uow.ledger.open_lots(member.id), points, uow.now)
     redemption_id = uow.redemptions.add(
         NewRedemption(
@@ -132,8 +146,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     )
     save(uow, account)
     uow.redemptions.spent_by(redemption_id, entry_id)
-    if reward_id:
-        uow.rewards.change_stock(reward_id, -1)
+    voucher = issue(uow, program, redemption_id, member.id, reward_id) if reward_id else None
     uow.outbox.add([events.redeemed(member.id, uow.now, redemption_id, points)], uow.now)
     return Redeemed(
         redemption_id,
@@ -144,6 +157,7 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
         program.currency,
         account.member.balance,
         transaction_id=cmd.transaction_id,
+        voucher=voucher,
     )
 
 
@@ -160,6 +174,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         raise RedemptionCancelled(
             f"redemption {row.id} is already {row.status}", redemption_id=row.id
         )
+    cancel_fulfilment(uow, row.id)
     points = row.points
     restore(
         uow,
@@ -192,6 +207,7 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         account.member.balance,
         status=RedemptionStatus.CANCELLED,
         transaction_id=row.transaction_id,
+        voucher=voucher_of(uow, row.id),
     )
 
 
@@ -227,7 +243,10 @@ def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lo
     (out of stock included); `lock` takes the reward's row for the redemption, not a quote."""
     terms = _terms(cmd)
     reward = uow.rewards.get(cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
-    return price(program.redemption, program.currency, member.tier, terms, reward)
+    priced = price(program.redemption, program.currency, member.tier, terms, reward)
+    if priced.reward_id is not None:
+        check_limit(uow, program, member.id, priced.reward_id)
+    return priced
 
 
 def _terms(cmd: Redeem) -> Terms:

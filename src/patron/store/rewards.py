@@ -75,6 +75,20 @@ class Rewards(Repo):
         row = self.conn.execute(query).first()
         return _reward(row) if row is not None else None
 
+    def take_one(self, reward_id: str) -> bool:
+        """Take one of a reward's stock; False when none is left. A conditional UPDATE
+        checked by its row count, so concurrent redemptions never take the stock below
+        zero whatever the isolation (an unlimited reward always has one to give)."""
+        taken = self.conn.execute(
+            update(_R)
+            .where(_R.c.id == reward_id, _R.c.stock.is_not(None), _R.c.stock > 0)
+            .values(stock=_R.c.stock - 1)
+        )
+        if taken.rowcount == 1:
+            return True
+        unlimited = select(_R.c.id).where(_R.c.id == reward_id, _R.c.stock.is_(None))
+        return self.conn.execute(unlimited).first() is not None
+
     def change_stock(self, reward_id: str, delta: int) -> None:
         """Move a limited reward's stock by `delta` (an unlimited one has none to move)."""
         self.conn.execute(

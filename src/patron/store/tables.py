@@ -253,6 +253,25 @@ redemptions = Table(
     UniqueConstraint("member_id", "transaction_id", name="uq_redemptions_member_transaction"),
 )
 
+# the fulfilment of a redemption of a discount, gift or service: its code for the till,
+# its expiry (a discount's voucher) and its state (domain/fulfilment.py)
+fulfilments = Table(
+    "fulfilments",
+    metadata,
+    Column("redemption_id", Id, ForeignKey("redemptions.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("reward_id", String(lim.CODE_LENGTH), ForeignKey("rewards.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("done_at", DateTime),
+    Column("done_by", String(lim.ACTOR_LENGTH)),
+    Column("transaction_id", String(128)),
+    Index("ix_fulfilments_state_kind", "state", "kind"),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

@@ -26,6 +26,7 @@ from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
 from patron.store.goals import Goals
+from patron.store.fulfilments import Fulfilments
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
@@ -74,6 +75,7 @@ class UnitOfWork:
         self.ledger = Ledger(conn)
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
+        self.fulfilments = Fulfilments(conn)
         self.api_keys = ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)

@@ -1,6 +1,8 @@
-"""The console's rewards catalog and API keys: the catalog with what is left in stock, for
-every role; the keys of the tills and admins, listed for every role and created and
-revoked by owners, a new key shown once on the page that created it.
+"""The console's rewards catalog and API keys: the catalog with what is left in stock, the
+gifts and services waiting to be handed over (marked handed over by owners and marketers,
+audited) and what members gave to the causes, for every role; the keys of the tills and
+admins, listed for every role and created and revoked by owners, a new key shown once
+on the page that created it.
 
 The use cases are the API's and the CLI's (services/queries.active_rewards,
 services/apikeys), run under the staff user's name, so the audit log says who created or
@@ -17,6 +19,7 @@ from patron.bootstrap import Patron
 from patron.domain.access import Operation
 from patron.domain.errors import PatronError
 from patron.services.apikeys import NewKey, issue_key, list_keys, revoke_key
+from patron.services.fulfil import HandOver, cause_totals, hand_over, waiting
 from patron.services.queries import active_rewards
 from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.templating import render
@@ -26,10 +29,48 @@ Csrf = Annotated[str, Form(max_length=100)]
 
 
 @router.get("/rewards", response_class=HTMLResponse)
-def rewards(request: Request, staff: StaffDep) -> Response:
+def rewards(
+    request: Request,
+    staff: StaffDep,
+    handed: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
+    return _rewards_page(request, staff, handed=handed)
+
+
+@router.post("/rewards/{redemption_id}/handed-over", response_class=HTMLResponse)
+def handed_over(request: Request, staff: StaffDep, redemption_id: int, csrf: Csrf = "") -> Response:
+    """Mark a gift or service handed over (owners and marketers), audited under the user."""
+    refused = refused_change(request, staff, csrf)
+    if refused is not None:
+        return refused
     patron: Patron = request.app.state.patron
-    catalog = patron.read(active_rewards)
-    return render(request, "rewards.html", {"staff": staff, "rewards": catalog})
+    try:
+        patron.run(hand_over, HandOver(redemption_id, staff.user.actor, "console"))
+    except PatronError as exc:
+        return _rewards_page(request, staff, error=exc.message, status=409)
+    return RedirectResponse(f"/console/rewards?handed={redemption_id}", 303)
+
+
+def _rewards_page(
+    request: Request,
+    staff: Staff,
+    *,
+    handed: int | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The catalog with its stock, the gifts and services to hand over, the causes."""
+    patron: Patron = request.app.state.patron
+    context = {
+        "staff": staff,
+        "rewards": patron.read(active_rewards),
+        "queue": patron.read(waiting),
+        "causes": patron.read(cause_totals),
+        "may_hand_over": staff.user.role.may_change,
+        "handed": handed,
+        "error": error,
+    }
+    return render(request, "rewards.html", context, status_code=status)
 
 
 @router.get("/keys", response_class=HTMLResponse)

@@ -9,8 +9,10 @@ and a one-time transaction id made for that form; the POST redeems under that id
 second press of the button, a reload or a resend is answered with the first redemption
 and spends nothing (services/redeem.py: transaction_id idempotency); the answer is a
 redirect to the voucher's page (post/redirect/get), which shows only the member's own
-redemptions. A refusal (too few points, out of stock, not for the tier, a stale form)
-is a page that says why, and nothing was written: the use case raised before it wrote.
+redemptions, with the code the till uses (a discount, gift or service) and its expiry;
+the vouchers page lists them all with their state. A refusal (too few points, out of
+stock, not for the tier, a stale form) is a page that says why, and nothing was
+written: the use case raised before it wrote.
 
 The data download is a POST as well (it carries the CSRF token), answered with the same
 document as the admin API's `GET /v1/members/{id}/export`, as an attachment, for the
@@ -42,6 +44,7 @@ from patron.domain.records import EntryKind
 from patron.domain.redemption import Offer
 from patron.services.commands import MemberRef, Redeem
 from patron.services.export import export_member
+from patron.services.fulfil import member_vouchers, voucher_of
 from patron.services.queries import (
     balance,
     data_version,
@@ -65,6 +68,15 @@ ENTRIES_SHOWN = 20
 # the transaction id a confirmation form carries: made here, so any other shape is a
 # form this server did not make
 TRANSACTION = re.compile(r"portal-[A-Za-z0-9_-]{22}")
+
+# a voucher's states in words a member reads (services/fulfil.py)
+STATES = {
+    "issued": N_("valid"),
+    "used": N_("used"),
+    "handed_over": N_("handed over"),
+    "expired": N_("expired"),
+    "cancelled": N_("cancelled: the points were given back"),
+}
 
 # the ledger's kinds in words a member reads
 KINDS = {
@@ -151,8 +163,19 @@ def voucher(request: Request, me: MemberDep, redemption_id: str) -> Response:
     if found is None:
         return _refusal(request, me, _("You have no redemption with this number."), 404)
     view = patron.read(balance, me.member.id)
-    context = {"me": me, "voucher": found, "view": view, "as_of": patron.clock()}
+    code = patron.read(voucher_of, found.redemption.id)
+    context = {"me": me, "voucher": found, "code": code, "view": view, "as_of": patron.clock()}
     return render(request, "portal_voucher.html", context)
+
+
+@router.get("/vouchers", response_class=HTMLResponse)
+def vouchers(request: Request, me: MemberDep) -> Response:
+    """The member's vouchers, gifts and services, newest first, with code, expiry and state."""
+    patron = patron_of(request)
+    found = patron.read(member_vouchers, me.member.id)
+    states = {state: _(words) for state, words in STATES.items()}
+    context = {"me": me, "vouchers": found, "states": states, "as_of": patron.clock()}
+    return render(request, "portal_vouchers.html", context)
 
 
 @router.get("/history", response_class=HTMLResponse)

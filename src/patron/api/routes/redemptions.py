@@ -28,8 +28,10 @@ from patron.domain.errors import (
     InvalidInput,
     NotFound,
     RedemptionCancelled,
+    RewardLimitReached,
     RewardUnavailable,
     TransactionIdReused,
+    VoucherUsed,
 )
 from patron.services.commands import CancelRedemption, MemberRef, Redeem
 from patron.services.queries import active_rewards
@@ -41,6 +43,11 @@ PRICING = (
     NotFound("no reward 'spa-day' in the catalog"),
     InvalidInput("points: at least 100 points per redemption"),
     RewardUnavailable("reward 'coffee' is out of stock"),
+    RewardLimitReached(
+        "reward 'coffee' may be redeemed 1 time(s) per month; member 1 has had it 1 time(s)",
+        limit=1,
+        per="month",
+    ),
     p.ERASED,
     p.NO_PROGRAM,
 )
@@ -126,6 +133,10 @@ def create_redemption(
         NotFound("no redemption with id 9999"),
         p.OTHER_SHOP,
         RedemptionCancelled("redemption 1 is already cancelled", redemption_id=1),
+        VoucherUsed(
+            "redemption 1 cannot be cancelled: its gift was handed over at 2026-01-05 10:20:00",
+            redemption_id=1,
+        ),
     ),
 )
 def cancel_redemption(
@@ -134,7 +145,8 @@ def cancel_redemption(
     write: Idempotent,
     body: CancelCreate | None = None,
 ) -> Response:
-    """Cancel a redemption: points return to the lots they came from."""
+    """Cancel a redemption: points return to the lots they came from; refused once its
+    voucher was used or its gift or service handed over."""
     payload = body or CancelCreate()
     command = CancelRedemption(id, payload.reason, principal.actor, shop=principal.shop)
     return write(payload, lambda uow: cancel(uow, command), RedemptionPublic.model_validate)
