@@ -25,8 +25,8 @@ from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
 from patron.store.figures import ProgramFigures
-from patron.store.goals import Goals
 from patron.store.fulfilments import Fulfilments
+from patron.store.goals import Goals
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
