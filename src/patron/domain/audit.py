@@ -37,6 +37,8 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     PROFILE_CHANGED = "member.profile_changed"  # by the member, in the portal
+    EXPERIMENT_CREATED = "experiment.created"
+    EXPERIMENT_CHANGED = "experiment.changed"
 
 
 @dataclass(frozen=True, slots=True)

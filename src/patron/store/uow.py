@@ -22,6 +22,7 @@ from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
+from patron.store.experiments import Experiments
 from patron.store.figures import ProgramFigures
 from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
@@ -87,6 +88,7 @@ class UnitOfWork:
         self.consents = Consents(conn)
         self.contacts = MemberContacts(conn)
         self.unclaimed = UnclaimedPurchases(conn)
+        self.experiments = Experiments(conn)
         return self
 
     @property
