@@ -148,7 +148,9 @@ def member_outcomes(
         columns[f"revenue{suffix}"] = revenue
         columns[f"purchases{suffix}"] = bought.cast("float64")
         columns[f"margin{suffix}"] = revenue * margin_rate if margin_rate is not None else margin
-        columns[f"retention{suffix}"] = (bought > 0).cast("float64")
+        # through an integer: PostgreSQL reads a literal 1.0 as NUMERIC (and Ibis drops a
+        # cast to the type it believes the value has), which Arrow will not take as a double
+        columns[f"retention{suffix}"] = (bought > 0).cast("int32").cast("float64")
     return joined.select(**columns)
 
 
@@ -188,8 +190,7 @@ def _redeemed_cost(con: ibis.BaseBackend, experiment_id: int, window: Window) ->
         redemptions.created_at < window.end,
     )
     joined = done.join(treated, done.member_id == treated.member_id)
-    found = joined.aggregate(cost=joined.cost.cast("float64").sum()).execute()
-    value = found["cost"].iloc[0]
+    value = joined.cost.sum().execute()  # NUMERIC: a Decimal on PostgreSQL, a float on SQLite
     return 0.0 if value is None or value != value else float(value)
 
 
@@ -219,7 +220,9 @@ def report(
     treatment = arms.get(Arm.TREATMENT.value, Aggregates(count_=0))
     effects = []
     for metric in metrics:
-        effects.append(uplift.effect(control, treatment, metric, value=metric, confidence=confidence))
+        effects.append(
+            uplift.effect(control, treatment, metric, value=metric, confidence=confidence)
+        )
         effects.append(
             uplift.effect(
                 control, treatment, metric, value=metric, covariate=f"{metric}_pre",

@@ -201,6 +201,6 @@ def members_needed(
     delta = relative_uplift * mean
     if delta == 0:
         return None
-    z = scipy.stats.norm.ppf(1 - alpha / 2) + scipy.stats.norm.ppf(power)
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2) + scipy.stats.norm.ppf(power))
     split = 1 / control_share + 1 / (1 - control_share)
     return math.ceil(z * z * variance * split / (delta * delta))
