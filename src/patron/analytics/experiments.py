@@ -25,6 +25,7 @@ the seam for what Patron does not record (communication, logistics, budget actua
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,6 +86,27 @@ class ExperimentReport:
     def cost(self) -> float:
         return self.redeemed_cost + self.other_cost
 
+    def effect_rows(self) -> list[dict[str, Any]]:
+        """The effects as rows of `experiment_effects` (analytics/columns.py)."""
+        rows = []
+        for e in self.effects:
+            row = e.as_dict()
+            row["adjusted"] = "CUPED" if row.pop("cuped") else "none"
+            rows.append({"metric": row.pop("metric"), "adjusted": row.pop("adjusted"), **row})
+        return rows
+
+    def money_rows(self) -> list[dict[str, Any]]:
+        """The money as rows of `experiment_money`: incremental revenue and margin, the
+        cost, the net incremental margin (intervals from the CUPED difference)."""
+        cost = uplift.Money(self.cost, self.cost, self.cost)
+        named = [
+            ("incremental_revenue", self.incremental_revenue),
+            ("incremental_margin", self.incremental_margin),
+            ("program_cost", cost),
+            ("net_incremental_margin", self.net_margin),
+        ]
+        return [{"figure": name, **money.as_dict()} for name, money in named]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "experiment": self.experiment,
@@ -93,7 +115,7 @@ class ExperimentReport:
             "pre_period": {"from": self.pre_period.start, "to": self.pre_period.end},
             "confidence": self.confidence,
             "margin_basis": self.basis,
-            "arms": [vars(a) for a in self.arms],
+            "arms": [dict(vars(a)) for a in self.arms],
             "effects": [e.as_dict() for e in self.effects],
             "incremental_revenue": self.incremental_revenue.as_dict(),
             "incremental_margin": self.incremental_margin.as_dict(),
@@ -300,6 +322,35 @@ def default_period(experiment: Experiment, now: datetime) -> Window:
             " there is no period to report yet"
         )
     return Window(experiment.starts_at, end)
+
+
+def report_document(found: ExperimentReport) -> dict[str, Any]:
+    """The report as the API answers it and `--format json` prints it: every figure
+    written by its kind (analytics/columns.py; money as decimal strings)."""
+    from patron.analytics.columns import encode_rows
+
+    document = found.as_dict()
+    document["period"] = {k: v.isoformat() for k, v in document["period"].items()}
+    document["pre_period"] = {k: v.isoformat() for k, v in document["pre_period"].items()}
+    document["arms"] = encode_rows("experiment_arms", document["arms"])
+    document["effects"] = encode_rows("experiment_effects", found.effect_rows())
+    document["money"] = encode_rows("experiment_money", found.money_rows())
+    for name in ("incremental_revenue", "incremental_margin", "net_incremental_margin", "cost"):
+        del document[name]
+    document["program_cost"] = {"redeemed": found.redeemed_cost, "other": found.other_cost}
+    finite: dict[str, Any] = _finite(document)
+    return finite
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities (arms without variance) as null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

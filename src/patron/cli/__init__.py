@@ -19,6 +19,7 @@ from patron.cli import audit, backup, ledger, program, serve
 from patron.cli.analytics import analytics_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
+from patron.cli.experiments import experiment_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
@@ -49,3 +50,4 @@ app.add_typer(ledger.tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(clv_app, name="clv")
 app.add_typer(economics_app, name="economics")
+app.add_typer(experiment_app, name="experiment")
