@@ -15,6 +15,7 @@ from patron.api.routes import (
     apikeys,
     audit,
     economics,
+    experiments,
     members,
     privacy,
     purchases,
@@ -53,6 +54,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
+    app.include_router(experiments.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

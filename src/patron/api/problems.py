@@ -89,6 +89,9 @@ class Problem(BaseModel):
         description="redemption_already_cancelled, transaction_id_reused: the redemption",
     )
     limit: int | None = Field(None, description="body_too_large: the largest body, in bytes")
+    experiment_id: int | None = Field(
+        None, description="experiment_exists, experiment_started: the experiment"
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

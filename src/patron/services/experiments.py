@@ -166,6 +166,13 @@ def arm_of(uow: UnitOfWork, name: str, member: MemberRef) -> Arm | None:
     return uow.experiments.arm(experiment.id, find_member(uow, member).id)
 
 
+def member_arm(uow: UnitOfWork, name: str, member: MemberRef) -> tuple[int, Arm | None]:
+    """The member's id and stored arm (the API's answer names the member by Patron's id)."""
+    experiment = find_experiment(uow, name)
+    member_id = find_member(uow, member).id
+    return member_id, uow.experiments.arm(experiment.id, member_id)
+
+
 def arm_members(uow: UnitOfWork, name: str, arm: Arm) -> list[int]:
     """The ids of the members of one arm of the experiment, in order: a population for
     the goals and the reports."""
