@@ -30,8 +30,9 @@ def enroll(admin: Api, n: int) -> list[int]:
 
 
 def buy(pos: Api, member_id: int, order: str, clock: Clock) -> dict:  # type: ignore[type-arg]
+    line = {"sku": "A", "quantity": 1, "unit_price": "50.00"}
     body = {"member_id": member_id, "order_id": order, "occurred_at": clock().isoformat() + "Z",
-            "currency": "EUR", "lines": [{"sku": "A", "quantity": 1, "unit_price": "50.00"}]}  # fmt: skip
+            "currency": "EUR", "lines": [line]}  # fmt: skip
     answer = pos.post("/v1/purchases", body)
     assert answer.status_code == 201, answer.text
     return answer.json()  # type: ignore[no-any-return]

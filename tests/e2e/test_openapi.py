@@ -44,6 +44,7 @@ IDEMPOTENT_WRITES = {
     "POST /v1/redemptions",
     "POST /v1/redemptions/{id}/cancel",
     "POST /v1/acquisition-spend",
+    "POST /v1/experiments",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

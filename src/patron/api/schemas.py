@@ -688,22 +688,22 @@ class ExperimentEdit(_In):
 class ExperimentPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_PUBLIC))
 
-    name: str
+    name: str = Field(description="the experiment's name")
     kind: str = Field(description="holdout or pilot")
     control_share: Decimal | None = Field(description="a holdout's; null for a pilot")
     shops: list[str] = Field(description="a pilot's shops")
-    starts_at: UtcTime
-    ends_at: UtcTime | None
-    created_at: UtcTime
-    created_by: str
+    starts_at: UtcTime = Field(description="from when the control earns nothing")
+    ends_at: UtcTime | None = Field(description="until when; null: open-ended")
+    created_at: UtcTime = Field(description="when it was created")
+    created_by: str = Field(description="the actor: apikey:<name> or the CLI's user")
     members: dict[str, int] = Field(description="members with an arm stored, by arm")
 
 
 class ExperimentArmPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_ARM))
 
-    experiment: str
-    member_id: int
+    experiment: str = Field(description="the experiment's name")
+    member_id: int = Field(description="the member, by Patron's id")
     arm: Literal["control", "treatment"] | None = Field(
         description="null: not decided yet (a pilot's member before their first purchase)"
     )

@@ -124,7 +124,9 @@ def patch(name: str, body: ExperimentEdit, patron: PatronDep, principal: AdminKe
 @router.get(
     "/v1/experiments/{name}/members/{member}",
     response_model=ExperimentArmPublic,
-    responses=p.refusals(UNKNOWN, NotFound("no member with external_id 'C-9999'")),
+    responses=p.refusals(
+        UNKNOWN, NotFound("no member with external_id 'C-9999'"), p.AMBIGUOUS_MEMBER
+    ),
 )
 def get_arm(
     name: str,
