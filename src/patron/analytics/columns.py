@@ -199,6 +199,8 @@ TABLES: dict[str, dict[str, Kind]] = {
         "purchases": N,
         "margin": M,
         "retention": S,
+        "revenue_low": M,
+        "revenue_high": M,
     },
     "experiment_effects": {
         "metric": T,

@@ -61,6 +61,8 @@ class ArmSummary:
     purchases: float
     margin: float | None
     retention: float
+    revenue_low: float | None  # the interval of the arm's mean revenue
+    revenue_high: float | None
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def report(
         period=period,
         pre_period=period.before(),
         basis=basis,
-        arms=[_summary(arm, arms.get(arm.value), metrics) for arm in Arm],
+        arms=[_summary(arm, arms.get(arm.value), metrics, confidence) for arm in Arm],
         effects=effects,
         incremental_revenue=revenue,
         incremental_margin=margin,
@@ -286,9 +288,11 @@ def report(
     )
 
 
-def _summary(arm: Arm, found: Aggregates | None, metrics: tuple[str, ...]) -> ArmSummary:
+def _summary(
+    arm: Arm, found: Aggregates | None, metrics: tuple[str, ...], confidence: float
+) -> ArmSummary:
     if found is None or not found.count_:
-        return ArmSummary(arm.value, 0, 0.0, 0.0, None, 0.0)
+        return ArmSummary(arm.value, 0, 0.0, 0.0, None, 0.0, None, None)
     return ArmSummary(
         arm.value,
         int(found.count_),
@@ -296,6 +300,7 @@ def _summary(arm: Arm, found: Aggregates | None, metrics: tuple[str, ...]) -> Ar
         float(found.mean_["purchases"]),
         float(found.mean_["margin"]) if "margin" in metrics else None,
         float(found.mean_["retention"]),
+        *uplift.mean_interval(found, "revenue", confidence),
     )
 
 

@@ -145,6 +145,18 @@ def effect(
     )
 
 
+def mean_interval(
+    arm: Aggregates, value: str, confidence: float = 0.95
+) -> tuple[float | None, float | None]:
+    """The interval of one arm's mean of `value`: mean ± t_{n−1} s / sqrt(n)."""
+    n = int(arm.count_ or 0)
+    if n < 2:
+        return None, None
+    mean, variance = float(arm.mean_[value]), float(arm.var_[value])
+    half = float(scipy.stats.t.ppf((1 + confidence) / 2, n - 1)) * math.sqrt(variance / n)
+    return mean - half, mean + half
+
+
 def incremental(per_member: Effect | None, treated: int) -> Money:
     """Difference per member × treated members, with its interval."""
     if per_member is None:

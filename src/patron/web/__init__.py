@@ -24,6 +24,7 @@ from patron.web import (
     console,
     customer,
     customers,
+    experiments,
     i18n,
     lifetime,
     overview,
@@ -52,6 +53,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(customers.router)
     app.include_router(customer.router)
     app.include_router(cohorts.router)
+    app.include_router(experiments.router)
     app.include_router(segments.router)
     app.include_router(lifetime.router)
     app.include_router(audit.router)
