@@ -31,6 +31,7 @@ PAGES = [
     "/console/cohorts",
     "/console/segments",
     "/console/lifetime",
+    "/console/experiments",
     "/console/audit",
     "/console/program",
     "/console/rewards",
@@ -117,7 +118,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
     seen.shows("#audit >> text=broken mug")
     assert "user:owner@shop.ro" in page.inner_text("#audit")
     _check(seen, "audit")
-    for name in ("segments", "cohorts", "lifetime", "rewards", "keys"):
+    for name in ("segments", "cohorts", "lifetime", "experiments", "rewards", "keys"):
         page.goto(f"{served_app}/console/{name}")
         _check(seen, name)
     page.click("button:text('Log out')")
