@@ -137,8 +137,11 @@ def intervals(
     values: list[dict[str, Any]], label: str, *, x_title: str, zero: bool = False
 ) -> dict[str, Any]:
     """One row per `label`: a point at `value` and a rule from `low` to `high` (an
-    estimate and its interval); with `zero`, a line at 0, where no effect would be."""
-    x = {"field": "value", "type": "quantitative", "title": x_title}
+    estimate and its interval); with `zero`, a line at 0, where no effect would be, and
+    the axis in percent (relative effects)."""
+    x: dict[str, Any] = {"field": "value", "type": "quantitative", "title": x_title}
+    if zero:
+        x["axis"] = {"format": ".0%"}
     layers: list[dict[str, Any]] = [
         {"mark": "rule", "encoding": {"y": {"field": label, "type": "nominal", "title": None},
                                       "x": {**x, "field": "low"}, "x2": {"field": "high"}}},
