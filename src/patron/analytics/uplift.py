@@ -128,7 +128,8 @@ def effect(
         equal_var=False,
         use_t=True,
     )
-    found = mean.analyze_aggregates(control, treatment)
+    with np.errstate(all="ignore"):  # arms without variance: NaN, said as null, not warned
+        found = mean.analyze_aggregates(control, treatment)
     relative_known = found.control != 0 and math.isfinite(found.rel_effect_size_ci_lower)
     return Effect(
         metric=metric,
