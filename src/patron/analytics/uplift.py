@@ -207,8 +207,8 @@ def members_needed(
     None when the mean is 0 (no relative uplift of nothing can be detected)."""
     if not 0 < relative_uplift:
         raise InvalidInput(f"uplift: {relative_uplift} must be above 0 (0.05 is 5 %)")
-    if not 0 < alpha < 1 or not 0 < power < 1:
-        raise InvalidInput("alpha and power: each strictly between 0 and 1 (0.05, 0.8)")
+    if not 1e-6 <= alpha <= 0.5 or not 0.5 <= power <= 0.9999:
+        raise InvalidInput("alpha: from 0.000001 to 0.5 (0.05); power: from 0.5 to 0.9999 (0.8)")
     if not 0 < control_share < 1:
         raise InvalidInput(f"control share: {control_share} must be strictly between 0 and 1")
     delta = relative_uplift * mean
@@ -216,4 +216,5 @@ def members_needed(
         return None
     z = float(scipy.stats.norm.ppf(1 - alpha / 2) + scipy.stats.norm.ppf(power))
     split = 1 / control_share + 1 / (1 - control_share)
-    return math.ceil(z * z * variance * split / (delta * delta))
+    needed = z * z * variance * split / (delta * delta)
+    return math.ceil(needed) if math.isfinite(needed) else None  # None: beyond any count

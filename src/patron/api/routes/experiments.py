@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from patron.analytics.columns import encode_rows
@@ -22,7 +22,7 @@ from patron.analytics.experiments import (
 )
 from patron.api import examples
 from patron.api import problems as p
-from patron.api.deps import AdminKey, PatronDep
+from patron.api.deps import AdminKey, MemberPath, PatronDep
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import (
     ExperimentArmPublic,
@@ -45,6 +45,9 @@ from patron.services.experiments import (
 )
 
 router = APIRouter(tags=["experiments"])
+Name = Annotated[
+    str, Path(max_length=50, description="the experiment's name", examples=["holdout-2026"])
+]
 UNKNOWN = NotFound("no experiment named 'spring'; `patron experiment list` shows them")
 
 
@@ -97,7 +100,7 @@ def get_all(patron: PatronDep, _: AdminKey) -> dict[str, Any]:
 @router.get(
     "/v1/experiments/{name}", response_model=ExperimentPublic, responses=p.refusals(UNKNOWN)
 )
-def get_one(name: str, patron: PatronDep, _: AdminKey) -> ExperimentPublic:
+def get_one(name: Name, patron: PatronDep, _: AdminKey) -> ExperimentPublic:
     """One experiment."""
     return _public(patron.read(show_experiment, name))
 
@@ -115,7 +118,7 @@ def get_one(name: str, patron: PatronDep, _: AdminKey) -> ExperimentPublic:
         InvalidInput("ends_at: the end must come after the start"),
     ),
 )
-def patch(name: str, body: ExperimentEdit, patron: PatronDep, principal: AdminKey) -> Any:
+def patch(name: Name, body: ExperimentEdit, patron: PatronDep, principal: AdminKey) -> Any:
     """Move the end; before the start, change the share or the salt (the arms are redrawn)."""
     command = EditExperiment(name, principal.actor, body.control_share, body.salt, body.ends_at)
     return _public(patron.run(edit_experiment, command))
@@ -129,8 +132,8 @@ def patch(name: str, body: ExperimentEdit, patron: PatronDep, principal: AdminKe
     ),
 )
 def get_arm(
-    name: str,
-    member: str,
+    name: Name,
+    member: MemberPath,
     patron: PatronDep,
     _: AdminKey,
     by: Annotated[Literal["id", "external_id"] | None, Query()] = None,
@@ -156,7 +159,7 @@ def get_arm(
     },
 )
 def get_report(
-    name: str,
+    name: Name,
     patron: PatronDep,
     _: AdminKey,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
@@ -194,8 +197,8 @@ def get_power(
     _: AdminKey,
     uplift: Annotated[float, Query(gt=0, le=10)] = 0.05,
     control_share: Annotated[float, Query(gt=0, lt=1)] = 0.1,
-    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-    power: Annotated[float, Query(gt=0, lt=1)] = 0.8,
+    alpha: Annotated[float, Query(ge=1e-6, le=0.5)] = 0.05,
+    power: Annotated[float, Query(ge=0.5, le=0.9999)] = 0.8,
     metric: Annotated[Literal["revenue", "purchases"], Query()] = "revenue",
     as_of: Annotated[datetime | None, Query()] = None,
 ) -> dict[str, Any]:
