@@ -41,6 +41,8 @@ from patron.domain.experiments import Arm, Experiment, Kind
 METRICS = ("revenue", "purchases", "margin", "retention")
 MONEY_METRICS = ("revenue", "margin")
 HORIZONS_WEEKS = (1, 2, 4, 8, 13, 26, 52)
+# the dates a report or a horizon may reach (a pre-period doubles the span back in time)
+EARLIEST, LATEST = datetime(1971, 1, 1), datetime(2200, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,8 @@ def report(
     """The experiment's report over `period` (the pre-period: the same length before it)."""
     if period.end <= period.start:
         raise InvalidInput("to: the period must end after it starts")
+    if period.start < EARLIEST or period.end > LATEST:
+        raise InvalidInput(f"from, to: a period between {EARLIEST:%Y} and {LATEST:%Y}")
     if not 0 < confidence < 1:
         raise InvalidInput(f"confidence: {confidence} must be strictly between 0 and 1")
     if other_cost < 0:
@@ -386,6 +390,8 @@ def power_table(
     long an experiment on every member must run."""
     if metric not in ("revenue", "purchases"):
         raise InvalidInput(f"metric: {metric!r}; the power calculator takes revenue or purchases")
+    if not EARLIEST <= as_of <= LATEST:
+        raise InvalidInput(f"as_of: a day between {EARLIEST:%Y} and {LATEST:%Y}")
     uplift.members_needed(1.0, 1.0, relative_uplift, control_share=control_share, alpha=alpha,
                           power=power)  # fmt: skip  # the parameters refused before any query
     rows = []
