@@ -205,14 +205,14 @@ def members_needed(
 ) -> int | None:
     """Members (both arms) to detect `relative_uplift` on `mean` (normal approximation);
     None when the mean is 0 (no relative uplift of nothing can be detected)."""
-    if not 0 < relative_uplift:
-        raise InvalidInput(f"uplift: {relative_uplift} must be above 0 (0.05 is 5 %)")
+    if not 0.0001 <= relative_uplift <= 10:
+        raise InvalidInput(f"uplift: {relative_uplift} must be from 0.0001 to 10 (0.05 is 5 %)")
     if not 1e-6 <= alpha <= 0.5 or not 0.5 <= power <= 0.9999:
         raise InvalidInput("alpha: from 0.000001 to 0.5 (0.05); power: from 0.5 to 0.9999 (0.8)")
     if not 0 < control_share < 1:
         raise InvalidInput(f"control share: {control_share} must be strictly between 0 and 1")
     delta = relative_uplift * mean
-    if delta == 0:
+    if delta * delta == 0:  # no mean, or one too small to square
         return None
     z = float(scipy.stats.norm.ppf(1 - alpha / 2) + scipy.stats.norm.ppf(power))
     split = 1 / control_share + 1 / (1 - control_share)

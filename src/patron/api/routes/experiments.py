@@ -195,7 +195,7 @@ def get_report(
 def get_power(
     patron: PatronDep,
     _: AdminKey,
-    uplift: Annotated[float, Query(gt=0, le=10)] = 0.05,
+    uplift: Annotated[float, Query(ge=0.0001, le=10)] = 0.05,
     control_share: Annotated[float, Query(gt=0, lt=1)] = 0.1,
     alpha: Annotated[float, Query(ge=1e-6, le=0.5)] = 0.05,
     power: Annotated[float, Query(ge=0.5, le=0.9999)] = 0.8,
