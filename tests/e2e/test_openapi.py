@@ -52,6 +52,7 @@ IDEMPOTENT_WRITES = {
     "POST /v1/cards/{number}/block",
     "POST /v1/cards/{number}/replace",
     "POST /v1/vouchers/{code}/use",
+    "POST /v1/experiments",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

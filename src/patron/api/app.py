@@ -17,6 +17,7 @@ from patron.api.routes import (
     cards,
     economics,
     goals,
+    experiments,
     members,
     money,
     privacy,
@@ -63,6 +64,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(goals.router)
     app.include_router(money.router)
     app.include_router(simulations.router)
+    app.include_router(experiments.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

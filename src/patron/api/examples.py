@@ -621,3 +621,61 @@ CARD_REPLACED: list[dict[str, Any]] = [
         },
     }
 ]
+# experiments against a control group (api/routes/experiments.py)
+EXPERIMENT_CREATE: list[dict[str, Any]] = [
+    {"name": "holdout-2026", "kind": "holdout", "control_share": "0.1",
+     "starts_at": "2026-03-01T00:00:00Z", "ends_at": "2026-09-01T00:00:00Z"},
+    {"name": "north-pilot", "kind": "pilot", "shops": ["north"],
+     "starts_at": "2026-03-01T00:00:00Z"},
+]  # fmt: skip
+EXPERIMENT_EDIT: list[dict[str, Any]] = [{"ends_at": "2026-10-01T00:00:00Z"}]
+EXPERIMENT_PUBLIC: list[dict[str, Any]] = [
+    {"name": "holdout-2026", "kind": "holdout", "control_share": "0.1", "shops": [],
+     "starts_at": "2026-03-01T00:00:00Z", "ends_at": "2026-09-01T00:00:00Z",
+     "created_at": "2026-02-20T10:00:00Z", "created_by": "apikey:ana",
+     "members": {"control": 412, "treatment": 3688}},
+]  # fmt: skip
+EXPERIMENT_ARM: list[dict[str, Any]] = [
+    {"experiment": "holdout-2026", "member_id": 42, "arm": "control"}
+]
+EXPERIMENT_REPORT: dict[str, Any] = {
+    "experiment": "holdout-2026",
+    "kind": "holdout",
+    "period": {"from": "2026-03-01T00:00:00", "to": "2026-09-01T00:00:00"},
+    "pre_period": {"from": "2025-08-29T00:00:00", "to": "2026-03-01T00:00:00"},
+    "confidence": 0.95,
+    "margin_basis": "cost",
+    "arms": [
+        {"arm": "control", "members": 412, "revenue": "180.20", "purchases": 3.1,
+         "margin": "54.06", "retention": 0.61},
+        {"arm": "treatment", "members": 3688, "revenue": "192.75", "purchases": 3.4,
+         "margin": "57.83", "retention": 0.66},
+    ],  # fmt: skip
+    "effects": [
+        {"metric": "revenue", "adjusted": "CUPED", "control": 181.0, "treatment": 192.6,
+         "difference": 11.6, "ci_low": 4.1, "ci_high": 19.1, "relative": 0.064,
+         "relative_low": 0.022, "relative_high": 0.108, "p_value": 0.0025},
+    ],  # fmt: skip
+    "money": [
+        {"figure": "incremental_revenue", "value": "42780.80", "low": "15120.80",
+         "high": "70440.80"},
+        {"figure": "incremental_margin", "value": "12834.24", "low": "4536.24",
+         "high": "21132.24"},
+        {"figure": "program_cost", "value": "6200.00", "low": "6200.00", "high": "6200.00"},
+        {"figure": "net_incremental_margin", "value": "6634.24", "low": "-1663.76",
+         "high": "14932.24"},
+    ],  # fmt: skip
+    "roi": {"value": 1.07, "low": -0.27, "high": 2.41},
+    "program_cost": {"redeemed": 4200.0, "other": 2000.0},
+    "sample_ratio": {"control": 412, "treatment": 3688, "expected_control_share": 0.1,
+                     "chi_square": 0.38, "p_value": 0.54, "mismatch": False},
+    "notes": [],
+}  # fmt: skip
+EXPERIMENT_POWER: dict[str, Any] = {
+    "relative_uplift": 0.05,
+    "weeks_needed": 13,
+    "data": [
+        {"weeks": 13, "members": 40000, "mean": 52.3, "variance": 9120.5,
+         "purchases_per_member_week": 0.09, "members_needed": 36862, "enough": True},
+    ],
+}  # fmt: skip

@@ -100,6 +100,9 @@ class Problem(BaseModel):
     goal_id: int | None = Field(
         None, description="goal_not_found: the goal asked for; primary_goal_exists: the primary"
     )
+    experiment_id: int | None = Field(
+        None, description="experiment_exists, experiment_started: the experiment"
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

@@ -785,3 +785,58 @@ class CardBatchPublic(Answer):
     count: int = Field(description="how many cards it holds")
     created_at: UtcTime = Field(description="when it was made")
     numbers: list[str] = Field(description="the card numbers, each with its check digit")
+class ExperimentCreate(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_CREATE))
+
+    name: Annotated[str, Field(min_length=1, max_length=limits.SHORT_LENGTH), _Clean] = Field(
+        description="unique; names the experiment in the paths"
+    )
+    kind: Literal["holdout", "pilot"] = Field(
+        description="holdout: a drawn share of members earns nothing; pilot: the program"
+        " only for the customers of `shops`"
+    )
+    control_share: Decimal | None = Field(
+        None, description="a holdout's share in control, strictly between 0 and 1 (0.1)"
+    )
+    shops: list[Annotated[str, Field(min_length=1, max_length=limits.SHOP_LENGTH)]] = Field(
+        default_factory=list, max_length=100, description="a pilot's shops"
+    )
+    starts_at: datetime | None = Field(None, description="default: now")
+    ends_at: datetime | None = Field(None, description="default: none (open-ended)")
+    salt: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="the draw's salt; default: 16 random hex digits (never shown)"
+    )
+
+
+class ExperimentEdit(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_EDIT))
+
+    control_share: Decimal | None = Field(None, description="before the start only")
+    salt: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="before the start only"
+    )
+    ends_at: datetime | None = Field(None, description="the end; not in the past once started")
+
+
+class ExperimentPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_PUBLIC))
+
+    name: str = Field(description="the experiment's name")
+    kind: str = Field(description="holdout or pilot")
+    control_share: Decimal | None = Field(description="a holdout's; null for a pilot")
+    shops: list[str] = Field(description="a pilot's shops")
+    starts_at: UtcTime = Field(description="from when the control earns nothing")
+    ends_at: UtcTime | None = Field(description="until when; null: open-ended")
+    created_at: UtcTime = Field(description="when it was created")
+    created_by: str = Field(description="the actor: apikey:<name> or the CLI's user")
+    members: dict[str, int] = Field(description="members with an arm stored, by arm")
+
+
+class ExperimentArmPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_ARM))
+
+    experiment: str = Field(description="the experiment's name")
+    member_id: int = Field(description="the member, by Patron's id")
+    arm: Literal["control", "treatment"] | None = Field(
+        description="null: not decided yet (a pilot's member before their first purchase)"
+    )

@@ -22,6 +22,7 @@ from patron.cli.cards import cards_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
 from patron.cli.goals import goals_app
+from patron.cli.experiments import experiment_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
@@ -61,3 +62,4 @@ app.add_typer(goals_app, name="goals")
 app.add_typer(budget_app, name="budget")
 app.add_typer(rewards.vouchers_app, name="vouchers")
 app.add_typer(rewards.rewards_app, name="rewards")
+app.add_typer(experiment_app, name="experiment")

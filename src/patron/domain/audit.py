@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     CARD_REPLACED = "card.replaced"
     VOUCHER_USED = "voucher.used"  # a discount's voucher used at the till
     REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
+    EXPERIMENT_CREATED = "experiment.created"
+    EXPERIMENT_CHANGED = "experiment.changed"
 
 
 @dataclass(frozen=True, slots=True)

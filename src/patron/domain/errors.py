@@ -124,6 +124,18 @@ class StaffUserExists(Conflict):
     code = "staff_user_exists"
 
 
+class ExperimentExists(Conflict):
+    """An experiment of this name exists (`experiment_id`)."""
+
+    code = "experiment_exists"
+
+
+class ExperimentStarted(Conflict):
+    """The change would redraw the arms of an experiment that has started."""
+
+    code = "experiment_started"
+
+
 class LastOwner(Conflict):
     """The change would leave the store without an active owner (`user_id`)."""
 

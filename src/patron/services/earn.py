@@ -26,6 +26,7 @@ from patron.domain.earning import (
     score,
 )
 from patron.domain.errors import InvalidInput, OrderTaken, PurchaseLimit
+from patron.domain.experiments import withhold
 from patron.domain.invoices import invoice_dates_problem
 from patron.domain.ledger import EntryRefs
 from patron.domain.limits import MAX_PURCHASES
@@ -35,6 +36,7 @@ from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, locked_account, save
 from patron.services.commands import RecordPurchase
+from patron.services.experiments import withheld
 from patron.services.program import current_program
 from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
@@ -79,6 +81,12 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     if not cmd.award_points:
         # history only: nothing earned, so the lines hold no points a return could take back
         earning = Earning(line_points=(0,) * len(earning.line_points), bonus_points=0)
+    # a control member of a running experiment earns nothing; the stored breakdown says why
+    held_out = (
+        withheld(uow, member.id, at, purchase=True, shop=cmd.shop) if cmd.award_points else None
+    )
+    if held_out is not None:
+        earning = withhold(earning, held_out)
     points = earning.points
     total = quantize_money(facts.total)
     purchase_id = uow.purchases.add(
@@ -133,7 +141,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         order_id=cmd.order_id,
         total=total,
         points_earned=points,
-        breakdown=earning.breakdown,
+        # the till is not told why: the arm is shown to nobody there (domain/experiments.py)
+        breakdown=() if held_out is not None else earning.breakdown,
         available_at=at + timedelta(days=pending),
         tier=tier,
         program_version=version,

@@ -20,6 +20,7 @@ from patron.domain.program import EarningPolicy, Program
 from patron.domain.records import EntryKind
 from patron.services.balances import Account, credit, locked_account, save
 from patron.services.commands import Enroll
+from patron.services.experiments import withheld
 from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
@@ -85,6 +86,10 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
     referral = _referral_bonus(uow, program.earning, referrer)
+    # a control member of a running experiment receives nothing (services/experiments.py)
+    referrer_bonus = referral
+    if referrer is not None and withheld(uow, referrer.id, at, purchase=False):
+        referrer_bonus = 0
     new = new_member(
         program,
         cmd.external_id,
@@ -98,6 +103,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     member_id = account.id
     announced = [events.member_enrolled(member_id, at, new.tier)]
     welcome = program.earning.welcome_bonus
+    if withheld(uow, member_id, at, purchase=False):
+        welcome = referral = 0
     if welcome:
         credit(uow, account, EntryKind.WELCOME, welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
@@ -111,18 +118,19 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
             program,
             refs=EntryRefs(reason=INVITED),
         )
+        announced.append(events.points_earned(member_id, at, referral, None))
+    if referrer and referrer_bonus:
         credit(
             uow,
             referrer,
             EntryKind.REFERRAL,
-            referral,
+            referrer_bonus,
             at,
             program,
             # an id: no personal data in the ledger
             refs=EntryRefs(reason=f"referred member {member_id}"),
         )
-        announced.append(events.points_earned(member_id, at, referral, None))
-        announced.append(events.points_earned(referrer.id, at, referral, None))
+        announced.append(events.points_earned(referrer.id, at, referrer_bonus, None))
     uow.outbox.add(announced, uow.now)
     save(uow, account, *([referrer] if referrer else []))
     return Enrolled(member=account.member, welcome_points=welcome, referral_points=referral)

@@ -482,3 +482,34 @@ budget_spend = Table(
     CheckConstraint("amount >= 0", name="amount_not_negative"),
     Index("ix_budget_spend_month_category", "month", "category"),
 )
+
+# experiments against a control group (domain/experiments.py): the experiment, and each
+# member's arm, stored when first decided and never rewritten
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(lim.SHORT_LENGTH), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("control_share", Numeric(5, 4)),  # a holdout's; NULL for a pilot
+    Column("shops", JSON),  # a pilot's shops; NULL for a holdout
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(lim.ACTOR_LENGTH), nullable=False),
+    CheckConstraint("kind IN ('holdout', 'pilot')", name="kind_known"),
+    CheckConstraint("control_share > 0 AND control_share < 1", name="share_between_0_and_1"),
+)
+
+
+experiment_assignments = Table(
+    "experiment_assignments",
+    metadata,
+    Column("experiment_id", Id, ForeignKey("experiments.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("arm", String(16), nullable=False),
+    Column("assigned_at", DateTime, nullable=False),
+    CheckConstraint("arm IN ('control', 'treatment')", name="arm_known"),
+    Index("ix_experiment_assignments_member", "member_id"),
+)

@@ -24,6 +24,7 @@ from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
 from patron.store.directory import MemberDirectory
+from patron.store.experiments import Experiments
 from patron.store.figures import ProgramFigures
 from patron.store.fulfilments import Fulfilments
 from patron.store.goals import Goals
@@ -97,6 +98,7 @@ class UnitOfWork:
         self.points = PointsHistory(conn)
         self.budget = Budget(conn)
         self.cards = Cards(conn)
+        self.experiments = Experiments(conn)
         return self
 
     @property

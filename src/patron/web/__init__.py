@@ -25,6 +25,7 @@ from patron.web import (
     customer,
     customers,
     goals,
+    experiments,
     i18n,
     lifetime,
     money,
@@ -56,6 +57,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(customers.router)
     app.include_router(customer.router)
     app.include_router(cohorts.router)
+    app.include_router(experiments.router)
     app.include_router(segments.router)
     app.include_router(lifetime.router)
     app.include_router(goals.router)

@@ -202,3 +202,31 @@ def bars_by_month(
                       "legend": {"orient": "bottom"}},
         },
     }  # fmt: skip
+
+
+def intervals(
+    values: list[dict[str, Any]], label: str, *, x_title: str, zero: bool = False
+) -> dict[str, Any]:
+    """One row per `label`: a point at `value` and a rule from `low` to `high` (an
+    estimate and its interval); with `zero`, a line at 0, where no effect would be, and
+    the axis in percent (relative effects)."""
+    x: dict[str, Any] = {"field": "value", "type": "quantitative", "title": x_title}
+    if zero:
+        x["axis"] = {"format": ".0%"}
+    layers: list[dict[str, Any]] = [
+        {"mark": "rule", "encoding": {"y": {"field": label, "type": "nominal", "title": None},
+                                      "x": {**x, "field": "low"}, "x2": {"field": "high"}}},
+        {"mark": {"type": "point", "filled": True, "size": 60},
+         "encoding": {"y": {"field": label, "type": "nominal", "title": None}, "x": x}},
+    ]  # fmt: skip
+    if zero:
+        dashed = {"type": "rule", "strokeDash": [4, 4]}
+        layers.append({"data": {"values": [{"zero": 0}]}, "mark": dashed,
+                       "encoding": {"x": {"field": "zero", "type": "quantitative"}}})  # fmt: skip
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "width": 360,
+        "height": {"step": 28},
+        "layer": layers,
+    }

@@ -145,6 +145,19 @@ WORDS = {
     "adjust": N_("adjustment"),
     "expire": N_("points expired"),
     "debt_settlement": N_("debt settled"),
+    # experiments: kinds, arms, outcomes and money (web/experiments.py)
+    "holdout": N_("holdout"),
+    "pilot": N_("pilot"),
+    "control": N_("control"),
+    "treatment": N_("treatment"),
+    "revenue": N_("revenue"),
+    "purchases": N_("purchases"),
+    "margin": N_("margin"),
+    "retention": N_("retention"),
+    "incremental_revenue": N_("incremental revenue"),
+    "incremental_margin": N_("incremental margin"),
+    "program_cost": N_("program cost"),
+    "net_incremental_margin": N_("net incremental margin"),
 }
 
 
