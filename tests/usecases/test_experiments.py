@@ -21,6 +21,7 @@ from patron.bootstrap import Patron
 from patron.domain.earning import Line
 from patron.domain.errors import ExperimentExists, ExperimentStarted, InvalidInput
 from patron.domain.experiments import Arm
+from patron.domain.goals import InvalidGoal, Population
 from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.earn import record_purchase
 from patron.services.experiments import (
@@ -225,3 +226,28 @@ def test_a_pilot_treats_the_customers_of_its_shops_and_holds_the_others(
     with patron.uow(readonly=True) as uow:
         stored = uow.purchases.by_order_id("o-4")
     assert stored is not None and [(b.rule, b.points) for b in stored.breakdown] == [("pilot", 0)]
+
+
+def test_an_arm_is_a_population_goals_measure(patron: Patron, clock: Clock) -> None:
+    # given 12 members drawn into a holdout, member i buying (i + 1) × 10.00 EUR once
+    ids = [member(patron, f"c-{i}") for i in range(12)]
+    holdout(patron)
+    for i, mid in enumerate(ids):
+        line = Line("A", None, 1, Decimal(10 * (i + 1)))
+        record(patron, mid, f"o-{i}", lines=(line,))
+    # when the KPI catalogue measures revenue per member on each arm of "h"
+    today = clock().date()
+    start, end = today - timedelta(days=30), today + timedelta(days=1)
+    measures = patron.measures()
+    found = {
+        arm: measures.measure("revenue_per_member", Population("arm", f"h/{arm}"), start, end)
+        for arm in ("control", "treatment")
+    }
+    # then each is its arm's revenue over its members, the arms drawn by hand
+    for arm in (Arm.CONTROL, Arm.TREATMENT):
+        spent = [10 * (i + 1) for i, m in enumerate(ids) if expected_arm(SALT, m, 0.5) is arm]
+        assert spent, "the salt puts members in both arms"
+        assert found[arm.value] == (Decimal(sum(spent)) / len(spent)).quantize(Decimal("1e-6"))
+    # and an arm of an experiment that does not exist is refused, naming those that do
+    with pytest.raises(InvalidGoal, match="h/control, h/treatment"):
+        measures.measure("revenue_per_member", Population("arm", "nope/control"), start, end)

@@ -9,6 +9,9 @@ A population (domain/goals.Population) is a kind and, for every kind but `all`, 
                     on their purchases up to the window's last day
     abc:CLASS       the customers in A/B/C class CLASS (analytics/abc.py, default
                     weights), classified on their purchases up to the window's last day
+    arm:NAME/ARM    the members of arm ARM (control or treatment) of experiment NAME, as
+                    their arms are stored (domain/experiments.py): a holdout's or a
+                    pilot's control and treated members, to set a goal on the pilot group
 
 Each kind is one `PopulationKind` in `KINDS`: a function giving the population's members
 in the store as an Ibis table with a `member_id` column (the store's `members.id`), for
@@ -149,4 +152,20 @@ def _abc(con: ibis.BaseBackend, value: str | None, start: date, end: date) -> ir
 register(PopulationKind("all", "population of every member", _everyone))
 register(PopulationKind("tier", "tier of the program", _tier, _tiers))
 register(PopulationKind("rfm", "RFM segment", _rfm, lambda con: list(SEGMENTS)))
+def _arm(con: ibis.BaseBackend, value: str | None, start: date, end: date) -> ir.Table:
+    """The members whose stored arm of the experiment is the one named (`NAME/ARM`)."""
+    name, _, arm = (value or "").rpartition("/")
+    experiments, arms = con.table("experiments"), con.table("experiment_assignments")
+    chosen = experiments.filter(experiments.name == name).select(experiment_id=experiments.id)
+    found = arms.filter(arms.arm == arm).semi_join(chosen, "experiment_id")
+    return _members(con).semi_join(found.select("member_id"), "member_id")
+
+
+def _arms(con: ibis.BaseBackend) -> list[str]:
+    """Both arms of every experiment, `NAME/control` and `NAME/treatment`."""
+    names = con.table("experiments").select("name").order_by("name").to_pyarrow().to_pylist()
+    return [f"{row['name']}/{arm}" for row in names for arm in ("control", "treatment")]
+
+
 register(PopulationKind("abc", "A/B/C class", _abc, lambda con: ["A", "B", "C"]))
+register(PopulationKind("arm", "arm of an experiment", _arm, _arms))

@@ -785,6 +785,8 @@ class CardBatchPublic(Answer):
     count: int = Field(description="how many cards it holds")
     created_at: UtcTime = Field(description="when it was made")
     numbers: list[str] = Field(description="the card numbers, each with its check digit")
+
+
 class ExperimentCreate(_In):
     model_config = ConfigDict(json_schema_extra=examples(*story.EXPERIMENT_CREATE))
 

@@ -21,8 +21,8 @@ from patron.cli.budget import budget_app
 from patron.cli.cards import cards_app
 from patron.cli.clv import clv_app
 from patron.cli.economics import economics_app
-from patron.cli.goals import goals_app
 from patron.cli.experiments import experiment_app
+from patron.cli.goals import goals_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app

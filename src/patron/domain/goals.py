@@ -99,7 +99,7 @@ class Population:
         if not kind:
             raise InvalidGoal(
                 f"population: {text!r} names no population: give `all`, `tier:NAME`,"
-                " `rfm:SEGMENT` or `abc:CLASS`"
+                " `rfm:SEGMENT`, `abc:CLASS` or `arm:EXPERIMENT/ARM`"
             )
         if len(value) > POPULATION_LENGTH:
             raise InvalidGoal(f"population: a value of at most {POPULATION_LENGTH} characters")
