@@ -82,3 +82,17 @@ def test_bad_spend_exits_2_and_writes_nothing(patron: Patron, args: tuple[str, .
     assert found.exit_code == 2 and message in found.stderr
     with patron.uow(readonly=True) as uow:
         assert uow.budget.spend(date(2026, 1, 1), date(2026, 1, 1)) == []
+
+
+def test_without_a_redemption_the_table_says_no_breakage_is_applied(
+    patron: Patron, clock: Clock
+) -> None:
+    from tests.conftest import load_example
+    from tests.integration.helpers import member, record
+
+    load_example(patron)
+    record(patron, member(patron, "ana"), "o-1")  # 50 points pending, none ever redeemed
+    found = cli(patron, "liability", "--from", "2026-01", "--to", "2026-01", "--replicates", "0")
+    assert found.exit_code == 0, found.output
+    assert "breakage: none applied, no point has been redeemed yet" in found.output
+    assert "breakage of the outstanding points" not in found.output

@@ -152,6 +152,8 @@ def _abc(con: ibis.BaseBackend, value: str | None, start: date, end: date) -> ir
 register(PopulationKind("all", "population of every member", _everyone))
 register(PopulationKind("tier", "tier of the program", _tier, _tiers))
 register(PopulationKind("rfm", "RFM segment", _rfm, lambda con: list(SEGMENTS)))
+
+
 def _arm(con: ibis.BaseBackend, value: str | None, start: date, end: date) -> ir.Table:
     """The members whose stored arm of the experiment is the one named (`NAME/ARM`)."""
     name, _, arm = (value or "").rpartition("/")

@@ -111,7 +111,12 @@ def liability(
     b = found.breakage
     if shown.format == "table":
         rows = [_short(r) for r in rows]
-        if b is not None:
+        if b is not None and not b.applicable:
+            say(
+                "breakage: none applied, no point has been redeemed yet (no basis to expect"
+                f" any); a point is worth {found.point_value} {found.currency}"
+            )
+        elif b is not None:
             say(
                 f"breakage of the outstanding points: {b.expected:.1%}"
                 f" ({b.level:.0%} interval {b.low:.1%} to {b.high:.1%}, bootstrap over"
