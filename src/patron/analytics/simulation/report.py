@@ -177,7 +177,8 @@ def _summary(
         "break_even_uplift_accrued": _share(accrued, margin),
         "redeem_rate": a.redeem_rate,
         "point_value": value,
-        "point_cost": cost_per_point,
+        # shown to six places (the catalog's ratio has 28): the figures above use it whole
+        "point_cost": cost_per_point.quantize(SHARE_PLACES).normalize(),
         "margin_rate": _share(margin, revenue) if margin is not None else None,
     }
     return summary, notes
