@@ -13,21 +13,24 @@ running maximum within (member, re-evaluation period), computed on the whole sor
 array at once.
 
 Windows are sums of a cumulative array between two positions found by binary search on
-(member, moment): the moments are ranked, so one int64 key orders both.
+(member, day): a moment is a day and a time of day, so one int64 key orders the sorted
+purchases by member and day, and the few purchases of a member on the searched day are
+stepped over by their time of day.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.calendar import add_months
+from patron.analytics.simulation.calendar import DAY_US, add_months
 from patron.domain.program import TierBasis, TierPolicy
 
 Array = np.ndarray[Any, np.dtype[Any]]
+TIME_BITS = 37  # a time of day in microseconds: below 86,400,000,000 < 2^37
 
 
 @dataclass(frozen=True)
@@ -36,48 +39,118 @@ class Timeline:
 
     member: Array  # sorted
     at: Array  # datetime64[us], sorted within member
-    moments: Array  # the distinct moments, sorted
-    key: Array  # member * (len(moments) + 1) + rank of the moment: sorted
+    day: Array  # int64: days since `first_day`, sorted within member
+    time: Array  # int64: microseconds since the day's start
+    key: Array  # member * days + day: sorted
+    days: int
+    first_day: int
+    starts: Array  # per member, its first position; then len(purchases)
     members: int
-    by_time: Array  # positions in moment order (stable)
+    found: dict[tuple[Any, bool], Array] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, member: Array, at: Array, members: int) -> tuple[Timeline, Array]:
         """The timeline of purchases given in any order, and the order that sorts them
-        (by member, then moment, then given position). Two sorts: by moment, which ranks
-        the moments (ties in any order: they share a rank), then a stable one by
-        (member, rank), which keeps a member's purchases of one moment in their order."""
-        by_time = np.argsort(at, kind="quicksort")
-        sorted_at = at[by_time]
-        new = np.r_[True, sorted_at[1:] != sorted_at[:-1]]
-        rank = np.empty(len(at), dtype=np.int64)
-        rank[by_time] = np.cumsum(new) - 1
-        moments = sorted_at[new]
-        unsorted = member * np.int64(len(moments) + 1) + rank
-        order = np.argsort(unsorted, kind="stable")
-        key = unsorted[order]
-        position = np.empty(len(at), dtype=np.int64)
-        position[order] = np.arange(len(at))
-        timeline = cls(member[order], at[order], moments, key, members, position[by_time])
+        (by member, then moment, then given position)."""
+        micros = at.view(np.int64)
+        whole = micros // DAY_US
+        first_day = int(whole.min(initial=0))
+        day = whole - first_day
+        time = micros - whole * DAY_US
+        days = int(day.max(initial=0)) + 1
+        order = sort_order(member, day, time, members, days)
+        sorted_member, sorted_day = member[order], day[order]
+        timeline = cls(
+            member=sorted_member,
+            at=at[order],
+            day=sorted_day,
+            time=time[order],
+            key=sorted_member * np.int64(days) + sorted_day,
+            days=days,
+            first_day=first_day,
+            starts=np.searchsorted(sorted_member, np.arange(members + 1)),
+            members=members,
+        )
         return timeline, order
+
+    def _search(self, member: Array, at: Array, *, after: bool) -> Array:
+        """Per query (member, moment): the first position of the member's purchases dated
+        at or after the moment (`after=False`) or after it (`after=True`)."""
+        micros = at.view(np.int64)
+        whole = micros // DAY_US
+        day = whole - self.first_day
+        time = micros - whole * DAY_US
+        outside = (day < 0) | (day >= self.days)  # the member's first or end: no stepping
+        day = np.clip(day, 0, self.days)
+        time = np.where(outside, -1, time)
+        target = member * np.int64(self.days) + day
+        found: Array = np.searchsorted(self.key, target)
+        # purchases of the target day earlier than the moment (or at it, with `after`)
+        # come before it: step over them, all such queries at once, a few steps
+        stepping = np.flatnonzero(found < len(self.key))
+        while len(stepping):
+            here = found[stepping]
+            same = self.key[here] == target[stepping]
+            earlier = self.time[here] <= time[stepping] if after else self.time[here] < time[stepping]
+            stepping = stepping[same & earlier]
+            found[stepping] += 1
+            stepping = stepping[found[stepping] < len(self.key)]
+        return found
 
     def window_starts(self, months: int) -> Array:
         """Per purchase: the first position of its member's purchases in the window that
-        ends at it. The starts are searched in moment order, where they are sorted (the
-        window's start moves with its end), which keeps the searches in cache."""
-        starts = add_months(self.at[self.by_time], -months)
-        rank = np.empty(len(starts), dtype=np.int64)
-        rank[self.by_time] = np.searchsorted(self.moments, starts, side="left")
-        return np.searchsorted(self.key, self.member * np.int64(len(self.moments) + 1) + rank)
+        ends at it. A window that starts before the member's first purchase starts at
+        it, without a search."""
+        starts = add_months(self.at, -months)
+        first = self.starts[:-1][self.member]
+        searched = np.flatnonzero(starts > self.at[first])
+        first[searched] = self._search(self.member[searched], starts[searched], after=False)
+        return first
 
     def positions(self, at: np.datetime64, *, after: bool) -> Array:
         """Per member: the first position of their purchases dated at or after the moment
-        (`after=False`) or after it (`after=True`); one moment for all, so the searches
-        go in order."""
-        rank = np.searchsorted(self.moments, at, side="right" if after else "left")
-        members = np.arange(self.members, dtype=np.int64)
-        found: Array = np.searchsorted(self.key, members * np.int64(len(self.moments) + 1) + rank)
-        return found
+        (`after=False`) or after it (`after=True`)."""
+        if int(np.datetime64(at, "us").astype(np.int64)) < self.first_day * DAY_US:
+            return self.starts[:-1]  # before every purchase: each member's first
+        if not after or not bool((self.at == at).any()):
+            after = False  # no purchase at the moment: both are the same positions
+        known = self.found.get((at, after))
+        if known is None:
+            members = np.arange(self.members, dtype=np.int64)
+            moments = np.full(self.members, at, dtype=self.at.dtype)
+            known = self.found[at, after] = self._search(members, moments, after=after)
+        return known
+
+
+def sort_order(member: Array, day: Array, time: Array, members: int, days: int) -> Array:
+    """The stable order by (member, day, time of day). A value sort of one int64 that
+    packs member, day and position is several times faster than an argsort; the few
+    purchases of a member on one day are then ordered by their time of day apart. When
+    the three do not fit in 63 bits, a lexicographic argsort."""
+    size = len(member)
+    position_bits = max(size - 1, 1).bit_length()
+    day_bits = max(days - 1, 1).bit_length()
+    member_bits = max(members - 1, 1).bit_length()
+    if member_bits + day_bits + position_bits > 63 or size >= 2 ** (63 - TIME_BITS):
+        return np.lexsort((time, day, member))
+    packed = (member << np.int64(day_bits)) | day
+    packed <<= np.int64(position_bits)
+    packed |= np.arange(size, dtype=np.int64)
+    packed.sort()
+    order = packed & np.int64((1 << position_bits) - 1)
+    group = packed >> np.int64(position_bits)
+    twin = group[1:] == group[:-1]
+    if not bool(twin.any()):
+        return order
+    # the positions in groups of more than one purchase, each group in given order
+    in_group = np.zeros(size, dtype=bool)
+    in_group[:-1] = twin
+    in_group[1:] |= twin
+    shared = np.flatnonzero(in_group)
+    rank = np.cumsum(np.r_[True, group[shared[1:]] != group[shared[:-1]]])
+    within = np.argsort((rank << np.int64(TIME_BITS)) | time[order[shared]], kind="stable")
+    order[shared] = order[shared][within]
+    return order
 
 
 def thresholds(policy: TierPolicy) -> Array:
