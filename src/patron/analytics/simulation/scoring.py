@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics.simulation.fixed import fraction, number_type, round_points
-from patron.analytics.simulation.history import UNIT_SCALE, History, exact_sums
+from patron.analytics.simulation.history import UNIT_SCALE, History
 from patron.domain.program import MilestoneKind, Program, Promotion
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -111,20 +111,18 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
         denominator *= stage.scale
     kind = number_type(max(largest, denominator) * 2)
     exact = history.line_amount.astype(kind) * rate
-    denominators = np.full(len(exact), UNIT_SCALE * rate_scale, dtype=kind)
-    points = round_points(exact, UNIT_SCALE * rate_scale, rounding)
+    over = UNIT_SCALE * rate_scale
+    points = round_points(exact, over, rounding)
     by_rule = {"base": points.astype(np.int64)}
     for stage in stages:
-        # only the lines whose factor is not 1 move: the others keep their exact value
-        # over their own denominator, and so their rounding
-        moving = np.flatnonzero((stage.factors != stage.scale)[stage.index])
-        moved = exact[moving] * stage.factors.astype(kind)[stage.index[moving]]
-        over = denominators[moving] * stage.scale
-        stage_points = round_points(moved, over, rounding)
-        gained = np.zeros(len(exact), dtype=np.int64)
-        gained[moving] = stage_points - points[moving]
-        by_rule[stage.rule] = by_rule.get(stage.rule, 0) + gained
-        exact[moving], denominators[moving], points[moving] = moved, over, stage_points
+        # every line moves, a factor that does not apply being scale / scale: the exact
+        # value, and so its rounding, stay as they were, over one denominator for all
+        exact *= stage.factors.astype(kind)[stage.index]
+        over *= stage.scale
+        stage_points = round_points(exact, over, rounding)
+        gained = (stage_points - points).astype(np.int64)
+        by_rule[stage.rule] = by_rule[stage.rule] + gained if stage.rule in by_rule else gained
+        points = stage_points
     return by_rule
 
 
@@ -180,7 +178,7 @@ def score_all(
         values = by_line.get(rule)
         if values is None or np.isscalar(values):
             return np.zeros(size, dtype=np.int64)
-        return exact_sums(history.line_purchase, np.asarray(values, dtype=np.int64), size)
+        return history.sums(np.asarray(values, dtype=np.int64))
 
     base, category, tier = per_purchase("base"), per_purchase("category"), per_purchase("tier")
     promotion = per_purchase("promotion") + order_bonus

@@ -54,7 +54,7 @@ class Timeline:
         (by member, then moment, then given position)."""
         micros = at.view(np.int64)
         whole = micros // DAY_US
-        first_day = int(whole.min(initial=0))
+        first_day = int(whole.min()) if len(whole) else 0
         day = whole - first_day
         time = micros - whole * DAY_US
         days = int(day.max(initial=0)) + 1
