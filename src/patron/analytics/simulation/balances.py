@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.calendar import add_months
+from patron.analytics.simulation.calendar import add_months, month_index
 
 Array = np.ndarray[Any, np.dtype[Any]]
 
@@ -49,8 +49,7 @@ class Flows:
 def _buckets(moments: Array, boundaries: Array, side: str) -> Array:
     """The first month whose end is at or after (side="left") or after ("right") each
     moment; len(boundaries) when none."""
-    found: Array = np.searchsorted(boundaries, moments, side=side)  # type: ignore[call-overload]
-    return found
+    return month_index(moments, boundaries, side)
 
 
 def _by_month(bucket: Array, weights: Array, months: int) -> Array:

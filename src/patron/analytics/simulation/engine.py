@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics.simulation.balances import Flows, Lots, flows
-from patron.analytics.simulation.calendar import moment, month_starts
+from patron.analytics.simulation.calendar import moment, month_index, month_starts
 from patron.analytics.simulation.history import History
 from patron.analytics.simulation.scoring import (
     Points,
@@ -125,8 +125,8 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
         rate=float(assumptions.redeem_rate),
     )
     months = len(boundaries)
-    bucket = np.searchsorted(boundaries, period.occurred_at, side="right")
-    joined = np.searchsorted(boundaries, line.at[firsts], side="right")
+    bucket = month_index(period.occurred_at, boundaries, side="right")
+    joined = month_index(line.at[firsts], boundaries, side="right")
 
     def per_month(values: Array, where: Array = bucket) -> Array:
         return np.bincount(where, values, months + 1)[:months].round().astype(np.int64)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.calendar import DAY_US, add_months
+from patron.analytics.simulation.calendar import DAY_US, add_months, month_index
 from patron.domain.program import TierBasis, TierPolicy
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -58,13 +58,13 @@ class Timeline:
         day = whole - first_day
         time = micros - whole * DAY_US
         days = int(day.max(initial=0)) + 1
-        order = sort_order(member, day, time, members, days)
-        sorted_member, sorted_day = member[order], day[order]
+        order, sorted_member, sorted_day = sort_order(member, day, time, members, days)
+        sorted_time = time[order]
         timeline = cls(
             member=sorted_member,
-            at=at[order],
+            at=((sorted_day + first_day) * DAY_US + sorted_time).view(at.dtype),
             day=sorted_day,
-            time=time[order],
+            time=sorted_time,
             key=sorted_member * np.int64(days) + sorted_day,
             days=days,
             first_day=first_day,
@@ -122,26 +122,32 @@ class Timeline:
         return known
 
 
-def sort_order(member: Array, day: Array, time: Array, members: int, days: int) -> Array:
-    """The stable order by (member, day, time of day). A value sort of one int64 that
-    packs member, day and position is several times faster than an argsort; the few
-    purchases of a member on one day are then ordered by their time of day apart. When
-    the three do not fit in 63 bits, a lexicographic argsort."""
+def sort_order(
+    member: Array, day: Array, time: Array, members: int, days: int
+) -> tuple[Array, Array, Array]:
+    """The stable order by (member, day, time of day), with the members and days in it.
+    A value sort of one int64 that packs member, day and position is several times
+    faster than an argsort, and gives the sorted members and days without a gather; the
+    few purchases of a member on one day are then ordered by their time of day apart.
+    When the three do not fit in 63 bits, a lexicographic argsort."""
     size = len(member)
     position_bits = max(size - 1, 1).bit_length()
     day_bits = max(days - 1, 1).bit_length()
     member_bits = max(members - 1, 1).bit_length()
     if member_bits + day_bits + position_bits > 63 or size >= 2 ** (63 - TIME_BITS):
-        return np.lexsort((time, day, member))
+        order = np.lexsort((time, day, member))
+        return order, member[order], day[order]
     packed = (member << np.int64(day_bits)) | day
     packed <<= np.int64(position_bits)
     packed |= np.arange(size, dtype=np.int64)
     packed.sort()
     order = packed & np.int64((1 << position_bits) - 1)
     group = packed >> np.int64(position_bits)
+    del packed
+    sorted_member, sorted_day = group >> np.int64(day_bits), group & np.int64((1 << day_bits) - 1)
     twin = group[1:] == group[:-1]
     if not bool(twin.any()):
-        return order
+        return order, sorted_member, sorted_day
     # the positions in groups of more than one purchase, each group in given order
     in_group = np.zeros(size, dtype=bool)
     in_group[:-1] = twin
@@ -150,7 +156,7 @@ def sort_order(member: Array, day: Array, time: Array, members: int, days: int) 
     rank = np.cumsum(np.r_[True, group[shared[1:]] != group[shared[:-1]]])
     within = np.argsort((rank << np.int64(TIME_BITS)) | time[order[shared]], kind="stable")
     order[shared] = order[shared][within]
-    return order
+    return order, sorted_member, sorted_day
 
 
 def thresholds(policy: TierPolicy) -> Array:
@@ -194,7 +200,7 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
         high = line.positions(end, after=True)
         given[:, k] = qualify(limits, sums[high] - sums[low])
     # the period of each purchase: re-evaluations strictly before it
-    period = np.searchsorted(reevaluations, line.at, side="left") - 1
+    period = month_index(line.at, reevaluations, side="left") - 1
     base = np.where(period >= 0, given[line.member, np.maximum(period, 0)], 0)
     levels = np.int64(len(limits))
     group = line.member * np.int64(len(reevaluations) + 1) + (period + 1)
