@@ -113,14 +113,14 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
     exact = history.line_amount.astype(kind) * rate
     over = UNIT_SCALE * rate_scale
     points = round_points(exact, over, rounding)
-    by_rule = {"base": points.astype(np.int64)}
+    by_rule = {"base": points.astype(np.int64, copy=False)}
     for stage in stages:
         # every line moves, a factor that does not apply being scale / scale: the exact
         # value, and so its rounding, stay as they were, over one denominator for all
         exact *= stage.factors.astype(kind)[stage.index]
         over *= stage.scale
         stage_points = round_points(exact, over, rounding)
-        gained = (stage_points - points).astype(np.int64)
+        gained = (stage_points - points).astype(np.int64, copy=False)
         by_rule[stage.rule] = by_rule[stage.rule] + gained if stage.rule in by_rule else gained
         points = stage_points
     return by_rule

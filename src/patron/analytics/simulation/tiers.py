@@ -20,7 +20,7 @@ stepped over by their time of day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +46,6 @@ class Timeline:
     first_day: int
     starts: Array  # per member, its first position; then len(purchases)
     members: int
-    found: dict[tuple[Any, bool], Array] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, member: Array, at: Array, members: int) -> tuple[Timeline, Array]:
@@ -112,14 +111,26 @@ class Timeline:
         (`after=False`) or after it (`after=True`)."""
         if int(np.datetime64(at, "us").astype(np.int64)) < self.first_day * DAY_US:
             return self.starts[:-1]  # before every purchase: each member's first
-        if not after or not bool((self.at == at).any()):
-            after = False  # no purchase at the moment: both are the same positions
-        known = self.found.get((at, after))
-        if known is None:
-            members = np.arange(self.members, dtype=np.int64)
-            moments = np.full(self.members, at, dtype=self.at.dtype)
-            known = self.found[at, after] = self._search(members, moments, after=after)
-        return known
+        members = np.arange(self.members, dtype=np.int64)
+        moments = np.full(self.members, at, dtype=self.at.dtype)
+        return self._search(members, moments, after=after)
+
+    def positions_at(self, moments: Array, *, after: bool) -> Array:
+        """`positions` at each of the sorted `moments`, a column each. Each purchase's
+        count of moments at or before it (`after=False`; before it, `after=True`) is
+        what a member's purchases before a moment count on, so one counting of (member,
+        that count) gives every column, when the table stays small; else a search each."""
+        columns = len(moments)
+        if self.members * (columns + 1) > 2 * len(self.member) + 1_000_000:
+            found = [self.positions(at, after=after) for at in moments]
+            return np.stack(found, axis=1) if found else np.zeros((self.members, 0), np.int64)
+        index = month_index(self.at, moments, side="left" if after else "right")
+        index += self.member * np.int64(columns + 1)
+        counts = np.bincount(index, minlength=self.members * (columns + 1))
+        table = counts.reshape(self.members, columns + 1)[:, :columns]
+        table.cumsum(axis=1, out=table)
+        table += self.starts[:-1, None]
+        return table
 
 
 def sort_order(
@@ -193,12 +204,9 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
     start = line.window_starts(months)
     reached = qualify(limits, sums[1:] - sums[start])
     # the window ending at each re-evaluation, for every member
-    given = np.zeros((line.members, len(reevaluations)), dtype=np.int64)
-    starts = add_months(reevaluations, -months)
-    for k, end in enumerate(reevaluations):
-        low = line.positions(starts[k], after=False)
-        high = line.positions(end, after=True)
-        given[:, k] = qualify(limits, sums[high] - sums[low])
+    low = line.positions_at(add_months(reevaluations, -months), after=False)
+    high = line.positions_at(reevaluations, after=True)
+    given = qualify(limits, sums[high] - sums[low])
     # the period of each purchase: re-evaluations strictly before it
     period = month_index(line.at, reevaluations, side="left") - 1
     base = np.where(period >= 0, given[line.member, np.maximum(period, 0)], 0)
