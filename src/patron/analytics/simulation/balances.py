@@ -110,12 +110,12 @@ def _with_redemptions(
     redeemed, expired = np.zeros(months, np.int64), np.zeros(months, np.int64)
     outstanding, pending = np.zeros(months, np.int64), np.zeros(months, np.int64)
     by_earned, by_available, by_expiring = (
-        _Monthly(lots, b, months) for b in (earned, available, expiring)
+        _Monthly(lots, b, months, members) for b in (earned, available, expiring)
     )
     for k in range(months):
-        earned_sum += by_earned.sums(k, members)
-        spendable_sum += by_available.sums(k, members)
-        expiring_sum += by_expiring.sums(k, members)
+        earned_sum += by_earned.sums(k)
+        spendable_sum += by_available.sums(k)
+        expiring_sum += by_expiring.sums(k)
         burned = np.maximum(expiring_sum - gone, 0)
         gone += burned
         spendable = np.maximum(spendable_sum - gone, 0)
@@ -128,14 +128,26 @@ def _with_redemptions(
 
 
 class _Monthly:
-    """Lots grouped by month (one counting sort), for per-member sums month by month."""
+    """Lots grouped by month, for per-member sums month by month: a table of (month,
+    member) sums from one counting when it stays small, else the lots sorted by month
+    (one counting sort) and counted a month at a time."""
 
-    def __init__(self, lots: Lots, bucket: Array, months: int) -> None:
+    def __init__(self, lots: Lots, bucket: Array, months: int, members: int) -> None:
+        self.members = members
+        self.table: Array | None = None
+        if (months + 1) * members <= 2 * len(lots.points) + 1_000_000:
+            index = bucket * np.int64(members) + lots.member
+            sums = np.bincount(index, lots.points, (months + 1) * members)
+            self.table = sums.reshape(months + 1, members)
+            return
         order = np.argsort(bucket.astype(np.int16), kind="stable")
         self.member = lots.member[order]
         self.points = lots.points[order].astype(np.float64)
         self.bounds = np.searchsorted(bucket[order], np.arange(months + 1))
 
-    def sums(self, k: int, members: int) -> Array:
+    def sums(self, k: int) -> Array:
+        if self.table is not None:
+            return self.table[k].round().astype(np.int64)
         part = slice(self.bounds[k], self.bounds[k + 1])
-        return np.bincount(self.member[part], self.points[part], members).round().astype(np.int64)
+        sums = np.bincount(self.member[part], self.points[part], self.members)
+        return sums.round().astype(np.int64)

@@ -76,6 +76,11 @@ class History:
         return self.amounts
 
     @cached_property
+    def days(self) -> Array:
+        """Each purchase's day (datetime64[D]), for the rules that go by days."""
+        return self.occurred_at.astype("datetime64[D]")
+
+    @cached_property
     def amounts(self) -> Array:
         return self.sums(self.line_amount)
 
@@ -87,6 +92,8 @@ class History:
         """Each purchase's cost of goods in cents, -1 unless every line's cost is known
         (domain.earning.cost_of: a partial cost would overstate the margin)."""
         unknown = self.line_cost < 0
+        if not bool(unknown.any()):
+            return to_cents(self.sums(self.line_cost))
         cents = to_cents(self.sums(np.where(unknown, 0, self.line_cost)))
         return np.where(self.sums(unknown.astype(np.int64)) > 0, -1, cents)
 

@@ -74,7 +74,7 @@ def _category_mask(names: list[str], history: History) -> Array:
 
 
 def promotion_days(program: Program, history: History) -> list[Array]:
-    days = history.occurred_at.astype("datetime64[D]")
+    days = history.days
     return [_day_mask(p, days) & _code_mask(p, history) for p in program.promotions]
 
 
