@@ -147,7 +147,8 @@ class _Monthly:
 
     def sums(self, k: int) -> Array:
         if self.table is not None:
-            return self.table[k].round().astype(np.int64)
+            row: Array = self.table[k].round().astype(np.int64)
+            return row
         part = slice(self.bounds[k], self.bounds[k + 1])
         sums = np.bincount(self.member[part], self.points[part], self.members)
         return sums.round().astype(np.int64)

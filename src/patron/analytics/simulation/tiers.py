@@ -39,7 +39,7 @@ class Timeline:
 
     member: Array  # sorted
     at: Array  # datetime64[us], sorted within member
-    day: Array  # int64: days since `first_day`, sorted within member
+    day: Array  # int64: days since 1970, sorted within member
     time: Array  # int64: microseconds since the day's start
     key: Array  # member * days + day: sorted
     days: int
@@ -62,7 +62,7 @@ class Timeline:
         timeline = cls(
             member=sorted_member,
             at=((sorted_day + first_day) * DAY_US + sorted_time).view(at.dtype),
-            day=sorted_day,
+            day=sorted_day + first_day,
             time=sorted_time,
             key=sorted_member * np.int64(days) + sorted_day,
             days=days,
@@ -99,17 +99,27 @@ class Timeline:
     def window_starts(self, months: int) -> Array:
         """Per purchase: the first position of its member's purchases in the window that
         ends at it. A window that starts before the member's first purchase starts at
-        it, without a search."""
-        starts = add_months(self.at, -months)
-        first = self.starts[:-1][self.member]
-        searched = np.flatnonzero(starts > self.at[first])
-        first[searched] = self._search(self.member[searched], starts[searched], after=False)
-        return first
+        it, without a search; when even the window ending at a member's last purchase
+        does, none of the member's windows needs one."""
+        first = self.starts[:-1]
+        lasts = self.starts[1:] - 1
+        late = np.flatnonzero(add_months(self.at[lasts], -months) > self.at[first])
+        found = np.repeat(first, np.diff(self.starts))
+        if len(late) == 0:
+            return found
+        mine = np.zeros(self.members, dtype=bool)
+        mine[late] = True
+        some = np.flatnonzero(mine[self.member])
+        starts = add_months(self.at[some], -months)
+        searched = some[starts > self.at[found[some]]]
+        starts = starts[starts > self.at[found[some]]]
+        found[searched] = self._search(self.member[searched], starts, after=False)
+        return found
 
     def positions(self, at: np.datetime64, *, after: bool) -> Array:
         """Per member: the first position of their purchases dated at or after the moment
         (`after=False`) or after it (`after=True`)."""
-        if int(np.datetime64(at, "us").astype(np.int64)) < self.first_day * DAY_US:
+        if int(np.array(at, dtype=self.at.dtype).view(np.int64)) < self.first_day * DAY_US:
             return self.starts[:-1]  # before every purchase: each member's first
         members = np.arange(self.members, dtype=np.int64)
         moments = np.full(self.members, at, dtype=self.at.dtype)
@@ -124,7 +134,7 @@ class Timeline:
         if self.members * (columns + 1) > 2 * len(self.member) + 1_000_000:
             found = [self.positions(at, after=after) for at in moments]
             return np.stack(found, axis=1) if found else np.zeros((self.members, 0), np.int64)
-        index = month_index(self.at, moments, side="left" if after else "right")
+        index = month_index(self.at, moments, "left" if after else "right", self.day)
         index += self.member * np.int64(columns + 1)
         counts = np.bincount(index, minlength=self.members * (columns + 1))
         table = counts.reshape(self.members, columns + 1)[:, :columns]
@@ -208,7 +218,7 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
     high = line.positions_at(reevaluations, after=True)
     given = qualify(limits, sums[high] - sums[low])
     # the period of each purchase: re-evaluations strictly before it
-    period = month_index(line.at, reevaluations, side="left") - 1
+    period = month_index(line.at, reevaluations, "left", line.day) - 1
     base = np.where(period >= 0, given[line.member, np.maximum(period, 0)], 0)
     levels = np.int64(len(limits))
     group = line.member * np.int64(len(reevaluations) + 1) + (period + 1)
