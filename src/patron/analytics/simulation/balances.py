@@ -71,7 +71,7 @@ def flows(
     available_at = lots.earned_at + np.timedelta64(timedelta(days=pending_days))
     # spendable by the end (never before it counts as earned: a lot dated at an end)
     available = np.maximum(_buckets(available_at, boundaries, "left"), earned)
-    if expiry_months is None:
+    if expiry_months is None or _none_expire(lots.earned_at, expiry_months, boundaries):
         expiring = np.full(len(lots.points), months)
     else:
         expiring = _buckets(add_months(lots.earned_at, expiry_months), boundaries, "left")
@@ -79,6 +79,14 @@ def flows(
     if rate == 0:
         return _without_redemptions(lots, earned, available, expiring, issued, months)
     return _with_redemptions(lots, earned, available, expiring, issued, members, rate)
+
+
+def _none_expire(earned_at: Array, months: int, boundaries: Array) -> bool:
+    """Whether even the earliest lot expires after the last month's end (expiry dates
+    follow the earning dates: `add_months` never reverses two moments)."""
+    if len(earned_at) == 0 or len(boundaries) == 0:
+        return True
+    return bool(add_months(earned_at.min(keepdims=True), months)[0] > boundaries[-1])
 
 
 def _without_redemptions(

@@ -95,7 +95,7 @@ def line_stages(program: Program, history: History, tier_of_line: Array) -> list
         if promo.categories:
             line_on &= _category_mask(promo.categories, history)
         table, scale = _factor_table([Decimal(1), promo.multiplier])
-        stages.append(Stage("promotion", table, line_on.astype(np.int64), scale))
+        stages.append(Stage("promotion", table, line_on.view(np.uint8), scale))
     return stages
 
 
@@ -110,7 +110,9 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
         largest *= int(stage.factors.max(initial=1))
         denominator *= stage.scale
     kind = number_type(max(largest, denominator) * 2)
-    exact = history.line_amount.astype(kind) * rate
+    exact = history.line_amount.astype(kind)
+    if rate != 1:
+        exact *= rate
     over = UNIT_SCALE * rate_scale
     points = round_points(exact, over, rounding)
     by_rule = {"base": points.astype(np.int64, copy=False)}
