@@ -90,7 +90,8 @@ class Timeline:
         while len(stepping):
             here = found[stepping]
             same = self.key[here] == target[stepping]
-            earlier = self.time[here] <= time[stepping] if after else self.time[here] < time[stepping]
+            at, moment = self.time[here], time[stepping]
+            earlier = at <= moment if after else at < moment
             stepping = stepping[same & earlier]
             found[stepping] += 1
             stepping = stepping[found[stepping] < len(self.key)]
