@@ -150,13 +150,16 @@ def milestone_bonuses(
     bonus = np.zeros(len(count_before), dtype=np.int64)
     for ms in program.milestones:
         if ms.kind is MilestoneKind.PURCHASE_COUNT:
-            threshold = _ceiling(ms.threshold)
-            before, after = count_before, count_before + 1
+            # from below the threshold to at or above it in one purchase: the count
+            # before it is the threshold less one (thresholds are at least 1)
+            crossed = count_before == _ceiling(ms.threshold) - 1
         else:
             threshold = _ceiling(ms.threshold * UNIT_SCALE)
             before = spend_before_cents * (UNIT_SCALE // 100)
-            after = before + amount
-        bonus += np.where((before < threshold) & (threshold <= after), ms.bonus, 0)
+            crossed = before < threshold
+            before += amount
+            crossed &= threshold <= before
+        bonus[crossed] += ms.bonus
     return bonus
 
 
