@@ -64,11 +64,22 @@ class History:
         return order, groups[starts], starts
 
     def sums(self, values: Array) -> Array:
-        """Per purchase, the exact integer sum of its lines' `values` (0 without lines)."""
+        """Per purchase, the exact integer sum of its lines' `values` (0 without lines);
+        when most values are 0 (a promotion's lines), over the others only."""
         order, purchase, starts = self._runs
         sums = np.zeros(len(self), dtype=np.int64)
-        if len(starts):
-            sums[purchase] = np.add.reduceat(values if order is None else values[order], starts)
+        if len(starts) == 0:
+            return sums
+        values = values if order is None else values[order]
+        if 4 * np.count_nonzero(values) < len(values):
+            some = np.flatnonzero(values)
+            groups = self.line_purchase if order is None else self.line_purchase[order]
+            own = groups[some]
+            if len(own):
+                first = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+                sums[own[first]] = np.add.reduceat(values[some], first)
+            return sums
+        sums[purchase] = np.add.reduceat(values, starts)
         return sums
 
     def purchase_amounts(self) -> Array:

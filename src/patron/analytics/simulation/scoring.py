@@ -116,15 +116,32 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
     over = UNIT_SCALE * rate_scale
     points = round_points(exact, over, rounding)
     by_rule = {"base": points.astype(np.int64, copy=False)}
+    points = points.copy()  # updated in place below; the base stays
     for stage in stages:
-        # every line moves, a factor that does not apply being scale / scale: the exact
-        # value, and so its rounding, stay as they were, over one denominator for all
-        exact *= stage.factors.astype(kind)[stage.index]
-        over *= stage.scale
-        stage_points = round_points(exact, over, rounding)
-        gained = (stage_points - points).astype(np.int64, copy=False)
+        moves = stage.factors != stage.scale
+        if not bool(moves.any()):
+            continue  # a factor of 1 everywhere: no line's value or rounding changes
+        moving = np.flatnonzero(moves[stage.index])
+        if 4 * len(moving) >= len(exact):
+            # most lines move: every line does, a factor that does not apply being
+            # scale / scale, so the exact value, and its rounding, stay as they were
+            exact *= stage.factors.astype(kind)[stage.index]
+            over *= stage.scale
+            stage_points = round_points(exact, over, rounding)
+            gained = (stage_points - points).astype(np.int64, copy=False)
+            points = stage_points
+        else:
+            # a few lines move (a promotion's days): the others only change
+            # denominator (× scale / scale), one pass; the rounding runs on the few
+            moved = exact[moving] * stage.factors.astype(kind)[stage.index[moving]]
+            exact *= stage.scale
+            exact[moving] = moved
+            over *= stage.scale
+            stage_points = round_points(moved, over, rounding)
+            gained = np.zeros(len(exact), dtype=np.int64)
+            gained[moving] = stage_points - points[moving]
+            points[moving] = stage_points
         by_rule[stage.rule] = by_rule[stage.rule] + gained if stage.rule in by_rule else gained
-        points = stage_points
     return by_rule
 
 
