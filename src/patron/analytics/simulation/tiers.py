@@ -238,6 +238,10 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
     running += offset
     np.maximum.accumulate(running, out=running)
     running -= offset
-    first = np.r_[True, group[1:] != group[:-1]]
-    before = np.where(first, base, np.r_[0, running[:-1]])
+    # before a purchase: the running maximum up to the one before it, in its group
+    before = np.empty_like(running)
+    before[0:1] = base[0:1]
+    before[1:] = running[:-1]
+    first = np.flatnonzero(group[1:] != group[:-1]) + 1
+    before[first] = base[first]
     return TierPath(before, running, given)
