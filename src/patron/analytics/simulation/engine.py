@@ -190,9 +190,11 @@ def _points_and_tiers(
         count_before = np.arange(len(order)) - start_of_own
         spent = np.concatenate(([0], np.cumsum(sorted_totals, dtype=np.int64)))
         spend_before = spent[:-1] - spent[start_of_own]
-        milestone[order] = milestone_bonuses(
+        crossed = milestone_bonuses(
             program, count_before, spend_before, period.purchase_amounts()[order]
         )
+        some = np.flatnonzero(crossed)  # a member crosses each milestone once at most
+        milestone[order[some]] = crossed[some]
     bonus = promotion_bonuses(program, period)
     if policy.basis is TierBasis.SPEND:
         path = tier_path(policy, line, sorted_totals, reevaluations)
