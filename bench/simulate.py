@@ -17,6 +17,7 @@ member state). Peak RSS is the process's.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
@@ -72,10 +73,12 @@ def main() -> None:
     data = history(args.purchases, args.customers)
     made = time.perf_counter() - began
     assumptions = Assumptions(date(2026, 1, 1), date(2026, 12, 31), Decimal("0.05"))
+    load_before = os.getloadavg()[0]
     began, cpu = time.perf_counter(), time.process_time()
     run = simulate(program, data, assumptions)
     table = figures(run)
     took, took_cpu = time.perf_counter() - began, time.process_time() - cpu
+    load_after = os.getloadavg()[0]
     sample = np.random.default_rng(2).choice(len(data), min(args.sample, len(data)), replace=False)
     names = [t.name for t in program.tiers.levels]
     facts = [_facts(data, int(k)) for k in sample]
@@ -107,7 +110,7 @@ def main() -> None:
         f"ratio: {one_by_one * len(data) / took:.0f}x wall,"
         f" {one_by_one_cpu * len(data) / took_cpu:.0f}x CPU; sample points equal: yes"
     )
-    print(f"peak RSS: {peak:,.0f} MiB")
+    print(f"peak RSS: {peak:,.0f} MiB; load average {load_before:.1f} -> {load_after:.1f}")
     print(
         f"issued {table.summary['points_issued']:,}, tiers at the end"
         f" {dict(zip(names, run.tiers_by_month[-1].tolist(), strict=True))}"

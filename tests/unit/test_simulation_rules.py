@@ -94,3 +94,58 @@ def test_line_points_are_the_domains_through_every_stage(rate: str, rounding: st
         for line, t in zip(lines, tiers, strict=True)
     ]
     assert found.tolist() == expected
+
+
+FEW_DAYS = """
+name = "A promotion on one day of the month"
+currency = "EUR"
+[earning]
+points_per_unit = 0.37
+rounding = "{rounding}"
+[tiers]
+  [[tiers.levels]]
+  name = "Base"
+  [[tiers.levels]]
+  name = "Top"
+  threshold = 100
+  multiplier = 1.123456789
+[[promotions]]
+name = "One day"
+starts = 2026-05-05
+ends = 2026-05-05
+multiplier = 2.5
+[[promotions]]
+name = "Always"
+starts = 2020-01-01
+ends = 2030-12-31
+multiplier = 1.1
+"""
+
+
+@pytest.mark.parametrize("rounding", ["down", "up", "half_up", "half_even"])
+def test_stages_that_move_few_lines_give_the_domains_points(rounding: str) -> None:
+    # given: a promotion on one day of the month and a top tier held by few, so that
+    # those stages move under a quarter of the lines, then a stage moving all of them
+    program = parse_program(FEW_DAYS.format(rounding=rounding))
+    rng = np.random.default_rng(7)
+    size = 400
+    lines = [
+        Line("s", None, int(rng.integers(1, 50)), Decimal(int(rng.integers(0, 10**9))).scaleb(-4))
+        for _ in range(size)
+    ]
+    days = rng.integers(1, 32, size)
+    at = [datetime(2026, 5, int(d), 12) for d in days]
+    tiers = (rng.random(size) < 0.1).astype(np.int64)
+    data = history_of(
+        ["c"] * size, np.array(at, dtype="datetime64[us]"), [None] * size, [(x,) for x in lines]
+    )
+    # when
+    rules = line_points(program, data, tiers)
+    found = sum(np.asarray(v, dtype=np.int64) for v in rules.values())
+    # then
+    names = ["Base", "Top"]
+    expected = [
+        score(program, MemberState(names[t]), PurchaseFacts(when, "EUR", (line,))).points
+        for line, t, when in zip(lines, tiers, at, strict=True)
+    ]
+    assert found.tolist() == expected

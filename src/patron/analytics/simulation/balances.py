@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.calendar import add_months
+from patron.analytics.simulation.calendar import add_months, month_index
 
 Array = np.ndarray[Any, np.dtype[Any]]
 
@@ -49,8 +49,7 @@ class Flows:
 def _buckets(moments: Array, boundaries: Array, side: str) -> Array:
     """The first month whose end is at or after (side="left") or after ("right") each
     moment; len(boundaries) when none."""
-    found: Array = np.searchsorted(boundaries, moments, side=side)  # type: ignore[call-overload]
-    return found
+    return month_index(moments, boundaries, side)
 
 
 def _by_month(bucket: Array, weights: Array, months: int) -> Array:
@@ -72,7 +71,7 @@ def flows(
     available_at = lots.earned_at + np.timedelta64(timedelta(days=pending_days))
     # spendable by the end (never before it counts as earned: a lot dated at an end)
     available = np.maximum(_buckets(available_at, boundaries, "left"), earned)
-    if expiry_months is None:
+    if expiry_months is None or _none_expire(lots.earned_at, expiry_months, boundaries):
         expiring = np.full(len(lots.points), months)
     else:
         expiring = _buckets(add_months(lots.earned_at, expiry_months), boundaries, "left")
@@ -80,6 +79,14 @@ def flows(
     if rate == 0:
         return _without_redemptions(lots, earned, available, expiring, issued, months)
     return _with_redemptions(lots, earned, available, expiring, issued, members, rate)
+
+
+def _none_expire(earned_at: Array, months: int, boundaries: Array) -> bool:
+    """Whether even the earliest lot expires after the last month's end (expiry dates
+    follow the earning dates: `add_months` never reverses two moments)."""
+    if len(earned_at) == 0 or len(boundaries) == 0:
+        return True
+    return bool(add_months(earned_at.min(keepdims=True), months)[0] > boundaries[-1])
 
 
 def _without_redemptions(
@@ -111,12 +118,12 @@ def _with_redemptions(
     redeemed, expired = np.zeros(months, np.int64), np.zeros(months, np.int64)
     outstanding, pending = np.zeros(months, np.int64), np.zeros(months, np.int64)
     by_earned, by_available, by_expiring = (
-        _Monthly(lots, b, months) for b in (earned, available, expiring)
+        _Monthly(lots, b, months, members) for b in (earned, available, expiring)
     )
     for k in range(months):
-        earned_sum += by_earned.sums(k, members)
-        spendable_sum += by_available.sums(k, members)
-        expiring_sum += by_expiring.sums(k, members)
+        earned_sum += by_earned.sums(k)
+        spendable_sum += by_available.sums(k)
+        expiring_sum += by_expiring.sums(k)
         burned = np.maximum(expiring_sum - gone, 0)
         gone += burned
         spendable = np.maximum(spendable_sum - gone, 0)
@@ -129,14 +136,27 @@ def _with_redemptions(
 
 
 class _Monthly:
-    """Lots grouped by month (one counting sort), for per-member sums month by month."""
+    """Lots grouped by month, for per-member sums month by month: a table of (month,
+    member) sums from one counting when it stays small, else the lots sorted by month
+    (one counting sort) and counted a month at a time."""
 
-    def __init__(self, lots: Lots, bucket: Array, months: int) -> None:
+    def __init__(self, lots: Lots, bucket: Array, months: int, members: int) -> None:
+        self.members = members
+        self.table: Array | None = None
+        if (months + 1) * members <= 2 * len(lots.points) + 1_000_000:
+            index = bucket * np.int64(members) + lots.member
+            sums = np.bincount(index, lots.points, (months + 1) * members)
+            self.table = sums.reshape(months + 1, members)
+            return
         order = np.argsort(bucket.astype(np.int16), kind="stable")
         self.member = lots.member[order]
         self.points = lots.points[order].astype(np.float64)
         self.bounds = np.searchsorted(bucket[order], np.arange(months + 1))
 
-    def sums(self, k: int, members: int) -> Array:
+    def sums(self, k: int) -> Array:
+        if self.table is not None:
+            row: Array = self.table[k].round().astype(np.int64)
+            return row
         part = slice(self.bounds[k], self.bounds[k + 1])
-        return np.bincount(self.member[part], self.points[part], members).round().astype(np.int64)
+        sums = np.bincount(self.member[part], self.points[part], self.members)
+        return sums.round().astype(np.int64)

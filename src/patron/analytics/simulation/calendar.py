@@ -58,3 +58,27 @@ def month_starts(first: date, last: date) -> Array:
 
 def moment(value: datetime | date) -> np.datetime64:
     return np.datetime64(value, "us")
+
+
+def month_index(
+    moments: Array, boundaries: Array, side: str = "left", days: Array | None = None
+) -> Array:
+    """`np.searchsorted(boundaries, moments, side)` for boundaries at midnight (month
+    starts), from a table per day of the moments' range: one division and one lookup a
+    moment instead of a binary search (the boundaries then count by the day alone, but
+    for a moment at a boundary's very instant, which `side` decides). `days`: the
+    moments' days since 1970, when the caller has them."""
+    bounds = boundaries.view(np.int64)
+    if len(moments) == 0 or bool((bounds % DAY_US).any()):
+        return np.searchsorted(boundaries, moments, side=side)  # type: ignore[call-overload, no-any-return]
+    micros = moments.view(np.int64)
+    day = micros // DAY_US if days is None else days
+    first = int(day.min())
+    starts = np.arange(first, int(day.max()) + 2, dtype=np.int64) * DAY_US
+    through = np.searchsorted(bounds, starts, side="right")  # boundaries at or before
+    found: Array = through[day - first]
+    if side == "left":  # a moment at a boundary's instant counts it out
+        at_start = np.flatnonzero(micros == day * DAY_US)
+        offset = day[at_start] - first
+        found[at_start] -= through[offset] - np.searchsorted(bounds, starts[offset], side="left")
+    return found

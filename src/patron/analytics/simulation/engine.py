@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics.simulation.balances import Flows, Lots, flows
-from patron.analytics.simulation.calendar import moment, month_starts
+from patron.analytics.simulation.calendar import moment, month_index, month_starts
 from patron.analytics.simulation.history import History
 from patron.analytics.simulation.scoring import (
     Points,
@@ -109,7 +109,7 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
     points, path = _points_and_tiers(program, period, order, line, totals, reevaluations)
     before, after_rank = np.empty_like(path.before), np.empty_like(path.after)
     before[order], after_rank[order] = path.before, path.after
-    firsts = _first_positions(line.member, len(member_ids))
+    firsts = line.starts[:-1]
     welcome = program.earning.welcome_bonus
     lots = Lots(
         np.concatenate([member, np.arange(len(member_ids))]),
@@ -125,8 +125,8 @@ def simulate(program: Program, history: History, assumptions: Assumptions) -> Re
         rate=float(assumptions.redeem_rate),
     )
     months = len(boundaries)
-    bucket = np.searchsorted(boundaries, period.occurred_at, side="right")
-    joined = np.searchsorted(boundaries, line.at[firsts], side="right")
+    bucket = month_index(period.occurred_at, boundaries, side="right")
+    joined = month_index(line.at[firsts], boundaries, side="right")
 
     def per_month(values: Array, where: Array = bucket) -> Array:
         return np.bincount(where, values, months + 1)[:months].round().astype(np.int64)
@@ -173,10 +173,6 @@ def _reevaluations(boundaries: Array, every: int) -> Array:
     return boundaries[every - 1 :: every]
 
 
-def _first_positions(member: Array, members: int) -> Array:
-    return np.searchsorted(member, np.arange(members))
-
-
 def _points_and_tiers(
     program: Program,
     period: History,
@@ -187,18 +183,21 @@ def _points_and_tiers(
 ) -> tuple[Points, TierPath]:
     """Points per purchase (history order) and the tier path (sorted order)."""
     policy = program.tiers
-    firsts = _first_positions(line.member, line.members)
-    start_of_own = firsts[line.member]
-    count_before = np.arange(len(order)) - start_of_own
-    spent = np.concatenate(([0], np.cumsum(totals[order], dtype=np.int64)))
-    spend_before = spent[:-1] - spent[start_of_own]
-    milestone = np.empty(len(order), dtype=np.int64)
-    milestone[order] = milestone_bonuses(
-        program, count_before, spend_before, period.purchase_amounts()[order]
-    )
+    sorted_totals = totals[order]
+    milestone = np.zeros(len(order), dtype=np.int64)
+    if program.milestones:
+        start_of_own = np.repeat(line.starts[:-1], np.diff(line.starts))
+        count_before = np.arange(len(order)) - start_of_own
+        spent = np.concatenate(([0], np.cumsum(sorted_totals, dtype=np.int64)))
+        spend_before = spent[:-1] - spent[start_of_own]
+        crossed = milestone_bonuses(
+            program, count_before, spend_before, period.purchase_amounts()[order]
+        )
+        some = np.flatnonzero(crossed)  # a member crosses each milestone once at most
+        milestone[order[some]] = crossed[some]
     bonus = promotion_bonuses(program, period)
     if policy.basis is TierBasis.SPEND:
-        path = tier_path(policy, line, totals[order], reevaluations)
+        path = tier_path(policy, line, sorted_totals, reevaluations)
         tier = np.empty_like(path.before)
         tier[order] = path.before
         return score_all(program, period, tier, bonus, milestone), path
@@ -238,8 +237,9 @@ def _tier_mix(
     """Members per tier at each month's end: the last re-evaluation's tier unless a
     purchase came after it, then the tier after the member's last purchase."""
     mix = np.zeros((len(boundaries), levels), dtype=np.int64)
+    lasts = line.positions_at(boundaries, after=False) - 1
     for k, end in enumerate(boundaries):
-        last = line.positions(end, after=False) - 1
+        last = lasts[:, k]
         enrolled = last >= firsts
         done = np.searchsorted(reevaluations, end, side="right") - 1
         tier = path.after[np.maximum(last, 0)]

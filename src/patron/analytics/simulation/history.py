@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,21 +51,62 @@ class History:
     def customers(self) -> int:
         return len(self.customer_ids)
 
+    @cached_property
+    def _runs(self) -> tuple[Array | None, Array, Array]:
+        """How lines group into purchases, found once: the order that groups them (None
+        when they come grouped, as from every source), each run's purchase and start."""
+        groups = self.line_purchase
+        order = None
+        if not bool((groups[1:] >= groups[:-1]).all()):
+            order = np.argsort(groups, kind="stable")
+            groups = groups[order]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
+        return order, groups[starts], starts
+
+    def sums(self, values: Array) -> Array:
+        """Per purchase, the exact integer sum of its lines' `values` (0 without lines);
+        when most values are 0 (a promotion's lines), over the others only."""
+        order, purchase, starts = self._runs
+        sums = np.zeros(len(self), dtype=np.int64)
+        if len(starts) == 0:
+            return sums
+        values = values if order is None else values[order]
+        if 4 * np.count_nonzero(values) < len(values):
+            some = np.flatnonzero(values)
+            groups = self.line_purchase if order is None else self.line_purchase[order]
+            own = groups[some]
+            if len(own):
+                first = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+                sums[own[first]] = np.add.reduceat(values[some], first)
+            return sums
+        sums[purchase] = np.add.reduceat(values, starts)
+        return sums
+
     def purchase_amounts(self) -> Array:
         """Each purchase's exact total, in 1/10,000 (the sum of its lines' amounts)."""
-        return np.bincount(self.line_purchase, self.line_amount, len(self)).astype(np.int64)
+        return self.amounts
+
+    @cached_property
+    def days(self) -> Array:
+        """Each purchase's day (datetime64[D]), for the rules that go by days."""
+        return self.occurred_at.astype("datetime64[D]")
+
+    @cached_property
+    def amounts(self) -> Array:
+        return self.sums(self.line_amount)
 
     def totals(self) -> Array:
         """Each purchase's total in cents, half up, as the store records it."""
-        return to_cents(exact_sums(self.line_purchase, self.line_amount, len(self)))
+        return to_cents(self.amounts)
 
     def costs(self) -> Array:
         """Each purchase's cost of goods in cents, -1 unless every line's cost is known
         (domain.earning.cost_of: a partial cost would overstate the margin)."""
-        unknown = np.bincount(self.line_purchase, self.line_cost < 0, len(self)) > 0
-        known = np.where(self.line_cost < 0, 0, self.line_cost)
-        cents = to_cents(exact_sums(self.line_purchase, known, len(self)))
-        return np.where(unknown, -1, cents)
+        unknown = self.line_cost < 0
+        if not bool(unknown.any()):
+            return to_cents(self.sums(self.line_cost))
+        cents = to_cents(self.sums(np.where(unknown, 0, self.line_cost)))
+        return np.where(self.sums(unknown.astype(np.int64)) > 0, -1, cents)
 
     def select(self, keep: Array) -> History:
         """The purchases where `keep` is true, with their lines (itself when all are)."""
@@ -84,22 +126,6 @@ class History:
             self.line_category[line_keep],
             self.categories,
         )
-
-
-def exact_sums(groups: Array, values: Array, size: int) -> Array:
-    """Integer sums per group (np.bincount sums in float64, exact only below 2^53).
-    Lines come grouped by purchase from every source, so the sort is mostly skipped."""
-    sums = np.zeros(size, dtype=np.int64)
-    if len(groups) == 0:
-        return sums
-    if bool((groups[1:] >= groups[:-1]).all()):
-        sorted_groups, sorted_values = groups, values
-    else:
-        order = np.argsort(groups, kind="stable")
-        sorted_groups, sorted_values = groups[order], values[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    sums[sorted_groups[starts]] = np.add.reduceat(sorted_values, starts)
-    return sums
 
 
 def to_cents(ten_thousandths: Array) -> Array:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from patron.analytics.simulation.fixed import fraction, number_type, round_points
-from patron.analytics.simulation.history import UNIT_SCALE, History, exact_sums
+from patron.analytics.simulation.history import UNIT_SCALE, History
 from patron.domain.program import MilestoneKind, Program, Promotion
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -74,7 +74,7 @@ def _category_mask(names: list[str], history: History) -> Array:
 
 
 def promotion_days(program: Program, history: History) -> list[Array]:
-    days = history.occurred_at.astype("datetime64[D]")
+    days = history.days
     return [_day_mask(p, days) & _code_mask(p, history) for p in program.promotions]
 
 
@@ -95,7 +95,7 @@ def line_stages(program: Program, history: History, tier_of_line: Array) -> list
         if promo.categories:
             line_on &= _category_mask(promo.categories, history)
         table, scale = _factor_table([Decimal(1), promo.multiplier])
-        stages.append(Stage("promotion", table, line_on.astype(np.int64), scale))
+        stages.append(Stage("promotion", table, line_on.view(np.uint8), scale))
     return stages
 
 
@@ -110,21 +110,38 @@ def line_points(program: Program, history: History, tier_of_line: Array) -> dict
         largest *= int(stage.factors.max(initial=1))
         denominator *= stage.scale
     kind = number_type(max(largest, denominator) * 2)
-    exact = history.line_amount.astype(kind) * rate
-    denominators = np.full(len(exact), UNIT_SCALE * rate_scale, dtype=kind)
-    points = round_points(exact, UNIT_SCALE * rate_scale, rounding)
-    by_rule = {"base": points.astype(np.int64)}
+    exact = history.line_amount.astype(kind)
+    if rate != 1:
+        exact *= rate
+    over = UNIT_SCALE * rate_scale
+    points = round_points(exact, over, rounding)
+    by_rule = {"base": points.astype(np.int64, copy=False)}
+    points = points.copy()  # updated in place below; the base stays
     for stage in stages:
-        # only the lines whose factor is not 1 move: the others keep their exact value
-        # over their own denominator, and so their rounding
-        moving = np.flatnonzero((stage.factors != stage.scale)[stage.index])
-        moved = exact[moving] * stage.factors.astype(kind)[stage.index[moving]]
-        over = denominators[moving] * stage.scale
-        stage_points = round_points(moved, over, rounding)
-        gained = np.zeros(len(exact), dtype=np.int64)
-        gained[moving] = stage_points - points[moving]
-        by_rule[stage.rule] = by_rule.get(stage.rule, 0) + gained
-        exact[moving], denominators[moving], points[moving] = moved, over, stage_points
+        moves = stage.factors != stage.scale
+        if not bool(moves.any()):
+            continue  # a factor of 1 everywhere: no line's value or rounding changes
+        moving = np.flatnonzero(moves[stage.index])
+        if 4 * len(moving) >= len(exact):
+            # most lines move: every line does, a factor that does not apply being
+            # scale / scale, so the exact value, and its rounding, stay as they were
+            exact *= stage.factors.astype(kind)[stage.index]
+            over *= stage.scale
+            stage_points = round_points(exact, over, rounding)
+            gained = (stage_points - points).astype(np.int64, copy=False)
+            points = stage_points
+        else:
+            # a few lines move (a promotion's days): the others only change
+            # denominator (× scale / scale), one pass; the rounding runs on the few
+            moved = exact[moving] * stage.factors.astype(kind)[stage.index[moving]]
+            exact *= stage.scale
+            exact[moving] = moved
+            over *= stage.scale
+            stage_points = round_points(moved, over, rounding)
+            gained = np.zeros(len(exact), dtype=np.int64)
+            gained[moving] = stage_points - points[moving]
+            points[moving] = stage_points
+        by_rule[stage.rule] = by_rule[stage.rule] + gained if stage.rule in by_rule else gained
     return by_rule
 
 
@@ -150,13 +167,16 @@ def milestone_bonuses(
     bonus = np.zeros(len(count_before), dtype=np.int64)
     for ms in program.milestones:
         if ms.kind is MilestoneKind.PURCHASE_COUNT:
-            threshold = _ceiling(ms.threshold)
-            before, after = count_before, count_before + 1
+            # from below the threshold to at or above it in one purchase: the count
+            # before it is the threshold less one (thresholds are at least 1)
+            crossed = count_before == _ceiling(ms.threshold) - 1
         else:
             threshold = _ceiling(ms.threshold * UNIT_SCALE)
             before = spend_before_cents * (UNIT_SCALE // 100)
-            after = before + amount
-        bonus += np.where((before < threshold) & (threshold <= after), ms.bonus, 0)
+            crossed = before < threshold
+            before += amount
+            crossed &= threshold <= before
+        bonus[crossed] += ms.bonus
     return bonus
 
 
@@ -180,7 +200,7 @@ def score_all(
         values = by_line.get(rule)
         if values is None or np.isscalar(values):
             return np.zeros(size, dtype=np.int64)
-        return exact_sums(history.line_purchase, np.asarray(values, dtype=np.int64), size)
+        return history.sums(np.asarray(values, dtype=np.int64))
 
     base, category, tier = per_purchase("base"), per_purchase("category"), per_purchase("tier")
     promotion = per_purchase("promotion") + order_bonus

@@ -13,7 +13,9 @@ running maximum within (member, re-evaluation period), computed on the whole sor
 array at once.
 
 Windows are sums of a cumulative array between two positions found by binary search on
-(member, moment): the moments are ranked, so one int64 key orders both.
+(member, day): a moment is a day and a time of day, so one int64 key orders the sorted
+purchases by member and day, and the few purchases of a member on the searched day are
+stepped over by their time of day.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from patron.analytics.simulation.calendar import add_months
+from patron.analytics.simulation.calendar import DAY_US, add_months, month_index
 from patron.domain.program import TierBasis, TierPolicy
 
 Array = np.ndarray[Any, np.dtype[Any]]
+TIME_BITS = 37  # a time of day in microseconds: below 86,400,000,000 < 2^37
 
 
 @dataclass(frozen=True)
@@ -36,48 +39,146 @@ class Timeline:
 
     member: Array  # sorted
     at: Array  # datetime64[us], sorted within member
-    moments: Array  # the distinct moments, sorted
-    key: Array  # member * (len(moments) + 1) + rank of the moment: sorted
+    day: Array  # int64: days since 1970, sorted within member
+    time: Array  # int64: microseconds since the day's start
+    key: Array  # member * days + day: sorted
+    days: int
+    first_day: int
+    starts: Array  # per member, its first position; then len(purchases)
     members: int
-    by_time: Array  # positions in moment order (stable)
 
     @classmethod
     def of(cls, member: Array, at: Array, members: int) -> tuple[Timeline, Array]:
         """The timeline of purchases given in any order, and the order that sorts them
-        (by member, then moment, then given position). Two sorts: by moment, which ranks
-        the moments (ties in any order: they share a rank), then a stable one by
-        (member, rank), which keeps a member's purchases of one moment in their order."""
-        by_time = np.argsort(at, kind="quicksort")
-        sorted_at = at[by_time]
-        new = np.r_[True, sorted_at[1:] != sorted_at[:-1]]
-        rank = np.empty(len(at), dtype=np.int64)
-        rank[by_time] = np.cumsum(new) - 1
-        moments = sorted_at[new]
-        unsorted = member * np.int64(len(moments) + 1) + rank
-        order = np.argsort(unsorted, kind="stable")
-        key = unsorted[order]
-        position = np.empty(len(at), dtype=np.int64)
-        position[order] = np.arange(len(at))
-        timeline = cls(member[order], at[order], moments, key, members, position[by_time])
+        (by member, then moment, then given position)."""
+        micros = at.view(np.int64)
+        whole = micros // DAY_US
+        first_day = int(whole.min()) if len(whole) else 0
+        day = whole - first_day
+        time = micros - whole * DAY_US
+        days = int(day.max(initial=0)) + 1
+        order, sorted_member, sorted_day = sort_order(member, day, time, members, days)
+        sorted_time = time[order]
+        timeline = cls(
+            member=sorted_member,
+            at=((sorted_day + first_day) * DAY_US + sorted_time).view(at.dtype),
+            day=sorted_day + first_day,
+            time=sorted_time,
+            key=sorted_member * np.int64(days) + sorted_day,
+            days=days,
+            first_day=first_day,
+            starts=np.searchsorted(sorted_member, np.arange(members + 1)),
+            members=members,
+        )
         return timeline, order
+
+    def _search(self, member: Array, at: Array, *, after: bool) -> Array:
+        """Per query (member, moment): the first position of the member's purchases dated
+        at or after the moment (`after=False`) or after it (`after=True`)."""
+        micros = at.view(np.int64)
+        whole = micros // DAY_US
+        day = whole - self.first_day
+        time = micros - whole * DAY_US
+        outside = (day < 0) | (day >= self.days)  # the member's first or end: no stepping
+        day = np.clip(day, 0, self.days)
+        time = np.where(outside, -1, time)
+        target = member * np.int64(self.days) + day
+        found: Array = np.searchsorted(self.key, target)
+        # purchases of the target day earlier than the moment (or at it, with `after`)
+        # come before it: step over them, all such queries at once, a few steps
+        stepping = np.flatnonzero(found < len(self.key))
+        while len(stepping):
+            here = found[stepping]
+            same = self.key[here] == target[stepping]
+            at, moment = self.time[here], time[stepping]
+            earlier = at <= moment if after else at < moment
+            stepping = stepping[same & earlier]
+            found[stepping] += 1
+            stepping = stepping[found[stepping] < len(self.key)]
+        return found
 
     def window_starts(self, months: int) -> Array:
         """Per purchase: the first position of its member's purchases in the window that
-        ends at it. The starts are searched in moment order, where they are sorted (the
-        window's start moves with its end), which keeps the searches in cache."""
-        starts = add_months(self.at[self.by_time], -months)
-        rank = np.empty(len(starts), dtype=np.int64)
-        rank[self.by_time] = np.searchsorted(self.moments, starts, side="left")
-        return np.searchsorted(self.key, self.member * np.int64(len(self.moments) + 1) + rank)
+        ends at it. A window that starts before the member's first purchase starts at
+        it, without a search; when even the window ending at a member's last purchase
+        does, none of the member's windows needs one."""
+        first = self.starts[:-1]
+        lasts = self.starts[1:] - 1
+        late = np.flatnonzero(add_months(self.at[lasts], -months) > self.at[first])
+        found = np.repeat(first, np.diff(self.starts))
+        if len(late) == 0:
+            return found
+        mine = np.zeros(self.members, dtype=bool)
+        mine[late] = True
+        some = np.flatnonzero(mine[self.member])
+        starts = add_months(self.at[some], -months)
+        searched = some[starts > self.at[found[some]]]
+        starts = starts[starts > self.at[found[some]]]
+        found[searched] = self._search(self.member[searched], starts, after=False)
+        return found
 
     def positions(self, at: np.datetime64, *, after: bool) -> Array:
         """Per member: the first position of their purchases dated at or after the moment
-        (`after=False`) or after it (`after=True`); one moment for all, so the searches
-        go in order."""
-        rank = np.searchsorted(self.moments, at, side="right" if after else "left")
+        (`after=False`) or after it (`after=True`)."""
+        if int(np.array(at, dtype=self.at.dtype).view(np.int64)) < self.first_day * DAY_US:
+            return self.starts[:-1]  # before every purchase: each member's first
         members = np.arange(self.members, dtype=np.int64)
-        found: Array = np.searchsorted(self.key, members * np.int64(len(self.moments) + 1) + rank)
-        return found
+        moments = np.full(self.members, at, dtype=self.at.dtype)
+        return self._search(members, moments, after=after)
+
+    def positions_at(self, moments: Array, *, after: bool) -> Array:
+        """`positions` at each of the sorted `moments`, a column each. Each purchase's
+        count of moments at or before it (`after=False`; before it, `after=True`) is
+        what a member's purchases before a moment count on, so one counting of (member,
+        that count) gives every column, when the table stays small; else a search each."""
+        columns = len(moments)
+        if self.members * (columns + 1) > 2 * len(self.member) + 1_000_000:
+            found = [self.positions(at, after=after) for at in moments]
+            return np.stack(found, axis=1) if found else np.zeros((self.members, 0), np.int64)
+        index = month_index(self.at, moments, "left" if after else "right", self.day)
+        index += self.member * np.int64(columns + 1)
+        counts = np.bincount(index, minlength=self.members * (columns + 1))
+        table = counts.reshape(self.members, columns + 1)[:, :columns]
+        table.cumsum(axis=1, out=table)
+        table += self.starts[:-1, None]
+        return table
+
+
+def sort_order(
+    member: Array, day: Array, time: Array, members: int, days: int
+) -> tuple[Array, Array, Array]:
+    """The stable order by (member, day, time of day), with the members and days in it.
+    A value sort of one int64 that packs member, day and position is several times
+    faster than an argsort, and gives the sorted members and days without a gather; the
+    few purchases of a member on one day are then ordered by their time of day apart.
+    When the three do not fit in 63 bits, a lexicographic argsort."""
+    size = len(member)
+    position_bits = max(size - 1, 1).bit_length()
+    day_bits = max(days - 1, 1).bit_length()
+    member_bits = max(members - 1, 1).bit_length()
+    if member_bits + day_bits + position_bits > 63 or size >= 2 ** (63 - TIME_BITS):
+        order = np.lexsort((time, day, member))
+        return order, member[order], day[order]
+    packed = (member << np.int64(day_bits)) | day
+    packed <<= np.int64(position_bits)
+    packed |= np.arange(size, dtype=np.int64)
+    packed.sort()
+    order = packed & np.int64((1 << position_bits) - 1)
+    group = packed >> np.int64(position_bits)
+    del packed
+    sorted_member, sorted_day = group >> np.int64(day_bits), group & np.int64((1 << day_bits) - 1)
+    twin = group[1:] == group[:-1]
+    if not bool(twin.any()):
+        return order, sorted_member, sorted_day
+    # the positions in groups of more than one purchase, each group in given order
+    in_group = np.zeros(size, dtype=bool)
+    in_group[:-1] = twin
+    in_group[1:] |= twin
+    shared = np.flatnonzero(in_group)
+    rank = np.cumsum(np.r_[True, group[shared[1:]] != group[shared[:-1]]])
+    within = np.argsort((rank << np.int64(TIME_BITS)) | time[order[shared]], kind="stable")
+    order[shared] = order[shared][within]
+    return order, sorted_member, sorted_day
 
 
 def thresholds(policy: TierPolicy) -> Array:
@@ -94,8 +195,15 @@ def thresholds(policy: TierPolicy) -> Array:
 
 
 def qualify(limits: Array, value: Array) -> Array:
-    """The rank of the highest level whose threshold the value reaches."""
-    return np.searchsorted(limits, value, side="right") - 1
+    """The rank of the highest level whose threshold the value reaches (-1: none):
+    the thresholds it reaches, counted by a comparison each for a few levels (faster
+    than a binary search per value), less one."""
+    if len(limits) > 8:
+        return np.searchsorted(limits, value, side="right") - 1
+    rank = np.full(value.shape, -1, dtype=np.int64)
+    for limit in limits:
+        rank += value >= limit
+    return rank
 
 
 @dataclass(frozen=True)
@@ -114,18 +222,26 @@ def tier_path(policy: TierPolicy, line: Timeline, values: Array, reevaluations: 
     start = line.window_starts(months)
     reached = qualify(limits, sums[1:] - sums[start])
     # the window ending at each re-evaluation, for every member
-    given = np.zeros((line.members, len(reevaluations)), dtype=np.int64)
-    starts = add_months(reevaluations, -months)
-    for k, end in enumerate(reevaluations):
-        low = line.positions(starts[k], after=False)
-        high = line.positions(end, after=True)
-        given[:, k] = qualify(limits, sums[high] - sums[low])
-    # the period of each purchase: re-evaluations strictly before it
-    period = np.searchsorted(reevaluations, line.at, side="left") - 1
-    base = np.where(period >= 0, given[line.member, np.maximum(period, 0)], 0)
+    low = line.positions_at(add_months(reevaluations, -months), after=False)
+    high = line.positions_at(reevaluations, after=True)
+    given = qualify(limits, sums[high] - sums[low])
+    # the period of each purchase: re-evaluations strictly before it; with a column of
+    # Bronze (rank 0) before the first, (member, period) indexes the flat table
+    period = month_index(line.at, reevaluations, "left", line.day)
+    group = line.member * np.int64(len(reevaluations) + 1) + period
+    table = np.zeros((line.members, len(reevaluations) + 1), dtype=np.int64)
+    table[:, 1:] = given
+    base = table.ravel()[group]
     levels = np.int64(len(limits))
-    group = line.member * np.int64(len(reevaluations) + 1) + (period + 1)
-    running = np.maximum.accumulate(group * levels + np.maximum(base, reached)) - group * levels
-    first = np.r_[True, group[1:] != group[:-1]]
-    before = np.where(first, base, np.r_[0, running[:-1]])
+    offset = group * levels
+    running = np.maximum(base, reached)
+    running += offset
+    np.maximum.accumulate(running, out=running)
+    running -= offset
+    # before a purchase: the running maximum up to the one before it, in its group
+    before = np.empty_like(running)
+    before[0:1] = base[0:1]
+    before[1:] = running[:-1]
+    first = np.flatnonzero(group[1:] != group[:-1]) + 1
+    before[first] = base[first]
     return TierPath(before, running, given)
