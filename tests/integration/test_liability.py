@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from patron.analytics import breakage
 from patron.analytics.liability import LINES, report, roll_forward
 from patron.bootstrap import Patron
 from tests.conftest import Clock
@@ -80,8 +81,14 @@ def report_rows(patron: Patron) -> list[dict[str, object]]:
     )
 
 
-def test_money_is_points_at_the_point_value_and_liability_nets_breakage(patron, clock):
+def test_money_is_points_at_the_point_value_and_liability_nets_breakage(patron, clock, monkeypatch):
     tell(patron, clock)
+    # the story's few redeemers are under the 30 a store needs before breakage is applied
+    # (breakage.MIN_REDEEMERS): at first the liability is the points at their full value
+    first = patron.read(lambda uow: report(uow, date(2026, 1, 1), date(2026, 3, 1), replicates=0))
+    assert first.rows()[2]["liability"] == Decimal("0.90")
+    # the netting itself, with the threshold lowered to the story's size
+    monkeypatch.setattr(breakage, "MIN_REDEEMERS", 1)
     found = patron.read(lambda uow: report(uow, date(2026, 1, 1), date(2026, 3, 1), replicates=20))
     rows = found.rows()
     # 710 points at 0.01 EUR

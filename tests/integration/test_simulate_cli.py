@@ -190,7 +190,9 @@ def test_tiers_never_reevaluated_over_a_part_of_the_history(tmp_path: Path) -> N
     """`--reevaluate-months 0` (never) with a period inside the history: a review found
     it answered an IndexError (no re-evaluation to look a tier up in)."""
     program, _, history = files(tmp_path)
-    found = run_json("simulate", str(program), "--purchases", str(history),
-                     "--reevaluate-months", "0", "--from", "2026-02-01", "--to", "2026-02-28")  # fmt: skip
+    period = ("--from", "2026-02-01", "--to", "2026-02-28")
+    found = run_json(
+        "simulate", str(program), "--purchases", str(history), "--reevaluate-months", "0", *period
+    )
     assert [m["month"] for m in found["months"]] == ["2026-02"]
     assert found["months"][0]["purchases"] >= 1

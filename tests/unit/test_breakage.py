@@ -117,3 +117,22 @@ def test_without_any_redemption_the_estimate_is_not_applied():
     found = estimate(fates, out, life_days=LIFE, replicates=10)
     assert found.expected == 1.0 and not found.applicable
     assert "no point has been redeemed" in found.notes[0]
+
+
+@pytest.mark.parametrize(("redeemers", "applied"), [(1, False), (29, False), (30, True)])
+def test_breakage_is_applied_only_once_thirty_members_have_redeemed(
+    redeemers: int, applied: bool
+) -> None:
+    # given 100 members' lots of 100 points, the first `redeemers` each redeemed theirs at
+    # day 10, the others still open at day 400 (a review saw one member's redemption of
+    # young points make every older point "never redeemed" and the liability 0)
+    n = 100
+    member = np.arange(n)
+    cause = np.where(member < redeemers, REDEEM, OPEN)
+    age = np.where(member < redeemers, 10, 400)
+    fates = Fates(member, age, cause, np.full(n, 100.0))
+    out = Outstanding(member[redeemers:], age[redeemers:], np.full(n - redeemers, 100.0))
+    found = estimate(fates, out, life_days=LIFE, replicates=0)
+    assert found.redeemers == redeemers
+    assert found.applicable is applied
+    assert any("at least 30 are needed" in note for note in found.notes) is not applied

@@ -41,6 +41,9 @@ Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 
 
+MIN_REDEEMERS = 30  # members who redeemed, before breakage is applied to the liability
+
+
 @dataclass(frozen=True)
 class Fates:
     """Points by member, age (whole days) and cause: what left the lots, and what is still
@@ -100,13 +103,18 @@ class Breakage:
     level: float = 0.95
     notes: tuple[str, ...] = field(default_factory=tuple)
     redeemed_points: float = 0.0
+    redeemers: int = 0  # members with a redemption in the history
 
     @property
     def applicable(self) -> bool:
-        """Whether the estimate rests on any redemption at all: without one there is no
-        basis to expect breakage (IFRS 15 §B46 and the constraint of §56), and the
-        liability applies none."""
-        return self.redeemed_points > 0
+        """Whether the estimate rests on enough redemptions to be applied: at least
+        MIN_REDEEMERS members who redeemed. Without them there is no basis to expect
+        breakage (IFRS 15 §B46 and the constraint of §56: recognise it only where a
+        significant reversal is highly unlikely), the bootstrap over members has too few
+        to resample (one redeemer gives an interval of zero width), and the liability
+        applies none: a review saw one member's redemption of young points take the
+        liability of 1.2 million old points to 0."""
+        return self.redeemers >= MIN_REDEEMERS
 
     def by_month(self) -> list[dict[str, float | int | str]]:
         """The curves at whole months of age, 0 to the life: the chart's and table's rows."""
@@ -269,10 +277,17 @@ def estimate(
     i_low, i_high = np.quantile(issues, qs) if replicates else (on_issue, on_issue)
     band = np.quantile(np.vstack(bands), qs, axis=0) if replicates else (curves.redeemed,) * 2
     notes = []
-    if not (fates.cause == REDEEM).any():
+    redeemers = len(np.unique(fates.member[fates.cause == REDEEM]))
+    if redeemers == 0:
         notes.append(
             "no point has been redeemed yet: there is no basis to expect breakage, so the"
             " liability applies none (the points at their full value)"
+        )
+    elif redeemers < MIN_REDEEMERS:
+        notes.append(
+            f"only {redeemers} members have redeemed points (at least {MIN_REDEEMERS} are"
+            " needed): too little history to rely on, so the liability applies no breakage"
+            " (the points at their full value)"
         )
     if curves.observed_to + 1 < life:
         notes.append(
@@ -299,6 +314,7 @@ def estimate(
         level=level,
         notes=tuple(notes),
         redeemed_points=float(fates.points[fates.cause == REDEEM].sum()),
+        redeemers=redeemers,
     )
 
 

@@ -87,6 +87,7 @@ def liability(
 ) -> None:
     """Points roll-forward by month (opening, issued by kind, redeemed, expired, adjusted,
     refunds, closing, pending) in points and money, and the liability net of breakage."""
+    from patron.analytics.breakage import MIN_REDEEMERS
     from patron.analytics.columns import encode_rows
     from patron.analytics.liability import report
 
@@ -113,8 +114,9 @@ def liability(
         rows = [_short(r) for r in rows]
         if b is not None and not b.applicable:
             say(
-                "breakage: none applied, no point has been redeemed yet (no basis to expect"
-                f" any); a point is worth {found.point_value} {found.currency}"
+                f"breakage: none applied, {b.redeemers} members have redeemed points (at least"
+                f" {MIN_REDEEMERS} are needed to expect any); a point is worth"
+                f" {found.point_value} {found.currency}"
             )
         elif b is not None:
             say(
