@@ -78,3 +78,19 @@ def test_once_started_the_salt_and_share_are_fixed_but_the_end_may_move() -> Non
     assert edit_problem(held, before, share=True, salt=True) is None
     assert "control_share, salt" in (edit_problem(held, after, share=True, salt=True) or "")
     assert edit_problem(held, after, share=False, salt=False) is None
+
+
+def test_a_name_is_a_path_segment_and_a_population_part() -> None:
+    import pytest
+
+    from patron.domain.errors import InvalidInput
+    from patron.domain.experiments import Kind, NewExperiment, checked
+
+    def new(name: str) -> NewExperiment:
+        start = datetime(2026, 1, 1)
+        return NewExperiment(name, Kind.HOLDOUT, "s", Decimal("0.1"), start, None, ())
+
+    assert checked(new("holdout-2027.v2_a")).name == "holdout-2027.v2_a"
+    for bad in ("bad/name x", "new\nline", "a?b#c", "-lead", "x y"):
+        with pytest.raises(InvalidInput, match="letters, digits"):
+            checked(new(bad))

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from patron.analytics.columns import Kind, encode, kind_of, money, plain
+from patron.files.cells import safe_text
 
 FORMATS = ("table", "csv", "json")
 DEFAULT_ROWS = 20
@@ -172,6 +173,12 @@ def _encoded(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return {column: encode(value, kind_of(table, column)) for column, value in row.items()}
 
 
+def _cell(value: Any, kind: Kind) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula is made plain text
+    (files/cells.py); a review put `=HYPERLINK(...)` in a goal's name."""
+    return safe_text(value) if kind is Kind.TEXT and isinstance(value, str) else value
+
+
 def write_csv(
     rows: Sequence[dict[str, Any]], table: str, stream: Any, columns: list[str] | None = None
 ) -> None:
@@ -182,7 +189,9 @@ def write_csv(
     writer.writerow(names)
     for row in rows:
         encoded = _encoded(table, row)
-        writer.writerow(["" if encoded[c] is None else encoded[c] for c in names])
+        writer.writerow(
+            ["" if encoded[c] is None else _cell(encoded[c], kind_of(table, c)) for c in names]
+        )
 
 
 def print_table(

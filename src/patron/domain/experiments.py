@@ -27,6 +27,7 @@ nothing a till sees says so (the answer's breakdown is empty).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,11 @@ class Kind(StrEnum):
 class Arm(StrEnum):
     CONTROL = "control"
     TREATMENT = "treatment"
+
+
+# a name is a path segment of the API and part of a goal's population (arm:NAME/ARM):
+# a review created 'bad/name x', which no path could then reach
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,12 @@ def parse_kind(text: str) -> Kind:
 def checked(new: NewExperiment) -> NewExperiment:
     """The experiment as it will be stored, or InvalidInput naming the field and the fix."""
     name = new.name.strip()
-    if not name or limits.text_problem(name, NAME_LENGTH):
-        raise InvalidInput(f"name: give the experiment a name of 1 to {NAME_LENGTH} characters")
+    if not name or limits.text_problem(name, NAME_LENGTH) or not NAME_PATTERN.fullmatch(name):
+        raise InvalidInput(
+            f"name: give the experiment a name of 1 to {NAME_LENGTH} letters, digits, '.', '-'"
+            " or '_' (it is a path of the API, /v1/experiments/NAME, and a goal's population,"
+            " arm:NAME/ARM)"
+        )
     if not new.salt or limits.text_problem(new.salt, SALT_LENGTH):
         raise InvalidInput(f"salt: 1 to {SALT_LENGTH} characters (leave it out to get one)")
     if new.ends_at is not None and new.ends_at <= new.starts_at:

@@ -22,6 +22,7 @@ from patron.bootstrap import Patron
 from patron.domain.consent import ConsentState
 from patron.domain.directory import MAX_PAGE, MAX_TEXT, MemberRow, MemberSearch, SortBy
 from patron.domain.errors import PatronError
+from patron.files.cells import safe_text
 from patron.services.consents import consent_states
 from patron.services.program import current_program
 from patron.services.queries import data_version, find_members
@@ -184,14 +185,9 @@ def customers_csv(
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _text(value: str | None) -> str:
-    """A text cell a spreadsheet will not run: one starting like a formula gets a leading
-    apostrophe (OWASP's advice for CSV injection), which spreadsheets show as text."""
-    text = value or ""
-    return "'" + text if text.startswith(FORMULA) else text
+    """A text cell a spreadsheet will not run (files/cells.py)."""
+    return safe_text(value)
 
 
 def _csv_row(row: MemberRow, state: ConsentState) -> list[str | int]:
