@@ -543,9 +543,9 @@ class VoucherPublic(Answer):
         description="issued, used (a discount), handed_over (a gift or service), expired"
         " (issued, past expires_at) or cancelled (the points were given back)"
     )
-    created_at: datetime = Field(description="when the redemption issued it (UTC)")
-    expires_at: datetime | None = Field(description="a discount's last moment (UTC); null: none")
-    used_at: datetime | None = Field(description="when it was used or handed over (UTC)")
+    created_at: UtcTime = Field(description="when the redemption issued it (UTC)")
+    expires_at: UtcTime | None = Field(description="a discount's last moment (UTC); null: none")
+    used_at: UtcTime | None = Field(description="when it was used or handed over (UTC)")
     transaction_id: str | None = Field(description="the till's sale that used it")
 
 
