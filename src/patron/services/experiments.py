@@ -174,8 +174,8 @@ def member_arm(uow: UnitOfWork, name: str, member: MemberRef) -> tuple[int, Arm 
 
 
 def arm_members(uow: UnitOfWork, name: str, arm: Arm) -> list[int]:
-    """The ids of the members of one arm of the experiment, in order: a population for
-    the goals and the reports."""
+    """The ids of the members of one arm of the experiment, in order. (Goals measure an
+    arm through the analytics' own reading of the same table: populations.py, `arm`.)"""
     return uow.experiments.members(find_experiment(uow, name).id, arm)
 
 
