@@ -732,13 +732,14 @@ RUN = settings(
 VOUCHER_RUN = settings(RUN, max_examples=40)
 
 
-# measured as REACHED_AT_LEAST is (about half of what one run reached: 54 vouchers
-# issued, 21 used, 1 cancelled unused, 2 uses refused as cancelled)
+# measured as REACHED_AT_LEAST is, about half of what the derandomized run of the machine as
+# it stands reached on both stores (22 vouchers issued, 58 uses, 6 cancelled unused, 8 uses
+# refused as cancelled); an edit of the machine draws another run: measure again after one
 VOUCHERS_REACHED_AT_LEAST = {
-    "voucher issued": 25,
-    "voucher used": 10,
-    "unused voucher cancelled": 1,
-    "voucher use refused: voucher_cancelled": 1,
+    "voucher issued": 11,
+    "voucher used": 25,
+    "unused voucher cancelled": 3,
+    "voucher use refused: voucher_cancelled": 3,
 }
 
 
