@@ -36,8 +36,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# the suite on every core of the machine (pytest-xdist): each worker has its own PostgreSQL
+# database and temporary folders
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # Re-resolve the newest versions pyproject.toml allows; the run set is constrained to the
 # test set so both install the same version of every shared package.

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from patron.config import Settings
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 T = TypeVar("T")
 DbOption = Annotated[
     str | None,
@@ -111,6 +111,13 @@ def unreachable(url: str, exc: BaseException) -> str:
             f" {parsed.database}`), then run `patron init`"
         )
     return f"cannot open the store {shown}: {reason}"
+
+
+def console() -> Console:
+    """The console for stdout: the terminal's width on a terminal; piped, as wide as
+    the table needs (Rich's default there is 80 columns, which cuts cells short)."""
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=100_000)
 
 
 def fail(message: str) -> NoReturn:

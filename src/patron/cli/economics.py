@@ -32,7 +32,7 @@ economics_app = typer.Typer(
 spend_app = typer.Typer(help="Acquisition spend per month and channel.", no_args_is_help=True)
 economics_app.add_typer(spend_app, name="spend")
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 DbOption = Annotated[
     str | None,
     typer.Option(

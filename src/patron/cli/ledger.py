@@ -14,6 +14,7 @@ from rich.table import Table
 
 from patron.cli.common import (
     DbOption,
+    console,
     err,
     guard,
     open_patron,
@@ -102,6 +103,6 @@ def verify(database_url: DbOption = None) -> None:
     table = Table("problem")
     for problem in report.problems[:50]:
         table.add_row(problem)
-    out.print(table)
+    console().print(table)  # piped: as wide as its lines, never cut short
     err.print(f"[red]{len(report.problems)} problems[/red]")
     raise typer.Exit(1)

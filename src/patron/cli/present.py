@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from patron.analytics.columns import Kind, encode, kind_of, money, plain
+from patron.cli.common import console as console  # re-exported: the tables print through it
 from patron.files.cells import safe_text
 
 FORMATS = ("table", "csv", "json")
@@ -103,15 +104,8 @@ def view(fmt: str, limit: int | None, all_rows: bool, currency: str | None) -> V
 
 
 def _refuse(message: str) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
-
-
-def console() -> Console:
-    """The console for stdout: the terminal's width on a terminal; piped, as wide as
-    the table needs (Rich's default there is 80 columns, which cuts cells short)."""
-    terminal = Console()
-    return terminal if terminal.is_terminal else Console(width=100_000)
 
 
 def cell(value: Any, kind: Kind, currency: str | None) -> str:

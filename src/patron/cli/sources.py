@@ -23,7 +23,7 @@ from patron.cli.file_options import file_format, parse_mapping
 from patron.domain.errors import PatronError
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 
 SourceArg = Annotated[str, typer.Argument(help="purchases CSV/Parquet, or `store`")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="write CSV or Parquet")]
