@@ -92,10 +92,10 @@ _STEPS = {
 }
 
 _NOW = {
-    None: "is not in the club",
-    Standing.INVITED: "is invited already",
-    Standing.REQUESTED: "has asked to join already",
-    Standing.MEMBER: "is a member already",
+    None: "member {m} is not in club {c!r}, nor invited to it or asking to join",
+    Standing.INVITED: "member {m} is invited to club {c!r} already",
+    Standing.REQUESTED: "member {m} has asked to join club {c!r} already",
+    Standing.MEMBER: "member {m} is in club {c!r} already",
 }
 
 
@@ -115,7 +115,7 @@ def next_standing(
         )
     if standing not in starts:
         raise ClubJoinRefused(
-            f"member {member_id} {_NOW[standing]} of club {club.id!r}: cannot {step.value}",
+            f"{_NOW[standing].format(m=member_id, c=club.id)}: cannot {step.value}",
             club_id=club.id,
             member_id=member_id,
         )

@@ -39,7 +39,7 @@ ClubPath = Annotated[
 ]
 NO_CLUB = NotFound("no club 'kdis' in the program (its clubs: kids, vip)")
 REFUSED = ClubJoinRefused(
-    "member 1 has asked to join already of club 'vip': cannot request", club_id="vip"
+    "member 1 has asked to join club 'vip' already: cannot request", club_id="vip"
 )
 
 
