@@ -51,7 +51,9 @@ def test_invite_evaluate_history_and_a_refused_step(tmp_path: Path) -> None:
     counts = {c["id"]: (c["members"], c["invited"]) for c in json.loads(listed)["data"]}
     assert counts == {"kids": (1, 0), "wine": (1, 0)}
     code, history = clubs("members", "wine", "--history", "--json")
-    assert [(c["member_id"], c["change"], c["by"], c["reason"]) for c in json.loads(history)["data"]] == [
+    assert [
+        (c["member_id"], c["change"], c["by"], c["reason"]) for c in json.loads(history)["data"]
+    ] == [
         (bogdan, "invited", cli_actor(), "a regular"),
         (bogdan, "joined", f"member:{bogdan}", None),
     ]

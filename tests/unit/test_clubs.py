@@ -156,7 +156,7 @@ def test_a_reward_for_clubs_is_for_their_members_only() -> None:
 
 
 def test_a_clubs_multiplier_applies_to_its_categories_for_its_members_only() -> None:
-    program = parse_program(HEAD + '[categories]\nkids = 1.5\n' + KIDS)
+    program = parse_program(HEAD + "[categories]\nkids = 1.5\n" + KIDS)
     facts = PurchaseFacts(
         datetime(2026, 1, 1),
         "EUR",

@@ -229,8 +229,16 @@ def test_every_join_and_leave_is_in_the_clubs_history_with_who(patron: Patron) -
     [
         ("wine", Step.REQUEST, "club 'wine' is joined by invitation: it takes no request"),
         ("runners", Step.INVITE, "club 'runners' is joined by request: it takes no invite"),
-        ("runners", Step.APPROVE, "is not in club 'runners', nor invited to it or asking to join: cannot approve"),
-        ("wine", Step.ACCEPT, "is not in club 'wine', nor invited to it or asking to join: cannot accept"),
+        (
+            "runners",
+            Step.APPROVE,
+            "is not in club 'runners', nor invited to it or asking to join: cannot approve",
+        ),
+        (
+            "wine",
+            Step.ACCEPT,
+            "is not in club 'wine', nor invited to it or asking to join: cannot accept",
+        ),
     ],
 )
 def test_a_step_the_club_does_not_allow_is_refused_and_changes_nothing(

@@ -128,31 +128,41 @@ def requests(club: ClubArg, as_json: JsonOpt = False, database_url: DbOption = N
 
 
 @clubs_app.command("invite")
-def invite(club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None) -> None:
+def invite(
+    club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None
+) -> None:
     """Invite a member to an invitation club; they accept in the portal."""
     _step(club, member, "invite", reason, database_url)
 
 
 @clubs_app.command("add")
-def add(club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None) -> None:
+def add(
+    club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None
+) -> None:
     """Put a member straight into an invitation or request club."""
     _step(club, member, "add", reason, database_url)
 
 
 @clubs_app.command("remove")
-def remove(club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None) -> None:
+def remove(
+    club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None
+) -> None:
     """Take a member out of an invitation or request club."""
     _step(club, member, "remove", reason, database_url)
 
 
 @clubs_app.command("approve")
-def approve(club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None) -> None:
+def approve(
+    club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None
+) -> None:
     """Approve a member's request to join: they are in."""
     _step(club, member, "approve", reason, database_url)
 
 
 @clubs_app.command("refuse")
-def refuse(club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None) -> None:
+def refuse(
+    club: ClubArg, member: MemberArg, reason: ReasonOpt = None, database_url: DbOption = None
+) -> None:
     """Refuse a member's request to join."""
     _step(club, member, "refuse", reason, database_url)
 

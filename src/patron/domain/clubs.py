@@ -82,9 +82,19 @@ _STEPS = {
         Change.INVITED,
         Standing.INVITED,
     ),
-    Step.ADD: (_OPEN, frozenset({None, Standing.INVITED, Standing.REQUESTED}), Change.JOINED, Standing.MEMBER),
+    Step.ADD: (
+        _OPEN,
+        frozenset({None, Standing.INVITED, Standing.REQUESTED}),
+        Change.JOINED,
+        Standing.MEMBER,
+    ),
     Step.REMOVE: (_OPEN, frozenset({Standing.MEMBER}), Change.LEFT, None),
-    Step.REQUEST: (frozenset({ClubJoin.REQUEST}), frozenset({None}), Change.REQUESTED, Standing.REQUESTED),
+    Step.REQUEST: (
+        frozenset({ClubJoin.REQUEST}),
+        frozenset({None}),
+        Change.REQUESTED,
+        Standing.REQUESTED,
+    ),
     Step.ACCEPT: (_OPEN, frozenset({Standing.INVITED}), Change.JOINED, Standing.MEMBER),
     Step.DECLINE: (_OPEN, frozenset({Standing.INVITED}), Change.DECLINED, None),
     Step.APPROVE: (_OPEN, frozenset({Standing.REQUESTED}), Change.JOINED, Standing.MEMBER),
@@ -110,7 +120,9 @@ def next_standing(
     if club.join not in kinds:
         raise ClubJoinRefused(
             f"club {club.id!r} is joined by {club.join.value}: it takes no {step.value}"
-            + (" (its rule decides, `patron clubs evaluate`)" if club.join is ClubJoin.RULE else ""),
+            + (
+                " (its rule decides, `patron clubs evaluate`)" if club.join is ClubJoin.RULE else ""
+            ),
             club_id=club.id,
         )
     if standing not in starts:

@@ -136,8 +136,8 @@ class Clubs(Repo):
     def qualifying(self, rule: ClubRule, since: datetime, until: datetime) -> list[int]:
         """The members (not erased) a rule holds for: over the purchases that occurred in
         [since, until], the lines (of the rule's category) net of their returns come to at
-        least `min_spend` (rounded to cents) and are spread over at least `min_purchases` purchases. One
-        grouped query, on SQLite and PostgreSQL alike."""
+        least `min_spend` (rounded to cents) and are spread over at least `min_purchases`
+        purchases. One grouped query, on SQLite and PostgreSQL alike."""
         kept = _L.c.quantity - _L.c.refunded_quantity
         spend = func.round(func.sum(kept * _L.c.unit_price), 2)  # to cents, as amounts are
         bought = func.count(func.distinct(_L.c.purchase_id))

@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("member_id", _ID, sa.ForeignKey("members.id"), primary_key=True),
         sa.Column("standing", sa.String(length=16), nullable=False),
         sa.Column("since", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(
-            "standing IN ('invited', 'requested', 'member')", name="standing_known"
-        ),
+        sa.CheckConstraint("standing IN ('invited', 'requested', 'member')", name="standing_known"),
     )
     op.create_index("ix_club_members_member", "club_members", ["member_id"])
     op.create_table(
