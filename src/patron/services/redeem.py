@@ -4,9 +4,9 @@ Points closest to expiry are spent first. A reward for some clubs is refused to 
 of none of them (`reward_for_club_members`, domain/clubs.py). A reward with a stock is
 taken by a conditional UPDATE (never below zero); one with a `limit` per member and period
 is refused past it; a discount, gift or service issues its code for the till
-(services/fulfil.py), and a used or handed-over one can no longer be cancelled. A cancelled redemption gives its points back
-to the very lots they came from, with their original expiry dates, and restocks the
-reward. Concurrent redemptions are serialized by the member row lock, so the same
+(services/fulfil.py), and a used or handed-over one can no longer be cancelled. A
+cancelled redemption gives its points back to the very lots they came from, with their
+original expiry dates, and restocks the reward. Concurrent redemptions are serialized by the member row lock, so the same
 points are never spent twice.
 
 A redemption may name the till's `transaction_id`, unique per member: the same sale sent
