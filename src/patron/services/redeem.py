@@ -6,8 +6,8 @@ taken by a conditional UPDATE (never below zero); one with a `limit` per member 
 is refused past it; a discount, gift or service issues its code for the till
 (services/fulfil.py), and a used or handed-over one can no longer be cancelled. A
 cancelled redemption gives its points back to the very lots they came from, with their
-original expiry dates, and restocks the reward. Concurrent redemptions are serialized by the member row lock, so the same
-points are never spent twice.
+original expiry dates, and restocks the reward. Concurrent redemptions are serialized by
+the member row lock, so the same points are never spent twice.
 
 A redemption may name the till's `transaction_id`, unique per member: the same sale sent
 again (a till failing over to another API key, whose idempotency keys it does not share)
