@@ -177,15 +177,17 @@ def evaluate(
     """Admit the members each rule club's rule holds for and remove those it no longer
     holds for, each join and leave recorded; one transaction per club. Run it daily:
     run again on the same purchases it changes nothing."""
-    from patron.services.clubs import evaluate_club, rule_clubs
+    from functools import partial
+
+    from patron.services.clubs import Evaluated, evaluate_club, rule_clubs
 
     with open_patron(database_url) as patron:
         ids = [club] if club is not None else guard(lambda: patron.read(rule_clubs))
-        done = []
+        done: list[Evaluated] = []
         with progress() as bar:
             task = bar.add_task("evaluating clubs", total=len(ids))
             for club_id in ids:
-                done.append(guard(lambda c=club_id: patron.run(evaluate_club, c)))
+                done.append(guard(partial(patron.run, evaluate_club, club_id)))
                 bar.advance(task)
     for found in done:
         out.print(
