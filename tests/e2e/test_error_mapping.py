@@ -28,6 +28,7 @@ from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
+    ClubJoinRefused,
     Conflict,
     ExperimentExists,
     ExperimentStarted,
@@ -48,6 +49,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
@@ -100,6 +102,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VoucherExpired: (409, "voucher_expired"),
     VoucherCancelled: (409, "voucher_cancelled"),
     RewardLimitReached: (409, "reward_limit_reached"),
+    RewardForClubs: (409, "reward_for_club_members"),
+    ClubJoinRefused: (409, "club_join_refused"),
 }
 
 API_NO_PROGRAM = (

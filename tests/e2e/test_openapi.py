@@ -51,6 +51,7 @@ IDEMPOTENT_WRITES = {
     "POST /v1/cards/{number}/link",
     "POST /v1/cards/{number}/block",
     "POST /v1/cards/{number}/replace",
+    "POST /v1/clubs/{club_id}/steps",
     "POST /v1/vouchers/{code}/use",
     "POST /v1/experiments",
 }

@@ -15,6 +15,7 @@ from patron.api.routes import (
     apikeys,
     audit,
     cards,
+    clubs,
     economics,
     experiments,
     goals,
@@ -54,6 +55,7 @@ def create_app(patron: Patron) -> FastAPI:
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
     app.include_router(members.router)
     app.include_router(cards.router)
+    app.include_router(clubs.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

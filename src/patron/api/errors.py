@@ -23,6 +23,7 @@ from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
+    ClubJoinRefused,
     Conflict,
     ExperimentExists,
     ExperimentStarted,
@@ -43,6 +44,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
@@ -98,6 +100,8 @@ STATUS: dict[type[PatronError], int] = {
     VoucherExpired: 409,
     VoucherCancelled: 409,
     RewardLimitReached: 409,
+    RewardForClubs: 409,
+    ClubJoinRefused: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

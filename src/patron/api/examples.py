@@ -679,3 +679,52 @@ EXPERIMENT_POWER: dict[str, Any] = {
          "purchases_per_member_week": 0.09, "members_needed": 36862, "enough": True},
     ],
 }  # fmt: skip
+# clubs (docs/clubs.md): the kids' club, joined by a rule on the last 12 months' purchases
+CLUB_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": "kids",
+        "name": "Kids club",
+        "join": "rule",
+        "multiplier": "2",
+        "categories": ["kids"],
+        "benefits": ["double points on kids' clothes", "the kids' events"],
+        "members": 120,
+        "invited": 0,
+        "requested": 0,
+    }
+]
+CLUB_MEMBER_PUBLIC: list[dict[str, Any]] = [
+    {"member_id": 1, "standing": "member", "since": "2026-02-01T03:00:00Z"}
+]
+CLUB_CHANGE_PUBLIC: list[dict[str, Any]] = [
+    {
+        "club_id": "kids",
+        "member_id": 1,
+        "change": "joined",
+        "at": "2026-02-01T03:00:00Z",
+        "actor": "rule",
+        "reason": "rule over purchases since 2025-02-01",
+    },
+    {
+        "club_id": "vip",
+        "member_id": 1,
+        "change": "invited",
+        "at": "2026-02-03T10:00:00Z",
+        "actor": "apikey:console",
+        "reason": "a regular of the Friday tastings",
+    },
+]
+CLUB_STEP: list[dict[str, Any]] = [
+    {"external_id": "C-1042", "step": "invite", "reason": "a regular of the Friday tastings"},
+    {"member_id": 1, "step": "approve"},
+]
+CLUB_STEPPED: list[dict[str, Any]] = [
+    {
+        "club_id": "vip",
+        "member_id": 1,
+        "change": "invited",
+        "standing": "invited",
+        "at": "2026-02-03T10:00:00Z",
+    }
+]
+CLUB_EVALUATED: list[dict[str, Any]] = [{"club_id": "kids", "admitted": [1, 7], "removed": [3]}]

@@ -74,7 +74,11 @@ class Problem(BaseModel):
     )
     requested: int | None = Field(None, description="insufficient_points: the points asked")
     available: int | None = Field(None, description="insufficient_points: the points spendable")
-    member_id: int | None = Field(None, description="member_exists: the member already enrolled")
+    member_id: int | None = Field(
+        None,
+        description="member_exists: the member already enrolled; club_join_refused: the member"
+        " whose standing does not allow the step",
+    )
     member_ids: list[int] | None = Field(
         None, description="ambiguous_member: the member by Patron's id, then by external id"
     )
@@ -102,6 +106,10 @@ class Problem(BaseModel):
     )
     experiment_id: int | None = Field(
         None, description="experiment_exists, experiment_started: the experiment"
+    )
+    club_id: str | None = Field(None, description="club_join_refused: the club")
+    clubs: list[str] | None = Field(
+        None, description="reward_for_club_members: the clubs whose members may take the reward"
     )
 
 

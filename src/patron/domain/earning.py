@@ -81,13 +81,15 @@ class MemberState:
     """What scoring needs to know of the member before this purchase.
 
     `milestones_paid` names the milestones the member holds already (paid by a purchase
-    that has not been fully returned): a milestone is paid once per member.
+    that has not been fully returned): a milestone is paid once per member. `clubs` are
+    the clubs they are a member of: each club's multiplier applies to its categories.
     """
 
     tier: str
     purchase_count: int = 0
     cumulative_spend: Decimal = Decimal(0)
     milestones_paid: frozenset[str] = frozenset()
+    clubs: frozenset[str] = frozenset()  # the ids of the clubs the member is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,12 @@ def _multipliers(
     tier = program.tiers.by_name(member.tier)
     if tier.multiplier != 1:
         found.append((f"tier {tier.name} x{tier.multiplier}", tier.multiplier))
+    for club in program.clubs:
+        if club.id not in member.clubs or club.multiplier == 1:
+            continue
+        if club.categories and line.category not in club.categories:
+            continue
+        found.append((f"club {club.id} x{club.multiplier}", club.multiplier))
     day = purchase.occurred_at.date()
     for promo in program.promotions:
         if promo.multiplier is None or not promo.applies(day, purchase.promotion_code):

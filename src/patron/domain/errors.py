@@ -202,3 +202,17 @@ class RewardLimitReached(Conflict):
     """The member has had the reward as many times as its `limit` allows in this period."""
 
     code = "reward_limit_reached"
+
+
+class RewardForClubs(Conflict):
+    """The reward is for the members of some clubs (`clubs`), and the member is in none."""
+
+    code = "reward_for_club_members"
+
+
+class ClubJoinRefused(Conflict):
+    """The club's way of joining does not allow this change now: a request to a club
+    joined by invitation, an invitation to a rule club, an approval with no request, a
+    member already in (docs/clubs.md)."""
+
+    code = "club_join_refused"

@@ -177,6 +177,8 @@ class Reward(_Model):
     # at most `limit` redemptions per member in each calendar `per` (None: no limit)
     limit: PosInt | None = None
     per: Period = Period.EVER
+    # for the members of these clubs only (None of them: for everyone; docs/clubs.md)
+    clubs: list[str] = []
 
     @model_validator(mode="after")
     def _fulfilment(self) -> Self:
@@ -212,6 +214,57 @@ class CardPolicy(_Model):
 MIN_RANDOM_DIGITS = 6
 
 
+class ClubJoin(StrEnum):
+    """How members come into a club (docs/clubs.md)."""
+
+    INVITATION = "invitation"  # staff invite, the member accepts (or staff add them)
+    REQUEST = "request"  # the member asks, staff approve or refuse
+    RULE = "rule"  # their purchase history decides, re-evaluated by `patron clubs evaluate`
+
+
+ClubId = Annotated[
+    str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+
+
+class ClubRule(_Model):
+    """A rule club's admission: bought (net of returns) for at least `min_spend` and/or in
+    at least `min_purchases` purchases, in `category` (None: anything), over the last
+    `window_months` months."""
+
+    category: Name | None = None
+    min_spend: PosThreshold | None = None
+    min_purchases: Annotated[int, Field(gt=0, le=limits.MAX_PURCHASES)] | None = None
+    window_months: Annotated[int, Field(ge=1, le=120)] = 12
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.min_spend is None and self.min_purchases is None:
+            raise ValueError("a club rule needs min_spend, min_purchases or both")
+        return self
+
+
+class Club(_Model):
+    id: ClubId
+    name: Name
+    join: ClubJoin
+    # the club's points: `multiplier` on its members' lines in `categories` (none: every line)
+    multiplier: Multiplier = Decimal(1)
+    categories: list[Name] = []
+    benefits: list[str] = []  # what members are told they get, as tiers' benefits
+    rule: ClubRule | None = None
+
+    @model_validator(mode="after")
+    def _rule(self) -> Self:
+        if self.join is ClubJoin.RULE and self.rule is None:
+            raise ValueError(f"club {self.id!r}: join = 'rule' needs a [clubs.rule]")
+        if self.join is not ClubJoin.RULE and self.rule is not None:
+            raise ValueError(
+                f"club {self.id!r}: a rule is for join = 'rule' clubs, not {self.join.value!r}"
+            )
+        return self
+
+
 class Program(_Model):
     name: Name
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -224,6 +277,7 @@ class Program(_Model):
     redemption: RedemptionPolicy = RedemptionPolicy()
     rewards: list[Reward] = []
     cards: CardPolicy | None = None  # None: the program prints no cards
+    clubs: list[Club] = []
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -238,7 +292,20 @@ class Program(_Model):
                     f"reward {reward.id!r} names unknown tiers {sorted(unknown)};"
                     f" known: {sorted(tier_names)}"
                 )
+        club_ids = [c.id for c in self.clubs]
+        if len(set(club_ids)) != len(club_ids):
+            raise ValueError("club ids must be unique")
+        for reward in self.rewards:
+            unknown = set(reward.clubs) - set(club_ids)
+            if unknown:
+                raise ValueError(
+                    f"reward {reward.id!r} names unknown clubs {sorted(unknown)};"
+                    f" known: {sorted(club_ids)}"
+                )
         return self
+
+    def club(self, club_id: str) -> Club | None:
+        return next((c for c in self.clubs if c.id == club_id), None)
 
     def reward(self, reward_id: str) -> Reward | None:
         return next((r for r in self.rewards if r.id == reward_id), None)

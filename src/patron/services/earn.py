@@ -35,6 +35,7 @@ from patron.domain.money import quantize_money
 from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, locked_account, save
+from patron.services.clubs import member_club_ids
 from patron.services.commands import RecordPurchase
 from patron.services.experiments import withheld
 from patron.services.program import current_program
@@ -74,7 +75,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         # order ids are unique across purchases and those awaiting a member
         _refuse_taken_order(uow, cmd.order_id, cmd.shop)
     facts = PurchaseFacts(at, cmd.currency, cmd.lines, cmd.promotion_code)
-    state = MemberState(member.tier, member.purchase_count, member.lifetime_spend)
+    clubs = member_club_ids(uow, program, member.id)
+    state = MemberState(member.tier, member.purchase_count, member.lifetime_spend, clubs=clubs)
     if crossed_milestones(program, state, facts):
         state = replace(state, milestones_paid=uow.purchases.milestones_paid(member.id))
     earning = score(program, state, facts)

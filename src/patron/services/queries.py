@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from patron.domain.clubs import for_member
 from patron.domain.directory import MemberPage, MemberSearch
 from patron.domain.ledger import LedgerEntry
 from patron.domain.lots import expiring_soon, pending_by_day, pending_points, spendable_points
 from patron.domain.purchases import Purchase
 from patron.domain.redemption import CatalogReward, Offer, Redemption, offers
 from patron.domain.tiers import progress
+from patron.services.clubs import member_club_ids
 from patron.services.members import find_member
 from patron.services.program import current_program
 from patron.services.tiers import qualifying_value
@@ -73,7 +75,7 @@ def active_rewards(uow: UnitOfWork) -> list[CatalogReward]:
 
 @dataclass(frozen=True)
 class MemberCatalog:
-    """The catalog as one member sees it: what their tier may take, each reward with the
+    """The catalog as one member sees it: what their tier and clubs may take, each reward with the
     points they lack, against their spendable points."""
 
     spendable: int
@@ -86,7 +88,12 @@ def member_catalog(uow: UnitOfWork, member_id: int) -> MemberCatalog:
     _, program = current_program(uow)
     member = find_member(uow, member_id)
     spendable = spendable_points(uow.ledger.open_lots(member.id), uow.now)
-    found = offers(uow.rewards.active(), member.tier, spendable)
+    clubs = member_club_ids(uow, program, member.id)
+    found = [
+        o
+        for o in offers(uow.rewards.active(), member.tier, spendable)
+        if for_member(program.reward(o.reward.id), clubs)
+    ]
     return MemberCatalog(spendable, member.tier, program.currency, found)
 
 

@@ -1,12 +1,13 @@
 """Redemptions: a quote first, then spending points on a reward or as a basket discount.
 
-Points closest to expiry are spent first. A reward with a stock is taken by a conditional
-UPDATE (never below zero); one with a `limit` per member and period is refused past it;
-a discount, gift or service issues its code for the till (services/fulfil.py), and a
-used or handed-over one can no longer be cancelled. A cancelled redemption gives its points back
-to the very lots they came from, with their original expiry dates, and restocks the
-reward. Concurrent redemptions are serialized by the member row lock, so the same
-points are never spent twice.
+Points closest to expiry are spent first. A reward for some clubs is refused to a member
+of none of them (`reward_for_club_members`, domain/clubs.py). A reward with a stock is
+taken by a conditional UPDATE (never below zero); one with a `limit` per member and period
+is refused past it; a discount, gift or service issues its code for the till
+(services/fulfil.py), and a used or handed-over one can no longer be cancelled. A
+cancelled redemption gives its points back to the very lots they came from, with their
+original expiry dates, and restocks the reward. Concurrent redemptions are serialized by
+the member row lock, so the same points are never spent twice.
 
 A redemption may name the till's `transaction_id`, unique per member: the same sale sent
 again (a till failing over to another API key, whose idempotency keys it does not share)
@@ -27,6 +28,7 @@ from decimal import Decimal
 from patron.domain import events
 from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
+from patron.domain.clubs import check_reward_clubs
 from patron.domain.errors import (
     NotFound,
     RedemptionCancelled,
@@ -49,6 +51,7 @@ from patron.domain.redemption import (
     same_terms,
 )
 from patron.services.balances import debit, locked_account, restore, save
+from patron.services.clubs import member_club_ids
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.fulfil import Voucher, cancel_fulfilment, check_limit, issue, voucher_of
 from patron.services.members import find_member
@@ -245,6 +248,9 @@ def _price(uow: UnitOfWork, program: Program, member: Member, cmd: Redeem, *, lo
     reward = uow.rewards.get(cmd.reward_id, lock=lock) if cmd.reward_id is not None else None
     priced = price(program.redemption, program.currency, member.tier, terms, reward)
     if priced.reward_id is not None:
+        check_reward_clubs(
+            program.reward(priced.reward_id), member_club_ids(uow, program, member.id)
+        )
         check_limit(uow, program, member.id, priced.reward_id)
     return priced
 

@@ -513,3 +513,35 @@ experiment_assignments = Table(
     CheckConstraint("arm IN ('control', 'treatment')", name="arm_known"),
     Index("ix_experiment_assignments_member", "member_id"),
 )
+
+# clubs (domain/clubs.py): where each member stands in each club now (a row per club and
+# member: invited, requested or member; none when out) ...
+club_members = Table(
+    "club_members",
+    metadata,
+    Column("club_id", String(lim.CODE_LENGTH), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("standing", String(16), nullable=False),
+    Column("since", DateTime, nullable=False),
+    CheckConstraint("standing IN ('invited', 'requested', 'member')", name="standing_known"),
+    Index("ix_club_members_member", "member_id"),
+)
+
+# ... and every change that brought them in or out, only ever added: who, why and when
+club_changes = Table(
+    "club_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("club_id", String(lim.CODE_LENGTH), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("change", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH), nullable=False),
+    Column("reason", String(lim.REASON_LENGTH)),
+    CheckConstraint(
+        "change IN ('invited', 'requested', 'joined', 'refused', 'declined', 'left')",
+        name="change_known",
+    ),
+    Index("ix_club_changes_club_member", "club_id", "member_id"),
+    Index("ix_club_changes_member", "member_id"),
+)

@@ -20,6 +20,7 @@ from patron.store.audit import AuditLog
 from patron.store.budget import Budget
 from patron.store.bulk import Bulk
 from patron.store.cards import Cards
+from patron.store.clubs import Clubs
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
@@ -99,6 +100,7 @@ class UnitOfWork:
         self.budget = Budget(conn)
         self.cards = Cards(conn)
         self.experiments = Experiments(conn)
+        self.clubs = Clubs(conn)
         return self
 
     @property

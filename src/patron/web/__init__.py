@@ -20,6 +20,7 @@ from patron.domain.errors import NotFound, PatronError
 from patron.web import (
     access,
     audit,
+    clubs,
     cohorts,
     console,
     customer,
@@ -32,6 +33,7 @@ from patron.web import (
     overview,
     portal,
     portal_card,
+    portal_clubs,
     portal_join,
     portal_pages,
     portal_profile,
@@ -57,6 +59,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(customers.router)
     app.include_router(customer.router)
     app.include_router(cohorts.router)
+    app.include_router(clubs.router)
     app.include_router(experiments.router)
     app.include_router(segments.router)
     app.include_router(lifetime.router)
@@ -71,6 +74,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_join.router)
     app.include_router(portal_profile.router)
     app.include_router(portal_card.router)
+    app.include_router(portal_clubs.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:

@@ -145,6 +145,16 @@ WORDS = {
     "adjust": N_("adjustment"),
     "expire": N_("points expired"),
     "debt_settlement": N_("debt settled"),
+    # clubs: how they are joined, and the changes of their history (web/clubs.py)
+    "invitation": N_("invitation"),
+    "request": N_("request"),
+    "rule": N_("rule"),
+    "invited": N_("invited"),
+    "requested": N_("requested"),
+    "joined": N_("joined"),
+    "refused": N_("refused"),
+    "declined": N_("declined"),
+    "left": N_("left"),
     # experiments: kinds, arms, outcomes and money (web/experiments.py)
     "holdout": N_("holdout"),
     "pilot": N_("pilot"),

@@ -37,6 +37,7 @@ from patron.domain.errors import (
     InsufficientPoints,
     NotFound,
     PatronError,
+    RewardForClubs,
     RewardUnavailable,
     TransactionIdReused,
 )
@@ -271,6 +272,8 @@ def _not_done(request: Request, me: MemberSession, reward_id: str, exc: PatronEr
         if _offer(request, me, reward_id) is not None:  # for the tier, so out of stock
             return _refusal(request, me, _("This reward is out of stock."), 409)
         return _refusal(request, me, _("This reward is not for your tier."), 409)
+    if isinstance(exc, RewardForClubs):
+        return _refusal(request, me, _("This reward is for the members of a club."), 409)
     if isinstance(exc, TransactionIdReused):
         message = _("This form was used already for another reward: choose the reward again.")
         return _refusal(request, me, message, 409)

@@ -28,6 +28,7 @@ from patron.domain.errors import (
     InvalidInput,
     NotFound,
     RedemptionCancelled,
+    RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
     TransactionIdReused,
@@ -47,6 +48,10 @@ PRICING = (
         "reward 'coffee' may be redeemed 1 time(s) per month; member 1 has had it 1 time(s)",
         limit=1,
         per="month",
+    ),
+    RewardForClubs(
+        "reward 'kids-party' is for the members of clubs ['kids']; the member is in none of them",
+        clubs=["kids"],
     ),
     p.ERASED,
     p.NO_PROGRAM,
