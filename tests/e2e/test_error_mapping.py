@@ -56,6 +56,9 @@ from patron.domain.errors import (
     VoucherExpired,
     VoucherUnknown,
     VoucherUsed,
+    VatNumberInvalid,
+    BuyerTaken,
+    EntitlementExhausted,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
@@ -100,6 +103,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VoucherExpired: (409, "voucher_expired"),
     VoucherCancelled: (409, "voucher_cancelled"),
     RewardLimitReached: (409, "reward_limit_reached"),
+    VatNumberInvalid: (422, "vat_number_invalid"),
+    BuyerTaken: (409, "buyer_taken"),
+    EntitlementExhausted: (409, "entitlement_exhausted"),
 }
 
 API_NO_PROGRAM = (

@@ -53,6 +53,10 @@ IDEMPOTENT_WRITES = {
     "POST /v1/cards/{number}/replace",
     "POST /v1/vouchers/{code}/use",
     "POST /v1/experiments",
+    "POST /v1/businesses",
+    "POST /v1/businesses/{id}/buyers",
+    "POST /v1/businesses/{id}/buyers/{buyer_id}/remove",
+    "POST /v1/businesses/{id}/entitlements/{entitlement}/uses",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

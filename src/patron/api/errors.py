@@ -51,6 +51,9 @@ from patron.domain.errors import (
     VoucherExpired,
     VoucherUnknown,
     VoucherUsed,
+    VatNumberInvalid,
+    BuyerTaken,
+    EntitlementExhausted,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
@@ -98,6 +101,9 @@ STATUS: dict[type[PatronError], int] = {
     VoucherExpired: 409,
     VoucherCancelled: 409,
     RewardLimitReached: 409,
+    VatNumberInvalid: 422,
+    BuyerTaken: 409,
+    EntitlementExhausted: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

@@ -202,3 +202,23 @@ class RewardLimitReached(Conflict):
     """The member has had the reward as many times as its `limit` allows in this period."""
 
     code = "reward_limit_reached"
+
+
+class VatNumberInvalid(InvalidInput):
+    """A VAT number that does not have the shape of one: two letters of a country, then
+    2 to 13 letters and digits (domain/business.py)."""
+
+    code = "vat_number_invalid"
+
+
+class BuyerTaken(Conflict):
+    """The e-mail, phone or card is already a buyer's of another business: a till must
+    find one business through it."""
+
+    code = "buyer_taken"
+
+
+class EntitlementExhausted(Conflict):
+    """Every use of an entitlement in its period is spent: nothing is left until the next."""
+
+    code = "entitlement_exhausted"

@@ -18,6 +18,7 @@ from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.budget import Budget
+from patron.store.business import Businesses
 from patron.store.bulk import Bulk
 from patron.store.cards import Cards
 from patron.store.consents import Consents
@@ -98,6 +99,7 @@ class UnitOfWork:
         self.points = PointsHistory(conn)
         self.budget = Budget(conn)
         self.cards = Cards(conn)
+        self.businesses = Businesses(conn)
         self.experiments = Experiments(conn)
         return self
 

@@ -28,6 +28,7 @@ from patron.domain.earning import Line
 from patron.domain.errors import InvalidInput, NothingToReturn, OrderTaken, PurchaseLimit
 from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.services.commands import (
+    BuyerRef,
     MemberRef,
     PurchaseRef,
     RecordPurchase,
@@ -104,6 +105,12 @@ def create_purchase(
     With `customer` instead of a member: the purchase of the member whose card or address
     it names (201), else kept until a member proves the address (202)."""
     member = MemberRef(id=body.member_id, external_id=body.external_id)
+    buyer = None
+    if body.buyer is not None:
+        if body.enroll:
+            raise InvalidInput("enroll: name the customer by external_id, not buyer")
+        b = body.buyer
+        buyer = BuyerRef(id=b.id, email=b.email, phone=b.phone, card=b.card)
     if body.customer is not None:
         if body.enroll:
             raise InvalidInput("enroll: name the customer by external_id, not customer")
@@ -130,6 +137,7 @@ def create_purchase(
         invoice_due_at=body.invoice_due_at,
         paid_at=body.paid_at,
         shop=principal.shop,
+        buyer=buyer,
     )
     if not body.enroll:
         return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
