@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patron.domain.audit import AuditAction
+from patron.domain.cards import CardMistyped
 from patron.domain.business import (
     Business,
     Buyer,
@@ -249,6 +250,22 @@ def typed_buyer(text: str) -> BuyerRef:
 def business_of_buyer(uow: UnitOfWork, ref: BuyerRef) -> Member:
     """The business an active buyer buys for."""
     return find_member(uow, find_buyer(uow, ref).member_id)
+
+
+def business_of_typed(uow: UnitOfWork, text: str) -> Member:
+    """The business a till's `buyer=` names: by e-mail, else by phone, else (digits that
+    are a phone of no buyer: a short card number) by card."""
+    ref = typed_buyer(text)
+    try:
+        return business_of_buyer(uow, ref)
+    except NotFound:
+        if ref.phone is None:
+            raise
+        try:
+            return business_of_buyer(uow, BuyerRef(card=text))
+        except (NotFound, CardMistyped):
+            pass
+        raise
 
 
 def entitlements(uow: UnitOfWork, member: Member) -> list[EntitlementLeft]:

@@ -276,9 +276,9 @@ def find_members(uow: UnitOfWork, lookup: Lookup) -> list[Member]:
     if len(given) != 1:
         raise InvalidInput("give exactly one of card, phone, email or buyer")
     if lookup.buyer is not None:
-        from patron.services.business import business_of_buyer, typed_buyer
+        from patron.services.business import business_of_typed
 
-        return [business_of_buyer(uow, typed_buyer(lookup.buyer))]
+        return [business_of_typed(uow, lookup.buyer)]
     if lookup.card is not None:
         return [_by_card(uow, lookup.card)]
     if lookup.email is not None:

@@ -174,7 +174,7 @@ class Businesses(Repo):
         return {str(e): int(n) for e, n in self.conn.execute(query)}
 
     def count_uses(self, member_id: int, entitlement: str, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(
+        query = select(func.count()).select_from(_E).where(
             _E.c.member_id == member_id,
             _E.c.entitlement == entitlement,
             _E.c.used_at >= start,

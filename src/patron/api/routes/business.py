@@ -28,6 +28,7 @@ from patron.api.business_schemas import (
 from patron.api.deps import AdminKey, By, MemberPath, PatronDep, ReadMemberKey, member_named
 from patron.api.idempotency import Idempotent
 from patron.api.schemas import Page
+from patron.domain.cards import CardMistyped
 from patron.domain.errors import (
     BuyerTaken,
     Conflict,
@@ -71,7 +72,13 @@ EXHAUSTED = EntitlementExhausted(
     "",
     status_code=201,
     response_model=BusinessPublic,
-    responses=p.refusals(p.NO_MEMBER, VAT, Conflict("member 7 is a business already"), p.ERASED),
+    responses=p.refusals(
+        p.NO_MEMBER,
+        VAT,
+        InvalidInput("account_manager: no active staff user 'ana@patron.example'"),
+        Conflict("member 7 is a business already"),
+        p.ERASED,
+    ),
 )
 def create(body: BusinessCreate, principal: AdminKey, write: Idempotent) -> Response:
     """Make a member a business: its company name, VAT number and account manager. The
@@ -108,7 +115,7 @@ def _detail(view: BusinessView) -> BusinessDetail:
 @router.get(
     "/{id}",
     response_model=BusinessDetail,
-    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER, p.NO_PROGRAM),
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
 )
 def get_business(id: MemberPath, patron: PatronDep, _: AdminKey, by: By = None) -> BusinessDetail:
     """A business: the company, its buyers (with their purchases) and its entitlements."""
@@ -124,6 +131,7 @@ def get_business(id: MemberPath, patron: PatronDep, _: AdminKey, by: By = None) 
         p.NO_MEMBER,
         p.AMBIGUOUS_MEMBER,
         InvalidInput("email: 'radu@' is not an e-mail address"),
+        CardMistyped("card: the check digit is wrong (a digit mistyped?); check the number"),
         BuyerTaken(
             "email: radu@librariacentrala.ro is already buyer 1's, of member 7; remove that"
             " buyer first",
@@ -185,7 +193,7 @@ def remove(
 @router.get(
     "/{id}/entitlements",
     response_model=Page[EntitlementPublic],
-    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER, p.NO_PROGRAM),
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER),
 )
 def list_entitlements(
     id: MemberPath, patron: PatronDep, _: ReadMemberKey, by: By = None
@@ -207,6 +215,7 @@ def list_entitlements(
         p.AMBIGUOUS_MEMBER,
         InvalidInput("entitlement: the tier 'Gold' has no entitlement 'lunch' (it has: visits)"),
         EXHAUSTED,
+        p.ERASED,
         p.NO_PROGRAM,
     ),
 )

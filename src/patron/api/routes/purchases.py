@@ -24,6 +24,7 @@ from patron.api.schemas import (
     UnclaimedPurchasePublic,
 )
 from patron.domain.access import Operation
+from patron.domain.cards import CardMistyped
 from patron.domain.earning import Line
 from patron.domain.errors import InvalidInput, NothingToReturn, OrderTaken, PurchaseLimit
 from patron.domain.unclaimed import PurchaseUnclaimed
@@ -93,6 +94,7 @@ ENROLL_FORBIDDEN = ApiProblem(
             " purchase under another member"
         ),
         p.NO_PROGRAM,
+        CardMistyped("card: the check digit is wrong (a digit mistyped?); check the number"),
     ),
 )
 def create_purchase(
@@ -106,9 +108,7 @@ def create_purchase(
     it names (201), else kept until a member proves the address (202)."""
     member = MemberRef(id=body.member_id, external_id=body.external_id)
     buyer = None
-    if body.buyer is not None:
-        if body.enroll:
-            raise InvalidInput("enroll: name the customer by external_id, not buyer")
+    if body.buyer is not None:  # a business's buyer: the purchase is the business's
         b = body.buyer
         buyer = BuyerRef(id=b.id, email=b.email, phone=b.phone, card=b.card)
     if body.customer is not None:
