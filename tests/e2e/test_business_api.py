@@ -39,13 +39,15 @@ def test_two_buyers_earn_for_the_business_and_use_its_entitlements(
         f"/v1/businesses/{biz}/buyers", {"name": "Radu", "email": "radu@librariacentrala.ro"}
     )
     assert radu.status_code == 201, radu.text
-    ioana = admin.post(f"/v1/businesses/B-7/buyers", {"name": "Ioana", "phone": "+40722555010"})
+    ioana = admin.post("/v1/businesses/B-7/buyers", {"name": "Ioana", "phone": "+40722555010"})
     assert ioana.status_code == 201, ioana.text
     # the till finds the business through a buyer, and records their purchases for it:
     # 800 at Bronze (x1) makes it Silver; 800 at Silver (x1.25) = 1000 makes it Gold
     found = pos.get("/v1/members?buyer=RADU@librariacentrala.ro")
     assert [m["id"] for m in found.json()["data"]] == [biz], found.text
-    first = pos.post("/v1/purchases", _purchase("T-1", "800.00", {"email": "radu@librariacentrala.ro"}))
+    first = pos.post(
+        "/v1/purchases", _purchase("T-1", "800.00", {"email": "radu@librariacentrala.ro"})
+    )
     assert first.status_code == 201, first.text
     second = pos.post("/v1/purchases", _purchase("T-2", "800.00", {"phone": "+40 722 555 010"}))
     assert [r.json()["points_earned"] for r in (first, second)] == [800, 1000]
@@ -71,5 +73,7 @@ def test_two_buyers_earn_for_the_business_and_use_its_entitlements(
     assert (gone.status_code, gone.json()["removed_at"] is not None) == (200, True)
     missing = pos.get("/v1/members?buyer=radu@librariacentrala.ro")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
-    refused = pos.post("/v1/purchases", _purchase("T-3", "5.00", {"email": "radu@librariacentrala.ro"}))
+    refused = pos.post(
+        "/v1/purchases", _purchase("T-3", "5.00", {"email": "radu@librariacentrala.ro"})
+    )
     assert (refused.status_code, refused.json()["code"]) == (404, "not_found")

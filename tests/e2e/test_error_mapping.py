@@ -28,7 +28,9 @@ from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
+    BuyerTaken,
     Conflict,
+    EntitlementExhausted,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -52,13 +54,11 @@ from patron.domain.errors import (
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VatNumberInvalid,
     VoucherCancelled,
     VoucherExpired,
     VoucherUnknown,
     VoucherUsed,
-    VatNumberInvalid,
-    BuyerTaken,
-    EntitlementExhausted,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed

@@ -89,9 +89,7 @@ def _buyer(patron: Patron, mid: int, name: str, **keys: str) -> int:
 
 def _buy(patron: Patron, buyer: BuyerRef, order_id: str, amount: str) -> Recorded:
     line = Line("BOOK", None, 1, Decimal(amount))
-    command = RecordPurchase(
-        MemberRef(), order_id, patron.clock(), "EUR", (line,), buyer=buyer
-    )
+    command = RecordPurchase(MemberRef(), order_id, patron.clock(), "EUR", (line,), buyer=buyer)
     return patron.run(record_purchase, command)
 
 
@@ -161,9 +159,7 @@ def test_an_address_held_by_an_active_buyer_is_refused_for_another(patron: Patro
     biz = _business(patron)
     radu = _buyer(patron, biz, "Radu", email="radu@librariacentrala.ro")
     other = member(patron, "B-8")
-    patron.run(
-        create_business, CreateBusiness(MemberRef(id=other), "Alt SRL", "RO1234567", ACTOR)
-    )
+    patron.run(create_business, CreateBusiness(MemberRef(id=other), "Alt SRL", "RO1234567", ACTOR))
     with pytest.raises(BuyerTaken) as refused:
         _buyer(patron, other, "Radu", email="RADU@librariacentrala.ro", phone="+40700000001")
     assert refused.value.facts == {"buyer_id": radu}

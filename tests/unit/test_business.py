@@ -27,7 +27,9 @@ def test_a_vat_number_is_two_letters_then_2_to_13_letters_and_digits(typed: str,
     assert checked_vat(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["", "RO", "RO1", "18547290", "R018547290", "NL" + "1" * 14, "RO12_45"])
+@pytest.mark.parametrize(
+    "typed", ["", "RO", "RO1", "18547290", "R018547290", "NL" + "1" * 14, "RO12_45"]
+)
 def test_any_other_shape_is_refused_with_its_own_code(typed: str) -> None:
     with pytest.raises(VatNumberInvalid) as refused:
         checked_vat(typed)
@@ -68,5 +70,7 @@ def test_an_entitlement_without_quantity_is_unlimited_and_the_default_period_a_q
 
 
 def test_an_entitlement_id_given_twice_in_a_tier_is_refused_naming_the_tier() -> None:
-    with pytest.raises(InvalidProgram, match="tier 'Bronze': entitlement id 'visits' is given twice"):
+    with pytest.raises(
+        InvalidProgram, match="tier 'Bronze': entitlement id 'visits' is given twice"
+    ):
         parse_program(TIERS % '{ id = "visits", name = "Again" }')

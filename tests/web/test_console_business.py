@@ -6,7 +6,6 @@ EUR) has 2 visits a quarter."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from html import unescape
 
@@ -65,9 +64,7 @@ def test_staff_see_the_business_and_record_a_visit_until_none_is_left(
     ] * 2
 
 
-def test_the_portal_home_of_a_business_shows_its_entitlements(
-    patron: Patron, clock: Clock
-) -> None:
+def test_the_portal_home_of_a_business_shows_its_entitlements(patron: Patron, clock: Clock) -> None:
     biz = _gold_business(patron)
     assert biz
     with logged_in(portal_app(patron), "office@librariacentrala.ro") as browser:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patron.domain.audit import AuditAction
-from patron.domain.cards import CardMistyped
 from patron.domain.business import (
     Business,
     Buyer,
@@ -28,6 +27,7 @@ from patron.domain.business import (
     left_of,
     period_bounds,
 )
+from patron.domain.cards import CardMistyped
 from patron.domain.errors import (
     BuyerTaken,
     Conflict,
@@ -193,9 +193,7 @@ def remove_buyer(uow: UnitOfWork, cmd: RemoveBuyer) -> Buyer:
     if not uow.businesses.remove_buyer(buyer.id, uow.now):
         raise Conflict(f"buyer {buyer.id} was removed already")
     details = {"buyer_id": buyer.id}
-    uow.audit.record(
-        uow.now, cmd.actor, AuditAction.BUYER_REMOVED, member.id, cmd.reason, details
-    )
+    uow.audit.record(uow.now, cmd.actor, AuditAction.BUYER_REMOVED, member.id, cmd.reason, details)
     removed = uow.businesses.buyer(buyer.id)
     assert removed is not None
     return removed

@@ -174,11 +174,15 @@ class Businesses(Repo):
         return {str(e): int(n) for e, n in self.conn.execute(query)}
 
     def count_uses(self, member_id: int, entitlement: str, start: datetime, end: datetime) -> int:
-        query = select(func.count()).select_from(_E).where(
-            _E.c.member_id == member_id,
-            _E.c.entitlement == entitlement,
-            _E.c.used_at >= start,
-            _E.c.used_at < end,
+        query = (
+            select(func.count())
+            .select_from(_E)
+            .where(
+                _E.c.member_id == member_id,
+                _E.c.entitlement == entitlement,
+                _E.c.used_at >= start,
+                _E.c.used_at < end,
+            )
         )
         return int(self.conn.execute(query).scalar_one())
 
@@ -212,7 +216,10 @@ class Businesses(Repo):
             update(_U)
             .where(_U.c.member_id == member_id)
             .values(
-                name="", email=None, phone=None, card=None,
+                name="",
+                email=None,
+                phone=None,
+                card=None,
                 removed_at=func.coalesce(_U.c.removed_at, at),
             )
         )

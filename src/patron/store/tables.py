@@ -33,8 +33,8 @@ from sqlalchemy import (
     func,
 )
 
-from patron.domain import goals as g
 from patron.domain import business, joining, staff
+from patron.domain import goals as g
 from patron.domain import limits as lim
 
 NAMING = {

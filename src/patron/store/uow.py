@@ -18,8 +18,8 @@ from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.budget import Budget
-from patron.store.business import Businesses
 from patron.store.bulk import Bulk
+from patron.store.business import Businesses
 from patron.store.cards import Cards
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts

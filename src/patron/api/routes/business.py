@@ -164,9 +164,7 @@ def create_buyer(
 @router.post(
     "/{id}/buyers/{buyer_id}/remove",
     response_model=BuyerPublic,
-    responses=p.refusals(
-        p.NO_MEMBER, p.AMBIGUOUS_MEMBER, Conflict("buyer 2 was removed already")
-    ),
+    responses=p.refusals(p.NO_MEMBER, p.AMBIGUOUS_MEMBER, Conflict("buyer 2 was removed already")),
 )
 def remove(
     id: MemberPath,

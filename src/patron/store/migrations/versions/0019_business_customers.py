@@ -40,9 +40,7 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKey:
 def upgrade() -> None:
     op.create_table(
         "businesses",
-        sa.Column(
-            "member_id", _ID, _fk("businesses", "member_id", "members"), nullable=False
-        ),
+        sa.Column("member_id", _ID, _fk("businesses", "member_id", "members"), nullable=False),
         sa.Column("company_name", sa.String(length=NAME_LENGTH), nullable=False),
         sa.Column("vat_number", sa.String(length=VAT_LENGTH), nullable=False),
         sa.Column(
@@ -54,9 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "business_buyers",
         sa.Column("id", _ID, primary_key=True),
-        sa.Column(
-            "member_id", _ID, _fk("business_buyers", "member_id", "members"), nullable=False
-        ),
+        sa.Column("member_id", _ID, _fk("business_buyers", "member_id", "members"), nullable=False),
         sa.Column("name", sa.String(length=NAME_LENGTH), nullable=False),
         sa.Column("email", sa.String(length=EMAIL_LENGTH)),
         sa.Column("phone", sa.String(length=PHONE_LENGTH)),
@@ -73,9 +69,7 @@ def upgrade() -> None:
         sa.Column(
             "purchase_id", _ID, _fk("buyer_purchases", "purchase_id", "purchases"), nullable=False
         ),
-        sa.Column(
-            "member_id", _ID, _fk("buyer_purchases", "member_id", "members"), nullable=False
-        ),
+        sa.Column("member_id", _ID, _fk("buyer_purchases", "member_id", "members"), nullable=False),
         sa.Column(
             "buyer_id", _ID, _fk("buyer_purchases", "buyer_id", "business_buyers"), nullable=False
         ),
