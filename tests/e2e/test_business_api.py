@@ -42,7 +42,8 @@ def test_two_buyers_earn_for_the_business_and_use_its_entitlements(
     ioana = admin.post("/v1/businesses/B-7/buyers", {"name": "Ioana", "phone": "+40722555010"})
     assert ioana.status_code == 201, ioana.text
     # the till finds the business through a buyer, and records their purchases for it:
-    # 800 at Bronze (x1) makes it Silver; 800 at Silver (x1.25) = 1000 makes it Gold
+    # 800 at Bronze (x1) makes it Silver; 800 at Silver (x1.25) = 1000, and 500 for the
+    # "1000 EUR club" milestone (1600 spent in all), makes it Gold
     found = pos.get("/v1/members?buyer=RADU@librariacentrala.ro")
     assert [m["id"] for m in found.json()["data"]] == [biz], found.text
     first = pos.post(
@@ -50,10 +51,10 @@ def test_two_buyers_earn_for_the_business_and_use_its_entitlements(
     )
     assert first.status_code == 201, first.text
     second = pos.post("/v1/purchases", _purchase("T-2", "800.00", {"phone": "+40 722 555 010"}))
-    assert [r.json()["points_earned"] for r in (first, second)] == [800, 1000]
+    assert [r.json()["points_earned"] for r in (first, second)] == [800, 1500]
     assert [r.json()["member_id"] for r in (first, second)] == [biz, biz]
     till = pos.get(f"/v1/members/{biz}").json()
-    assert (till["tier"], till["points"]) == ("Gold", 1900)  # 100 welcome + 800 + 1000
+    assert (till["tier"], till["points"]) == ("Gold", 2400)  # 100 welcome + 800 + 1500
     detail = admin.get(f"/v1/businesses/{biz}").json()
     assert [(b["name"], b["purchases"]) for b in detail["buyers"]] == [("Radu", 1), ("Ioana", 1)]
     # Gold's two visits this quarter, then refused
