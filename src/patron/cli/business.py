@@ -49,6 +49,24 @@ def create(
     )
 
 
+@business_app.command("manager")
+def manager(
+    member: MemberArg,
+    email: Annotated[
+        str | None, typer.Argument(help="the staff user's e-mail; omit it for nobody")
+    ] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Assign the staff user who manages the business's account (or nobody). Audited."""
+    from patron.services.business import AssignManager, assign_manager
+
+    command = AssignManager(_member(member), email, cli_actor())
+    with open_patron(database_url) as patron:
+        done = guard(lambda: patron.run(assign_manager, command))
+    who = done.account_manager or "nobody"
+    out.print(f"member {done.member_id}'s account manager: {who}", highlight=False)
+
+
 @business_app.command("buyers")
 def buyers(member: MemberArg, fmt: FormatOpt = "table", database_url: DbOption = None) -> None:
     """The business's buyers, the removed ones last, with the purchases each made."""

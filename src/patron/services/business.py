@@ -141,6 +141,26 @@ def create_business(uow: UnitOfWork, cmd: CreateBusiness) -> Business:
     return created
 
 
+@dataclass(frozen=True)
+class AssignManager:
+    member: MemberRef
+    account_manager: str | None  # a staff user's e-mail; None: nobody
+    actor: str
+
+
+def assign_manager(uow: UnitOfWork, cmd: AssignManager) -> Business:
+    """Assign the staff user who manages the business's account (or nobody). Audited."""
+    member = find_member(uow, cmd.member, lock=True)
+    _business(uow, member)
+    uow.businesses.set_manager(member.id, _manager_id(uow, cmd.account_manager))
+    details = {"account_manager": cmd.account_manager}
+    action = AuditAction.MANAGER_ASSIGNED
+    uow.audit.record(uow.now, cmd.actor, action, member.id, None, details)
+    changed = uow.businesses.get(member.id)
+    assert changed is not None
+    return changed
+
+
 def _checked_keys(uow: UnitOfWork, cmd: AddBuyer) -> tuple[str | None, str | None, str | None]:
     email = checked_address(cmd.email) if cmd.email else None
     try:
