@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from patron.domain.errors import InvalidInput, VatNumberInvalid
+from patron.domain.joining import has_control
+from patron.domain.limits import NAME_LENGTH
 from patron.domain.program import Entitlement, EntitlementPeriod, Tier
 
 VAT_PATTERN = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")
@@ -93,7 +95,7 @@ def checked_vat(text: str) -> str:
 
 def checked_company(text: str) -> str:
     name = text.strip()
-    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+    if not name or len(name) > NAME_LENGTH or has_control(name):
         raise InvalidInput("company_name: give the company's name (1 to 200 characters)")
     return name
 
