@@ -33,16 +33,15 @@ from patron.services.business import (
     AddBuyer,
     CreateBusiness,
     RemoveBuyer,
-    UseEntitlement,
     add_buyer,
     business_view,
     create_business,
     remove_buyer,
-    use_entitlement,
 )
 from patron.services.cards import Lookup, find_members
 from patron.services.commands import BuyerRef, MemberRef, RecordPurchase
 from patron.services.earn import Recorded, record_purchase
+from patron.services.entitlements import UseEntitlement, use_entitlement
 from tests.conftest import Clock, make_patron, use_program
 from tests.integration.helpers import assert_verified, balance_of, is_recorded, member
 

@@ -158,7 +158,7 @@ def use(
 ) -> None:
     """Record one use of an entitlement (a visit made, a hotline call); refused when none
     is left in the current period. Audited."""
-    from patron.services.business import UseEntitlement, use_entitlement
+    from patron.services.entitlements import UseEntitlement, use_entitlement
 
     command = UseEntitlement(_member(member), entitlement, cli_actor(), note)
     with open_patron(database_url) as patron:

@@ -1,14 +1,12 @@
 """Business customers: making a member a business, its buyers added and removed, the
-business a till's buyer names, and the entitlements of its tier with their use.
+business a till's buyer names, and the business's page (its entitlements' use:
+services/entitlements.py).
 
 Design overview. The business is the member: points, lots and tier are its own, so a
 buyer's purchase is recorded by services/earn.py for the business, with the buyer kept
 beside it (`uow.businesses.record_purchase`). A buyer is found only while not removed,
 and an e-mail, phone or card names at most one active buyer (refused with `buyer_taken`
-otherwise), so a till always finds one business. An entitlement's use is counted against
-its tier's quantity in the current calendar period with the business's member row locked
-(`find_member(lock=True)`): of two staff recording the last visit at once, one waits for
-the other and is then refused with `entitlement_exhausted`. Every change is audited.
+otherwise), so a till always finds one business. Every change is audited.
 """
 
 from __future__ import annotations
@@ -23,29 +21,23 @@ from patron.domain.business import (
     EntitlementUse,
     checked_company,
     checked_vat,
-    entitlement_of,
-    left_of,
-    period_bounds,
 )
 from patron.domain.cards import CardMistyped
 from patron.domain.errors import (
     BuyerTaken,
     Conflict,
-    EntitlementExhausted,
     InvalidInput,
     MemberErased,
-    NoProgram,
     NotFound,
 )
 from patron.domain.joining import FormRefused, checked_name, checked_phone
-from patron.domain.limits import NOTE_LENGTH
 from patron.domain.login_links import checked_address
 from patron.domain.member import Member
 from patron.domain.staff import checked_email
 from patron.services.cards import typed_number
 from patron.services.commands import BuyerRef, MemberRef
+from patron.services.entitlements import entitlements
 from patron.services.members import find_member
-from patron.services.program import current_program
 from patron.store.uow import UnitOfWork
 
 
@@ -77,14 +69,6 @@ class RemoveBuyer:
 
 
 @dataclass(frozen=True)
-class UseEntitlement:
-    member: MemberRef
-    entitlement: str
-    actor: str
-    note: str | None = None
-
-
-@dataclass(frozen=True)
 class BuyerView:
     buyer: Buyer
     purchases: int  # the business's purchases this buyer made
@@ -97,12 +81,6 @@ class BusinessView:
     buyers: list[BuyerView]  # the removed ones too, after the active
     entitlements: list[EntitlementLeft]
     uses: list[EntitlementUse]  # the latest, the newest first
-
-
-@dataclass(frozen=True)
-class Used:
-    use: EntitlementUse
-    entitlement: EntitlementLeft  # after this use
 
 
 def _business(uow: UnitOfWork, member: Member) -> Business:
@@ -286,21 +264,6 @@ def business_of_typed(uow: UnitOfWork, text: str) -> Member:
         raise
 
 
-def entitlements(uow: UnitOfWork, member: Member) -> list[EntitlementLeft]:
-    """The entitlements of the business's tier with their use in the current period (none
-    before a program is loaded)."""
-    try:
-        tier = current_program(uow)[1].tiers.by_name(member.tier)
-    except NoProgram:
-        return []
-    found: list[EntitlementLeft] = []
-    for ent in tier.entitlements:
-        start, end = period_bounds(ent.per, uow.now)
-        used = uow.businesses.count_uses(member.id, ent.id, start, end)
-        found.append(left_of(ent, used, uow.now))
-    return found
-
-
 def business_view(uow: UnitOfWork, ref: MemberRef | int) -> BusinessView:
     """A business: the company, its buyers with their purchases, its entitlements."""
     member = find_member(uow, ref)
@@ -321,31 +284,3 @@ def business_or_none(uow: UnitOfWork, member_id: int) -> BusinessView | None:
     if uow.businesses.get(member_id) is None:
         return None
     return business_view(uow, member_id)
-
-
-def use_entitlement(uow: UnitOfWork, cmd: UseEntitlement) -> Used:
-    """Record one use of an entitlement (a visit made, a hotline call); refused with
-    `entitlement_exhausted` when none is left in the current period."""
-    note = cmd.note.strip() if cmd.note else None
-    if note is not None and len(note) > NOTE_LENGTH:
-        raise InvalidInput(f"note: at most {NOTE_LENGTH} characters, not {len(note)}")
-    member = find_member(uow, cmd.member, lock=True)  # serialises the uses of a business
-    _business(uow, member)
-    if member.erased_at is not None:
-        raise MemberErased(f"member {member.id} was erased: no entitlement can be used")
-    tier = current_program(uow)[1].tiers.by_name(member.tier)
-    ent = entitlement_of(tier, cmd.entitlement)
-    start, end = period_bounds(ent.per, uow.now)
-    used = uow.businesses.count_uses(member.id, ent.id, start, end)
-    if ent.quantity is not None and used >= ent.quantity:
-        raise EntitlementExhausted(
-            f"{ent.id}: all {ent.quantity} uses of this {ent.per.value} are spent; the next"
-            f" period starts on {end:%Y-%m-%d}",
-            quantity=ent.quantity,
-            used=used,
-            next_period=f"{end:%Y-%m-%d}",
-        )
-    use = uow.businesses.add_use(member.id, ent.id, uow.now, cmd.actor, note)
-    details = {"entitlement": ent.id, "use_id": use.id}
-    uow.audit.record(uow.now, cmd.actor, AuditAction.ENTITLEMENT_USED, member.id, note, details)
-    return Used(use, left_of(ent, used + 1, uow.now))

@@ -23,10 +23,11 @@ from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
 from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
-from patron.services.business import UseEntitlement, business_or_none, use_entitlement
+from patron.services.business import business_or_none
 from patron.services.cards import BlockCard, ReplaceCard, block_card, member_cards, replace_card
 from patron.services.commands import Adjust, MemberRef
 from patron.services.consents import consent_state
+from patron.services.entitlements import UseEntitlement, use_entitlement
 from patron.services.queries import data_version
 from patron.services.timeline import customer_file
 from patron.web.consents import consent_words

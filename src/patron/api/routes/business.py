@@ -41,15 +41,13 @@ from patron.services.business import (
     BusinessView,
     CreateBusiness,
     RemoveBuyer,
-    Used,
-    UseEntitlement,
     add_buyer,
     business_view,
     create_business,
     remove_buyer,
-    use_entitlement,
 )
 from patron.services.commands import MemberRef
+from patron.services.entitlements import Used, UseEntitlement, use_entitlement
 
 router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
 BuyerPath = Annotated[int, Path(ge=1, le=2**62, description="Patron's buyer id", examples=[1])]
