@@ -39,9 +39,10 @@ from patron.services.business import (
     remove_buyer,
 )
 from patron.services.cards import Lookup, find_members
-from patron.services.commands import BuyerRef, MemberRef, RecordPurchase
+from patron.services.commands import BuyerRef, EraseMember, MemberRef, RecordPurchase
 from patron.services.earn import Recorded, record_purchase
 from patron.services.entitlements import UseEntitlement, use_entitlement
+from patron.services.privacy import erase_member
 from tests.conftest import Clock, make_patron, use_program
 from tests.integration.helpers import assert_verified, balance_of, is_recorded, member
 
@@ -271,3 +272,21 @@ def test_concurrent_uses_never_exceed_the_quantity(
         assert len(pg.read(lambda uow: uow.businesses.uses(biz))) == 2
     finally:
         pg.dispose()
+
+
+def test_erasing_a_business_blanks_its_buyers_and_keeps_its_purchases_theirs(
+    patron: Patron,
+) -> None:
+    biz = _business(patron)
+    radu = _buyer(
+        patron, biz, "Radu Ionescu", email="radu@librariacentrala.ro", phone="+40722555010"
+    )
+    bought = _buy(patron, BuyerRef(id=radu), "T-1", "50.00")
+    patron.run(erase_member, EraseMember(MemberRef(id=biz), "ticket 7", ACTOR))
+    buyer = patron.read(lambda uow: uow.businesses.buyer(radu))
+    assert buyer is not None
+    assert (buyer.name, buyer.email, buyer.phone, buyer.card) == ("", None, None, None)
+    assert buyer.removed_at == patron.clock()
+    assert patron.read(lambda uow: uow.businesses.buyer_of(bought.purchase_id)) == radu
+    with pytest.raises(NotFound):
+        patron.read(find_members, Lookup(buyer="+40722555010"))
