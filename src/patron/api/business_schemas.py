@@ -52,10 +52,10 @@ class BusinessPublic(Answer):
     model_config = ConfigDict(json_schema_extra=examples(*story.BUSINESS_PUBLIC))
 
     member_id: int = Field(description="the member that is the business: it holds the points")
-    company_name: str
+    company_name: str = Field(description="the company's registered name")
     vat_number: str = Field(description="as kept: upper case, no separators")
     account_manager: str | None = Field(description="the staff user's e-mail, if one is assigned")
-    created_at: UtcTime
+    created_at: UtcTime = Field(description="when the member was made a business")
 
 
 class BuyerCreate(_In):
@@ -84,11 +84,11 @@ class BuyerPublic(Answer):
 
     id: int = Field(description="Patron's buyer id")
     member_id: int = Field(description="the business they buy for")
-    name: str
-    email: str | None
-    phone: str | None
-    card: str | None
-    added_at: UtcTime
+    name: str = Field(description="the buyer's name")
+    email: str | None = Field(description="their e-mail, lower case")
+    phone: str | None = Field(description="their phone, digits and a leading +")
+    card: str | None = Field(description="the loyalty card number they carry")
+    added_at: UtcTime = Field(description="when they were added")
     removed_at: UtcTime | None = Field(description="set once removed: they find nothing since")
 
 
@@ -100,10 +100,10 @@ class EntitlementPublic(Answer):
     model_config = ConfigDict(json_schema_extra=examples(*story.ENTITLEMENT_PUBLIC))
 
     id: str = Field(description="the entitlement's id in the program file")
-    name: str
+    name: str = Field(description="the entitlement's name in the program")
     quantity: int | None = Field(description="uses per period; null: unlimited")
     per: str = Field(description="month, quarter or year (UTC calendar periods)")
-    period_start: UtcTime
+    period_start: UtcTime = Field(description="the current period's start (UTC)")
     period_end: UtcTime = Field(description="the next period's start")
     used: int = Field(description="uses recorded in this period")
     left: int | None = Field(description="uses left in this period; null: unlimited")
@@ -114,7 +114,7 @@ class BusinessDetail(BusinessPublic):
 
     tier: str = Field(description="the business's tier: it decides the entitlements")
     buyers: list[BuyerListed] = Field(description="the active buyers, then the removed")
-    entitlements: list[EntitlementPublic]
+    entitlements: list[EntitlementPublic] = Field(description="those of its tier, with use")
 
 
 class EntitlementUseCreate(_In):
@@ -127,9 +127,9 @@ class EntitlementUsePublic(Answer):
     model_config = ConfigDict(json_schema_extra=examples(*story.ENTITLEMENT_USED))
 
     id: int = Field(description="the use's id")
-    member_id: int
-    entitlement: str
-    used_at: UtcTime
+    member_id: int = Field(description="the business")
+    entitlement: str = Field(description="the entitlement's id")
+    used_at: UtcTime = Field(description="when it was recorded")
     actor: str = Field(description="who recorded it")
-    note: str | None
+    note: str | None = Field(description="the note given, if any")
     left: int | None = Field(None, description="uses left in this period after this one")

@@ -103,6 +103,14 @@ class Problem(BaseModel):
     experiment_id: int | None = Field(
         None, description="experiment_exists, experiment_started: the experiment"
     )
+    buyer_id: int | None = Field(None, description="buyer_taken: the buyer who holds the key")
+    quantity: int | None = Field(
+        None, description="entitlement_exhausted: the uses the tier gives in each period"
+    )
+    used: int | None = Field(None, description="entitlement_exhausted: the uses this period")
+    next_period: str | None = Field(
+        None, description="entitlement_exhausted: the day the next period starts (UTC)"
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse
