@@ -28,8 +28,10 @@ from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
+    BuyerTaken,
     ClubJoinRefused,
     Conflict,
+    EntitlementExhausted,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -54,6 +56,7 @@ from patron.domain.errors import (
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VatNumberInvalid,
     VoucherCancelled,
     VoucherExpired,
     VoucherUnknown,
@@ -104,6 +107,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     RewardLimitReached: (409, "reward_limit_reached"),
     RewardForClubs: (409, "reward_for_club_members"),
     ClubJoinRefused: (409, "club_join_refused"),
+    VatNumberInvalid: (422, "vat_number_invalid"),
+    BuyerTaken: (409, "buyer_taken"),
+    EntitlementExhausted: (409, "entitlement_exhausted"),
 }
 
 API_NO_PROGRAM = (

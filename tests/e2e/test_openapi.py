@@ -54,6 +54,10 @@ IDEMPOTENT_WRITES = {
     "POST /v1/clubs/{club_id}/steps",
     "POST /v1/vouchers/{code}/use",
     "POST /v1/experiments",
+    "POST /v1/businesses",
+    "POST /v1/businesses/{id}/buyers",
+    "POST /v1/businesses/{id}/buyers/{buyer_id}/remove",
+    "POST /v1/businesses/{id}/entitlements/{entitlement}/uses",
 }
 
 # The refusals docs/api.md states once for every /v1 path of a kind, not per path.

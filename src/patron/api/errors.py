@@ -23,8 +23,10 @@ from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
+    BuyerTaken,
     ClubJoinRefused,
     Conflict,
+    EntitlementExhausted,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -49,6 +51,7 @@ from patron.domain.errors import (
     RewardUnavailable,
     StaffUserExists,
     TransactionIdReused,
+    VatNumberInvalid,
     VoucherCancelled,
     VoucherExpired,
     VoucherUnknown,
@@ -102,6 +105,9 @@ STATUS: dict[type[PatronError], int] = {
     RewardLimitReached: 409,
     RewardForClubs: 409,
     ClubJoinRefused: 409,
+    VatNumberInvalid: 422,
+    BuyerTaken: 409,
+    EntitlementExhausted: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

@@ -728,3 +728,89 @@ CLUB_STEPPED: list[dict[str, Any]] = [
     }
 ]
 CLUB_EVALUATED: list[dict[str, Any]] = [{"club_id": "kids", "admitted": [1, 7], "removed": [3]}]
+
+# business customers (docs/business.md): member 7 is a bookshop company, Radu buys for it
+BUYER_IN: list[dict[str, Any]] = [
+    {"email": "radu@librariacentrala.ro"},
+    {"phone": "+40 722 555 010"},
+    {"id": 1},
+]
+BUSINESS_CREATE: list[dict[str, Any]] = [
+    {
+        "external_id": "B-0007",
+        "company_name": "Libraria Centrala SRL",
+        "vat_number": "RO18547290",
+        "account_manager": "maria@patron.example",
+    }
+]
+BUSINESS_PUBLIC: list[dict[str, Any]] = [
+    {
+        "member_id": 7,
+        "company_name": "Libraria Centrala SRL",
+        "vat_number": "RO18547290",
+        "account_manager": "maria@patron.example",
+        "created_at": "2026-01-14T09:00:00Z",
+    }
+]
+BUYER_CREATE: list[dict[str, Any]] = [
+    {"name": "Radu Ionescu", "email": "radu@librariacentrala.ro", "phone": "+40 722 555 010"},
+    {"name": "Ioana Pop", "card": "2900 4817 2296 0530"},
+]
+BUYER_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "member_id": 7,
+        "name": "Radu Ionescu",
+        "email": "radu@librariacentrala.ro",
+        "phone": "+40722555010",
+        "card": None,
+        "added_at": "2026-01-14T09:05:00Z",
+        "removed_at": None,
+    }
+]
+BUYER_REMOVE: list[dict[str, Any]] = [{"reason": "left the company"}, {}]
+ENTITLEMENT_PUBLIC: list[dict[str, Any]] = [
+    {
+        "id": "visits",
+        "name": "Account manager's visits",
+        "quantity": 2,
+        "per": "quarter",
+        "period_start": "2026-01-01T00:00:00Z",
+        "period_end": "2026-04-01T00:00:00Z",
+        "used": 1,
+        "left": 1,
+    },
+    {
+        "id": "hotline",
+        "name": "Priority hotline",
+        "quantity": None,
+        "per": "quarter",
+        "period_start": "2026-01-01T00:00:00Z",
+        "period_end": "2026-04-01T00:00:00Z",
+        "used": 3,
+        "left": None,
+    },
+]
+BUSINESS_DETAIL: list[dict[str, Any]] = [
+    {
+        **BUSINESS_PUBLIC[0],
+        "tier": "Gold",
+        "buyers": [{**BUYER_PUBLIC[0], "purchases": 4}],
+        "entitlements": ENTITLEMENT_PUBLIC,
+    }
+]
+ENTITLEMENT_USE_CREATE: list[dict[str, Any]] = [
+    {"note": "visit: new catalog presented to the buyers"},
+    {},
+]
+ENTITLEMENT_USED: list[dict[str, Any]] = [
+    {
+        "id": 12,
+        "member_id": 7,
+        "entitlement": "visits",
+        "used_at": "2026-02-10T11:00:00Z",
+        "actor": "user:maria@patron.example",
+        "note": "visit: new catalog presented to the buyers",
+        "left": 0,
+    }
+]

@@ -111,6 +111,14 @@ class Problem(BaseModel):
     clubs: list[str] | None = Field(
         None, description="reward_for_club_members: the clubs whose members may take the reward"
     )
+    buyer_id: int | None = Field(None, description="buyer_taken: the buyer who holds the key")
+    quantity: int | None = Field(
+        None, description="entitlement_exhausted: the uses the tier gives in each period"
+    )
+    used: int | None = Field(None, description="entitlement_exhausted: the uses this period")
+    next_period: str | None = Field(
+        None, description="entitlement_exhausted: the day the next period starts (UTC)"
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

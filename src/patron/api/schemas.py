@@ -316,6 +316,27 @@ class CustomerIn(_In):
         return CustomerKeys(email, phone, card)
 
 
+class BuyerIn(_In):
+    """A business's buyer, as the till knows them: exactly one field (docs/business.md)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(*story.BUYER_IN))
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(None, description="Patron's buyer id")
+    email: Email | None = Field(None, description="the buyer's e-mail, any case")
+    phone: Annotated[str, Field(max_length=40), _Clean] | None = Field(
+        None, description="the buyer's phone, as typed"
+    )
+    card: Annotated[str, Field(max_length=40), _Clean] | None = Field(
+        None, description="the buyer's loyalty card number"
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if sum(x is not None for x in (self.id, self.email, self.phone, self.card)) != 1:
+            raise ValueError("buyer: give exactly one of id, email, phone or card")
+        return self
+
+
 class PurchaseCreate(_In):
     model_config = ConfigDict(json_schema_extra=examples(*story.PURCHASE_CREATE))
 
@@ -330,6 +351,11 @@ class PurchaseCreate(_In):
         description="a customer who is not a member: the purchase earns nothing and awaits"
         " the member who proves this e-mail (202; docs/portal.md); instead of member_id or"
         " external_id",
+    )
+    buyer: BuyerIn | None = Field(
+        None,
+        description="a business's buyer: the purchase is the business's (its points, its"
+        " tier) and records the buyer (docs/business.md); instead of member_id or external_id",
     )
     order_id: Key = Field(description="your receipt or order number, unique: a repeat gets 409")
     occurred_at: Time = Field(
@@ -368,9 +394,13 @@ class PurchaseCreate(_In):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
-        named = [x for x in (self.member_id, self.external_id, self.customer) if x is not None]
+        named = [
+            x
+            for x in (self.member_id, self.external_id, self.customer, self.buyer)
+            if x is not None
+        ]
         if len(named) != 1:
-            raise ValueError("give exactly one of member_id, external_id or customer")
+            raise ValueError("give exactly one of member_id, external_id, customer or buyer")
         if self.enroll and self.external_id is None:
             raise ValueError("enroll: name the customer by external_id, the id they are to have")
         return self

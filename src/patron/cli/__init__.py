@@ -18,6 +18,7 @@ import typer
 from patron.cli import audit, backup, ledger, liability, program, rewards, serve, simulate
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
+from patron.cli.business import business_app
 from patron.cli.cards import cards_app
 from patron.cli.clubs import clubs_app
 from patron.cli.clv import clv_app
@@ -55,6 +56,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(member_app, name="member")
 app.add_typer(cards_app, name="cards")
 app.add_typer(clubs_app, name="clubs")
+app.add_typer(business_app, name="business")
 app.add_typer(import_app, name="import")
 app.add_typer(ledger.tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")

@@ -138,14 +138,18 @@ def find(
     card: Annotated[str | None, typer.Option(help="a card number")] = None,
     phone: Annotated[str | None, typer.Option(help="a phone number")] = None,
     email: Annotated[str | None, typer.Option(help="an e-mail address")] = None,
+    buyer: Annotated[
+        str | None, typer.Option(help="a business's buyer: e-mail, phone or card")
+    ] = None,
     fmt: FormatOpt = "table",
     database_url: DbOption = None,
 ) -> None:
-    """The member(s) a card, phone or e-mail names, with their cards."""
+    """The member(s) a card, phone or e-mail names, with their cards (`--buyer`: the
+    business a buyer buys for)."""
     from patron.services.cards import Lookup, find_members
 
     with open_patron(database_url) as patron:
-        found = guard(lambda: patron.read(find_members, Lookup(card, phone, email)))
+        found = guard(lambda: patron.read(find_members, Lookup(card, phone, email, buyer)))
         rows = [
             {
                 "member_id": m.id,

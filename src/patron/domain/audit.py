@@ -48,6 +48,11 @@ class AuditAction(StrEnum):
     REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_CHANGED = "experiment.changed"
+    BUSINESS_CREATED = "business.created"  # a member made a business (domain/business.py)
+    MANAGER_ASSIGNED = "business.manager_assigned"
+    BUYER_ADDED = "business.buyer_added"
+    BUYER_REMOVED = "business.buyer_removed"
+    ENTITLEMENT_USED = "business.entitlement_used"  # a visit made, a hotline call
 
 
 @dataclass(frozen=True, slots=True)

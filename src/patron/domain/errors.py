@@ -216,3 +216,23 @@ class ClubJoinRefused(Conflict):
     member already in (docs/clubs.md)."""
 
     code = "club_join_refused"
+
+
+class VatNumberInvalid(InvalidInput):
+    """A VAT number that does not have the shape of one: two letters of a country, then
+    2 to 13 letters and digits (domain/business.py)."""
+
+    code = "vat_number_invalid"
+
+
+class BuyerTaken(Conflict):
+    """The e-mail, phone or card is already a buyer's of another business: a till must
+    find one business through it."""
+
+    code = "buyer_taken"
+
+
+class EntitlementExhausted(Conflict):
+    """Every use of an entitlement in its period is spent: nothing is left until the next."""
+
+    code = "entitlement_exhausted"

@@ -43,11 +43,42 @@ class TierBasis(StrEnum):
     POINTS = "points"
 
 
+class EntitlementPeriod(StrEnum):
+    """The calendar period an entitlement's quantity is counted in (UTC)."""
+
+    MONTH = "month"
+    QUARTER = "quarter"  # January–March, April–June, July–September, October–December
+    YEAR = "year"
+
+
+class Entitlement(_Model):
+    """A tier benefit that is not points, for a business customer (domain/business.py):
+    an account manager's visits, a priority hotline, extended payment terms. `quantity`
+    uses in each calendar `per`; without a quantity it is unlimited (a flag: the business
+    has it, and each use is still recorded)."""
+
+    id: Annotated[
+        str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
+    ]
+    name: Name
+    quantity: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    per: EntitlementPeriod = EntitlementPeriod.QUARTER
+
+
 class Tier(_Model):
     name: Name
     threshold: Threshold = Decimal(0)
     multiplier: Multiplier = Decimal(1)
     benefits: list[str] = []
+    entitlements: list[Entitlement] = []
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        ids = [e.id for e in self.entitlements]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"tier {self.name!r}: entitlement id {twice[0]!r} is given twice")
+        return self
 
 
 class TierPolicy(_Model):

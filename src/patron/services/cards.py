@@ -88,11 +88,13 @@ class Replaced:
 
 @dataclass(frozen=True)
 class Lookup:
-    """What a till knows of its customer: exactly one of them."""
+    """What a till knows of its customer: exactly one of them (`buyer`: the e-mail, phone
+    or card of a business's buyer, which finds the business: services/business.py)."""
 
     card: str | None = None
     phone: str | None = None
     email: str | None = None
+    buyer: str | None = None
 
 
 def _format(uow: UnitOfWork) -> CardPolicy | None:
@@ -270,9 +272,13 @@ def find_members(uow: UnitOfWork, lookup: Lookup) -> list[Member]:
     """The members a till's customer names: by card (one, or refused: unknown, blocked,
     mistyped), by e-mail (one: addresses are compared in lower case) or by phone (digits
     as kept; several members may share one, the newest enrolled first)."""
-    given = [k for k in (lookup.card, lookup.phone, lookup.email) if k is not None]
+    given = [k for k in (lookup.card, lookup.phone, lookup.email, lookup.buyer) if k is not None]
     if len(given) != 1:
-        raise InvalidInput("give exactly one of card, phone or email")
+        raise InvalidInput("give exactly one of card, phone, email or buyer")
+    if lookup.buyer is not None:
+        from patron.services.business import business_of_typed
+
+        return [business_of_typed(uow, lookup.buyer)]
     if lookup.card is not None:
         return [_by_card(uow, lookup.card)]
     if lookup.email is not None:

@@ -68,6 +68,17 @@ class Enroll:
 
 
 @dataclass(frozen=True)
+class BuyerRef:
+    """A business's buyer as a till names them: exactly one of Patron's buyer id, their
+    e-mail, phone or card (services/business.find_buyer)."""
+
+    id: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    card: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordPurchase:
     member: MemberRef
     order_id: str
@@ -82,6 +93,7 @@ class RecordPurchase:
     award_points: bool = True
     source: str = "api"
     shop: str | None = None  # the recording key's shop, kept with the purchase
+    buyer: BuyerRef | None = None  # a business's buyer: the purchase is the business's
 
 
 @dataclass(frozen=True)

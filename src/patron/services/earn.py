@@ -35,8 +35,9 @@ from patron.domain.money import quantize_money
 from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, locked_account, save
+from patron.services.business import find_buyer
 from patron.services.clubs import member_club_ids
-from patron.services.commands import RecordPurchase
+from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.experiments import withheld
 from patron.services.program import current_program
 from patron.services.tiers import upgrade_tier
@@ -58,7 +59,9 @@ class Recorded:
 
 def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     version, program = current_program(uow)
-    account = locked_account(uow, cmd.member)
+    # a business's buyer: the purchase is the business's, the buyer kept beside it
+    buyer = find_buyer(uow, cmd.buyer) if cmd.buyer is not None else None
+    account = locked_account(uow, cmd.member if buyer is None else MemberRef(id=buyer.member_id))
     member = account.member
     ensure_not_erased(member, "earn points")
     if member.purchase_count >= MAX_PURCHASES:
@@ -121,6 +124,8 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     )
     if purchase_id is None:
         _refuse_taken_order(uow, cmd.order_id, cmd.shop)
+    if buyer is not None:
+        uow.businesses.record_purchase(purchase_id, member.id, buyer.id)
     account.count_purchase(total)
     pending = program.earning.pending_days
     if points > 0:

@@ -28,6 +28,7 @@ from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
 from patron.domain.records import EntryKind
 from patron.domain.redemption import Redemption
 from patron.store import tables as t
+from patron.store.business import Businesses
 from patron.store.cards import Cards
 from patron.store.ledger import LotRecord, entry, lot_record
 from patron.store.outbox import OutboxEvent, event
@@ -117,6 +118,7 @@ class PersonalData:
         identity = {"external_id": pseudonym, "referral_code": referral_code}
         contact = self.conn.execute(select(m.c.email, m.c.phone).where(m.c.id == member_id)).one()
         cards = Cards(self.conn).erase_member(member_id, at)  # blocked, linked to nobody
+        Businesses(self.conn).erase_buyers(member_id, at)  # a business's contacts
         self._blank_waiting(contact.email, contact.phone, cards)
         self.conn.execute(
             update(m)

@@ -33,8 +33,8 @@ from sqlalchemy import (
     func,
 )
 
+from patron.domain import business, joining, staff
 from patron.domain import goals as g
-from patron.domain import joining, staff
 from patron.domain import limits as lim
 
 NAMING = {
@@ -544,4 +544,52 @@ club_changes = Table(
     ),
     Index("ix_club_changes_club_member", "club_id", "member_id"),
     Index("ix_club_changes_member", "member_id"),
+)
+
+# business customers (domain/business.py): a member that is a company, its buyers, the
+# purchases each buyer made for it, and the uses of its tier's entitlements
+businesses = Table(
+    "businesses",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("company_name", String(lim.NAME_LENGTH), nullable=False),
+    Column("vat_number", String(business.VAT_LENGTH), nullable=False),
+    Column("account_manager_id", Id, ForeignKey("staff_users.id")),
+    Column("created_at", DateTime, nullable=False),
+)
+
+business_buyers = Table(
+    "business_buyers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("name", String(lim.NAME_LENGTH), nullable=False),
+    Column("email", String(lim.EMAIL_LENGTH)),  # lower case
+    Column("phone", String(joining.PHONE_LENGTH)),
+    Column("card", String(joining.CARD_LENGTH[1])),
+    Column("added_at", DateTime, nullable=False),
+    Column("removed_at", DateTime),
+    Index("ix_business_buyers_email", "email"),
+    Index("ix_business_buyers_phone", "phone"),
+    Index("ix_business_buyers_card", "card"),
+)
+
+buyer_purchases = Table(
+    "buyer_purchases",
+    metadata,
+    Column("purchase_id", Id, ForeignKey("purchases.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("buyer_id", Id, ForeignKey("business_buyers.id"), nullable=False, index=True),
+)
+
+entitlement_uses = Table(
+    "entitlement_uses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("entitlement", String(lim.CODE_LENGTH), nullable=False),
+    Column("used_at", DateTime, nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH), nullable=False),
+    Column("note", String(lim.NOTE_LENGTH)),
+    Index("ix_entitlement_uses_member", "member_id", "entitlement", "used_at"),
 )

@@ -19,6 +19,7 @@ from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
 from patron.store.budget import Budget
 from patron.store.bulk import Bulk
+from patron.store.business import Businesses
 from patron.store.cards import Cards
 from patron.store.clubs import Clubs
 from patron.store.consents import Consents
@@ -99,6 +100,7 @@ class UnitOfWork:
         self.points = PointsHistory(conn)
         self.budget = Budget(conn)
         self.cards = Cards(conn)
+        self.businesses = Businesses(conn)
         self.experiments = Experiments(conn)
         self.clubs = Clubs(conn)
         return self

@@ -23,9 +23,11 @@ from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
 from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
+from patron.services.business import business_or_none
 from patron.services.cards import BlockCard, ReplaceCard, block_card, member_cards, replace_card
-from patron.services.commands import Adjust
+from patron.services.commands import Adjust, MemberRef
 from patron.services.consents import consent_state
+from patron.services.entitlements import UseEntitlement, use_entitlement
 from patron.services.queries import data_version
 from patron.services.timeline import customer_file
 from patron.web.consents import consent_words
@@ -74,6 +76,7 @@ def _page(
     error: str | None = None,
     status: int = 200,
     page: int = 1,
+    use_error: str | None = None,
 ) -> Response:
     """The page; `adjusted` names the ledger entry an adjustment just wrote (its points
     and reason are said from the timeline, never from the address), `error` why one was
@@ -111,6 +114,9 @@ def _page(
         "cards": patron.read(member_cards, member_id),
         "card_states": CARD_STATES,
         "card_done": request.query_params.get("card"),
+        "business": patron.read(business_or_none, member_id),
+        "used": request.query_params.get("used"),
+        "use_error": use_error,
     }
     return render(request, "customer.html", context, status_code=status)
 
@@ -181,3 +187,28 @@ def change_card(
     except PatronError as exc:
         return _page(request, staff, member_id, error=exc.message, status=422)
     return RedirectResponse(f"/console/customers/{member_id}?card={action}#cards", status_code=303)
+
+
+@router.post("/customers/{member_id}/entitlements/{entitlement}")
+def use_benefit(
+    request: Request,
+    staff: StaffDep,
+    member_id: MemberId,
+    entitlement: Annotated[str, Path(max_length=64)],
+    note: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Record one use of a business's entitlement (a visit made, a hotline call) under the
+    staff user's name (services/business.py); audited."""
+    refused = refused_change(request, staff, csrf)
+    if refused is not None:
+        return refused
+    patron: Patron = request.app.state.patron
+    command = UseEntitlement(MemberRef(id=member_id), entitlement, staff.user.actor, note or None)
+    try:
+        patron.run(use_entitlement, command)
+    except PatronError as exc:
+        return _page(request, staff, member_id, use_error=exc.message, status=422)
+    return RedirectResponse(
+        f"/console/customers/{member_id}?used={entitlement}#business", status_code=303
+    )

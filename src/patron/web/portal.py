@@ -33,6 +33,7 @@ from patron.domain.login_links import VALID_FOR, Refusal
 from patron.domain.member import Member
 from patron.engage.channels.mail import MailNotSent, MailSender
 from patron.engage.transactional import login_link
+from patron.services.business import business_or_none
 from patron.services.login_links import (
     check_link,
     end_portal_sessions,
@@ -198,7 +199,8 @@ def home(request: Request, me: MemberDep) -> Response:
     """The member's balance, pending points and tier, from the API's own query."""
     patron = patron_of(request)
     view = patron.read(balance, me.member.id)
-    context = {"me": me, "view": view, "as_of": patron.clock()}
+    business = patron.read(business_or_none, me.member.id)  # a business: its entitlements
+    context = {"me": me, "view": view, "as_of": patron.clock(), "business": business}
     return render(request, "portal_home.html", context)
 
 

@@ -157,7 +157,7 @@ def _key(description: str, example: str) -> object:
     "/v1/members",
     response_model=Page[MemberPublic] | Page[MemberTill],
     responses=p.refusals(
-        InvalidInput("give exactly one of card, phone or email"),
+        InvalidInput("give exactly one of card, phone, email or buyer"),
         MISTYPED,
         NotFound("no member has this phone number"),
         BLOCKED,
@@ -169,11 +169,17 @@ def find(
     card: Annotated[str | None, _key("a loyalty card's number", "2900 4817 2296 0530")] = None,
     phone: Annotated[str | None, _key("a phone number, as typed", "+40 722 123 456")] = None,
     email: Annotated[str | None, _key("an e-mail address, any case", "ana@example.com")] = None,
+    buyer: Annotated[
+        str | None,
+        _key("a business's buyer: their e-mail, phone or card", "radu@librariacentrala.ro"),
+    ] = None,
 ) -> Page[MemberPublic] | Page[MemberTill]:
     """Find the member a till's customer names, by exactly one of card, phone or e-mail
     (normalised as stored): one member by card or e-mail; by phone every member who gave
-    it, the newest enrolled first (phones are not unique). The till view for a pos key."""
-    found = patron.read(find_members, Lookup(card=card, phone=phone, email=email))
+    it, the newest enrolled first (phones are not unique); by `buyer`, the business an
+    active buyer buys for (docs/business.md). The till view for a pos key."""
+    lookup = Lookup(card=card, phone=phone, email=email, buyer=buyer)
+    found = patron.read(find_members, lookup)
     if principal.scope is Scope.ADMIN:
         whole = [MemberPublic.model_validate(m) for m in found]
         return Page[MemberPublic](data=whole, count=len(whole))

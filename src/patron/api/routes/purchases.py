@@ -24,10 +24,12 @@ from patron.api.schemas import (
     UnclaimedPurchasePublic,
 )
 from patron.domain.access import Operation
+from patron.domain.cards import CardMistyped
 from patron.domain.earning import Line
 from patron.domain.errors import InvalidInput, NothingToReturn, OrderTaken, PurchaseLimit
 from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.services.commands import (
+    BuyerRef,
     MemberRef,
     PurchaseRef,
     RecordPurchase,
@@ -92,6 +94,7 @@ ENROLL_FORBIDDEN = ApiProblem(
             " purchase under another member"
         ),
         p.NO_PROGRAM,
+        CardMistyped("card: the check digit is wrong (a digit mistyped?); check the number"),
     ),
 )
 def create_purchase(
@@ -104,6 +107,10 @@ def create_purchase(
     With `customer` instead of a member: the purchase of the member whose card or address
     it names (201), else kept until a member proves the address (202)."""
     member = MemberRef(id=body.member_id, external_id=body.external_id)
+    buyer = None
+    if body.buyer is not None:  # a business's buyer: the purchase is the business's
+        b = body.buyer
+        buyer = BuyerRef(id=b.id, email=b.email, phone=b.phone, card=b.card)
     if body.customer is not None:
         if body.enroll:
             raise InvalidInput("enroll: name the customer by external_id, not customer")
@@ -130,6 +137,7 @@ def create_purchase(
         invoice_due_at=body.invoice_due_at,
         paid_at=body.paid_at,
         shop=principal.shop,
+        buyer=buyer,
     )
     if not body.enroll:
         return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
