@@ -48,6 +48,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    ReferralRefused,
     RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
@@ -100,6 +101,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VoucherExpired: (409, "voucher_expired"),
     VoucherCancelled: (409, "voucher_cancelled"),
     RewardLimitReached: (409, "reward_limit_reached"),
+    ReferralRefused: (409, "referral_refused"),
 }
 
 API_NO_PROGRAM = (

@@ -43,6 +43,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    ReferralRefused,
     RewardLimitReached,
     RewardUnavailable,
     StaffUserExists,
@@ -98,6 +99,7 @@ STATUS: dict[type[PatronError], int] = {
     VoucherExpired: 409,
     VoucherCancelled: 409,
     RewardLimitReached: 409,
+    ReferralRefused: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

@@ -210,6 +210,7 @@ MEMBER_CREATE: list[dict[str, Any]] = [
         "email": "ana@example.com",
         "name": "Ana Popescu",
         "acquisition_channel": "web",
+        "phone": "+40 722 123 456",
     },
     {
         "external_id": "C-1043",
@@ -257,6 +258,7 @@ PURCHASE_CREATE: list[dict[str, Any]] = [
         "lines": [{"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}],
         "channel": "store",
         "payment_method": "card",
+        "payment_fingerprint": "fp-4f9c2a7e",
     },
     {
         "external_id": "C-2001",

@@ -202,3 +202,10 @@ class RewardLimitReached(Conflict):
     """The member has had the reward as many times as its `limit` allows in this period."""
 
     code = "reward_limit_reached"
+
+
+class ReferralRefused(Conflict):
+    """A friend enrolling with a code looks like the referrer or one of their friends
+    (`reason`: self_referral, same_email, same_phone; domain/referrals.py)."""
+
+    code = "referral_refused"

@@ -65,6 +65,7 @@ class Enroll:
     referral_code: str | None = None
     enrolled_at: datetime | None = None
     acquisition_channel: str | None = None
+    phone: str | None = None  # kept on the member; compared with the referrer's friends'
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class RecordPurchase:
     award_points: bool = True
     source: str = "api"
     shop: str | None = None  # the recording key's shop, kept with the purchase
+    # a hash of the card paid with, when the till sends one (docs/referrals.md)
+    payment_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)

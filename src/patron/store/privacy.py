@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, delete, select, update
 
 from patron.domain.ledger import LedgerEntry
 from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
@@ -129,6 +129,9 @@ class PersonalData:
             .where(t.unclaimed_purchases.c.member_id == member_id)
             .values(email=None, phone=None, card=None)
         )
+        # the payment fingerprints tills sent with their purchases (docs/referrals.md)
+        fingerprints = t.payment_fingerprints
+        self.conn.execute(delete(fingerprints).where(fingerprints.c.member_id == member_id))
         return Scrubbed(
             refund_reasons=self._blank(t.refunds, member_id),
             ledger_reasons=self._blank(t.ledger_entries, member_id),

@@ -38,6 +38,7 @@ from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
 from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
+from patron.store.referrals import Referrals
 from patron.store.rewards import Rewards
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
@@ -99,6 +100,7 @@ class UnitOfWork:
         self.budget = Budget(conn)
         self.cards = Cards(conn)
         self.experiments = Experiments(conn)
+        self.referrals = Referrals(conn)
         return self
 
     @property

@@ -130,6 +130,7 @@ def create_purchase(
         invoice_due_at=body.invoice_due_at,
         paid_at=body.paid_at,
         shop=principal.shop,
+        payment_fingerprint=body.payment_fingerprint,
     )
     if not body.enroll:
         return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
