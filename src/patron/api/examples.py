@@ -681,3 +681,55 @@ EXPERIMENT_POWER: dict[str, Any] = {
          "purchases_per_member_week": 0.09, "members_needed": 36862, "enough": True},
     ],
 }  # fmt: skip
+
+# /v1/referrals (docs/referrals.md)
+REFERRAL_FUNNEL: dict[str, Any] = {
+    "from": "2026-01-01",
+    "to": "2026-02-01",
+    "codes_shared": 12,
+    "enrolled": 19,
+    "qualified": 11,
+    "rewarded": 8,
+    "taken_back": 1,
+    "refused": 2,
+}
+REFERRAL_LEADERS: dict[str, Any] = {
+    "data": [
+        {
+            "member_id": 1,
+            "external_id": "C-1042",
+            "friends": 4,
+            "customers": 3,
+            "revenue": "412.50",
+        }
+    ],
+    "count": 1,
+}
+MEMBER_REFERRALS: dict[str, Any] = {
+    "member_id": 1,
+    "referral_code": "R2BBU3NS",
+    "referred_by": None,
+    "points_earned": 200,
+    "friends": [
+        {
+            "friend_id": 7,
+            "state": "rewarded",
+            "reason": None,
+            "enrolled_at": "2026-01-03T10:00:00Z",
+            "qualified_at": "2026-01-05T16:20:00Z",
+            "rewards_at": "2026-01-19T16:20:00Z",
+            "referrer_points": 200,
+            "friend_points": 200,
+        },
+        {
+            "friend_id": 9,
+            "state": "refused",
+            "reason": "same_payment",
+            "enrolled_at": "2026-01-04T09:00:00Z",
+            "qualified_at": None,
+            "rewards_at": None,
+            "referrer_points": 0,
+            "friend_points": 0,
+        },
+    ],
+}

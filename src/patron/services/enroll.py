@@ -18,8 +18,8 @@ from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import InvalidInput, MemberExists
 from patron.domain.member import Member, NewMember
 from patron.domain.program import Program
-from patron.domain.referrals import Identity
 from patron.domain.records import EntryKind
+from patron.domain.referrals import Identity
 from patron.services.balances import Account, credit, locked_account, save
 from patron.services.commands import Enroll
 from patron.services.experiments import withheld

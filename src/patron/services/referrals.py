@@ -25,16 +25,16 @@ from patron.domain.errors import InvalidInput, ReferralRefused
 from patron.domain.ledger import EntryRefs
 from patron.domain.lots import allocate_take_back
 from patron.domain.program import Program
+from patron.domain.records import EntryKind
 from patron.domain.referrals import (
     Funnel,
-    Leader,
     Identity,
+    Leader,
     ReferralState,
     Refusal,
     cap_refusal,
     lookalike,
 )
-from patron.domain.records import EntryKind
 from patron.services.balances import Account, credit, debit, locked_account, record_debt
 from patron.services.commands import MemberRef
 from patron.services.experiments import withheld
@@ -157,9 +157,7 @@ def on_refund(
     return referrer
 
 
-def _take_back(
-    uow: UnitOfWork, account: Account, points: int, lot: int | None, why: str
-) -> None:
+def _take_back(uow: UnitOfWork, account: Account, points: int, lot: int | None, why: str) -> None:
     """A negative referral entry: from the reward's own lot first, then any live lot;
     what is missing becomes a debt."""
     if not points:
@@ -175,9 +173,12 @@ def _take_back(
 
 
 def _month(at: datetime) -> tuple[datetime, datetime]:
+    """The calendar month of `at`: its first moment and the next month's."""
     start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(
-        month=start.month + 1
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
     )
     return start, end
 
@@ -237,23 +238,33 @@ def referrals_of(uow: UnitOfWork, ref: MemberRef | int) -> ReferralsOf:
     return ReferralsOf(member.id, member.referral_code, member.referred_by, friends)
 
 
-def _period(start: date, end: date) -> tuple[datetime, datetime]:
+def period(uow: UnitOfWork, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period [start, end) asked for: by default from the first day of the current
+    month (UTC), to the first day of the month after `start`'s."""
+    start = start or uow.now.date().replace(day=1)
+    end = end or _month(datetime.combine(start, time()))[1].date()
     if end <= start:
         raise InvalidInput(f"to ({end}) must come after from ({start}): the period is [from, to)")
-    return datetime.combine(start, time()), datetime.combine(end, time())
+    return start, end
 
 
-def funnel(uow: UnitOfWork, start: date, end: date) -> Funnel:
+def _moments(days: tuple[date, date]) -> tuple[datetime, datetime]:
+    return datetime.combine(days[0], time()), datetime.combine(days[1], time())
+
+
+def funnel(uow: UnitOfWork, start: date | None = None, end: date | None = None) -> Funnel:
     """The referrals of the period [start, end) (docs/referrals.md, "The funnel")."""
-    since, until = _period(start, end)
+    since, until = _moments(period(uow, start, end))
     return uow.referrals.funnel(since, until, uow.now)
 
 
-def leaders(uow: UnitOfWork, start: date, end: date, limit: int = 10) -> list[Leader]:
+def leaders(
+    uow: UnitOfWork, start: date | None = None, end: date | None = None, limit: int = 10
+) -> list[Leader]:
     """The opinion leaders of [start, end): the referrers whose friends spent the most."""
     if not 1 <= limit <= MAX_LEADERS:
         raise InvalidInput(f"limit must be between 1 and {MAX_LEADERS}")
-    since, until = _period(start, end)
+    since, until = _moments(period(uow, start, end))
     return uow.referrals.leaders(since, until, limit)
 
 

@@ -79,9 +79,7 @@ class Referrals(Repo):
     def identities(self, referrer_id: int) -> tuple[Identity, list[Identity]]:
         """The referrer's e-mail and phone, and each of their friends' (every friend,
         refused ones included)."""
-        me = self.conn.execute(
-            select(_M.c.email, _M.c.phone).where(_M.c.id == referrer_id)
-        ).one()
+        me = self.conn.execute(select(_M.c.email, _M.c.phone).where(_M.c.id == referrer_id)).one()
         friends = self.conn.execute(
             select(_M.c.email, _M.c.phone)
             .join(_R, _R.c.member_id == _M.c.id)

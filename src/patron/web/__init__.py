@@ -36,6 +36,7 @@ from patron.web import (
     portal_pages,
     portal_profile,
     program,
+    referrals,
     segments,
     simulate,
 )
@@ -62,6 +63,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(lifetime.router)
     app.include_router(goals.router)
     app.include_router(audit.router)
+    app.include_router(referrals.router)
     app.include_router(program.router)
     app.include_router(money.router)
     app.include_router(simulate.router)

@@ -29,7 +29,12 @@ def upgrade() -> None:
     op.create_table(
         "referrals",
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        sa.Column("member_id", _ID, sa.ForeignKey("members.id", name=op.f("fk_referrals_member_id_members")), nullable=False),
+        sa.Column(
+            "member_id",
+            _ID,
+            sa.ForeignKey("members.id", name=op.f("fk_referrals_member_id_members")),
+            nullable=False,
+        ),
         sa.Column(
             "referrer_id",
             _ID,
@@ -60,11 +65,15 @@ def upgrade() -> None:
             sa.ForeignKey("point_lots.id", name=op.f("fk_referrals_friend_lot_point_lots")),
         ),
         sa.CheckConstraint(
-            "state IN ('enrolled', 'qualified', 'taken_back', 'refused')", name=op.f("ck_referrals_state_known")
+            "state IN ('enrolled', 'qualified', 'taken_back', 'refused')",
+            name=op.f("ck_referrals_state_known"),
         ),
-        sa.CheckConstraint("state <> 'refused' OR reason IS NOT NULL", name=op.f("ck_referrals_refusal_has_reason")),
         sa.CheckConstraint(
-            "referrer_points >= 0 AND friend_points >= 0", name=op.f("ck_referrals_points_not_negative")
+            "state <> 'refused' OR reason IS NOT NULL", name=op.f("ck_referrals_refusal_has_reason")
+        ),
+        sa.CheckConstraint(
+            "referrer_points >= 0 AND friend_points >= 0",
+            name=op.f("ck_referrals_points_not_negative"),
         ),
         sa.UniqueConstraint("member_id", name=op.f("uq_referrals_member_id")),
     )
