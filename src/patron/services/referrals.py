@@ -110,6 +110,8 @@ def on_purchase(
     pending = program.earning.pending_days
     sides = []
     for account, points in ((referrer, rules.bonus), (friend, rules.friend_points)):
+        if points and account.member.erased_at is not None:
+            points = 0  # an erased referrer is no longer a member (docs/privacy.md)
         if points and withheld(uow, account.id, at, purchase=False):
             points = 0  # a control member of a running experiment receives nothing
         lot = None

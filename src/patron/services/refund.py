@@ -70,6 +70,12 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
         uow.purchases.return_line(line.id, ret.quantity)
     if _fully_returned(lines, returns):
         points += purchase.bonus_points
+    referrer = None
+    if member.referred_by is not None:
+        # a referral paid on this purchase, returned within its window, is taken back
+        # first, from its own lots (services/referrals.py); then the purchase's points
+        kept = quantize_money(purchase.total - purchase.refunded_total - amount)
+        referrer = on_refund(uow, current_program(uow)[1], account, purchase.id, kept)
     own = set(uow.ledger.lots_of_purchase(purchase.id))
     allocations, shortfall = allocate_take_back(
         uow.ledger.open_lots(member.id), points, own, uow.now
@@ -97,11 +103,6 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
         )
     record_debt(account, shortfall)
     account.count_return(amount)
-    referrer = None
-    if member.referred_by is not None:
-        # a referral's qualifying purchase returned within its window (services/referrals.py)
-        kept = quantize_money(purchase.total - purchase.refunded_total - amount)
-        referrer = on_refund(uow, current_program(uow)[1], account, purchase.id, kept)
     save(uow, account, *([referrer] if referrer else []))
     uow.purchases.add_refunded(purchase.id, amount)
     uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
