@@ -3,7 +3,8 @@ many times it moves their points, and the row says what the use case did.
 
 The example program (examples/program.toml): 1 point per EUR, welcome 100, referral 200
 to both members on the friend's first purchase of at least 20.00, 14 days pending,
-Silver from 500 EUR spent over 12 months; lots expire 24 months after they were earned. The clock starts on 2026-01-01 09:00 UTC.
+Silver from 500 EUR spent over 12 months; lots expire 24 months after they were earned.
+The clock starts on 2026-01-01 09:00 UTC.
 
 Not per use case: one rule of services/balances.py, held by every use case that moves
 points, checked the same way (counting the UPDATEs) for each of them side by side; the use
