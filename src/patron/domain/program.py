@@ -249,10 +249,12 @@ class Program(_Model):
 
     @model_validator(mode="after")
     def _one_place_for_referrals(self) -> Self:
+        # by value, not by the keys written: a stored program's definition holds every key
+        earning = self.earning
         old = [
             key
-            for key in ("referral_bonus", "referral_max_per_code")
-            if key in self.earning.model_fields_set
+            for key, unset in (("referral_bonus", 0), ("referral_max_per_code", None))
+            if getattr(earning, key) != unset
         ]
         if old and self.referrals is not None:
             raise ValueError(

@@ -89,8 +89,8 @@ def on_purchase(
     referral = uow.referrals.of_friend(friend.id)
     if referral is None or referral.state is not ReferralState.ENROLLED:
         return Paid(None, 0)
-    if total < rules.min_purchase or total <= 0:
-        return Paid(None, 0)
+    if not rules.pays or total < rules.min_purchase or total <= 0:
+        return Paid(None, 0)  # a program that pays nothing leaves the referral waiting
     referrer = locked_account(uow, referral.referrer_id)
     refusal = None
     if (
@@ -108,7 +108,7 @@ def on_purchase(
         uow.referrals.refuse(referral.id, refusal, at, purchase_id)
         return Paid(referrer, 0)
     pending = program.earning.pending_days
-    sides = []
+    sides: list[tuple[int, int | None]] = []
     for account, points in ((referrer, rules.bonus), (friend, rules.friend_points)):
         if points and account.member.erased_at is not None:
             points = 0  # an erased referrer is no longer a member (docs/privacy.md)
@@ -244,7 +244,10 @@ def period(uow: UnitOfWork, start: date | None, end: date | None) -> tuple[date,
     """The period [start, end) asked for: by default from the first day of the current
     month (UTC), to the first day of the month after `start`'s."""
     start = start or uow.now.date().replace(day=1)
-    end = end or _month(datetime.combine(start, time()))[1].date()
+    if end is None:
+        if start.year == date.max.year and start.month == 12:
+            raise InvalidInput(f"from ({start}): give to as well, the month after is past 9999")
+        end = _month(datetime.combine(start, time()))[1].date()
     if end <= start:
         raise InvalidInput(f"to ({end}) must come after from ({start}): the period is [from, to)")
     return start, end
