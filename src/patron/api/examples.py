@@ -152,7 +152,7 @@ INSIGHTS: dict[str, Any] = {
 
 EXPORT: dict[str, Any] = {
     "format": "patron.member-export",
-    "format_version": 2,
+    "format_version": 3,
     "generated_at": "2026-01-14T09:00:00Z",
     "member": {
         "id": 1,
@@ -177,6 +177,7 @@ EXPORT: dict[str, Any] = {
     "purchases": [],
     "ledger": [],
     "lots": [],
+    "payment_fingerprints": [],
     "redemptions": [],
     "events": [],
     "audit": [],

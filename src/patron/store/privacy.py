@@ -82,6 +82,16 @@ class PersonalData:
         query = select(lot).where(lot.c.member_id == member_id).order_by(lot.c.id)
         return [lot_record(r) for r in self.conn.execute(query)]
 
+    def fingerprints(self, member_id: int) -> list[tuple[int, str]]:
+        """(purchase id, payment fingerprint) of the member's purchases a till sent one with."""
+        f = t.payment_fingerprints
+        query = (
+            select(f.c.purchase_id, f.c.fingerprint)
+            .where(f.c.member_id == member_id)
+            .order_by(f.c.purchase_id)
+        )
+        return [(int(r.purchase_id), str(r.fingerprint)) for r in self.conn.execute(query)]
+
     def redemptions(self, member_id: int) -> list[Redemption]:
         r = t.redemptions
         query = select(r).where(r.c.member_id == member_id).order_by(r.c.id)

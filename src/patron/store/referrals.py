@@ -150,7 +150,8 @@ class Referrals(Repo):
 
     def fingerprint_of(self, purchase_id: int) -> str | None:
         query = select(_F.c.fingerprint).where(_F.c.purchase_id == purchase_id)
-        return self.conn.execute(query).scalar()
+        found = self.conn.execute(query).scalar()
+        return None if found is None else str(found)
 
     def paid_alike(self, fingerprint: str, referrer_id: int, friend_id: int) -> bool:
         """Whether the referrer or another of their friends paid with this fingerprint."""
