@@ -20,9 +20,17 @@ from patron.bootstrap import Patron
 from patron.domain.earning import Line
 from patron.domain.errors import ReferralRefused
 from patron.domain.referrals import ReferralState, Refusal
-from patron.services.commands import Enroll, MemberRef, RecordPurchase, Refund, ReturnLine
+from patron.services.commands import (
+    Enroll,
+    EraseMember,
+    MemberRef,
+    RecordPurchase,
+    Refund,
+    ReturnLine,
+)
 from patron.services.earn import Recorded, record_purchase
 from patron.services.enroll import enroll
+from patron.services.privacy import erase_member
 from patron.services.queries import balance
 from patron.services.referrals import funnel, leaders, referrals_of
 from patron.services.refund import refund
@@ -253,9 +261,12 @@ def test_a_qualifying_purchase_paid_with_a_look_alike_card_is_refused_and_record
     # then Carol's referral is paid and Dan's refused
     assert state_of(shop, ana, carol) == (ReferralState.QUALIFIED, None)
     assert state_of(shop, ana, dan) == (ReferralState.REFUSED, Refusal.SAME_PAYMENT)
-    # and the fingerprints are kept with their purchases
+    # and the fingerprints are kept with their purchases, until the member is erased
     with shop.uow(readonly=True) as uow:
         assert uow.referrals.fingerprint_of(done.purchase_id) == "fp-ana"
+    shop.run(erase_member, EraseMember(MemberRef(id=bob), "asked", "tests"))
+    with shop.uow(readonly=True) as uow:
+        assert uow.referrals.fingerprint_of(done.purchase_id) is None
     assert_verified(shop)
 
 
