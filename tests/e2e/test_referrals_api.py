@@ -28,7 +28,6 @@ def test_a_referral_through_the_api_from_the_code_to_the_funnel(pos: Api, admin:
     assert pos.get("/v1/members/ana-2").status_code == 404
     # when Bob enrolls with it and buys for 25.00, paying with his own card
     bob = pos.post("/v1/members", {"external_id": "bob", "referral_code": code}).json()
-    assert bob["referred_by"] == ana["id"]
     bought = pos.post(
         "/v1/purchases",
         {

@@ -103,6 +103,11 @@ class Problem(BaseModel):
     experiment_id: int | None = Field(
         None, description="experiment_exists, experiment_started: the experiment"
     )
+    reason: str | None = Field(
+        None,
+        description="referral_refused: why (self_referral, same_email, same_phone;"
+        " docs/referrals.md)",
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse
