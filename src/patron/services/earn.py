@@ -140,8 +140,10 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     referrer = None
     if member.referred_by is not None and cmd.award_points:
         # the friend's qualifying purchase pays both sides (services/referrals.py)
-        paid = on_purchase(uow, program, account, purchase_id, total, at, cmd.payment_fingerprint)
-        referrer = paid.referrer
+        referral = on_purchase(
+            uow, program, account, purchase_id, total, at, cmd.payment_fingerprint
+        )
+        referrer = referral.referrer
     tier = upgrade_tier(uow, account, program, at)
     save(uow, account, *([referrer] if referrer else []))
     return Recorded(

@@ -40,7 +40,13 @@ def referrals_page(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
     patron = patron_of(request)
-    context = {"staff": staff, "start": start, "end": end, "steps": [], "leaders": []}
+    context: dict[str, object] = {
+        "staff": staff,
+        "start": start,
+        "end": end,
+        "steps": [],
+        "leaders": [],
+    }
     try:
         first, after = patron.read(period, start, end)
         figures = patron.read(funnel, first, after)
