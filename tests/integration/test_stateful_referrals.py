@@ -57,15 +57,17 @@ max_total = {MAX_TOTAL}
 """
 )
 
-# measured on the machine as it stands, derandomized, on both stores: about half of the
-# fewer of the two runs (see REACHED in the report of the commit that set them)
+# measured on the machine as it stands (hypothesis, derandomized; the two stores draw
+# different runs): SQLite reached 72 friends enrolled, 32 referrals paid, 8 taken back, 19
+# refunds after the window; PostgreSQL 127, 52, 9, 13. The bounds are about half of the
+# fewer. The caps are reached too rarely here to be bounded (monthly_cap 0 and 7 times,
+# total_cap never): tests/integration/test_referrals.py checks them, concurrency included.
+# An edit of the machine draws another run: measure again after one.
 REFERRALS_REACHED_AT_LEAST = {
-    "friend enrolled": 20,
-    "referral paid": 10,
-    "referral refused: monthly_cap": 2,
-    "referral refused: total_cap": 2,
-    "referral taken back": 3,
-    "refund after the window kept the reward": 2,
+    "friend enrolled": 36,
+    "referral paid": 16,
+    "referral taken back": 4,
+    "refund after the window kept the reward": 6,
 }
 
 
@@ -143,6 +145,54 @@ def make_referral_machine(store: Store, reached: Counter[str]) -> type[RuleBased
             buyer = next(k for k, v in self.members_.items() if v is bought.member)
             self._qualify(buyer, bought)
             return purchase_id
+
+        def _waiting(self) -> list[int]:
+            return sorted(
+                r.friend
+                for r in self.referrals_.values()
+                if r.state == "enrolled" and r.friend not in self.erased
+            )
+
+        @precondition(lambda self: bool(self._waiting()))
+        @rule(
+            target=purchases,
+            data=st.data(),
+            price=st.sampled_from([Decimal("15.00"), Decimal("45.00"), Decimal("90.00")]),
+            quantity=st.integers(1, 3),
+            days_later=st.integers(0, 20),
+        )
+        def friend_buys(
+            self, data: st.DataObject, price: Decimal, quantity: int, days_later: int
+        ) -> object:
+            """Steer to the referrals: a friend still waiting for their qualifying purchase
+            buys (15.00 to 270.00: sometimes under the minimum)."""
+            friend = data.draw(st.sampled_from(self._waiting()), label="friend")
+            return self.purchase(friend, [(None, quantity, price)], None, days_later, 0)
+
+        def _paid_in_window(self) -> list[int]:
+            paid = {
+                id(r.bought)
+                for r in self.referrals_.values()
+                if r.state == "qualified" and r.rewards_at is not None and self.now < r.rewards_at
+            }
+            return [
+                purchase_id
+                for purchase_id, bought in self.purchase_ids.items()
+                if id(bought) in paid and any(x.returned < x.quantity for x in bought.lines)
+            ]
+
+        @precondition(lambda self: bool(self._paid_in_window()))
+        @rule(data=st.data())
+        def friend_returns(self, data: st.DataObject) -> None:
+            """Steer to a take-back: a qualifying purchase returned, whole or one unit of
+            a line, within its window."""
+            purchase_id = data.draw(st.sampled_from(self._paid_in_window()), label="purchase")
+            bought = self.purchase_ids[purchase_id]
+            if data.draw(st.booleans(), label="whole"):
+                self._refund(purchase_id, None)
+                return
+            line = next(i for i, x in enumerate(bought.lines) if x.returned < x.quantity)
+            self._refund(purchase_id, [(line, 1)])
 
         def _qualify(self, buyer: int, bought: MPurchase) -> None:
             referral = self.referrals_.get(buyer)
