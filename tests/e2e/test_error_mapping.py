@@ -51,6 +51,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    ReferralRefused,
     RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
@@ -110,6 +111,7 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VatNumberInvalid: (422, "vat_number_invalid"),
     BuyerTaken: (409, "buyer_taken"),
     EntitlementExhausted: (409, "entitlement_exhausted"),
+    ReferralRefused: (409, "referral_refused"),
 }
 
 API_NO_PROGRAM = (

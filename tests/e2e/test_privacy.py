@@ -4,11 +4,13 @@ held about a member, and erasure leaves no trace of the person while the books b
 One scenario, on SQLite and PostgreSQL: Bob enrols, Ann enrols with Bob's referral code
 (an e-mail and a name), buys two lines, returns one with a reason that names her phone,
 redeems a coffee and gets a goodwill adjustment. Expected numbers, by hand from
-examples/program.toml (1 point per euro, books x2, welcome 100, referral 200 each):
+examples/program.toml (1 point per euro, books x2, welcome 100, referral 200 each paid
+with Ann's first purchase of at least 20.00, dated at it):
 line A, books, 2 x 50.00 = 100.00 -> 200 points; line B, 1 x 20.00 -> 20 points;
 purchase 120.00 -> 220 points. Returning B gives back 20.00 and takes 20 points from the
 purchase's own lot. The coffee costs 150 points (worth 3.00), spent closest to expiry
-first: the welcome lot (100), then 50 of the referral lot. Balance:
+first: the welcome lot (100), then 50 of the purchase's lot (the referral lot, earned
+with it, comes after it). Balance:
 100 + 200 + 220 - 20 - 150 + 50 = 400; lifetime spend 120.00 - 20.00 = 100.00.
 """
 
@@ -139,7 +141,8 @@ def test_the_export_holds_everything_held_about_the_member(
 
     assert answer.status_code == 200, answer.text
     doc = answer.json()
-    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 2)
+    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 3)
+    assert doc["payment_fingerprints"] == []  # the till sent none
     assert doc["generated_at"] == "2026-01-16T10:00:00Z"
     assert doc["member"] == {
         "id": s.ann,
@@ -202,19 +205,20 @@ def test_the_export_holds_everything_held_about_the_member(
     assert (refund["lines"], refund["reason"]) == ([{"line_no": 2, "quantity": 1}], REFUND_REASON)
     assert [(e["kind"], e["points"]) for e in doc["ledger"]] == [
         ("welcome", 100),
-        ("referral", 200),
         ("earn", 220),
+        ("referral", 200),
         ("refund", -20),
         ("redeem", -150),
         ("adjust", 50),
     ]
     assert [(lot["points"], lot["remaining"]) for lot in doc["lots"]] == [
         (100, 0),
-        (200, 150),
-        (220, 200),
+        (220, 150),
+        (200, 200),
         (50, 50),
     ]
-    assert doc["lots"][2]["expires_at"] == "2028-01-01T10:00:00Z"  # 24 months after earning
+    assert doc["lots"][1]["expires_at"] == "2028-01-01T10:00:00Z"  # 24 months after earning
+    assert doc["lots"][2]["expires_at"] == "2028-01-01T10:00:00Z"  # the referral's, dated alike
     [redemption] = doc["redemptions"]
     assert (redemption["reward_id"], redemption["points"], redemption["value"]) == (
         "coffee",
@@ -356,8 +360,8 @@ def test_the_erasure_export_shows_what_is_kept_and_the_audit_entry(
     assert doc["member"]["erased_at"] == "2026-01-16T10:00:00Z"
     assert [(e["kind"], e["points"], e["reason"]) for e in doc["ledger"]] == [
         ("welcome", 100, None),
-        ("referral", 200, None),
         ("earn", 220, None),
+        ("referral", 200, None),
         ("refund", -20, None),
         ("redeem", -150, None),
         ("adjust", 50, None),

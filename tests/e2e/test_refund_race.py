@@ -98,11 +98,13 @@ def test_members_who_returned_everything_concurrently_fall_back_to_bronze(pg: Pa
     assert_verified(pg)
 
 
-def test_concurrent_enrollments_with_one_code_pay_at_most_the_cap(pg: Patron) -> None:
-    source = EXAMPLE_PROGRAM.read_text().replace(
-        "referral_bonus = 200 ", "referral_max_per_code = 5\nreferral_bonus = 200 "
-    )
-    assert "referral_max_per_code = 5" in source
+def test_concurrent_enrollments_and_purchases_with_one_code_pay_at_most_the_cap(
+    pg: Patron,
+) -> None:
+    # the example program (referrals of 200 each, on a purchase of at least 20.00) with at
+    # most 5 rewards per referrer in all
+    source = EXAMPLE_PROGRAM.read_text().replace("max_total = 20 ", "max_total = 5 ")
+    assert "max_total = 5 " in source
     load_example(pg, source)
     referrer = pg.run(enroll, Enroll("ref")).member
     code = referrer.referral_code
@@ -111,10 +113,17 @@ def test_concurrent_enrollments_with_one_code_pay_at_most_the_cap(pg: Patron) ->
         return lambda: pg.run(enroll, Enroll(f"new-{i}", referral_code=code))
 
     done = _together([newcomer(i) for i in range(20)])
-    assert sorted(e.referral_points for e in done) == [0] * 15 + [200] * 5
     assert all(e.member.referred_by == referrer.id for e in done)
-    # 100 welcome + 5 referrals of 200 (uncapped and unlocked: 20 x 200 = 4,000)
+    # every friend's first purchase (30.00) at once: 5 pay the referrer
+    _together(
+        [
+            lambda e=e: buy(pg, e.member.id, f"o-{e.member.id}", ("A", None, 1, "30.00"))
+            for e in done
+        ]
+    )
+    # 100 welcome + 5 referrals of 200, pending (uncapped and unlocked: 20 x 200 = 4,000)
     assert balance_of(pg, referrer.id) == 1100
+    assert sorted(balance_of(pg, e.member.id) for e in done) == [130] * 15 + [330] * 5
     assert_verified(pg)
 
 

@@ -100,7 +100,7 @@ def test_the_data_export_holds_the_state_and_every_record(patron: Patron, clock:
     clock.advance(days=2)
     _say(patron, ana, False)
     doc = patron.read(export_member, MemberRef(id=ana), lambda _: {})
-    assert doc["format_version"] == 2
+    assert doc["format_version"] == 3
     assert doc["consents"] == {
         "marketing": "declined",
         "history": [
@@ -202,7 +202,8 @@ def test_erasure_blanks_the_members_keys_on_purchases_still_awaiting_a_member(
 def test_the_welcome_says_what_the_latest_link_brought_and_only_the_invited_ones_bonus(
     patron: Patron, clock: Clock
 ) -> None:
-    # given: Ana invites Maria (examples/program.toml: 100 welcome points, 200 a referral)
+    # given: Ana invites Maria (examples/program.toml: 100 welcome points, 200 a referral to
+    # each, paid with Maria's first purchase of at least 20.00: here T-1, once linked)
     ana = member(patron, "c-1", email="ana@shop.example")
     code = patron.read(lambda uow: uow.members.get(ana)).referral_code  # type: ignore[union-attr]
     maria = member(patron, "c-2", email="maria@shop.example", referral_code=code)

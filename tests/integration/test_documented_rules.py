@@ -2,7 +2,8 @@
 written (issue 9, point 20), on SQLite and PostgreSQL.
 
 The example program is loaded unless a test loads its own: 1 point per EUR, Bronze 0 /
-Silver 500 (x1.25) / Gold 1500 (x1.5) over 12 months, welcome 100, referral 200, 14 days
+Silver 500 (x1.25) / Gold 1500 (x1.5) over 12 months, welcome 100, referral 200 each on
+the friend's first purchase of at least 20.00, 14 days
 pending, lots expire 24 months after they were earned, warn 30 days, min 100 points,
 0.01 EUR a point, at most half a basket. The test clock starts at 2026-01-01 09:00.
 
@@ -212,19 +213,27 @@ def test_enrolled_at_dates_the_welcome_lot_and_the_tier_and_may_not_be_ahead(
         assert (uow.members.count(), uow.members.by_external_id("c-late")) == (3, None)
 
 
-def test_referral_points_count_from_the_newcomers_enrollment_and_pay_a_debt_first(
+def test_referral_points_come_with_the_friends_qualifying_purchase_and_pay_a_debt_first(
     patron: Patron, clock: Clock
 ) -> None:
+    # given a referrer who owes 150 points (spent, then the purchase was returned)
     referrer = patron.run(enroll, Enroll("c-1")).member
     p = buy(patron, referrer.id, "o-1", ("A", None, 1, "150.00"))
     clock.now = datetime(2026, 1, 16, 9, 0)
     patron.run(redeem, Redeem(referrer.id, points=250))
     assert patron.run(refund, Refund(p.purchase_id)).debt == 150
-    when = datetime(2026, 1, 10, 9, 0)
-    patron.run(enroll, Enroll("c-2", referral_code=referrer.referral_code, enrolled_at=when))
-    assert _lots(patron, referrer.id) == [(50, when, when, datetime(2028, 1, 10, 9, 0))]
+    # when a friend enrolls with their code: nothing is credited yet
+    friend = patron.run(enroll, Enroll("c-2", referral_code=referrer.referral_code)).member
+    assert patron.read(balance, referrer.id).debt == 150
+    # when the friend's first purchase of at least 20.00 is made
+    when = datetime(2026, 1, 16, 9, 0)
+    buy(patron, friend.id, "o-2", ("A", None, 1, "30.00"))
+    # then the referrer's 200, dated at it and pending for its 14 days, pay the debt first
+    assert _lots(patron, referrer.id) == [
+        (50, when, datetime(2026, 1, 30, 9, 0), datetime(2028, 1, 16, 9, 0))
+    ]
     view = patron.read(balance, referrer.id)
-    assert (view.points, view.debt, view.qualifying) == (50, 0, 0)
+    assert (view.points, view.pending, view.debt, view.qualifying) == (0, 50, 0, 0)
     assert _settlements(patron, referrer.id) == [-150]
 
 

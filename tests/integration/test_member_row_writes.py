@@ -2,8 +2,9 @@
 many times it moves their points, and the row says what the use case did.
 
 The example program (examples/program.toml): 1 point per EUR, welcome 100, referral 200
-to both members, 14 days pending, Silver from 500 EUR spent over 12 months; lots expire
-24 months after they were earned. The clock starts on 2026-01-01 09:00 UTC.
+to both members on the friend's first purchase of at least 20.00, 14 days pending,
+Silver from 500 EUR spent over 12 months; lots expire 24 months after they were earned.
+The clock starts on 2026-01-01 09:00 UTC.
 
 Not per use case: one rule of services/balances.py, held by every use case that moves
 points, checked the same way (counting the UPDATEs) for each of them side by side; the use
@@ -156,17 +157,25 @@ def test_a_redemption_an_adjustment_and_an_expiry_write_the_member_once_each(
     assert (len(sent), row(patron, mid).balance) == (1, 0)
 
 
-def test_an_enrolment_with_a_referral_writes_each_member_once(patron: Patron) -> None:
+def test_a_referral_writes_each_member_once_at_the_enrolment_and_at_the_qualifying_purchase(
+    patron: Patron,
+) -> None:
     # given a referrer with 100 welcome points
     referrer = patron.run(enroll, Enroll("c-1")).member
-    # when c-2 enrolls with their code: 100 welcome + 200 referral, and 200 to the referrer
+    # when c-2 enrolls with their code: 100 welcome, nothing yet to the referrer
     with member_updates(patron) as sent:
         done = patron.run(enroll, Enroll("c-2", referral_code=referrer.referral_code))
-    # then the new member's row (inserted with 0) and the referrer's are updated once each
-    assert len(sent) == 2
-    assert (done.member.balance, row(patron, done.member.id).balance) == (300, 300)
+    # then only the new member's row (inserted with 0) is updated, once
+    assert len(sent) == 1
+    assert (done.member.balance, row(patron, done.member.id).balance) == (100, 100)
     assert str(done.member.lifetime_spend) == "0.00"
-    assert row(patron, referrer.id).balance == 300
+    assert row(patron, referrer.id).balance == 100
+    # when c-2's first purchase (30.00) qualifies: 30 + 200 to them, 200 to the referrer
+    with member_updates(patron) as sent:
+        buy(patron, done.member.id, "o-1", ("A", None, 1, "30.00"))
+    # then each row is updated once
+    assert len(sent) == 2
+    assert (row(patron, done.member.id).balance, row(patron, referrer.id).balance) == (330, 300)
 
 
 def test_a_tier_reevaluation_writes_a_member_once_and_only_when_it_moves(

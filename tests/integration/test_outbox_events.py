@@ -84,29 +84,26 @@ def test_enrolling_writes_member_enrolled_with_the_first_tier_at_the_enrollment_
     assert events_of(patron, earlier["id"]) == joined(datetime(2025, 12, 31, 10, 0))
 
 
-def test_a_referral_tells_the_referrer_of_the_points_it_earned_them(
+def test_a_referral_tells_both_members_of_their_points_at_the_friends_qualifying_purchase(
     pos: Api, patron: Patron
 ) -> None:
-    # given
+    # given a friend enrolled with the referrer's code: only their enrolment is announced
     referrer = enroll(pos, "c-1")
-    # when
     friend = enroll(pos, "c-2", referral_code=referrer["referral_code"])
-    # then
+    assert events_of(patron, referrer["id"]) == joined()
+    assert events_of(patron, friend["id"]) == joined()
+    # when the friend's first purchase (25.00 of electronics: 25 points) qualifies
+    purchase = buy(pos, friend, "o-1", "2026-01-01T08:00:00Z", electronics("25.00"))
+    # then each is told of their 200, dated at the purchase, after the purchase's own
+    at = datetime(2026, 1, 1, 8, 0)
     assert events_of(patron, referrer["id"]) == [
         *joined(),
-        ("points.earned", START, {"points": 200, "purchase_id": None}),
+        ("points.earned", at, {"points": 200, "purchase_id": None}),
     ]
-    assert events_of(patron, friend["id"])[0] == enrolled()
-
-
-def test_the_new_members_welcome_and_referral_points_are_announced(
-    pos: Api, patron: Patron
-) -> None:
-    referrer = enroll(pos, "c-1")
-    friend = enroll(pos, "c-2", referral_code=referrer["referral_code"])
     assert events_of(patron, friend["id"]) == [
         *joined(),
-        ("points.earned", START, {"points": 200, "purchase_id": None}),
+        ("points.earned", at, {"points": 25, "purchase_id": purchase}),
+        ("points.earned", at, {"points": 200, "purchase_id": None}),
     ]
 
 

@@ -28,8 +28,9 @@ from patron.bootstrap import Patron
 from patron.domain.consent import ConsentSource, ConsentState
 from patron.domain.earning import Line
 from patron.domain.unclaimed import CustomerKeys
-from patron.services.commands import RecordUnclaimed
+from patron.services.commands import MemberRef, RecordPurchase, RecordUnclaimed
 from patron.services.consents import consent_state
+from patron.services.earn import record_purchase
 from patron.services.queries import balance
 from patron.services.unclaimed import record_unclaimed
 from tests.conftest import Clock, use_program
@@ -197,7 +198,7 @@ def test_an_unticked_box_before_the_proof_leaves_nothing_to_confirm(
     assert patron.read(consent_state, maria) is ConsentState.DECLINED
 
 
-def test_a_referral_link_carries_its_code_and_pays_both_members(
+def test_a_referral_link_carries_its_code_and_pays_both_members_on_the_first_purchase(
     browser: TestClient, patron: Patron
 ) -> None:
     # given
@@ -207,11 +208,43 @@ def test_a_referral_link_carries_its_code_and_pays_both_members(
     assert f'name="referral_code" value="{code}"' in form.text
     # when
     assert _join(browser, f"/portal/join?ref={code}", **MARIA).status_code == 303
-    # then: 100 welcome + 50 referral for Maria, 100 + 50 for Ana
+    # then: 100 welcome points for Maria, nothing yet for the invitation
     welcome = browser.get("/portal/welcome").text
-    assert 'id="referral-points">50 points<' in welcome
-    assert patron.read(balance, _maria(patron)).points == 150
-    assert patron.read(balance, ana).points == 150
+    assert "referral-points" not in welcome
+    assert patron.read(balance, _maria(patron)).points == 100
+    assert patron.read(balance, ana).points == 100
+    # when Maria first buys (30.00): 50 each, pending for the 14 days of returns
+    patron.run(
+        record_purchase,
+        RecordPurchase(
+            MemberRef(id=_maria(patron)),
+            "o-1",
+            patron.clock(),
+            "EUR",
+            (Line("A", None, 1, Decimal("30.00")),),
+        ),
+    )
+    assert (patron.read(balance, _maria(patron)).pending, patron.read(balance, ana).pending) == (
+        30 + 50,
+        50,
+    )
+
+
+def test_an_invitation_with_the_inviting_members_own_address_is_refused_beside_it(
+    browser: TestClient, patron: Patron, mail: Kept
+) -> None:
+    # given Ana's link, and an address that is her mailbox with dots and a tag
+    ana = member(patron, "c-1", email="ana.pop@shop.example", name="Ana Pop")
+    code = patron.read(lambda uow: uow.members.get(ana)).referral_code
+    # when someone joins through it with that address
+    answer = _join(
+        browser, f"/portal/join?ref={code}", **{**MARIA, "email": "AnaPop+2@shop.example"}
+    )
+    # then the invitation is refused, and nothing is written
+    assert answer.status_code == 422
+    assert '<p class="error" id="referral_code-error">This invitation cannot be used' in answer.text
+    assert _members(patron) == 1
+    assert mail.messages == []
 
 
 REFUSALS = [

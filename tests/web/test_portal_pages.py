@@ -301,7 +301,11 @@ def test_the_invitation_holds_the_referral_link_and_the_bonus(
         code = found.referral_code
     html = _text(browser.get("/portal/invite").text)
     assert f'value="http://testserver/portal/join?ref={code}"' in html
-    assert "When a friend joins through your link, you both get 50 points." in html
+    assert (
+        "When a friend who joined through your link first buys, you get 50 points and your"
+        " friend 50 points." in html
+    )
+    assert '<td id="referral-points">0</td>' in html
 
 
 def test_an_invitation_says_plainly_when_the_program_pays_nothing(

@@ -25,6 +25,7 @@ from patron.api.routes import (
     privacy,
     purchases,
     redemptions,
+    referrals,
     simulations,
     vouchers,
 )
@@ -62,6 +63,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(vouchers.router)
+    app.include_router(referrals.router)
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first

@@ -46,6 +46,7 @@ from patron.domain.errors import (
     PatronError,
     PurchaseLimit,
     RedemptionCancelled,
+    ReferralRefused,
     RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
@@ -108,6 +109,7 @@ STATUS: dict[type[PatronError], int] = {
     VatNumberInvalid: 422,
     BuyerTaken: 409,
     EntitlementExhausted: 409,
+    ReferralRefused: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

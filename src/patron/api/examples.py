@@ -152,7 +152,7 @@ INSIGHTS: dict[str, Any] = {
 
 EXPORT: dict[str, Any] = {
     "format": "patron.member-export",
-    "format_version": 2,
+    "format_version": 3,
     "generated_at": "2026-01-14T09:00:00Z",
     "member": {
         "id": 1,
@@ -177,6 +177,7 @@ EXPORT: dict[str, Any] = {
     "purchases": [],
     "ledger": [],
     "lots": [],
+    "payment_fingerprints": [],
     "redemptions": [],
     "events": [],
     "audit": [],
@@ -210,6 +211,7 @@ MEMBER_CREATE: list[dict[str, Any]] = [
         "email": "ana@example.com",
         "name": "Ana Popescu",
         "acquisition_channel": "web",
+        "phone": "+40 722 123 456",
     },
     {
         "external_id": "C-1043",
@@ -257,6 +259,7 @@ PURCHASE_CREATE: list[dict[str, Any]] = [
         "lines": [{"sku": "BOOK-1", "category": "books", "quantity": 2, "unit_price": "12.50"}],
         "channel": "store",
         "payment_method": "card",
+        "payment_fingerprint": "fp-4f9c2a7e",
     },
     {
         "external_id": "C-2001",
@@ -814,3 +817,55 @@ ENTITLEMENT_USED: list[dict[str, Any]] = [
         "left": 0,
     }
 ]
+
+# /v1/referrals (docs/referrals.md)
+REFERRAL_FUNNEL: dict[str, Any] = {
+    "from": "2026-01-01",
+    "to": "2026-02-01",
+    "codes_shared": 12,
+    "enrolled": 19,
+    "qualified": 11,
+    "rewarded": 8,
+    "taken_back": 1,
+    "refused": 2,
+}
+REFERRAL_LEADERS: dict[str, Any] = {
+    "data": [
+        {
+            "member_id": 1,
+            "external_id": "C-1042",
+            "friends": 4,
+            "customers": 3,
+            "revenue": "412.50",
+        }
+    ],
+    "count": 1,
+}
+MEMBER_REFERRALS: dict[str, Any] = {
+    "member_id": 1,
+    "referral_code": "R2BBU3NS",
+    "referred_by": None,
+    "points_earned": 200,
+    "friends": [
+        {
+            "friend_id": 7,
+            "state": "rewarded",
+            "reason": None,
+            "enrolled_at": "2026-01-03T10:00:00Z",
+            "qualified_at": "2026-01-05T16:20:00Z",
+            "rewards_at": "2026-01-19T16:20:00Z",
+            "referrer_points": 200,
+            "friend_points": 200,
+        },
+        {
+            "friend_id": 9,
+            "state": "refused",
+            "reason": "same_payment",
+            "enrolled_at": "2026-01-04T09:00:00Z",
+            "qualified_at": None,
+            "rewards_at": None,
+            "referrer_points": 0,
+            "friend_points": 0,
+        },
+    ],
+}

@@ -119,6 +119,11 @@ class Problem(BaseModel):
     next_period: str | None = Field(
         None, description="entitlement_exhausted: the day the next period starts (UTC)"
     )
+    reason: str | None = Field(
+        None,
+        description="referral_refused: why (self_referral, same_email, same_phone;"
+        " docs/referrals.md)",
+    )
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

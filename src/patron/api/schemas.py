@@ -111,6 +111,7 @@ Note = Annotated[str, Field(min_length=1, max_length=limits.NOTE_LENGTH), _Clean
 Email = Annotated[str, Field(max_length=limits.EMAIL_LENGTH), _Clean]
 Name = Annotated[str, Field(max_length=limits.NAME_LENGTH), _Clean]
 Referral = Annotated[str, Field(max_length=limits.REFERRAL_LENGTH), _Clean]
+Fingerprint = Annotated[str, Field(min_length=1, max_length=limits.FINGERPRINT_LENGTH), _Clean]
 ApiKeyName = Annotated[str, Field(min_length=1, max_length=limits.API_KEY_NAME_LENGTH), _Clean]
 Shop = Annotated[str, Field(min_length=1, max_length=limits.SHOP_LENGTH), _Clean]
 
@@ -205,6 +206,20 @@ class MemberCreate(_In):
     acquisition_channel: Short | None = Field(
         None, description="the channel that brought the member (CAC by channel)"
     )
+    phone: Annotated[str, Field(max_length=40), _Clean] | None = Field(
+        None,
+        description="personal data: their phone, 6 to 15 digits (spaces, dashes and a"
+        " leading + allowed); a referral is refused when it is the referrer's or another"
+        " friend's of theirs",
+    )
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else checked_phone(value)
+        except FormRefused:
+            raise ValueError("not a phone number: 6 to 15 digits, a leading + allowed") from None
 
 
 class Answer(BaseModel):
@@ -367,6 +382,12 @@ class PurchaseCreate(_In):
     )
     channel: Short | None = Field(None, description="where: store, web, app…")
     payment_method: Short | None = Field(None, description="how it was paid: card, cash…")
+    payment_fingerprint: Fingerprint | None = Field(
+        None,
+        description="a hash of the card it was paid with, never the card itself: a referral"
+        " whose qualifying purchase was paid with the card of the referrer or of another"
+        " friend of theirs is refused (docs/referrals.md)",
+    )
     promotion_code: Label | None = Field(None, description="a promotion's code, if one was used")
     invoice_due_at: Time | None = Field(
         None, description="invoiced purchases: when the invoice falls due (not before the purchase)"

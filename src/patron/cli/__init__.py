@@ -28,6 +28,7 @@ from patron.cli.goals import goals_app
 from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
+from patron.cli.referrals import referrals_app
 from patron.cli.users import user_app
 
 __all__ = ["app"]
@@ -57,6 +58,7 @@ app.add_typer(member_app, name="member")
 app.add_typer(cards_app, name="cards")
 app.add_typer(clubs_app, name="clubs")
 app.add_typer(business_app, name="business")
+app.add_typer(referrals_app, name="referrals")
 app.add_typer(import_app, name="import")
 app.add_typer(ledger.tiers_app, name="tiers")
 app.add_typer(analytics_app, name="analytics")

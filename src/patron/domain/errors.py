@@ -236,3 +236,10 @@ class EntitlementExhausted(Conflict):
     """Every use of an entitlement in its period is spent: nothing is left until the next."""
 
     code = "entitlement_exhausted"
+
+
+class ReferralRefused(Conflict):
+    """A friend enrolling with a code looks like the referrer or one of their friends
+    (`reason`: self_referral, same_email, same_phone; domain/referrals.py)."""
+
+    code = "referral_refused"

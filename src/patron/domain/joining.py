@@ -43,6 +43,8 @@ class Problem(StrEnum):
     CARD_TAKEN = "card_taken"
     CARD_MISTYPED = "card_mistyped"  # not the program's card number (domain/cards.py)
     UNKNOWN_REFERRAL = "unknown_referral"
+    # the e-mail or phone is the inviting member's own, or another friend's of theirs
+    REFERRAL_REFUSED = "referral_refused"
 
 
 class FormRefused(Exception):

@@ -53,6 +53,7 @@ SHORT_LENGTH = 50  # a channel, a payment method, an acquisition channel
 EMAIL_LENGTH = 320
 NAME_LENGTH = 200  # a member's name
 REFERRAL_LENGTH = 32
+FINGERPRINT_LENGTH = 128  # a payment fingerprint sent by the till (a hash, never the card)
 REASON_LENGTH = 200  # a refund's or a cancellation's reason
 NOTE_LENGTH = 500  # an adjustment's reason, a spend entry's note
 ACTOR_LENGTH = 100  # who did it: "apikey:<name>", a CLI user

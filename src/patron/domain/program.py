@@ -123,6 +123,27 @@ class EarningPolicy(_Model):
     pending_days: Annotated[int, Field(ge=0, le=365)] = 0
 
 
+class ReferralPolicy(_Model):
+    """`[referrals]` (docs/referrals.md): what a referral pays each side once the friend's
+    first purchase of at least `min_purchase` has passed its return window, and the caps
+    per referrer (None: no cap)."""
+
+    bonus: Bonus = 0  # to the referrer
+    friend_bonus: Bonus | None = None  # to the friend (None: the same as `bonus`)
+    min_purchase: StoredAmount = Decimal(0)
+    per_month: NonNegInt | None = None  # rewards per referrer per calendar month (UTC)
+    max_total: NonNegInt | None = None  # rewards per referrer ever
+    refuse_lookalikes: bool = True  # same e-mail (normalised), phone or payment card
+
+    @property
+    def friend_points(self) -> int:
+        return self.bonus if self.friend_bonus is None else self.friend_bonus
+
+    @property
+    def pays(self) -> bool:
+        return bool(self.bonus or self.friend_points)
+
+
 class Promotion(_Model):
     name: Name
     starts: date
@@ -309,6 +330,34 @@ class Program(_Model):
     rewards: list[Reward] = []
     cards: CardPolicy | None = None  # None: the program prints no cards
     clubs: list[Club] = []
+    referrals: ReferralPolicy | None = None  # None: the old keys of [earning], if any
+
+    @model_validator(mode="after")
+    def _one_place_for_referrals(self) -> Self:
+        # by value, not by the keys written: a stored program's definition holds every key
+        earning = self.earning
+        old = [
+            key
+            for key, unset in (("referral_bonus", 0), ("referral_max_per_code", None))
+            if getattr(earning, key) != unset
+        ]
+        if old and self.referrals is not None:
+            raise ValueError(
+                f"earning.{old[0]} and [referrals] both set: write the referral rules in"
+                " [referrals] only (earning.referral_bonus is [referrals] bonus,"
+                " earning.referral_max_per_code is [referrals] max_total)"
+            )
+        return self
+
+    @property
+    def referral_rules(self) -> ReferralPolicy:
+        """The referral rules: `[referrals]`, or the old `earning.referral_bonus` (to both)
+        and `earning.referral_max_per_code` (rewards per referrer in total)."""
+        if self.referrals is not None:
+            return self.referrals
+        return ReferralPolicy(
+            bonus=self.earning.referral_bonus, max_total=self.earning.referral_max_per_code
+        )
 
     @model_validator(mode="after")
     def _references(self) -> Self:

@@ -65,6 +65,7 @@ class Enroll:
     referral_code: str | None = None
     enrolled_at: datetime | None = None
     acquisition_channel: str | None = None
+    phone: str | None = None  # kept on the member; compared with the referrer's friends'
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class RecordPurchase:
     source: str = "api"
     shop: str | None = None  # the recording key's shop, kept with the purchase
     buyer: BuyerRef | None = None  # a business's buyer: the purchase is the business's
+    # a hash of the card paid with, when the till sends one (docs/referrals.md)
+    payment_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)

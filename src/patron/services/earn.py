@@ -2,7 +2,8 @@
 
 Fetch, then compute: the member's state and the program are read first, the pure
 `domain.earning.score` decides the points, then the purchase, its lines, the ledger entry,
-the lot (spendable after the return window) and the events are written together.
+the lot (spendable after the return window) and the events are written together. A
+referred member's first qualifying purchase also pays the referral (services/referrals.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from patron.services.clubs import member_club_ids
 from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.experiments import withheld
 from patron.services.program import current_program
+from patron.services.referrals import on_purchase
 from patron.services.tiers import upgrade_tier
 from patron.store.uow import UnitOfWork
 
@@ -140,8 +142,17 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             refs=EntryRefs(purchase_id=purchase_id),
         )
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
+    if cmd.payment_fingerprint is not None:
+        uow.referrals.add_fingerprint(purchase_id, member.id, cmd.payment_fingerprint)
+    referrer = None
+    if member.referred_by is not None and cmd.award_points:
+        # the friend's qualifying purchase pays both sides (services/referrals.py)
+        referral = on_purchase(
+            uow, program, account, purchase_id, total, at, cmd.payment_fingerprint
+        )
+        referrer = referral.referrer
     tier = upgrade_tier(uow, account, program, at)
-    save(uow, account)
+    save(uow, account, *([referrer] if referrer else []))
     return Recorded(
         purchase_id=purchase_id,
         member_id=member.id,

@@ -1,8 +1,10 @@
 """Enrolling a member: welcome bonus, optional referral, and the first tier.
 
-A referral credits the referrer, so it locks the referrer's row like every other write on
-a balance; that also serializes the count of newcomers a code has brought in, so
-`earning.referral_max_per_code` holds under concurrent enrollments.
+A referral code links the new member to the referrer (services/referrals.py) once the
+friend is found not to look like the referrer or one of their friends; both are paid
+later, on the friend's first qualifying purchase (docs/referrals.md). The referrer's row
+is locked, as every write that concerns a referrer is, so the look-alike check sees every
+friend enrolled before this one.
 """
 
 from __future__ import annotations
@@ -14,20 +16,18 @@ from datetime import datetime
 from patron.domain import events
 from patron.domain.clock import AHEAD, latest_allowed, to_utc_naive
 from patron.domain.errors import InvalidInput, MemberExists
-from patron.domain.ledger import EntryRefs
 from patron.domain.member import Member, NewMember
-from patron.domain.program import EarningPolicy, Program
+from patron.domain.program import Program
 from patron.domain.records import EntryKind
+from patron.domain.referrals import Identity
 from patron.services.balances import Account, credit, locked_account, save
 from patron.services.commands import Enroll
 from patron.services.experiments import withheld
 from patron.services.program import current_program
+from patron.services.referrals import check_friend, link
 from patron.store.uow import UnitOfWork
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
-
-
-INVITED = "referred"  # the reason of the bonus a newcomer gets for being invited
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     at = to_utc_naive(cmd.enrolled_at) if cmd.enrolled_at else uow.now
     if at > latest_allowed(uow.now):
         raise InvalidInput(f"enrolled_at {at.isoformat()} (UTC) {AHEAD}")
-    referral = _referral_bonus(uow, program.earning, referrer)
-    # a control member of a running experiment receives nothing (services/experiments.py)
-    referrer_bonus = referral
-    if referrer is not None and withheld(uow, referrer.id, at, purchase=False):
-        referrer_bonus = 0
+    if referrer is not None:
+        check_friend(uow, program, referrer.id, Identity(cmd.email, cmd.phone))
     new = new_member(
         program,
         cmd.external_id,
@@ -101,47 +98,18 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     )
     account = Account(uow.members.add(new))
     member_id = account.id
+    if cmd.phone:
+        uow.contacts.set_phone(member_id, cmd.phone)
+    if referrer is not None:
+        link(uow, referrer.id, member_id, at)
     announced = [events.member_enrolled(member_id, at, new.tier)]
     welcome = program.earning.welcome_bonus
     if withheld(uow, member_id, at, purchase=False):
-        welcome = referral = 0
+        welcome = 0
     if welcome:
         credit(uow, account, EntryKind.WELCOME, welcome, at, program)
         announced.append(events.points_earned(member_id, at, welcome, None))
-    if referrer and referral:
-        credit(
-            uow,
-            account,
-            EntryKind.REFERRAL,
-            referral,
-            at,
-            program,
-            refs=EntryRefs(reason=INVITED),
-        )
-        announced.append(events.points_earned(member_id, at, referral, None))
-    if referrer and referrer_bonus:
-        credit(
-            uow,
-            referrer,
-            EntryKind.REFERRAL,
-            referrer_bonus,
-            at,
-            program,
-            # an id: no personal data in the ledger
-            refs=EntryRefs(reason=f"referred member {member_id}"),
-        )
-        announced.append(events.points_earned(referrer.id, at, referrer_bonus, None))
     uow.outbox.add(announced, uow.now)
-    save(uow, account, *([referrer] if referrer else []))
-    return Enrolled(member=account.member, welcome_points=welcome, referral_points=referral)
-
-
-def _referral_bonus(uow: UnitOfWork, earning: EarningPolicy, referrer: Account | None) -> int:
-    """The bonus this referral pays, 0 once the code has brought in its cap of newcomers
-    (counted under the referrer's lock, before this newcomer is added)."""
-    if referrer is None or not earning.referral_bonus:
-        return 0
-    cap = earning.referral_max_per_code
-    if cap is not None and uow.members.referred_count(referrer.id) >= cap:
-        return 0
-    return earning.referral_bonus
+    save(uow, account)
+    # referral points come with the friend's qualifying purchase (services/referrals.py)
+    return Enrolled(member=account.member, welcome_points=welcome, referral_points=0)

@@ -32,7 +32,8 @@ from patron.store.outbox import OutboxEvent
 from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"
-EXPORT_VERSION = 2  # 2: the member's phone and card, and their consents as recorded
+# 2: the member's phone and card, and their consents as recorded; 3: payment fingerprints
+EXPORT_VERSION = 3
 
 # what a member's segment and scores are, given their customer id (the external id)
 Scores = Callable[[str], dict[str, Any]]
@@ -56,6 +57,10 @@ def export_member(uow: UnitOfWork, ref: MemberRef, scores: Scores) -> dict[str, 
         ),
         "ledger": [_entry(e) for e in data.ledger(member.id)],
         "lots": [_lot(lot) for lot in data.lots(member.id)],
+        "payment_fingerprints": [
+            {"purchase_id": purchase_id, "fingerprint": fingerprint}
+            for purchase_id, fingerprint in data.fingerprints(member.id)
+        ],
         "redemptions": [_redemption(r) for r in data.redemptions(member.id)],
         "events": [_event(e) for e in data.events(member.id)],
         "audit": [

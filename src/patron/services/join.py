@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from patron.domain.cards import CardBlocked, CardMistyped, CardTaken
 from patron.domain.consent import ConsentSource
-from patron.domain.errors import NotFound
+from patron.domain.errors import NotFound, ReferralRefused
 from patron.domain.joining import FormRefused, JoinForm, Problem, checked_join
 from patron.services.cards import link_number, linkable, typed_number
 from patron.services.commands import Enroll
@@ -54,18 +54,21 @@ def join(uow: UnitOfWork, form: JoinForm) -> JoinAnswer:
             problems["referral_code"] = Problem.UNKNOWN_REFERRAL
     if problems:
         raise FormRefused(problems)
-    enrolled = enroll(
-        uow,
-        Enroll(
-            external_id=f"portal-{secrets.token_hex(8)}",
-            email=joining.email,
-            name=joining.name,
-            referral_code=code,
-            acquisition_channel=PORTAL_CHANNEL,
-        ),
-    )
+    try:
+        enrolled = enroll(
+            uow,
+            Enroll(
+                external_id=f"portal-{secrets.token_hex(8)}",
+                email=joining.email,
+                name=joining.name,
+                referral_code=code,
+                acquisition_channel=PORTAL_CHANNEL,
+                phone=joining.phone,
+            ),
+        )
+    except ReferralRefused:  # a look-alike of the referrer or a friend of theirs
+        raise FormRefused({"referral_code": Problem.REFERRAL_REFUSED}) from None
     member_id = enrolled.member.id
-    uow.contacts.set_phone(member_id, joining.phone)
     if card is not None:
         link_number(uow, card, member_id)
     record_consent(uow, member_id, joining.marketing, ConsentSource.PORTAL)

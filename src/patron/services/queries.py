@@ -12,10 +12,12 @@ from patron.domain.ledger import LedgerEntry
 from patron.domain.lots import expiring_soon, pending_by_day, pending_points, spendable_points
 from patron.domain.purchases import Purchase
 from patron.domain.redemption import CatalogReward, Offer, Redemption, offers
+from patron.domain.referrals import ReferralState
 from patron.domain.tiers import progress
 from patron.services.clubs import member_club_ids
 from patron.services.members import find_member
 from patron.services.program import current_program
+from patron.services.referrals import referrals_of
 from patron.services.tiers import qualifying_value
 from patron.store.uow import UnitOfWork
 
@@ -124,19 +126,47 @@ def member_purchases(uow: UnitOfWork, member_id: int, limit: int, offset: int) -
 
 @dataclass(frozen=True)
 class Invitation:
-    """What a member hands a friend: their referral code, and what a referral pays each of
-    them (0: the program pays nothing; `max_per_code`: the referrals a code is paid for)."""
+    """What a member hands a friend and how far their referrals have come: their code;
+    what a referral pays the referrer (`bonus`) and the friend (`friend_bonus`) once the
+    friend's first purchase of at least `min_purchase` has passed its return window (0:
+    the program pays nothing); the caps; and their friends by state (docs/referrals.md)."""
 
     referral_code: str
     bonus: int
-    max_per_code: int | None
+    max_per_code: int | None  # rewards per referrer in all ([referrals] max_total)
+    friend_bonus: int = 0
+    min_purchase: Decimal = Decimal(0)
+    currency: str = ""
+    per_month: int | None = None
+    pending_days: int = 0
+    enrolled: int = 0  # friends waiting for their qualifying purchase
+    qualified: int = 0  # paid, the points spendable when the window ends
+    rewarded: int = 0
+    taken_back: int = 0
+    refused: int = 0
+    points_earned: int = 0  # from friends paid and not taken back
 
 
 def invitation(uow: UnitOfWork, member_id: int) -> Invitation:
     _, program = current_program(uow)
-    member = find_member(uow, member_id)
-    earning = program.earning
-    return Invitation(member.referral_code, earning.referral_bonus, earning.referral_max_per_code)
+    rules = program.referral_rules
+    mine = referrals_of(uow, member_id)
+    return Invitation(
+        mine.referral_code,
+        rules.bonus,
+        rules.max_total,
+        friend_bonus=rules.friend_points,
+        min_purchase=rules.min_purchase,
+        currency=program.currency,
+        per_month=rules.per_month,
+        pending_days=program.earning.pending_days,
+        enrolled=mine.count(ReferralState.ENROLLED),
+        qualified=mine.count(ReferralState.QUALIFIED),
+        rewarded=mine.count(ReferralState.REWARDED),
+        taken_back=mine.count(ReferralState.TAKEN_BACK),
+        refused=mine.count(ReferralState.REFUSED),
+        points_earned=mine.points_earned,
+    )
 
 
 def member_count(uow: UnitOfWork) -> int:

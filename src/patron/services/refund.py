@@ -4,7 +4,8 @@ Points come back first from the purchase's own lot, then from the member's other
 what was already spent and cannot be covered becomes a debt, settled from later earnings.
 Order-level bonuses (promotion bonus, milestone) are taken back when the last line goes.
 A key bound to a shop refunds only that shop's purchases (domain/access.py), checked
-before anything is locked or written.
+before anything is locked or written. A referral paid on this purchase is taken back when
+the refund comes within its window (services/referrals.py).
 The money given back is the lines' share of the purchase total (`domain.refunds`), so
 returning everything gives back exactly the total. Every refund locks the member first
 and only then reads the purchase: two refunds of one purchase run one after the other.
@@ -27,6 +28,8 @@ from patron.domain.records import EntryKind
 from patron.domain.refunds import amount_to_give_back, line_shares
 from patron.services.balances import debit, locked_account, record_debt, save
 from patron.services.commands import Refund, ReturnLine
+from patron.services.program import current_program
+from patron.services.referrals import on_refund
 from patron.store.uow import UnitOfWork
 
 
@@ -67,6 +70,12 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
         uow.purchases.return_line(line.id, ret.quantity)
     if _fully_returned(lines, returns):
         points += purchase.bonus_points
+    referrer = None
+    if member.referred_by is not None:
+        # a referral paid on this purchase, returned within its window, is taken back
+        # first, from its own lots (services/referrals.py); then the purchase's points
+        kept = quantize_money(purchase.total - purchase.refunded_total - amount)
+        referrer = on_refund(uow, current_program(uow)[1], account, purchase.id, kept)
     own = set(uow.ledger.lots_of_purchase(purchase.id))
     allocations, shortfall = allocate_take_back(
         uow.ledger.open_lots(member.id), points, own, uow.now
@@ -94,7 +103,7 @@ def refund(uow: UnitOfWork, cmd: Refund) -> Refunded:
         )
     record_debt(account, shortfall)
     account.count_return(amount)
-    save(uow, account)
+    save(uow, account, *([referrer] if referrer else []))
     uow.purchases.add_refunded(purchase.id, amount)
     uow.outbox.add([events.refunded(member.id, uow.now, purchase.id, points, shortfall)], uow.now)
     balance = account.member.balance

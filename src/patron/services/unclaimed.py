@@ -28,9 +28,9 @@ from patron.domain.records import EntryKind
 from patron.domain.unclaimed import CustomerKeys, UnclaimedPurchase, may_link
 from patron.services.commands import MemberRef, RecordPurchase, RecordUnclaimed
 from patron.services.earn import record_purchase
-from patron.services.enroll import INVITED
 from patron.services.login_links import LinkUse, use_link
 from patron.services.program import current_program
+from patron.services.referrals import INVITED
 from patron.store.uow import UnitOfWork
 
 LINKED_SOURCE = "linked"  # purchases.source of a purchase that awaited a member

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, delete, select, update
 
 from patron.domain.ledger import LedgerEntry
 from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
@@ -83,6 +83,16 @@ class PersonalData:
         query = select(lot).where(lot.c.member_id == member_id).order_by(lot.c.id)
         return [lot_record(r) for r in self.conn.execute(query)]
 
+    def fingerprints(self, member_id: int) -> list[tuple[int, str]]:
+        """(purchase id, payment fingerprint) of the member's purchases a till sent one with."""
+        f = t.payment_fingerprints
+        query = (
+            select(f.c.purchase_id, f.c.fingerprint)
+            .where(f.c.member_id == member_id)
+            .order_by(f.c.purchase_id)
+        )
+        return [(int(r.purchase_id), str(r.fingerprint)) for r in self.conn.execute(query)]
+
     def redemptions(self, member_id: int) -> list[Redemption]:
         r = t.redemptions
         query = select(r).where(r.c.member_id == member_id).order_by(r.c.id)
@@ -131,6 +141,9 @@ class PersonalData:
             .where(t.unclaimed_purchases.c.member_id == member_id)
             .values(email=None, phone=None, card=None)
         )
+        # the payment fingerprints tills sent with their purchases (docs/referrals.md)
+        fingerprints = t.payment_fingerprints
+        self.conn.execute(delete(fingerprints).where(fingerprints.c.member_id == member_id))
         return Scrubbed(
             refund_reasons=self._blank(t.refunds, member_id),
             ledger_reasons=self._blank(t.ledger_entries, member_id),

@@ -593,3 +593,44 @@ entitlement_uses = Table(
     Column("note", String(lim.NOTE_LENGTH)),
     Index("ix_entitlement_uses_member", "member_id", "entitlement", "used_at"),
 )
+
+# referrals (domain/referrals.py): a friend enrolled with a member's code, one row per
+# friend (`member_id`), linked to the referrer; paid on the friend's qualifying purchase,
+# taken back if it is returned within its window, or refused with a reason
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, unique=True),
+    Column("referrer_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(24)),
+    Column("enrolled_at", DateTime, nullable=False),
+    Column("purchase_id", Id, ForeignKey("purchases.id")),
+    Column("qualified_at", DateTime),
+    Column("rewards_at", DateTime),
+    Column("ended_at", DateTime),
+    Column("referrer_points", BigInteger, nullable=False, default=0),
+    Column("friend_points", BigInteger, nullable=False, default=0),
+    Column("referrer_lot", Id, ForeignKey("point_lots.id")),
+    Column("friend_lot", Id, ForeignKey("point_lots.id")),
+    CheckConstraint(
+        "state IN ('enrolled', 'qualified', 'taken_back', 'refused')", name="state_known"
+    ),
+    CheckConstraint("state <> 'refused' OR reason IS NOT NULL", name="refusal_has_reason"),
+    CheckConstraint("referrer_points >= 0 AND friend_points >= 0", name="points_not_negative"),
+    Index("ix_referrals_referrer", "referrer_id", "qualified_at"),
+    Index("ix_referrals_purchase", "purchase_id"),
+)
+
+# the payment fingerprint a till may send with a purchase (a hash of the card, never the
+# card): compared across a referrer and their friends (docs/referrals.md)
+payment_fingerprints = Table(
+    "payment_fingerprints",
+    metadata,
+    Column("purchase_id", Id, ForeignKey("purchases.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("fingerprint", String(lim.FINGERPRINT_LENGTH), nullable=False),
+    Index("ix_payment_fingerprints_fingerprint", "fingerprint", "member_id"),
+    Index("ix_payment_fingerprints_member", "member_id"),
+)

@@ -40,6 +40,7 @@ from patron.store.privacy import PersonalData
 from patron.store.programs import Programs
 from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
+from patron.store.referrals import Referrals
 from patron.store.rewards import Rewards
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
@@ -103,6 +104,7 @@ class UnitOfWork:
         self.businesses = Businesses(conn)
         self.experiments = Experiments(conn)
         self.clubs = Clubs(conn)
+        self.referrals = Referrals(conn)
         return self
 
     @property

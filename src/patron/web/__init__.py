@@ -38,6 +38,7 @@ from patron.web import (
     portal_pages,
     portal_profile,
     program,
+    referrals,
     segments,
     simulate,
 )
@@ -65,6 +66,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(lifetime.router)
     app.include_router(goals.router)
     app.include_router(audit.router)
+    app.include_router(referrals.router)
     app.include_router(program.router)
     app.include_router(money.router)
     app.include_router(simulate.router)

@@ -53,6 +53,10 @@ PROBLEMS: dict[Problem, str] = {
     Problem.CARD_TAKEN: N_("This card is registered already: ask at the shop."),
     Problem.CARD_MISTYPED: N_("This card number is not right: check it on your card."),
     Problem.UNKNOWN_REFERRAL: N_("This invitation code is not known: check your link."),
+    Problem.REFERRAL_REFUSED: N_(
+        "This invitation cannot be used with this e-mail or phone: they are the inviting"
+        " member's, or another friend's they invited."
+    ),
 }
 
 

@@ -36,7 +36,7 @@ from patron.api.schemas import (
     MemberTill,
     Page,
 )
-from patron.domain.errors import InvalidInput, MemberExists
+from patron.domain.errors import InvalidInput, MemberExists, ReferralRefused
 from patron.services.adjust import adjust
 from patron.services.apikeys import Principal, Scope
 from patron.services.commands import Adjust, Enroll
@@ -53,6 +53,10 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
     responses=p.refusals(
         MemberExists("a member with external_id 'C-1042' already exists (member 1)", member_id=1),
         InvalidInput("referral_code 'ZZ-404' belongs to no member"),
+        ReferralRefused(
+            "referral refused: the new member's e-mail or phone is the referrer's own",
+            reason="self_referral",
+        ),
         p.NO_PROGRAM,
     ),
 )
@@ -70,6 +74,7 @@ def create_member(
         body.referral_code,
         body.enrolled_at,
         body.acquisition_channel,
+        body.phone,
     )
 
     def present(result: Enrolled) -> MemberPublic:

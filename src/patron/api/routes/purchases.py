@@ -138,6 +138,7 @@ def create_purchase(
         paid_at=body.paid_at,
         shop=principal.shop,
         buyer=buyer,
+        payment_fingerprint=body.payment_fingerprint,
     )
     if not body.enroll:
         return write(body, lambda uow: record_purchase(uow, command), PurchasePublic.model_validate)
