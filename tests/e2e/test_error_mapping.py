@@ -29,6 +29,7 @@ from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
     Conflict,
+    EventClosed,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -50,6 +51,8 @@ from patron.domain.errors import (
     RedemptionCancelled,
     RewardLimitReached,
     RewardUnavailable,
+    RsvpExists,
+    RsvpNotActive,
     StaffUserExists,
     TransactionIdReused,
     VoucherCancelled,
@@ -100,6 +103,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VoucherExpired: (409, "voucher_expired"),
     VoucherCancelled: (409, "voucher_cancelled"),
     RewardLimitReached: (409, "reward_limit_reached"),
+    EventClosed: (409, "event_closed"),
+    RsvpExists: (409, "rsvp_exists"),
+    RsvpNotActive: (409, "rsvp_not_active"),
 }
 
 API_NO_PROGRAM = (

@@ -24,6 +24,7 @@ from patron.domain.errors import (
     AmbiguousMember,
     AmbiguousPurchase,
     Conflict,
+    EventClosed,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -45,6 +46,8 @@ from patron.domain.errors import (
     RedemptionCancelled,
     RewardLimitReached,
     RewardUnavailable,
+    RsvpExists,
+    RsvpNotActive,
     StaffUserExists,
     TransactionIdReused,
     VoucherCancelled,
@@ -98,6 +101,9 @@ STATUS: dict[type[PatronError], int] = {
     VoucherExpired: 409,
     VoucherCancelled: 409,
     RewardLimitReached: 409,
+    EventClosed: 409,
+    RsvpExists: 409,
+    RsvpNotActive: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

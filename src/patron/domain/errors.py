@@ -202,3 +202,21 @@ class RewardLimitReached(Conflict):
     """The member has had the reward as many times as its `limit` allows in this period."""
 
     code = "reward_limit_reached"
+
+
+class EventClosed(Conflict):
+    """The event has begun: RSVPs and their cancellations are closed."""
+
+    code = "event_closed"
+
+
+class RsvpExists(Conflict):
+    """The member already holds a seat or a place on the waiting list for this event."""
+
+    code = "rsvp_exists"
+
+
+class RsvpNotActive(Conflict):
+    """The RSVP was cancelled, skipped or checked in already: it cannot change so."""
+
+    code = "rsvp_not_active"

@@ -39,6 +39,7 @@ from patron.store.programs import Programs
 from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
 from patron.store.rewards import Rewards
+from patron.store.rsvps import Rsvps
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
@@ -77,6 +78,7 @@ class UnitOfWork:
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
         self.fulfilments = Fulfilments(conn)
+        self.rsvps = Rsvps(conn)
         self.api_keys = ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)
