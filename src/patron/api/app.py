@@ -16,6 +16,7 @@ from patron.api.routes import (
     audit,
     cards,
     economics,
+    events,
     experiments,
     goals,
     members,
@@ -58,6 +59,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(purchases.router)
     app.include_router(redemptions.router)
     app.include_router(vouchers.router)
+    app.include_router(events.router)
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first
