@@ -213,7 +213,11 @@ class Reward(_Model):
             if value
         ]
         if given and self.kind is not RewardKind.EVENT:
-            raise ValueError(f"reward {self.id!r}: {', '.join(given)} are for events, not {self.kind}")
+            verb = "is" if len(given) == 1 else "are"
+            raise ValueError(
+                f"reward {self.id!r}: {', '.join(given)} {verb} for events only,"
+                f" not {self.kind.value}"
+            )
         if given and (self.starts_at is None or self.capacity is None):
             raise ValueError(
                 f"reward {self.id!r}: an event with {', '.join(given)} needs both starts_at and"

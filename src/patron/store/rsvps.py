@@ -75,10 +75,10 @@ class Rsvps(Repo):
         return _seats(row) if row is not None else None
 
     def events(self, since: datetime | None = None) -> list[EventSeats]:
-        """The events (from `since`, if given), soonest first."""
+        """The events beginning after `since` (all if None), soonest first."""
         query = select(_E).order_by(_E.c.starts_at, _E.c.reward_id)
         if since is not None:
-            query = query.where(_E.c.starts_at >= since)
+            query = query.where(_E.c.starts_at > since)
         return [_seats(r) for r in self.conn.execute(query)]
 
     def take_seat(self, reward_id: str) -> bool:
