@@ -24,6 +24,7 @@ from patron.web import (
     console,
     customer,
     customers,
+    events,
     experiments,
     goals,
     i18n,
@@ -32,6 +33,7 @@ from patron.web import (
     overview,
     portal,
     portal_card,
+    portal_events,
     portal_join,
     portal_pages,
     portal_profile,
@@ -71,6 +73,8 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_join.router)
     app.include_router(portal_profile.router)
     app.include_router(portal_card.router)
+    app.include_router(portal_events.router)
+    app.include_router(events.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:
