@@ -45,7 +45,7 @@ REFUSED = {
     RsvpExists: N_("You have answered this invitation already."),
     RsvpNotActive: N_("This answer cannot be changed any more."),
     RewardUnavailable: N_("This event is not for your tier."),
-    NotFound: N_("This event is not in the program."),
+    NotFound: N_("There is no such event, or no such answer of yours."),
 }
 
 
