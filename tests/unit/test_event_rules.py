@@ -108,7 +108,11 @@ points = 100
 @pytest.mark.parametrize(
     ("kind", "more", "message"),
     [
-        ("gift", "capacity = 5", "rewards.0: Value error, reward 'tasting': capacity is for events"),
+        (
+            "gift",
+            "capacity = 5",
+            "rewards.0: Value error, reward 'tasting': capacity is for events",
+        ),
         ("event", "capacity = 5", "needs both starts_at and capacity"),
         ("event", "starts_at = 2026-12-10T19:00:00Z", "needs both starts_at and capacity"),
         (

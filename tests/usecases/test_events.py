@@ -226,9 +226,7 @@ def test_leaving_the_line_moves_the_others_up_and_frees_no_seat(patron: Patron) 
     assert fourth.id < again.id
 
 
-def test_one_rsvp_per_member_and_none_once_the_event_began(
-    patron: Patron, clock: Clock
-) -> None:
+def test_one_rsvp_per_member_and_none_once_the_event_began(patron: Patron, clock: Clock) -> None:
     a, b = with_points(patron, "c-a"), with_points(patron, "c-b")
     held = patron.run(rsvp, RsvpTo(a, "tasting"))
     with pytest.raises(RsvpExists) as twice:

@@ -72,7 +72,9 @@ def test_a_full_event_shows_the_place_on_the_waiting_list(
     page = browser.get("/portal/events").text
     assert "on the waiting list, number 1" in page and balance_of(patron, ana) == 1000
     # another member's RSVP is not hers to cancel; a form without its token does nothing
-    refused = browser.post(f"/portal/rsvps/{theirs.id}/cancel", data={"csrf": form_value(CSRF, page)})
+    refused = browser.post(
+        f"/portal/rsvps/{theirs.id}/cancel", data={"csrf": form_value(CSRF, page)}
+    )
     assert refused.status_code == 404
     stale = browser.post(f"/portal/rsvps/{theirs.id}/cancel", data={"csrf": "nope"})
     assert stale.status_code == 403

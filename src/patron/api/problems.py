@@ -103,9 +103,7 @@ class Problem(BaseModel):
     experiment_id: int | None = Field(
         None, description="experiment_exists, experiment_started: the experiment"
     )
-    rsvp_id: int | None = Field(
-        None, description="rsvp_exists, rsvp_not_active: the RSVP"
-    )
+    rsvp_id: int | None = Field(None, description="rsvp_exists, rsvp_not_active: the RSVP")
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

@@ -65,7 +65,8 @@ def _rsvp_row(r: RsvpView) -> dict[str, Any]:
 
 def _said(r: RsvpView) -> str:
     if r.state == "waiting":
-        return f"RSVP {r.id}: member {r.member_id} waiting for {r.reward_id!r}, #{r.place_in_line} in line"
+        where = f"#{r.place_in_line} in line"
+        return f"RSVP {r.id}: member {r.member_id} waiting for {r.reward_id!r}, {where}"
     paid = f", {r.points} points" if r.points else (", free" if r.state == "attending" else "")
     text = f"RSVP {r.id}: member {r.member_id} {r.state} at {r.reward_id!r}{paid}"
     if r.promoted:

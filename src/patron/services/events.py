@@ -262,7 +262,9 @@ def _promote(uow: UnitOfWork, reward: Reward) -> tuple[tuple[int, ...], tuple[in
         except _CANNOT_PAY as exc:
             uow.rsvps.free_seat(reward.id)
             reason = f"{exc.code}: {exc.message}"
-            uow.rsvps.finish(waiting.id, RsvpState.WAITING, RsvpState.SKIPPED, uow.now, None, reason)
+            uow.rsvps.finish(
+                waiting.id, RsvpState.WAITING, RsvpState.SKIPPED, uow.now, None, reason
+            )
             skipped.append(waiting.id)
             continue
         cost = quantize_money(reward.cost)
@@ -271,7 +273,9 @@ def _promote(uow: UnitOfWork, reward: Reward) -> tuple[tuple[int, ...], tuple[in
     return tuple(seated), tuple(skipped)
 
 
-def _pay(uow: UnitOfWork, reward: Reward, member: Member, shop: str | None) -> tuple[int | None, int]:
+def _pay(
+    uow: UnitOfWork, reward: Reward, member: Member, shop: str | None
+) -> tuple[int | None, int]:
     """The redemption paying a seat and its points; (None, 0) when free for the tier."""
     if free_for(reward, member.tier):
         return None, 0

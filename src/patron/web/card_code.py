@@ -79,7 +79,9 @@ def barcode_svg(text: str, label: str, width: int = 300) -> Markup:
         start = x
         while x < len(modules) and modules[x] == "1":
             x += 1
-        bars.append(f'<rect x="{start + BAR_QUIET}" y="0" width="{x - start}" height="{BAR_HEIGHT}"/>')
+        bars.append(
+            f'<rect x="{start + BAR_QUIET}" y="0" width="{x - start}" height="{BAR_HEIGHT}"/>'
+        )
     height = round(width * BAR_HEIGHT / side)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="barcode" role="img" width="{width}"'

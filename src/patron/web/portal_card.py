@@ -1,5 +1,6 @@
 """The member's loyalty card on their phone: a QR code and a Code 128 barcode the till
-scans, the number under them; a card they hold linked by typing its number, or a digital card made for them.
+scans, the number under them; a card they hold linked by typing its number, or a digital
+card made for them.
 
 Both forms are posted with the session's CSRF token; the change is the till's use case
 (services/cards.py) with the member as its actor (`member:<id>`), audited alike.

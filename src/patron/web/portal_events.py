@@ -92,8 +92,7 @@ def cancel_form(request: Request, me: MemberDep, rsvp_id: int, csrf: Csrf = "") 
 def _not_done(request: Request, me: MemberSession, exc: PatronError) -> Response:
     if isinstance(exc, InsufficientPoints):
         message = _(
-            "A seat needs %(points)s points and you have %(spendable)s to spend:"
-            " %(missing)s more."
+            "A seat needs %(points)s points and you have %(spendable)s to spend: %(missing)s more."
         ) % {
             "points": exc.requested,
             "spendable": exc.available,

@@ -61,7 +61,10 @@ from patron.services.events import (
 router = APIRouter(tags=["events and early access"])
 
 EventId = Annotated[
-    str, Path(min_length=1, max_length=64, description="the event's reward id", examples=["wine-tasting"])
+    str,
+    Path(
+        min_length=1, max_length=64, description="the event's reward id", examples=["wine-tasting"]
+    ),
 ]
 RsvpId = Annotated[int, Path(ge=1, le=MAX_ID, description="the RSVP's id", examples=[1])]
 NO_EVENT = NotFound("no event 'wine-tastin' in the program")
@@ -88,7 +91,9 @@ def list_events(patron: PatronDep, _: PosKey) -> EventsPublic:
 )
 def get_event(reward_id: EventId, patron: PatronDep, _: AdminKey) -> EventDetailPublic:
     """An event with its attendees, its waiting list in order and the RSVPs given up."""
-    return EventDetailPublic.model_validate(patron.read(event_detail, reward_id), from_attributes=True)
+    return EventDetailPublic.model_validate(
+        patron.read(event_detail, reward_id), from_attributes=True
+    )
 
 
 @router.post(
@@ -100,9 +105,7 @@ def get_event(reward_id: EventId, patron: PatronDep, _: AdminKey) -> EventDetail
         p.NO_MEMBER,
         CLOSED,
         RewardUnavailable("event 'wine-tasting' is for tiers ['Gold', 'Silver']; member is Member"),
-        RsvpExists(
-            "member 1 already has RSVP 1 to event 'wine-tasting' (attending)", rsvp_id=1
-        ),
+        RsvpExists("member 1 already has RSVP 1 to event 'wine-tasting' (attending)", rsvp_id=1),
         InsufficientPoints(500, 140),
         p.ERASED,
         p.NO_PROGRAM,
