@@ -52,6 +52,9 @@ IDEMPOTENT_WRITES = {
     "POST /v1/cards/{number}/block",
     "POST /v1/cards/{number}/replace",
     "POST /v1/vouchers/{code}/use",
+    "POST /v1/events/{reward_id}/rsvps",
+    "POST /v1/rsvps/{id}/cancel",
+    "POST /v1/rsvps/{id}/check-in",
     "POST /v1/experiments",
 }
 
