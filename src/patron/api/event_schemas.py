@@ -1,6 +1,7 @@
 """Request and response bodies of the events' and early access's paths
 (api/routes/events.py), with the examples the OpenAPI document shows: the story's event is
-the wine tasting of 10 December 2026 (20 seats, 500 points, free for Gold)."""
+examples/program.toml's wine tasting of 10 June 2027 (20 seats, 500 points, free for
+Gold) and its autumn collection's early access."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from patron.api.schemas import Answer, Id, Key, Reason, UtcTime, _In, examples
 
 EVENT_PUBLIC: dict[str, Any] = {
     "reward_id": "wine-tasting",
-    "name": "Wine tasting",
-    "description": "Six wines of the new season, with the winemaker",
-    "starts_at": "2026-12-10T17:00:00Z",
+    "name": "Wine tasting with the winemaker",
+    "description": "",
+    "starts_at": "2027-06-10T17:00:00Z",
     "place": "Shop on Main Street",
     "capacity": 20,
     "taken": 20,
@@ -30,8 +31,8 @@ RSVP_CREATE: list[dict[str, Any]] = [{"member_id": 1}, {"external_id": "C-1042"}
 _RSVP: dict[str, Any] = {
     "id": 1,
     "reward_id": "wine-tasting",
-    "event_name": "Wine tasting",
-    "starts_at": "2026-12-10T17:00:00Z",
+    "event_name": "Wine tasting with the winemaker",
+    "starts_at": "2027-06-10T17:00:00Z",
     "member_id": 1,
     "state": "attending",
     "place_in_line": None,
@@ -72,20 +73,20 @@ RSVP_PUBLIC: list[dict[str, Any]] = [
 ]
 EARLY_ACCESS_PUBLIC: list[dict[str, Any]] = [
     {
-        "offer_id": "spring-collection",
+        "offer_id": "autumn-collection",
         "member_id": 1,
         "allowed": True,
         "reason": "tier",
-        "opens_at": "2027-03-01T08:00:00Z",
-        "opens_to_all_at": "2027-03-08T08:00:00Z",
+        "opens_at": "2027-09-01T08:00:00Z",
+        "opens_to_all_at": "2027-09-08T08:00:00Z",
     },
     {
-        "offer_id": "spring-collection",
+        "offer_id": "autumn-collection",
         "member_id": 2,
         "allowed": False,
         "reason": "not_eligible",
-        "opens_at": "2027-03-01T08:00:00Z",
-        "opens_to_all_at": "2027-03-08T08:00:00Z",
+        "opens_at": "2027-09-01T08:00:00Z",
+        "opens_to_all_at": "2027-09-08T08:00:00Z",
     },
 ]
 

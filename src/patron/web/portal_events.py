@@ -27,6 +27,7 @@ from patron.domain.errors import (
 from patron.services.events import (
     CancelRsvp,
     RsvpTo,
+    RsvpView,
     cancel_rsvp,
     member_rsvps,
     rsvp,
@@ -54,7 +55,7 @@ def events_page(request: Request, me: MemberDep) -> Response:
     """The events to come, each with the member's own RSVP, if any."""
     patron = patron_of(request)
     events = patron.read(upcoming_events)
-    mine = {}
+    mine: dict[str, RsvpView] = {}
     for found in patron.read(member_rsvps, me.member.id):
         if found.state in ("attending", "waiting") and found.reward_id not in mine:
             mine[found.reward_id] = found

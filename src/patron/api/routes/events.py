@@ -36,7 +36,7 @@ from patron.api.event_schemas import (
     RsvpPublic,
 )
 from patron.api.idempotency import Idempotent
-from patron.api.schemas import MAX_ID, Code
+from patron.api.schemas import MAX_ID
 from patron.domain.errors import (
     EventClosed,
     InsufficientPoints,
@@ -70,7 +70,7 @@ RsvpId = Annotated[int, Path(ge=1, le=MAX_ID, description="the RSVP's id", examp
 NO_EVENT = NotFound("no event 'wine-tastin' in the program")
 NO_RSVP = NotFound("no RSVP with id 9999")
 CLOSED = EventClosed(
-    "event 'wine-tasting' began at 2026-12-10 17:00:00: RSVPs and cancellations are closed"
+    "event 'wine-tasting' began at 2027-06-10 17:00:00: RSVPs and cancellations are closed"
 )
 NOT_ACTIVE = RsvpNotActive(
     "RSVP 1 is cancelled: only an attending or waiting one changes", rsvp_id=1
@@ -164,13 +164,21 @@ def check_in_rsvp(id: RsvpId, principal: RedeemKey, write: Idempotent) -> Respon
     responses=p.refusals(
         p.NO_MEMBER,
         p.AMBIGUOUS_MEMBER,
-        NotFound("no early access offer 'spring' in the program (known: spring-collection)"),
+        NotFound("no early access offer 'spring' in the program (known: autumn-collection)"),
         p.NO_PROGRAM,
     ),
 )
 def get_early_access(
     id: MemberPath,
-    offer: Annotated[Code, Path(description="the offer's id", examples=["spring-collection"])],
+    offer: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=64,
+            description="the offer's id",
+            examples=["autumn-collection"],
+        ),
+    ],
     patron: PatronDep,
     _: ReadMemberKey,
     by: By = None,
