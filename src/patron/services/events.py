@@ -224,7 +224,9 @@ def event_detail(uow: UnitOfWork, reward_id: str) -> EventDetail:
     seats = uow.rsvps.seats(reward_id)
     if seats is None or not _in_program(program, reward_id):
         raise NotFound(f"no event {reward_id!r} in the program")
-    views = [_view(uow, program, r) for r in uow.rsvps.of_event(reward_id)]
+    found = uow.rsvps.of_event(reward_id)
+    line = [r for r in found if r.state is RsvpState.WAITING]  # in RSVP order, as the line
+    views = [_view(uow, program, r, line) for r in found]
     seated = (RsvpState.ATTENDING.value, RsvpState.ATTENDED.value)
     return EventDetail(
         _event(uow, program, seats),
@@ -322,11 +324,15 @@ def _event(uow: UnitOfWork, program: Program, seats: EventSeats) -> EventView:
     )
 
 
-def _view(uow: UnitOfWork, program: Program, found: Rsvp) -> RsvpView:
+def _view(
+    uow: UnitOfWork, program: Program, found: Rsvp, line: list[Rsvp] | None = None
+) -> RsvpView:
+    """An RSVP as read; `line`: the event's waiting list when the caller has read it."""
     reward = program.reward(found.reward_id)
     place = None
     if found.state is RsvpState.WAITING:
-        place = waiting_place(uow.rsvps.waiting(found.reward_id), found.id)
+        waiting = line if line is not None else uow.rsvps.waiting(found.reward_id)
+        place = waiting_place(waiting, found.id)
     return RsvpView(
         found.id,
         found.reward_id,
