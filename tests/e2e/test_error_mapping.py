@@ -32,6 +32,7 @@ from patron.domain.errors import (
     ClubJoinRefused,
     Conflict,
     EntitlementExhausted,
+    EventClosed,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -55,6 +56,8 @@ from patron.domain.errors import (
     RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
+    RsvpExists,
+    RsvpNotActive,
     StaffUserExists,
     TransactionIdReused,
     VatNumberInvalid,
@@ -112,6 +115,9 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     BuyerTaken: (409, "buyer_taken"),
     EntitlementExhausted: (409, "entitlement_exhausted"),
     ReferralRefused: (409, "referral_refused"),
+    EventClosed: (409, "event_closed"),
+    RsvpExists: (409, "rsvp_exists"),
+    RsvpNotActive: (409, "rsvp_not_active"),
 }
 
 API_NO_PROGRAM = (

@@ -39,6 +39,7 @@ def test_actual_reward_cost_is_the_cost_of_the_rewards_redeemed_by_month(
     assert rows["2026-01", "rewards"]["sources"] == {
         "rewards_redeemed": "4.00",
         "discounts_granted": "0.00",
+        "free_event_seats": "0.00",
     }
     assert rows["2026-02", "rewards"]["actual"] == Decimal("4.20")
     assert ("2026-03", "rewards") not in rows  # nothing planned, nothing spent

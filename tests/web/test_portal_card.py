@@ -1,5 +1,6 @@
-"""The member's card in the portal (web/portal_card.py): the QR code a till scans holds
-the card number, read back by an independent decoder (zxing-cpp) from the SVG drawn; a
+"""The member's card in the portal (web/portal_card.py): the QR code and the Code 128
+barcode a till scans hold the card number, read back by an independent decoder
+(zxing-cpp) from the SVGs drawn; a
 card typed in is linked, a mistyped one refused beside the field, and a digital card is
 made on request."""
 
@@ -47,6 +48,41 @@ def decoded(svg_page: str) -> list[str]:
             pixels[y0 : y0 + 8, x0 : x0 + int(run) * 8] = 0
         texts += [found.text for found in zxingcpp.read_barcodes(pixels)]
     return texts
+
+
+BARCODE = re.compile(
+    r'<svg [^>]*class="barcode"[^>]*viewBox="0 0 (\d+) (\d+)"[^>]*>.*?<g fill="#000">(.*?)</g>',
+    re.S,
+)
+BAR = re.compile(r'<rect x="(\d+)" y="0" width="(\d+)" height="\d+"/>')
+
+
+def decoded_barcodes(svg_page: str) -> list[tuple[str, str]]:
+    """The format and text of every barcode drawn on the page: each SVG's bars drawn (3
+    pixels a module, 60 pixels high, black on white) and read by zxing-cpp, which shares
+    no code with python-barcode."""
+    found = []
+    for width, _height, rects in BARCODE.findall(svg_page):
+        pixels = np.full((60, int(width) * 3), 255, dtype=np.uint8)
+        for x, w in BAR.findall(rects):
+            pixels[:, int(x) * 3 : (int(x) + int(w)) * 3] = 0
+        found += [(r.format.name, r.text) for r in zxingcpp.read_barcodes(pixels)]
+    return found
+
+
+def test_the_card_page_shows_a_code_128_barcode_of_the_card_number(
+    browser: TestClient, setup: tuple[Patron, int]
+) -> None:
+    # given a card linked to the member
+    patron, _ = setup
+    (card,) = patron.run(issue_cards, IssueCards(1, "cli:alice")).numbers
+    assert _post(browser, number=card).status_code == 303  # type: ignore[attr-defined]
+    # when the card page is drawn
+    page = browser.get("/portal/card").text
+    # then beside the QR code a Code 128 barcode holds the card number, and nothing else
+    assert decoded_barcodes(page) == [("Code128", card)]
+    assert decoded(page) == [card]
+    assert f"<title>Barcode of card {card}</title>" in page
 
 
 def _post(browser: TestClient, **form: str) -> object:

@@ -2,9 +2,10 @@
 
 Design overview. An actual comes from its category's *sources*: a source is a function
 `(uow, months) -> {month: amount}` named in `ACTUAL_SOURCES`, and a category's actual is
-the sum of its sources. Patron knows three itself: what the rewards redeemed cost the
+the sum of its sources. Patron knows four itself: what the rewards redeemed cost the
 business and the discounts granted through points (redemptions not cancelled, by month of
-the redemption), and the change of the points liability over the month
+the redemption), the event seats given free for a tier at their cost (by month of the
+seat; docs/rewards.md, "Events"), and the change of the points liability over the month
 (analytics/liability.liability_changes). The other categories read the spend entered by
 hand (`entered`). When campaigns record messages at their unit cost (issue 16), the
 communication category gains one more source here, beside its entries: one function.
@@ -47,6 +48,13 @@ def discounts_granted(uow: UnitOfWork, months: Sequence[date]) -> dict[date, Dec
     return _costs(uow, months, "discounts")
 
 
+def free_event_seats(uow: UnitOfWork, months: Sequence[date]) -> dict[date, Decimal]:
+    """Event seats given free for a tier in the month and not given up, at the event's
+    cost (a paid seat counts in `rewards_redeemed`, as its redemption)."""
+    costs = uow.budget.free_seat_costs(start_of(min(months)), start_of(next_month(max(months))))
+    return {m: costs.get(key(m), Decimal("0.00")) for m in months}
+
+
 def liability_change(uow: UnitOfWork, months: Sequence[date]) -> dict[date, Decimal]:
     """The points liability at the month's end less at its start."""
     return liability_changes(uow, list(months))
@@ -70,6 +78,7 @@ ACTUAL_SOURCES: Mapping[BudgetCategory, tuple[tuple[str, ActualSource], ...]] = 
     BudgetCategory.REWARDS: (
         ("rewards_redeemed", rewards_redeemed),
         ("discounts_granted", discounts_granted),
+        ("free_event_seats", free_event_seats),
     ),
     BudgetCategory.POINTS_LIABILITY: (("liability_change", liability_change),),
     **{

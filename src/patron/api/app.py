@@ -18,6 +18,7 @@ from patron.api.routes import (
     cards,
     clubs,
     economics,
+    events,
     experiments,
     goals,
     members,
@@ -64,6 +65,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(redemptions.router)
     app.include_router(vouchers.router)
     app.include_router(referrals.router)
+    app.include_router(events.router)
     app.include_router(audit.router)
     app.include_router(apikeys.router)
     app.include_router(economics.router)  # before analytics: fixed paths first

@@ -27,6 +27,7 @@ from patron.domain.errors import (
     ClubJoinRefused,
     Conflict,
     EntitlementExhausted,
+    EventClosed,
     ExperimentExists,
     ExperimentStarted,
     ForbiddenShop,
@@ -50,6 +51,8 @@ from patron.domain.errors import (
     RewardForClubs,
     RewardLimitReached,
     RewardUnavailable,
+    RsvpExists,
+    RsvpNotActive,
     StaffUserExists,
     TransactionIdReused,
     VatNumberInvalid,
@@ -110,6 +113,9 @@ STATUS: dict[type[PatronError], int] = {
     BuyerTaken: 409,
     EntitlementExhausted: 409,
     ReferralRefused: 409,
+    EventClosed: 409,
+    RsvpExists: 409,
+    RsvpNotActive: 409,
 }
 
 # Headers an answer to an error class carries: when to come back.

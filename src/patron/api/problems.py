@@ -124,6 +124,7 @@ class Problem(BaseModel):
         description="referral_refused: why (self_referral, same_email, same_phone;"
         " docs/referrals.md)",
     )
+    rsvp_id: int | None = Field(None, description="rsvp_exists, rsvp_not_active: the RSVP")
 
 
 Refusal = PatronError | ApiProblem | JSONResponse

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, ledger, liability, program, rewards, serve, simulate
+from patron.cli import audit, backup, events, ledger, liability, program, rewards, serve, simulate
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
 from patron.cli.business import business_app
@@ -68,4 +68,6 @@ app.add_typer(goals_app, name="goals")
 app.add_typer(budget_app, name="budget")
 app.add_typer(rewards.vouchers_app, name="vouchers")
 app.add_typer(rewards.rewards_app, name="rewards")
+app.add_typer(events.events_app, name="events")
+app.add_typer(events.early_access_app, name="early-access")
 app.add_typer(experiment_app, name="experiment")

@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     CARD_REPLACED = "card.replaced"
     VOUCHER_USED = "voucher.used"  # a discount's voucher used at the till
     REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
+    RSVP_CANCELLED = "rsvp.cancelled"  # a seat or a place in line given up (domain/rsvp.py)
+    EVENT_CHECKED_IN = "event.checked_in"  # an attendee checked in at the door
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_CHANGED = "experiment.changed"
     BUSINESS_CREATED = "business.created"  # a member made a business (domain/business.py)

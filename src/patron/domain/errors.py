@@ -243,3 +243,21 @@ class ReferralRefused(Conflict):
     (`reason`: self_referral, same_email, same_phone; domain/referrals.py)."""
 
     code = "referral_refused"
+
+
+class EventClosed(Conflict):
+    """The event has begun: RSVPs and their cancellations are closed."""
+
+    code = "event_closed"
+
+
+class RsvpExists(Conflict):
+    """The member already holds a seat or a place on the waiting list for this event."""
+
+    code = "rsvp_exists"
+
+
+class RsvpNotActive(Conflict):
+    """The RSVP was cancelled, skipped or checked in already: it cannot change so."""
+
+    code = "rsvp_not_active"

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from patron.domain import limits
+from patron.domain.clock import to_utc_naive
 from patron.domain.errors import InvalidProgram
 from patron.domain.money import Rounding
 
@@ -32,6 +40,11 @@ Name = Annotated[str, Field(min_length=1, max_length=limits.TITLE_LENGTH)]
 Bonus = Annotated[int, Field(ge=0, le=limits.MAX_POINTS)]
 PosPoints = Annotated[int, Field(gt=0, le=limits.MAX_POINTS)]
 StoredAmount = Annotated[Decimal, Field(ge=0, le=limits.MAX_AMOUNT)]
+# a moment in the file: with its offset (`2026-12-10T19:00:00+02:00`) or UTC when it has none
+Moment = Annotated[datetime, AfterValidator(to_utc_naive)]
+RewardId = Annotated[
+    str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
+]
 
 
 class _Model(BaseModel):
@@ -213,9 +226,7 @@ class Period(StrEnum):
 
 
 class Reward(_Model):
-    id: Annotated[
-        str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
-    ]
+    id: RewardId
     name: Name
     kind: RewardKind
     points: PosPoints
@@ -231,6 +242,46 @@ class Reward(_Model):
     per: Period = Period.EVER
     # for the members of these clubs only (None of them: for everyone; docs/clubs.md)
     clubs: list[str] = []
+    # a scheduled event (kind = "event" with `starts_at`): members RSVP for one of
+    # `capacity` seats, then wait in line; `free_for` tiers pay no points (docs/rewards.md)
+    starts_at: Moment | None = None
+    place: Annotated[str, Field(max_length=limits.TITLE_LENGTH)] = ""
+    capacity: Annotated[int, Field(ge=1, le=limits.MAX_STOCK)] | None = None
+    free_for: list[str] = []
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether this is an event with a date, seats and RSVPs (not redeemed directly)."""
+        return self.kind is RewardKind.EVENT and self.starts_at is not None
+
+    @model_validator(mode="after")
+    def _event(self) -> Self:
+        given = [
+            name
+            for name, value in (
+                ("starts_at", self.starts_at),
+                ("place", self.place),
+                ("capacity", self.capacity),
+                ("free_for", self.free_for),
+            )
+            if value
+        ]
+        if given and self.kind is not RewardKind.EVENT:
+            verb = "is" if len(given) == 1 else "are"
+            raise ValueError(
+                f"reward {self.id!r}: {', '.join(given)} {verb} for events only,"
+                f" not {self.kind.value}"
+            )
+        if given and (self.starts_at is None or self.capacity is None):
+            raise ValueError(
+                f"reward {self.id!r}: an event with {', '.join(given)} needs both starts_at and"
+                " capacity (its date and its number of seats)"
+            )
+        if self.capacity is not None and self.stock is not None:
+            raise ValueError(
+                f"reward {self.id!r}: an event with a capacity has no stock: give capacity only"
+            )
+        return self
 
     @model_validator(mode="after")
     def _fulfilment(self) -> Self:
@@ -317,6 +368,29 @@ class Club(_Model):
         return self
 
 
+class EarlyAccess(_Model):
+    """An offer members of `tiers` or of `clubs` may buy from `opens_at`, and everyone
+    from `opens_to_all_at` (domain/early_access.py)."""
+
+    id: RewardId
+    name: Name
+    opens_at: Moment
+    opens_to_all_at: Moment
+    tiers: list[str] = []
+    clubs: list[Name] = []  # clubs whose members may buy early (docs/clubs.md)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.opens_to_all_at <= self.opens_at:
+            raise ValueError(
+                f"early access {self.id!r}: opens_to_all_at must be after opens_at"
+                " (the early window is between them)"
+            )
+        if not self.tiers and not self.clubs:
+            raise ValueError(f"early access {self.id!r}: name the tiers (or clubs) it is for")
+        return self
+
+
 class Program(_Model):
     name: Name
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -359,6 +433,8 @@ class Program(_Model):
             bonus=self.earning.referral_bonus, max_total=self.earning.referral_max_per_code
         )
 
+    early_access: list[EarlyAccess] = []
+
     @model_validator(mode="after")
     def _references(self) -> Self:
         tier_names = {t.name for t in self.tiers.levels}
@@ -382,6 +458,28 @@ class Program(_Model):
                     f"reward {reward.id!r} names unknown clubs {sorted(unknown)};"
                     f" known: {sorted(club_ids)}"
                 )
+            unknown = set(reward.free_for) - tier_names
+            if unknown:
+                raise ValueError(
+                    f"reward {reward.id!r}: free_for names unknown tiers {sorted(unknown)};"
+                    f" known: {sorted(tier_names)}"
+                )
+        offers = [o.id for o in self.early_access]
+        if len(set(offers)) != len(offers):
+            raise ValueError("early access ids must be unique")
+        for offer in self.early_access:
+            unknown = set(offer.tiers) - tier_names
+            if unknown:
+                raise ValueError(
+                    f"early access {offer.id!r} names unknown tiers {sorted(unknown)};"
+                    f" known: {sorted(tier_names)}"
+                )
+            unknown = set(offer.clubs) - set(club_ids)
+            if unknown:
+                raise ValueError(
+                    f"early access {offer.id!r} names unknown clubs {sorted(unknown)};"
+                    f" known: {sorted(club_ids)}"
+                )
         return self
 
     def club(self, club_id: str) -> Club | None:
@@ -389,6 +487,9 @@ class Program(_Model):
 
     def reward(self, reward_id: str) -> Reward | None:
         return next((r for r in self.rewards if r.id == reward_id), None)
+
+    def offer(self, offer_id: str) -> EarlyAccess | None:
+        return next((o for o in self.early_access if o.id == offer_id), None)
 
 
 def parse_program(text: str, source: str = "<program>") -> Program:

@@ -42,6 +42,7 @@ def load_program(uow: UnitOfWork, text: str, source: str, actor: str = "cli") ->
         return Loaded(running, program.name, len(program.rewards), changed=False)
     version = uow.programs.add(program, text, uow.now)
     uow.rewards.sync(program, previous[1] if previous else None)
+    uow.rsvps.sync(program)
     uow.audit.record(
         uow.now,
         actor,

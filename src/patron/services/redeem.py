@@ -30,6 +30,7 @@ from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
 from patron.domain.clubs import check_reward_clubs
 from patron.domain.errors import (
+    Conflict,
     NotFound,
     RedemptionCancelled,
     RewardUnavailable,
@@ -109,8 +110,12 @@ def quote(uow: UnitOfWork, cmd: Redeem) -> Quote:
     )
 
 
-def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
+def redeem(uow: UnitOfWork, cmd: Redeem, *, seat: bool = False) -> Redeemed:
+    """Spend points; a scheduled event's seat is paid so only by its RSVP (`seat`,
+    services/events.py), never redeemed directly."""
     _, program = current_program(uow)
+    if not seat:
+        _not_a_seat(program, cmd.reward_id)
     account = locked_account(uow, cmd.member_id)
     member = account.member
     ensure_not_erased(member, "redeem points")
@@ -164,10 +169,20 @@ def redeem(uow: UnitOfWork, cmd: Redeem) -> Redeemed:
     )
 
 
-def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
+def cancel(uow: UnitOfWork, cmd: CancelRedemption, *, seat: bool = False) -> Redeemed:
+    """Give a redemption's points back; a seat's is cancelled by its RSVP (`seat`)."""
     found = uow.redemptions.get(cmd.redemption_id)
     if found is None:
         raise NotFound(f"no redemption with id {cmd.redemption_id}")
+    if not seat and found.reward_id is not None:
+        _, program = current_program(uow)
+        reward = program.reward(found.reward_id)
+        if reward is not None and reward.scheduled:
+            raise Conflict(
+                f"redemption {found.id} pays a seat at event {found.reward_id!r}: cancel"
+                " the RSVP instead, which gives the points back and frees the seat",
+                redemption_id=found.id,
+            )
     check_shop(cmd.shop, found.shop, f"redemption {cmd.redemption_id}")
     account = locked_account(uow, found.member_id)
     member = account.member
@@ -212,6 +227,15 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption) -> Redeemed:
         transaction_id=row.transaction_id,
         voucher=voucher_of(uow, row.id),
     )
+
+
+def _not_a_seat(program: Program, reward_id: str | None) -> None:
+    reward = program.reward(reward_id) if reward_id is not None else None
+    if reward is not None and reward.scheduled:
+        raise RewardUnavailable(
+            f"reward {reward_id!r} is an event with seats: RSVP to it"
+            f" (POST /v1/events/{reward_id}/rsvps, `patron events rsvp`)"
+        )
 
 
 def _repeated(member: Member, first: Redemption, terms: Terms, transaction_id: str) -> Redeemed:

@@ -11,7 +11,8 @@ lost update or a hand edit shows up instead of silently skewing points or tiers:
   purchase: it stays counted);
 - a limited reward's `stock` = the stock set by the program version that last set it,
   − its redemptions made since that version was loaded and not cancelled,
-  + those made before it and cancelled since (a cancellation restocks).
+  + those made before it and cancelled since (a cancellation restocks);
+- an event's seats taken = its RSVPs holding a seat (attending or attended).
 """
 
 from __future__ import annotations
@@ -52,7 +53,15 @@ def verify(uow: UnitOfWork) -> VerifyReport:
     problems += _refunded_totals(totals)
     problems += _member_totals(totals)
     problems += _stock(totals)
+    problems += _seats(totals)
     return VerifyReport(len(balances), problems)
+
+
+def _seats(totals: Totals) -> Iterator[str]:
+    """An event's seats taken = its RSVPs holding a seat (domain/rsvp.py)."""
+    for reward_id, taken, _capacity, held in totals.event_seats():
+        if taken != held:
+            yield f"event {reward_id}: {taken} seats taken, {held} RSVPs hold one"
 
 
 def _refunded_totals(totals: Totals) -> Iterator[str]:

@@ -13,10 +13,11 @@ from sqlalchemy import Row, and_, case, func, select, update
 
 from patron.domain.budget import BudgetCategory, BudgetSpend, PlanLine
 from patron.domain.records import RedemptionStatus
+from patron.domain.rsvp import RsvpState
 from patron.store import tables as t
 from patron.store.base import Repo, decimal, insert_row
 
-_PLAN, _SPEND, _R = t.budget_plans, t.budget_spend, t.redemptions
+_PLAN, _SPEND, _R, _V = t.budget_plans, t.budget_spend, t.redemptions, t.rsvps
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +155,25 @@ class Budget(Repo):
             )
             for r in rows
         ]
+
+    def free_seat_costs(self, start: datetime, end: datetime) -> dict[str, Decimal]:
+        """The cost of the event seats given free for a tier (no redemption pays them),
+        taken in [start, end) and not given up, by month of the seat (YYYY-MM); a paid
+        seat's cost is its redemption's."""
+        postgres = self.conn.dialect.name == "postgresql"
+        month = (
+            func.to_char(_V.c.seated_at, "YYYY-MM")
+            if postgres
+            else func.strftime("%Y-%m", _V.c.seated_at)
+        ).label("month")
+        rows = self.conn.execute(
+            select(month, func.sum(_V.c.cost))
+            .where(
+                _V.c.seated_at >= start,
+                _V.c.seated_at < end,
+                _V.c.redemption_id.is_(None),
+                _V.c.state.in_([RsvpState.ATTENDING.value, RsvpState.ATTENDED.value]),
+            )
+            .group_by(month)
+        )
+        return {str(r[0]): decimal(r[1]).quantize(Decimal("0.01")) for r in rows}

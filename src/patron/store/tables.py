@@ -272,6 +272,39 @@ fulfilments = Table(
     Index("ix_fulfilments_state_kind", "state", "kind"),
 )
 
+# a scheduled event's seats (domain/rsvp.py): its date, place and capacity from the program
+# file, and the seats taken, moved only by a conditional UPDATE (never past the capacity)
+event_seats = Table(
+    "event_seats",
+    metadata,
+    Column("reward_id", String(lim.CODE_LENGTH), ForeignKey("rewards.id"), primary_key=True),
+    Column("starts_at", DateTime, nullable=False),
+    Column("place", String(lim.TITLE_LENGTH), nullable=False),
+    Column("capacity", Integer, nullable=False),  # limits.MAX_STOCK
+    Column("taken", Integer, nullable=False),
+    CheckConstraint("taken >= 0", name="taken_not_negative"),
+)
+
+# a member's RSVP to a scheduled event: a seat (paid by a redemption, or free for the
+# tier) or a place on the waiting list, in id order
+rsvps = Table(
+    "rsvps",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("reward_id", String(lim.CODE_LENGTH), ForeignKey("rewards.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("points", BigInteger, nullable=False),  # paid for the seat; 0: free, or waiting
+    Column("cost", Amount, nullable=False),
+    Column("redemption_id", Id, ForeignKey("redemptions.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("seated_at", DateTime),
+    Column("done_at", DateTime),
+    Column("done_by", String(lim.ACTOR_LENGTH)),
+    Column("reason", Text),
+    Index("ix_rsvps_reward_id_state", "reward_id", "state"),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

@@ -215,3 +215,17 @@ class Totals(Repo):
             int(self.conn.execute(taken).scalar_one()),
             int(self.conn.execute(given_back).scalar_one()),
         )
+
+    def event_seats(self) -> list[tuple[str, int, int, int]]:
+        """Each event's (reward id, seats taken, capacity, RSVPs holding a seat: attending
+        or attended)."""
+        e, v = t.event_seats, t.rsvps
+        held = (
+            select(func.count())
+            .where(v.c.reward_id == e.c.reward_id, v.c.state.in_(("attending", "attended")))
+            .scalar_subquery()
+        )
+        rows = self.conn.execute(
+            select(e.c.reward_id, e.c.taken, e.c.capacity, held).order_by(e.c.reward_id)
+        )
+        return [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]

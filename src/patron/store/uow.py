@@ -42,6 +42,7 @@ from patron.store.purchases import Purchases
 from patron.store.redemptions import Redemptions
 from patron.store.referrals import Referrals
 from patron.store.rewards import Rewards
+from patron.store.rsvps import Rsvps
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
@@ -80,6 +81,7 @@ class UnitOfWork:
         self.rewards = Rewards(conn)
         self.redemptions = Redemptions(conn)
         self.fulfilments = Fulfilments(conn)
+        self.rsvps = Rsvps(conn)
         self.api_keys = ApiKeys(conn)
         self.audit = AuditLog(conn)
         self.idempotency = Idempotency(conn)

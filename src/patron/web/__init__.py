@@ -25,6 +25,7 @@ from patron.web import (
     console,
     customer,
     customers,
+    events,
     experiments,
     goals,
     i18n,
@@ -34,6 +35,7 @@ from patron.web import (
     portal,
     portal_card,
     portal_clubs,
+    portal_events,
     portal_join,
     portal_pages,
     portal_profile,
@@ -77,6 +79,8 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_profile.router)
     app.include_router(portal_card.router)
     app.include_router(portal_clubs.router)
+    app.include_router(portal_events.router)
+    app.include_router(events.router)
 
     @app.exception_handler(console.LoginRequired)
     async def _to_login(_: Request, exc: console.LoginRequired) -> Response:

@@ -1,5 +1,6 @@
-"""The member's loyalty card on their phone: a QR code the till scans, the number under
-it; a card they hold linked by typing its number, or a digital card made for them.
+"""The member's loyalty card on their phone: a QR code and a Code 128 barcode the till
+scans, the number under them; a card they hold linked by typing its number, or a digital
+card made for them.
 
 Both forms are posted with the session's CSRF token; the change is the till's use case
 (services/cards.py) with the member as its actor (`member:<id>`), audited alike.
@@ -17,7 +18,7 @@ from patron.domain.errors import PatronError
 from patron.services.cards import LinkCard, digital_card, link_card, member_cards
 from patron.services.commands import MemberRef
 from patron.web.app_state import patron_of
-from patron.web.card_code import qr_svg
+from patron.web.card_code import barcode_svg, qr_svg
 from patron.web.i18n import N_, _
 from patron.web.portal import MemberDep
 from patron.web.sessions import same_token
@@ -35,7 +36,11 @@ def _page(request: Request, me: MemberDep, error: str | None = None, status: int
     cards = patron_of(request).read(member_cards, me.member.id)
     active = [c for c in cards if c.status is CardStatus.ACTIVE]
     shown = [
-        (c, qr_svg(c.number, _("QR code of card %(number)s") % {"number": c.number}))
+        (
+            c,
+            qr_svg(c.number, _("QR code of card %(number)s") % {"number": c.number}),
+            barcode_svg(c.number, _("Barcode of card %(number)s") % {"number": c.number}),
+        )
         for c in active
     ]
     context = {"me": me, "cards": shown, "error": error, "linked": request.query_params.get("ok")}

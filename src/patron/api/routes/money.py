@@ -125,7 +125,11 @@ BUDGET: dict[str, Any] = {
             "actual": "4.00",
             "variance": "-1.00",
             "variance_pct": -0.2,
-            "sources": {"rewards_redeemed": "4.00", "discounts_granted": "0.00"},
+            "sources": {
+                "rewards_redeemed": "4.00",
+                "discounts_granted": "0.00",
+                "free_event_seats": "0.00",
+            },
         }
     ],
     "totals": [

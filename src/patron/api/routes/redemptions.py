@@ -24,6 +24,7 @@ from patron.api.schemas import (
     RewardPublic,
 )
 from patron.domain.errors import (
+    Conflict,
     InsufficientPoints,
     InvalidInput,
     NotFound,
@@ -141,6 +142,11 @@ def create_redemption(
         VoucherUsed(
             "redemption 1 cannot be cancelled: its gift was handed over at 2026-01-05 10:20:00",
             redemption_id=1,
+        ),
+        Conflict(
+            "redemption 2 pays a seat at event 'wine-tasting': cancel the RSVP instead, which"
+            " gives the points back and frees the seat",
+            redemption_id=2,
         ),
     ),
 )
