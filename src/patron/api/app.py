@@ -14,6 +14,7 @@ from patron.api.routes import (
     analytics,
     apikeys,
     audit,
+    birthdays,
     cards,
     economics,
     experiments,
@@ -54,6 +55,7 @@ def create_app(patron: Patron) -> FastAPI:
     logs.install_redaction()  # no member references in uvicorn's access log (docs/privacy.md)
     app.include_router(members.router)
     app.include_router(cards.router)
+    app.include_router(birthdays.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

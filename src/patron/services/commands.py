@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from patron.domain.birthdays import Birthday
 from patron.domain.earning import Line
 from patron.domain.purchases import ReturnLine as ReturnLine  # a command's part
 from patron.domain.unclaimed import CustomerKeys
@@ -65,6 +66,7 @@ class Enroll:
     referral_code: str | None = None
     enrolled_at: datetime | None = None
     acquisition_channel: str | None = None
+    birthday: Birthday | None = None  # for the birthday bonus (services/birthdays.py)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Adjust:
     points: int
     reason: str
     actor: str
+    valid_days: int | None = None  # a credit that burns this many days after it is made
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
     )
     account = Account(uow.members.add(new))
     member_id = account.id
+    if cmd.birthday is not None:
+        uow.birthdays.set(member_id, cmd.birthday)
     announced = [events.member_enrolled(member_id, at, new.tier)]
     welcome = program.earning.welcome_bonus
     if withheld(uow, member_id, at, purchase=False):

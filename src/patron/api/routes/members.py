@@ -70,6 +70,7 @@ def create_member(
         body.referral_code,
         body.enrolled_at,
         body.acquisition_channel,
+        birthday_value(body.birthday),
     )
 
     def present(result: Enrolled) -> MemberPublic:
@@ -177,7 +178,7 @@ def create_adjustment(
 ) -> Response:
     """Credit or debit points by hand (admin); who, when and why are audited."""
     member = member_named(patron, id, by)
-    command = Adjust(member.id, body.points, body.reason, principal.actor)
+    command = Adjust(member.id, body.points, body.reason, principal.actor, body.valid_days)
 
     return write(
         body,
