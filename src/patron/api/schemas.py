@@ -636,7 +636,7 @@ class AdjustmentCreate(_In):
     valid_days: Annotated[int, Whole, Field(ge=1, le=3660)] | None = Field(
         None,
         description="a credit that burns on its own: valid this many days, spent before"
-        " older points and named in the expiry warnings (\"200 points, valid 14 days\")",
+        ' older points and named in the expiry warnings ("200 points, valid 14 days")',
     )
 
 

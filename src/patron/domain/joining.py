@@ -43,6 +43,7 @@ class Problem(StrEnum):
     CARD_TAKEN = "card_taken"
     CARD_MISTYPED = "card_mistyped"  # not the program's card number (domain/cards.py)
     UNKNOWN_REFERRAL = "unknown_referral"
+    BAD_BIRTHDAY = "bad_birthday"  # no such day (domain/birthdays.py)
 
 
 class FormRefused(Exception):

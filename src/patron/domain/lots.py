@@ -54,9 +54,7 @@ class Burning:
     days: int
 
 
-def burning_expiry(
-    available_at: datetime, days: int, program_expiry: datetime | None
-) -> datetime:
+def burning_expiry(available_at: datetime, days: int, program_expiry: datetime | None) -> datetime:
     """When a burning bonus expires: `days` days after it becomes spendable, or the
     program's own expiry of the credit if that comes first (a bonus never outlives the
     points it came with)."""

@@ -111,7 +111,9 @@ class Promotion(_Model):
         if (self.multiplier is None) == (self.bonus is None):
             raise ValueError(f"promotion {self.name!r} needs exactly one of multiplier or bonus")
         if self.valid_days is not None and self.bonus is None:
-            raise ValueError(f"promotion {self.name!r}: valid_days is for a bonus, not a multiplier")
+            raise ValueError(
+                f"promotion {self.name!r}: valid_days is for a bonus, not a multiplier"
+            )
         return self
 
     def applies(self, on: date, code: str | None) -> bool:

@@ -90,7 +90,9 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Adjusted:
     save(uow, account)
     expires_at = None
     if burning:
-        program_expiry = add_months(uow.now, program.expiry.months) if program.expiry.months else None
+        program_expiry = (
+            add_months(uow.now, program.expiry.months) if program.expiry.months else None
+        )
         expires_at = burning_expiry(uow.now, burning[0].days, program_expiry)
     return Adjusted(member.id, cmd.points, account.member.balance, entry_id, expires_at)
 

@@ -105,9 +105,7 @@ def credit(
     expires = add_months(at, program.expiry.months) if program.expiry.months else None
     available = at + timedelta(days=pending_days)
     if not burning:
-        entry_id, lot_id = uow.ledger.credit(
-            account.id, kind, points, at, refs, available, expires
-        )
+        entry_id, lot_id = uow.ledger.credit(account.id, kind, points, at, refs, available, expires)
     else:
         entry_id = uow.ledger.add_entry(account.id, kind, points, at, refs)
         rest = points - sum(part.points for part in burning)

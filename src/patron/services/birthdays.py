@@ -1,7 +1,7 @@
 """Birthdays: a member's birthday set or changed, and the daily run that grants the
 birthday bonus once a year (domain/birthdays.py decides the window).
 
-The run (`patron birthdays`, also part of `patron housekeeping`) takes the members whose
+The run (`patron birthdays`, daily from cron like `patron expire`) takes the members whose
 birthday window holds the day, in batches of one transaction each; for each it locks the
 member's row, skips a year already granted (its `birthday_grants` row) and grants the
 program's `[birthday]` bonus: points in a lot of their own (burning after `valid_days`

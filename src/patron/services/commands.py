@@ -168,3 +168,4 @@ class UpdateProfile:
     name: str
     phone: str
     marketing: bool
+    birthday: str | None = None  # as typed (YYYY-MM-DD or MM-DD; empty: forget); None: as is

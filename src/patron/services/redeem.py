@@ -50,8 +50,8 @@ from patron.domain.redemption import (
     price,
     same_terms,
 )
-from patron.services.bonuses import BONUS_PREFIX
 from patron.services.balances import debit, locked_account, restore, save
+from patron.services.bonuses import BONUS_PREFIX
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.fulfil import Voucher, cancel_fulfilment, check_limit, issue, voucher_of
 from patron.services.members import find_member

@@ -74,9 +74,7 @@ class Birthdays(Repo):
         )
 
     def grants_of(self, member_id: int) -> list[BirthdayGrant]:
-        rows = self.conn.execute(
-            select(_G).where(_G.c.member_id == member_id).order_by(_G.c.year)
-        )
+        rows = self.conn.execute(select(_G).where(_G.c.member_id == member_id).order_by(_G.c.year))
         return [
             BirthdayGrant(
                 int(r.member_id), int(r.year), r.granted_at, int(r.points), r.entry_id,

@@ -53,6 +53,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.CARD_TAKEN: N_("This card is registered already: ask at the shop."),
     Problem.CARD_MISTYPED: N_("This card number is not right: check it on your card."),
     Problem.UNKNOWN_REFERRAL: N_("This invitation code is not known: check your link."),
+    Problem.BAD_BIRTHDAY: N_("This is not a day of the year: write it as 1990-04-17 or 04-17."),
 }
 
 

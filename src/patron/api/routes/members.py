@@ -35,6 +35,7 @@ from patron.api.schemas import (
     MemberPublic,
     MemberTill,
     Page,
+    birthday_value,
 )
 from patron.domain.errors import InvalidInput, MemberExists
 from patron.services.adjust import adjust
