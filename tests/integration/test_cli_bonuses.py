@@ -40,9 +40,9 @@ def test_adjust_grants_a_bonus_that_burns(db: str) -> None:
     )
     assert done.exit_code == 0, done.output
     assert "+200 points, expiring" in done.output and "balance 300" in done.output
-    refused = runner.invoke(
-        app, ["adjust", "C-1", "-5", "--reason", "fix", "--valid-days", "3", "--database-url", db]
-    )
+    # a negative number after `--`, so that it is not read as an option
+    command = ["adjust", "C-1", "--reason", "fix", "--valid-days", "3", "--database-url", db]
+    refused = runner.invoke(app, [*command, "--", "-5"])
     assert refused.exit_code == 2
     assert "valid_days: only a credit" in refused.output
 

@@ -31,7 +31,10 @@ ByOption = Annotated[
 
 def adjust(
     member: MemberArg,
-    points: Annotated[int, typer.Argument(help="a credit (positive) or a debit (negative)")],
+    points: Annotated[
+        int,
+        typer.Argument(help="a credit (positive) or a debit (negative: after `--`, as `-- -50`)"),
+    ],
     reason: Annotated[str, typer.Option(help="why (audited with who and when)")],
     valid_days: Annotated[
         int | None,
