@@ -10,7 +10,8 @@ redemption that must take the bonus first. The model's lot for a grant is writte
 from the documented rule (program.md, "Bonuses that burn"): spendable at once, expiring
 `valid_days` days later to the second (never past the program's 6 months: the days drawn
 stay under them), and a debt is paid from it as from any credit. The expiry run is
-watched for a burning lot burned exactly on its moment.
+watched for a burning lot burned exactly on its moment, and a rule of its own moves the
+clock to a burning bonus's moment (a second before, then on it).
 """
 
 from __future__ import annotations
@@ -22,13 +23,20 @@ from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust
 from tests.integration.ledger_model import Ledger, MLot, MMember
 from tests.integration.test_stateful import (
     RUN,
+    SECOND,
     Store,
     make_machine,
     postgres_store,
@@ -39,7 +47,14 @@ VALID_DAYS = st.integers(1, 60)  # well inside the program's 6 months
 
 # about half of what the derandomized run of this machine reached on each store (measured
 # on the final code; an edit of the machine draws another run: measure again after one)
-BONUSES_REACHED_AT_LEAST: dict[str, int] = {}
+# (SQLite and PostgreSQL reached the same: 282 grants, 26 spent before older points, 24
+# burned on their moment, 17 debts settled by a later credit)
+BONUSES_REACHED_AT_LEAST = {
+    "burning bonus granted": 140,
+    "burning bonus spent before older points": 13,
+    "burning bonus burned on its moment": 12,
+    "debt settled by a later credit": 8,
+}
 
 
 def burning_lot(ledger: Ledger, member: MMember, points: int, now: datetime, days: int) -> MLot:
@@ -103,6 +118,28 @@ def make_bonus_machine(store: Store, reached: Counter[str]) -> type[RuleBasedSta
             if older_later and lot.remaining < before:
                 self.reach("burning bonus spent before older points")
             return done
+
+        def _burning_due(self) -> list[datetime]:
+            return sorted(
+                {
+                    lot.expires_at
+                    for lot in self.burning
+                    if lot.remaining > 0 and lot.expires_at - SECOND >= self.now
+                }
+            )
+
+        @precondition(lambda self: bool(self._burning_due()))
+        @rule(data=st.data())
+        def a_burning_bonus_reaches_its_date(self, data: st.DataObject) -> None:
+            """The clock one second before a burning bonus's moment, then on it, the
+            expiry run at both (with every check between): it survives the first run
+            and burns in the second."""
+            moment = data.draw(st.sampled_from(self._burning_due()), label="bonus expiry")
+            self.clock.now = moment - SECOND
+            self._expire()
+            self.every_member_matches_the_model_and_the_ledger_verifies()
+            self.clock.now = moment
+            self._expire()
 
         def _expire(self) -> None:
             due = [lot for lot in self.burning if lot.remaining > 0 and lot.expires_at == self.now]

@@ -56,9 +56,9 @@ bonus = 30
 valid_days = 10
 
 [[milestones]]
-name = "Second visit"
-kind = "purchase_count"
-threshold = 2
+name = "100 EUR"
+kind = "cumulative_spend"
+threshold = 100
 voucher = "five-off"
 
 [birthday]
@@ -160,7 +160,8 @@ def test_a_milestone_voucher_is_issued_once_without_points(patron: Patron) -> No
     assert row is not None and (row.points, row.cost, row.entry_id) == (0, Decimal("5.00"), None)
     # the balance is the welcome and the two purchases' points: nothing was spent
     assert balance_of(patron, mid) == 100 + 80 + second.points_earned
-    # the purchase that gave it returned, and a third one: no second voucher
+    # the purchase that gave it returned (spend back to 50.00) and a third one crosses
+    # the 100.00 again: no second voucher
     patron.run(refund, Refund(second.purchase_id))
     record(patron, mid, "o-3")
     with patron.uow(readonly=True) as uow:
