@@ -11,6 +11,7 @@ with burning grants (tests/integration/test_stateful_bonuses.py).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 
@@ -214,3 +215,16 @@ def test_an_erased_member_gets_no_birthday_bonus(patron: Patron, clock: Clock) -
     with patron.uow(readonly=True) as uow:
         assert uow.birthdays.of(mid) is None
     assert balance_of(patron, mid) == 100
+
+
+def test_two_birthday_runs_at_once_grant_once(patron: Patron, clock: Clock) -> None:
+    # given 5 members born on 2 January (in the window on 1 January, 2 days before)
+    members = [member(patron, f"c-{i}") for i in range(5)]
+    for mid in members:
+        patron.run(set_birthday, SetBirthday(mid, Birthday(1, 2), "alice"))
+    # when two runs start together, on their own connections
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: _birthday_run(patron, clock.now), range(2)))
+    # then each member was granted once: 5 grants between them, 300 points each
+    assert sum(granted for _, granted, _ in reports) == 5
+    assert [balance_of(patron, mid) for mid in members] == [300] * 5
