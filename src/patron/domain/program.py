@@ -284,8 +284,8 @@ class Program(_Model):
         for who, reward_id in named:
             if reward_id is None:
                 continue
-            reward = self.reward(reward_id)
-            if reward is None or reward.kind is not RewardKind.DISCOUNT:
+            given = self.reward(reward_id)
+            if given is None or given.kind is not RewardKind.DISCOUNT:
                 discounts = sorted(r.id for r in self.rewards if r.kind is RewardKind.DISCOUNT)
                 raise ValueError(
                     f"{who}: voucher {reward_id!r} is not a discount reward of the program;"
