@@ -1,6 +1,6 @@
 """Bonuses from the command line (cli/bonuses.py), as a user types them: `patron adjust`
 with `--valid-days`, `patron member birthday` and `patron birthdays` run twice (the
-example program's `[birthday]`: 200 points valid 30 days, up to 14 days after)."""
+example program's `[birthday]`: 250 points valid 30 days, up to 14 days after)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_the_birthday_is_set_and_the_run_grants_once(db: str) -> None:
     assert shown.output == f"birthday: {day}\n"
     first = runner.invoke(app, ["birthdays", "--database-url", db])
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("1 birthday bonuses granted (200 points, 0 vouchers)")
+    assert first.output.startswith("1 birthday bonuses granted (250 points, 0 vouchers)")
     again = runner.invoke(app, ["birthdays", "--database-url", db])
     assert again.output.startswith("0 birthday bonuses granted (0 points, 0 vouchers); 1 members")
     bad = runner.invoke(app, ["member", "birthday", "C-1", "02-30", "--database-url", db])
