@@ -39,6 +39,7 @@ IDEMPOTENT_WRITES = {
     "POST /v1/members",
     "DELETE /v1/members/{id}",
     "POST /v1/members/{id}/adjustments",
+    "PUT /v1/members/{id}/birthday",
     "POST /v1/purchases",
     "POST /v1/purchases/{id}/refunds",
     "POST /v1/redemptions",

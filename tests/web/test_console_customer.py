@@ -6,6 +6,7 @@ log), and answers with a redirect so a reload sends nothing again."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -146,3 +147,22 @@ def test_a_reason_with_control_characters_is_refused_beside_its_field(
     assert beside in answer.text
     assert patron.read(balance, ana).points == 100
     assert not [e for e in patron.read(ledger_entries, ana, 50, None) if e.kind.value == "adjust"]
+
+
+def test_an_adjustment_with_valid_days_is_a_bonus_that_burns(
+    log_in: Callable[[str], TestClient], patron: Patron, ana: int
+) -> None:
+    owner = log_in("owner")
+    page = owner.get(f"/console/customers/{ana}").text
+    assert 'name="valid_days"' in page
+    form = {"points": "200", "reason": "autumn bonus", "valid_days": "14", "csrf": token(page)}
+    answer = owner.post(f"/console/customers/{ana}/adjustments", data=form)
+    assert answer.status_code == 303
+    # the clock starts 2026-01-01 09:00: the 200 expire on 15 January, listed as expiring
+    view = patron.read(balance, ana)
+    assert (view.points, view.expiring[0]) == (300, (date(2026, 1, 15), 200))
+    # days that are not a number are refused, nothing changes
+    bad = {**form, "valid_days": "two weeks"}
+    refused = owner.post(f"/console/customers/{ana}/adjustments", data=bad)
+    assert refused.status_code == 422
+    assert patron.read(balance, ana).points == 300

@@ -1,5 +1,5 @@
 """Joining from the portal (web/portal_join.py) and the member's profile
-(web/portal_profile.py), without a browser, on both stores.
+(web/portal_profile.py, the birthday included), without a browser, on both stores.
 
 Joining takes one step and logs the new member in at once with their welcome gift shown;
 every refused field is named beside itself and nothing is written; an address that is a
@@ -25,6 +25,7 @@ from httpx import Response
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from patron.domain.birthdays import Birthday
 from patron.domain.consent import ConsentSource, ConsentState
 from patron.domain.earning import Line
 from patron.domain.unclaimed import CustomerKeys
@@ -465,3 +466,27 @@ def test_the_profile_and_welcome_pages_need_a_member_session(browser: TestClient
     for path in ("/portal/profile", "/portal/welcome"):
         answer = browser.get(path)
         assert (answer.status_code, answer.headers["location"]) == (303, "/portal/login")
+
+
+def test_the_profile_sets_changes_and_forgets_the_birthday(
+    browser: TestClient, patron: Patron
+) -> None:
+    # given Maria, joined, without a birthday
+    assert _join(browser, **MARIA).status_code == 303
+    member_id = _maria(patron)
+    token = _token(browser.get("/portal/profile"))
+    form = {"name": MARIA["name"], "phone": MARIA["phone"], "csrf": token}
+    # a day that does not exist is refused beside its field, nothing saved
+    refused = browser.post("/portal/profile", data={**form, "birthday": "02-30"})
+    assert refused.status_code == 422
+    assert 'id="birthday-error"' in refused.text
+    assert patron.read(lambda uow: uow.birthdays.of(member_id)) is None
+    # set without the year, shown back; then emptied: forgotten
+    saved = browser.post("/portal/profile", data={**form, "birthday": "04-17"})
+    assert saved.status_code == 200
+    assert 'value="04-17"' in browser.get("/portal/profile").text
+    assert patron.read(lambda uow: uow.birthdays.of(member_id)) == Birthday(4, 17)
+    browser.post("/portal/profile", data={**form, "birthday": ""})
+    assert patron.read(lambda uow: uow.birthdays.of(member_id)) is None
+    audit = patron.read(lambda uow: uow.audit.for_member(member_id))
+    assert [a.details for a in audit] == [{"birthday": True}, {"birthday": True}]

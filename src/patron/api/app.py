@@ -14,6 +14,7 @@ from patron.api.routes import (
     analytics,
     apikeys,
     audit,
+    birthdays,
     business,
     cards,
     clubs,
@@ -60,6 +61,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(cards.router)
     app.include_router(clubs.router)
     app.include_router(business.router)
+    app.include_router(birthdays.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

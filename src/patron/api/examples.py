@@ -218,6 +218,7 @@ MEMBER_CREATE: list[dict[str, Any]] = [
         "name": "Ben Ionescu",
         "enrolled_at": "2025-06-01T09:00:00Z",
         "acquisition_channel": "import",
+        "birthday": "04-17",
     },
 ]
 MEMBER_PUBLIC: list[dict[str, Any]] = [
@@ -421,9 +422,19 @@ CANCEL_CREATE: list[dict[str, Any]] = [{"reason": "customer changed mind"}]
 ADJUSTMENT_CREATE: list[dict[str, Any]] = [
     {"points": 40, "reason": "goodwill: the coffee machine was broken"},
     {"points": -20, "reason": "ticket 1234: points credited twice"},
+    {"points": 200, "reason": "autumn bonus: valid 14 days", "valid_days": 14},
 ]
+BIRTHDAY_SET: list[dict[str, Any]] = [{"birthday": "1990-04-17"}, {"birthday": "04-17"}]
+BIRTHDAY_PUBLIC: list[dict[str, Any]] = [{"member_id": 1, "birthday": "1990-04-17"}]
 ADJUSTMENT_PUBLIC: list[dict[str, Any]] = [
-    {"member_id": 1, "points": 40, "balance": 190, "entry_id": 7}
+    {"member_id": 1, "points": 40, "balance": 190, "entry_id": 7, "expires_at": None},
+    {
+        "member_id": 1,
+        "points": 200,
+        "balance": 390,
+        "entry_id": 8,
+        "expires_at": "2026-11-20T09:00:00Z",
+    },
 ]
 BALANCE_PUBLIC: list[dict[str, Any]] = [
     {

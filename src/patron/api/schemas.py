@@ -27,6 +27,7 @@ from pydantic import (
 
 from patron.api import examples as story
 from patron.domain import limits
+from patron.domain.birthdays import Birthday, parse_birthday
 from patron.domain.clock import iso_utc
 from patron.domain.earning import Line, amounts_problem
 from patron.domain.errors import InvalidInput
@@ -120,6 +121,26 @@ Shop = Annotated[str, Field(min_length=1, max_length=limits.SHOP_LENGTH), _Clean
 Time = Annotated[datetime, BeforeValidator(_zoned_time), AfterValidator(_sane_time)]
 QueryTime = Annotated[datetime, AfterValidator(_sane_time)]
 UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+def _birthday(value: str) -> str:
+    """A birthday that exists, as written: YYYY-MM-DD or MM-DD (--MM-DD) without a year."""
+    try:
+        return str(parse_birthday(value, today=datetime.now(UTC).date())).removeprefix("--")
+    except InvalidInput as refused:
+        raise ValueError(str(refused).removeprefix("birthday: ")) from None
+
+
+def birthday_value(text: str | None) -> Birthday | None:
+    """The value of a birthday the schema has checked."""
+    return parse_birthday(text) if text is not None else None
+
+
+BirthdayText = Annotated[
+    str,
+    Field(min_length=4, max_length=10, examples=["1990-04-17", "04-17"]),
+    AfterValidator(_birthday),
+]
 Id = Annotated[int, Whole, Field(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -220,6 +241,12 @@ class MemberCreate(_In):
             return None if value is None else checked_phone(value)
         except FormRefused:
             raise ValueError("not a phone number: 6 to 15 digits, a leading + allowed") from None
+
+    birthday: BirthdayText | None = Field(
+        None,
+        description="personal data: YYYY-MM-DD, or MM-DD without the year, for the"
+        " program's birthday bonus (erased on request)",
+    )
 
 
 class Answer(BaseModel):
@@ -658,6 +685,26 @@ class AdjustmentCreate(_In):
         description="a credit (positive) or a debit (negative, at most the spendable points)"
     )
     reason: Note = Field(description="why, audited with who and when (1 to 500 characters)")
+    valid_days: Annotated[int, Whole, Field(ge=1, le=3660)] | None = Field(
+        None,
+        description="a credit that burns on its own: valid this many days, spent before"
+        ' older points and named in the expiry warnings ("200 points, valid 14 days")',
+    )
+
+
+class BirthdaySet(_In):
+    model_config = ConfigDict(json_schema_extra=examples(*story.BIRTHDAY_SET))
+
+    birthday: BirthdayText | None = Field(
+        description="YYYY-MM-DD, or MM-DD without the year; null forgets it"
+    )
+
+
+class BirthdayPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(*story.BIRTHDAY_PUBLIC))
+
+    member_id: int = Field(description="Patron's member id")
+    birthday: str | None = Field(description="YYYY-MM-DD or MM-DD; null: none given")
 
 
 class AdjustmentPublic(Answer):
@@ -667,6 +714,9 @@ class AdjustmentPublic(Answer):
     points: int = Field(description="the points credited (negative: debited)")
     balance: int = Field(description="the member's balance after it")
     entry_id: int = Field(description="the ledger entry it made")
+    expires_at: UtcTime | None = Field(
+        None, description="when a credit with valid_days burns (UTC); null: as any point"
+    )
 
 
 class ExpiringPublic(BaseModel):

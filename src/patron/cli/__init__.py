@@ -15,7 +15,18 @@ from __future__ import annotations
 
 import typer
 
-from patron.cli import audit, backup, events, ledger, liability, program, rewards, serve, simulate
+from patron.cli import (
+    audit,
+    backup,
+    bonuses,
+    events,
+    ledger,
+    liability,
+    program,
+    rewards,
+    serve,
+    simulate,
+)
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
 from patron.cli.business import business_app
@@ -40,6 +51,9 @@ app = typer.Typer(
 )
 app.command()(program.init)
 app.command()(ledger.expire)
+app.command()(bonuses.birthdays)
+app.command()(bonuses.adjust)
+member_app.command("birthday")(bonuses.birthday)
 app.command("purge-idempotency-keys")(ledger.purge_idempotency_keys_cmd)
 app.command()(ledger.verify)
 app.command()(audit.audit)

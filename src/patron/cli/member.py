@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from patron.bootstrap import Patron
     from patron.services.commands import MemberRef
 
-member_app = typer.Typer(help="A member's personal data: export, erase.", no_args_is_help=True)
+member_app = typer.Typer(
+    help="A member's personal data: export, erase, birthday.", no_args_is_help=True
+)
 
 MemberArg = Annotated[str, typer.Argument(help="Patron's member id, or the external id")]
 ByOption = Annotated[

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from patron.domain.errors import InvalidInput
 from patron.domain.limits import MAX_AMOUNT, MAX_LINES, MAX_QUANTITY, MAX_UNIT_AMOUNT
+from patron.domain.lots import Burning
 from patron.domain.money import Points, quantize_money, to_points
 from patron.domain.program import Milestone, MilestoneKind, Program
 
@@ -100,9 +101,13 @@ class BreakdownItem:
 
 @dataclass(frozen=True, slots=True)
 class Earning:
+    """`burning`: the part of `bonus_points` that burns on its own (a promotion's or a
+    milestone's bonus with `valid_days`), one lot each; the rest is one lot."""
+
     line_points: tuple[Points, ...]
     bonus_points: Points
     breakdown: tuple[BreakdownItem, ...] = field(default_factory=tuple)
+    burning: tuple[Burning, ...] = ()
 
     @property
     def points(self) -> Points:
@@ -136,11 +141,14 @@ def score(program: Program, member: MemberState, purchase: PurchaseFacts) -> Ear
         _score_line(program, member, purchase, line, totals) for line in purchase.lines
     )
     bonus = 0
-    for rule, points in _order_bonuses(program, member, purchase):
+    burning: list[Burning] = []
+    for rule, points, valid_days in _order_bonuses(program, member, purchase):
         totals[rule] += points
         bonus += points
+        if valid_days is not None:
+            burning.append(Burning(points, valid_days))
     breakdown = tuple(BreakdownItem(rule, pts) for rule, pts in totals.items() if pts)
-    return Earning(line_points=line_points, bonus_points=bonus, breakdown=breakdown)
+    return Earning(line_points, bonus, breakdown, tuple(burning))
 
 
 def _multipliers(
@@ -194,8 +202,9 @@ def _score_line(
 
 def _order_bonuses(
     program: Program, member: MemberState, purchase: PurchaseFacts
-) -> list[tuple[str, Points]]:
-    found: list[tuple[str, Points]] = []
+) -> list[tuple[str, Points, int | None]]:
+    """Each bonus: its rule, its points and the days it stays valid (None: as any point)."""
+    found: list[tuple[str, Points, int | None]] = []
     day = purchase.occurred_at.date()
     categories = {line.category for line in purchase.lines}
     for promo in program.promotions:
@@ -203,10 +212,11 @@ def _order_bonuses(
             continue
         if promo.categories and not categories.intersection(promo.categories):
             continue
-        found.append((f"promotion {promo.name} +{promo.bonus}", promo.bonus))
+        rule = f"promotion {promo.name} +{promo.bonus}"
+        found.append((rule, promo.bonus, promo.valid_days))
     for ms in crossed_milestones(program, member, purchase):
-        if ms.name not in member.milestones_paid:
-            found.append((milestone_rule(ms), ms.bonus))
+        if ms.bonus is not None and ms.name not in member.milestones_paid:
+            found.append((milestone_rule(ms), ms.bonus, ms.valid_days))
     return found
 
 

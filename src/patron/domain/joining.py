@@ -45,6 +45,7 @@ class Problem(StrEnum):
     UNKNOWN_REFERRAL = "unknown_referral"
     # the e-mail or phone is the inviting member's own, or another friend's of theirs
     REFERRAL_REFUSED = "referral_refused"
+    BAD_BIRTHDAY = "bad_birthday"  # no such day (domain/birthdays.py)
 
 
 class FormRefused(Exception):

@@ -10,7 +10,10 @@ recorded, so that
 * a cancelled redemption puts points back into the very lots they came from, with their
   original expiry dates,
 * redemptions spend the points closest to expiry first (as Odoo's loyalty does), and
-* a refund takes back first the points its own purchase earned.
+* a refund takes back first the points its own purchase earned, and
+* a bonus that burns (an admin's grant, a promotion's or milestone's bonus with its own
+  `valid_days`) is a lot of its own with its own short expiry, so it is spent before older
+  points and burns on its date through the same expiry run (`burning_expiry`).
 
 All functions here are pure; the store persists lots and allocations.
 """
@@ -21,7 +24,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from patron.domain.errors import InsufficientPoints
 from patron.domain.money import Points
@@ -39,6 +42,24 @@ class Lot:
 
 
 Allocation = tuple[int, Points]
+
+MAX_VALID_DAYS = 3660  # a burning bonus is short-lived; ten years is the bound of its field
+
+
+@dataclass(frozen=True, slots=True)
+class Burning:
+    """Points of a credit that burn on their own: valid `days` days once spendable."""
+
+    points: Points
+    days: int
+
+
+def burning_expiry(available_at: datetime, days: int, program_expiry: datetime | None) -> datetime:
+    """When a burning bonus expires: `days` days after it becomes spendable, or the
+    program's own expiry of the credit if that comes first (a bonus never outlives the
+    points it came with)."""
+    own = available_at + timedelta(days=days)
+    return own if program_expiry is None else min(own, program_expiry)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

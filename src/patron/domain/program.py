@@ -45,6 +45,8 @@ Moment = Annotated[datetime, AfterValidator(to_utc_naive)]
 RewardId = Annotated[
     str, Field(min_length=1, max_length=limits.CODE_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
+# a bonus that burns on its own: valid this many days once spendable (domain/lots.py)
+ValidDays = Annotated[int, Field(ge=1, le=3660)]
 
 
 class _Model(BaseModel):
@@ -165,6 +167,7 @@ class Promotion(_Model):
     bonus: PosPoints | None = None
     categories: list[str] = []
     code: str | None = None
+    valid_days: ValidDays | None = None  # the bonus burns this many days after it is spendable
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -172,6 +175,10 @@ class Promotion(_Model):
             raise ValueError(f"promotion {self.name!r} ends before it starts")
         if (self.multiplier is None) == (self.bonus is None):
             raise ValueError(f"promotion {self.name!r} needs exactly one of multiplier or bonus")
+        if self.valid_days is not None and self.bonus is None:
+            raise ValueError(
+                f"promotion {self.name!r}: valid_days is for a bonus, not a multiplier"
+            )
         return self
 
     def applies(self, on: date, code: str | None) -> bool:
@@ -186,10 +193,42 @@ class MilestoneKind(StrEnum):
 
 
 class Milestone(_Model):
+    """Reached once per member: pays `bonus` points (burning after `valid_days` when set)
+    or issues a voucher for the discount reward `voucher`, without spending points."""
+
     name: Name
     kind: MilestoneKind
     threshold: PosThreshold
-    bonus: PosPoints
+    bonus: PosPoints | None = None
+    valid_days: ValidDays | None = None
+    voucher: str | None = None
+
+    @model_validator(mode="after")
+    def _pays(self) -> Self:
+        if (self.bonus is None) == (self.voucher is None):
+            raise ValueError(f"milestone {self.name!r} needs exactly one of bonus or voucher")
+        if self.valid_days is not None and self.bonus is None:
+            raise ValueError(f"milestone {self.name!r}: valid_days is for a bonus, not a voucher")
+        return self
+
+
+class BirthdayPolicy(_Model):
+    """A bonus once a year in a window around the member's birthday: `points` (burning
+    after `valid_days` when set) or a voucher for the discount reward `voucher`."""
+
+    points: PosPoints | None = None
+    valid_days: ValidDays | None = None
+    voucher: str | None = None
+    days_before: Annotated[int, Field(ge=0, le=90)] = 0
+    days_after: Annotated[int, Field(ge=0, le=90)] = 7
+
+    @model_validator(mode="after")
+    def _pays(self) -> Self:
+        if (self.points is None) == (self.voucher is None):
+            raise ValueError("birthday needs exactly one of points or voucher")
+        if self.valid_days is not None and self.points is None:
+            raise ValueError("birthday: valid_days is for points, not a voucher")
+        return self
 
 
 class ExpiryPolicy(_Model):
@@ -434,6 +473,7 @@ class Program(_Model):
         )
 
     early_access: list[EarlyAccess] = []
+    birthday: BirthdayPolicy | None = None  # None: no birthday bonus
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -479,6 +519,19 @@ class Program(_Model):
                 raise ValueError(
                     f"early access {offer.id!r} names unknown clubs {sorted(unknown)};"
                     f" known: {sorted(club_ids)}"
+                )
+        named = [(f"milestone {m.name!r}", m.voucher) for m in self.milestones]
+        if self.birthday is not None:
+            named.append(("birthday", self.birthday.voucher))
+        for who, reward_id in named:
+            if reward_id is None:
+                continue
+            given = self.reward(reward_id)
+            if given is None or given.kind is not RewardKind.DISCOUNT:
+                discounts = sorted(r.id for r in self.rewards if r.kind is RewardKind.DISCOUNT)
+                raise ValueError(
+                    f"{who}: voucher {reward_id!r} is not a discount reward of the program;"
+                    f" discount rewards: {discounts}"
                 )
         return self
 

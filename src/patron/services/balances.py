@@ -13,12 +13,20 @@ row meanwhile, since every write on a member takes its lock first (`locked_accou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from patron.domain.ledger import NO_REFS, EntryRefs
-from patron.domain.lots import Allocation, add_months, allocate_take_back, is_live
+from patron.domain.lots import (
+    Allocation,
+    Burning,
+    add_months,
+    allocate_take_back,
+    burning_expiry,
+    is_live,
+)
 from patron.domain.member import Member
 from patron.domain.program import Program
 from patron.domain.records import EntryKind
@@ -87,12 +95,27 @@ def credit(
     *,
     pending_days: int = 0,
     refs: EntryRefs = NO_REFS,
+    burning: Sequence[Burning] = (),
 ) -> tuple[int, int]:
-    """Add points as a new lot (entry id, lot id); the program decides when it expires."""
+    """Add points as a new lot (entry id, lot id); the program decides when it expires.
+
+    The `burning` parts of the points (bonuses with their own short expiry) are lots of
+    their own under the same entry, each expiring on its own date (domain/lots.py); the
+    lot id returned is then the first lot opened."""
     expires = add_months(at, program.expiry.months) if program.expiry.months else None
-    entry_id, lot_id = uow.ledger.credit(
-        account.id, kind, points, at, refs, at + timedelta(days=pending_days), expires
-    )
+    available = at + timedelta(days=pending_days)
+    if not burning:
+        entry_id, lot_id = uow.ledger.credit(account.id, kind, points, at, refs, available, expires)
+    else:
+        entry_id = uow.ledger.add_entry(account.id, kind, points, at, refs)
+        rest = points - sum(part.points for part in burning)
+        parts = [(rest, expires)] if rest > 0 else []
+        parts += [(b.points, burning_expiry(available, b.days, expires)) for b in burning]
+        lot_ids = [
+            uow.ledger.open_lot(account.id, entry_id, pts, at, available, until)
+            for pts, until in parts
+        ]
+        lot_id = lot_ids[0]
     account.move(points)
     if account.member.debt > 0:
         settle_debt(uow, account, max(at, uow.now), first=lot_id)

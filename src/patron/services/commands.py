@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from patron.domain.birthdays import Birthday
 from patron.domain.earning import Line
 from patron.domain.purchases import ReturnLine as ReturnLine  # a command's part
 from patron.domain.unclaimed import CustomerKeys
@@ -66,6 +67,7 @@ class Enroll:
     enrolled_at: datetime | None = None
     acquisition_channel: str | None = None
     phone: str | None = None  # kept on the member; compared with the referrer's friends'
+    birthday: Birthday | None = None  # for the birthday bonus (services/birthdays.py)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Adjust:
     points: int
     reason: str
     actor: str
+    valid_days: int | None = None  # a credit that burns this many days after it is made
 
 
 @dataclass(frozen=True)
@@ -180,3 +183,4 @@ class UpdateProfile:
     name: str
     phone: str
     marketing: bool
+    birthday: str | None = None  # as typed (YYYY-MM-DD or MM-DD; empty: forget); None: as is

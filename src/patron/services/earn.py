@@ -3,7 +3,9 @@
 Fetch, then compute: the member's state and the program are read first, the pure
 `domain.earning.score` decides the points, then the purchase, its lines, the ledger entry,
 the lot (spendable after the return window) and the events are written together. A
-referred member's first qualifying purchase also pays the referral (services/referrals.py).
+referred member's first qualifying purchase also pays the referral (services/referrals.py). A
+promotion's or milestone's bonus with its own `valid_days` is a lot of its own under the
+same entry (it burns on its date); a milestone that grants a voucher issues it here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from patron.domain.money import quantize_money
 from patron.domain.purchases import NewLine, NewPurchase
 from patron.domain.records import EntryKind
 from patron.services.balances import credit, locked_account, save
+from patron.services.bonuses import milestone_vouchers
 from patron.services.business import find_buyer
 from patron.services.clubs import member_club_ids
 from patron.services.commands import MemberRef, RecordPurchase
@@ -140,6 +143,7 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             program,
             pending_days=pending,
             refs=EntryRefs(purchase_id=purchase_id),
+            burning=earning.burning,
         )
         uow.outbox.add([events.points_earned(member.id, at, points, purchase_id)], uow.now)
     if cmd.payment_fingerprint is not None:
@@ -151,6 +155,9 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
             uow, program, account, purchase_id, total, at, cmd.payment_fingerprint
         )
         referrer = referral.referrer
+    if cmd.award_points and held_out is None and any(m.voucher for m in program.milestones):
+        # a milestone's voucher instead of points: once per member (services/bonuses.py)
+        milestone_vouchers(uow, program, member.id, crossed_milestones(program, state, facts))
     tier = upgrade_tier(uow, account, program, at)
     save(uow, account, *([referrer] if referrer else []))
     return Recorded(

@@ -102,6 +102,8 @@ def enroll(uow: UnitOfWork, cmd: Enroll) -> Enrolled:
         uow.contacts.set_phone(member_id, cmd.phone)
     if referrer is not None:
         link(uow, referrer.id, member_id, at)
+    if cmd.birthday is not None:
+        uow.birthdays.set(member_id, cmd.birthday)
     announced = [events.member_enrolled(member_id, at, new.tier)]
     welcome = program.earning.welcome_bonus
     if withheld(uow, member_id, at, purchase=False):

@@ -56,6 +56,7 @@ def erase_member(uow: UnitOfWork, cmd: EraseMember) -> Erased:
         new_referral_code(),
         uow.now,
     )
+    uow.birthdays.forget(member.id)  # personal data: no birthday bonus after an erasure
     uow.audit.record(
         uow.now, cmd.actor, AuditAction.MEMBER_ERASED, member.id, reason, asdict(scrubbed)
     )

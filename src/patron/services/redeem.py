@@ -31,6 +31,7 @@ from patron.domain.audit import AuditAction
 from patron.domain.clubs import check_reward_clubs
 from patron.domain.errors import (
     Conflict,
+    InvalidInput,
     NotFound,
     RedemptionCancelled,
     RewardUnavailable,
@@ -52,6 +53,7 @@ from patron.domain.redemption import (
     same_terms,
 )
 from patron.services.balances import debit, locked_account, restore, save
+from patron.services.bonuses import BONUS_PREFIX
 from patron.services.clubs import member_club_ids
 from patron.services.commands import CancelRedemption, Redeem
 from patron.services.fulfil import Voucher, cancel_fulfilment, check_limit, issue, voucher_of
@@ -119,6 +121,11 @@ def redeem(uow: UnitOfWork, cmd: Redeem, *, seat: bool = False) -> Redeemed:
     account = locked_account(uow, cmd.member_id)
     member = account.member
     ensure_not_erased(member, "redeem points")
+    if cmd.transaction_id is not None and cmd.transaction_id.startswith(BONUS_PREFIX):
+        raise InvalidInput(
+            f"transaction_id: {BONUS_PREFIX!r} starts the keys of bonus vouchers;"
+            " name the sale otherwise"
+        )
     if cmd.transaction_id is not None:
         first = uow.redemptions.by_transaction(member.id, cmd.transaction_id)
         if first is not None:
@@ -187,10 +194,15 @@ def cancel(uow: UnitOfWork, cmd: CancelRedemption, *, seat: bool = False) -> Red
     account = locked_account(uow, found.member_id)
     member = account.member
     row = uow.redemptions.get(cmd.redemption_id, lock=True)
-    assert row is not None and row.entry_id is not None
+    assert row is not None
     if row.status != RedemptionStatus.COMPLETED:
         raise RedemptionCancelled(
             f"redemption {row.id} is already {row.status}", redemption_id=row.id
+        )
+    if row.entry_id is None:  # a voucher given as a bonus (services/bonuses.py)
+        raise Conflict(
+            f"redemption {row.id} is a voucher given as a bonus: it spent no points to give"
+            " back; left unused, it lapses on its date"
         )
     cancel_fulfilment(uow, row.id)
     points = row.points

@@ -114,6 +114,31 @@ cards = Table(
     Index("ix_cards_batch", "batch"),
 )
 
+# a member's birthday (month and day, the year if given): personal data, deleted on
+# erasure; the birthday bonus (services/birthdays.py) is granted around it once a year
+member_birthdays = Table(
+    "member_birthdays",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("month", Integer, nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("year", Integer),
+    CheckConstraint("month BETWEEN 1 AND 12 AND day BETWEEN 1 AND 31", name="valid_day"),
+)
+
+# one birthday bonus per member and year: the key keeps a re-run or two concurrent runs
+# from granting twice; the entry (points) or the redemption (a voucher) it made
+birthday_grants = Table(
+    "birthday_grants",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("granted_at", DateTime, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("entry_id", Id, ForeignKey("ledger_entries.id")),
+    Column("redemption_id", Id, ForeignKey("redemptions.id")),
+)
+
 purchases = Table(
     "purchases",
     metadata,

@@ -17,6 +17,7 @@ from patron.domain.clock import utcnow
 from patron.domain.program import Program
 from patron.store.apikeys import ApiKeys
 from patron.store.audit import AuditLog
+from patron.store.birthdays import Birthdays
 from patron.store.budget import Budget
 from patron.store.bulk import Bulk
 from patron.store.business import Businesses
@@ -107,6 +108,7 @@ class UnitOfWork:
         self.experiments = Experiments(conn)
         self.clubs = Clubs(conn)
         self.referrals = Referrals(conn)
+        self.birthdays = Birthdays(conn)
         return self
 
     @property

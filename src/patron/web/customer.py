@@ -148,14 +148,20 @@ def adjust_points(
     member_id: MemberId,
     points: Annotated[int, Form(ge=-(10**9), le=10**9)],
     reason: Annotated[str, Form(max_length=500)],
+    valid_days: Annotated[str, Form(max_length=10)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     refused = refused_change(request, staff, csrf)
     if refused is not None:
         return refused
     patron: Patron = request.app.state.patron
+    days = int(valid_days) if valid_days.strip().isdigit() else None
+    if valid_days.strip() and days is None:
+        why = _("valid_days: a whole number of days, or empty")
+        return _page(request, staff, member_id, error=why, status=422)
     try:
-        done = patron.run(adjust, Adjust(member_id, points, reason, staff.user.actor))
+        command = Adjust(member_id, points, reason, staff.user.actor, days)
+        done = patron.run(adjust, command)
     except PatronError as exc:
         return _page(request, staff, member_id, error=exc.message, status=422)
     return RedirectResponse(

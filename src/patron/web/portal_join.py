@@ -57,6 +57,7 @@ PROBLEMS: dict[Problem, str] = {
         "This invitation cannot be used with this e-mail or phone: they are the inviting"
         " member's, or another friend's they invited."
     ),
+    Problem.BAD_BIRTHDAY: N_("This is not a day of the year: write it as 1990-04-17 or 04-17."),
 }
 
 

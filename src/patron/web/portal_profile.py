@@ -1,4 +1,4 @@
-"""The member's profile page: name, phone and marketing consent, changed by the member;
+"""The member's profile page: name, phone, birthday and marketing consent, changed by the member;
 the e-mail shown read only (it is their login).
 
 The form is posted with the session's CSRF token (the logout's). A refused field is shown
@@ -44,6 +44,7 @@ def _page(
     form = context.pop("form", None) or {
         "name": found.name,
         "phone": found.phone,
+        "birthday": str(found.birthday).removeprefix("--") if found.birthday else "",
         "marketing": found.marketing == ConsentState.GRANTED or found.awaiting,
     }
     page = {
@@ -68,13 +69,14 @@ def save_profile(
     name: Annotated[str, Form(max_length=400)] = "",
     phone: Annotated[str, Form(max_length=100)] = "",
     marketing: Annotated[str, Form(max_length=10)] = "",
+    birthday: Annotated[str, Form(max_length=20)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    form = {"name": name, "phone": phone, "marketing": marketing == "yes"}
+    form = {"name": name, "phone": phone, "marketing": marketing == "yes", "birthday": birthday}
     if not same_token(csrf, me.session.csrf):
         error = _("The form was sent without its security token, so nothing was done.")
         return _page(request, me, {"form": form, "error": error}, 403)
-    command = UpdateProfile(me.member.id, name, phone, marketing == "yes")
+    command = UpdateProfile(me.member.id, name, phone, marketing == "yes", birthday)
     try:
         patron_of(request).run(update_profile, command)
     except FormRefused as refused:

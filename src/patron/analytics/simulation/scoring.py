@@ -166,6 +166,8 @@ def milestone_bonuses(
     (plus the purchase's exact amount, as crossed_milestones adds `purchase.total`)."""
     bonus = np.zeros(len(count_before), dtype=np.int64)
     for ms in program.milestones:
+        if ms.bonus is None:  # a milestone's voucher is a reward's cost, not points
+            continue
         if ms.kind is MilestoneKind.PURCHASE_COUNT:
             # from below the threshold to at or above it in one purchase: the count
             # before it is the threshold less one (thresholds are at least 1)

@@ -35,6 +35,7 @@ from patron.api.schemas import (
     MemberPublic,
     MemberTill,
     Page,
+    birthday_value,
 )
 from patron.domain.errors import InvalidInput, MemberExists, ReferralRefused
 from patron.services.adjust import adjust
@@ -75,6 +76,7 @@ def create_member(
         body.enrolled_at,
         body.acquisition_channel,
         body.phone,
+        birthday_value(body.birthday),
     )
 
     def present(result: Enrolled) -> MemberPublic:
@@ -182,7 +184,7 @@ def create_adjustment(
 ) -> Response:
     """Credit or debit points by hand (admin); who, when and why are audited."""
     member = member_named(patron, id, by)
-    command = Adjust(member.id, body.points, body.reason, principal.actor)
+    command = Adjust(member.id, body.points, body.reason, principal.actor, body.valid_days)
 
     return write(
         body,

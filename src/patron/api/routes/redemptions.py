@@ -139,6 +139,10 @@ def create_redemption(
         NotFound("no redemption with id 9999"),
         p.OTHER_SHOP,
         RedemptionCancelled("redemption 1 is already cancelled", redemption_id=1),
+        Conflict(
+            "redemption 7 is a voucher given as a bonus: it spent no points to give back;"
+            " left unused, it lapses on its date"
+        ),
         VoucherUsed(
             "redemption 1 cannot be cancelled: its gift was handed over at 2026-01-05 10:20:00",
             redemption_id=1,

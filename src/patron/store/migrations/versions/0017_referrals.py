@@ -6,7 +6,7 @@ referred before keep `members.referred_by` and were paid at their enrolment, as 
 was then) and `payment_fingerprints`. Nothing existing changes.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-26
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
