@@ -59,6 +59,7 @@ from patron.domain.errors import (
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
+from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 from tests.conftest import Clock, make_patron, new_key
 
 EXPECTED: dict[type[PatronError], tuple[int, str]] = {
@@ -100,6 +101,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     VoucherExpired: (409, "voucher_expired"),
     VoucherCancelled: (409, "voucher_cancelled"),
     RewardLimitReached: (409, "reward_limit_reached"),
+    WebhookUrlRefused: (422, "webhook_url_refused"),
+    WebhookNotFound: (404, "webhook_not_found"),
 }
 
 API_NO_PROGRAM = (

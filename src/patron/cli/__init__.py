@@ -27,6 +27,7 @@ from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
 from patron.cli.users import user_app
+from patron.cli.webhooks import webhooks_app, worker_app
 
 __all__ = ["app"]
 
@@ -63,3 +64,5 @@ app.add_typer(budget_app, name="budget")
 app.add_typer(rewards.vouchers_app, name="vouchers")
 app.add_typer(rewards.rewards_app, name="rewards")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(worker_app, name="worker")

@@ -48,6 +48,9 @@ class AuditAction(StrEnum):
     REWARD_HANDED_OVER = "reward.handed_over"  # a gift or service given to the member
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_CHANGED = "experiment.changed"
+    WEBHOOK_ADDED = "webhook.added"
+    WEBHOOK_REMOVED = "webhook.removed"
+    WEBHOOKS_REPLAYED = "webhook.replayed"
 
 
 @dataclass(frozen=True, slots=True)

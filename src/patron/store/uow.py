@@ -45,6 +45,7 @@ from patron.store.staff import StaffUsers
 from patron.store.timeline import Timeline
 from patron.store.totals import Totals
 from patron.store.unclaimed import UnclaimedPurchases
+from patron.store.webhooks import Webhooks
 
 
 class UnitOfWork:
@@ -99,6 +100,7 @@ class UnitOfWork:
         self.budget = Budget(conn)
         self.cards = Cards(conn)
         self.experiments = Experiments(conn)
+        self.webhooks = Webhooks(conn)
         return self
 
     @property
