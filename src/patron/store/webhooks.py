@@ -14,12 +14,11 @@ route under an advisory lock (routing in event order); SQLite has one worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, text, update
-from sqlalchemy.orm import aliased
 
 from patron.domain.webhooks import ERROR_LENGTH, DeliveryState, Subscription
 from patron.store import tables as t
@@ -111,7 +110,7 @@ class Webhooks(Repo):
     # subscriptions
 
     def add(self, new: NewSubscription) -> Subscription:
-        values = {**new.__dict__, "event_types": list(new.event_types), "active": True}
+        values = {**asdict(new), "event_types": list(new.event_types), "active": True}
         new_id = insert_row(self.conn, t.webhook_subscriptions, values)
         found = self.subscription(new_id)
         assert found is not None
@@ -196,7 +195,7 @@ class Webhooks(Repo):
         """Lease up to `limit` deliveries due now (or whose worker's lease ran out), each
         the earliest undone one of its member to its subscription, and record their
         attempts: all before anything is sent."""
-        earlier = aliased(_d)
+        earlier = _d.alias("earlier")
         due = or_(
             and_(_d.c.state == S.PENDING.value, _d.c.next_attempt_at <= now),
             and_(_d.c.state == S.SENDING.value, _d.c.lease_until < now),
