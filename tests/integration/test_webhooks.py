@@ -74,11 +74,15 @@ def test_a_use_cases_events_are_delivered_by_type_only_to_who_asked(patron: Patr
     with receiving() as receiver:
         subscribe(patron, receiver, "points.earned")
         mid = member(patron, "c-1")
-        buy(patron, mid, "o-1")
+        bought = buy(patron, mid, "o-1", ("A", None, 1, "50.00"))
         work(patron)
-    # enrolment's event is not wanted: only the earn's arrives, with its payload
-    assert [r.body["type"] for r in receiver.received] == ["points.earned"]
-    assert receiver.received[0].body["data"]["member_id"] == mid
+    # the enrolment's event is not wanted: only the welcome bonus (100 points, no
+    # purchase) and the purchase's points arrive, with their payloads
+    assert [r.body["type"] for r in receiver.received] == ["points.earned", "points.earned"]
+    assert [r.body["data"] for r in receiver.received] == [
+        {"member_id": mid, "points": 100, "purchase_id": None},
+        {"member_id": mid, "points": bought.points_earned, "purchase_id": bought.purchase_id},
+    ]
     assert receiver.invalid == 0
     # and the unwanted event counts as published all the same
     assert patron.read(uc.backlog).events == 0
@@ -180,14 +184,14 @@ def test_a_removed_subscription_gets_nothing_more(patron: Patron) -> None:
         sid = subscribe(patron, receiver)
         write_events(patron, members=1, each=1)
         patron.run(uc.route_events, 100)  # routed, not sent
-        assert patron.run(uc.remove_webhook, sid, "test") == 1
+        assert patron.run(uc.remove_webhook, uc.RemoveWebhook(sid, "test")) == 1
         write_events(patron, members=1, each=1)
         work(patron)
     assert receiver.received == []
     assert patron.read(uc.webhooks) == []
     assert patron.read(uc.backlog).events == 0
     with pytest.raises(WebhookNotFound):
-        patron.run(uc.remove_webhook, sid, "test")
+        patron.run(uc.remove_webhook, uc.RemoveWebhook(sid, "test"))
 
 
 def test_a_worker_killed_after_its_claim_resends_on_restart_with_the_same_id(

@@ -81,10 +81,10 @@ def remove(
     database_url: DbOption = None,
 ) -> None:
     """Switch a subscription off; its waiting deliveries become dead letters. Audited."""
-    from patron.services.webhooks import remove_webhook
+    from patron.services.webhooks import RemoveWebhook, remove_webhook
 
     with open_patron(database_url) as patron:
-        dead = guard(lambda: patron.run(remove_webhook, subscription, cli_actor()))
+        dead = guard(lambda: patron.run(remove_webhook, RemoveWebhook(subscription, cli_actor())))
     typer.echo(f"webhook {subscription} removed; {dead} waiting deliveries dead-lettered")
 
 

@@ -102,8 +102,15 @@ def webhooks(uow: UnitOfWork) -> list[Subscription]:
     return uow.webhooks.subscriptions()
 
 
-def remove_webhook(uow: UnitOfWork, subscription_id: int, actor: str) -> int:
+@dataclass(frozen=True)
+class RemoveWebhook:
+    subscription_id: int
+    actor: str
+
+
+def remove_webhook(uow: UnitOfWork, cmd: RemoveWebhook) -> int:
     """Switch a subscription off; its waiting deliveries become dead letters (counted)."""
+    subscription_id, actor = cmd.subscription_id, cmd.actor
     found = uow.webhooks.subscription(subscription_id)
     if found is None or not found.active:
         raise WebhookNotFound(f"no webhook subscription {subscription_id}", id=subscription_id)

@@ -448,13 +448,12 @@ class Webhooks(Repo):
         events, oldest = self.conn.execute(
             select(func.count(), func.min(o.c.created_at)).where(o.c.published_at.is_(None))
         ).one()
-        states = dict(
-            self.conn.execute(
-                select(_d.c.state, func.count())
-                .where(_d.c.state.in_([*_UNDONE, S.DEAD.value]))
-                .group_by(_d.c.state)
-            ).all()
+        counted = self.conn.execute(
+            select(_d.c.state, func.count())
+            .where(_d.c.state.in_([*_UNDONE, S.DEAD.value]))
+            .group_by(_d.c.state)
         )
+        states = {str(state): int(n) for state, n in counted}
         return Backlog(
             events=int(events),
             oldest_created_at=oldest,

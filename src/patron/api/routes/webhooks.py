@@ -173,7 +173,7 @@ def remove(
     subscription_id: SubscriptionId, patron: PatronDep, principal: AdminKey
 ) -> WebhookRemoved:
     """Switch a subscription off; its waiting deliveries become dead letters."""
-    dead = patron.run(uc.remove_webhook, subscription_id, principal.actor)
+    dead = patron.run(uc.remove_webhook, uc.RemoveWebhook(subscription_id, principal.actor))
     return WebhookRemoved(id=subscription_id, dead_lettered=dead)
 
 
