@@ -17,7 +17,7 @@ from patron.services import webhooks as uc
 from patron.worker import Worker, WorkerOptions
 from tests.conftest import Clock
 from tests.integration.helpers import buy, member
-from tests.support.webhook_receiver import Receiver, receiving
+from tests.support.webhook_receiver import Received, Receiver, receiving
 
 NO_WAIT = RetryPolicy(max_attempts=3, base=timedelta(0), cap=timedelta(0))
 
@@ -214,3 +214,23 @@ def test_a_worker_killed_after_its_claim_resends_on_restart_with_the_same_id(
     log = patron.read(uc.attempts, job.delivery_id)
     assert [(a.number, a.status_code) for a in log] == [(1, None), (2, 204)]
     assert log[0].error == "interrupted: the worker stopped before recording the answer"
+
+
+def test_a_failing_delivery_holds_back_its_members_later_events_only(patron: Patron) -> None:
+    """Member 1's first event fails once: their second waits for it; member 2's goes on."""
+    failed: list[str] = []
+
+    def answer(r: Received) -> int:
+        first_of_member_1 = r.body["data"] == {"member_id": 1, "points": 0}
+        if first_of_member_1 and not failed:
+            failed.append(r.msg_id)
+            return 500
+        return 204
+
+    with receiving(Receiver(answer=answer)) as receiver:
+        subscribe(patron, receiver)
+        write_events(patron, members=2, each=2)  # m1 p0, m2 p0, m1 p1, m2 p1
+        work(patron)
+    arrivals = [(r.body["data"]["member_id"], r.body["data"]["points"]) for r in receiver.received]
+    # the first pass sends m1 p0 (fails) and m2 p0; m1 p1 is not claimed before m1 p0 is done
+    assert arrivals == [(1, 0), (2, 0), (1, 0), (2, 1), (1, 1)]

@@ -89,7 +89,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, draw: float) -> timedelta:
         """The wait after the `attempts`-th failed attempt; `draw` is uniform in [0, 1)."""
-        full = min(self.cap, self.base * (2 ** max(attempts - 1, 0)))
+        full: timedelta = min(self.cap, self.base * (2 ** max(attempts - 1, 0)))
         return full * (1 - self.jitter * draw)
 
     def after_failure(self, attempts: int, now: datetime, draw: float) -> datetime | None:
