@@ -108,11 +108,10 @@ def checked_url(url: str) -> str:
     if parts.scheme not in ("http", "https"):
         raise WebhookUrlRefused(
             f"url: {url!r} is not an http(s) URL; webhooks are sent over http or https only"
-            " (give https://host/path)",
-            url=url,
+            " (give https://host/path)"
         )
     if not parts.hostname:
-        raise WebhookUrlRefused(f"url: {url!r} names no host", url=url)
+        raise WebhookUrlRefused(f"url: {url!r} names no host")
     return text
 
 
@@ -124,8 +123,7 @@ def checked_event_types(types: list[str]) -> tuple[str, ...]:
     unknown = [t for t in wanted if t != ALL and t not in EVENT_TYPES]
     if unknown:
         raise InvalidInput(
-            f"event_types: unknown {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)} or *",
-            unknown=unknown,
+            f"event_types: unknown {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)} or *"
         )
     return wanted
 

@@ -113,7 +113,7 @@ def remove_webhook(uow: UnitOfWork, cmd: RemoveWebhook) -> int:
     subscription_id, actor = cmd.subscription_id, cmd.actor
     found = uow.webhooks.subscription(subscription_id)
     if found is None or not found.active:
-        raise WebhookNotFound(f"no webhook subscription {subscription_id}", id=subscription_id)
+        raise WebhookNotFound(f"no webhook subscription {subscription_id}")
     dead = uow.webhooks.deactivate(subscription_id, uow.now)
     details = {"subscription_id": subscription_id, "dead_lettered": dead}
     uow.audit.record(uow.now, actor, AuditAction.WEBHOOK_REMOVED, None, None, details)
@@ -138,8 +138,7 @@ def replay(uow: UnitOfWork, cmd: Replay) -> int:
     count = uow.webhooks.replay(cmd.delivery_ids, uow.now)
     if cmd.delivery_ids is not None and count < len(set(cmd.delivery_ids)):
         raise WebhookNotFound(
-            "delivery: some of the ids name no delivery, or one being sent now; nothing replayed",
-            ids=cmd.delivery_ids,
+            "delivery: some of the ids name no delivery, or one being sent now; nothing replayed"
         )
     asked: object = cmd.delivery_ids if cmd.delivery_ids is not None else "dead"
     details = {"deliveries": asked, "count": count}

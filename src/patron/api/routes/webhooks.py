@@ -30,7 +30,7 @@ from patron.domain.webhooks import (
 from patron.services import webhooks as uc
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
-NO_WEBHOOK = WebhookNotFound("no webhook subscription 7", id=7)
+NO_WEBHOOK = WebhookNotFound("no webhook subscription 7")
 SubscriptionId = Annotated[
     int, Path(ge=1, le=2**62, description="the subscription's id", examples=[1])
 ]
