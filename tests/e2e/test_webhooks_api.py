@@ -10,7 +10,9 @@ from patron.bootstrap import Patron
 from patron.domain.webhooks import RetryPolicy
 from patron.engage.channels.webhooks import HttpSender
 from patron.worker import Worker, WorkerOptions
+from tests.conftest import Clock
 from tests.e2e.conftest import Api
+from tests.e2e.test_observability import scrape, value
 from tests.support.webhook_receiver import Receiver, receiving
 
 NO_WAIT = RetryPolicy(max_attempts=2, base=timedelta(0), cap=timedelta(0))
@@ -20,7 +22,9 @@ def work(patron: Patron) -> None:
     Worker(patron, HttpSender(), WorkerOptions(policy=NO_WAIT), single=True).run(until_idle=True)
 
 
-def test_subscribe_list_fail_replay_and_remove(patron: Patron, admin: Api, pos: Api) -> None:
+def test_subscribe_list_fail_replay_and_remove(
+    patron: Patron, admin: Api, pos: Api, clock: Clock
+) -> None:
     answers = [500]
     with receiving(Receiver(answer=lambda _r: answers[0])) as receiver:
         body = {"url": receiver.url, "event_types": ["member.enrolled"], "description": "crm"}
@@ -36,7 +40,17 @@ def test_subscribe_list_fail_replay_and_remove(patron: Patron, admin: Api, pos: 
         assert pos.get("/v1/webhooks").status_code == 403
         enrolled = admin.post("/v1/members", {"external_id": "c-1"})
         assert enrolled.status_code == 201
+        # the metrics: events wait (enrolment and welcome bonus), the oldest 90 s old
+        clock.advance(seconds=90)
+        samples = scrape(admin.client)
+        assert value(samples, "patron_outbox_backlog") == 2
+        assert value(samples, "patron_outbox_oldest_age_seconds") == 90
+        assert value(samples, "patron_webhook_dead_letters") == 0
         work(patron)  # two attempts, both 500: a dead letter
+        samples = scrape(admin.client)
+        assert value(samples, "patron_outbox_backlog") == 0
+        assert value(samples, "patron_outbox_oldest_age_seconds") == 0
+        assert value(samples, "patron_webhook_dead_letters") == 1
         dead = admin.get("/v1/webhooks/deliveries?state=dead").json()
         assert dead["count"] == 1
         delivery = dead["data"][0]
