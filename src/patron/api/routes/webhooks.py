@@ -199,7 +199,9 @@ def get_deliveries(
 
 @router.get("/deliveries/{delivery_id}/attempts", responses=p.ok({"data": [_ATTEMPT], "count": 1}))
 def get_attempts(
-    delivery_id: Annotated[int, Path(ge=1, le=2**62, description="the delivery's id")],
+    delivery_id: Annotated[
+        int, Path(ge=1, le=2**62, description="the delivery's id", examples=[311])
+    ],
     patron: PatronDep,
     _: AdminKey,
 ) -> dict[str, Any]:
