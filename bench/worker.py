@@ -11,7 +11,7 @@ member's events first arrived out of order.
     python bench/worker.py --events 5000 --kills 40 --seed 16
 
 Unlike the test (tests/integration/test_worker_crash.py, which kills at chosen steps),
-the kills here land wherever the worker is, after a random delay.
+the kills here land wherever the worker is, a random moment after its first delivery.
 """
 
 from __future__ import annotations
@@ -75,7 +75,11 @@ def main() -> int:
         kills = 0
         while kills < args.kills and patron.read(uc.backlog).events:
             running = worker(url, until_idle=False)
-            time.sleep(draw.uniform(0.8, 2.5))  # past the start-up, into the deliveries
+            seen = len(receiver.received)
+            deadline = time.monotonic() + 60
+            while len(receiver.received) == seen and time.monotonic() < deadline:
+                time.sleep(0.01)  # past the start-up: into the deliveries
+            time.sleep(draw.uniform(0, 0.3))
             running.send_signal(signal.SIGKILL)
             running.wait()
             kills += 1
