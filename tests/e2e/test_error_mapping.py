@@ -68,6 +68,7 @@ from patron.domain.errors import (
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
+from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 from tests.conftest import Clock, make_patron, new_key
 
 EXPECTED: dict[type[PatronError], tuple[int, str]] = {
@@ -118,6 +119,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     EventClosed: (409, "event_closed"),
     RsvpExists: (409, "rsvp_exists"),
     RsvpNotActive: (409, "rsvp_not_active"),
+    WebhookUrlRefused: (422, "webhook_url_refused"),
+    WebhookNotFound: (404, "webhook_not_found"),
 }
 
 API_NO_PROGRAM = (

@@ -63,6 +63,7 @@ from patron.domain.errors import (
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
 from patron.domain.unclaimed import PurchaseUnclaimed
+from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("patron.api")
@@ -102,6 +103,8 @@ STATUS: dict[type[PatronError], int] = {
     CardMistyped: 422,
     CardTaken: 409,
     CardBlocked: 409,
+    WebhookUrlRefused: 422,
+    WebhookNotFound: 404,
     VoucherUnknown: 404,
     VoucherUsed: 409,
     VoucherExpired: 409,

@@ -6,7 +6,8 @@ records every request, by method, route template and status, with its duration; 
 write the ledger acknowledged (201 and not an idempotent replay) also counts as an earn,
 a redemption or a refund. The database pool's use is read off the engine when /metrics
 is scraped (and after each request, for the multi-process case below); the outbox backlog
-is a count in the store, read at scrape time by `StoreCollector`.
+is a count in the store, read at scrape time by `StoreCollector`, with the age of the
+oldest event waiting and the webhook dead letters (`patron worker`: docs/webhooks.md).
 
 Several worker processes (`patron serve --workers N`) each count their own requests.
 prometheus-client's multi-process mode adds them up: with PROMETHEUS_MULTIPROC_DIR set
@@ -52,6 +53,8 @@ LEDGER_WRITES = {
 
 _UP = "1 if the store answered the scrape's query, else 0"
 _BACKLOG = "events in the outbox not yet published"
+_AGE = "seconds since the oldest event not yet published was written (0: none waits)"
+_DEAD = "webhook deliveries given up after their last attempt (dead letters)"
 
 
 def multiprocess_mode() -> bool:
@@ -63,18 +66,25 @@ class StoreCollector(Collector):
     (events written by use cases and not yet published). A store that fails the query is
     reported as down (patron_store_up 0) instead of failing the whole scrape."""
 
-    def __init__(self, backlog: Callable[[], int]) -> None:
+    def __init__(
+        self, backlog: Callable[[], int], delivery: Callable[[], tuple[float, int]] | None = None
+    ) -> None:
         self._backlog = backlog
+        self._delivery = delivery  # the oldest waiting event's age and the dead letters
 
     def describe(self) -> Iterable[Metric]:
         """The names, without a query (else registering the collector would run one)."""
         yield GaugeMetricFamily("patron_store_up", _UP)
         yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG)
+        if self._delivery is not None:
+            yield GaugeMetricFamily("patron_outbox_oldest_age_seconds", _AGE)
+            yield GaugeMetricFamily("patron_webhook_dead_letters", _DEAD)
 
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily("patron_store_up", _UP)
         try:
             backlog = self._backlog()
+            age, dead = self._delivery() if self._delivery is not None else (None, None)
         except Exception:  # noqa: BLE001 - a scrape reports the store down, never fails
             log.warning("the store did not answer the metrics query", exc_info=True)
             up.add_metric([], 0)
@@ -83,15 +93,23 @@ class StoreCollector(Collector):
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG, value=backlog)
+        if age is not None and dead is not None:
+            yield GaugeMetricFamily("patron_outbox_oldest_age_seconds", _AGE, value=age)
+            yield GaugeMetricFamily("patron_webhook_dead_letters", _DEAD, value=dead)
 
 
 class Metrics:
     """The metrics of one app. `observe` is called once per request by the middleware."""
 
-    def __init__(self, engine: Engine, backlog: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        backlog: Callable[[], int],
+        delivery: Callable[[], tuple[float, int]] | None = None,
+    ) -> None:
         self.engine = engine
         self.registry = CollectorRegistry(auto_describe=True)
-        self.store = StoreCollector(backlog)
+        self.store = StoreCollector(backlog, delivery)
         self.multiprocess = multiprocess_mode()
         reg = self.registry
         self.requests = Counter(

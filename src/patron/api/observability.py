@@ -41,7 +41,7 @@ from patron.api.metrics import Metrics
 from patron.api.problems import ok, refusals
 from patron.bootstrap import Patron
 from patron.config import get_settings
-from patron.services.health import outbox_backlog, readiness
+from patron.services.health import delivery_lag, outbox_backlog, readiness
 
 REQUEST_ID = "X-Request-ID"
 UNMATCHED = "unmatched"  # the route label of a request no route matched (a 404)
@@ -207,6 +207,10 @@ def metrics(request: Request) -> Response:
 
 def install(app: FastAPI, patron: Patron) -> None:
     """Metrics, request ids and access lines for every request; /ready and /metrics."""
-    app.state.metrics = Metrics(patron.engine, lambda: patron.read(outbox_backlog))
+    app.state.metrics = Metrics(
+        patron.engine,
+        lambda: patron.read(outbox_backlog),
+        lambda: patron.read(delivery_lag, patron.clock()),
+    )
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     app.include_router(router)

@@ -55,6 +55,9 @@ class AuditAction(StrEnum):
     BUYER_ADDED = "business.buyer_added"
     BUYER_REMOVED = "business.buyer_removed"
     ENTITLEMENT_USED = "business.entitlement_used"  # a visit made, a hotline call
+    WEBHOOK_ADDED = "webhook.added"
+    WEBHOOK_REMOVED = "webhook.removed"
+    WEBHOOKS_REPLAYED = "webhook.replayed"
 
 
 @dataclass(frozen=True, slots=True)

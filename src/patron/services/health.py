@@ -9,6 +9,7 @@ should be taken out of the load balancer until someone migrates it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from patron.store.migrate import head_revision, stored_revision
 from patron.store.uow import UnitOfWork
@@ -31,3 +32,12 @@ def readiness(uow: UnitOfWork) -> Readiness:
 def outbox_backlog(uow: UnitOfWork) -> int:
     """Events written by use cases and not yet published."""
     return uow.outbox.backlog()
+
+
+def delivery_lag(uow: UnitOfWork, now: datetime) -> tuple[float, int]:
+    """The age in seconds of the oldest event not yet published (0 when none waits) and
+    the webhook deliveries given up (dead letters): what `patron worker` has left."""
+    backlog = uow.webhooks.backlog()
+    oldest = backlog.oldest_created_at
+    age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return age, backlog.dead

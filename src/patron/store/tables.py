@@ -36,6 +36,7 @@ from sqlalchemy import (
 from patron.domain import business, joining, staff
 from patron.domain import goals as g
 from patron.domain import limits as lim
+from patron.domain import webhooks as wh
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -420,6 +421,66 @@ outbox = Table(
     Column("occurred_at", DateTime, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("published_at", DateTime),
+    # set when the worker has made the event's webhook deliveries (worker.py)
+    Column("routed_at", DateTime),
+)
+Index("ix_outbox_routed_at", outbox.c.routed_at)
+Index("ix_outbox_published_at", outbox.c.published_at)
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("url", String(wh.URL_LENGTH), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("description", String(wh.DESCRIPTION_LENGTH), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(lim.ACTOR_LENGTH), nullable=False),
+)
+
+# one row per (event, subscription): the delivery's state and its next attempt
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", Id, ForeignKey("outbox.id"), nullable=False),
+    Column("subscription_id", Id, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("member_id", Id, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("lease_until", DateTime),
+    Column("last_status", Integer),
+    Column("last_error", String(wh.ERROR_LENGTH)),
+    Column("created_at", DateTime, nullable=False),
+    Column("done_at", DateTime),
+    UniqueConstraint("event_id", "subscription_id", name="uq_webhook_deliveries_event_id"),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+)
+Index(
+    "ix_webhook_deliveries_state", webhook_deliveries.c.state, webhook_deliveries.c.next_attempt_at
+)
+Index(
+    "ix_webhook_deliveries_member_id",
+    webhook_deliveries.c.member_id,
+    webhook_deliveries.c.subscription_id,
+    webhook_deliveries.c.event_id,
+)
+
+# the delivery log: every attempt, recorded before it is sent and completed after
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("delivery_id", Id, ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    Column("member_id", Id, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status_code", Integer),
+    Column("error", String(wh.ERROR_LENGTH)),
 )
 
 acquisition_spend = Table(

@@ -50,6 +50,7 @@ from patron.store.staff import StaffUsers
 from patron.store.timeline import Timeline
 from patron.store.totals import Totals
 from patron.store.unclaimed import UnclaimedPurchases
+from patron.store.webhooks import Webhooks
 
 
 class UnitOfWork:
@@ -109,6 +110,7 @@ class UnitOfWork:
         self.clubs = Clubs(conn)
         self.referrals = Referrals(conn)
         self.birthdays = Birthdays(conn)
+        self.webhooks = Webhooks(conn)
         return self
 
     @property

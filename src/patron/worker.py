@@ -1,0 +1,130 @@
+"""`patron worker`: the outbox consumer. It routes every event to the webhook subscriptions
+that want it and delivers each at least once, in order per member, with retries.
+
+Design overview. One pass (`Worker.step`) is three kinds of transaction, none of them
+open while a request is on the wire: route up to `route_batch` events (deliveries made),
+claim up to `batch` deliveries (each attempt recorded, the delivery leased), then for each
+claimed one send it and record the answer. Killed at any point, the worker loses nothing:
+an event not routed is routed by the next pass; a claimed delivery whose answer was not
+recorded is taken back when its lease runs out (or at once at the next start with
+`single=True`, the SQLite case: `reconcile`) and sent again with the same `webhook-id`,
+which the receiver uses to drop the duplicate. SIGTERM (`stop()`) ends the loop after
+the delivery on the wire: the claimed ones not yet sent are put back untouched.
+
+On PostgreSQL several workers share the work (`FOR UPDATE SKIP LOCKED`, store/webhooks.py);
+on SQLite the command line allows one worker per store (a lock file beside it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from patron.bootstrap import Patron
+from patron.domain.webhooks import RetryPolicy
+from patron.services import webhooks as uc
+
+log = logging.getLogger("patron.worker")
+
+
+class Sender(Protocol):
+    def send(self, job: uc.Job) -> SentLike: ...
+
+
+class SentLike(Protocol):
+    @property
+    def status(self) -> int | None: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    batch: int = 20
+    route_batch: int = 500
+    poll_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    lease_seconds: float | None = None
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed delivery stays this worker's: by default long enough for a
+        whole batch at its timeout, with room to record the answers. After a crash on
+        PostgreSQL another worker takes the delivery back once it has run out."""
+        if self.lease_seconds is not None:
+            return timedelta(seconds=self.lease_seconds)
+        return timedelta(seconds=self.timeout_seconds * 2 * (self.batch + 1) + 30)
+
+
+@dataclass
+class Counts:
+    routed: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    reconciled: int = 0
+
+
+class Worker:
+    def __init__(
+        self, patron: Patron, sender: Sender, options: WorkerOptions, *, single: bool
+    ) -> None:
+        self.patron = patron
+        self.sender = sender
+        self.options = options
+        self.single = single
+        self.counts = Counts()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the delivery on the wire, then leave (SIGTERM)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def reconcile(self) -> int:
+        taken = self.patron.run(uc.reconcile, self.single)
+        self.counts.reconciled += taken
+        if taken:
+            log.info("%d deliveries left in flight by a stopped worker are pending again", taken)
+        return taken
+
+    def step(self) -> int:
+        """One pass: route, claim, send and record. The events and deliveries handled."""
+        routed = self.patron.run(uc.route_events, self.options.route_batch)
+        self.counts.routed += routed
+        claim = uc.Claim(self.options.batch, self.options.lease)
+        jobs = self.patron.run(uc.claim_deliveries, claim)
+        for done, job in enumerate(jobs):
+            if self.stopping:
+                self.patron.run(uc.release_deliveries, jobs[done:])
+                break
+            sent = self.sender.send(job)
+            self.patron.run(
+                uc.finish_delivery, uc.Answer(job, sent.status, sent.error, self.options.policy)
+            )
+            self.counts.sent += 1
+            if sent.error is None:
+                self.counts.delivered += 1
+            else:
+                self.counts.failed += 1
+                log.warning("webhook %d to %s: %s", job.delivery_id, job.url, sent.error)
+        return routed + len(jobs)
+
+    def run(self, *, until_idle: bool = False) -> Counts:
+        """Reconcile, then pass after pass until stopped (or, `until_idle`, until a pass
+        finds nothing to do: the tests' and the benchmark's mode)."""
+        self.reconcile()
+        while not self.stopping:
+            if self.step() == 0:
+                if until_idle:
+                    break
+                self._stop.wait(self.options.poll_seconds)
+        return self.counts

@@ -1,0 +1,105 @@
+"""The rules of webhooks (domain/webhooks.py): the signature of the Standard Webhooks
+specification, the retry delays and the dead letter, the URLs and event types a
+subscription may name."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta
+
+import pytest
+
+from patron.domain.errors import InvalidInput
+from patron.domain.webhooks import (
+    RetryPolicy,
+    WebhookUrlRefused,
+    body,
+    checked_event_types,
+    checked_url,
+    headers,
+    secret_from,
+    signature,
+)
+
+T0 = datetime(2026, 11, 26, 9, 0)
+
+
+def test_the_signature_is_the_specifications_published_example() -> None:
+    # the example of the Standard Webhooks reference libraries' tests
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    found = signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
+    assert found == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_the_headers_carry_the_id_the_timestamp_and_the_signature() -> None:
+    secret = secret_from(bytes(range(24)))
+    assert secret == "whsec_" + base64.b64encode(bytes(range(24))).decode()
+    sent = headers(secret, "evt_7", 1795686000, b"{}")
+    assert sent["webhook-id"] == "evt_7"
+    assert sent["webhook-timestamp"] == "1795686000"
+    assert sent["webhook-signature"] == signature(secret, "evt_7", 1795686000, b"{}")
+
+
+def test_the_body_is_the_same_bytes_every_time() -> None:
+    one = body("points.earned", T0, 17, {"points": 120, "purchase_id": 88})
+    assert one == (
+        b'{"data":{"member_id":17,"points":120,"purchase_id":88},'
+        b'"timestamp":"2026-11-26T09:00:00Z","type":"points.earned"}'
+    )
+    assert body("points.earned", T0, 17, {"purchase_id": 88, "points": 120}) == one
+
+
+def test_each_failure_doubles_the_wait_up_to_the_cap() -> None:
+    policy = RetryPolicy(max_attempts=20, base=timedelta(seconds=10), cap=timedelta(minutes=5))
+    waits = [policy.delay(n, draw=0).total_seconds() for n in range(1, 8)]
+    assert waits == [10, 20, 40, 80, 160, 300, 300]
+
+
+def test_jitter_takes_off_up_to_half_the_wait() -> None:
+    policy = RetryPolicy(base=timedelta(seconds=10), jitter=0.5)
+    assert policy.delay(3, draw=0) == timedelta(seconds=40)
+    assert policy.delay(3, draw=0.5) == timedelta(seconds=30)
+    assert policy.delay(3, draw=0.999) == timedelta(seconds=20.02)
+
+
+def test_after_the_last_attempt_there_is_no_next_one() -> None:
+    policy = RetryPolicy(max_attempts=3, base=timedelta(seconds=10), jitter=0)
+    assert policy.after_failure(1, T0, 0.7) == T0 + timedelta(seconds=10)
+    assert policy.after_failure(2, T0, 0.7) == T0 + timedelta(seconds=20)
+    assert policy.after_failure(3, T0, 0.7) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://example.com/x", "is not an http(s) URL"),
+        ("file:///etc/passwd", "is not an http(s) URL"),
+        ("javascript:alert(1)", "is not an http(s) URL"),
+        ("example.com/hook", "is not an http(s) URL"),
+        ("https:///path", "names no host"),
+    ],
+)
+def test_a_url_that_is_not_http_with_a_host_is_refused_saying_why(url: str, why: str) -> None:
+    with pytest.raises(WebhookUrlRefused) as refused:
+        checked_url(url)
+    assert refused.value.message.startswith(f"url: {url!r} {why}")
+    assert refused.value.code == "webhook_url_refused"
+
+
+def test_http_and_https_urls_are_taken() -> None:
+    assert (
+        checked_url(" https://crm.example.com/patron?x=1 ") == "https://crm.example.com/patron?x=1"
+    )
+    assert checked_url("http://127.0.0.1:8080/hook") == "http://127.0.0.1:8080/hook"
+
+
+def test_event_types_are_known_ones_or_the_star() -> None:
+    assert checked_event_types(["points.earned", "tier.changed", "points.earned"]) == (
+        "points.earned",
+        "tier.changed",
+    )
+    assert checked_event_types(["*"]) == ("*",)
+    with pytest.raises(InvalidInput, match="event_types: unknown points.won"):
+        checked_event_types(["points.won"])
+    with pytest.raises(InvalidInput, match="event_types: name at least one"):
+        checked_event_types([" "])
