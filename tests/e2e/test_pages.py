@@ -9,9 +9,9 @@ import pytest
 
 from tests.e2e.conftest import Api
 
-# examples/program.toml's active rewards, cheapest first (points: 150, 200, 250, 300,
-# 500, 1000)
-CATALOG = ["coffee", "gift-wrap", "tree", "preview", "vip-evening", "ten-off"]
+# examples/program.toml's active rewards, cheapest first, then by id (points: 150, 200,
+# 250, 300, 500, 500, 1000)
+CATALOG = ["coffee", "gift-wrap", "tree", "preview", "vip-evening", "wine-tasting", "ten-off"]
 
 
 def _follow(api: Api, first: str) -> tuple[list[dict[str, Any]], list[int]]:
@@ -71,7 +71,7 @@ def test_the_ledger_link_keeps_the_callers_other_parameters(admin: Api) -> None:
 
 def test_the_catalog_is_paged_cheapest_first(pos: Api) -> None:
     items, sizes = _follow(pos, "/v1/rewards?limit=4")
-    assert [r["id"] for r in items] == CATALOG and sizes == [4, 2]
+    assert [r["id"] for r in items] == CATALOG and sizes == [4, 3]
     whole = pos.get("/v1/rewards").json()
     assert [r["id"] for r in whole["data"]] == CATALOG and whole["next"] is None
 

@@ -732,12 +732,13 @@ RUN = settings(
 VOUCHER_RUN = settings(RUN, max_examples=40)
 
 
-# measured as REACHED_AT_LEAST is, about half of what the derandomized run of the machine as
-# it stands reached on both stores (22 vouchers issued, 58 uses, 6 cancelled unused, 8 uses
-# refused as cancelled); an edit of the machine draws another run: measure again after one
+# measured as REACHED_AT_LEAST is, about half of the fewest the derandomized runs reached on
+# both stores: 22 and 42 vouchers issued, 58 and 10 uses, 6 and 15 cancelled unused, 8 and 52
+# uses refused as cancelled (the second after the merges of issue 15 changed what the use
+# cases answer, and so which rules the run could take); measure again after an edit
 VOUCHERS_REACHED_AT_LEAST = {
     "voucher issued": 11,
-    "voucher used": 25,
+    "voucher used": 5,
     "unused voucher cancelled": 3,
     "voucher use refused: voucher_cancelled": 3,
 }

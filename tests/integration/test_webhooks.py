@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from patron.bootstrap import Patron
 from patron.domain.events import Event
@@ -192,6 +193,49 @@ def test_a_removed_subscription_gets_nothing_more(patron: Patron) -> None:
     assert patron.read(uc.backlog).events == 0
     with pytest.raises(WebhookNotFound):
         patron.run(uc.remove_webhook, uc.RemoveWebhook(sid, "test"))
+
+
+def test_a_removed_subscription_is_not_sent_its_leased_or_replayed_deliveries(
+    patron: Patron,
+) -> None:
+    """Seen in review: a delivery leased by a worker that died came back at every restart
+    after its subscription was removed, and a replay sent to a removed URL again."""
+    with receiving() as receiver:
+        sid = subscribe(patron, receiver)
+        write_events(patron, members=2, each=1)
+        patron.run(uc.route_events, 100)
+        (first, second) = patron.run(uc.claim_deliveries, uc.Claim(5, timedelta(minutes=5)))
+        # the worker dies holding both; one had reached the receiver
+        HttpSender().send(first)
+        assert patron.run(uc.remove_webhook, uc.RemoveWebhook(sid, "test")) == 2
+        work(patron)  # reconciles what is left sending: nothing of a removed subscription
+        with pytest.raises(WebhookNotFound, match="removed subscription; nothing replayed"):
+            patron.run(uc.replay, uc.Replay([first.delivery_id], "test"))
+        assert patron.run(uc.replay, uc.Replay(None, "test")) == 0  # its dead letters stay
+        work(patron)
+    assert [r.msg_id for r in receiver.received] == [f"evt_{first.event_id}"]
+    assert patron.read(uc.backlog).events == 0
+
+
+def test_a_url_the_sender_cannot_reach_is_a_failed_attempt_and_the_others_go_on(
+    patron: Patron,
+) -> None:
+    """A stored URL httpx refuses (one written before the checks of domain/webhooks.py)
+    fails its attempts; the worker keeps delivering to the other subscriptions."""
+    with receiving() as receiver:
+        subscribe(patron, receiver)
+        bad = patron.run(uc.add_webhook, uc.AddWebhook("http://bad.example/x", ["*"], "test"))
+        with patron.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE webhook_subscriptions SET url = :url WHERE id = :id"),
+                {"url": "http://127.0.0.1:1/ok\r\nX: y", "id": bad.subscription.id},
+            )
+        write_events(patron, members=1, each=2)
+        work(patron)
+    assert len(receiver.received) == 2
+    failed = patron.read(uc.deliveries, uc.ListDeliveries(subscription_id=bad.subscription.id))
+    assert {d.state for d in failed} == {"dead"}
+    assert all("InvalidURL" in (d.last_error or "") for d in failed)
 
 
 def test_a_worker_killed_after_its_claim_resends_on_restart_with_the_same_id(

@@ -29,7 +29,7 @@ def _line(text: str, starts: str, nth: int = 1) -> int:
 
 def test_each_error_names_its_field_and_the_line_that_sets_it() -> None:
     bad = (
-        EXAMPLE.replace("window_months = 12", 'window_months = "a year"')
+        EXAMPLE.replace("window_months = 12", 'window_months = "a year"', 1)  # the tiers'
         .replace("threshold = 500", "threshold = -5")
         .replace("points = 200", 'points = "many"')
     )

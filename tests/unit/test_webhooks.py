@@ -77,6 +77,12 @@ def test_after_the_last_attempt_there_is_no_next_one() -> None:
         ("javascript:alert(1)", "is not an http(s) URL"),
         ("example.com/hook", "is not an http(s) URL"),
         ("https:///path", "names no host"),
+        # seen in review: each was taken, and the first stopped the worker at its send
+        ("http://127.0.0.1:8124/ok\r\nX: y", "holds a space or a control character"),
+        ("http://exa mple.com/x", "holds a space or a control character"),
+        ("http://a.example:0/x", "names port 0"),
+        ("http://user:pass@[::1]:99999/x", "is not a URL (Port out of range 0-65535)"),
+        ("http://[::1/x", "is not a URL (Invalid IPv6 URL)"),
     ],
 )
 def test_a_url_that_is_not_http_with_a_host_is_refused_saying_why(url: str, why: str) -> None:

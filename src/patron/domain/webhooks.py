@@ -100,11 +100,19 @@ class RetryPolicy:
 
 
 def checked_url(url: str) -> str:
-    """An absolute http or https URL with a host, else refused naming the fix."""
+    """An absolute http or https URL with a host and a valid port, with no space or
+    control character in it, else refused naming the fix: the worker must be able to
+    send to every URL it was given (a bad one once stopped every delivery)."""
     text = url.strip()
     if len(text) > URL_LENGTH:
         raise WebhookUrlRefused(f"url: longer than {URL_LENGTH} characters")
-    parts = urlsplit(text)
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise WebhookUrlRefused(f"url: {url!r} holds a space or a control character")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # a port out of 0..65535 or not a number raises ValueError
+    except ValueError as exc:
+        raise WebhookUrlRefused(f"url: {url!r} is not a URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise WebhookUrlRefused(
             f"url: {url!r} is not an http(s) URL; webhooks are sent over http or https only"
@@ -112,6 +120,8 @@ def checked_url(url: str) -> str:
         )
     if not parts.hostname:
         raise WebhookUrlRefused(f"url: {url!r} names no host")
+    if port == 0:
+        raise WebhookUrlRefused(f"url: {url!r} names port 0")
     return text
 
 

@@ -138,7 +138,8 @@ def replay(uow: UnitOfWork, cmd: Replay) -> int:
     count = uow.webhooks.replay(cmd.delivery_ids, uow.now)
     if cmd.delivery_ids is not None and count < len(set(cmd.delivery_ids)):
         raise WebhookNotFound(
-            "delivery: some of the ids name no delivery, or one being sent now; nothing replayed"
+            "delivery: some of the ids name no delivery, one being sent now or one of a removed"
+            " subscription; nothing replayed"
         )
     asked: object = cmd.delivery_ids if cmd.delivery_ids is not None else "dead"
     details = {"deliveries": asked, "count": count}

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
 
 from patron.domain.webhooks import ERROR_LENGTH, DeliveryState, Subscription
 from patron.store import tables as t
@@ -129,17 +129,16 @@ class Webhooks(Repo):
         return [_subscription(r) for r in self.conn.execute(query)]
 
     def deactivate(self, subscription_id: int, now: datetime) -> int:
-        """Switch a subscription off; its waiting deliveries become dead letters (their
-        events then count as published). The number of those."""
+        """Switch a subscription off; its undone deliveries (waiting, or leased by a worker
+        that may have died with them) become dead letters, their events then count as
+        published. The number of those."""
         table = t.webhook_subscriptions
         self.conn.execute(update(table).where(table.c.id == subscription_id).values(active=False))
-        waiting = select(_d.c.event_id).where(
-            _d.c.subscription_id == subscription_id, _d.c.state == S.PENDING.value
-        )
-        events = [int(e) for e in self.conn.execute(waiting).scalars()]
+        undone = and_(_d.c.subscription_id == subscription_id, _d.c.state.in_(_UNDONE))
+        events = [int(e) for e in self.conn.execute(select(_d.c.event_id).where(undone)).scalars()]
         self.conn.execute(
             update(_d)
-            .where(_d.c.subscription_id == subscription_id, _d.c.state == S.PENDING.value)
+            .where(undone)
             .values(state=S.DEAD.value, last_error="subscription removed", done_at=now)
         )
         for event_id in events:
@@ -206,7 +205,7 @@ class Webhooks(Repo):
             earlier.c.event_id < _d.c.event_id,
             earlier.c.state.in_(_UNDONE),
         )
-        query = select(_d.c.id, _d.c.state, _d.c.attempts).where(due, ~blocked)
+        query = select(_d.c.id, _d.c.state, _d.c.attempts).where(due, ~blocked, _active())
         query = query.order_by(_d.c.event_id).limit(limit)
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=_d)
@@ -419,7 +418,7 @@ class Webhooks(Repo):
     def replay(self, delivery_ids: list[int] | None, now: datetime) -> int:
         """Send deliveries again from their first attempt (the given ones when not sending;
         None: every dead letter); their events count as unpublished until done."""
-        query = select(_d.c.id, _d.c.event_id)
+        query = select(_d.c.id, _d.c.event_id).where(_active())  # none to a removed URL
         if delivery_ids is None:
             query = query.where(_d.c.state == S.DEAD.value)
         else:
@@ -461,3 +460,10 @@ class Webhooks(Repo):
             sending=int(states.get(S.SENDING.value, 0)),
             dead=int(states.get(S.DEAD.value, 0)),
         )
+
+
+def _active() -> ColumnElement[bool]:
+    """The delivery's subscription is still on: nothing is sent, or sent again, to a
+    subscription once removed."""
+    s = t.webhook_subscriptions
+    return exists().where(s.c.id == _d.c.subscription_id, s.c.active.is_(True))

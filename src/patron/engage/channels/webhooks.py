@@ -49,7 +49,9 @@ class HttpSender:
             answer = self._client.post(
                 job.url, content=payload, headers={**signed, "user-agent": USER_AGENT}
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            # a URL httpx cannot send to is a failed attempt like a refused connection,
+            # never a crash of the worker (it would stop every other delivery)
             return Sent(None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         status = answer.status_code
         if answer.is_redirect:
