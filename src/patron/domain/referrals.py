@@ -19,6 +19,7 @@ functions (services/referrals.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,23 +94,29 @@ _PLUS = re.compile(r"\+.*$")
 
 
 def email_key(email: str | None) -> str | None:
-    """An address as a mailbox receives it: lower case, the local part without dots and
-    without a `+tag` ("Ana.Pop+shop@Mail.example" -> "anapop@mail.example")."""
+    """An address as a mailbox receives it: compatibility-normalised (NFKC: a fullwidth
+    letter is its plain one) and case-folded, the local part without dots and without a
+    `+tag`, the domain without a final dot ("Ana.Pop+shop@Mail.example." ->
+    "anapop@mail.example")."""
     if not email or "@" not in email:
         return None
-    local, _, domain = email.strip().lower().rpartition("@")
+    local, _, domain = unicodedata.normalize("NFKC", email).strip().casefold().rpartition("@")
     local = _PLUS.sub("", local).replace(".", "")
+    domain = domain.rstrip(".")
     return f"{local}@{domain}" if local and domain else None
 
 
+PHONE_DIGITS = 8  # compared: a national number has 8 digits or more in most of Europe
+
+
 def phone_key(phone: str | None) -> str | None:
-    """A phone number's last 9 digits, so that one number written with or without its
-    country code compares equal ("+40 721 000 111", "0040721000111", "0721 000 111");
-    None for fewer than 6 digits."""
+    """A phone number's last 8 digits, so that one number written with or without its
+    country code or trunk prefix compares equal ("+40 721 000 111", "0040721000111",
+    "0721 000 111"; "+386 41 777 888", "041 777 888"); None for fewer than 6 digits."""
     if not phone:
         return None
     digits = "".join(c for c in phone if c.isdigit())
-    return digits[-9:] if len(digits) >= 6 else None
+    return digits[-PHONE_DIGITS:] if len(digits) >= 6 else None
 
 
 def lookalike(friend: Identity, referrer: Identity, others: Iterable[Identity]) -> Refusal | None:
