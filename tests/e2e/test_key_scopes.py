@@ -106,6 +106,25 @@ def test_a_till_of_shop_a_cannot_refund_or_cancel_what_shop_b_did(
     assert cancelled.status_code == 201 and cancelled.json()["status"] == "cancelled"
 
 
+def test_a_till_of_shop_a_cannot_cancel_a_seat_shop_b_sold(
+    client: TestClient, patron: Patron, admin: Api
+) -> None:
+    """Seen in review: the RSVP's cancel gave back the points of another shop's paid seat,
+    which cancelling its redemption refuses."""
+    till_a = till(client, patron, "till-a", "A")
+    till_b = till(client, patron, "till-b", "B")
+    ann = enroll(till_b, "ann")
+    credit(admin, ann, 900)
+    seat = till_b.post("/v1/events/wine-tasting/rsvps", {"member_id": ann})
+    assert seat.status_code == 201, seat.text
+    rsvp = seat.json()["id"]
+    before = admin.get(f"/v1/members/{ann}").json()
+    refused_for_shop(till_a.post(f"/v1/rsvps/{rsvp}/cancel", {}), f"RSVP {rsvp}", "A")
+    assert admin.get(f"/v1/members/{ann}").json() == before
+    cancelled = till_b.post(f"/v1/rsvps/{rsvp}/cancel", {})
+    assert (cancelled.status_code, cancelled.json()["state"]) == (201, "cancelled")
+
+
 def test_records_of_no_shop_are_for_keys_of_every_shop_only(
     client: TestClient, patron: Patron, admin: Api
 ) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
 from patron.domain.errors import (
     InsufficientPoints,
@@ -64,6 +65,7 @@ class CancelRsvp:
     actor: str = "system"
     reason: str | None = None
     member_id: int | None = None  # the portal: the member's own RSVPs only
+    shop: str | None = None  # a key bound to a shop cancels only its shop's paid seats
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,9 @@ def cancel_rsvp(uow: UnitOfWork, cmd: CancelRsvp) -> RsvpView:
     _locked_seats(uow, reward.id)
     found = _get(uow, cmd.rsvp_id)  # as it stands under the event's lock
     check_active(found)
+    if found.redemption_id is not None:  # a paid seat: its redemption's shop, as a cancel's
+        seat = uow.redemptions.get(found.redemption_id)
+        check_shop(cmd.shop, seat.shop if seat else None, f"RSVP {found.id}")
     find_member(uow, found.member_id, lock=True)
     uow.rsvps.finish(found.id, found.state, RsvpState.CANCELLED, uow.now, cmd.actor, cmd.reason)
     promoted: tuple[int, ...] = ()

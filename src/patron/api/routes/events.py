@@ -126,7 +126,7 @@ def create_rsvp(
     "/v1/rsvps/{id}/cancel",
     status_code=201,
     response_model=RsvpPublic,
-    responses=p.refusals(NO_RSVP, CLOSED, NOT_ACTIVE, p.NO_PROGRAM),
+    responses=p.refusals(NO_RSVP, p.OTHER_SHOP, CLOSED, NOT_ACTIVE, p.NO_PROGRAM),
 )
 def cancel_an_rsvp(
     id: RsvpId, principal: CancelKey, write: Idempotent, body: RsvpCancel | None = None
@@ -134,7 +134,7 @@ def cancel_an_rsvp(
     """Give up a seat (its points come back) or a place in line, before the event; the
     freed seat goes to the first in line who can pay (`promoted`; `skipped` the others)."""
     payload = body or RsvpCancel()
-    command = CancelRsvp(id, principal.actor, payload.reason)
+    command = CancelRsvp(id, principal.actor, payload.reason, shop=principal.shop)
     return write(payload, lambda uow: cancel_rsvp(uow, command), RsvpPublic.model_validate)
 
 
