@@ -207,6 +207,17 @@ def test_the_birthday_bonus_is_granted_once_a_year_in_its_window(
         ]
 
 
+def test_a_run_as_of_a_day_before_the_member_joined_grants_them_nothing(
+    patron: Patron, clock: Clock
+) -> None:
+    """Seen in review: `patron birthdays --as-of` a past day granted a bonus dated before
+    the member enrolled (its lot expired before they were a member)."""
+    mid = member(patron)  # enrolled at the clock's 2026-01-01 09:00
+    patron.run(set_birthday, SetBirthday(mid, Birthday(12, 31), "alice"))
+    assert _birthday_run(patron, datetime(2025, 12, 31, 6, 0)) == (1, 0, 0)
+    assert balance_of(patron, mid) == 100  # the welcome bonus alone
+
+
 def test_an_erased_member_gets_no_birthday_bonus(patron: Patron, clock: Clock) -> None:
     mid = member(patron)
     patron.run(set_birthday, SetBirthday(mid, Birthday(1, 2), "alice"))

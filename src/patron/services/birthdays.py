@@ -113,6 +113,8 @@ def _grant(
     account = locked_account(uow, member_id)
     if account.member.erased_at is not None or uow.birthdays.granted(member_id, year):
         return None
+    if account.member.enrolled_at > at:  # a run `--as-of` a day before they joined
+        return None
     entry_id = redemption_id = None
     if policy.points is not None:
         burning = (Burning(policy.points, policy.valid_days),) if policy.valid_days else ()
