@@ -242,6 +242,23 @@ def test_self_referral_and_look_alike_e_mails_and_phones_are_refused_and_nothing
     assert_verified(shop)
 
 
+def test_a_member_enrolling_again_under_a_tag_is_refused_as_an_existing_member(
+    shop: Patron,
+) -> None:
+    """Seen in review: an existing member enrolled again as `ev.2+new@…` with another
+    member's code, and both bonuses were paid for a customer the shop already had."""
+    ana = join(shop, "ana", email="ana@mail.example")
+    join(shop, "eve", email="Eve.Two@Q_x.example")  # a member, no one's friend
+    with pytest.raises(ReferralRefused) as refused:
+        join(shop, "eve-again", ana, email="eve.two+new@q_x.EXAMPLE")
+    assert refused.value.facts == {"reason": Refusal.EXISTING_MEMBER.value}
+    assert shop.read(lambda uow: uow.members.by_external_id("eve-again")) is None
+    # another mailbox at that domain (a `_` is not a wildcard there) is a new customer
+    frank = join(shop, "frank", ana, email="frank@q_x.example")
+    assert state_of(shop, ana, frank) == (ReferralState.ENROLLED, None)
+    assert join(shop, "zed", ana, email="eve.two@qyx.example")  # `_` matched no `y`
+
+
 def test_a_qualifying_purchase_paid_with_a_look_alike_card_is_refused_and_recorded(
     shop: Patron,
 ) -> None:

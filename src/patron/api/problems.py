@@ -121,7 +121,8 @@ class Problem(BaseModel):
     )
     reason: str | None = Field(
         None,
-        description="referral_refused: why (self_referral, same_email, same_phone;"
+        description="referral_refused: why (self_referral, same_email, same_phone,"
+        " existing_member;"
         " docs/referrals.md)",
     )
     rsvp_id: int | None = Field(None, description="rsvp_exists, rsvp_not_active: the RSVP")

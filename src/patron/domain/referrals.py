@@ -44,6 +44,8 @@ class Refusal(StrEnum):
     SELF_REFERRAL = "self_referral"  # the friend's e-mail or phone is the referrer's own
     SAME_EMAIL = "same_email"  # the same e-mail as another friend's, after `email_key`
     SAME_PHONE = "same_phone"  # the same phone as another friend's, after `phone_key`
+    # the friend's e-mail is already a member's, after `email_key`: not a new customer
+    EXISTING_MEMBER = "existing_member"
     SAME_PAYMENT = "same_payment"  # paid with the card of the referrer or another friend
     MONTHLY_CAP = "monthly_cap"  # the referrer had their rewards of that month
     TOTAL_CAP = "total_cap"  # the referrer had all the rewards they may have
@@ -117,6 +119,18 @@ def phone_key(phone: str | None) -> str | None:
         return None
     digits = "".join(c for c in phone if c.isdigit())
     return digits[-PHONE_DIGITS:] if len(digits) >= 6 else None
+
+
+def email_domain(email: str | None) -> str | None:
+    """The domain `email_key` keeps, for finding the members who may share a mailbox."""
+    key = email_key(email)
+    return key.rpartition("@")[2] if key else None
+
+
+def same_mailbox(email: str | None, members: Iterable[str | None]) -> bool:
+    """Whether one of `members`' addresses is `email`'s mailbox (after `email_key`)."""
+    key = email_key(email)
+    return key is not None and any(email_key(other) == key for other in members)
 
 
 def lookalike(friend: Identity, referrer: Identity, others: Iterable[Identity]) -> Refusal | None:

@@ -33,7 +33,9 @@ from patron.domain.referrals import (
     ReferralState,
     Refusal,
     cap_refusal,
+    email_domain,
     lookalike,
+    same_mailbox,
 )
 from patron.services.balances import Account, credit, debit, locked_account, record_debt
 from patron.services.commands import MemberRef
@@ -47,6 +49,7 @@ REFUSED_AT_ENROLMENT = {
     Refusal.SELF_REFERRAL: "the new member's e-mail or phone is the referrer's own",
     Refusal.SAME_EMAIL: "the new member's e-mail is another friend's of this referrer",
     Refusal.SAME_PHONE: "the new member's phone is another friend's of this referrer",
+    Refusal.EXISTING_MEMBER: "the new member's e-mail is already a member's",
 }
 
 
@@ -57,6 +60,9 @@ def check_friend(uow: UnitOfWork, program: Program, referrer_id: int, friend: Id
         return
     me, others = uow.referrals.identities(referrer_id)
     reason = lookalike(friend, me, others)
+    domain = email_domain(friend.email)
+    if reason is None and domain and same_mailbox(friend.email, uow.referrals.emails_at(domain)):
+        reason = Refusal.EXISTING_MEMBER  # a member enrolling again under a `+tag`
     if reason is not None:
         raise ReferralRefused(
             f"referral refused: {REFUSED_AT_ENROLMENT[reason]}", reason=reason.value

@@ -88,6 +88,15 @@ class Referrals(Repo):
         )
         return Identity(me.email, me.phone), [Identity(r.email, r.phone) for r in friends]
 
+    def emails_at(self, domain: str) -> list[str]:
+        """The addresses of the members not erased whose address ends in `@domain` (case
+        aside): those that may be one mailbox with a new friend's."""
+        escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = select(_M.c.email).where(
+            func.lower(_M.c.email).like(f"%@{escaped}", escape="\\"), _M.c.erased_at.is_(None)
+        )
+        return [str(e) for e in self.conn.execute(query).scalars()]
+
     def rewarded(self, referrer_id: int, month_start: datetime, month_end: datetime) -> Rewarded:
         """The referrer's rewards standing (qualified or rewarded, not taken back): in the
         month [month_start, month_end) of the qualifying purchase, and in all."""

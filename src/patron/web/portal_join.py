@@ -55,7 +55,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.UNKNOWN_REFERRAL: N_("This invitation code is not known: check your link."),
     Problem.REFERRAL_REFUSED: N_(
         "This invitation cannot be used with this e-mail or phone: they are the inviting"
-        " member's, or another friend's they invited."
+        " member's, another friend's they invited, or already a member's."
     ),
     Problem.BAD_BIRTHDAY: N_("This is not a day of the year: write it as 1990-04-17 or 04-17."),
 }
