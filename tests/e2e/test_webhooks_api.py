@@ -62,6 +62,8 @@ def test_subscribe_list_fail_replay_and_remove(
         assert delivery["member_id"] == enrolled.json()["id"]
         log = admin.get(f"/v1/webhooks/deliveries/{delivery['id']}/attempts").json()
         assert [(a["number"], a["status_code"]) for a in log["data"]] == [(1, 500), (2, 500)]
+        unknown = admin.get(f"/v1/webhooks/deliveries/{delivery['id'] + 1000}/attempts")
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "webhook_not_found")
         answers[0] = 200
         replayed = admin.post("/v1/webhooks/replay", {"dead": True}, idem=None)
         assert replayed.json() == {"count": 1}

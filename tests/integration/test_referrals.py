@@ -259,6 +259,15 @@ def test_a_member_enrolling_again_under_a_tag_is_refused_as_an_existing_member(
     assert join(shop, "zed", ana, email="eve.two@qyx.example")  # `_` matched no `y`
 
 
+def test_a_code_typed_in_lower_case_with_spaces_links_the_friend(shop: Patron) -> None:
+    """Seen in review: codes are capitals and digits, and one typed in lower case was
+    "a code of no member"."""
+    ana = join(shop, "ana")
+    typed = f" {code_of(shop, ana).lower()} "
+    bob = shop.run(enroll, Enroll("bob", referral_code=typed)).member.id
+    assert state_of(shop, ana, bob) == (ReferralState.ENROLLED, None)
+
+
 def test_a_qualifying_purchase_paid_with_a_look_alike_card_is_refused_and_recorded(
     shop: Patron,
 ) -> None:

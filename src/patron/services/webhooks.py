@@ -130,6 +130,9 @@ def deliveries(uow: UnitOfWork, query: ListDeliveries) -> list[Delivery]:
 
 
 def attempts(uow: UnitOfWork, delivery_id: int) -> list[Attempt]:
+    """A delivery's attempts, oldest first (none yet: it waits for its first)."""
+    if not uow.webhooks.has_delivery(delivery_id):
+        raise WebhookNotFound(f"no webhook delivery {delivery_id}")
     return uow.webhooks.attempts(delivery_id)
 
 

@@ -132,7 +132,12 @@ class Members(Repo):
         return _member(row) if row else None
 
     def by_referral_code(self, code: str) -> Member | None:
-        row = self.conn.execute(select(_M).where(_M.c.referral_code == code)).first()
+        """The member a code names, as typed or in capitals (codes are made of capitals
+        and digits; a friend may type them in lower case)."""
+        typed = code.strip()
+        row = self.conn.execute(
+            select(_M).where(_M.c.referral_code.in_({typed, typed.upper()}))
+        ).first()
         return _member(row) if row else None
 
     def referred_count(self, member_id: int) -> int:

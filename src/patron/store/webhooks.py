@@ -400,6 +400,9 @@ class Webhooks(Repo):
             for r in rows
         ]
 
+    def has_delivery(self, delivery_id: int) -> bool:
+        return self.conn.execute(select(_d.c.id).where(_d.c.id == delivery_id)).first() is not None
+
     def attempts(self, delivery_id: int) -> list[Attempt]:
         a = t.webhook_attempts
         rows = self.conn.execute(select(a).where(a.c.delivery_id == delivery_id).order_by(a.c.id))

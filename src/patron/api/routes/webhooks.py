@@ -197,7 +197,13 @@ def get_deliveries(
     return {"data": found, "count": len(found)}
 
 
-@router.get("/deliveries/{delivery_id}/attempts", responses=p.ok({"data": [_ATTEMPT], "count": 1}))
+@router.get(
+    "/deliveries/{delivery_id}/attempts",
+    responses={
+        **p.ok({"data": [_ATTEMPT], "count": 1}),
+        **p.refusals(WebhookNotFound("no webhook delivery 311")),
+    },
+)
 def get_attempts(
     delivery_id: Annotated[
         int, Path(ge=1, le=2**62, description="the delivery's id", examples=[311])
@@ -205,7 +211,8 @@ def get_attempts(
     patron: PatronDep,
     _: AdminKey,
 ) -> dict[str, Any]:
-    """Every attempt of one delivery: start, end, status code, error (none: no such one)."""
+    """Every attempt of one delivery: start, end, status code, error; an unknown delivery
+    is 404 `webhook_not_found`."""
     found = [_attempt(a) for a in patron.read(uc.attempts, delivery_id)]
     return {"data": found, "count": len(found)}
 
