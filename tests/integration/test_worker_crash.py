@@ -161,8 +161,8 @@ def test_two_workers_at_once_on_postgresql_deliver_each_event_once(
         assert receiver.invalid == 0
         assert len(receiver.received) == 300
         assert sorted(int(r.msg_id.removeprefix("evt_")) for r in receiver.received) == sorted(ids)
-        # both took a share of the work
-        assert all(w.counts.delivered > 0 for w in workers)
+        # between them, each event once (how the two threads share the work depends on how
+        # the machine schedules them: one may find everything done when it starts)
         assert sum(w.counts.delivered for w in workers) == 300
         assert patron.read(uc.backlog).events == 0
     finally:
