@@ -141,7 +141,7 @@ def test_the_export_holds_everything_held_about_the_member(
 
     assert answer.status_code == 200, answer.text
     doc = answer.json()
-    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 3)
+    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 4)
     assert doc["payment_fingerprints"] == []  # the till sent none
     assert doc["generated_at"] == "2026-01-16T10:00:00Z"
     assert doc["member"] == {

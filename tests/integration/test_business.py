@@ -290,3 +290,39 @@ def test_erasing_a_business_blanks_its_buyers_and_keeps_its_purchases_theirs(
     assert patron.read(lambda uow: uow.businesses.buyer_of(bought.purchase_id)) == radu
     with pytest.raises(NotFound):
         patron.read(find_members, Lookup(buyer="+40722555010"))
+
+
+def test_the_business_export_holds_its_buyers_its_uses_and_its_birthday(
+    patron: Patron, clock: Clock
+) -> None:
+    """GDPR Articles 15 and 20: what issue 15 keeps about a member is in their export
+    (format 4), a removed buyer's data included while it is held."""
+    from patron.domain.birthdays import Birthday
+    from patron.services.birthdays import SetBirthday, set_birthday
+    from patron.services.export import export_member
+
+    biz = _business(patron)
+    radu = _buyer(patron, biz, "Radu Ionescu", email="radu@librariacentrala.ro")
+    _buyer(patron, biz, "Ioana Pop", phone="+40 722 555 010")
+    patron.run(remove_buyer, RemoveBuyer(MemberRef(id=biz), radu, ACTOR, "left"))
+    _buy(patron, BuyerRef(phone="+40722555010"), "T-1", "1000.00")  # Gold: visits
+    _use(patron, biz, "visits", "catalog shown")
+    patron.run(set_birthday, SetBirthday(biz, Birthday(3, 14), ACTOR))
+    doc = patron.read(export_member, MemberRef(id=biz), lambda _: {})
+    assert doc["format_version"] == 4
+    assert doc["birthday"] == "--03-14"
+    business = doc["business"]
+    assert (business["company_name"], business["vat_number"]) == (
+        "Libraria Centrala SRL",
+        "RO18547290",
+    )
+    assert [
+        (b["name"], b["email"], b["phone"], b["removed_at"] is None) for b in business["buyers"]
+    ] == [
+        ("Radu Ionescu", "radu@librariacentrala.ro", None, False),
+        ("Ioana Pop", None, "+40722555010", True),
+    ]
+    assert [(u["entitlement"], u["note"]) for u in business["entitlement_uses"]] == [
+        ("visits", "catalog shown")
+    ]
+    assert (doc["clubs"], doc["rsvps"]) == ({"now": [], "history": []}, [])

@@ -32,8 +32,9 @@ from patron.store.outbox import OutboxEvent
 from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"
-# 2: the member's phone and card, and their consents as recorded; 3: payment fingerprints
-EXPORT_VERSION = 3
+# 2: the member's phone and card, and their consents as recorded; 3: payment fingerprints;
+# 4: the birthday, clubs, RSVPs, and a business's buyers and entitlement uses
+EXPORT_VERSION = 4
 
 # what a member's segment and scores are, given their customer id (the external id)
 Scores = Callable[[str], dict[str, Any]]
@@ -76,6 +77,70 @@ def export_member(uow: UnitOfWork, ref: MemberRef, scores: Scores) -> dict[str, 
         ],
         "segments_and_scores": scores(member.external_id),
         "consents": _consents(uow.consents.history(member.id)),
+        **_issue_15(uow, member.id),
+    }
+
+
+def _issue_15(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
+    """What the rewards, clubs and business customers of issue 15 hold about the member:
+    their birthday, clubs, RSVPs and, for a business, its buyers (their personal data
+    too: the business is who asks) and the uses of its entitlements."""
+    birthday = uow.birthdays.of(member_id)
+    business = uow.businesses.get(member_id)
+    return {
+        "birthday": None if birthday is None else str(birthday),
+        "clubs": {
+            "now": [
+                {"club_id": c.club_id, "standing": c.standing.value, "since": iso_utc(c.since)}
+                for c in uow.clubs.of_member(member_id)
+            ],
+            "history": [
+                {
+                    "club_id": c.club_id,
+                    "change": c.change.value,
+                    "at": iso_utc(c.at),
+                    "actor": c.actor,
+                    "reason": c.reason,
+                }
+                for c in uow.clubs.history(member_id=member_id)
+            ],
+        },
+        "rsvps": [
+            {
+                "id": r.id,
+                "event": r.reward_id,
+                "state": r.state.value,
+                "points": r.points,
+                "created_at": iso_utc(r.created_at),
+                "done_at": _time(r.done_at),
+                "reason": r.reason,
+            }
+            for r in uow.rsvps.of_member(member_id)
+        ],
+        "business": None
+        if business is None
+        else {
+            "company_name": business.company_name,
+            "vat_number": business.vat_number,
+            "account_manager": business.account_manager,
+            "created_at": iso_utc(business.created_at),
+            "buyers": [
+                {
+                    "id": b.id,
+                    "name": b.name,
+                    "email": b.email,
+                    "phone": b.phone,
+                    "card": b.card,
+                    "added_at": iso_utc(b.added_at),
+                    "removed_at": _time(b.removed_at),
+                }
+                for b in uow.businesses.buyers(member_id, removed=True)
+            ],
+            "entitlement_uses": [
+                {"entitlement": u.entitlement, "used_at": iso_utc(u.used_at), "note": u.note}
+                for u in uow.businesses.uses(member_id, limit=10_000)
+            ],
+        },
     }
 
 
