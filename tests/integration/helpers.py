@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from patron.bootstrap import Patron
 from patron.domain.earning import Line
+from patron.domain.errors import PatronError
 from patron.services.commands import Enroll, MemberRef, RecordPurchase
 from patron.services.earn import Recorded, record_purchase
 from patron.services.enroll import enroll
@@ -69,3 +73,24 @@ def balance_of(patron: Patron, member_id: int) -> int:
 def assert_verified(patron: Patron) -> None:
     report = patron.read(verify)
     assert report.ok, report.problems
+
+
+def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run `work(i)` for i < n in n threads released together; each result or the
+    Patron error it raised (the races of vouchers, events and entitlements)."""
+    gate = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def one(i: int) -> None:
+        gate.wait()
+        try:
+            results[i] = work(i)
+        except PatronError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results

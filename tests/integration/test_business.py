@@ -9,12 +9,10 @@ Gold gives 2 visits a quarter and an unlimited hotline. The clock starts on 2026
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -44,7 +42,7 @@ from patron.services.earn import Recorded, record_purchase
 from patron.services.entitlements import UseEntitlement, use_entitlement
 from patron.services.privacy import erase_member
 from tests.conftest import Clock, make_patron, use_program
-from tests.integration.helpers import assert_verified, balance_of, is_recorded, member
+from tests.integration.helpers import assert_verified, at_once, balance_of, is_recorded, member
 
 PROGRAM = """
 name = "B2B"
@@ -233,26 +231,6 @@ def test_a_member_that_is_not_a_business_has_no_buyers(patron: Patron) -> None:
     mid = member(patron, "C-1")
     with pytest.raises(NotFound, match="is not a business"):
         _buyer(patron, mid, "Radu", email="radu@x.example")
-
-
-def at_once(n: int, work: Any) -> list[Any]:
-    """Run `work(i)` for i < n in n threads released together; each result or error."""
-    gate = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def one(i: int) -> None:
-        gate.wait()
-        try:
-            results[i] = work(i)
-        except PatronError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 @pytest.mark.postgres

@@ -11,9 +11,8 @@ line order, and the seats are still 10. PostgreSQL (READ COMMITTED, row locks) a
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from patron.services.adjust import adjust
 from patron.services.commands import Adjust
 from patron.services.events import CancelRsvp, RsvpTo, cancel_rsvp, event_detail, rsvp
 from tests.conftest import Clock, load_example, make_patron
-from tests.integration.helpers import assert_verified, member
+from tests.integration.helpers import assert_verified, at_once, member
 
 PROGRAM = """
 name = "Event races"
@@ -48,26 +47,6 @@ def racing(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
     load_example(patron, PROGRAM)
     yield patron
     patron.dispose()
-
-
-def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` for i < n in n threads released together; each result or error."""
-    gate = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def one(i: int) -> None:
-        gate.wait()
-        try:
-            results[i] = work(i)
-        except PatronError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def state(result: Any) -> str:
