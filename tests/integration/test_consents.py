@@ -100,7 +100,7 @@ def test_the_data_export_holds_the_state_and_every_record(patron: Patron, clock:
     clock.advance(days=2)
     _say(patron, ana, False)
     doc = patron.read(export_member, MemberRef(id=ana), lambda _: {})
-    assert doc["format_version"] == 3
+    assert doc["format_version"] == 4
     assert doc["consents"] == {
         "marketing": "declined",
         "history": [
