@@ -6,7 +6,10 @@ database created for this run and dropped at its end.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -87,12 +90,31 @@ def _truncate_pg(patron: Patron) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+_TEMPLATE: list[Path] = []
+
+
+def _sqlite_template() -> Path:
+    """A SQLite store migrated once per test process, copied for each test: migrating a
+    fresh store takes half a second, and about 1,300 tests start from one."""
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="patron-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        store = Patron.from_url(f"sqlite:///{folder / 'template.db'}")
+        store.migrate()
+        store.dispose()
+        leftovers = [p.name for p in folder.iterdir() if p.name != "template.db"]
+        assert not leftovers, f"the template store left {leftovers}: a copy would miss them"
+        _TEMPLATE.append(folder / "template.db")
+    return _TEMPLATE[0]
+
+
 def make_patron(
     kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest, pool_size: int = 10
 ) -> Patron:
     if kind == "sqlite":
+        shutil.copyfile(_sqlite_template(), tmp_path / "patron.db")
         patron = Patron.from_url(f"sqlite:///{tmp_path / 'patron.db'}", clock=clock)
-        patron.migrate()
+        patron.migrate()  # a no-op on the migrated copy (19 ms), kept: it is what a store does
     else:
         url = request.getfixturevalue("pg_database")
         patron = Patron.from_url(url, clock=clock, pool_size=pool_size)
