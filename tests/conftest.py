@@ -112,6 +112,7 @@ def make_patron(
     kind: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest, pool_size: int = 10
 ) -> Patron:
     if kind == "sqlite":
+        tmp_path.mkdir(parents=True, exist_ok=True)  # a test may name a folder of its own
         shutil.copyfile(_sqlite_template(), tmp_path / "patron.db")
         patron = Patron.from_url(f"sqlite:///{tmp_path / 'patron.db'}", clock=clock)
         patron.migrate()  # a no-op on the migrated copy (19 ms), kept: it is what a store does
