@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -478,48 +479,19 @@ class Program(_Model):
     @model_validator(mode="after")
     def _references(self) -> Self:
         tier_names = {t.name for t in self.tiers.levels}
-        ids = [r.id for r in self.rewards]
-        if len(set(ids)) != len(ids):
-            raise ValueError("reward ids must be unique")
+        _unique([r.id for r in self.rewards], "reward")
         for reward in self.rewards:
-            unknown = set(reward.tiers) - tier_names
-            if unknown:
-                raise ValueError(
-                    f"reward {reward.id!r} names unknown tiers {sorted(unknown)};"
-                    f" known: {sorted(tier_names)}"
-                )
+            _known(f"reward {reward.id!r} names unknown tiers", reward.tiers, tier_names)
         club_ids = [c.id for c in self.clubs]
-        if len(set(club_ids)) != len(club_ids):
-            raise ValueError("club ids must be unique")
+        _unique(club_ids, "club")
         for reward in self.rewards:
-            unknown = set(reward.clubs) - set(club_ids)
-            if unknown:
-                raise ValueError(
-                    f"reward {reward.id!r} names unknown clubs {sorted(unknown)};"
-                    f" known: {sorted(club_ids)}"
-                )
-            unknown = set(reward.free_for) - tier_names
-            if unknown:
-                raise ValueError(
-                    f"reward {reward.id!r}: free_for names unknown tiers {sorted(unknown)};"
-                    f" known: {sorted(tier_names)}"
-                )
-        offers = [o.id for o in self.early_access]
-        if len(set(offers)) != len(offers):
-            raise ValueError("early access ids must be unique")
+            _known(f"reward {reward.id!r} names unknown clubs", reward.clubs, club_ids)
+            free_for = f"reward {reward.id!r}: free_for names unknown tiers"
+            _known(free_for, reward.free_for, tier_names)
+        _unique([o.id for o in self.early_access], "early access")
         for offer in self.early_access:
-            unknown = set(offer.tiers) - tier_names
-            if unknown:
-                raise ValueError(
-                    f"early access {offer.id!r} names unknown tiers {sorted(unknown)};"
-                    f" known: {sorted(tier_names)}"
-                )
-            unknown = set(offer.clubs) - set(club_ids)
-            if unknown:
-                raise ValueError(
-                    f"early access {offer.id!r} names unknown clubs {sorted(unknown)};"
-                    f" known: {sorted(club_ids)}"
-                )
+            _known(f"early access {offer.id!r} names unknown tiers", offer.tiers, tier_names)
+            _known(f"early access {offer.id!r} names unknown clubs", offer.clubs, club_ids)
         named = [(f"milestone {m.name!r}", m.voucher) for m in self.milestones]
         if self.birthday is not None:
             named.append(("birthday", self.birthday.voucher))
@@ -543,6 +515,18 @@ class Program(_Model):
 
     def offer(self, offer_id: str) -> EarlyAccess | None:
         return next((o for o in self.early_access if o.id == offer_id), None)
+
+
+def _unique(ids: list[str], what: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{what} ids must be unique")
+
+
+def _known(refused: str, named: Iterable[str], known: Iterable[str]) -> None:
+    """Refuse names a part of the program gives that the program does not define."""
+    unknown = set(named) - set(known)
+    if unknown:
+        raise ValueError(f"{refused} {sorted(unknown)}; known: {sorted(known)}")
 
 
 def parse_program(text: str, source: str = "<program>") -> Program:
