@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-MARKETING = "marketing"  # news and offers by e-mail or SMS: the one purpose asked today
+MARKETING = "marketing"  # news and offers by e-mail (the newsletter)
+MARKETING_SMS = "marketing_sms"  # news and offers by SMS
+MARKETING_PUSH = "marketing_push"  # news and offers by push notification
+PURPOSES = (MARKETING, MARKETING_SMS, MARKETING_PUSH)  # one per channel (domain/messages.py)
 
 
 class ConsentSource(StrEnum):
@@ -26,6 +29,11 @@ class ConsentSource(StrEnum):
     # address proves nothing): it counts from the moment they do, when a `portal` record
     # of it is appended (double opt-in); until then it is no yes, and a `no` replaces it
     UNCONFIRMED = "unconfirmed"
+    # the member followed the confirmation link e-mailed for a yes (double opt-in)
+    CONFIRMATION = "confirmation"
+    # the member followed the unsubscribe link of a message (RFC 8058 one-click or the
+    # page's button); the record names the message, so a campaign counts its unsubscribes
+    UNSUBSCRIBE = "unsubscribe"
 
 
 class ConsentState(StrEnum):
@@ -42,6 +50,7 @@ class ConsentRecord:
     recorded_at: datetime
     source: ConsentSource
     actor: str | None = None  # who typed it in the console; None: the member themselves
+    message_id: int | None = None  # the message whose link was followed (unsubscribe)
 
 
 def state_of(latest: ConsentRecord | None) -> ConsentState:

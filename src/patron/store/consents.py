@@ -21,6 +21,7 @@ def _record(row: Row[Any]) -> ConsentRecord:
         recorded_at=row.recorded_at,
         source=ConsentSource(row.source),
         actor=row.actor,
+        message_id=row.message_id,
     )
 
 
@@ -36,6 +37,7 @@ class Consents(Repo):
                 "recorded_at": record.recorded_at,
                 "source": record.source.value,
                 "actor": record.actor,
+                "message_id": record.message_id,
             },
         )
 

@@ -105,6 +105,15 @@ class Members(Repo):
     def end_portal_sessions(self, member_id: int, at: datetime) -> None:
         self.conn.execute(update(_M).where(_M.c.id == member_id).values(portal_sessions_after=at))
 
+    def locale(self, member_id: int) -> str | None:
+        """The language of the member's messages (None: the program's default)."""
+        query = select(_M.c.locale).where(_M.c.id == member_id)
+        found: str | None = self.conn.execute(query).scalar_one_or_none()
+        return found
+
+    def set_locale(self, member_id: int, locale: str | None) -> None:
+        self.conn.execute(update(_M).where(_M.c.id == member_id).values(locale=locale))
+
     def by_external_id(self, external_id: str, *, lock: bool = False) -> Member | None:
         query = _BY_EXTERNAL_ID_LOCKED if lock else _BY_EXTERNAL_ID
         return self._one(query, {"external_id": external_id})

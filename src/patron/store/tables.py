@@ -87,6 +87,8 @@ members = Table(
     Column("phone", String(joining.PHONE_LENGTH)),
     # portal sessions issued before it are over: a logout, the first proof of the address
     Column("portal_sessions_after", DateTime),
+    # the language of the member's messages (en, ro, ...); None: the program's default
+    Column("locale", String(16)),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
     CheckConstraint("debt >= 0", name="debt_not_negative"),
 )
@@ -510,7 +512,11 @@ consents = Table(
     Column("recorded_at", DateTime, nullable=False),
     Column("source", String(16), nullable=False),
     Column("actor", String(lim.ACTOR_LENGTH)),
+    # the message whose unsubscribe link made this record (no foreign key: a message may
+    # be purged, the record stays); a campaign's unsubscribes are counted by it
+    Column("message_id", Id),
     Index("ix_consents_member", "member_id", "purpose", "id"),
+    Index("ix_consents_message", "message_id"),
 )
 
 # purchases recorded before their customer was a member, under the customer's e-mail,

@@ -21,7 +21,7 @@ import os
 import secrets
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
@@ -43,17 +43,34 @@ _FALSE = {"false", "0", "no"}
 
 class MailNotSent(Exception):
     """The message did not leave: the server could not be reached, refused it, or the
-    mailbox folder could not be written. The message says which, without a password."""
+    mailbox folder could not be written. The message says which, without a password.
+
+    `code` is the server's SMTP reply code when it answered with a refusal (None: no
+    answer, as a refused connection or a timeout). A 5xx is permanent (the address does
+    not exist, the message is refused: sending again changes nothing); anything else may
+    work later (a 4xx, a server down)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def permanent(self) -> bool:
+        return self.code is not None and 500 <= self.code < 600
 
 
 @dataclass(frozen=True)
 class Message:
-    """What to send: a text part always, an HTML alternative when given."""
+    """What to send: a text part always, an HTML alternative when given. `headers` are
+    added as they are (a marketing message's List-Unsubscribe: engage/delivery.py), and
+    `sender` replaces the sender's From (marketing mail may go out from its own address)."""
 
     to: str
     subject: str
     text: str
     html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    sender: str | None = None
 
 
 class MailSender(Protocol):
@@ -65,6 +82,7 @@ def compose(message: Message, sender: str, now: datetime) -> EmailMessage:
     """The message as it goes on the wire. A header that would hold a line break (an
     injected header) is refused, by the standard library's policy, as MailNotSent."""
     mail = EmailMessage()
+    sender = message.sender or sender
     try:
         mail["From"] = sender
         mail["To"] = message.to
@@ -72,6 +90,8 @@ def compose(message: Message, sender: str, now: datetime) -> EmailMessage:
         mail["Date"] = format_datetime(now.replace(tzinfo=UTC))
         mail["Message-ID"] = make_msgid(domain=_domain(sender))
         mail["Auto-Submitted"] = "auto-generated"
+        for name, value in message.headers.items():
+            mail[name] = value
     except (ValueError, IndexError, HeaderParseError) as exc:
         # the address is not quoted: the message of a failure is logged (docs/privacy.md)
         raise MailNotSent(f"cannot address the message: {exc}") from exc
@@ -164,7 +184,7 @@ class SmtpSender:
         except (smtplib.SMTPException, OSError) as exc:
             reason = _reason(exc)
             raise MailNotSent(
-                f"the mail server at {where} did not take the message: {reason}"
+                f"the mail server at {where} did not take the message: {reason}", _code(exc)
             ) from exc
         log.info("mail sent to the server at %s: %s", where, message.subject)
 
@@ -174,6 +194,15 @@ class SmtpSender:
             context = ssl.create_default_context()
             return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
         return smtplib.SMTP(host, port, timeout=self.timeout)
+
+
+def _code(exc: BaseException) -> int | None:
+    """The server's reply code of a refusal (the worst of a refused recipient's)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return max((code for code, _text in exc.recipients.values()), default=None)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return int(exc.smtp_code)
+    return None
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,0 +1,120 @@
+"""A message's content: its Jinja2 template rendered for one member, in their language.
+
+Design overview. A template has three parts: `subject.txt`, `body.txt` and, for e-mail,
+`body.html`. Staff write campaign templates into the store (`message_templates`); the
+journeys' and the transactional ones ship with the package
+(`engage/templates/<name>/<locale>/…`). `render` looks in this order: the store's template
+in the member's locale, the package's, then the same two in English (`en`); a locale like
+`ro_RO` is tried as itself and as `ro` first.
+
+The templates run in Jinja2's sandbox (staff write them; a template reads fields, it
+cannot reach Python), undefined names are errors (a typo shows, rather than an empty
+greeting), and the HTML part is autoescaped: a member's name cannot inject markup. The
+HTML part's <style> rules are then inlined into `style=` attributes (css-inline), since
+many mail programs drop a <style> block; @media rules stay in the head. Nothing remote is
+ever loaded. Any failure is `RenderFailed` naming the template and the reason: the worker
+marks that message `failed` and goes on with the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import css_inline
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+DEFAULT_LOCALE = "en"
+PARTS = ("subject.txt", "body.txt", "body.html")
+
+
+class RenderFailed(Exception):
+    """The template is missing or does not render: the message names which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A template's sources (`html` None: a text-only message, as SMS and push are)."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+def locales(locale: str | None) -> list[str]:
+    """The locales to try, best first: `ro_RO` → ro_RO, ro, en."""
+    found: list[str] = []
+    for candidate in (locale, (locale or "").split("_")[0], DEFAULT_LOCALE):
+        if candidate and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def choose(name: str, locale: str | None, stored: Mapping[str, Template]) -> Template:
+    """The template to render: the store's (`stored`, by locale) before the package's,
+    each locale before the next."""
+    for candidate in locales(locale):
+        if candidate in stored:
+            return stored[candidate]
+        packaged = packaged_template(name, candidate)
+        if packaged is not None:
+            return packaged
+    raise RenderFailed(f"no template {name!r} for the locale {locale or DEFAULT_LOCALE!r} or en")
+
+
+@cache
+def packaged_template(name: str, locale: str) -> Template | None:
+    """The package's template `name` in `locale`, or None (files read once)."""
+    if ".." in name.split("/") or not name or name.startswith("/"):
+        return None
+    folder = resources.files("patron.engage").joinpath("templates", *name.split("/"), locale)
+    texts: dict[str, str | None] = {}
+    for part in PARTS:
+        file = folder.joinpath(part)
+        texts[part] = file.read_text(encoding="utf-8") if file.is_file() else None
+    subject, text = texts["subject.txt"], texts["body.txt"]
+    if subject is None or text is None:
+        return None
+    return Template(subject, text, texts["body.html"])
+
+
+def render(name: str, template: Template, fields: Mapping[str, Any]) -> Rendered:
+    """`template` filled with `fields`; RenderFailed naming `name` and the reason."""
+    try:
+        subject = _text_env().from_string(template.subject).render(fields)
+        text = _text_env().from_string(template.text).render(fields)
+        html = None
+        if template.html is not None:
+            html = _inliner().inline(_html_env().from_string(template.html).render(fields))
+    except (jinja2.TemplateError, css_inline.InlineError, TypeError, ValueError) as exc:
+        raise RenderFailed(f"the template {name!r} does not render: {exc}") from exc
+    # a subject is one line: a line break in it would be refused by the mail sender
+    return Rendered(" ".join(subject.split()), text, html)
+
+
+@cache
+def _text_env() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+
+
+@cache
+def _html_env() -> SandboxedEnvironment:
+    return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
