@@ -21,7 +21,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 CONFIRM_DAYS = 7
-_SHAPE = re.compile(r"^(u|c)\.(\d{1,18})\.([a-z_]{1,40})\.(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
+_SHAPE = re.compile(
+    r"^(u|c)\.(\d{1,18})\.([a-z_]{1,40})\.(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$"
+)
 
 
 class LinkAction(StrEnum):

@@ -30,6 +30,7 @@ from patron.web import (
     goals,
     i18n,
     lifetime,
+    message_links,
     money,
     overview,
     portal,
@@ -38,6 +39,7 @@ from patron.web import (
     portal_events,
     portal_join,
     portal_pages,
+    portal_preferences,
     portal_profile,
     program,
     referrals,
@@ -77,6 +79,8 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_pages.router)  # the member's pages behind the door
     app.include_router(portal_join.router)
     app.include_router(portal_profile.router)
+    app.include_router(portal_preferences.router)
+    app.include_router(message_links.router)
     app.include_router(portal_card.router)
     app.include_router(portal_clubs.router)
     app.include_router(portal_events.router)

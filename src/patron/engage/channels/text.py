@@ -57,7 +57,9 @@ class HttpTextSender:
             answer = self._client.post(self.url, json=body)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise TextNotSent(f"the provider at {self.url} was not reached: {reason}", permanent=False) from exc
+            raise TextNotSent(
+                f"the provider at {self.url} was not reached: {reason}", permanent=False
+            ) from exc
         status = answer.status_code
         if answer.is_success:
             return _provider_id(answer)

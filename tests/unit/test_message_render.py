@@ -1,0 +1,68 @@
+"""Rendering a message (engage/render.py): the member's locale before English, the store's
+template before the package's, HTML autoescaped with its <style> rules inlined, undefined
+fields and broken templates a clear RenderFailed."""
+
+from __future__ import annotations
+
+import pytest
+
+from patron.engage.render import RenderFailed, Template, choose, locales, render
+
+FIELDS = {"member": {"first_name": "Ana", "name": "Ana <b>Pop</b>"}, "confirm_url": "https://x/u/t"}
+
+
+def test_a_locale_is_tried_as_itself_then_its_language_then_english() -> None:
+    assert locales("ro_RO") == ["ro_RO", "ro", "en"]
+    assert locales("ro") == ["ro", "en"]
+    assert locales(None) == ["en"]
+
+
+def test_the_packaged_template_in_the_members_language_is_chosen() -> None:
+    ro = choose("consent/confirm", "ro_RO", {})
+    assert ro.subject.startswith("Confirmați")
+    assert choose("consent/confirm", "de", {}).subject.startswith("Confirm that")
+
+
+def test_the_stores_template_comes_before_the_packaged_one_in_each_locale() -> None:
+    stored = {"en": Template("from the store", "t")}
+    assert choose("consent/confirm", "en", stored).subject == "from the store"
+    # the package's Romanian one beats the store's English one for a Romanian member
+    assert choose("consent/confirm", "ro", stored).subject.startswith("Confirmați")
+
+
+def test_a_name_without_a_template_anywhere_is_refused_by_name() -> None:
+    with pytest.raises(RenderFailed, match="no template 'campaign/9/A'"):
+        choose("campaign/9/A", "en", {})
+    with pytest.raises(RenderFailed):
+        choose("../render", "en", {})
+
+
+def test_the_html_part_is_escaped_and_its_style_rules_inlined() -> None:
+    template = Template(
+        "Hi {{ member.first_name }}",
+        "Hello {{ member.name }}",
+        "<html><head><style>p.lead { color: #c00 }</style></head>"
+        '<body><p class="lead">Hello {{ member.name }}</p></body></html>',
+    )
+    done = render("t", template, FIELDS)
+    assert done.subject == "Hi Ana"
+    assert done.text == "Hello Ana <b>Pop</b>"  # the text part is text: nothing escaped
+    assert done.html is not None
+    assert '<p class="lead" style="color: #c00;">Hello Ana &lt;b&gt;Pop&lt;/b&gt;</p>' in done.html
+    assert "<style>" not in done.html
+
+
+def test_an_undefined_field_or_a_broken_template_is_a_render_failure() -> None:
+    with pytest.raises(RenderFailed, match="'t' does not render: .*balance"):
+        render("t", Template("s", "{{ member.balance }}"), FIELDS)
+    with pytest.raises(RenderFailed, match="'t' does not render"):
+        render("t", Template("s", "{% if %}"), FIELDS)
+
+
+def test_the_sandbox_keeps_a_template_from_reaching_python() -> None:
+    with pytest.raises(RenderFailed):
+        render("t", Template("s", "{{ ''.__class__.__mro__[1].__subclasses__() }}"), FIELDS)
+
+
+def test_a_subject_is_one_line() -> None:
+    assert render("t", Template("a\n{{ member.first_name }}\n", "x"), FIELDS).subject == "a Ana"
