@@ -28,6 +28,8 @@ import css_inline
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from patron.domain.message_fields import MessageTemplate
+
 DEFAULT_LOCALE = "en"
 PARTS = ("subject.txt", "body.txt", "body.html")
 
@@ -36,13 +38,8 @@ class RenderFailed(Exception):
     """The template is missing or does not render: the message names which and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A template's sources (`html` None: a text-only message, as SMS and push are)."""
-
-    subject: str
-    text: str
-    html: str | None = None
+# a template's sources (`html` None: a text-only message, as SMS and push are)
+Template = MessageTemplate
 
 
 @dataclass(frozen=True, slots=True)
