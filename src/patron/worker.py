@@ -1,5 +1,6 @@
 """`patron worker`: the outbox consumer. It routes every event to the webhook subscriptions
-that want it and delivers each at least once, in order per member, with retries.
+that want it and delivers each at least once, in order per member, with retries; and it
+sends the message core's queued messages (delivery.py) after the webhooks of each pass.
 
 Design overview. One pass (`Worker.step`) is three kinds of transaction, none of them
 open while a request is on the wire: route up to `route_batch` events (deliveries made),
@@ -24,6 +25,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from patron.bootstrap import Patron
+from patron.delivery import MessageDelivery
 from patron.domain.webhooks import RetryPolicy
 from patron.services import webhooks as uc
 
@@ -72,9 +74,16 @@ class Counts:
 
 class Worker:
     def __init__(
-        self, patron: Patron, sender: Sender, options: WorkerOptions, *, single: bool
+        self,
+        patron: Patron,
+        sender: Sender,
+        options: WorkerOptions,
+        *,
+        single: bool,
+        messages: MessageDelivery | None = None,
     ) -> None:
         self.patron = patron
+        self.messages = messages  # the message core's queue (delivery.py); None: webhooks only
         self.sender = sender
         self.options = options
         self.single = single
@@ -91,6 +100,8 @@ class Worker:
 
     def reconcile(self) -> int:
         taken = self.patron.run(uc.reconcile, self.single)
+        if self.messages is not None:
+            taken += self.messages.reconcile(self.single)
         self.counts.reconciled += taken
         if taken:
             log.info("%d deliveries left in flight by a stopped worker are pending again", taken)
@@ -116,7 +127,10 @@ class Worker:
             else:
                 self.counts.failed += 1
                 log.warning("webhook %d to %s: %s", job.delivery_id, job.url, sent.error)
-        return routed + len(jobs)
+        sent_messages = 0
+        if self.messages is not None and not self.stopping:
+            sent_messages = self.messages.step(lambda: self.stopping)
+        return routed + len(jobs) + sent_messages
 
     def run(self, *, until_idle: bool = False) -> Counts:
         """Reconcile, then pass after pass until stopped (or, `until_idle`, until a pass

@@ -21,9 +21,7 @@ class MessageTemplate:
     html: str | None = None
 
 
-def recommended(
-    rewards: Sequence[CatalogReward], balance: int, tier: str
-) -> CatalogReward | None:
+def recommended(rewards: Sequence[CatalogReward], balance: int, tier: str) -> CatalogReward | None:
     """The reward to suggest: the dearest the balance affords, else the cheapest (only
     the active ones in stock that the member's tier may take; None: no such reward). A
     tie of points goes to the first by id, so the choice is stable."""

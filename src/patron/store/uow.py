@@ -26,6 +26,7 @@ from patron.store.clubs import Clubs
 from patron.store.consents import Consents
 from patron.store.contacts import MemberContacts
 from patron.store.db import READONLY
+from patron.store.deliveries import Deliveries
 from patron.store.directory import MemberDirectory
 from patron.store.experiments import Experiments
 from patron.store.figures import ProgramFigures
@@ -111,6 +112,7 @@ class UnitOfWork:
         self.referrals = Referrals(conn)
         self.birthdays = Birthdays(conn)
         self.webhooks = Webhooks(conn)
+        self.deliveries = Deliveries(conn)
         return self
 
     @property

@@ -1,0 +1,210 @@
+"""The delivery of queued messages, one transaction a step: claim, prepare (the gate
+again, then the fields), finish; and a campaign's unsubscribes.
+
+Design overview. The message core (services/messages.py) decides at enqueue whether a
+message may go; time passes before the worker sends it, and a member may unsubscribe or
+an address be suppressed meanwhile (DESIGN.md §4: an unsubscribe takes effect before the
+next send). So `prepare` asks the gate again at send time: a marketing message whose
+consent is no longer `granted`, whose address is gone, erased or suppressed is `refused`
+with the reason and never sent. A message that may go gets what its template needs
+(domain/message_fields.py): the member's name, balance, tier and referral code, the
+soonest expiring points, the recommended reward, the portal's URL and, for marketing,
+the one-click unsubscribe URL and its headers (RFC 8058). Rendering and sending belong to
+the adapter (delivery.py), between `prepare` and `finish`, outside any transaction.
+
+`finish` records the outcome: `sent` with the address and time; a temporary refusal
+`deferred` until the retry policy's next time (domain/webhooks.RetryPolicy), `failed`
+after its last attempt; a permanent refusal `bounced`, and the address of a marketing or
+transactional e-mail suppressed (reason `bounce`) so no campaign reaches it again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from patron.domain.consent import ConsentState
+from patron.domain.message_fields import MessageTemplate, fields, recommended, soonest
+from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Refusal, Status
+from patron.domain.webhooks import RetryPolicy
+from patron.services.consents import consent_state
+from patron.services.messages import suppress, suppressed
+from patron.services.preferences import unsubscribe_link
+from patron.services.queries import active_rewards, balance
+from patron.store.deliveries import Claimed as Claimed
+from patron.store.uow import UnitOfWork
+
+DEFAULT_POLICY = RetryPolicy(
+    max_attempts=6, base=timedelta(minutes=1), cap=timedelta(hours=6), jitter=0.5
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    limit: int
+    lease: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Prepare:
+    """What the adapter knows that the store does not: where the portal is (its public
+    URL, https in production), the program's default language, and where a one-click
+    unsubscribe by mail may also go (None: the https link only)."""
+
+    claimed: Claimed
+    base_url: str
+    default_locale: str = "en"
+    unsubscribe_mailto: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A message that may go: to whom, what to render it from, with which headers."""
+
+    claimed: Claimed
+    channel: Channel
+    marketing: bool
+    address: str
+    locale: str
+    stored: Mapping[str, MessageTemplate]
+    fields: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # a temporary refusal: again later, or failed after the last attempt
+    BOUNCED = "bounced"  # a permanent refusal of the address
+    FAILED = "failed"  # the message itself cannot go (its template does not render)
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    claimed: Claimed
+    outcome: Outcome
+    address: str | None = None
+    error: str | None = None
+    policy: RetryPolicy = DEFAULT_POLICY
+    draw: float = field(default_factory=random.random)
+
+
+def claim_messages(uow: UnitOfWork, claim: Claim) -> list[Claimed]:
+    """Lease up to `limit` messages due now: each `sending`, one attempt more."""
+    return uow.deliveries.claim(uow.now, uow.now + claim.lease, claim.limit)
+
+
+def release_messages(uow: UnitOfWork, claimed: list[Claimed]) -> None:
+    uow.deliveries.release(claimed)
+
+
+def reconcile_messages(uow: UnitOfWork, single: bool) -> int:
+    return uow.deliveries.reconcile(uow.now, every_sending=single)
+
+
+def prepare(uow: UnitOfWork, command: Prepare) -> Prepared | None:
+    """The message ready to render, or None: refused at send time (recorded so)."""
+    claimed = command.claimed
+    channel = Channel(claimed.channel)
+    marketing = claimed.kind == Kind.MARKETING.value
+    member = uow.members.get(claimed.member_id)
+    address = _address(uow, claimed.member_id, channel) if member is not None else None
+    refusal = None
+    if member is None or member.erased_at is not None:
+        refusal = Refusal.ERASED
+    elif address is None:
+        refusal = Refusal.NO_ADDRESS
+    elif marketing and _purpose_state(uow, claimed.member_id, channel) is not ConsentState.GRANTED:
+        refusal = Refusal.NO_CONSENT
+    elif marketing and suppressed(uow, channel, address):
+        refusal = Refusal.SUPPRESSED
+    if refusal is not None or member is None or address is None:
+        uow.deliveries.finish(
+            claimed, Status.REFUSED.value, refusal=(refusal or Refusal.ERASED).value
+        )
+        return None
+    purpose = CONSENT_PURPOSE[channel]
+    link = (
+        unsubscribe_link(uow, command.base_url, member.id, purpose, claimed.message_id)
+        if marketing
+        else None
+    )
+    view = balance(uow, member.id)
+    reward = recommended(active_rewards(uow), view.points, member.tier)
+    values = fields(
+        name=member.name,
+        balance=view.points,
+        tier=member.tier,
+        referral_code=member.referral_code,
+        expiring=soonest(view.expiring),
+        reward=reward,
+        portal_url=f"{command.base_url.rstrip('/')}/portal",
+        unsubscribe_url=link,
+        context=claimed.context,
+    )
+    return Prepared(
+        claimed,
+        channel,
+        marketing,
+        address,
+        uow.members.locale(member.id) or command.default_locale,
+        uow.deliveries.templates(claimed.template),
+        values,
+        _headers(link, command.unsubscribe_mailto) if link and channel is Channel.EMAIL else {},
+    )
+
+
+def _purpose_state(uow: UnitOfWork, member_id: int, channel: Channel) -> ConsentState:
+    return consent_state(uow, member_id, CONSENT_PURPOSE[channel])
+
+
+def _address(uow: UnitOfWork, member_id: int, channel: Channel) -> str | None:
+    member = uow.members.get(member_id)
+    if member is None:
+        return None
+    if channel is Channel.EMAIL:
+        return member.email or None
+    if channel is Channel.SMS:
+        return uow.contacts.get(member_id).phone or None
+    return member.external_id
+
+
+def _headers(link: str, mailto: str | None) -> dict[str, str]:
+    """RFC 8058: the https link first (the one a mail program posts to), a mailto beside
+    it when one is configured; `List-Unsubscribe-Post` says the link takes a one-click
+    POST."""
+    targets = f"<{link}>" + (f", <mailto:{mailto}?subject=unsubscribe>" if mailto else "")
+    return {"List-Unsubscribe": targets, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def finish(uow: UnitOfWork, command: Finish) -> str:
+    """Record the attempt's outcome; the status the message is left in."""
+    claimed, now = command.claimed, uow.now
+    if command.outcome is Outcome.SENT:
+        status, values = Status.SENT, {"address": command.address, "sent_at": now, "error": None}
+    elif command.outcome is Outcome.RETRY:
+        again = command.policy.after_failure(claimed.attempt, now, command.draw)
+        status = Status.DEFERRED if again is not None else Status.FAILED
+        values = {"error": command.error, **({"not_before": again} if again else {})}
+    elif command.outcome is Outcome.BOUNCED:
+        status, values = Status.BOUNCED, {"error": command.error, "address": command.address}
+    else:
+        status, values = Status.FAILED, {"error": command.error}
+    recorded = uow.deliveries.finish(claimed, status.value, **values)
+    if recorded and status is Status.BOUNCED and command.address:
+        channel = Channel(claimed.channel)
+        suppress(uow, channel, command.address, "bounce", "delivery", None)
+    return status.value
+
+
+def unsubscribes(uow: UnitOfWork, campaign_id: int) -> int:
+    """The members who unsubscribed by the link of one of the campaign's messages."""
+    return uow.deliveries.unsubscribes(campaign_id)
+
+
+def message_status(uow: UnitOfWork, message_id: int) -> tuple[str, str | None] | None:
+    """A message's status and refusal (None: no such message)."""
+    return uow.deliveries.status(message_id)
