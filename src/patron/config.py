@@ -5,9 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 class Settings(BaseSettings):
@@ -50,6 +53,33 @@ class Settings(BaseSettings):
     # in e-mails start with it. Unset, a link names the address the request came to,
     # which is trusted from a loopback address only (docs/portal.md).
     public_url: str | None = None
+    # Messages (docs/messages.md): marketing e-mail may leave from its own address (unset:
+    # `mail_from`); a one-click unsubscribe may also be offered by mail to this address
+    mail_from_marketing: str | None = None
+    unsubscribe_mailto: str | None = None
+    # SMS and push through a provider's HTTP API (engage/channels/text.py): a JSON POST
+    # to the URL with `Authorization: Bearer <token>`; unset, that channel does not send
+    sms_url: str | None = None
+    sms_token: SecretStr | None = None
+    push_url: str | None = None
+    push_token: SecretStr | None = None
+    text_timeout: float = Field(10.0, gt=0, le=300)
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_outside_loopback(cls, value: str | None) -> str | None:
+        """The links in e-mails (login, unsubscribe) start with it: anything but a
+        loopback address must be https, or the tokens travel in clear."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"PATRON_PUBLIC_URL: {value!r} is not an http(s) address")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            raise ValueError(
+                f"PATRON_PUBLIC_URL: {value!r} must be https:// (http only for localhost)"
+            )
+        return value
 
 
 @lru_cache

@@ -15,6 +15,7 @@ from patron.api.routes import (
     apikeys,
     audit,
     birthdays,
+    consents,
     business,
     cards,
     clubs,
@@ -63,6 +64,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(clubs.router)
     app.include_router(business.router)
     app.include_router(birthdays.router)
+    app.include_router(consents.router)
     app.include_router(privacy.router)
     app.include_router(purchases.router)
     app.include_router(redemptions.router)

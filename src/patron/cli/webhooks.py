@@ -152,8 +152,9 @@ def worker(
     ] = False,
     database_url: DbOption = None,
 ) -> None:
-    """Deliver the outbox's events to the webhook subscriptions until SIGTERM or Ctrl-C.
-    Several workers may run on PostgreSQL; on SQLite one per store."""
+    """Deliver the outbox's events to the webhook subscriptions and send the queued
+    messages (e-mail, SMS, push: docs/messages.md) until SIGTERM or Ctrl-C. Several
+    workers may run on PostgreSQL; on SQLite one per store."""
     if ctx.invoked_subcommand is not None:
         return
     from datetime import timedelta
@@ -166,20 +167,66 @@ def worker(
     options = WorkerOptions(
         batch, poll_seconds=poll, timeout_seconds=timeout, policy=policy, lease_seconds=lease
     )
-    url = database_url or load_settings().database_url
+    settings = load_settings()
+    url = database_url or settings.database_url
     with open_patron(url) as patron:
         single = patron.engine.dialect.name == "sqlite"
         lock = _single_worker_lock(url) if single else None
         sender = HttpSender(timeout)
-        running = Worker(patron, sender, options, single=single)
+        messages = message_delivery(patron, settings, batch)
+        running = Worker(patron, sender, options, single=single, messages=messages)
         signal.signal(signal.SIGTERM, lambda *_: running.stop())
         signal.signal(signal.SIGINT, lambda *_: running.stop())
         print("worker: delivering (SIGTERM stops it after the message in flight)", file=sys.stderr)
         counts = running.run(until_idle=until_idle)
         sender.close()
+        for text in (messages.senders.sms, messages.senders.push):
+            if text is not None:
+                text.close()
         if lock is not None:
             lock.close()
-    typer.echo(json.dumps(asdict(counts)))
+    typer.echo(json.dumps({**asdict(counts), "messages": asdict(messages.counts)}))
+
+
+def message_delivery(patron: Any, settings: Any, batch: int) -> Any:
+    """The worker's message delivery from the settings: the mail sender of the portal,
+    SMS and push providers when configured, links to PATRON_PUBLIC_URL (without it, to
+    this machine's `patron serve`: the demo's case)."""
+    from patron.delivery import DeliveryOptions, MessageDelivery, Senders
+    from patron.engage.channels.mail import mail_sender
+    from patron.engage.channels.text import HttpTextSender
+
+    smtp = settings.smtp_url.get_secret_value() if settings.smtp_url is not None else None
+    try:
+        mail = mail_sender(
+            smtp,
+            sender=settings.mail_from,
+            mailbox=settings.mailbox,
+            timeout=settings.smtp_timeout,
+            clock=patron.clock,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+
+    def text(url: str | None, token: Any) -> HttpTextSender | None:
+        if not url:
+            return None
+        secret = token.get_secret_value() if token is not None else None
+        return HttpTextSender(url, secret, timeout=settings.text_timeout)
+
+    senders = Senders(
+        mail,
+        text(settings.sms_url, settings.sms_token),
+        text(settings.push_url, settings.push_token),
+    )
+    options = DeliveryOptions(
+        base_url=settings.public_url or f"http://127.0.0.1:{settings.port}",
+        default_locale=settings.locale,
+        marketing_from=settings.mail_from_marketing,
+        unsubscribe_mailto=settings.unsubscribe_mailto,
+        batch=batch,
+    )
+    return MessageDelivery(patron, senders, options)
 
 
 def _single_worker_lock(url: str) -> Any:

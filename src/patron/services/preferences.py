@@ -28,7 +28,9 @@ from patron.domain.consent import (
 )
 from patron.domain.errors import InvalidInput, NotFound
 from patron.domain.message_links import BadLink, LinkAction, MessageLink, sign, verify
-from patron.services.consents import awaiting_confirmation, record_consent
+from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
+from patron.services.consents import awaiting_confirmation, consent_state, record_consent
+from patron.services.messages import Queued, enqueue
 from patron.services.secrets import server_secret
 from patron.store.uow import UnitOfWork
 
@@ -171,3 +173,60 @@ def save_preferences(uow: UnitOfWork, command: SavePreferences) -> int:
 
 def message_locale(uow: UnitOfWork, member_id: int) -> str | None:
     return uow.members.locale(member_id)
+
+
+CONFIRM_TEMPLATE = "consent/confirm"  # engage/templates/consent/confirm/<locale>/
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConsent:
+    """A consent for one channel from the API or the console. With `double_opt_in`, a
+    yes to e-mail waits for the member's confirmation (a transactional e-mail with the
+    link, to `base_url`/u/…)."""
+
+    member_id: int
+    channel: Channel
+    granted: bool
+    source: ConsentSource
+    actor: str | None = None
+    double_opt_in: bool = False
+    base_url: str = ""
+
+
+def set_channel_consent(uow: UnitOfWork, command: ChannelConsent) -> Preference:
+    """Record the consent; the channel's preference after it."""
+    purpose = CONSENT_PURPOSE[command.channel]
+    pending = command.granted and command.double_opt_in and command.channel is Channel.EMAIL
+    if pending and consent_state(uow, command.member_id, purpose) is not ConsentState.GRANTED:
+        if not awaiting_confirmation(uow, command.member_id, purpose):
+            record = ConsentRecord(
+                command.member_id, purpose, True, uow.now, ConsentSource.UNCONFIRMED, command.actor
+            )
+            uow.consents.add(record)
+        ask_confirmation(uow, command.member_id, command.base_url, purpose)
+    else:
+        set_preference(
+            uow,
+            SetPreference(
+                command.member_id, purpose, command.granted, command.source, command.actor
+            ),
+        )
+    return next(p for p in preferences(uow, command.member_id) if p.purpose == purpose)
+
+
+def ask_confirmation(
+    uow: UnitOfWork, member_id: int, base_url: str, purpose: str = MARKETING
+) -> Queued:
+    """Queue the transactional e-mail whose link confirms a yes awaiting it (once a
+    minute at most: the key names the minute, so a retried request sends one)."""
+    url = confirm_link(uow, base_url, member_id, purpose)
+    key = f"consent:confirm:{purpose}:member:{member_id}:at:{uow.now:%Y%m%dT%H%M}"
+    outgoing = Outgoing(
+        member_id=member_id,
+        channel=Channel.EMAIL,
+        template=CONFIRM_TEMPLATE,
+        key=key,
+        kind=Kind.TRANSACTIONAL,
+        context={"confirm_url": url},
+    )
+    return enqueue(uow, outgoing)
