@@ -23,6 +23,7 @@ from patron.web import (
     clubs,
     cohorts,
     console,
+    console_consents,
     customer,
     customers,
     events,
@@ -63,6 +64,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(overview.router)
     app.include_router(customers.router)
     app.include_router(customer.router)
+    app.include_router(console_consents.router)
     app.include_router(cohorts.router)
     app.include_router(clubs.router)
     app.include_router(experiments.router)

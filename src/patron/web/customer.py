@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from patron.analytics.insights import ready_base
 from patron.bootstrap import Patron
 from patron.domain.errors import NotFound, PatronError
+from patron.domain.messages import CONSENT_PURPOSE
 from patron.domain.timeline import TimelineKind
 from patron.services.adjust import adjust
 from patron.services.business import business_or_none
@@ -28,6 +29,7 @@ from patron.services.cards import BlockCard, ReplaceCard, block_card, member_car
 from patron.services.commands import Adjust, MemberRef
 from patron.services.consents import consent_state
 from patron.services.entitlements import UseEntitlement, use_entitlement
+from patron.services.preferences import preferences
 from patron.services.queries import data_version
 from patron.services.timeline import customer_file
 from patron.web.consents import consent_words
@@ -53,6 +55,8 @@ KINDS = {
 }
 
 
+# the channel whose consent a purpose is (domain/messages.CONSENT_PURPOSE, read backwards)
+CHANNEL_OF = {purpose: channel.value for channel, purpose in CONSENT_PURPOSE.items()}
 CARD_STATES = {"issued": N_("issued"), "active": N_("active"), "blocked": N_("blocked")}
 
 
@@ -96,6 +100,17 @@ def _page(
         "staff": staff,
         "member": member,
         "consent": consent_words(patron.read(consent_state, member_id)),
+        "consents": [
+            {
+                "channel": CHANNEL_OF[found.purpose],
+                "state": consent_words(found.state),
+                "awaiting": found.awaiting,
+                "recorded_at": found.recorded_at,
+                "source": found.source.value if found.source else None,
+                "granted": found.state.value == "granted",
+            }
+            for found in patron.read(preferences, member_id)
+        ],
         "balance": found.balance,
         "lots": found.lots,
         "items": items,

@@ -168,6 +168,19 @@ WORDS = {
     "incremental_margin": N_("incremental margin"),
     "program_cost": N_("program cost"),
     "net_incremental_margin": N_("net incremental margin"),
+    # messages: channels, consent sources and suppression reasons (docs/messages.md)
+    "email": N_("e-mail"),
+    "sms": N_("SMS"),
+    "push": N_("push notification"),
+    "portal": N_("portal"),
+    "api": N_("API"),
+    "console": N_("console"),
+    "unconfirmed": N_("unconfirmed"),
+    "confirmation": N_("confirmation link"),
+    "unsubscribe": N_("unsubscribe link"),
+    "bounce": N_("bounce"),
+    "complaint": N_("complaint"),
+    "manual": N_("added by staff"),
 }
 
 
