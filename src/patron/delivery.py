@@ -20,6 +20,7 @@ channel is not configured, and its messages are deferred, then failed, saying so
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -77,13 +78,13 @@ class MessageDelivery:
         self.counts.reconciled += taken
         return taken
 
-    def step(self, stopping: bool = False) -> int:
-        """One pass: the messages claimed (0: nothing was due)."""
-        claimed = self.patron.run(
-            uc.claim_messages, uc.Claim(self.options.batch, self.options.lease)
-        )
+    def step(self, stopping: Callable[[], bool] = lambda: False) -> int:
+        """One pass: the messages claimed (0: nothing was due). When `stopping()` turns
+        true the claimed ones not yet sent are put back untouched (SIGTERM)."""
+        claim = uc.Claim(self.options.batch, self.options.lease)
+        claimed = self.patron.run(uc.claim_messages, claim)
         for done, one in enumerate(claimed):
-            if stopping:
+            if stopping():
                 self.patron.run(uc.release_messages, claimed[done:])
                 break
             self.deliver(one)

@@ -27,12 +27,17 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from patron.domain.consent import ConsentState
 from patron.domain.message_fields import MessageTemplate, fields, recommended, soonest
-from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Refusal, Status
+from patron.domain.messages import (
+    CONSENT_PURPOSE,
+    Channel,
+    Kind,
+    Refusal,
+    Status,
+    SuppressionReason,
+)
 from patron.domain.webhooks import RetryPolicy
-from patron.services.consents import consent_state
-from patron.services.messages import suppress, suppressed
+from patron.services.messages import gate_now, suppress
 from patron.services.preferences import unsubscribe_link
 from patron.services.queries import active_rewards, balance
 from patron.store.deliveries import Claimed as Claimed
@@ -110,20 +115,14 @@ def prepare(uow: UnitOfWork, command: Prepare) -> Prepared | None:
     claimed = command.claimed
     channel = Channel(claimed.channel)
     marketing = claimed.kind == Kind.MARKETING.value
+    refused = gate_now(uow, claimed.member_id, channel, Kind(claimed.kind))
     member = uow.members.get(claimed.member_id)
-    address = _address(uow, claimed.member_id, channel) if member is not None else None
-    refusal = None
-    if member is None or member.erased_at is not None:
-        refusal = Refusal.ERASED
-    elif address is None:
-        refusal = Refusal.NO_ADDRESS
-    elif marketing and _purpose_state(uow, claimed.member_id, channel) is not ConsentState.GRANTED:
-        refusal = Refusal.NO_CONSENT
-    elif marketing and suppressed(uow, channel, address):
-        refusal = Refusal.SUPPRESSED
-    if refusal is not None or member is None or address is None:
+    address = _address(uow, claimed.member_id, channel)
+    if refused is None and (member is None or address is None):
+        refused = Refusal.NO_ADDRESS
+    if refused is not None or member is None or address is None:
         uow.deliveries.finish(
-            claimed, Status.REFUSED.value, refusal=(refusal or Refusal.ERASED).value
+            claimed, Status.REFUSED.value, refusal=refused.value if refused else None
         )
         return None
     purpose = CONSENT_PURPOSE[channel]
@@ -155,10 +154,6 @@ def prepare(uow: UnitOfWork, command: Prepare) -> Prepared | None:
         values,
         _headers(link, command.unsubscribe_mailto) if link and channel is Channel.EMAIL else {},
     )
-
-
-def _purpose_state(uow: UnitOfWork, member_id: int, channel: Channel) -> ConsentState:
-    return consent_state(uow, member_id, CONSENT_PURPOSE[channel])
 
 
 def _address(uow: UnitOfWork, member_id: int, channel: Channel) -> str | None:
@@ -196,7 +191,7 @@ def finish(uow: UnitOfWork, command: Finish) -> str:
     recorded = uow.deliveries.finish(claimed, status.value, **values)
     if recorded and status is Status.BOUNCED and command.address:
         channel = Channel(claimed.channel)
-        suppress(uow, channel, command.address, "bounce", "delivery", None)
+        suppress(uow, channel, command.address, SuppressionReason.BOUNCE, "delivery", None)
     return status.value
 
 

@@ -28,9 +28,9 @@ from patron.domain.consent import (
 )
 from patron.domain.errors import InvalidInput, NotFound
 from patron.domain.message_links import BadLink, LinkAction, MessageLink, sign, verify
-from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
+from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing, Queued
 from patron.services.consents import awaiting_confirmation, consent_state, record_consent
-from patron.services.messages import Queued, enqueue
+from patron.services.messages import enqueue
 from patron.services.secrets import server_secret
 from patron.store.uow import UnitOfWork
 
