@@ -10,7 +10,9 @@ from patron.domain.message_fields import first_name, recommended, soonest
 from patron.domain.redemption import CatalogReward
 
 
-def _reward(id: str, points: int, *, tiers: tuple[str, ...] = (), stock: int | None = None) -> CatalogReward:
+def _reward(
+    id: str, points: int, *, tiers: tuple[str, ...] = (), stock: int | None = None
+) -> CatalogReward:
     return CatalogReward(id, id.title(), "gift", points, Decimal(0), None, stock, tiers, "", True)
 
 

@@ -17,7 +17,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patron.bootstrap import Patron
-from patron.domain.consent import MARKETING, MARKETING_SMS, ConsentSource, ConsentState
+from patron.domain.consent import (
+    MARKETING,
+    MARKETING_PUSH,
+    MARKETING_SMS,
+    ConsentSource,
+    ConsentState,
+)
 from patron.services.consents import consent_state, record_consent
 from patron.services.preferences import confirm_link, message_locale, unsubscribe_link
 from tests.conftest import Clock
@@ -133,9 +139,11 @@ def test_the_preferences_page_shows_how_and_saves_per_channel(
         bad = browser.post("/portal/preferences", data={**form, "language": "xx"})
     assert saved.status_code == 200 and 'id="saved"' in saved.text
     assert (refused.status_code, bad.status_code) == (403, 422)
-    # e-mail unticked: a no; SMS ticked: a yes, both from the portal
+    # e-mail unticked: a no; SMS ticked: a yes; push unticked: a no (an unticked box is
+    # an answer, as on the join form), all from the portal
     assert _history(sqlite_patron, ana)[1:] == [
         (MARKETING, False, "portal", None),
         (MARKETING_SMS, True, "portal", None),
+        (MARKETING_PUSH, False, "portal", None),
     ]
     assert sqlite_patron.read(message_locale, ana) == "ro"

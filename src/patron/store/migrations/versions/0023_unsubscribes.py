@@ -30,8 +30,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("locale")
+    # a plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of `members` would
+    # lose its expression index and the erasure triggers of migration 0007
+    op.drop_column("members", "locale")
     op.drop_index("ix_consents_message", "consents")
-    with op.batch_alter_table("consents") as batch:
-        batch.drop_column("message_id")
+    op.drop_column("consents", "message_id")
