@@ -1,6 +1,6 @@
 """A real SMTP server for the tests: aiosmtpd on a free loopback port, keeping what it is
-sent in an `Inbox` (the envelope and the message as parsed), and refusing whom it is told
-to refuse.
+sent in an `Inbox` (the envelope and the message as parsed), refusing whom it is told
+to refuse (550) and deferring whom it is told to defer (451, a number of times).
 
 `smtp_inbox(...)` starts it and yields the inbox; `inbox.url` is what PATRON_SMTP_URL
 names. With `login=(user, password)` the server asks for that login (AUTH LOGIN/PLAIN,
@@ -35,6 +35,7 @@ class Received:
 class Inbox:
     url: str
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
+    defer: dict[str, int] = field(default_factory=dict)  # recipients answered 451, n times
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
 
@@ -58,6 +59,9 @@ class _Handler:
     ) -> str:
         if address in self.inbox.refuse:
             return "550 5.1.1 no such mailbox here"
+        if self.inbox.defer.get(address, 0) > 0:
+            self.inbox.defer[address] -= 1
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -1,0 +1,267 @@
+"""The worker's delivery of queued messages (delivery.py, services/deliveries.py) over real
+SMTP (aiosmtpd), on SQLite and PostgreSQL.
+
+A marketing e-mail arrives with both parts, its CSS inlined, in the member's language,
+from the marketing From, with RFC 8058's List-Unsubscribe and List-Unsubscribe-Post; a
+transactional one carries neither. The one-click POST of that header stops the member's
+next message: one queued before is refused at send time, one asked after at enqueue. A
+suppressed address receives no marketing. A 4xx is deferred and retried, and failed
+after the last attempt; a 5xx bounces and suppresses the address; a template that does
+not render fails alone. A claim a crash left unanswered is sent again once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from patron.api.app import create_app
+from patron.bootstrap import Patron
+from patron.delivery import DeliveryOptions, MessageDelivery, Senders
+from patron.domain.consent import ConsentSource
+from patron.domain.messages import Channel, Kind, Outgoing, SuppressionReason
+from patron.domain.webhooks import RetryPolicy
+from patron.engage.channels.mail import SmtpSender, SmtpServer
+from patron.services import deliveries as uc
+from patron.services import messages as core
+from patron.services.consents import record_consent
+from patron.store.messages import StoredTemplate
+from tests.conftest import Clock
+from tests.integration.helpers import member
+from tests.support.smtp import Inbox, smtp_inbox
+
+BASE = "https://loyalty.shop.example"
+FROM = "Shop <no-reply@shop.example>"
+MARKETING_FROM = "Shop news <news@shop.example>"
+HTML = (
+    "<html><head><style>h1.title { color: #1f5f8b }</style></head><body>"
+    '<h1 class="title">{{ greeting }} {{ member.first_name }}</h1>'
+    "<p>{{ member.balance }} / {{ reward.name }}</p>"
+    '<a href="{{ unsubscribe_url }}">x</a></body></html>'
+)
+TEMPLATES = {
+    "en": ("Your news, {{ member.first_name }}", "Hello {{ member.first_name }}"),
+    "ro": ("Noutăți pentru {{ member.first_name }}", "Bună ziua {{ member.first_name }}"),
+}
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with smtp_inbox() as found:
+        yield found
+
+
+def _delivery(patron: Patron, inbox: Inbox, attempts: int = 3) -> MessageDelivery:
+    server = SmtpServer.parse(inbox.url)
+    options = DeliveryOptions(
+        base_url=BASE,
+        marketing_from=MARKETING_FROM,
+        policy=RetryPolicy(attempts, timedelta(minutes=1), timedelta(hours=1), jitter=0.5),
+    )
+    sender = SmtpSender(server, FROM, timeout=5, clock=patron.clock)
+    return MessageDelivery(patron, Senders(sender), options)
+
+
+def _templates(patron: Patron) -> None:
+    def put(uow: object, _: None) -> None:
+        for locale, (subject, text) in TEMPLATES.items():
+            stored = StoredTemplate(
+                "campaign/1/A", locale, subject, text, HTML, patron.clock(), "t"
+            )
+            uow.message_templates.put(stored)  # type: ignore[attr-defined]
+
+    patron.run(put, None)
+
+
+def _subscriber(patron: Patron, external: str, email: str, locale: str | None = None) -> int:
+    found = member(patron, external, email=email, name=f"{external.title()} Pop")
+    patron.run(lambda uow, m: record_consent(uow, m, True, ConsentSource.API), found)
+    if locale:
+        patron.run(lambda uow, m: uow.members.set_locale(m, locale), found)
+    return found
+
+
+def _ask(patron: Patron, member_id: int, key: str, **kw: object) -> int:
+    outgoing = Outgoing(
+        member_id,
+        Channel.EMAIL,
+        str(kw.pop("template", "campaign/1/A")),
+        key,
+        campaign_id=1,
+        context=kw.pop("context", {"greeting": "Hi"}),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+    queued = patron.run(core.enqueue, outgoing)
+    assert queued.message_id is not None
+    return queued.message_id
+
+
+def _status(patron: Patron, message_id: int) -> tuple[str, str | None]:
+    found = patron.read(uc.message_status, message_id)
+    assert found is not None
+    return found
+
+
+def test_a_marketing_email_in_the_members_language_with_one_click_headers(
+    patron: Patron, inbox: Inbox
+) -> None:
+    # given: Ana reads Romanian; the campaign's template in the store in en and ro
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com", locale="ro")
+    message = _ask(patron, ana, "campaign:1:member:ana")
+    # when
+    assert _delivery(patron, inbox).step() == 1
+    # then
+    got = inbox.only().message
+    assert got["Subject"] == "Noutăți pentru Ana"
+    assert got["From"] == MARKETING_FROM and got["To"] == "ana@example.com"
+    assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.fullmatch(
+        rf"<({BASE}/u/u\.{ana}\.marketing\.{message}\.\d+\.[\w-]+)>", got["List-Unsubscribe"]
+    )
+    assert link is not None, got["List-Unsubscribe"]
+    text = got.get_body(("plain",))
+    html = got.get_body(("html",))
+    assert text is not None and html is not None
+    assert text.get_content().strip() == "Bună ziua Ana"
+    body = html.get_content()
+    assert '<h1 class="title" style="color: #1f5f8b;">Hi Ana</h1>' in body  # the rule inlined
+    assert "<style>" not in body and f'href="{link.group(1)}"' in body
+    # the example program's welcome bonus, 100 points, affords no reward: the cheapest
+    # one is recommended, the coffee at 150 (the tree 250, the gift wrap 200, ...)
+    assert "<p>100 / Free coffee</p>" in body
+    assert _status(patron, message) == ("sent", None)
+
+
+def test_a_transactional_email_carries_no_marketing_header(patron: Patron, inbox: Inbox) -> None:
+    ana = member(patron, "ana", email="ana@example.com")  # no consent at all
+    message = _ask(
+        patron,
+        ana,
+        "consent:confirm:ana",
+        template="consent/confirm",
+        kind=Kind.TRANSACTIONAL,
+        context={"confirm_url": f"{BASE}/u/c.token"},
+    )
+    _delivery(patron, inbox).step()
+    got = inbox.only().message
+    assert got["From"] == FROM
+    assert got["List-Unsubscribe"] is None and got["List-Unsubscribe-Post"] is None
+    assert got["Subject"] == "Confirm that you want our news and offers"
+    assert f"{BASE}/u/c.token" in got.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert _status(patron, message) == ("sent", None)
+
+
+def test_a_one_click_unsubscribe_stops_the_next_messages(patron: Patron, inbox: Inbox) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    _ask(patron, ana, "run:1")
+    delivery = _delivery(patron, inbox)
+    delivery.step()
+    queued_before = _ask(patron, ana, "run:2")  # queued while the consent still holds
+    # when: the mail program's one-click POST (no cookie, no form token)
+    url = inbox.only().message["List-Unsubscribe"].strip("<>").removeprefix(BASE)
+    with TestClient(create_app(patron)) as client:
+        answer = client.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    # then: the one asked after is refused at once, the one queued before at send time
+    after = patron.run(core.enqueue, Outgoing(ana, Channel.EMAIL, "campaign/1/A", "run:3"))
+    assert after.refused is not None and after.refused.value == "no_consent"
+    delivery.step()
+    assert _status(patron, queued_before) == ("refused", "no_consent")
+    assert len(inbox.received) == 1
+    assert patron.read(uc.unsubscribes, 1) == 1
+    assert patron.read(uc.unsubscribes, 2) == 0
+
+
+def test_a_suppressed_address_never_receives_marketing(patron: Patron, inbox: Inbox) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    queued = _ask(patron, ana, "run:1")
+    # the address is suppressed after the message was queued (in another case)
+    patron.run(
+        lambda uow, _: core.suppress(
+            uow, Channel.EMAIL, "ANA@example.com ", SuppressionReason.MANUAL, "test"
+        ),
+        None,
+    )
+    assert _delivery(patron, inbox).step() == 1
+    assert _status(patron, queued) == ("refused", "suppressed")
+    assert inbox.received == []
+
+
+def test_a_4xx_is_deferred_and_retried_then_sent(
+    patron: Patron, inbox: Inbox, clock: Clock
+) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    message = _ask(patron, ana, "run:1")
+    inbox.defer["ana@example.com"] = 1
+    delivery = _delivery(patron, inbox)
+    delivery.step()
+    assert _status(patron, message) == ("deferred", None)
+    assert delivery.step() == 0  # not before its time (at most a minute after)
+    clock.advance(seconds=61)
+    assert delivery.step() == 1
+    assert _status(patron, message) == ("sent", None)
+    assert len(inbox.received) == 1
+    row = patron.read(lambda uow: uow.messages.get(message))
+    assert (row["attempts"], row["address"], row["sent_at"]) == (2, "ana@example.com", clock.now)
+
+
+def test_repeated_deferral_fails_after_the_last_attempt(
+    patron: Patron, inbox: Inbox, clock: Clock
+) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    message = _ask(patron, ana, "run:1")
+    inbox.defer["ana@example.com"] = 10
+    delivery = _delivery(patron, inbox, attempts=2)
+    delivery.step()
+    clock.advance(minutes=2)
+    delivery.step()
+    assert _status(patron, message) == ("failed", None)
+    row = patron.read(lambda uow: uow.messages.get(message))
+    assert "451" in row["error"]
+
+
+def test_a_5xx_bounces_and_suppresses_the_address(patron: Patron, inbox: Inbox) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    message = _ask(patron, ana, "run:1")
+    inbox.refuse.add("ana@example.com")
+    _delivery(patron, inbox).step()
+    assert _status(patron, message) == ("bounced", None)
+    assert patron.read(core.suppressed, Channel.EMAIL, "ana@example.com")
+    later = patron.run(core.enqueue, Outgoing(ana, Channel.EMAIL, "campaign/1/A", "run:2"))
+    assert later.refused is not None and later.refused.value == "suppressed"
+
+
+def test_a_template_that_does_not_render_fails_alone(patron: Patron, inbox: Inbox) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    broken = _ask(patron, ana, "run:1", template="campaign/404/A")
+    fine = _ask(patron, ana, "run:2")
+    assert _delivery(patron, inbox).step() == 2
+    assert _status(patron, broken) == ("failed", None)
+    assert _status(patron, fine) == ("sent", None)
+    row = patron.read(lambda uow: uow.messages.get(broken))
+    assert "no template 'campaign/404/A'" in row["error"]
+
+
+def test_a_claim_left_by_a_crash_is_sent_once_after_reconcile(patron: Patron, inbox: Inbox) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    message = _ask(patron, ana, "run:1")
+    # a worker claims the message (the record before the send), then dies
+    claimed = patron.run(uc.claim_messages, uc.Claim(10, timedelta(minutes=10)))
+    assert [c.message_id for c in claimed] == [message]
+    delivery = _delivery(patron, inbox)
+    assert delivery.step() == 0  # leased: nobody else takes it
+    assert delivery.reconcile(single=True) == 1
+    assert delivery.step() == 1
+    assert delivery.step() == 0
+    assert len(inbox.received) == 1 and _status(patron, message) == ("sent", None)
