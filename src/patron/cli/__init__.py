@@ -40,6 +40,7 @@ from patron.cli.imports import import_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
 from patron.cli.referrals import referrals_app
+from patron.cli.suppressions import suppressions_app
 from patron.cli.users import user_app
 from patron.cli.webhooks import webhooks_app, worker_app
 
@@ -88,3 +89,4 @@ app.add_typer(events.early_access_app, name="early-access")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(worker_app, name="worker")
+app.add_typer(suppressions_app, name="suppressions")
