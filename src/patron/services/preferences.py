@@ -79,9 +79,7 @@ def preferences(uow: UnitOfWork, member_id: int) -> list[Preference]:
 def set_preference(uow: UnitOfWork, command: SetPreference) -> bool:
     """Record the member's word for one purpose; whether a record was appended."""
     if command.purpose not in PURPOSES:
-        raise InvalidInput(
-            f"purpose: {command.purpose!r} is not one of {', '.join(PURPOSES)}", field="purpose"
-        )
+        raise InvalidInput(f"purpose: {command.purpose!r} is not one of {', '.join(PURPOSES)}")
     if uow.members.get(command.member_id) is None:
         raise NotFound(f"no member {command.member_id}")
     return record_consent(
@@ -114,14 +112,14 @@ def read_link(uow: UnitOfWork, token: str) -> MessageLink:
     try:
         return verify(server_secret(uow, LINKS_KEY), token, uow.now)
     except BadLink as exc:
-        raise InvalidInput(str(exc), field="token") from exc
+        raise InvalidInput(str(exc)) from exc
 
 
 def follow_link(uow: UnitOfWork, token: str) -> MessageLink:
     """Do what the link says: unsubscribe from its list, or confirm the yes it asks to."""
     link = read_link(uow, token)
     if uow.members.get(link.member_id) is None:
-        raise InvalidInput("this link is not one we sent", field="token")
+        raise InvalidInput("this link is not one we sent")
     if link.action is LinkAction.UNSUBSCRIBE:
         _unsubscribe(uow, link)
     elif awaiting_confirmation(uow, link.member_id, link.purpose):

@@ -34,15 +34,13 @@ def _channel(name: str) -> Channel:
         return Channel(name)
     except ValueError:
         names = ", ".join(c.value for c in Channel)
-        raise InvalidInput(f"channel: {name!r} is not one of {names}", field="channel") from None
+        raise InvalidInput(f"channel: {name!r} is not one of {names}") from None
 
 
 def _checked(command: ChangeSuppression) -> tuple[Channel, str]:
     channel = _channel(command.channel)
     if address_key(channel, command.address) in (None, "", "+"):
-        raise InvalidInput(
-            f"address: {command.address!r} is no {channel.value} address", field="address"
-        )
+        raise InvalidInput(f"address: {command.address!r} is no {channel.value} address")
     return channel, command.address
 
 
@@ -53,9 +51,7 @@ def add_suppression(uow: UnitOfWork, command: ChangeSuppression) -> bool:
         reason = SuppressionReason(command.reason)
     except ValueError:
         names = ", ".join(r.value for r in SuppressionReason)
-        raise InvalidInput(
-            f"reason: {command.reason!r} is not one of {names}", field="reason"
-        ) from None
+        raise InvalidInput(f"reason: {command.reason!r} is not one of {names}") from None
     return suppress(uow, channel, address, reason, command.source, command.actor)
 
 

@@ -47,7 +47,11 @@ _INSERT = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _INSERT_SUPPRESSION = {
-    name: dialect.insert(_S).on_conflict_do_nothing(index_elements=[_S.c.channel, _S.c.address])
+    # RETURNING says whether a row was added: psycopg's rowcount of an insert that did
+    # nothing is -1, not 0, so a second add once answered "added"
+    name: dialect.insert(_S)
+    .on_conflict_do_nothing(index_elements=[_S.c.channel, _S.c.address])
+    .returning(_S.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -220,7 +224,7 @@ class Suppressions(Repo):
                 "created_at": entry.created_at,
             },
         )
-        return bool(result.rowcount)
+        return result.first() is not None
 
     def remove(self, channel: Channel, address: str) -> bool:
         result = self.conn.execute(

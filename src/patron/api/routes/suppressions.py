@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from patron.api import problems as p
@@ -38,7 +37,7 @@ _ENTRY = {
     "actor": None,
     "created_at": "2026-11-26T09:00:00Z",
 }
-BAD_ADDRESS = InvalidInput("address: '  ' is no email address", field="address")
+BAD_ADDRESS = InvalidInput("address: '  ' is no email address")
 
 
 class SuppressionCreate(BaseModel):
@@ -94,18 +93,12 @@ def get_all(
     return {"data": found, "count": len(found)}
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=SuppressionChanged,
-    responses=p.refusals(BAD_ADDRESS),
-)
-def add(body: SuppressionCreate, patron: PatronDep, principal: AdminKey) -> Any:
-    """Suppress an address: no marketing reaches it from now on (201; 200 if it was)."""
+@router.post("", response_model=SuppressionChanged, responses=p.refusals(BAD_ADDRESS))
+def add(body: SuppressionCreate, patron: PatronDep, principal: AdminKey) -> SuppressionChanged:
+    """Suppress an address: no marketing reaches it from now on (admin)."""
     command = ChangeSuppression(body.channel, body.address, "api", principal.actor, body.reason)
     added = patron.run(add_suppression, command)
-    answer = SuppressionChanged(channel=body.channel, address=body.address, changed=added)
-    return JSONResponse(answer.model_dump(), status_code=201 if added else 200)
+    return SuppressionChanged(channel=body.channel, address=body.address, changed=added)
 
 
 @router.delete(
