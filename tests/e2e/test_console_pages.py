@@ -39,6 +39,7 @@ PAGES = [
     "/console/rewards",
     "/console/events",
     "/console/keys",
+    "/console/suppressions",
     "/console/liability",
     "/console/budget",
 ]

@@ -28,6 +28,7 @@ from patron.config import get_settings
 from patron.services.adjust import adjust
 from patron.services.commands import Adjust, Enroll
 from patron.services.enroll import enroll
+from patron.services.preferences import unsubscribe_link
 from tests.conftest import Clock
 from tests.e2e.test_console_pages import SHOTS, WIDTHS
 from tests.integration.helpers import buy
@@ -184,6 +185,19 @@ def test_a_member_logs_in_with_the_link_that_came_by_smtp_redeems_and_logs_out(
         " you get 200 points and your friend 200 points."
     )
     _check(seen, "invite")
+    # her preferences: each channel's answer, and the language of her messages
+    seen.page.click("nav >> text=Preferences")
+    seen.shows("#marketing_sms")
+    _check(seen, "preferences")
+    # the unsubscribe link of a message: a page with a button (a GET changes nothing)
+    url = sqlite_patron.run(
+        lambda uow, m: unsubscribe_link(uow, portal, m, "marketing", None), ana.member.id
+    )
+    seen.page.goto(url)
+    _check(seen, "unsubscribe")
+    seen.page.click("main >> text=Unsubscribe")
+    seen.shows("#done")
+    _check(seen, "unsubscribed")
     _download(seen, tmp_path)
     # when she logs out, the portal asks for a login again
     seen.page.click("text=Log out")
