@@ -195,9 +195,11 @@ def test_a_member_logs_in_with_the_link_that_came_by_smtp_redeems_and_logs_out(
     )
     seen.page.goto(url)
     _check(seen, "unsubscribe")
-    seen.page.click("main >> text=Unsubscribe")
+    seen.page.click("main button")
     seen.shows("#done")
     _check(seen, "unsubscribed")
+    seen.page.goto(f"{portal}/portal")
+    seen.shows("#points")
     _download(seen, tmp_path)
     # when she logs out, the portal asks for a login again
     seen.page.click("text=Log out")
