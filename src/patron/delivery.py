@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from patron.bootstrap import Patron
+from patron.domain.errors import PatronError
 from patron.domain.messages import Channel
 from patron.domain.webhooks import RetryPolicy
 from patron.engage.channels.mail import MailNotSent, MailSender, Message
@@ -97,7 +98,16 @@ class MessageDelivery:
             self.options.default_locale,
             self.options.unsubscribe_mailto,
         )
-        prepared = self.patron.run(uc.prepare, command)
+        try:
+            prepared = self.patron.run(uc.prepare, command)
+        except PatronError as exc:
+            # its fields cannot be read (no program loaded, say): this message fails with
+            # the reason, the worker goes on with the others
+            failed = uc.Finish(claimed, uc.Outcome.FAILED, None, exc.message)
+            self.patron.run(uc.finish, failed)
+            self.counts.failed += 1
+            log.warning("message %d: failed: %s", claimed.message_id, exc.message)
+            return
         if prepared is None:
             self.counts.refused += 1
             return
