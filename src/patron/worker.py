@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 

@@ -280,7 +280,7 @@ class JourneyView:
 
 TRIGGERS = {j.name: j.event_type for j in EVENT_JOURNEYS} | {
     J.SURVEY: "points.earned",
-    **{name: "scan" for name in TIME_DRIVEN},
+    **dict.fromkeys(TIME_DRIVEN, "scan"),
 }
 
 

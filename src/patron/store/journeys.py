@@ -41,7 +41,9 @@ class JourneyReads(Repo):
         found: dict[str, int] = {}
         for start in range(0, len(external_ids), 1000):
             chunk = external_ids[start : start + 1000]
-            rows = self.conn.execute(select(m.c.external_id, m.c.id).where(m.c.external_id.in_(chunk)))
+            rows = self.conn.execute(
+                select(m.c.external_id, m.c.id).where(m.c.external_id.in_(chunk))
+            )
             found.update({str(r.external_id): int(r.id) for r in rows})
         return found
 
