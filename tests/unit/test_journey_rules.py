@@ -47,7 +47,7 @@ def test_no_journeys_section_switches_every_journey_off() -> None:
     ("text", "field", "line"),
     [
         ("[journeys.winback]\nmultiple = 0\n", "journeys.winback.multiple", 4),
-        ("[journeys.welcome]\nchannel = \"fax\"\n", "journeys.welcome.channel", 4),
+        ('[journeys.welcome]\nchannel = "fax"\n', "journeys.welcome.channel", 4),
         ("[journeys.winback]\np_alive_below = 1.5\n", "journeys.winback.p_alive_below", 4),
         ("[journeys]\nrun_every_minutes = 0\n", "journeys.run_every_minutes", 4),
         ("[journeys.farewell]\n", "journeys.farewell", None),
@@ -126,9 +126,7 @@ FIELDS = {
 
 
 @pytest.mark.parametrize("locale", ["en", "ro"])
-@pytest.mark.parametrize(
-    "name", [n.value for n in JourneyName if n is not JourneyName.SURVEY]
-)
+@pytest.mark.parametrize("name", [n.value for n in JourneyName if n is not JourneyName.SURVEY])
 def test_every_journey_has_its_templates_in_both_locales(name: str, locale: str) -> None:
     folder = TEMPLATES / "journey" / name / locale
     env = Environment(undefined=StrictUndefined, autoescape=False)
@@ -138,6 +136,7 @@ def test_every_journey_has_its_templates_in_both_locales(name: str, locale: str)
     }
     assert texts["subject.txt"].strip()
     assert "https://shop.example/u/abc" in texts["body.txt"]
-    assert "<style>" in texts["body.html"] and 'href="https://shop.example/u/abc"' in texts[
-        "body.html"
-    ]
+    assert (
+        "<style>" in texts["body.html"]
+        and 'href="https://shop.example/u/abc"' in texts["body.html"]
+    )
