@@ -209,10 +209,12 @@ def test_win_back_at_twice_the_usual_interval_and_a_rerun_adds_nothing(
 
 
 def test_birthday_on_the_day_once_a_year(patron: Patron, clock: Clock) -> None:
+    # Ana's birthday is today, 29 June; Carl's was yesterday, Bob's is tomorrow
     use_program(patron, PROGRAM)
     ana = _member(patron, "ana", birthday=Birthday(6, 29))
-    _member(patron, "bob", birthday=Birthday(7, 1))
-    for day in (datetime(2026, 6, 28), datetime(2026, 6, 29), datetime(2026, 6, 29, 18)):
+    _member(patron, "carl", birthday=Birthday(6, 28))
+    _member(patron, "bob", birthday=Birthday(6, 30))
+    for day in (datetime(2026, 6, 29, 8), datetime(2026, 6, 29, 18)):  # run twice today
         clock.now = day
         run_journeys(patron.new_uow, RunJourneys(day))
     assert _keys(patron, "birthday") == [
