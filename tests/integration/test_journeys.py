@@ -260,3 +260,23 @@ def test_the_list_counts_each_journeys_messages(patron: Patron) -> None:
     assert not found["tier_down"].enabled and found["tier_down"].settings == {}
     assert found["winback"].settings["multiple"] == "2"
     assert found["winback"].trigger == "scan" and found["winback"].counts == {}
+
+
+def test_win_back_when_p_alive_falls_below_the_threshold(patron: Patron, clock: Clock) -> None:
+    # a threshold of 0.3: Dan (P(alive) 0.29) lapses although his interval has not passed,
+    # Eva (0.30) does not; the adapter computes P(alive) by external id
+    use_program(
+        patron,
+        PROGRAM.replace(
+            "default_interval_days = 60", "default_interval_days = 60\np_alive_below = 0.3"
+        ),
+    )
+    dan, eva = _member(patron, "dan"), _member(patron, "eva")
+    clock.now = datetime(2026, 3, 1, 12)
+    _sale(patron, dan, "d-1", "10.00")
+    _sale(patron, eva, "e-1", "10.00")
+    day = datetime(2026, 3, 10, 8)  # 9 days on: far from 2 x 60
+    run_journeys(patron.new_uow, RunJourneys(day, p_alive={"dan": 0.29, "eva": 0.30}))
+    assert _keys(patron, "winback") == [
+        (f"journey:winback:member:{dan}:since:2026-03-01", "queued", None)
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from patron.bootstrap import Patron
@@ -52,3 +53,24 @@ def test_each_journey_with_its_switch_and_counts(
     }
     assert "<code>multiple = 2.5</code>" in page.text
     assert '<a href="/console/program">' in page.text.split("<main", 1)[1]
+
+
+def test_win_backs_p_alive_is_the_one_the_member_insights_show(synthetic_base: Patron) -> None:
+    """analytics/alive.py and the API's member insights (analytics/insights.py) pick the
+    same model for the same day: a customer's P(alive) is the same number in both."""
+    from patron.analytics.frames import from_store
+    from patron.analytics.insights import CustomerBase
+    from patron.services.program import load_program
+    from patron.worker import p_alive_for
+    from tests.conftest import EXAMPLE_PROGRAM
+
+    assert p_alive_for(synthetic_base) is None  # the example sets no threshold
+    text = EXAMPLE_PROGRAM.read_text().replace("# p_alive_below = 0.3", "p_alive_below = 0.3")
+    synthetic_base.run(lambda uow, s: load_program(uow, s, "test"), text)
+    alive = p_alive_for(synthetic_base)
+    assert alive is not None and len(alive) == 400
+    day = synthetic_base.clock().date()
+    base = synthetic_base.analytics().run(lambda con: CustomerBase.fit(from_store(con), day))
+    for customer in sorted(alive)[:5]:
+        assert alive[customer] == pytest.approx(base.insights(customer)["p_alive"], abs=1e-9)
+    assert 0 < min(alive.values()) < max(alive.values()) <= 1
