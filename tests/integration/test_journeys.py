@@ -280,3 +280,26 @@ def test_win_back_when_p_alive_falls_below_the_threshold(patron: Patron, clock: 
     assert _keys(patron, "winback") == [
         (f"journey:winback:member:{dan}:since:2026-03-01", "queued", None)
     ]
+
+
+class _NoSender:
+    def send(self, job: object) -> object:
+        raise AssertionError("no webhook subscription: nothing to send")
+
+
+def test_the_worker_runs_the_scan_at_most_once_per_interval(patron: Patron, clock: Clock) -> None:
+    # run_every_minutes = 60: passes at 09:00, 09:59 run it once; 10:00 again
+    from patron.worker import Worker, WorkerOptions
+
+    use_program(patron, PROGRAM + "\n[journeys]\nrun_every_minutes = 60\n")
+    bob = _member(patron, "bob")
+    clock.now = datetime(2026, 3, 1, 12)
+    _sale(patron, bob, "b-1", "10.00")  # one purchase: lapsed 120 days on, 29 June
+    worker = Worker(patron, _NoSender(), WorkerOptions(), single=True)  # type: ignore[arg-type]
+    for hour, minute in ((9, 0), (9, 59), (10, 0)):
+        clock.now = datetime(2026, 6, 29, hour, minute)
+        worker.step()
+    assert worker.counts.journey_runs == 2
+    assert _keys(patron, "winback") == [
+        (f"journey:winback:member:{bob}:since:2026-03-01", "queued", None)
+    ]
