@@ -29,7 +29,7 @@ from typing import Protocol
 
 from patron.bootstrap import Patron
 from patron.domain.webhooks import RetryPolicy
-from patron.services import journeys
+from patron.services import journey_scan, journeys
 from patron.services import webhooks as uc
 
 log = logging.getLogger("patron.worker")
@@ -118,8 +118,8 @@ class Worker:
         except Exception:  # noqa: BLE001 - the interval rule still runs without the model
             log.exception("P(alive) for win-back could not be computed; the interval rule runs")
             alive = None
-        cmd = journeys.RunJourneys(now, alive)
-        done = journeys.run_journeys(self.patron.new_uow, cmd)
+        cmd = journey_scan.RunJourneys(now, alive)
+        done = journey_scan.run_journeys(self.patron.new_uow, cmd)
         self.counts.journey_runs += 1
         log.info("journeys run: %s queued, %s refused", done.queued, done.refused)
         return True

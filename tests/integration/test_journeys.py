@@ -20,7 +20,8 @@ from patron.services.commands import Enroll, Expire, ReevaluateTiers
 from patron.services.consents import record_consent
 from patron.services.enroll import enroll
 from patron.services.expire import expire
-from patron.services.journeys import RunJourneys, journeys, run_journeys
+from patron.services.journey_scan import RunJourneys, run_journeys
+from patron.services.journeys import journeys
 from patron.services.tiers import reevaluate_tiers
 from patron.services.webhooks import route_events
 from patron.store import tables as t

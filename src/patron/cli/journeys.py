@@ -62,7 +62,7 @@ def run(
 ) -> None:
     """Run the time-driven journeys (win-back, birthday) now: enqueue their messages,
     one transaction per page of members. Run again, it adds nothing."""
-    from patron.services.journeys import RunJourneys, run_journeys
+    from patron.services.journey_scan import RunJourneys, run_journeys
     from patron.worker import p_alive_for
 
     moment = parse_as_of(as_of)

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from patron.domain.messages import Channel, Outgoing
 
 
 class JourneyName(StrEnum):
@@ -47,27 +49,27 @@ class JourneyChannel(StrEnum):
     PUSH = "push"
 
 
-class _Journey(BaseModel):
+class JourneySettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     channel: JourneyChannel = JourneyChannel.EMAIL
 
 
-class EventJourney(_Journey):
+class EventJourney(JourneySettings):
     """A reaction to an outbox event; an event older than `max_age_days` when the worker
     routes it (an imported history, a worker that was down for weeks) sends nothing."""
 
     max_age_days: Annotated[int, Field(ge=1, le=365)] = 7
 
 
-class BirthdayJourney(_Journey):
+class BirthdayJourney(JourneySettings):
     """A greeting once a year, on the birthday or up to `days_before` it."""
 
     days_before: Annotated[int, Field(ge=0, le=90)] = 0
 
 
-class WinbackJourney(_Journey):
+class WinbackJourney(JourneySettings):
     """A lapse: no purchase for `multiple` times the member's usual interval (the mean
     interval between their purchases; `default_interval_days` for one purchase), or
     P(alive) below `p_alive_below` when set (computed by the adapter from the lifetime
@@ -92,9 +94,9 @@ class JourneysPolicy(BaseModel):
     birthday: BirthdayJourney | None = None
     winback: WinbackJourney | None = None
 
-    def get(self, name: JourneyName) -> _Journey | None:
+    def get(self, name: JourneyName) -> JourneySettings | None:
         """The journey's settings when it is switched on, else None."""
-        found: _Journey | None = getattr(self, name.value)
+        found: JourneySettings | None = getattr(self, name.value)
         return found if found is not None and found.enabled else None
 
 
@@ -125,3 +127,18 @@ def winback_due(dates: PurchaseDates, today: date, policy: WinbackJourney) -> bo
 
 def winback_key(member_id: int, last: datetime) -> str:
     return f"journey:winback:member:{member_id}:since:{last.date().isoformat()}"
+
+
+def outgoing(
+    name: JourneyName, settings: JourneySettings, member_id: int, key: str, context: dict[str, Any]
+) -> Outgoing:
+    """The message a journey asks for: a marketing one on its channel, with its packaged
+    template `journey/<name>` (docs/journeys.md, "Templates")."""
+    return Outgoing(
+        member_id=member_id,
+        channel=Channel(settings.channel.value),
+        template=f"journey/{name.value}",
+        key=key,
+        journey=name.value,
+        context=context,
+    )

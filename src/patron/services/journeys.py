@@ -11,9 +11,7 @@ unrouted and nothing enqueued; after it, the event is not routed again. Each mes
 key names its trigger (`journey:welcome:member:42`, `journey:expiry:event:77`), so even
 a replayed event enqueues nothing twice.
 
-Time-driven journeys (win-back, birthday) are a scan, `run_journeys`, over pages of
-members, one transaction per page; the keys (`journey:winback:member:42:since:<date of
-the last purchase>`, `journey:birthday:member:42:year:2026`) make a rerun add nothing.
+Time-driven journeys (win-back, birthday) are a scan: services/journey_scan.py.
 
 A journey is a `Journey(name, event_type, handler)`; a handler `(uow, event, program) ->
 list[Outgoing]` decides from the event alone. The survey invitation is the surveys'
@@ -23,24 +21,19 @@ listed in `EVENT_JOURNEYS` under `JourneyName.SURVEY`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from patron.domain.birthdays import birthday_due
-from patron.domain.clock import to_utc_naive
 from patron.domain.journeys import (
     TIME_DRIVEN,
-    BirthdayJourney,
     EventJourney,
     JourneyName,
     WinbackJourney,
-    usual_interval_days,
-    winback_due,
-    winback_key,
+    outgoing,
 )
-from patron.domain.messages import Channel, Outgoing
+from patron.domain.messages import Outgoing
 from patron.domain.program import Program
 from patron.services.messages import enqueue_many
 from patron.store.outbox import OutboxEvent
@@ -63,14 +56,7 @@ def _outgoing(
 ) -> Outgoing:
     settings = program.journeys.get(name)
     assert settings is not None
-    return Outgoing(
-        member_id=member_id,
-        channel=Channel(settings.channel.value),
-        template=f"journey/{name.value}",
-        key=key,
-        journey=name.value,
-        context=context,
-    )
+    return outgoing(name, settings, member_id, key, context)
 
 
 def _welcome(uow: UnitOfWork, event: OutboxEvent, program: Program) -> list[Outgoing]:
@@ -147,123 +133,6 @@ def react(
     if not outgoing:
         return 0
     return sum(not q.duplicate for q in enqueue_many(uow, outgoing))
-
-
-# the time-driven journeys
-
-
-@dataclass(frozen=True)
-class RunJourneys:
-    as_of: datetime
-    # P(alive) by the member's external id, from the lifetime model (None: not computed)
-    p_alive: Mapping[str, float] | None = None
-    batch_size: int = 1000
-
-
-@dataclass
-class JourneyRun:
-    """What a run enqueued, by journey (duplicates of an earlier run not counted)."""
-
-    scanned: int = 0
-    queued: dict[str, int] = field(default_factory=dict)
-    refused: dict[str, int] = field(default_factory=dict)
-
-
-Progress = Callable[[int], None]
-
-
-def run_journeys(
-    new_uow: UowFactory, cmd: RunJourneys, progress: Progress | None = None
-) -> JourneyRun:
-    """Win-back and birthday for every member, a page per transaction; `progress` is told
-    the members read so far."""
-    as_of = to_utc_naive(cmd.as_of)
-    with new_uow() as uow:
-        found = uow.programs.current()
-    report = JourneyRun()
-    if found is None:
-        return report
-    program = found[1]
-    winback = program.journeys.get(J.WINBACK)
-    if isinstance(winback, WinbackJourney):
-        _winback(new_uow, program, winback, cmd, as_of, report, progress)
-    birthday = program.journeys.get(J.BIRTHDAY)
-    if isinstance(birthday, BirthdayJourney):
-        _birthdays(new_uow, program, birthday, as_of, report)
-    return report
-
-
-def _winback(
-    new_uow: UowFactory,
-    program: Program,
-    policy: WinbackJourney,
-    cmd: RunJourneys,
-    as_of: datetime,
-    report: JourneyRun,
-    progress: Progress | None,
-) -> None:
-    low: set[int] = set()
-    if cmd.p_alive is not None and policy.p_alive_below is not None:
-        below = float(policy.p_alive_below)
-        names = [name for name, p in cmd.p_alive.items() if p < below]
-        with new_uow() as uow:
-            low = set(uow.journeys.external_ids(names).values())
-    after = 0
-    while True:
-        with new_uow() as uow:
-            page = uow.journeys.purchase_dates(after, cmd.batch_size)
-            if not page:
-                break
-            outgoing = []
-            for dates in page:
-                if dates.last.date() > as_of.date():
-                    continue  # a run --as-of a day before their last purchase
-                if not (winback_due(dates, as_of.date(), policy) or dates.member_id in low):
-                    continue
-                usual = usual_interval_days(dates, policy.default_interval_days)
-                context = {
-                    "last_purchase": dates.last.date().isoformat(),
-                    "days_since": (as_of.date() - dates.last.date()).days,
-                    "usual_interval_days": round(float(usual), 1),
-                }
-                key = winback_key(dates.member_id, dates.last)
-                outgoing.append(_outgoing(J.WINBACK, program, dates.member_id, key, context))
-            _count(report, J.WINBACK, enqueue_many(uow, outgoing) if outgoing else [])
-            uow.commit()
-        after = page[-1].member_id
-        report.scanned += len(page)
-        if progress is not None:
-            progress(report.scanned)
-
-
-def _birthdays(
-    new_uow: UowFactory,
-    program: Program,
-    policy: BirthdayJourney,
-    as_of: datetime,
-    report: JourneyRun,
-) -> None:
-    with new_uow() as uow:
-        outgoing = []
-        for member_id, birthday in uow.birthdays.of_members_not_erased():
-            year = birthday_due(birthday, as_of.date(), policy.days_before, 0)
-            if year is None:
-                continue
-            key = f"journey:birthday:member:{member_id}:year:{year}"
-            context = {"year": year}
-            outgoing.append(_outgoing(J.BIRTHDAY, program, member_id, key, context))
-        _count(report, J.BIRTHDAY, enqueue_many(uow, outgoing) if outgoing else [])
-        uow.commit()
-
-
-def _count(report: JourneyRun, name: JourneyName, queued: Sequence[Any]) -> None:
-    fresh = [q for q in queued if not q.duplicate]
-    report.queued[name.value] = report.queued.get(name.value, 0) + sum(
-        q.refused is None for q in fresh
-    )
-    report.refused[name.value] = report.refused.get(name.value, 0) + sum(
-        q.refused is not None for q in fresh
-    )
 
 
 # what the console, the API and the CLI list
