@@ -1,5 +1,5 @@
-"""Triggered journeys: the registry of event-driven ones, the scan of time-driven ones, and
-the list the console shows (docs/journeys.md).
+"""Triggered journeys: the registry of the event-driven ones and their reaction to the
+worker's routing pass, and the list the console shows (docs/journeys.md).
 
 Design overview. The worker routes outbox events to webhook subscriptions in one
 transaction per batch (services/webhooks.py `route_events`); `react` is the second
@@ -41,7 +41,6 @@ from patron.store.uow import UnitOfWork
 
 J = JourneyName
 Handler = Callable[[UnitOfWork, OutboxEvent, Program], list[Outgoing]]
-UowFactory = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True)
