@@ -38,6 +38,7 @@ PAGES = [
     "/console/simulate",
     "/console/rewards",
     "/console/events",
+    "/console/journeys",
     "/console/keys",
     "/console/suppressions",
     "/console/liability",
