@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ from patron.services import deliveries as uc
 from patron.services import messages as core
 from patron.services.consents import record_consent
 from patron.store.messages import StoredTemplate
-from tests.conftest import Clock
+from tests.conftest import Clock, load_example, make_patron
 from tests.integration.helpers import member
 from tests.support.smtp import Inbox, smtp_inbox
 
@@ -265,3 +266,28 @@ def test_a_claim_left_by_a_crash_is_sent_once_after_reconcile(patron: Patron, in
     assert delivery.step() == 1
     assert delivery.step() == 0
     assert len(inbox.received) == 1 and _status(patron, message) == ("sent", None)
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_claim_each_message_once(
+    tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    """SQLite takes one worker per store (a file lock); several claim at once on PostgreSQL."""
+    from sqlalchemy import text
+
+    patron = make_patron("postgres", tmp_path, clock, request)
+    load_example(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    ids = [_ask(patron, ana, f"run:{n}") for n in range(4)]
+    claim = uc.Claim(2, timedelta(minutes=10))
+    # two workers' claim transactions open at once: the second skips the rows the first
+    # holds instead of waiting for them (without SKIP LOCKED it would wait, then fail)
+    with patron.uow() as first, patron.uow() as second:
+        second.connection.execute(text("SET LOCAL lock_timeout = '2s'"))
+        mine = uc.claim_messages(first, claim)
+        theirs = uc.claim_messages(second, uc.Claim(10, timedelta(minutes=10)))
+        first.commit()
+        second.commit()
+    patron.dispose()
+    assert [c.message_id for c in mine] == ids[:2]
+    assert [c.message_id for c in theirs] == ids[2:]
