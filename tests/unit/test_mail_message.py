@@ -113,3 +113,30 @@ def test_the_login_message_holds_the_link_its_life_and_what_to_do_if_unasked() -
     assert login_link("ana@shop.example", None, link, timedelta(minutes=15)).text.startswith(
         "Hello,\n\n"
     )
+
+
+def test_extra_headers_and_a_marketing_from_are_added_and_an_injected_one_refused() -> None:
+    headers = {
+        "List-Unsubscribe": "<https://x.example/u/t>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    message = Message(
+        "ana@shop.example", "News", "Hi\n", "<p>Hi</p>", headers, "News <news@shop.example>"
+    )
+    mail = compose(message, SENDER, NOW)
+    assert mail["From"] == "News <news@shop.example>"
+    assert mail["Message-ID"].endswith("@shop.example>")
+    assert mail["List-Unsubscribe"] == "<https://x.example/u/t>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.get_content_type() == "multipart/alternative"
+    with pytest.raises(MailNotSent, match="cannot address the message"):
+        compose(Message("a@x.example", "s", "t", headers={"X-A": "b\r\nBcc: c@x"}), SENDER, NOW)
+
+
+@pytest.mark.parametrize(
+    ("code", "permanent"), [(550, True), (554, True), (451, False), (None, False)]
+)
+def test_a_5xx_refusal_is_permanent_anything_else_may_work_later(
+    code: int | None, permanent: bool
+) -> None:
+    assert MailNotSent("refused", code).permanent is permanent
