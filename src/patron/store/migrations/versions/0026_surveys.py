@@ -62,9 +62,7 @@ def upgrade() -> None:
             "score >= 0 AND score <= 10", name=op.f("ck_survey_responses_score_in_scale")
         ),
     )
-    op.create_index(
-        "ix_survey_responses_survey", "survey_responses", ["survey_id", "responded_at"]
-    )
+    op.create_index("ix_survey_responses_survey", "survey_responses", ["survey_id", "responded_at"])
     op.create_index("ix_survey_responses_member", "survey_responses", ["member_id"])
 
 
