@@ -67,8 +67,8 @@ from patron.domain.errors import (
     VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
-from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.surveys import InvalidSurvey, SurveyNotFound
+from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 from tests.conftest import Clock, make_patron, new_key
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from patron.domain import surveys as sv
-from patron.domain.surveys import Invite, InvalidSurvey, SurveyKind, Tally
+from patron.domain.surveys import InvalidSurvey, Invite, SurveyKind, Tally
 
 NPS, CSAT = SurveyKind.NPS, SurveyKind.CSAT
 

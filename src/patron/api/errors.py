@@ -62,8 +62,8 @@ from patron.domain.errors import (
     VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
-from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.surveys import InvalidSurvey, SurveyNotFound
+from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 
 PROBLEM = "application/problem+json"
