@@ -29,6 +29,7 @@ from patron.api.routes import (
     redemptions,
     referrals,
     simulations,
+    surveys,
     vouchers,
     webhooks,
 )
@@ -77,6 +78,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(simulations.router)
     app.include_router(experiments.router)
     app.include_router(webhooks.router)
+    app.include_router(surveys.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there
