@@ -52,6 +52,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.mail = _mail(settings, patron)  # the portal's login links (web/portal.py)
     app.state.public_url = settings.public_url
+    app.state.survey_alert_email = settings.survey_alert_email  # web/portal_survey.py
     # fitted customer bases per as_of day, and the console's figures, each held for the
     # version of the data it read (analytics/held.py)
     app.state.customer_bases = CustomerBases(wait=settings.figures_wait)

@@ -39,6 +39,7 @@ from patron.web import (
     portal_join,
     portal_pages,
     portal_profile,
+    portal_survey,
     program,
     referrals,
     segments,
@@ -80,6 +81,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_card.router)
     app.include_router(portal_clubs.router)
     app.include_router(portal_events.router)
+    app.include_router(portal_survey.router)
     app.include_router(events.router)
 
     @app.exception_handler(console.LoginRequired)
