@@ -44,6 +44,7 @@ from patron.web import (
     referrals,
     segments,
     simulate,
+    surveys,
 )
 from patron.web.templating import PageLocale, render
 
@@ -68,6 +69,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(segments.router)
     app.include_router(lifetime.router)
     app.include_router(goals.router)
+    app.include_router(surveys.router)
     app.include_router(audit.router)
     app.include_router(referrals.router)
     app.include_router(program.router)
