@@ -130,9 +130,14 @@ def test_refusals_change_nothing(patron: Patron) -> None:
         invite(patron, survey_id, mid)
     patron.run(uc.set_survey_state, uc.SetSurveyState(survey_id, True, "ana"))
     assert patron.read(uc.latest_responses, survey_id) == []
-    # an erased member's link takes no answer
+    # an erased member's link takes no answer; the words of their answers are erased, the
+    # scores stay (every aggregate is kept)
+    assert answer(patron, token, 4, "I am Ana").refusal is None
     patron.run(erase_member, EraseMember(mid, "ana", "asked"))
     assert answer(patron, token, 5).refusal is Refusal.ERASED
+    assert [(r.score, r.comment) for r in patron.read(uc.latest_responses, survey_id)] == [
+        (4, None)
+    ]
 
 
 def test_a_survey_needs_a_free_name_english_and_one_after_purchase_survey(
