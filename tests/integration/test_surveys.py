@@ -202,3 +202,40 @@ def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock
     assert measures.measure("nps", everyone, date(2026, 1, 1), date(2026, 2, 1)) == 100
     assert measures.measure("nps", everyone, date(2026, 1, 1), date(2026, 3, 1)) == 40
     assert measures.measure("nps", everyone, date(2026, 3, 1), date(2026, 4, 1)) is None
+
+
+def test_the_purchase_journey_invites_to_the_after_purchase_survey_once_per_purchase(
+    patron: Patron,
+) -> None:
+    from patron.domain.messages import Channel, Kind, Outgoing
+    from patron.services.messages import enqueue
+
+    mid = member(patron, "c-1", email="ana@shop.example")
+    bought = record(patron, mid, "o-1")
+
+    def asked() -> object:
+        return patron.run(
+            lambda uow, _: uc.survey_invitation(
+                uow, mid, bought.purchase_id, public_url="https://l.example"
+            ),
+            None,
+        )
+
+    add(patron, "not after a purchase")
+    assert asked() is None  # no open survey is marked after_purchase
+    sid = add(patron, "after", after_purchase=True)
+    outgoing = asked()
+    token = invite(patron, sid, mid, bought.purchase_id)
+    assert outgoing == Outgoing(
+        member_id=mid, channel=Channel.EMAIL, template="journey/survey",
+        key=f"journey:survey:purchase:{bought.purchase_id}", kind=Kind.MARKETING,
+        journey="survey",
+        context={"survey_url": f"https://l.example/portal/survey/{token}", "survey_id": sid,
+                 "purchase_id": bought.purchase_id},
+    )  # fmt: skip
+    # asked twice, one message: the key is the purchase's
+    first = patron.run(enqueue, outgoing)
+    second = patron.run(enqueue, asked())
+    assert (second.duplicate, second.message_id) == (True, first.message_id)
+    patron.run(uc.set_survey_state, uc.SetSurveyState(sid, False, "ana"))
+    assert asked() is None

@@ -12,8 +12,9 @@ refused as `answered`. A detractor's answer (NPS 0–6, CSAT 1–2) writes the o
 `survey.detractor` in the same transaction, which webhook subscriptions receive; the
 adapter that took the answer may also mail the alert address (web/portal_survey.py).
 
-`survey_invitation` builds the message the purchase journey sends: the open survey marked
-`after_purchase`, or None.
+`survey_invitation` builds the message the purchase journey sends (services/messages.py's
+`Outgoing`, keyed `journey:survey:purchase:<id>` so a purchase invites once): the open
+survey marked `after_purchase`, or None.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from patron.domain.audit import AuditAction
 from patron.domain.errors import Conflict, NotFound
 from patron.domain.events import survey_detractor
 from patron.domain.member import Member
+from patron.domain.messages import Channel, Kind, Outgoing
 from patron.domain.surveys import InvalidSurvey, Invite, Refusal, Survey, SurveyNotFound
 from patron.services.members import find_member
 from patron.services.secrets import server_secret
@@ -34,6 +36,8 @@ from patron.store.surveys import NewResponse, NewSurvey, Response
 from patron.store.uow import UnitOfWork
 
 LINK_KEY = "surveys.links"
+TEMPLATE = "journey/survey"  # src/patron/engage/templates/journey/survey/<locale>/
+JOURNEY = "survey"
 PATH = "/portal/survey/"  # the response page (web/portal_survey.py) takes the token after it
 
 
@@ -170,6 +174,30 @@ def invite(
             raise NotFound(f"purchase_id: member {member_id} has no purchase {purchase_id}")
     token = rules.sign(_secret(uow), Invite(survey_id, member_id, purchase_id))
     return Invitation(token, f"{public_url.rstrip('/')}{PATH}{quote(token)}")
+
+
+def survey_invitation(
+    uow: UnitOfWork, member_id: int, purchase_id: int, *, public_url: str = ""
+) -> Outgoing | None:
+    """The e-mail inviting `member_id` to the open survey marked `after_purchase` about
+    `purchase_id` (template `journey/survey`, `context.survey_url` its link), keyed once
+    per purchase; None when no such survey is open or the member was erased. A marketing
+    message: the message core's gate (consent, suppressions, the frequency cap) decides
+    whether it goes."""
+    survey = uow.surveys.after_purchase()
+    member = uow.members.get(member_id)
+    if survey is None or member is None or member.erased_at is not None:
+        return None
+    link = invite(uow, survey.id, member_id, purchase_id, public_url=public_url)
+    return Outgoing(
+        member_id=member_id,
+        channel=Channel.EMAIL,
+        template=TEMPLATE,
+        key=f"journey:survey:purchase:{purchase_id}",
+        kind=Kind.MARKETING,
+        journey=JOURNEY,
+        context={"survey_url": link.url, "survey_id": survey.id, "purchase_id": purchase_id},
+    )
 
 
 def open_survey(uow: UnitOfWork, token: str) -> Opened:
