@@ -159,9 +159,9 @@ def test_a_survey_needs_a_free_name_english_and_one_after_purchase_survey(
 
 def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock) -> None:
     """Five members answer the NPS survey: in January m1 10 and m2 9; in February m3 9,
-    m4 7 and m5 0. All: 3 promoters, 1 passive, 1 detractor of 5: (3 − 1) / 5 = 40.
+    m4 8 (a passive, at the band's edge) and m5 0. All: 3 promoters, 1 passive, 1 detractor of 5: (3 − 1) / 5 = 40.
     January: 2 promoters of 2 = 100; February: (1 − 1) / 3 = 0. Club "vip" holds m1 and
-    m4: 10 and 7, (1 − 0) / 2 = 50; the others (none): 9, 9, 0, (2 − 1) / 3 = 33.33…
+    m4: 10 and 8, (1 − 0) / 2 = 50; the others (none): 9, 9, 0, (2 − 1) / 3 = 33.33…
     The CSAT survey: 5, 4, 3, 1: satisfied 2 of 4 = 50; 1 dissatisfied."""
     clock.now = datetime(2026, 1, 10, 9)
     nps, csat = add(patron), add(patron, "csat", "csat")
@@ -169,7 +169,7 @@ def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock
     for mid, score in zip(mids[:2], (10, 9), strict=True):
         answer(patron, invite(patron, nps, mid), score)
     clock.now = datetime(2026, 2, 3, 9)
-    for mid, score in zip(mids[2:], (9, 7, 0), strict=True):
+    for mid, score in zip(mids[2:], (9, 8, 0), strict=True):
         answer(patron, invite(patron, nps, mid), score)
     for mid, score in zip(mids[:4], (5, 4, 3, 1), strict=True):
         answer(patron, invite(patron, csat, mid), score)
