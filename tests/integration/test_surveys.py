@@ -159,7 +159,8 @@ def test_a_survey_needs_a_free_name_english_and_one_after_purchase_survey(
 
 def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock) -> None:
     """Five members answer the NPS survey: in January m1 10 and m2 9; in February m3 9,
-    m4 8 (a passive, at the band's edge) and m5 0. All: 3 promoters, 1 passive, 1 detractor of 5: (3 − 1) / 5 = 40.
+    m4 8 (a passive, at the band's edge) and m5 0. All: 3 promoters, 1 passive, 1
+    detractor of 5: (3 − 1) / 5 = 40.
     January: 2 promoters of 2 = 100; February: (1 − 1) / 3 = 0. Club "vip" holds m1 and
     m4: 10 and 8, (1 − 0) / 2 = 50; the others (none): 9, 9, 0, (2 − 1) / 3 = 33.33…
     The CSAT survey: 5, 4, 3, 1: satisfied 2 of 4 = 50; 1 dissatisfied."""
@@ -239,3 +240,26 @@ def test_the_purchase_journey_invites_to_the_after_purchase_survey_once_per_purc
     assert (second.duplicate, second.message_id) == (True, first.message_id)
     patron.run(uc.set_survey_state, uc.SetSurveyState(sid, False, "ana"))
     assert asked() is None
+
+
+def test_the_shop_of_the_purchase_is_kept_with_the_answer_and_groups_it(
+    patron: Patron,
+) -> None:
+    """Two answers about purchases of shop north (10 and 4) and one about no purchase (9):
+    north (1 − 1) / 2 = 0; none 1 promoter of 1 = 100."""
+    from sqlalchemy import update
+
+    sid = add(patron)
+    mids = [member(patron, f"c-{i}") for i in (1, 2, 3)]
+    bought = [record(patron, m, f"o-{m}").purchase_id for m in mids[:2]]
+    with patron.engine.begin() as conn:  # as a key of shop north would have recorded them
+        conn.execute(update(t.purchases).where(t.purchases.c.id.in_(bought)).values(shop="north"))
+    for m, p, score in ((mids[0], bought[0], 10), (mids[1], bought[1], 4), (mids[2], None, 9)):
+        answer(patron, invite(patron, sid, m, p), score)
+    shops = sorted((r.member_id, r.shop) for r in patron.read(uc.latest_responses, sid))
+    assert shops == [(mids[0], "north"), (mids[1], "north"), (mids[2], None)]
+    found = patron.analytics().run(lambda con: survey_results(con, sid, "shop"))
+    assert [(g.group, g.answers, g.score) for g in found.groups] == [
+        ("none", 1, pytest.approx(100.0)),
+        ("north", 2, pytest.approx(0.0)),
+    ]
