@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # in e-mails start with it. Unset, a link names the address the request came to,
     # which is trusted from a loopback address only (docs/portal.md).
     public_url: str | None = None
+    # Where a detractor's survey answer is mailed (docs/surveys.md): the account manager's
+    # address, as PATRON_SURVEY_ALERT_EMAIL=care@shop.example; unset, only the outbox event
+    # `survey.detractor` tells (webhooks)
+    survey_alert_email: str | None = None
     # Messages (docs/messages.md): marketing e-mail may leave from its own address (unset:
     # `mail_from`); a one-click unsubscribe may also be offered by mail to this address
     mail_from_marketing: str | None = None

@@ -33,6 +33,7 @@ PAGES = [
     "/console/lifetime",
     "/console/goals",
     "/console/experiments",
+    "/console/surveys",
     "/console/audit",
     "/console/program",
     "/console/simulate",
@@ -191,3 +192,30 @@ def test_a_program_file_with_errors_is_refused_beside_its_lines_then_a_valid_one
     _check(seen, "program-unchanged")
     seen.shows("h2:text('Patron Demo Rewards, version 2')")
     assert "A welcome gift of 150 points on joining." in page.inner_text("#summary")
+
+
+@pytest.mark.usefixtures("shop")
+def test_an_owner_makes_a_survey_and_reads_its_results(
+    served_app: str, visit: Callable[[str], Visit], shop: Patron
+) -> None:
+    """The surveys page and one survey's results (a chart beside its table) pass axe."""
+    from patron.services import surveys as uc
+
+    seen = _log_in(visit, served_app, "owner@shop.ro")
+    page = seen.page
+    page.click("nav >> text=Surveys")
+    seen.shows("#no-surveys")
+    _check(seen, "surveys")
+    page.fill("#survey-name", "After a purchase")
+    page.fill("#survey-question", "How likely are you to recommend us?")
+    page.fill("#survey-comment", "Why?")
+    page.click("button:text('Make the survey')")
+    seen.shows("#no-answers")
+    sid = int(page.url.rsplit("/", 1)[1])
+    link = shop.run(lambda uow, _: uc.invite(uow, sid, 1, None), None)
+    shop.run(uc.respond, uc.Respond(link.token, 9, "Friendly"))
+    page.goto(f"{served_app}/console/surveys/{sid}?by=month")
+    seen.shows("#results")
+    assert page.locator("#chart svg").count() == 1
+    assert "Friendly" in page.inner_text("#answers")
+    _check(seen, "survey")

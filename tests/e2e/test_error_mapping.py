@@ -67,6 +67,7 @@ from patron.domain.errors import (
     VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
+from patron.domain.surveys import InvalidSurvey, SurveyNotFound
 from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 from tests.conftest import Clock, make_patron, new_key
@@ -121,6 +122,8 @@ EXPECTED: dict[type[PatronError], tuple[int, str]] = {
     RsvpNotActive: (409, "rsvp_not_active"),
     WebhookUrlRefused: (422, "webhook_url_refused"),
     WebhookNotFound: (404, "webhook_not_found"),
+    InvalidSurvey: (422, "survey_invalid"),
+    SurveyNotFound: (404, "survey_not_found"),
 }
 
 API_NO_PROGRAM = (

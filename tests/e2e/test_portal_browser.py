@@ -223,3 +223,29 @@ def test_a_member_logs_in_with_the_link_that_came_by_smtp_redeems_and_logs_out(
     # the browser reports each refusal page's status as an error, and nothing else
     gone = "the server responded with a status of 410 (Gone)"
     assert [gone in error for error in seen.errors] == [True, True], seen.errors
+
+
+def test_a_member_answers_a_survey_by_their_link_without_logging_in(
+    served_app: str, visit: Callable[[str], Visit], sqlite_patron: Patron
+) -> None:
+    """The survey page and its thanks pass axe; the form works without a login."""
+    from patron.services import surveys as uc
+
+    ana = sqlite_patron.run(enroll, Enroll("C-1", email="ana@shop.example", name="Ana"))
+    made = uc.AddSurvey("nps", "nps", {"en": "How likely are you to recommend us?"}, "test",
+                        {"en": "What is the main reason for your score?"})  # fmt: skip
+    sid = sqlite_patron.run(uc.add_survey, made).id
+    link = sqlite_patron.run(lambda uow, _: uc.invite(uow, sid, ana.member.id, None), None)
+    seen = visit(f"{served_app}/portal/survey/{link.token}")
+    seen.shows("legend:text('How likely are you to recommend us?')")
+    _check(seen, "survey")
+    seen.page.check("#score-10")
+    seen.page.fill("#comment", "Friendly staff")
+    seen.page.click("button:text('Send my answer')")
+    seen.shows("#answered")
+    _check(seen, "survey-answered")
+    answered = sqlite_patron.read(uc.latest_responses, sid)
+    assert [(r.score, r.comment) for r in answered] == [(10, "Friendly staff")]
+    seen.page.goto(f"{served_app}/portal/survey/{link.token}")
+    seen.shows("#refused")
+    _check(seen, "survey-refused", refusal=True)

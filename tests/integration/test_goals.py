@@ -137,7 +137,7 @@ def test_progress_is_recorded_day_by_day_and_decides_the_status(
     ("changes", "words"),
     [
         ({"kpi": "happiness"}, "unknown KPI 'happiness'"),
-        ({"kpi": "nps"}, "once surveys exist"),
+        ({"kpi": "nps"}, "cannot be measured"),  # no NPS answer in the baseline window
         ({"target": D("9.125")}, "equals the baseline"),
         ({"target": D("8")}, "not better than the baseline 9.125"),
         ({"deadline": date(2026, 6, 30)}, "is not after today"),

@@ -304,3 +304,29 @@ def test_the_worker_runs_the_scan_at_most_once_per_interval(patron: Patron, cloc
     assert _keys(patron, "winback") == [
         (f"journey:winback:member:{bob}:since:2026-03-01", "queued", None)
     ]
+
+
+def test_a_purchase_invites_to_the_open_after_purchase_survey_once(patron: Patron) -> None:
+    from patron.services.surveys import AddSurvey, add_survey
+
+    # given the survey journey on, and an NPS survey asked after purchases
+    use_program(patron, PROGRAM + "[journeys.survey]\n")
+    ana = _member(patron, "ana")
+    patron.run(
+        add_survey,
+        AddSurvey("after", "nps", {"en": "Would you recommend us?"}, "test", after_purchase=True),
+    )
+    _route(patron)  # the enrollment
+    # when Ana buys twice and the worker routes the purchases
+    _sale(patron, ana, "o-1", "20.00")
+    _sale(patron, ana, "o-2", "30.00")
+    _route(patron)
+    # then one invitation per purchase, each with its own link
+    found = _messages(patron, "survey")
+    keys = [r["key"] for r in found]
+    assert len(found) == 2 and all(k.startswith("journey:survey:purchase:") for k in keys)
+    assert len(set(keys)) == 2
+    assert {r["template"] for r in found} == {"journey/survey"}
+    assert [r["status"] for r in found] == ["queued", "queued"]
+    links = {r["context"]["survey_url"] for r in found}
+    assert len(links) == 2 and all("/survey/" in link for link in links)

@@ -26,11 +26,14 @@ dated in the window, at their amount less what was refunded of them:
     margin_per_member     Σ margin / N, a purchase's margin kept − cost × kept / total as
                           analytics/economics.py has it; none when a purchase of the window
                           has no cost
+    nps                   Net Promoter Score of the population's answers to every NPS
+                          survey given in the window: 100 × (promoters 9–10 − detractors
+                          0–6) / answers, −100…100 (analytics/surveys.py, docs/surveys.md)
 
 A KPI that cannot be measured (no member, no purchase for a basket, no points issued for a
 redemption rate, no buyer in the window before for retention) is None, never 0: a goal
-cannot start from it. NPS joins the catalogue once surveys exist (issue 16): `PLANNED`
-names it so that asking for it says so.
+cannot start from it; so is NPS without an answer in the window. `PLANNED` names KPIs
+not measurable yet, so that asking for one says so.
 """
 
 from __future__ import annotations
@@ -50,11 +53,13 @@ from patron.analytics.economics import kept_margin, kept_revenue
 from patron.analytics.frames import Source, from_store
 from patron.analytics.kpis import PeriodKpis, period_kpis
 from patron.analytics.store import StoreAnalytics
+from patron.analytics.surveys import nps_tally
 from patron.domain.goals import Direction, InvalidGoal, Population, value_of
 from patron.domain.overview import points_flow
+from patron.domain.surveys import SurveyKind
 
 YEAR_DAYS = 365
-PLANNED = {"nps": "NPS is measured once surveys exist (issue 16)"}
+PLANNED: dict[str, str] = {}
 
 
 @dataclass
@@ -175,6 +180,11 @@ def margin_per_member(scope: Scope) -> float | None:
     return _total(kept_margin(bought).sum()) / scope.size
 
 
+def nps(scope: Scope) -> float | None:
+    tally = nps_tally(scope.con, scope.members, scope.start, scope.end)
+    return tally.score(SurveyKind.NPS)
+
+
 def _total(value: ir.Scalar) -> float:
     found = value.to_pyarrow().as_py()
     return 0.0 if found is None else float(found)
@@ -194,6 +204,7 @@ CATALOGUE: dict[str, Kpi] = {
         (member_revenue_share, "Share of revenue from members", Kind.SHARE, H),
         (redemption_rate, "Redemption rate", Kind.SHARE, H),
         (margin_per_member, "Margin per member", Kind.MONEY, H),
+        (nps, "Net Promoter Score", Kind.NUMBER, H),
     )
 }  # the name of each KPI is its function's
 

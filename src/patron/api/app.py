@@ -32,6 +32,7 @@ from patron.api.routes import (
     referrals,
     simulations,
     suppressions,
+    surveys,
     vouchers,
     webhooks,
 )
@@ -54,6 +55,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.mail = _mail(settings, patron)  # the portal's login links (web/portal.py)
     app.state.public_url = settings.public_url
+    app.state.survey_alert_email = settings.survey_alert_email  # web/portal_survey.py
     # fitted customer bases per as_of day, and the console's figures, each held for the
     # version of the data it read (analytics/held.py)
     app.state.customer_bases = CustomerBases(wait=settings.figures_wait)
@@ -83,6 +85,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(suppressions.router)
     app.include_router(journeys.router)
+    app.include_router(surveys.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

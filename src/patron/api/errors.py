@@ -62,6 +62,7 @@ from patron.domain.errors import (
     VoucherUsed,
 )
 from patron.domain.goals import GoalNotFound, InvalidGoal, PrimaryGoalExists
+from patron.domain.surveys import InvalidSurvey, SurveyNotFound
 from patron.domain.unclaimed import PurchaseUnclaimed
 from patron.domain.webhooks import WebhookNotFound, WebhookUrlRefused
 
@@ -105,6 +106,8 @@ STATUS: dict[type[PatronError], int] = {
     CardBlocked: 409,
     WebhookUrlRefused: 422,
     WebhookNotFound: 404,
+    InvalidSurvey: 422,
+    SurveyNotFound: 404,
     VoucherUnknown: 404,
     VoucherUsed: 409,
     VoucherExpired: 409,

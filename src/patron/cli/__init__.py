@@ -42,6 +42,7 @@ from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
 from patron.cli.referrals import referrals_app
 from patron.cli.suppressions import suppressions_app
+from patron.cli.surveys import surveys_app
 from patron.cli.users import user_app
 from patron.cli.webhooks import webhooks_app, worker_app
 
@@ -89,6 +90,7 @@ app.add_typer(events.events_app, name="events")
 app.add_typer(events.early_access_app, name="early-access")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(surveys_app, name="surveys")
 app.add_typer(worker_app, name="worker")
 app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(journeys_app, name="journeys")

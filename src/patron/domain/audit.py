@@ -58,6 +58,9 @@ class AuditAction(StrEnum):
     WEBHOOK_ADDED = "webhook.added"
     WEBHOOK_REMOVED = "webhook.removed"
     WEBHOOKS_REPLAYED = "webhook.replayed"
+    SURVEY_ADDED = "survey.added"
+    SURVEY_CLOSED = "survey.closed"
+    SURVEY_REOPENED = "survey.reopened"
 
 
 @dataclass(frozen=True, slots=True)

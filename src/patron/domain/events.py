@@ -66,3 +66,24 @@ def adjusted(member_id: int, at: datetime, points: int, actor: str, reason: str)
     return Event(
         "points.adjusted", member_id, at, {"points": points, "actor": actor, "reason": reason}
     )
+
+
+def survey_detractor(
+    member_id: int,
+    at: datetime,
+    survey_id: int,
+    response_id: int,
+    kind: str,
+    score: int,
+    purchase_id: int | None,
+) -> Event:
+    """A detractor's answer (NPS 0–6, CSAT 1–2): the account manager's cue to follow up.
+    The comment is not in the event: it is read with the answer (docs/surveys.md)."""
+    data = {
+        "survey_id": survey_id,
+        "response_id": response_id,
+        "kind": kind,
+        "score": score,
+        "purchase_id": purchase_id,
+    }
+    return Event("survey.detractor", member_id, at, data)

@@ -42,6 +42,7 @@ EVENT_TYPES = (
     "purchase.refunded",
     "redemption.cancelled",
     "tier.changed",
+    "survey.detractor",
 )
 ALL = "*"
 

@@ -41,3 +41,30 @@ def join_confirmation(to: str, name: str | None, link: str, valid_for: timedelta
         "for another on the login page. If you did not join, ignore this message.\n"
     )
     return Message(to=to, subject="Confirm your address", text=text)
+
+
+def survey_alert(
+    to: str,
+    *,
+    survey: str,
+    kind: str,
+    score: int,
+    comment: str | None,
+    member: str,
+    purchase_id: int | None,
+    answered_at: str,
+) -> Message:
+    """A detractor's answer, to the address that follows them up (PATRON_SURVEY_ALERT_EMAIL):
+    staff's mail, not the member's; it names the member by their external id."""
+    scale = "0–10" if kind == "nps" else "1–5"
+    about = f"purchase {purchase_id}" if purchase_id is not None else "no purchase named"
+    text = (
+        f"A member gave a low score to the survey {survey!r}.\n\n"
+        f"Member: {member}\n"
+        f"Score: {score} on {scale} ({kind.upper()})\n"
+        f"About: {about}\n"
+        f"Answered: {answered_at} UTC\n"
+        f"Comment: {comment or '(none)'}\n\n"
+        "Follow up with them; `patron surveys responses` lists the latest answers.\n"
+    )
+    return Message(to=to, subject=f"Survey alert: {kind.upper()} {score} from {member}", text=text)

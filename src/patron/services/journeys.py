@@ -35,6 +35,7 @@ from patron.domain.journeys import (
 )
 from patron.domain.messages import Outgoing
 from patron.domain.program import Program
+from patron.services import surveys
 from patron.services.messages import enqueue_many
 from patron.store.outbox import OutboxEvent
 from patron.store.uow import UnitOfWork
@@ -104,8 +105,7 @@ EVENT_JOURNEYS: tuple[Journey, ...] = (
     Journey(J.EXPIRY, "points.expiring_soon", _expiry),
     Journey(J.TIER_UP, "tier.changed", _tier(J.TIER_UP, upward=True)),
     Journey(J.TIER_DOWN, "tier.changed", _tier(J.TIER_DOWN, upward=False)),
-    # the survey invitation (services/surveys.py), wired by the lead:
-    # Journey(J.SURVEY, "points.earned", purchase_journey(surveys.survey_invitation)),
+    Journey(J.SURVEY, "points.earned", purchase_journey(surveys.survey_invitation)),
 )
 
 

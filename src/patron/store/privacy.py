@@ -144,6 +144,11 @@ class PersonalData:
         # the payment fingerprints tills sent with their purchases (docs/referrals.md)
         fingerprints = t.payment_fingerprints
         self.conn.execute(delete(fingerprints).where(fingerprints.c.member_id == member_id))
+        # the words of their survey answers; the scores stay, as every aggregate does
+        answers = t.survey_responses
+        self.conn.execute(
+            update(answers).where(answers.c.member_id == member_id).values(comment=None)
+        )
         return Scrubbed(
             refund_reasons=self._blank(t.refunds, member_id),
             ledger_reasons=self._blank(t.ledger_entries, member_id),

@@ -31,6 +31,10 @@ class ServerSecrets(Repo):
         assert made is not None
         return made
 
+    def get(self, name: str) -> str | None:
+        """The secret `name`, or None when none was made yet (a read that writes nothing)."""
+        return self._get(name)
+
     def _get(self, name: str) -> str | None:
         value = self.conn.execute(select(_S.c.value).where(_S.c.name == name)).scalar()
         return None if value is None else str(value)

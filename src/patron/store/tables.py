@@ -37,6 +37,7 @@ from patron.domain import business, joining, staff
 from patron.domain import goals as g
 from patron.domain import limits as lim
 from patron.domain import messages as msg
+from patron.domain import surveys as sv
 from patron.domain import webhooks as wh
 
 NAMING = {
@@ -817,4 +818,42 @@ payment_fingerprints = Table(
     Column("fingerprint", String(lim.FINGERPRINT_LENGTH), nullable=False),
     Index("ix_payment_fingerprints_fingerprint", "fingerprint", "member_id"),
     Index("ix_payment_fingerprints_member", "member_id"),
+)
+
+# satisfaction surveys (domain/surveys.py): NPS or CSAT, the question per locale, open or
+# closed; one answer per link (`invitation`: survey, member and purchase), with the
+# context it was given in: the purchase, its shop and the member's tier then
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(sv.NAME_LENGTH), nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),
+    Column("question", JSON, nullable=False),
+    Column("comment_question", JSON),
+    Column("after_purchase", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(lim.ACTOR_LENGTH), nullable=False),
+    Column("closed_at", DateTime),
+    CheckConstraint("kind IN ('nps', 'csat')", name="kind_known"),
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("survey_id", Id, ForeignKey("surveys.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("purchase_id", Id, ForeignKey("purchases.id")),
+    Column("invitation", String(64), nullable=False, unique=True),
+    Column("score", Integer, nullable=False),
+    Column("comment", String(sv.COMMENT_LENGTH)),
+    Column("locale", String(8), nullable=False),
+    Column("responded_at", DateTime, nullable=False),
+    Column("shop", String(lim.SHOP_LENGTH)),
+    Column("tier", String(lim.TITLE_LENGTH), nullable=False),
+    CheckConstraint("score >= 0 AND score <= 10", name="score_in_scale"),
+    Index("ix_survey_responses_survey", "survey_id", "responded_at"),
+    Index("ix_survey_responses_member", "member_id"),
 )

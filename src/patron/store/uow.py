@@ -50,6 +50,7 @@ from patron.store.rsvps import Rsvps
 from patron.store.secrets import ServerSecrets
 from patron.store.spend import AcquisitionSpend
 from patron.store.staff import StaffUsers
+from patron.store.surveys import Surveys
 from patron.store.timeline import Timeline
 from patron.store.totals import Totals
 from patron.store.unclaimed import UnclaimedPurchases
@@ -115,6 +116,7 @@ class UnitOfWork:
         self.referrals = Referrals(conn)
         self.birthdays = Birthdays(conn)
         self.webhooks = Webhooks(conn)
+        self.surveys = Surveys(conn)
         self.messages = Messages(conn)
         self.suppressions = Suppressions(conn)
         self.message_templates = MessageTemplates(conn)

@@ -43,11 +43,13 @@ from patron.web import (
     portal_pages,
     portal_preferences,
     portal_profile,
+    portal_survey,
     program,
     referrals,
     segments,
     simulate,
     suppressions,
+    surveys,
 )
 from patron.web.templating import PageLocale, render
 
@@ -73,6 +75,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(segments.router)
     app.include_router(lifetime.router)
     app.include_router(goals.router)
+    app.include_router(surveys.router)
     app.include_router(audit.router)
     app.include_router(referrals.router)
     app.include_router(journeys.router)
@@ -90,6 +93,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(portal_card.router)
     app.include_router(portal_clubs.router)
     app.include_router(portal_events.router)
+    app.include_router(portal_survey.router)
     app.include_router(events.router)
 
     @app.exception_handler(console.LoginRequired)

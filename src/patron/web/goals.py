@@ -55,6 +55,7 @@ LABELS = {
     "member_revenue_share": N_("Share of revenue from members"),
     "redemption_rate": N_("Redemption rate"),
     "margin_per_member": N_("Margin per member"),
+    "nps": N_("Net Promoter Score"),
 }
 Text = Annotated[str, Form(max_length=200)]
 
