@@ -107,9 +107,14 @@ def add(body: SuppressionCreate, patron: PatronDep, principal: AdminKey) -> Supp
     responses=p.refusals(BAD_ADDRESS),
 )
 def remove(
-    channel: Annotated[ChannelName, Path(description="email, sms or push")],
+    channel: Annotated[ChannelName, Path(description="email, sms or push", examples=["email"])],
     address: Annotated[
-        str, Path(max_length=ADDRESS_LENGTH, description="the address, URL-encoded")
+        str,
+        Path(
+            max_length=ADDRESS_LENGTH,
+            description="the address, URL-encoded",
+            examples=["ana@example.com"],
+        ),
     ],
     patron: PatronDep,
     principal: AdminKey,
