@@ -272,6 +272,22 @@ def attribution_window(campaign: Campaign, now: datetime) -> tuple[datetime, dat
 
 
 @dataclass(frozen=True)
+class CampaignInputs:
+    """What the results need from the store besides the purchases: the message core's
+    counts, the unsubscribes, the offers used, the prices (services/campaigns.py
+    `campaign_inputs` reads them; analytics/campaigns.py computes with them)."""
+
+    campaign: Campaign
+    messages: Mapping[str, int]  # by status, and `refused:<reason>`
+    unsubscribed: int | None  # None: not counted yet (no per-campaign unsubscribes)
+    offer_purchases: int
+    offer_points: int
+    unit_cost: Decimal
+    point_value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class Cost:
     """A campaign's cost: the messages sent at their unit cost, the offer's points at the
     program's point value."""

@@ -29,6 +29,7 @@ from patron.domain.audit import AuditAction
 from patron.domain.campaigns import (
     Audience,
     Campaign,
+    CampaignInputs,
     NewCampaign,
     Preview,
     Schedule,
@@ -425,3 +426,29 @@ def offer_points(earning: Earning, campaign_id: int) -> int:
     """The points of a purchase's earning that the campaign's offer gave."""
     prefix = f"promotion {offer_rule_name(campaign_id)} "
     return sum(item.points for item in earning.breakdown if item.rule.startswith(prefix))
+
+
+# --- what the results read from the store ----------------------------------------------
+
+
+def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
+    """The campaign, the message core's counts, the offers used and the prices (the unit
+    cost of the campaign's channel, the program's point value) for its results."""
+    from patron.services.messages import counts
+    from patron.services.program import current_program
+
+    campaign = find_campaign(uow, ref)
+    _, program = current_program(uow)
+    prices = program.messages.unit_cost if program.messages is not None else {}
+    unit_cost = Decimal(str(prices.get(campaign.channel, 0)))
+    offer_purchases, offer_points = uow.campaigns.offer_uses(campaign.id)
+    return CampaignInputs(
+        campaign=campaign,
+        messages=counts(uow, campaign.id),
+        unsubscribed=None,  # TODO(issue 16): the channels helper's unsubscribes(uow, id)
+        offer_purchases=offer_purchases,
+        offer_points=offer_points,
+        unit_cost=unit_cost,
+        point_value=program.redemption.point_value,
+        currency=program.currency,
+    )
