@@ -305,9 +305,16 @@ def launch_campaign(uow: UnitOfWork, cmd: LaunchCampaign) -> CampaignFacts:
     return facts(uow, launched)
 
 
-def stop_campaign(uow: UnitOfWork, ref: str, actor: str) -> CampaignFacts:
+@dataclass(frozen=True)
+class StopCampaign:
+    campaign: str
+    actor: str
+
+
+def stop_campaign(uow: UnitOfWork, cmd: StopCampaign) -> CampaignFacts:
     """No run more (the messages queued stay queued; the offers given stay given)."""
-    campaign = find_campaign(uow, ref, lock=True)
+    campaign = find_campaign(uow, cmd.campaign, lock=True)
+    actor = cmd.actor
     if campaign.status in (Status.DONE, Status.STOPPED):
         return facts(uow, campaign)
     stopped = replace(campaign, status=Status.STOPPED, next_run_at=None)
@@ -452,3 +459,62 @@ def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
         point_value=program.redemption.point_value,
         currency=program.currency,
     )
+
+
+_SPEC_KEYS = frozenset(
+    {
+        "name", "channel", "audience", "variants", "holdout_share", "offer", "first_at",
+        "every_days", "ends_at", "per_hour", "attribution_days", "salt", "content",
+    }
+)  # fmt: skip
+
+
+def spec_of(document: Mapping[str, Any]) -> CampaignSpec:
+    """A campaign's spec from a document (a TOML or JSON file, an API body): every key
+    known, times as ISO 8601 (UTC when naive), whole numbers where they are counts.
+    (`content`, the templates, is read by the adapters.)"""
+    unknown = sorted(set(document) - _SPEC_KEYS)
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: unknown field; known: {', '.join(sorted(_SPEC_KEYS))}")
+    name = document.get("name")
+    if not isinstance(name, str):
+        raise InvalidInput("name: the campaign's name is required")
+    for part in ("audience", "offer"):
+        if document.get(part) is not None and not isinstance(document[part], Mapping):
+            raise InvalidInput(f"{part}: a table of fields")
+    return CampaignSpec(
+        name=name,
+        channel=str(document.get("channel", "email")),
+        audience=document.get("audience"),
+        variants=document.get("variants"),
+        holdout_share=_share(document.get("holdout_share", "0.1")),
+        offer=document.get("offer"),
+        first_at=_time("first_at", document.get("first_at")),
+        every_days=_count("every_days", document.get("every_days")),
+        ends_at=_time("ends_at", document.get("ends_at")),
+        per_hour=_count("per_hour", document.get("per_hour")),
+        attribution_days=_count("attribution_days", document.get("attribution_days")) or 14,
+        salt=None if document.get("salt") is None else str(document["salt"]),
+    )
+
+
+def _time(field_name: str, value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{field_name}: {value!r} is no time (2026-03-01T09:00)") from None
+
+
+def _count(field_name: str, value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise InvalidInput(f"{field_name}: a whole number, not {value!r}")
+    number = int(str(value).strip())
+    if number > 10**9:
+        raise InvalidInput(f"{field_name}: {number} is too large")
+    return number
