@@ -431,6 +431,32 @@ class EarlyAccess(_Model):
         return self
 
 
+class FrequencyCapRule(_Model):
+    """At most `messages` marketing messages per member within `days` (docs/messages.md)."""
+
+    messages: Annotated[int, Field(ge=1, le=1000)]
+    days: Annotated[int, Field(ge=1, le=366)]
+
+
+UnitCost = Annotated[Decimal, Field(ge=0, le=100)]
+
+
+class UnitCosts(_Model):
+    """What one message sent costs on each channel, in the program's currency: a
+    campaign's cost and the budget's communication actuals count them."""
+
+    email: UnitCost = Decimal(0)
+    sms: UnitCost = Decimal(0)
+    push: UnitCost = Decimal(0)
+
+
+class MessagePolicy(_Model):
+    """`[messages]`: the rules every marketing message obeys, whatever sends it."""
+
+    frequency_cap: FrequencyCapRule | None = None  # None: no cap
+    unit_cost: UnitCosts = UnitCosts()
+
+
 class Program(_Model):
     name: Name
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -445,6 +471,7 @@ class Program(_Model):
     cards: CardPolicy | None = None  # None: the program prints no cards
     clubs: list[Club] = []
     referrals: ReferralPolicy | None = None  # None: the old keys of [earning], if any
+    messages: MessagePolicy = MessagePolicy()
 
     @model_validator(mode="after")
     def _one_place_for_referrals(self) -> Self:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from patron.domain import business, joining, staff
 from patron.domain import goals as g
 from patron.domain import limits as lim
+from patron.domain import messages as msg
 from patron.domain import webhooks as wh
 
 NAMING = {
@@ -426,6 +427,64 @@ outbox = Table(
 )
 Index("ix_outbox_routed_at", outbox.c.routed_at)
 Index("ix_outbox_published_at", outbox.c.published_at)
+
+# messages to members (domain/messages.py): one row per message asked for, sent or refused
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("template", String(msg.TEMPLATE_LENGTH), nullable=False),
+    Column("key", String(msg.KEY_LENGTH), nullable=False, unique=True),
+    Column("campaign_id", Id),
+    Column("journey", String(lim.SHORT_LENGTH)),
+    Column("variant", String(lim.SHORT_LENGTH)),
+    Column("context", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("refusal", String(16)),
+    Column("queued_at", DateTime, nullable=False),
+    Column("not_before", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", DateTime),
+    Column("sent_at", DateTime),
+    Column("address", String(msg.ADDRESS_LENGTH)),
+    Column("error", String(msg.ERROR_LENGTH)),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+)
+Index("ix_messages_status", messages.c.status, messages.c.not_before)
+Index("ix_messages_member_id", messages.c.member_id, messages.c.queued_at)
+Index("ix_messages_campaign_id", messages.c.campaign_id, messages.c.status)
+
+# addresses no marketing message may reach, whatever consent says (domain/messages.py)
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(msg.ADDRESS_LENGTH), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("source", String(lim.SHORT_LENGTH), nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH)),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("channel", "address", name="uq_suppressions_address"),
+)
+
+# templates staff write (a campaign's content); packaged ones are files (engage/templates)
+message_templates = Table(
+    "message_templates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(msg.TEMPLATE_LENGTH), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(lim.ACTOR_LENGTH)),
+    UniqueConstraint("name", "locale", name="uq_message_templates_name"),
+)
 
 webhook_subscriptions = Table(
     "webhook_subscriptions",

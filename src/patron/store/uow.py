@@ -36,6 +36,7 @@ from patron.store.idempotency import Idempotency
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
 from patron.store.members import Members
+from patron.store.messages import Messages, MessageTemplates, Suppressions
 from patron.store.outbox import Outbox
 from patron.store.points import PointsHistory
 from patron.store.privacy import PersonalData
@@ -112,6 +113,9 @@ class UnitOfWork:
         self.referrals = Referrals(conn)
         self.birthdays = Birthdays(conn)
         self.webhooks = Webhooks(conn)
+        self.messages = Messages(conn)
+        self.suppressions = Suppressions(conn)
+        self.message_templates = MessageTemplates(conn)
         self.campaigns = Campaigns(conn)
         return self
 
