@@ -218,7 +218,7 @@ def create(
     database_url: DbOption = None,
 ) -> None:
     """Create a campaign (a draft: `launch` schedules it)."""
-    from patron.services.campaigns import CreateCampaign, create_campaign, save_content
+    from patron.services.campaigns import CreateCampaign, create_campaign
 
     options = _options(
         channel, holdout, segment, abc, tier, club, category, p_alive_below, clv_above,
@@ -228,9 +228,8 @@ def create(
     spec, content = _spec(file, name, options)
     actor = cli_actor()
     with open_patron(database_url) as patron:
-        facts = guard(lambda: patron.run(create_campaign, CreateCampaign(spec, actor)))
-        if content:
-            guard(lambda: patron.run(save_content, (str(facts.campaign.id), content, actor)))
+        command = CreateCampaign(spec, actor, content)
+        facts = guard(lambda: patron.run(create_campaign, command))
     c = facts.campaign
     say(f"campaign {c.id} {c.name!r} created (draft): {c.channel}, holdout {c.holdout_share}")
 
@@ -242,14 +241,13 @@ def edit(
     database_url: DbOption = None,
 ) -> None:
     """Replace a campaign from a file, before its first run."""
-    from patron.services.campaigns import EditCampaign, edit_campaign, save_content
+    from patron.services.campaigns import EditCampaign, edit_campaign
 
     spec, content = _spec(file, None, {})
     actor = cli_actor()
     with open_patron(database_url) as patron:
-        facts = guard(lambda: patron.run(edit_campaign, EditCampaign(campaign, spec, actor)))
-        if content:
-            guard(lambda: patron.run(save_content, (str(facts.campaign.id), content, actor)))
+        changed = EditCampaign(campaign, spec, actor, content)
+        facts = guard(lambda: patron.run(edit_campaign, changed))
     say(f"campaign {facts.campaign.id} {facts.campaign.name!r} changed")
 
 

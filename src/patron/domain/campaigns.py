@@ -40,12 +40,13 @@ from typing import Any
 from patron.domain import limits
 from patron.domain.errors import InvalidInput
 from patron.domain.experiments import Arm, draw, holdout_arm
+from patron.domain.messages import Channel
 from patron.domain.program import Promotion
 
 NAME_LENGTH = limits.SHORT_LENGTH
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 VARIANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,15}")
-CHANNELS = ("email", "sms", "push")
+CHANNELS = tuple(c.value for c in Channel)
 SEGMENT_NAMES = (
     "champions", "loyal", "potential loyalists", "new", "need attention", "at risk",
     "can't lose", "hibernating", "lost",

@@ -18,6 +18,7 @@ and the next one scheduled (or the campaign done).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from patron.domain import limits
 from patron.domain.audit import AuditAction
 from patron.domain.campaigns import (
     Audience,
@@ -46,12 +48,15 @@ from patron.domain.campaigns import (
     variant_of,
 )
 from patron.domain.clock import to_utc_naive
-from patron.domain.consent import MARKETING
 from patron.domain.earning import Earning
 from patron.domain.errors import CampaignExists, CampaignStarted, InvalidInput, NotFound
 from patron.domain.experiments import Arm, holdout_arm
+from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
 from patron.domain.program import Promotion
+from patron.services.messages import counts, enqueue_many
+from patron.services.program import current_program
 from patron.store.campaigns import Assigned, Candidate, RunRecord
+from patron.store.messages import StoredTemplate
 from patron.store.uow import UnitOfWork
 
 SAMPLE = 20
@@ -80,6 +85,7 @@ class CampaignSpec:
 class CreateCampaign:
     spec: CampaignSpec
     actor: str
+    content: Mapping[str, Any] | None = None  # the variants' templates (`SaveContent`)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class EditCampaign:
     campaign: str  # the id or the name
     spec: CampaignSpec
     actor: str
+    content: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,8 @@ def create_campaign(uow: UnitOfWork, cmd: CreateCampaign) -> CampaignFacts:
     campaign = uow.campaigns.add(new, uow.now, cmd.actor)
     details = {"name": campaign.name, "channel": campaign.channel}
     uow.audit.record(uow.now, cmd.actor, AuditAction.CAMPAIGN_CREATED, None, None, details)
+    if cmd.content:
+        save_content(uow, SaveContent(str(campaign.id), cmd.content, cmd.actor))
     return facts(uow, campaign)
 
 
@@ -181,6 +190,8 @@ def edit_campaign(uow: UnitOfWork, cmd: EditCampaign) -> CampaignFacts:
     uow.campaigns.change(changed)
     details = {"name": changed.name}
     uow.audit.record(uow.now, cmd.actor, AuditAction.CAMPAIGN_CHANGED, None, None, details)
+    if cmd.content:
+        save_content(uow, SaveContent(str(changed.id), cmd.content, cmd.actor))
     return facts(uow, changed)
 
 
@@ -214,9 +225,8 @@ def list_campaigns(uow: UnitOfWork) -> list[CampaignFacts]:
 
 
 def consent_purpose(channel: str) -> str:
-    """The consent purpose a channel's marketing needs (the message core's
-    `CONSENT_PURPOSE`: e-mail the newsletter's `marketing`)."""
-    return MARKETING if channel == "email" else f"marketing_{channel}"
+    """The consent purpose a channel's marketing needs (the message core's)."""
+    return CONSENT_PURPOSE[Channel(channel)]
 
 
 def audience_members(
@@ -366,9 +376,6 @@ def draw_run(uow: UnitOfWork, campaign: Campaign, run: int, picked: frozenset[st
 
 def run_campaign(uow: UnitOfWork, cmd: RunCampaign) -> RunRecord:
     """One run of a due campaign (its row locked: two workers do not run it twice)."""
-    from patron.domain.messages import Channel, Kind, Outgoing
-    from patron.services.messages import enqueue_many
-
     campaign = find_campaign(uow, cmd.campaign, lock=True)
     if not campaign.due(uow.now):
         raise CampaignStarted(
@@ -441,13 +448,9 @@ def offer_points(earning: Earning, campaign_id: int) -> int:
 def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
     """The campaign, the message core's counts, the offers used and the prices (the unit
     cost of the campaign's channel, the program's point value) for its results."""
-    from patron.services.messages import counts
-    from patron.services.program import current_program
-
     campaign = find_campaign(uow, ref)
     _, program = current_program(uow)
-    prices = program.messages.unit_cost if program.messages is not None else {}
-    unit_cost = Decimal(str(prices.get(campaign.channel, 0)))
+    unit_cost = getattr(program.messages.unit_cost, campaign.channel)
     offer_purchases, offer_points = uow.campaigns.offer_uses(campaign.id)
     return CampaignInputs(
         campaign=campaign,
@@ -518,3 +521,88 @@ def _count(field_name: str, value: object) -> int | None:
     if number > 10**9:
         raise InvalidInput(f"{field_name}: {number} is too large")
     return number
+
+
+# --- content: the templates staff write, one per variant (and locale) ------------------
+
+CONTENT_FIELDS = frozenset({"subject", "text", "html", "locale"})
+LOCALE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
+MAX_TEMPLATE = 200_000  # characters of one part
+
+
+@dataclass(frozen=True)
+class SaveContent:
+    """`content`: per variant name, `{subject, text, html?, locale?}` (locale `en` when
+    none), or a list of such tables for several locales."""
+
+    campaign: str
+    content: Mapping[str, Any]
+    actor: str
+
+
+def save_content(uow: UnitOfWork, cmd: SaveContent) -> list[tuple[str, str]]:
+    """Write the variants' templates under `campaign/<id>/<variant>` (the message core
+    renders them with the member's fields); Jinja2 that does not parse is refused. The
+    (name, locale) written."""
+    campaign = find_campaign(uow, cmd.campaign)
+    names = {v.name for v in campaign.variants}
+    written = []
+    for variant, given in cmd.content.items():
+        if variant not in names:
+            raise InvalidInput(
+                f"content.{variant}: no such variant; the campaign's are {', '.join(sorted(names))}"
+            )
+        for i, part in enumerate(given if isinstance(given, list) else [given]):
+            where = f"content.{variant}" + (f"[{i}]" if isinstance(given, list) else "")
+            template = _template(where, part, campaign.template(variant), uow.now, cmd.actor)
+            uow.message_templates.put(template)
+            written.append((template.name, template.locale))
+    if written:
+        details = {"name": campaign.name, "templates": [f"{n} {loc}" for n, loc in written]}
+        uow.audit.record(uow.now, cmd.actor, AuditAction.CAMPAIGN_CHANGED, None, None, details)
+    return written
+
+
+def _template(where: str, part: object, name: str, now: datetime, actor: str) -> StoredTemplate:
+    from jinja2 import Environment, TemplateSyntaxError
+
+    if not isinstance(part, Mapping):
+        raise InvalidInput(f"{where}: a table of subject, text and html")
+    unknown = sorted(set(part) - CONTENT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"{where}.{unknown[0]}: unknown; give subject, text, html, locale")
+    locale = str(part.get("locale") or "en")
+    if not LOCALE.fullmatch(locale):
+        raise InvalidInput(f"{where}.locale: {locale!r} is no locale (en, ro, pt-BR)")
+    texts: dict[str, str | None] = {}
+    for key in ("subject", "text", "html"):
+        value = part.get(key)
+        if value is None or (key == "html" and value == ""):
+            if key != "html":
+                raise InvalidInput(f"{where}.{key}: required")
+            texts[key] = None
+            continue
+        if not isinstance(value, str) or limits.text_problem(value, MAX_TEMPLATE):
+            raise InvalidInput(f"{where}.{key}: text of at most {MAX_TEMPLATE} characters")
+        if key == "subject" and ("\n" in value or "\r" in value or not value.strip()):
+            raise InvalidInput(f"{where}.subject: one line, not empty")
+        try:
+            Environment(autoescape=key == "html").parse(value)
+        except TemplateSyntaxError as exc:
+            raise InvalidInput(f"{where}.{key}: line {exc.lineno}: {exc.message}") from None
+        texts[key] = value
+    return StoredTemplate(
+        name, locale, texts["subject"] or "", texts["text"] or "", texts["html"], now, actor
+    )
+
+
+def campaign_content(uow: UnitOfWork, ref: str) -> dict[str, list[StoredTemplate]]:
+    """The templates of each variant, by locale."""
+    campaign = find_campaign(uow, ref)
+    found: dict[str, list[StoredTemplate]] = {v.name: [] for v in campaign.variants}
+    for name, locale in uow.message_templates.names(f"campaign/{campaign.id}/"):
+        variant = name.rsplit("/", 1)[-1]
+        stored = uow.message_templates.get(name, locale)
+        if variant in found and stored is not None:
+            found[variant].append(stored)
+    return found
