@@ -26,6 +26,7 @@ from patron.services.campaigns import (
     CreateCampaign,
     EditCampaign,
     LaunchCampaign,
+    RunCampaign,
     audience_members,
     create_campaign,
     draw_run,
@@ -33,6 +34,7 @@ from patron.services.campaigns import (
     find_campaign,
     launch_campaign,
     preview_campaign,
+    run_campaign,
     show_campaign,
 )
 from patron.services.commands import MemberRef, RecordPurchase
@@ -246,3 +248,71 @@ def test_a_campaign_is_edited_until_its_first_run(patron: Patron, clock: Clock) 
     assert launched.campaign.next_run_at == clock()
     with pytest.raises(CampaignStarted):
         patron.run(launch_campaign, LaunchCampaign("spring", "cli:test"))
+
+
+def _messages(patron: Patron) -> list[tuple[int, str, str, str | None, datetime]]:
+    m = t.messages
+    query = select(m.c.member_id, m.c.key, m.c.status, m.c.variant, m.c.not_before).order_by(m.c.id)
+    with patron.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
+
+
+def test_a_run_queues_the_treated_only_and_the_holdout_stays_untouched(
+    patron: Patron, clock: Clock
+) -> None:
+    ids = [member(patron, f"c-{i}", email=f"c{i}@example.com") for i in range(30)]
+    for mid in ids[:-3]:
+        consent(patron, mid)  # the last three never said yes: refused by the core's gate
+    content = {"A": {"subject": "Hello {{ member.first_name }}", "text": "Spring is here"}}
+    offer = {"bonus": 100, "days": 10}
+    # the audience counts everyone (consent = false): the core refuses whom it may not reach
+    cid = patron.run(
+        create_campaign,
+        CreateCampaign(
+            spec(audience={"consent": False}, offer=offer, every_days=7, per_hour=3600),
+            "cli:test",
+            content,
+        ),
+    ).campaign.id
+    patron.run(launch_campaign, LaunchCampaign(str(cid), "cli:test"))
+    first = patron.run(run_campaign, RunCampaign(str(cid), "cli:test"))
+    control = {m for m in ids if expected_arm(SALT, m, 0.5) is Arm.CONTROL}
+    treated = [m for m in ids if m not in control]
+    unreachable = set(ids[-3:]) - control
+    assert (first.run, first.audience, first.holdout) == (1, 30, len(control))
+    assert (first.queued, first.refused) == (len(treated) - len(unreachable), len(unreachable))
+    sent = _messages(patron)
+    # one message per treated member, none for the holdout, keyed by run and member, each
+    # a second after the one before (3600 an hour)
+    assert [r[0] for r in sent] == treated
+    assert [r[1] for r in sent] == [f"campaign:{cid}:run:1:member:{m}" for m in treated]
+    assert {r[2] for r in sent if r[0] in unreachable} <= {"refused"}
+    start = clock()
+    assert [r[4] for r in sent] == [start + timedelta(seconds=i) for i in range(len(treated))]
+    # not due again before 7 days; then run 2 with its own keys, the arms as stored
+    with pytest.raises(CampaignStarted, match="not due"):
+        patron.run(run_campaign, RunCampaign(str(cid), "cli:test"))
+    clock.advance(days=7)
+    assert [name for name, _ in patron.run_due_campaigns("cli:test")] == ["spring"]
+    second = [r for r in _messages(patron) if ":run:2:" in r[1]]
+    assert [r[0] for r in second] == treated
+    # the offer: 100 points for a reached treated member, nothing for the holdout or for one
+    # the core refused
+    reached = next(m for m in treated if m not in unreachable)
+    assert buy(patron, reached, "t-1", clock(), "shoes") == 150
+    assert buy(patron, next(iter(control)), "h-1", clock(), "shoes") == 50
+    if unreachable:
+        assert buy(patron, next(iter(unreachable)), "u-1", clock(), "shoes") == 50
+    with patron.uow(readonly=True) as uow:
+        assert uow.campaigns.offer_uses(cid) == (1, 100)
+        assert uow.message_templates.get(f"campaign/{cid}/A", "en") is not None
+
+
+def test_content_that_does_not_parse_is_refused_with_the_campaign(patron: Patron) -> None:
+    bad = {"A": {"subject": "Hi {{ member.name", "text": "x"}}
+    with pytest.raises(InvalidInput, match="content.A.subject"):
+        patron.run(create_campaign, CreateCampaign(spec(), "cli:test", bad))
+    with pytest.raises(InvalidInput, match="no such variant"):
+        patron.run(create_campaign, CreateCampaign(spec(), "cli:test", {"B": {}}))
+    with patron.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.campaigns)).scalar_one() == 0
