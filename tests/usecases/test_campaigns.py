@@ -316,3 +316,40 @@ def test_content_that_does_not_parse_is_refused_with_the_campaign(patron: Patron
         patron.run(create_campaign, CreateCampaign(spec(), "cli:test", {"B": {}}))
     with patron.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.campaigns)).scalar_one() == 0
+
+
+def test_the_messages_sent_feed_the_budgets_communication_actuals(
+    patron: Patron, clock: Clock
+) -> None:
+    from patron.analytics.budget import budget_report
+    from patron.domain.budget import BudgetCategory
+
+    use_program(patron, PROGRAM + '\n[messages]\nunit_cost = { email = "0.25", sms = "0.05" }\n')
+    ids = [member(patron, f"c-{i}", email=f"c{i}@example.com") for i in range(10)]
+    for mid in ids:
+        consent(patron, mid)
+    cid = create(patron, holdout_share="0")
+    patron.run(launch_campaign, LaunchCampaign(str(cid), "cli:test"))
+    patron.run(run_campaign, RunCampaign(str(cid), "cli:test"))
+    # the worker sent 7 of the 10 this month, 2 next month; one is still queued
+    now = clock()
+    with patron.engine.begin() as conn:
+        rows = [r[0] for r in conn.execute(select(t.messages.c.id).order_by(t.messages.c.id))]
+        for i, message_id in enumerate(rows[:9]):
+            at = now if i < 7 else now + timedelta(days=40)
+            conn.execute(
+                update(t.messages)
+                .where(t.messages.c.id == message_id)
+                .values(status="sent", sent_at=at)
+            )
+    month = now.date().replace(day=1)
+    following = (month + timedelta(days=62)).replace(day=1)
+    with patron.uow(readonly=True) as uow:
+        report = budget_report(uow, month, following)
+    communication = {r.month: r for r in report.rows if r.category is BudgetCategory.COMMUNICATION}
+    # by hand: 7 x 0.25 = 1.75 this month; 2 x 0.25 = 0.50 forty days on
+    first = communication[month]
+    assert first.sources["campaign_messages"] == Decimal("1.75")
+    assert first.actual == Decimal("1.75")
+    later = [r for m, r in communication.items() if m != month]
+    assert sum(r.sources["campaign_messages"] for r in later) == Decimal("0.50")

@@ -357,3 +357,25 @@ class Campaigns(Repo):
             )
         ).one()
         return int(row[0]), int(row[1])
+
+    def sent_by_month(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+        """Campaign messages sent in [start, end), by (month YYYY-MM, channel): the
+        budget's communication actuals price them."""
+        m = t.messages
+        postgres = self.conn.dialect.name == "postgresql"
+        month = (
+            func.to_char(m.c.sent_at, "YYYY-MM")
+            if postgres
+            else func.strftime("%Y-%m", m.c.sent_at)
+        ).label("month")
+        rows = self.conn.execute(
+            select(month, m.c.channel, func.count())
+            .where(
+                m.c.campaign_id.is_not(None),
+                m.c.status == "sent",
+                m.c.sent_at >= start,
+                m.c.sent_at < end,
+            )
+            .group_by(month, m.c.channel)
+        )
+        return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
