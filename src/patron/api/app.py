@@ -16,6 +16,7 @@ from patron.api.routes import (
     audit,
     birthdays,
     business,
+    campaigns,
     cards,
     clubs,
     economics,
@@ -76,6 +77,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(money.router)
     app.include_router(simulations.router)
     app.include_router(experiments.router)
+    app.include_router(campaigns.router)
     app.include_router(webhooks.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
