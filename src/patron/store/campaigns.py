@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, select, update
+from sqlalchemy import Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patron.domain.campaigns import (
@@ -43,6 +43,19 @@ _INSERT_MEMBER = {
     )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+# the one query an earn makes: the offers in force for a member (built once, so that each
+# earn pays for its execution only, not for building and compiling it)
+_OFFERS_FOR = (
+    select(_C.c.id, _C.c.offer, _M.c.offer_from, _M.c.offer_until)
+    .select_from(_M.join(_C, _C.c.id == _M.c.campaign_id))
+    .where(
+        _M.c.member_id == bindparam("member_id"),
+        _M.c.offer_from <= bindparam("at"),
+        _M.c.offer_until > bindparam("at"),
+    )
+    .order_by(_C.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -320,20 +333,8 @@ class Campaigns(Repo):
 
     def offers_for(self, member_id: int, at: datetime) -> list[OfferInForce]:
         """The offers in force at `at` for the member (treated, inside their window)."""
-        query = (
-            select(_C.c.id, _C.c.offer, _M.c.offer_from, _M.c.offer_until)
-            .select_from(_M.join(_C, _C.c.id == _M.c.campaign_id))
-            .where(
-                and_(
-                    _M.c.member_id == member_id,
-                    _M.c.offer_from <= at,
-                    _M.c.offer_until > at,
-                )
-            )
-            .order_by(_C.c.id)
-        )
         found = []
-        for row in self.conn.execute(query):
+        for row in self.conn.execute(_OFFERS_FOR, {"member_id": member_id, "at": at}):
             offer = parse_offer(row.offer) if row.offer else None
             if offer is not None:
                 found.append(OfferInForce(int(row.id), offer, row.offer_from, row.offer_until))
