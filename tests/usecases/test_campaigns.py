@@ -28,6 +28,7 @@ from patron.services.campaigns import (
     LaunchCampaign,
     RunCampaign,
     audience_members,
+    campaign_inputs,
     create_campaign,
     draw_run,
     edit_campaign,
@@ -353,3 +354,58 @@ def test_the_messages_sent_feed_the_budgets_communication_actuals(
     assert first.actual == Decimal("1.75")
     later = [r for m, r in communication.items() if m != month]
     assert sum(r.sources["campaign_messages"] for r in later) == Decimal("0.50")
+
+
+VOUCHER_PROGRAM = (
+    PROGRAM
+    + """
+[[rewards]]
+id = "ten-off"
+name = "10 EUR voucher"
+kind = "discount"
+points = 1000
+cost = 10.00
+value = 10.00
+
+[[rewards]]
+id = "mug"
+name = "A mug"
+kind = "gift"
+points = 300
+cost = 3.00
+"""
+)
+
+
+def test_a_voucher_offer_is_given_to_the_reached_treated_with_their_message(
+    patron: Patron, clock: Clock
+) -> None:
+    from patron.services.fulfil import UseVoucher, member_vouchers, use
+
+    use_program(patron, VOUCHER_PROGRAM)
+    ids = [member(patron, f"c-{i}", email=f"c{i}@example.com") for i in range(12)]
+    for mid in ids:
+        consent(patron, mid)
+    with pytest.raises(InvalidInput, match="not a discount reward"):
+        create(patron, offer={"voucher": "mug"})
+    cid = create(patron, offer={"voucher": "ten-off"})
+    patron.run(launch_campaign, LaunchCampaign(str(cid), "cli:test"))
+    patron.run(run_campaign, RunCampaign(str(cid), "cli:test"))
+    control = {m for m in ids if expected_arm(SALT, m, 0.5) is Arm.CONTROL}
+    given = {m: patron.read(member_vouchers, m) for m in ids}
+    assert {m for m, found in given.items() if found} == set(ids) - control
+    # a voucher offer is no points: a purchase earns as usual
+    treated = next(m for m in ids if m not in control)
+    assert buy(patron, treated, "t-1", clock(), "shoes") == 50
+    code = given[treated][0].code
+    patron.run(use, UseVoucher(code, "sale-1"))
+    with patron.uow(readonly=True) as uow:
+        # 12 - |control| vouchers given at 10.00 each; one used
+        assert uow.campaigns.vouchers(cid) == (
+            12 - len(control),
+            1,
+            Decimal("10.00") * (12 - len(control)),
+        )
+        inputs = campaign_inputs(uow, str(cid))
+    assert inputs.offer_purchases == 1
+    assert inputs.vouchers_cost == Decimal("10.00") * (12 - len(control))

@@ -174,6 +174,7 @@ class CampaignResults:
                     "messages_cost": str(self.cost.messages_cost),
                     "offer_points": self.cost.offer_points,
                     "point_value": str(self.cost.point_value),
+                    "vouchers_cost": str(self.cost.vouchers_cost),
                     "offer_cost": str(self.cost.offer_cost),
                     "total": str(self.cost.total),
                 },
@@ -244,7 +245,7 @@ def results(
     margin = uplift.incremental(adjusted.get("margin"), treated)
     cost = Cost(
         inputs.messages.get("sent", 0), inputs.unit_cost, inputs.offer_points,
-        inputs.point_value, inputs.currency,
+        inputs.point_value, inputs.currency, inputs.vouchers_cost,
     )  # fmt: skip
     net = uplift.net_of(margin, float(cost.total))
     ratio = None

@@ -41,7 +41,7 @@ class CampaignCreate(BaseModel):
     offer: dict[str, Any] | None = Field(
         None,
         description="bonus (points) or multiplier, categories, days (from the member's"
-        " message; 14), valid_days (the bonus burns)",
+        " message; 14), valid_days (the bonus burns); or voucher, a discount reward's id",
     )
     content: dict[str, Any] | None = Field(
         None,

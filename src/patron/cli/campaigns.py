@@ -110,6 +110,7 @@ def _options(
     offer_category: list[str] | None,
     offer_days: int | None,
     valid_days: int | None,
+    voucher: str | None,
     at: str | None,
     every_days: int | None,
     ends: str | None,
@@ -126,7 +127,7 @@ def _options(
         audience["consent"] = False
     offer: dict[str, Any] = {
         "bonus": bonus, "multiplier": multiplier, "categories": offer_category,
-        "days": offer_days, "valid_days": valid_days,
+        "days": offer_days, "valid_days": valid_days, "voucher": voucher,
     }  # fmt: skip
     offer = {k: v for k, v in offer.items() if v not in (None, [])}
     variants = None
@@ -179,6 +180,9 @@ OfferCategoryOpt = Annotated[
 ]
 OfferDaysOpt = Annotated[int | None, typer.Option(help="offer: days it runs (default 14)")]
 ValidDaysOpt = Annotated[int | None, typer.Option(help="offer: the bonus burns after N days")]
+VoucherOpt = Annotated[
+    str | None, typer.Option(help="offer: a voucher of this discount reward, with the message")
+]
 AtOpt = Annotated[str | None, typer.Option("--at", help="first run, UTC (default: at launch)")]
 EveryOpt = Annotated[int | None, typer.Option(help="run again every N days")]
 EndsOpt = Annotated[str | None, typer.Option("--ends", help="no run from then, UTC")]
@@ -210,6 +214,7 @@ def create(
     offer_category: OfferCategoryOpt = None,
     offer_days: OfferDaysOpt = None,
     valid_days: ValidDaysOpt = None,
+    voucher: VoucherOpt = None,
     at: AtOpt = None,
     every_days: EveryOpt = None,
     ends: EndsOpt = None,
@@ -223,7 +228,7 @@ def create(
     options = _options(
         channel, holdout, segment, abc, tier, club, category, p_alive_below, clv_above,
         min_days, max_days, any_consent, variant, bonus, multiplier, offer_category,
-        offer_days, valid_days, at, every_days, ends, per_hour, attribution_days,
+        offer_days, valid_days, voucher, at, every_days, ends, per_hour, attribution_days,
     )  # fmt: skip
     spec, content = _spec(file, name, options)
     actor = cli_actor()

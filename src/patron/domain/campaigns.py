@@ -18,6 +18,7 @@ Design overview. A campaign names
 - an optional **offer**: bonus points, or a multiplier on categories, for `days` days
   from the member's send; bonus points may burn (`valid_days`). The earning rules apply it
   as a promotion of the program (`Offer.promotion`) to treated members in their window.
+  Or a voucher of a discount reward, given with the message (services/bonuses.give_voucher).
 - a **schedule**: now, at a time, or every `every_days` days until `ends_at`; each run a
   number `n` and keys `campaign:<id>:run:<n>:member:<m>`; a send rate (`per_hour`) that
   spreads the messages' `not_before`.
@@ -108,16 +109,23 @@ class Audience:
 
 @dataclass(frozen=True)
 class Offer:
-    """What treated members get while the offer runs: `bonus` points on a purchase (of the
-    `categories` when named), or `multiplier` on the lines of those categories (every
-    line when none); for `days` days from their message. A bonus may burn after
-    `valid_days` (a lot of its own, domain/lots.Burning)."""
+    """What treated members get: `bonus` points on a purchase (of the `categories` when
+    named), or `multiplier` on the lines of those categories (every line when none), for
+    `days` days from their message, a bonus maybe burning after `valid_days` (a lot of its
+    own, domain/lots.Burning); or a `voucher` of a discount reward of the program, given
+    with the message (valid as the reward's vouchers are)."""
 
     days: int
     bonus: int | None = None
     multiplier: Decimal | None = None
     categories: tuple[str, ...] = ()
     valid_days: int | None = None
+    voucher: str | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the earning rules apply it (a bonus or a multiplier, not a voucher)."""
+        return self.voucher is None
 
     def promotion(self, campaign_id: int, starts: date, ends: date) -> Promotion:
         """The offer as a promotion of the program, for one member's window [starts, ends]
@@ -142,6 +150,8 @@ class Offer:
             found["categories"] = list(self.categories)
         if self.valid_days is not None:
             found["valid_days"] = self.valid_days
+        if self.voucher is not None:
+            found["voucher"] = self.voucher
         return found
 
 
@@ -281,11 +291,12 @@ class CampaignInputs:
     campaign: Campaign
     messages: Mapping[str, int]  # by status, and `refused:<reason>`
     unsubscribed: int | None  # None: not counted yet (no per-campaign unsubscribes)
-    offer_purchases: int
+    offer_purchases: int  # purchases that earned the offer, or vouchers used
     offer_points: int
     unit_cost: Decimal
     point_value: Decimal
     currency: str
+    vouchers_cost: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -298,6 +309,7 @@ class Cost:
     offer_points: int
     point_value: Decimal
     currency: str
+    vouchers_cost: Decimal = Decimal(0)  # a voucher offer's: the rewards' cost as given
 
     @property
     def messages_cost(self) -> Decimal:
@@ -305,7 +317,7 @@ class Cost:
 
     @property
     def offer_cost(self) -> Decimal:
-        return self.offer_points * self.point_value
+        return self.offer_points * self.point_value + self.vouchers_cost
 
     @property
     def total(self) -> Decimal:
@@ -326,7 +338,7 @@ _AUDIENCE_KEYS = frozenset(
         "min_days_since_purchase", "max_days_since_purchase", "categories", "consent",
     }
 )  # fmt: skip
-_OFFER_KEYS = frozenset({"days", "bonus", "multiplier", "categories", "valid_days"})
+_OFFER_KEYS = frozenset({"days", "bonus", "multiplier", "categories", "valid_days", "voucher"})
 
 
 def _texts(field_name: str, value: object, longest: int) -> tuple[str, ...]:
@@ -438,14 +450,27 @@ def parse_offer(given: Mapping[str, Any] | None) -> Offer | None:
     multiplier = _decimal("offer.multiplier", given.get("multiplier"))
     if multiplier is not None and not Decimal(0) < multiplier <= limits.MAX_MULTIPLIER:
         raise InvalidInput(f"offer.multiplier: above 0, at most {limits.MAX_MULTIPLIER}")
-    if (bonus is None) == (multiplier is None):
-        raise InvalidInput("offer: give exactly one of bonus (points) or multiplier")
+    voucher = given.get("voucher")
+    if voucher is not None and (
+        not isinstance(voucher, str) or not voucher.strip()
+        or limits.text_problem(voucher, limits.CODE_LENGTH)
+    ):  # fmt: skip
+        raise InvalidInput("offer.voucher: the id of a discount reward of the program")
+    if sum(x is not None for x in (bonus, multiplier, voucher)) != 1:
+        raise InvalidInput(
+            "offer: give exactly one of bonus (points), multiplier or voucher (a reward's id)"
+        )
     valid_days = _int("offer.valid_days", given.get("valid_days"), 1, MAX_DAYS)
     if valid_days is not None and bonus is None:
         raise InvalidInput("offer.valid_days: for bonus points that burn, not a multiplier")
     categories = _texts("offer.categories", given.get("categories"), limits.LABEL_LENGTH)
+    if categories and voucher is not None:
+        raise InvalidInput("offer.categories: for points; a voucher is the reward's own")
     assert days is not None
-    return Offer(days, bonus, multiplier, categories, valid_days)
+    return Offer(
+        days, bonus, multiplier, categories, valid_days,
+        None if voucher is None else voucher.strip(),
+    )  # fmt: skip
 
 
 def parse_variants(given: object) -> tuple[Variant, ...]:

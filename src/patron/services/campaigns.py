@@ -52,7 +52,8 @@ from patron.domain.earning import Earning
 from patron.domain.errors import CampaignExists, CampaignStarted, InvalidInput, NotFound
 from patron.domain.experiments import Arm, holdout_arm
 from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
-from patron.domain.program import Promotion
+from patron.domain.program import Promotion, RewardKind
+from patron.services.bonuses import give_voucher
 from patron.services.messages import counts, enqueue_many
 from patron.services.program import current_program
 from patron.store.campaigns import Assigned, Candidate, RunRecord
@@ -143,8 +144,23 @@ def _new(spec: CampaignSpec, salt: str) -> NewCampaign:
     )
 
 
+def _check_voucher(uow: UnitOfWork, new: NewCampaign) -> None:
+    """A voucher offer names a discount reward of the program in force."""
+    if new.offer is None or new.offer.voucher is None:
+        return
+    _, program = current_program(uow)
+    reward = program.reward(new.offer.voucher)
+    if reward is None or reward.kind is not RewardKind.DISCOUNT:
+        discounts = sorted(r.id for r in program.rewards if r.kind is RewardKind.DISCOUNT)
+        raise InvalidInput(
+            f"offer.voucher: {new.offer.voucher!r} is not a discount reward of the program;"
+            f" its discounts: {', '.join(discounts) or 'none'}"
+        )
+
+
 def create_campaign(uow: UnitOfWork, cmd: CreateCampaign) -> CampaignFacts:
     new = _new(cmd.spec, cmd.spec.salt if cmd.spec.salt is not None else secrets.token_hex(8))
+    _check_voucher(uow, new)
     existing = uow.campaigns.by_name(new.name)
     if existing is not None:
         raise CampaignExists(
@@ -170,6 +186,7 @@ def edit_campaign(uow: UnitOfWork, cmd: EditCampaign) -> CampaignFacts:
             campaign_id=campaign.id,
         )
     new = _new(cmd.spec, cmd.spec.salt if cmd.spec.salt is not None else campaign.salt)
+    _check_voucher(uow, new)
     other = uow.campaigns.by_name(new.name)
     if other is not None and other.id != campaign.id:
         raise CampaignExists(f"a campaign named {new.name!r} exists already", campaign_id=other.id)
@@ -405,6 +422,13 @@ def run_campaign(uow: UnitOfWork, cmd: RunCampaign) -> RunRecord:
     if campaign.offer is not None and reached:
         ends = uow.now + timedelta(days=campaign.offer.days)
         uow.campaigns.give_offer(campaign.id, reached, uow.now, ends)
+        if campaign.offer.voucher is not None:
+            _, program = current_program(uow)
+            for member_id in reached:  # out of stock: no voucher (a bonus skipped, not owed)
+                give_voucher(
+                    uow, program, member_id, campaign.offer.voucher,
+                    f"campaign:{campaign.id}:run:{run}",
+                )  # fmt: skip
     following = next_run(campaign, uow.now)
     moved = replace(
         campaign,
@@ -433,6 +457,7 @@ def campaign_offers(uow: UnitOfWork, member_id: int, at: datetime) -> list[tuple
     return [
         (found.campaign_id, found.offer.promotion(found.campaign_id, day, day))
         for found in uow.campaigns.offers_for(member_id, at)
+        if found.offer.scored
     ]
 
 
@@ -452,6 +477,9 @@ def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
     _, program = current_program(uow)
     unit_cost = getattr(program.messages.unit_cost, campaign.channel)
     offer_purchases, offer_points = uow.campaigns.offer_uses(campaign.id)
+    vouchers_cost = Decimal(0)
+    if campaign.offer is not None and campaign.offer.voucher is not None:
+        _, offer_purchases, vouchers_cost = uow.campaigns.vouchers(campaign.id)
     return CampaignInputs(
         campaign=campaign,
         messages=counts(uow, campaign.id),
@@ -461,6 +489,7 @@ def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
         unit_cost=unit_cost,
         point_value=program.redemption.point_value,
         currency=program.currency,
+        vouchers_cost=vouchers_cost,
     )
 
 

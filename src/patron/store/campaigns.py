@@ -380,3 +380,19 @@ class Campaigns(Repo):
             .group_by(month, m.c.channel)
         )
         return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+    def vouchers(self, campaign_id: int) -> tuple[int, int, Decimal]:
+        """A voucher offer's vouchers: given, used, and the cost of those given (their
+        redemptions' keys are `bonus:campaign:<id>:run:<n>`)."""
+        r, f = t.redemptions, t.fulfilments
+        prefix = f"bonus:campaign:{campaign_id}:run:"
+        row = self.conn.execute(
+            select(
+                func.count(r.c.id),
+                func.count(f.c.redemption_id).filter(f.c.state == "used"),
+                func.coalesce(func.sum(r.c.cost), 0),
+            )
+            .select_from(r.outerjoin(f, f.c.redemption_id == r.c.id))
+            .where(r.c.transaction_id.startswith(prefix, autoescape=True))
+        ).one()
+        return int(row[0]), int(row[1]), Decimal(str(row[2])).quantize(Decimal("0.01"))

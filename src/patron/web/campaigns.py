@@ -54,7 +54,8 @@ Csrf = Annotated[str, Form(max_length=100)]
 FIELDS = (
     "name", "channel", "holdout_share", "segments", "abc", "tiers", "clubs", "categories",
     "p_alive_below", "clv_above", "min_days", "max_days", "consent", "variants", "bonus",
-    "multiplier", "offer_categories", "offer_days", "valid_days", "first_at", "every_days",
+    "multiplier", "offer_categories", "offer_days", "valid_days", "voucher", "first_at",
+    "every_days",
     "ends_at", "per_hour", "attribution_days", "subject", "text", "html",
 )  # fmt: skip
 
@@ -87,7 +88,7 @@ def _document(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | No
     offer: dict[str, Any] = {
         "bonus": form["bonus"], "multiplier": form["multiplier"],
         "categories": _listed(form["offer_categories"]), "days": form["offer_days"],
-        "valid_days": form["valid_days"],
+        "valid_days": form["valid_days"], "voucher": form["voucher"].strip(),
     }  # fmt: skip
     offer = {k: v for k, v in offer.items() if v not in ("", [])}
     if set(offer) <= {"days"}:
@@ -130,6 +131,7 @@ def _form_of(campaign: Campaign, content: dict[str, Any]) -> dict[str, str]:
         "bonus": text(o and o.bonus), "multiplier": text(o and o.multiplier),
         "offer_categories": ", ".join(o.categories) if o else "",
         "offer_days": text(o and o.days), "valid_days": text(o and o.valid_days),
+        "voucher": text(o and o.voucher),
         "first_at": s.first_at.isoformat() if s.first_at else "",
         "every_days": text(s.every_days), "ends_at": s.ends_at.isoformat() if s.ends_at else "",
         "per_hour": text(s.per_hour), "attribution_days": str(campaign.attribution_days),
