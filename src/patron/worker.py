@@ -1,5 +1,8 @@
 """`patron worker`: the outbox consumer. It routes every event to the webhook subscriptions
-that want it and delivers each at least once, in order per member, with retries.
+that want it and delivers each at least once, in order per member, with retries; the
+same routing pass enqueues the messages of the event-driven journeys, and at most once
+per `[journeys] run_every_minutes` the worker runs the time-driven ones (win-back,
+birthday: services/journeys.py).
 
 Design overview. One pass (`Worker.step`) is three kinds of transaction, none of them
 open while a request is on the wire: route up to `route_batch` events (deliveries made),
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from patron.bootstrap import Patron
 from patron.domain.webhooks import RetryPolicy
+from patron.services import journey_scan, journeys
 from patron.services import webhooks as uc
 
 log = logging.getLogger("patron.worker")
@@ -68,6 +73,7 @@ class Counts:
     delivered: int = 0
     failed: int = 0
     reconciled: int = 0
+    journey_runs: int = 0
 
 
 class Worker:
@@ -80,6 +86,7 @@ class Worker:
         self.single = single
         self.counts = Counts()
         self._stop = threading.Event()
+        self._journeys_ran_at: datetime | None = None
 
     def stop(self) -> None:
         """Finish the delivery on the wire, then leave (SIGTERM)."""
@@ -96,8 +103,30 @@ class Worker:
             log.info("%d deliveries left in flight by a stopped worker are pending again", taken)
         return taken
 
+    def run_journeys(self) -> bool:
+        """The time-driven journeys, when the program has one on and the last run of this
+        worker is at least `run_every_minutes` ago. Whether they ran."""
+        every = self.patron.read(journeys.run_every)
+        now = self.patron.clock()
+        if every is None or (
+            self._journeys_ran_at is not None and now - self._journeys_ran_at < every
+        ):
+            return False
+        self._journeys_ran_at = now
+        try:
+            alive = p_alive_for(self.patron)
+        except Exception:  # noqa: BLE001 - the interval rule still runs without the model
+            log.exception("P(alive) for win-back could not be computed; the interval rule runs")
+            alive = None
+        cmd = journey_scan.RunJourneys(now, alive)
+        done = journey_scan.run_journeys(self.patron.new_uow, cmd)
+        self.counts.journey_runs += 1
+        log.info("journeys run: %s queued, %s refused", done.queued, done.refused)
+        return True
+
     def step(self) -> int:
         """One pass: route, claim, send and record. The events and deliveries handled."""
+        self.run_journeys()
         routed = self.patron.run(uc.route_events, self.options.route_batch)
         self.counts.routed += routed
         claim = uc.Claim(self.options.batch, self.options.lease)
@@ -128,3 +157,15 @@ class Worker:
                     break
                 self._stop.wait(self.options.poll_seconds)
         return self.counts
+
+
+def p_alive_for(patron: Patron) -> Mapping[str, float] | None:
+    """Every customer's P(alive) today when the program's win-back asks for it (its
+    `p_alive_below`), else None; fitted on the store's purchases (analytics/alive.py)."""
+    if not patron.read(journeys.wants_p_alive):
+        return None
+    from patron.analytics.alive import p_alive_by_customer
+    from patron.analytics.frames import from_store
+
+    day = patron.clock().date()
+    return patron.analytics().run(lambda con: p_alive_by_customer(from_store(con), day))

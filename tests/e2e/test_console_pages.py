@@ -41,6 +41,7 @@ PAGES = [
     "/console/simulate",
     "/console/rewards",
     "/console/events",
+    "/console/journeys",
     "/console/keys",
     "/console/liability",
     "/console/budget",

@@ -23,6 +23,7 @@ from patron.api.routes import (
     events,
     experiments,
     goals,
+    journeys,
     members,
     money,
     privacy,
@@ -79,6 +80,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(experiments.router)
     app.include_router(campaigns.router)
     app.include_router(webhooks.router)
+    app.include_router(journeys.router)
     app.include_router(analytics.router)
     install_web(app, get_settings().locale)  # the console (web/)
     docs.install(app)  # /docs, /redoc and their assets from a package; / leads there

@@ -38,6 +38,7 @@ from patron.cli.economics import economics_app
 from patron.cli.experiments import experiment_app
 from patron.cli.goals import goals_app
 from patron.cli.imports import import_app
+from patron.cli.journeys import journeys_app
 from patron.cli.keys import apikey_app
 from patron.cli.member import member_app
 from patron.cli.referrals import referrals_app
@@ -90,3 +91,4 @@ app.add_typer(experiment_app, name="experiment")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(worker_app, name="worker")
+app.add_typer(journeys_app, name="journeys")

@@ -24,7 +24,7 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 worker_app = typer.Typer(
-    help="The outbox consumer: deliver events to the webhook subscriptions.",
+    help="The outbox consumer: deliver events to the webhook subscriptions; run the journeys.",
     invoke_without_command=True,
 )
 

@@ -27,6 +27,7 @@ from pydantic import (
 from patron.domain import limits
 from patron.domain.clock import to_utc_naive
 from patron.domain.errors import InvalidProgram
+from patron.domain.journeys import JourneysPolicy
 from patron.domain.money import Rounding
 
 # a threshold of spend (or points) over a window: at most what a member can spend in all
@@ -502,6 +503,7 @@ class Program(_Model):
 
     early_access: list[EarlyAccess] = []
     birthday: BirthdayPolicy | None = None  # None: no birthday bonus
+    journeys: JourneysPolicy = JourneysPolicy()  # each journey's table switches it on
 
     @model_validator(mode="after")
     def _references(self) -> Self:

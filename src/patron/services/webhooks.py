@@ -28,6 +28,7 @@ from patron.domain.webhooks import (
     checked_url,
     secret_from,
 )
+from patron.services.journeys import react
 from patron.store.uow import UnitOfWork
 from patron.store.webhooks import Attempt, Backlog, Delivery, Job, NewSubscription
 
@@ -158,7 +159,11 @@ def backlog(uow: UnitOfWork) -> Backlog:
 
 
 def route_events(uow: UnitOfWork, limit: int) -> int:
-    return uow.webhooks.route(uow.now, limit)
+    """Route up to `limit` events to the webhook subscriptions and, in the same
+    transaction, to the journeys (services/journeys.py `react`). The events routed."""
+    routed = uow.webhooks.route(uow.now, limit)
+    react(uow, routed)
+    return len(routed)
 
 
 def claim_deliveries(uow: UnitOfWork, claim: Claim) -> list[Job]:

@@ -33,6 +33,7 @@ from patron.store.figures import ProgramFigures
 from patron.store.fulfilments import Fulfilments
 from patron.store.goals import Goals
 from patron.store.idempotency import Idempotency
+from patron.store.journeys import JourneyReads
 from patron.store.ledger import Ledger
 from patron.store.login_links import LoginLinks
 from patron.store.members import Members
@@ -108,6 +109,7 @@ class UnitOfWork:
         self.budget = Budget(conn)
         self.cards = Cards(conn)
         self.businesses = Businesses(conn)
+        self.journeys = JourneyReads(conn)
         self.experiments = Experiments(conn)
         self.clubs = Clubs(conn)
         self.referrals = Referrals(conn)

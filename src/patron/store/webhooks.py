@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, upd
 from patron.domain.webhooks import ERROR_LENGTH, DeliveryState, Subscription
 from patron.store import tables as t
 from patron.store.base import Repo, insert_row
+from patron.store.outbox import OutboxEvent, event
 
 S = DeliveryState
 _UNDONE = (S.PENDING.value, S.SENDING.value)
@@ -147,24 +148,22 @@ class Webhooks(Repo):
 
     # the worker's statements
 
-    def route(self, now: datetime, limit: int) -> int:
+    def route(self, now: datetime, limit: int) -> list[OutboxEvent]:
         """Make the deliveries of up to `limit` events not yet routed, in event order;
-        an event no subscription wants is published at once. The events routed."""
+        an event no subscription wants is published at once. The events routed, for the
+        other consumer of the same pass (the journeys) to read in this transaction."""
         if self._postgres:
             locked = self.conn.execute(
                 text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ROUTING_LOCK}
             ).scalar_one()
             if not locked:  # another worker is routing: it keeps the event order
-                return 0
+                return []
         o = t.outbox
         rows = self.conn.execute(
-            select(o.c.id, o.c.member_id, o.c.type)
-            .where(o.c.routed_at.is_(None))
-            .order_by(o.c.id)
-            .limit(limit)
+            select(o).where(o.c.routed_at.is_(None)).order_by(o.c.id).limit(limit)
         ).all()
         if not rows:
-            return 0
+            return []
         subscriptions = self.subscriptions()
         deliveries = [
             {
@@ -188,7 +187,7 @@ class Webhooks(Repo):
         unwanted = [i for i in ids if i not in wanted]
         if unwanted:
             self.conn.execute(update(o).where(o.c.id.in_(unwanted)).values(published_at=now))
-        return len(rows)
+        return [event(r) for r in rows]
 
     def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
         """Lease up to `limit` deliveries due now (or whose worker's lease ran out), each

@@ -30,6 +30,7 @@ from patron.web import (
     experiments,
     goals,
     i18n,
+    journeys,
     lifetime,
     money,
     overview,
@@ -71,6 +72,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(goals.router)
     app.include_router(audit.router)
     app.include_router(referrals.router)
+    app.include_router(journeys.router)
     app.include_router(program.router)
     app.include_router(money.router)
     app.include_router(simulate.router)
