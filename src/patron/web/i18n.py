@@ -168,6 +168,13 @@ WORDS = {
     "incremental_margin": N_("incremental margin"),
     "program_cost": N_("program cost"),
     "net_incremental_margin": N_("net incremental margin"),
+    # campaigns: statuses and money (web/campaigns.py)
+    "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "campaign_cost": N_("campaign cost"),
+    "roi": N_("ROI"),
 }
 
 
