@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import Engine
 
 from patron.domain.clock import utcnow
+from patron.domain.errors import PatronError
 from patron.domain.program import Program
 from patron.store.db import make_engine
 from patron.store.db import missing_sqlite_file as missing_sqlite_file
@@ -31,9 +32,12 @@ from patron.store.uow import UnitOfWork as UnitOfWork
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from patron.analytics.insights import CustomerBases
     from patron.analytics.kpi_catalogue import CatalogueMeasures
     from patron.analytics.store import StoreAnalytics
+    from patron.domain.campaigns import Audience
     from patron.store.backup import StoreFacts
+    from patron.store.campaigns import RunRecord
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -94,6 +98,41 @@ class Patron:
         from patron.analytics.kpi_catalogue import CatalogueMeasures
 
         return CatalogueMeasures(self.analytics())
+
+    def campaign_pick(
+        self, audience: Audience, bases: CustomerBases | None = None
+    ) -> frozenset[str] | None:
+        """The customers an audience's model criteria (RFM segment, A/B/C class, P(alive),
+        CLV) pick, from the customer base of today held in `bases` (the console's and the
+        API's, fitted once a day) or fitted now; None when it names none. Read before the
+        use case's transaction: no model is fitted while a write is open."""
+        if not audience.needs_models:
+            return None
+        from patron.analytics.campaigns import picked
+        from patron.analytics.insights import CustomerBases, store_base
+        from patron.services.queries import data_version
+
+        held = bases if bases is not None else CustomerBases()
+        day = self.clock().date()
+        return picked(store_base(held, self.analytics(), day, self.read(data_version)), audience)
+
+    def run_due_campaigns(
+        self, actor: str, bases: CustomerBases | None = None
+    ) -> list[tuple[str, RunRecord | PatronError]]:
+        """Run every campaign whose next run has come, each in its own transaction (for
+        `patron campaigns run-due` and the worker); a campaign that cannot run (its
+        audience's models cannot be fitted, say) is reported and the others still run."""
+        from patron.services.campaigns import RunCampaign, due_campaigns, run_campaign
+
+        done: list[tuple[str, RunRecord | PatronError]] = []
+        for campaign in self.read(due_campaigns):
+            try:
+                chosen = self.campaign_pick(campaign.audience, bases)
+                command = RunCampaign(str(campaign.id), actor, chosen)
+                done.append((campaign.name, self.run(run_campaign, command)))
+            except PatronError as exc:
+                done.append((campaign.name, exc))
+        return done
 
     def dispose(self) -> None:
         if self._analytics is not None:

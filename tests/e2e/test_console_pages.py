@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from patron.bootstrap import Patron
+from patron.services.campaigns import CampaignSpec, CreateCampaign, create_campaign
 from patron.services.commands import Enroll
 from patron.services.enroll import enroll
 from patron.services.staff import NewUser, create_user
@@ -34,6 +35,8 @@ PAGES = [
     "/console/goals",
     "/console/experiments",
     "/console/surveys",
+    "/console/campaigns",
+    "/console/campaigns/1",
     "/console/audit",
     "/console/program",
     "/console/simulate",
@@ -49,9 +52,12 @@ PAGES = [
 
 @pytest.fixture
 def shop(sqlite_patron: Patron) -> Iterator[Patron]:
-    """Ana (id 1: 100 welcome points, a purchase) and two staff users."""
+    """Ana (id 1: 100 welcome points, a purchase), two staff users and a campaign's draft
+    (id 1, its audience previewed on its page)."""
     member = sqlite_patron.run(enroll, Enroll("C-100", email="ana@shop.ro", name="Ana Pop"))
     buy(sqlite_patron, member.member.id, "o-1", ("A", "books", 1, "40.00"))
+    spring = CampaignSpec("spring", audience={"consent": False}, offer={"bonus": 50})
+    sqlite_patron.run(create_campaign, CreateCampaign(spring, "cli:root"))
     for role in ("owner", "analyst"):
         new = NewUser(f"{role}@shop.ro", role, None, PASSWORD)
         sqlite_patron.run(lambda uow, n: create_user(uow, n, "cli:root"), new)
@@ -132,6 +138,8 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
         "lifetime",
         "goals",
         "experiments",
+        "campaigns",
+        "campaigns/1",
         "rewards",
         "events",
         "keys",

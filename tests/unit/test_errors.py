@@ -21,7 +21,7 @@ DOMAIN_CLASSES = [
 
 
 def test_domain_errors_carry_no_http_status() -> None:
-    assert len(DOMAIN_CLASSES) == 40  # the 39 of domain/errors.py and ModelNotIdentified
+    assert len(DOMAIN_CLASSES) == 42  # the 41 of domain/errors.py and ModelNotIdentified
     assert [c.__name__ for c in DOMAIN_CLASSES if hasattr(c, "status")] == []
 
 

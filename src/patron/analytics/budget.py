@@ -2,13 +2,14 @@
 
 Design overview. An actual comes from its category's *sources*: a source is a function
 `(uow, months) -> {month: amount}` named in `ACTUAL_SOURCES`, and a category's actual is
-the sum of its sources. Patron knows four itself: what the rewards redeemed cost the
+the sum of its sources. Patron knows five itself: what the rewards redeemed cost the
 business and the discounts granted through points (redemptions not cancelled, by month of
 the redemption), the event seats given free for a tier at their cost (by month of the
-seat; docs/rewards.md, "Events"), and the change of the points liability over the month
-(analytics/liability.liability_changes). The other categories read the spend entered by
-hand (`entered`). When campaigns record messages at their unit cost (issue 16), the
-communication category gains one more source here, beside its entries: one function.
+seat; docs/rewards.md, "Events"), the change of the points liability over the month
+(analytics/liability.liability_changes), and the campaigns' messages sent, each at its
+channel's unit cost in the program in force (`campaign_messages`, beside the
+communication spend entered by hand). The other categories read the spend entered by
+hand (`entered`).
 
 variance = actual − planned (positive: spent more than planned); variance_pct =
 variance / planned, none when nothing was planned.
@@ -60,6 +61,22 @@ def liability_change(uow: UnitOfWork, months: Sequence[date]) -> dict[date, Deci
     return liability_changes(uow, list(months))
 
 
+def campaign_messages(uow: UnitOfWork, months: Sequence[date]) -> dict[date, Decimal]:
+    """The campaigns' messages sent in the month, each at its channel's unit cost in the
+    program in force (`[messages] unit_cost`)."""
+    found = dict.fromkeys(months, Decimal("0.00"))
+    current = uow.programs.current()
+    if current is None:
+        return found
+    prices = current[1].messages.unit_cost
+    sent = uow.campaigns.sent_by_month(start_of(min(months)), start_of(next_month(max(months))))
+    by_key = {key(m): m for m in months}
+    for (month, channel), count in sent.items():
+        if month in by_key:
+            found[by_key[month]] += count * getattr(prices, channel, Decimal(0))
+    return {m: amount.quantize(CENT, ROUND_HALF_UP) for m, amount in found.items()}
+
+
 def entered(category: BudgetCategory) -> ActualSource:
     """The spend entered for `category`, summed by month."""
 
@@ -81,11 +98,14 @@ ACTUAL_SOURCES: Mapping[BudgetCategory, tuple[tuple[str, ActualSource], ...]] = 
         ("free_event_seats", free_event_seats),
     ),
     BudgetCategory.POINTS_LIABILITY: (("liability_change", liability_change),),
+    BudgetCategory.COMMUNICATION: (
+        ("entered", entered(BudgetCategory.COMMUNICATION)),
+        ("campaign_messages", campaign_messages),
+    ),
     **{
         category: (("entered", entered(category)),)
         for category in (
             BudgetCategory.LOGISTICS,
-            BudgetCategory.COMMUNICATION,  # + messages sent at unit cost (issue 16)
             BudgetCategory.STAFF,
             BudgetCategory.PLATFORM,
             BudgetCategory.OTHER,

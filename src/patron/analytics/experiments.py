@@ -160,6 +160,14 @@ def member_outcomes(
     members = assigned.filter(assigned.experiment_id == experiment_id).select(
         member_id=assigned.member_id, arm=assigned.arm
     )
+    return outcomes_of(con, members, period, margin_rate)
+
+
+def outcomes_of(
+    con: ibis.BaseBackend, members: ir.Table, period: Window, margin_rate: float | None = None
+) -> ir.Table:
+    """`member_outcomes` for any table of `member_id` and `arm` (an experiment's arms, a
+    campaign's holdout and treated members: analytics/campaigns.py)."""
     purchases = con.table("purchases")
     now = _window_sums(purchases, period, "")
     pre = _window_sums(purchases, period.before(), "_pre")
@@ -180,7 +188,7 @@ def member_outcomes(
     return joined.select(**columns)
 
 
-def _margin_basis(con: ibis.BaseBackend, window: Window, margin_rate: float | None) -> str:
+def margin_basis(con: ibis.BaseBackend, window: Window, margin_rate: float | None) -> str:
     purchases = con.table("purchases")
     within = purchases.filter(
         purchases.occurred_at >= window.before().start, purchases.occurred_at < window.end
@@ -205,7 +213,7 @@ def arm_aggregates(table: ir.Table, metrics: tuple[str, ...]) -> dict[str, Aggre
     return {str(arm): aggr for arm, aggr in found.items()}
 
 
-def _redeemed_cost(con: ibis.BaseBackend, experiment_id: int, window: Window) -> float:
+def redeemed_cost(con: ibis.BaseBackend, experiment_id: int, window: Window) -> float:
     redemptions, assigned = con.table("redemptions"), con.table("experiment_assignments")
     treated = assigned.filter(
         assigned.experiment_id == experiment_id, assigned.arm == Arm.TREATMENT.value
@@ -240,7 +248,7 @@ def report(
         raise InvalidInput(f"other cost: {other_cost} must not be negative")
     if margin_rate is not None and not 0 <= margin_rate <= 1:
         raise InvalidInput(f"margin rate: {margin_rate} must be from 0 to 1 (0.3 is 30 %)")
-    basis = _margin_basis(con, period, margin_rate)
+    basis = margin_basis(con, period, margin_rate)
     metrics = tuple(m for m in METRICS if m != "margin" or basis != "none")
     table = member_outcomes(con, experiment.id, period, margin_rate)
     arms = arm_aggregates(table, metrics)
@@ -261,7 +269,7 @@ def report(
     treated = int(treatment.count_ or 0)
     revenue = uplift.incremental(adjusted["revenue"], treated)
     margin = uplift.incremental(adjusted.get("margin"), treated)
-    redeemed = _redeemed_cost(con, experiment.id, period)
+    redeemed = redeemed_cost(con, experiment.id, period)
     cost = redeemed + other_cost
     net = uplift.net_of(margin, cost)
     notes = _notes(experiment, basis)
@@ -278,7 +286,7 @@ def report(
         period=period,
         pre_period=period.before(),
         basis=basis,
-        arms=[_summary(arm, arms.get(arm.value), metrics, confidence) for arm in Arm],
+        arms=[summary(arm, arms.get(arm.value), metrics, confidence) for arm in Arm],
         effects=effects,
         incremental_revenue=revenue,
         incremental_margin=margin,
@@ -292,7 +300,7 @@ def report(
     )
 
 
-def _summary(
+def summary(
     arm: Arm, found: Aggregates | None, metrics: tuple[str, ...], confidence: float
 ) -> ArmSummary:
     if found is None or not found.count_:

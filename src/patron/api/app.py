@@ -16,6 +16,7 @@ from patron.api.routes import (
     audit,
     birthdays,
     business,
+    campaigns,
     cards,
     clubs,
     consents,
@@ -82,6 +83,7 @@ def create_app(patron: Patron) -> FastAPI:
     app.include_router(money.router)
     app.include_router(simulations.router)
     app.include_router(experiments.router)
+    app.include_router(campaigns.router)
     app.include_router(webhooks.router)
     app.include_router(suppressions.router)
     app.include_router(journeys.router)

@@ -880,3 +880,67 @@ MEMBER_REFERRALS: dict[str, Any] = {
         },
     ],
 }
+
+CAMPAIGN_CREATE: list[dict[str, Any]] = [
+    {"name": "spring-winback", "channel": "email",
+     "audience": {"segments": ["at risk", "can't lose"], "max_days_since_purchase": 365},
+     "variants": [{"name": "A", "share": "0.5"}, {"name": "B", "share": "0.5"}],
+     "holdout_share": "0.1",
+     "offer": {"multiplier": "2", "categories": ["shoes"], "days": 14},
+     "content": {"A": {"subject": "We miss you, {{ member.first_name }}",
+                       "text": "Double points on shoes for two weeks."},
+                 "B": {"subject": "Double points on shoes",
+                       "text": "Until {{ expiring.date }}: double points on shoes."}},
+     "per_hour": 20000, "attribution_days": 14},
+]  # fmt: skip
+CAMPAIGN_LAUNCH: list[dict[str, Any]] = [{"at": "2026-03-02T09:00:00Z"}]
+CAMPAIGN_PUBLIC: list[dict[str, Any]] = [
+    {"id": 3, "name": "spring-winback", "channel": "email", "status": "done",
+     "audience": {"segments": ["at risk", "can't lose"], "max_days_since_purchase": 365,
+                  "consent": True},
+     "variants": [{"name": "A", "share": "0.5"}, {"name": "B", "share": "0.5"}],
+     "holdout_share": "0.1", "offer": {"days": 14, "multiplier": "2", "categories": ["shoes"]},
+     "first_at": None, "every_days": None, "ends_at": None, "per_hour": 20000,
+     "attribution_days": 14, "next_run_at": None,
+     "runs": [{"run": 1, "started_at": "2026-03-02T09:00:00Z", "audience": 4210,
+               "holdout": 418, "queued": 3701, "refused": 91}],
+     "members": {"control": 418, "treatment": 3792}, "variant_members": {"A": 1903, "B": 1889},
+     "created_at": "2026-02-27T16:00:00Z", "created_by": "apikey:ana"},
+]  # fmt: skip
+CAMPAIGN_PREVIEW: dict[str, Any] = {
+    "audience": 4210, "holdout": 418, "treated": 3792, "variants": {"A": 1903, "B": 1889},
+    "sample": [{"member_id": 42, "external_id": "C-1042", "name": "Ana Pop", "tier": "Gold",
+                "last_purchase_at": "2025-09-14T10:12:00", "arm": "treatment", "variant": "A"}],
+}  # fmt: skip
+CAMPAIGN_RESULTS: dict[str, Any] = {
+    "campaign": "spring-winback",
+    "window": {"from": "2026-03-02T09:00:00", "to": "2026-03-16T09:00:00"},
+    "pre_window": {"from": "2026-02-16T09:00:00", "to": "2026-03-02T09:00:00"},
+    "confidence": 0.95, "margin_basis": "cost",
+    "messages": {"sent": 3650, "bounced": 51, "refused:no_consent": 91},
+    "sent": 3650, "delivered": 3650, "bounced": 51, "unsubscribed": None, "offers_used": 412,
+    "arms": [
+        {"arm": "control", "members": 418, "revenue": 21.3, "purchases": 0.31, "margin": 7.1,
+         "retention": 0.22, "revenue_low": 17.9, "revenue_high": 24.7},
+        {"arm": "treatment", "members": 3792, "revenue": 25.9, "purchases": 0.38, "margin": 8.4,
+         "retention": 0.27, "revenue_low": 24.6, "revenue_high": 27.2},
+    ],
+    "effects": [
+        {"metric": "revenue", "cuped": True, "control": 21.5, "treatment": 25.9,
+         "difference": 4.4, "ci_low": 0.9, "ci_high": 7.9, "relative": 0.2,
+         "relative_low": 0.03, "relative_high": 0.4, "p_value": 0.014},
+    ],
+    "incremental_revenue": {"value": 16685.0, "low": 3413.0, "high": 29957.0},
+    "incremental_margin": {"value": 4929.0, "low": 1020.0, "high": 8838.0},
+    "cost": {"currency": "EUR", "messages": 3650, "unit_cost": "0.002", "messages_cost": "7.300",
+             "offer_points": 61800, "point_value": "0.01", "vouchers_cost": "0",
+             "offer_cost": "618.00",
+             "total": "625.300"},
+    "net_incremental_margin": {"value": 4303.7, "low": 394.7, "high": 8212.7},
+    "roi": {"value": 6.88, "low": 0.63, "high": 13.13},
+    "sample_ratio": {"control": 418, "treatment": 3792, "expected_control_share": 0.1,
+                     "chi_square": 0.09, "p_value": 0.76, "mismatch": False},
+    "variants": [{"variant": "A", "share": 0.5, "members": 1903, "expected": 1896.0,
+                  "bound": 120.8, "within": True}],
+    "notes": ["unsubscribes per campaign are not counted yet"],
+}  # fmt: skip

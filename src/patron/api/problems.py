@@ -107,6 +107,9 @@ class Problem(BaseModel):
     experiment_id: int | None = Field(
         None, description="experiment_exists, experiment_started: the experiment"
     )
+    campaign_id: int | None = Field(
+        None, description="campaign_exists, campaign_started: the campaign"
+    )
     club_id: str | None = Field(None, description="club_join_refused: the club")
     clubs: list[str] | None = Field(
         None, description="reward_for_club_members: the clubs whose members may take the reward"

@@ -30,6 +30,7 @@ from patron.cli import (
 from patron.cli.analytics import analytics_app
 from patron.cli.budget import budget_app
 from patron.cli.business import business_app
+from patron.cli.campaigns import campaigns_app
 from patron.cli.cards import cards_app
 from patron.cli.clubs import clubs_app
 from patron.cli.clv import clv_app
@@ -89,6 +90,7 @@ app.add_typer(rewards.rewards_app, name="rewards")
 app.add_typer(events.events_app, name="events")
 app.add_typer(events.early_access_app, name="early-access")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(worker_app, name="worker")

@@ -50,6 +50,11 @@ class AuditAction(StrEnum):
     EVENT_CHECKED_IN = "event.checked_in"  # an attendee checked in at the door
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_CHANGED = "experiment.changed"
+    CAMPAIGN_CREATED = "campaign.created"  # domain/campaigns.py
+    CAMPAIGN_CHANGED = "campaign.changed"
+    CAMPAIGN_LAUNCHED = "campaign.launched"
+    CAMPAIGN_RAN = "campaign.ran"  # a run enqueued its messages
+    CAMPAIGN_STOPPED = "campaign.stopped"
     BUSINESS_CREATED = "business.created"  # a member made a business (domain/business.py)
     MANAGER_ASSIGNED = "business.manager_assigned"
     BUYER_ADDED = "business.buyer_added"

@@ -136,6 +136,18 @@ class ExperimentStarted(Conflict):
     code = "experiment_started"
 
 
+class CampaignExists(Conflict):
+    """A campaign of this name exists (`campaign_id`)."""
+
+    code = "campaign_exists"
+
+
+class CampaignStarted(Conflict):
+    """The change needs a campaign that has not run (or is not due, for a run)."""
+
+    code = "campaign_started"
+
+
 class LastOwner(Conflict):
     """The change would leave the store without an active owner (`user_id`)."""
 

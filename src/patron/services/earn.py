@@ -5,7 +5,9 @@ Fetch, then compute: the member's state and the program are read first, the pure
 the lot (spendable after the return window) and the events are written together. A
 referred member's first qualifying purchase also pays the referral (services/referrals.py). A
 promotion's or milestone's bonus with its own `valid_days` is a lot of its own under the
-same entry (it burns on its date); a milestone that grants a voucher issues it here.
+same entry (it burns on its date); a milestone that grants a voucher issues it here. A
+campaign's offer to a treated member in its window (services/campaigns.campaign_offers,
+one query) is scored as one more promotion of the program, and its use recorded.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from patron.domain.records import EntryKind
 from patron.services.balances import credit, locked_account, save
 from patron.services.bonuses import milestone_vouchers
 from patron.services.business import find_buyer
+from patron.services.campaigns import campaign_offers, offer_points
 from patron.services.clubs import member_club_ids
 from patron.services.commands import MemberRef, RecordPurchase
 from patron.services.experiments import withheld
@@ -87,7 +90,13 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
     state = MemberState(member.tier, member.purchase_count, member.lifetime_spend, clubs=clubs)
     if crossed_milestones(program, state, facts):
         state = replace(state, milestones_paid=uow.purchases.milestones_paid(member.id))
-    earning = score(program, state, facts)
+    # a campaign's offer to this treated member, in its window: a promotion for the day
+    offers = campaign_offers(uow, member.id, at) if cmd.award_points else []
+    scoring = program
+    if offers:
+        promotions = [*program.promotions, *(promotion for _, promotion in offers)]
+        scoring = program.model_copy(update={"promotions": promotions})
+    earning = score(scoring, state, facts)
     if not cmd.award_points:
         # history only: nothing earned, so the lines hold no points a return could take back
         earning = Earning(line_points=(0,) * len(earning.line_points), bonus_points=0)
@@ -131,6 +140,10 @@ def record_purchase(uow: UnitOfWork, cmd: RecordPurchase) -> Recorded:
         _refuse_taken_order(uow, cmd.order_id, cmd.shop)
     if buyer is not None:
         uow.businesses.record_purchase(purchase_id, member.id, buyer.id)
+    for campaign_id, _ in offers if held_out is None else ():
+        given = offer_points(earning, campaign_id)
+        if given > 0:  # the offer used: its points are the campaign's cost
+            uow.campaigns.use_offer(campaign_id, member.id, purchase_id, given, at)
     account.count_purchase(total)
     pending = program.earning.pending_days
     if points > 0:

@@ -857,3 +857,75 @@ survey_responses = Table(
     Index("ix_survey_responses_survey", "survey_id", "responded_at"),
     Index("ix_survey_responses_member", "member_id"),
 )
+
+# campaigns (domain/campaigns.py): the campaign, each member's arm and variant (stored when
+# first drawn, never rewritten) with their offer's window, each run, and the purchases that
+# earned a campaign's offer
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(lim.SHORT_LENGTH), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("audience", JSON, nullable=False),
+    Column("variants", JSON, nullable=False),
+    Column("holdout_share", Numeric(5, 4), nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("first_at", DateTime),
+    Column("every_days", Integer),
+    Column("ends_at", DateTime),
+    Column("per_hour", Integer),
+    Column("offer", JSON),
+    Column("attribution_days", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("next_run_at", DateTime),
+    Column("runs", Integer, nullable=False),
+    Column("first_run_at", DateTime),
+    Column("last_run_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(lim.ACTOR_LENGTH), nullable=False),
+    CheckConstraint("status IN ('draft', 'scheduled', 'done', 'stopped')", name="status_known"),
+    CheckConstraint(
+        "holdout_share >= 0 AND holdout_share < 1", name="holdout_share_from_0_below_1"
+    ),
+    Index("ix_campaigns_due", "status", "next_run_at"),
+)
+
+campaign_members = Table(
+    "campaign_members",
+    metadata,
+    Column("campaign_id", Id, ForeignKey("campaigns.id"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True),
+    Column("arm", String(16), nullable=False),
+    Column("variant", String(16)),  # NULL for the holdout
+    Column("first_run", Integer, nullable=False),
+    Column("assigned_at", DateTime, nullable=False),
+    Column("offer_from", DateTime),  # the window of the offer, a treated member's
+    Column("offer_until", DateTime),
+    CheckConstraint("arm IN ('control', 'treatment')", name="arm_known"),
+    Index("ix_campaign_members_member", "member_id"),
+)
+
+campaign_runs = Table(
+    "campaign_runs",
+    metadata,
+    Column("campaign_id", Id, ForeignKey("campaigns.id"), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("audience", Integer, nullable=False),
+    Column("holdout", Integer, nullable=False),
+    Column("queued", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("actor", String(lim.ACTOR_LENGTH), nullable=False),
+)
+
+campaign_offer_uses = Table(
+    "campaign_offer_uses",
+    metadata,
+    Column("purchase_id", Id, ForeignKey("purchases.id"), primary_key=True),
+    Column("campaign_id", Id, ForeignKey("campaigns.id"), primary_key=True),
+    Column("member_id", Id, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_campaign_offer_uses_campaign", "campaign_id"),
+)

@@ -21,6 +21,7 @@ from patron.store.birthdays import Birthdays
 from patron.store.budget import Budget
 from patron.store.bulk import Bulk
 from patron.store.business import Businesses
+from patron.store.campaigns import Campaigns
 from patron.store.cards import Cards
 from patron.store.clubs import Clubs
 from patron.store.consents import Consents
@@ -121,6 +122,7 @@ class UnitOfWork:
         self.suppressions = Suppressions(conn)
         self.message_templates = MessageTemplates(conn)
         self.deliveries = Deliveries(conn)
+        self.campaigns = Campaigns(conn)
         return self
 
     @property

@@ -20,6 +20,7 @@ from patron.domain.errors import NotFound, PatronError
 from patron.web import (
     access,
     audit,
+    campaigns,
     clubs,
     cohorts,
     console,
@@ -72,6 +73,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(cohorts.router)
     app.include_router(clubs.router)
     app.include_router(experiments.router)
+    app.include_router(campaigns.router)
     app.include_router(segments.router)
     app.include_router(lifetime.router)
     app.include_router(goals.router)

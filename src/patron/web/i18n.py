@@ -181,6 +181,13 @@ WORDS = {
     "bounce": N_("bounce"),
     "complaint": N_("complaint"),
     "manual": N_("added by staff"),
+    # campaigns: statuses and money (web/campaigns.py)
+    "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
+    "done": N_("done"),
+    "stopped": N_("stopped"),
+    "campaign_cost": N_("campaign cost"),
+    "roi": N_("ROI"),
 }
 
 

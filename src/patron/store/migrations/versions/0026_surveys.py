@@ -5,7 +5,7 @@ purchase journey invites to) and `survey_responses` (score, comment, when, and t
 context: the purchase, its shop, the member's tier then), unique by `invitation`.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 Create Date: 2026-11-26
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0022"
+down_revision: str | None = "0024"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

@@ -1,0 +1,78 @@
+"""The console's campaigns on both stores: a marketer previews an audience, creates a
+campaign with its content, launches it; after its run the results are shown with a
+chart; an analyst reads but changes nothing; a refused campaign says why and writes
+nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from patron.bootstrap import Patron
+from patron.domain.experiments import Arm
+from tests.conftest import Clock, use_program
+from tests.integration.helpers import member
+from tests.usecases.test_experiments import expected_arm
+from tests.web.conftest import token
+
+PROGRAM = """
+name = "Console campaigns"
+currency = "EUR"
+
+[earning]
+points_per_unit = 1
+"""
+SALT = "preview"  # the create form's preview draws with this salt
+FORM = {
+    "name": "spring", "channel": "email", "holdout_share": "0.5", "variants": "A=1",
+    "consent": "", "subject": "Hello {{ member.first_name }}", "text": "Spring offers",
+    "bonus": "100", "offer_days": "7", "attribution_days": "14",
+}  # fmt: skip
+
+
+def test_a_marketer_previews_creates_launches_and_reads_the_results(
+    patron: Patron, clock: Clock, log_in: Callable[[str], TestClient]
+) -> None:
+    use_program(patron, PROGRAM)
+    ids = [member(patron, f"c-{i}", email=f"c{i}@x.org") for i in range(10)]
+    browser = log_in("marketer")
+    page = browser.get("/console/campaigns")
+    assert page.status_code == 200 and 'id="no-campaigns"' in page.text
+    assert 'href="/console/campaigns"' in page.text  # in the nav
+    csrf = token(page.text)
+    shown = browser.post("/console/campaigns", data={**FORM, "csrf": csrf, "action": "preview"})
+    assert shown.status_code == 200, shown.text
+    held = sum(1 for m in ids if expected_arm(SALT, m, 0.5) is Arm.CONTROL)
+    assert f"10 members: {held} held out, {10 - held} treated." in shown.text
+    assert 'value="spring"' in shown.text  # the form keeps what was typed
+    sent = browser.post("/console/campaigns", data={**FORM, "csrf": csrf, "action": "save"})
+    assert sent.status_code == 303, sent.text
+    location = sent.headers["location"]
+    detail = browser.get(location)
+    assert detail.status_code == 200 and 'id="launch-form"' in detail.text
+    assert 'id="sample"' in detail.text
+    assert browser.post(location + "/launch", data={"csrf": csrf}).status_code == 303
+    assert [name for name, _ in patron.run_due_campaigns("cli:test")] == ["spring"]
+    clock.advance(hours=2)  # sessions last 12 hours
+    done = browser.get(location)
+    assert 'id="runs"' in done.text and 'id="arms"' in done.text
+    assert '<figure class="chart" id="means"><svg' in done.text
+    assert 'id="campaign-form"' not in done.text  # it ran: no edit form
+
+
+def test_a_refused_campaign_says_why_and_an_analyst_changes_nothing(
+    patron: Patron, log_in: Callable[[str], TestClient]
+) -> None:
+    use_program(patron, PROGRAM)
+    browser = log_in("owner")
+    csrf = token(browser.get("/console/campaigns").text)
+    refused = browser.post("/console/campaigns", data={**FORM, "segments": "winners", "csrf": csrf})
+    assert refused.status_code == 422 and "is no RFM segment" in refused.text
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
+    analyst = log_in("analyst")
+    page = analyst.get("/console/campaigns")
+    assert page.status_code == 200 and 'id="campaign-form"' not in page.text
+    denied = analyst.post("/console/campaigns", data={**FORM, "csrf": token(page.text)})
+    assert denied.status_code == 403
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
