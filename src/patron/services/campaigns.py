@@ -54,6 +54,7 @@ from patron.domain.experiments import Arm, holdout_arm
 from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
 from patron.domain.program import Promotion, RewardKind
 from patron.services.bonuses import give_voucher
+from patron.services.deliveries import unsubscribes
 from patron.services.messages import counts, enqueue_many
 from patron.services.program import current_program
 from patron.store.campaigns import Assigned, Candidate, RunRecord
@@ -483,7 +484,7 @@ def campaign_inputs(uow: UnitOfWork, ref: str) -> CampaignInputs:
     return CampaignInputs(
         campaign=campaign,
         messages=counts(uow, campaign.id),
-        unsubscribed=None,  # TODO(issue 16): the channels helper's unsubscribes(uow, id)
+        unsubscribed=unsubscribes(uow, campaign.id),  # by the links of its messages
         offer_purchases=offer_purchases,
         offer_points=offer_points,
         unit_cost=unit_cost,
