@@ -6,7 +6,7 @@ record stays) and an index on it, so a campaign counts its unsubscribes; a nulla
 column `members.locale` (None: the program's default language).
 
 Revision ID: 0023
-Revises: 0026 (surveys reached main first, on 0022)
+Revises: 0022 (surveys reached main first, on 0022)
 Create Date: 2026-11-26
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0026"
+down_revision: str | None = "0022"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

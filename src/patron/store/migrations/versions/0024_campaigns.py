@@ -7,7 +7,7 @@ and the window of their offer), `campaign_runs` (what each run did) and
 existing changes.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-26
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
