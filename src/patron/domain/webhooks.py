@@ -42,6 +42,20 @@ EVENT_TYPES = (
     "purchase.refunded",
     "redemption.cancelled",
     "tier.changed",
+    "voucher.issued",
+    "voucher.used",
+    "voucher.handed_over",
+    "voucher.cancelled",
+    "rsvp.seated",
+    "rsvp.waitlisted",
+    "rsvp.promoted",
+    "rsvp.skipped",
+    "rsvp.cancelled",
+    "rsvp.checked_in",
+    "club.joined",
+    "club.left",
+    "referral.rewarded",
+    "referral.taken_back",
 )
 ALL = "*"
 
