@@ -39,6 +39,7 @@ PAGES = [
     "/console/rewards",
     "/console/events",
     "/console/keys",
+    "/console/webhooks",
     "/console/liability",
     "/console/budget",
 ]
@@ -132,6 +133,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
         "rewards",
         "events",
         "keys",
+        "webhooks",
         "liability",
         "budget",
         "simulate",

@@ -43,6 +43,7 @@ from patron.web import (
     referrals,
     segments,
     simulate,
+    webhooks,
 )
 from patron.web.templating import PageLocale, render
 
@@ -73,6 +74,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(money.router)
     app.include_router(simulate.router)
     app.include_router(access.router)
+    app.include_router(webhooks.router)
     app.include_router(portal.router)
     app.include_router(portal_pages.router)  # the member's pages behind the door
     app.include_router(portal_join.router)

@@ -168,6 +168,11 @@ WORDS = {
     "incremental_margin": N_("incremental margin"),
     "program_cost": N_("program cost"),
     "net_incremental_margin": N_("net incremental margin"),
+    # webhook deliveries' states (web/webhooks.py)
+    "pending": N_("pending"),
+    "sending": N_("sending"),
+    "delivered": N_("delivered"),
+    "dead": N_("dead letter"),
 }
 
 
