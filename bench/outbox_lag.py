@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,7 @@ from bench.earn import create_db, drop_db, enroll_members, free_port, patron, st
 from tests.support.webhook_receiver import Received, Receiver, receiving  # noqa: E402
 
 from patron.bootstrap import Patron  # noqa: E402
-from patron.services.webhooks import backlog  # noqa: E402
+from patron.services import webhooks as uc  # noqa: E402
 
 DATABASE = "patron_bench_outbox_lag"
 CLIENTS = 8
@@ -99,9 +100,44 @@ def drive(port: int, key: str, members: list[int], seconds: float, rate: float) 
 
 
 def start_worker(url: str, poll: float, batch: int) -> subprocess.Popen[bytes]:
+    """`patron worker`, returned once it says it delivers (its start-up is not lag)."""
     env = {**os.environ, "PATRON_DATABASE_URL": url}
     command = [sys.executable, "-m", "patron", "worker", "--poll", str(poll), "--batch", str(batch)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    assert proc.stderr.readline().startswith(b"worker: delivering")
+    return proc
+
+
+def receive(out: Path) -> None:
+    """The receiver's own process (the load's threads would hold it back in the bench's):
+    it prints its URL, reads the subscription's secret from stdin, notes when each
+    webhook-id first arrived and whether every signature verified, and writes them to
+    `out` on SIGTERM."""
+    arrived: dict[str, float] = {}
+
+    def note(r: Received) -> int:
+        arrived.setdefault(r.msg_id, time.time())
+        return 204
+
+    with receiving(Receiver(answer=note)) as receiver:
+
+        def done(*_: object) -> None:
+            out.write_text(json.dumps({"arrived": arrived, "invalid": receiver.invalid}))
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, done)
+        print(receiver.url, flush=True)
+        receiver.secret = sys.stdin.readline().strip()
+        while True:
+            time.sleep(1)
+
+
+def start_receiver(out: Path) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, __file__, "--receive", str(out)]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -119,46 +155,42 @@ def main() -> int:
     parser.add_argument("--workers-out", type=int, default=1, help="patron worker processes")
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--receive", type=Path, help=argparse.SUPPRESS)  # the receiver's role
     args = parser.parse_args()
+    if args.receive:
+        receive(args.receive)
     folder = tempfile.mkdtemp(prefix="patron-bench-lag-")
     url = f"sqlite:///{folder}/patron.db" if args.sqlite else create_db(DATABASE)
-    arrived: dict[str, float] = {}
-
-    def note(r: Received) -> int:
-        arrived.setdefault(r.msg_id, time.time())
-        return 204
-
+    arrivals = Path(folder) / "arrived.json"
     port = free_port()
     try:
         patron(["program", "load", str(ROOT / "examples" / "program.toml")], url)
         key = patron(["apikey", "create", "--scope", "pos"], url)
         server = start_server(url, port, 2)
         workers: list[subprocess.Popen[bytes]] = []
+        receiver: subprocess.Popen[str] | None = None
         try:
-            with receiving(Receiver(answer=note)) as receiver:
-                members = enroll_members(port, key, args.members)
-                patron(["worker", "--until-idle"], url)  # the enrolments: no subscriber yet
-                secret = patron(["webhooks", "add", receiver.url, "--event", "*"], url)
-                receiver.secret = secret.splitlines()[-1]
-                workers = [
-                    start_worker(url, args.poll, args.batch) for _ in range(args.workers_out)
-                ]
-                began = time.time()
-                sent, errors = drive(port, key, members, args.seconds, args.rate)
-                ended = time.time()
-                left_at_stop = len(receiver.received)
-                deadline = time.monotonic() + 120
-                store = Patron.from_url(url)
-                while store.read(backlog).events and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                store.dispose()
-                invalid = receiver.invalid
+            members = enroll_members(port, key, args.members)
+            patron(["worker", "--until-idle"], url)  # the enrolments: no subscriber yet
+            receiver, receiver_url = start_receiver(arrivals)
+            secret = patron(["webhooks", "add", receiver_url, "--event", "*"], url)
+            assert receiver.stdin is not None
+            receiver.stdin.write(secret.splitlines()[-1] + "\n")
+            receiver.stdin.flush()
+            workers = [start_worker(url, args.poll, args.batch) for _ in range(args.workers_out)]
+            began = time.time()
+            sent, errors = drive(port, key, members, args.seconds, args.rate)
+            ended = time.time()
+            store = Patron.from_url(url)
+            waiting_at_stop = store.read(uc.backlog).events
+            deadline = time.monotonic() + 180
+            while store.read(uc.backlog).events and time.monotonic() < deadline:
+                time.sleep(0.2)
+            store.dispose()
         finally:
-            for w in workers:
-                w.terminate()
-                w.wait()
-            server.terminate()
-            server.wait()
+            for proc in [*workers, server, *([receiver] if receiver else [])]:
+                proc.terminate()
+                proc.wait()
         engine = create_engine(url)
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, created_at FROM outbox")).all()
@@ -166,6 +198,9 @@ def main() -> int:
     finally:
         if not args.sqlite:
             drop_db(DATABASE)
+    got = json.loads(arrivals.read_text())
+    arrived: dict[str, float] = got["arrived"]
+    invalid = int(got["invalid"])
     written = {
         f"evt_{i}": at.replace(tzinfo=UTC).timestamp()
         for i, at in rows
@@ -173,16 +208,16 @@ def main() -> int:
     }
     lags = [arrived[i] - at for i, at in written.items() if i in arrived]
     missing = [i for i in written if i not in arrived]
-    store = "SQLite" if args.sqlite else "PostgreSQL"
+    kind = "SQLite" if args.sqlite else "PostgreSQL"
     print(
-        f"{store}: {sent} earns in {args.seconds:.0f} s ({sent / args.seconds:.0f}/s asked"
+        f"{kind}: {sent} earns in {args.seconds:.0f} s ({sent / args.seconds:.0f}/s, asked"
         f" {args.rate:.0f}/s), errors {errors}; worker(s) {args.workers_out}, poll"
         f" {args.poll} s, batch {args.batch}"
     )
     print(
         f"events measured {len(written)} (after {args.warmup:.0f} s of warm-up), delivered"
         f" {len(lags)}, missing {len(missing)}, bad signatures {invalid};"
-        f" received by the load's end {left_at_stop}"
+        f" events waiting when the load stopped {waiting_at_stop}"
     )
     if lags:
         p50, p95, p99 = (percentile(lags, q) for q in (0.5, 0.95, 0.99))
