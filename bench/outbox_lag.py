@@ -34,7 +34,7 @@ import uuid
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,6 +44,7 @@ from tests.support.webhook_receiver import Received, Receiver, receiving  # noqa
 
 from patron.bootstrap import Patron  # noqa: E402
 from patron.services import webhooks as uc  # noqa: E402
+from patron.store.tables import outbox  # noqa: E402
 
 DATABASE = "patron_bench_outbox_lag"
 CLIENTS = 8
@@ -164,6 +165,8 @@ def main() -> int:
     arrivals = Path(folder) / "arrived.json"
     port = free_port()
     try:
+        if args.sqlite:
+            patron(["init"], url)
         patron(["program", "load", str(ROOT / "examples" / "program.toml")], url)
         key = patron(["apikey", "create", "--scope", "pos"], url)
         server = start_server(url, port, 2)
@@ -193,7 +196,7 @@ def main() -> int:
                 proc.wait()
         engine = create_engine(url)
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT id, created_at FROM outbox")).all()
+            rows = conn.execute(select(outbox.c.id, outbox.c.created_at)).all()
         engine.dispose()
     finally:
         if not args.sqlite:
