@@ -45,6 +45,7 @@ PAGES = [
     "/console/journeys",
     "/console/keys",
     "/console/suppressions",
+    "/console/webhooks",
     "/console/liability",
     "/console/budget",
 ]
@@ -143,6 +144,7 @@ def test_an_owner_finds_a_customer_and_adjusts_their_points(
         "rewards",
         "events",
         "keys",
+        "webhooks",
         "liability",
         "budget",
         "simulate",

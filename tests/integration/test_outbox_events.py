@@ -94,16 +94,20 @@ def test_a_referral_tells_both_members_of_their_points_at_the_friends_qualifying
     assert events_of(patron, friend["id"]) == joined()
     # when the friend's first purchase (25.00 of electronics: 25 points) qualifies
     purchase = buy(pos, friend, "o-1", "2026-01-01T08:00:00Z", electronics("25.00"))
-    # then each is told of their 200, dated at the purchase, after the purchase's own
+    # then each is told of their 200, dated at the purchase, after the purchase's own,
+    # and of the referral (the store's first) that paid it, as referrer and as friend
     at = datetime(2026, 1, 1, 8, 0)
+    paid = {"referral_id": 1, "points": 200, "purchase_id": purchase}
     assert events_of(patron, referrer["id"]) == [
         *joined(),
         ("points.earned", at, {"points": 200, "purchase_id": None}),
+        ("referral.rewarded", at, {**paid, "role": "referrer"}),
     ]
     assert events_of(patron, friend["id"]) == [
         *joined(),
         ("points.earned", at, {"points": 25, "purchase_id": purchase}),
         ("points.earned", at, {"points": 200, "purchase_id": None}),
+        ("referral.rewarded", at, {**paid, "role": "friend"}),
     ]
 
 

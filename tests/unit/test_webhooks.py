@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from patron.domain import events as ev
 from patron.domain.errors import InvalidInput
 from patron.domain.webhooks import (
+    EVENT_TYPES,
     RetryPolicy,
     WebhookUrlRefused,
     body,
@@ -109,3 +111,36 @@ def test_event_types_are_known_ones_or_the_star() -> None:
         checked_event_types(["points.won"])
     with pytest.raises(InvalidInput, match="event_types: name at least one"):
         checked_event_types([" "])
+
+
+def test_every_event_a_use_case_writes_is_one_a_subscription_may_name() -> None:
+    # given one event of each factory of domain/events.py (their type is all that counts)
+    at = datetime(2026, 1, 1, 9, 0)
+    made = [
+        ev.member_enrolled(1, at, "Bronze"),
+        ev.points_earned(1, at, 10, None),
+        ev.tier_changed(1, at, "Bronze", "Silver"),
+        ev.points_expiring(1, at, 10, "2026-02-01"),
+        ev.points_expired(1, at, 10),
+        ev.redeemed(1, at, 1, 10),
+        ev.redemption_cancelled(1, at, 1, 10),
+        ev.refunded(1, at, 1, 10, 0),
+        ev.adjusted(1, at, 10, "staff", "why"),
+        ev.voucher_issued(1, at, 1, "r", "discount", None),
+        ev.voucher_used(1, at, 1, "r", "discount", None),
+        ev.voucher_handed_over(1, at, 1, "r", "gift"),
+        ev.voucher_cancelled(1, at, 1, "r", "discount"),
+        ev.rsvp_seated(1, at, 1, "r", 10, False),
+        ev.rsvp_seated(1, at, 1, "r", 10, True),
+        ev.rsvp_waitlisted(1, at, 1, "r", 1),
+        ev.rsvp_skipped(1, at, 1, "r", "why"),
+        ev.rsvp_cancelled(1, at, 1, "r", "waiting"),
+        ev.rsvp_checked_in(1, at, 1, "r"),
+        ev.club_joined(1, at, "c", "staff"),
+        ev.club_left(1, at, "c", "staff"),
+        ev.referral_rewarded(1, at, 1, "friend", 10, 1),
+        ev.referral_taken_back(1, at, 1, "friend", 10, 1),
+    ]
+    # then the subscribable types are exactly these, each accepted by a subscription
+    assert sorted(e.type for e in made) == sorted(EVENT_TYPES)
+    assert len(checked_event_types([e.type for e in made])) == len(EVENT_TYPES)

@@ -43,6 +43,20 @@ EVENT_TYPES = (
     "redemption.cancelled",
     "tier.changed",
     "survey.detractor",
+    "voucher.issued",
+    "voucher.used",
+    "voucher.handed_over",
+    "voucher.cancelled",
+    "rsvp.seated",
+    "rsvp.waitlisted",
+    "rsvp.promoted",
+    "rsvp.skipped",
+    "rsvp.cancelled",
+    "rsvp.checked_in",
+    "club.joined",
+    "club.left",
+    "referral.rewarded",
+    "referral.taken_back",
 )
 ALL = "*"
 

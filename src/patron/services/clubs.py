@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from patron.domain import events
 from patron.domain.clubs import (
     Change,
     ClubChange,
@@ -101,6 +102,7 @@ def step(uow: UnitOfWork, cmd: ClubStep) -> Stepped:
     change, after = next_standing(club, member.id, now.standing if now else None, cmd.step)
     uow.clubs.set_standing(club.id, member.id, after, uow.now)
     uow.clubs.record([ClubChange(club.id, member.id, change, uow.now, cmd.actor, cmd.reason)])
+    uow.outbox.add(_announced(club.id, [(member.id, change)], uow.now, cmd.actor), uow.now)
     return Stepped(club.id, member.id, change, after, uow.now)
 
 
@@ -179,4 +181,16 @@ def evaluate_club(uow: UnitOfWork, club_id: str) -> Evaluated:
         [ClubChange(club.id, m, Change.JOINED, uow.now, RULE_ACTOR, why) for m in found.admitted]
         + [ClubChange(club.id, m, Change.LEFT, uow.now, RULE_ACTOR, why) for m in found.removed]
     )
+    changes = [(m, Change.JOINED) for m in found.admitted]
+    changes += [(m, Change.LEFT) for m in found.removed]
+    uow.outbox.add(_announced(club.id, changes, uow.now, RULE_ACTOR), uow.now)
     return Evaluated(club.id, found.admitted, found.removed)
+
+
+def _announced(
+    club_id: str, changes: list[tuple[int, Change]], at: datetime, actor: str
+) -> list[events.Event]:
+    """The outbox events of the changes that move a member in or out (not invitations,
+    requests and their refusals: the member is not in the club yet)."""
+    made = {Change.JOINED: events.club_joined, Change.LEFT: events.club_left}
+    return [made[c](m, at, club_id, actor) for m, c in changes if c in made]

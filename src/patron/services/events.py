@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from patron.domain import events
 from patron.domain.access import check_shop
 from patron.domain.audit import AuditAction
 from patron.domain.errors import (
@@ -157,7 +158,13 @@ def rsvp(uow: UnitOfWork, cmd: RsvpTo) -> RsvpView:
         new = NewRsvp(
             reward.id, member.id, RsvpState.WAITING, 0, Decimal("0.00"), uow.now, None, None
         )
-    return _view(uow, program, _get(uow, uow.rsvps.add(new)))
+    made = _view(uow, program, _get(uow, uow.rsvps.add(new)))
+    if made.place_in_line is None:
+        event = events.rsvp_seated(member.id, uow.now, made.id, reward.id, made.points, False)
+    else:
+        event = events.rsvp_waitlisted(member.id, uow.now, made.id, reward.id, made.place_in_line)
+    uow.outbox.add([event], uow.now)
+    return made
 
 
 def cancel_rsvp(uow: UnitOfWork, cmd: CancelRsvp) -> RsvpView:
@@ -183,6 +190,9 @@ def cancel_rsvp(uow: UnitOfWork, cmd: CancelRsvp) -> RsvpView:
             cancel(uow, CancelRedemption(found.redemption_id, why, cmd.actor), seat=True)
         uow.rsvps.free_seat(reward.id)
         promoted, skipped = _promote(uow, reward)
+    was = found.state.value
+    cancelled = events.rsvp_cancelled(found.member_id, uow.now, found.id, reward.id, was)
+    uow.outbox.add([cancelled], uow.now)
     uow.audit.record(
         uow.now,
         cmd.actor,
@@ -209,6 +219,8 @@ def check_in(uow: UnitOfWork, cmd: CheckIn) -> RsvpView:
         None,
         {"rsvp_id": found.id, "reward_id": found.reward_id},
     )
+    came = events.rsvp_checked_in(found.member_id, uow.now, found.id, found.reward_id)
+    uow.outbox.add([came], uow.now)
     _, program = current_program(uow)
     return _view(uow, program, _get(uow, found.id))
 
@@ -273,10 +285,14 @@ def _promote(uow: UnitOfWork, reward: Reward) -> tuple[tuple[int, ...], tuple[in
                 waiting.id, RsvpState.WAITING, RsvpState.SKIPPED, uow.now, None, reason
             )
             skipped.append(waiting.id)
+            event = events.rsvp_skipped(member.id, uow.now, waiting.id, reward.id, reason)
+            uow.outbox.add([event], uow.now)
             continue
         cost = quantize_money(reward.cost)
         uow.rsvps.seat(waiting.id, uow.now, points, cost, redemption_id)
         seated.append(waiting.id)
+        event = events.rsvp_seated(member.id, uow.now, waiting.id, reward.id, points, True)
+        uow.outbox.add([event], uow.now)
     return tuple(seated), tuple(skipped)
 
 

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from patron.domain import events
 from patron.domain.audit import AuditAction
 from patron.domain.errors import NotFound, RewardLimitReached, VoucherUnknown, VoucherUsed
 from patron.domain.fulfilment import (
@@ -144,6 +145,14 @@ def issue(
         reward_name=reward.name,
     )
     uow.fulfilments.add(made)
+    uow.outbox.add(
+        [
+            events.voucher_issued(
+                member_id, uow.now, redemption_id, reward_id, made.kind, made.expires_at
+            )
+        ],
+        uow.now,
+    )
     return shown(made, uow.now)
 
 
@@ -169,6 +178,7 @@ def use(uow: UnitOfWork, cmd: UseVoucher) -> Voucher:
         check_use(now, now.code, uow.now)
         raise VoucherUsed(f"voucher {now.code} was used at the same moment")  # pragma: no cover
     _audit(uow, found, to, cmd.actor, None)
+    _announce(uow, found, to, cmd.transaction_id)
     after = uow.fulfilments.of_redemption(found.redemption_id)
     assert after is not None
     return shown(after, uow.now)
@@ -189,6 +199,7 @@ def hand_over(uow: UnitOfWork, cmd: HandOver) -> Voucher:
         check_use(now, found.code, uow.now)
         raise VoucherUsed(f"voucher {found.code} was used at the same moment")  # pragma: no cover
     _audit(uow, found, to, cmd.actor, cmd.reason)
+    _announce(uow, found, to, None)
     after = uow.fulfilments.of_redemption(found.redemption_id)
     assert after is not None
     return shown(after, uow.now)
@@ -208,6 +219,10 @@ def cancel_fulfilment(uow: UnitOfWork, redemption_id: int) -> None:
             f" {now.state.value.replace('_', ' ')} at {now.done_at}",
             redemption_id=redemption_id,
         )
+    event = events.voucher_cancelled(
+        found.member_id, uow.now, redemption_id, found.reward_id, found.kind
+    )
+    uow.outbox.add([event], uow.now)
 
 
 def member_vouchers(uow: UnitOfWork, member_id: int) -> list[Voucher]:
@@ -254,3 +269,15 @@ def _audit(
     )
     details = {"redemption_id": found.redemption_id, "reward_id": found.reward_id}
     uow.audit.record(uow.now, actor, action, found.member_id, reason, details)
+
+
+def _announce(
+    uow: UnitOfWork, found: Fulfilment, to: FulfilmentState, transaction_id: str | None
+) -> None:
+    """The outbox event of a use (a discount) or a hand-over (a gift or service)."""
+    at, mid, rid = uow.now, found.member_id, found.redemption_id
+    if to is FulfilmentState.USED:
+        event = events.voucher_used(mid, at, rid, found.reward_id, found.kind, transaction_id)
+    else:
+        event = events.voucher_handed_over(mid, at, rid, found.reward_id, found.kind)
+    uow.outbox.add([event], uow.now)

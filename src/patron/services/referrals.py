@@ -140,6 +140,13 @@ def on_purchase(
     uow.referrals.qualify(
         referral.id, purchase_id, at, rewards_at, (mine, theirs), (my_lot, their_lot)
     )
+    uow.outbox.add(
+        [
+            events.referral_rewarded(referrer.id, at, referral.id, "referrer", mine, purchase_id),
+            events.referral_rewarded(friend.id, at, referral.id, "friend", theirs, purchase_id),
+        ],
+        uow.now,
+    )
     return Paid(referrer, theirs)
 
 
@@ -162,6 +169,17 @@ def on_refund(
     _take_back(uow, referrer, referral.referrer_points, referral.referrer_lot, why)
     _take_back(uow, friend, referral.friend_points, referral.friend_lot, why)
     uow.referrals.take_back(referral.id, uow.now)
+    uow.outbox.add(
+        [
+            events.referral_taken_back(
+                referrer.id, uow.now, referral.id, "referrer", referral.referrer_points, purchase_id
+            ),
+            events.referral_taken_back(
+                friend.id, uow.now, referral.id, "friend", referral.friend_points, purchase_id
+            ),
+        ],
+        uow.now,
+    )
     return referrer
 
 

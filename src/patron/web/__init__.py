@@ -51,6 +51,7 @@ from patron.web import (
     simulate,
     suppressions,
     surveys,
+    webhooks,
 )
 from patron.web.templating import PageLocale, render
 
@@ -86,6 +87,7 @@ def install(app: FastAPI, locale: str = "en") -> None:
     app.include_router(simulate.router)
     app.include_router(access.router)
     app.include_router(suppressions.router)
+    app.include_router(webhooks.router)
     app.include_router(portal.router)
     app.include_router(portal_pages.router)  # the member's pages behind the door
     app.include_router(portal_join.router)

@@ -188,6 +188,11 @@ WORDS = {
     "stopped": N_("stopped"),
     "campaign_cost": N_("campaign cost"),
     "roi": N_("ROI"),
+    # webhook deliveries' states (web/webhooks.py)
+    "pending": N_("pending"),
+    "sending": N_("sending"),
+    "delivered": N_("delivered"),
+    "dead": N_("dead letter"),
 }
 
 
