@@ -2,8 +2,9 @@
 that want it and delivers each at least once, in order per member, with retries; the
 same routing pass enqueues the messages of the event-driven journeys, and at most once
 per `[journeys] run_every_minutes` the worker runs the time-driven ones (win-back,
-birthday: services/journeys.py). It sends the message core's queued messages
-(delivery.py) after the webhooks of each pass.
+birthday: services/journeys.py) and, at most once a minute, the campaigns whose next run
+has come (services/campaigns.py; `patron campaigns run-due` does the same by hand). It
+sends the message core's queued messages (delivery.py) after the webhooks of each pass.
 
 Design overview. One pass (`Worker.step`) is three kinds of transaction, none of them
 open while a request is on the wire: route up to `route_batch` events (deliveries made),
@@ -30,6 +31,7 @@ from typing import Protocol
 
 from patron.bootstrap import Patron
 from patron.delivery import MessageDelivery
+from patron.domain.errors import PatronError
 from patron.domain.webhooks import RetryPolicy
 from patron.services import journey_scan, journeys
 from patron.services import webhooks as uc
@@ -57,6 +59,7 @@ class WorkerOptions:
     timeout_seconds: float = 10.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease_seconds: float | None = None
+    campaign_seconds: float = 60.0  # how often the due campaigns are looked for
 
     @property
     def lease(self) -> timedelta:
@@ -76,6 +79,7 @@ class Counts:
     failed: int = 0
     reconciled: int = 0
     journey_runs: int = 0
+    campaign_runs: int = 0
 
 
 class Worker:
@@ -96,6 +100,7 @@ class Worker:
         self.counts = Counts()
         self._stop = threading.Event()
         self._journeys_ran_at: datetime | None = None
+        self._campaigns_looked_at: datetime | None = None
 
     def stop(self) -> None:
         """Finish the delivery on the wire, then leave (SIGTERM)."""
@@ -135,9 +140,29 @@ class Worker:
         log.info("journeys run: %s queued, %s refused", done.queued, done.refused)
         return True
 
+    def run_campaigns(self) -> int:
+        """The campaigns whose next run has come, looked for at most once a
+        `campaign_seconds`: each run in its own transaction, its row locked (a second
+        worker finds it no longer due). The runs made."""
+        now = self.patron.clock()
+        every = timedelta(seconds=self.options.campaign_seconds)
+        if self._campaigns_looked_at is not None and now - self._campaigns_looked_at < every:
+            return 0
+        self._campaigns_looked_at = now
+        ran = 0
+        for name, outcome in self.patron.run_due_campaigns("worker"):
+            if isinstance(outcome, PatronError):
+                log.warning("campaign %r: not run: %s", name, outcome.message)
+            else:
+                ran += 1
+                log.info("campaign %r run %d: %d queued", name, outcome.run, outcome.queued)
+        self.counts.campaign_runs += ran
+        return ran
+
     def step(self) -> int:
         """One pass: route, claim, send and record. The events and deliveries handled."""
         self.run_journeys()
+        self.run_campaigns()
         routed = self.patron.run(uc.route_events, self.options.route_batch)
         self.counts.routed += routed
         claim = uc.Claim(self.options.batch, self.options.lease)

@@ -409,3 +409,41 @@ def test_a_voucher_offer_is_given_to_the_reached_treated_with_their_message(
         inputs = campaign_inputs(uow, str(cid))
     assert inputs.offer_purchases == 1
     assert inputs.vouchers_cost == Decimal("10.00") * (12 - len(control))
+
+
+class _NoWebhooks:
+    def send(self, job: object) -> object:
+        raise AssertionError("no webhook subscription: nothing to send")
+
+
+def test_the_worker_runs_a_due_campaign_once_and_looks_again_after_its_interval(
+    patron: Patron, clock: Clock
+) -> None:
+    from patron.worker import Worker, WorkerOptions
+
+    # given a weekly campaign launched now for two consenting members, no holdout
+    ids = [member(patron, f"w-{i}", email=f"w{i}@example.com") for i in range(2)]
+    for mid in ids:
+        consent(patron, mid)
+    content = {"A": {"subject": "Hi", "text": "Spring is here"}}
+    cid = patron.run(
+        create_campaign,
+        CreateCampaign(
+            spec(audience={"consent": True}, holdout_share="0", every_days=7), "cli:test", content
+        ),
+    ).campaign.id
+    patron.run(launch_campaign, LaunchCampaign(str(cid), "cli:test"))
+    worker = Worker(patron, _NoWebhooks(), WorkerOptions(), single=True)  # type: ignore[arg-type]
+    # when the worker passes now, 30 s later, and a week later
+    worker.step()
+    clock.advance(seconds=30)
+    worker.step()
+    first = [r[1] for r in _messages(patron)]
+    clock.advance(days=7)
+    worker.step()
+    # then run 1 once for both, and run 2 a week on
+    assert first == [f"campaign:{cid}:run:1:member:{m}" for m in ids]
+    assert [r[1] for r in _messages(patron)][2:] == [
+        f"campaign:{cid}:run:2:member:{m}" for m in ids
+    ]
+    assert worker.counts.campaign_runs == 2
