@@ -291,3 +291,50 @@ def test_two_workers_on_postgresql_claim_each_message_once(
     patron.dispose()
     assert [c.message_id for c in mine] == ids[:2]
     assert [c.message_id for c in theirs] == ids[2:]
+
+
+JOURNEYS = """
+name = "Shop"
+currency = "EUR"
+
+[tiers]
+[[tiers.levels]]
+name = "Member"
+threshold = 0
+[[tiers.levels]]
+name = "Silver"
+threshold = 100
+
+[journeys.welcome]
+[journeys.tier_up]
+[journeys.survey]
+"""
+
+
+def test_the_journeys_packaged_messages_render_and_arrive_with_absolute_links(
+    patron: Patron, inbox: Inbox
+) -> None:
+    from patron.services.surveys import AddSurvey, add_survey
+    from patron.services.webhooks import route_events
+    from tests.conftest import use_program
+    from tests.integration.helpers import buy
+
+    # given the welcome, tier-up and survey journeys on, and a survey after purchases
+    use_program(patron, JOURNEYS)
+    question = {"en": "Would you recommend us?"}
+    patron.run(add_survey, AddSurvey("after", "nps", question, "t", after_purchase=True))
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    # when Ana joins and buys enough for Silver, and the worker routes and delivers
+    buy(patron, ana, "o-1", ("A", None, 1, "120.00"))
+    patron.run(route_events, 500)
+    delivery = _delivery(patron, inbox)
+    while delivery.step():
+        pass
+    # then three messages arrive, each rendered from its packaged template
+    got = {r.message["Subject"]: r.message for r in inbox.received}
+    assert delivery.counts.failed == 0 and len(got) == 3, list(got)
+    bodies = [m.get_body(("plain",)).get_content() for m in got.values()]  # type: ignore[union-attr]
+    survey = next(b for b in bodies if "/portal/survey/" in b)
+    assert re.search(rf"{BASE}/portal/survey/\S+", survey), survey
+    assert any("Silver" in b for b in bodies)
+    assert all(f"{BASE}/u/" in b for b in bodies)  # every one marketing: its unsubscribe link

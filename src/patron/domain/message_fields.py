@@ -82,5 +82,13 @@ def fields(
             "points": reward.points if reward else None,
         },
         "portal_url": portal_url,
+        "public_url": public_url(portal_url),
         "unsubscribe_url": unsubscribe_url,
     }
+
+
+def public_url(portal_url: str) -> str:
+    """The site's address without a trailing slash, before the paths a message's context
+    gives (a survey's `survey_url` is `/portal/survey/<token>`)."""
+    base = portal_url.rstrip("/")
+    return base.removesuffix("/portal")
