@@ -80,6 +80,7 @@ def test_the_suppression_list_is_for_admins_and_stops_marketing(
     first = admin.post("/v1/suppressions", body, idem=None)
     again = admin.post("/v1/suppressions", body, idem=None)
     assert (first.status_code, first.json()["changed"]) == (200, True)
+    assert first.json()["address"] == "ana@x.example"  # as stored and matched
     assert (again.status_code, again.json()["changed"]) == (200, False)
     listed = admin.get("/v1/suppressions?channel=email").json()
     assert listed["count"] == 1
@@ -89,8 +90,17 @@ def test_the_suppression_list_is_for_admins_and_stops_marketing(
         "manual",
         "api",
     )
-    bad = admin.post("/v1/suppressions", {"channel": "sms", "address": "no digits"}, idem=None)
-    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
+    for channel, address in (
+        ("sms", "no digits"),
+        ("sms", "12345"),
+        ("email", "nonsense"),
+        ("email", "a\u0000@b.example"),
+        ("email", "a@b"),
+        ("push", "   "),
+    ):
+        bad = admin.post("/v1/suppressions", {"channel": channel, "address": address}, idem=None)
+        assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input"), address
+    assert admin.get("/v1/suppressions").json()["count"] == 1
 
     def ask(key: str) -> object:
         return patron.run(core.enqueue, Outgoing(1, Channel.EMAIL, "campaign/1/A", key)).refused

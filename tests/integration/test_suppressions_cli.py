@@ -39,7 +39,7 @@ def test_add_list_refuse_and_remove(tmp_path: Path) -> None:
         "already suppressed"
     )
     refused = cli("suppressions", "add", "sms", "no digits")
-    assert refused.exit_code != 0 and "is no sms address" in refused.output  # type: ignore[attr-defined]
+    assert refused.exit_code != 0 and "is no phone number" in refused.output  # type: ignore[attr-defined]
     listed = json.loads(cli("suppressions", "list", "--format", "json").stdout)  # type: ignore[attr-defined]
     assert listed["count"] == 1
     (entry,) = listed["data"]

@@ -69,3 +69,48 @@ def test_addresses_as_a_suppression_matches_them(
     channel: Channel, given: str | None, key: str | None
 ) -> None:
     assert address_key(channel, given) == key
+
+
+@pytest.mark.parametrize(
+    ("channel", "given", "problem"),
+    [
+        (Channel.EMAIL, " Ana@Example.com ", None),
+        (Channel.EMAIL, "nonsense", "is no e-mail address (name@domain.tld)"),
+        (Channel.EMAIL, "a@b", "is no e-mail address (name@domain.tld)"),
+        (Channel.EMAIL, "a\x00@b.example", "holds a control character"),
+        (Channel.EMAIL, "a@b.example\n", None),  # surrounding blanks are trimmed
+        (Channel.EMAIL, "x" * 320 + "@b.example", "is longer than 320 characters"),
+        (Channel.SMS, "+40 721 000 111", None),
+        (Channel.SMS, "12345", "is no phone number (6 to 15 digits)"),
+        (Channel.SMS, "1234567890123456", "is no phone number (6 to 15 digits)"),
+        (Channel.PUSH, "m-17", None),
+        (Channel.PUSH, "  ", "is empty"),
+    ],
+)
+def test_what_staff_type_is_checked_as_an_address_of_its_channel(
+    channel: Channel, given: str, problem: str | None
+) -> None:
+    from patron.domain.messages import address_problem
+
+    assert address_problem(channel, given) == problem
+
+
+@pytest.mark.parametrize(
+    ("section", "error"),
+    [
+        (
+            "[messages]\nfrequency_cap = { messages = true, days = 7 }\n",
+            "messages.frequency_cap.messages: Input should be a valid integer",
+        ),
+        ("[messages]\nfrequency_cap = { messages = 3 }\n", "messages.frequency_cap.days"),
+        ('[messages]\nunit_cost = { fax = "1" }\n', "messages.unit_cost.fax"),
+        ('[journeys.welcome]\nenabled = "yes"\n', "journeys.welcome.enabled"),
+    ],
+)
+def test_the_program_files_message_rules_are_checked_strictly(section: str, error: str) -> None:
+    from patron.domain.errors import InvalidProgram
+    from patron.domain.program import parse_program
+
+    text = 'name = "Shop"\ncurrency = "EUR"\n' + section
+    with pytest.raises(InvalidProgram, match=error):
+        parse_program(text, "t")

@@ -40,7 +40,9 @@ def test_a_marketer_adds_and_removes_an_address(
     listed = console.get("/console/suppressions?channel=email").text
     assert "ana@example.com" in listed and "complaint" in listed
     bad = console.post("/console/suppressions", data={**form, "channel": "sms", "address": "x"})
-    assert bad.status_code == 422 and "is no sms address" in bad.text
+    assert bad.status_code == 422 and "is no phone number" in bad.text
+    odd = console.post("/console/suppressions", data={**form, "action": "purge"})
+    assert odd.status_code == 422 and "neither add nor remove" in odd.text
     removed = console.post(
         "/console/suppressions",
         data={"channel": "email", "address": "ana@example.com", "action": "remove", "csrf": csrf},

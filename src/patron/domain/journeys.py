@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from patron.domain.messages import Channel, Outgoing
 
@@ -52,7 +52,7 @@ class JourneyChannel(StrEnum):
 class JourneySettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: bool = True
+    enabled: StrictBool = True
     channel: JourneyChannel = JourneyChannel.EMAIL
 
 

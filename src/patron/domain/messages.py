@@ -21,6 +21,7 @@ twice (a rerun of a journey, a retried campaign launch) is one message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,6 +142,27 @@ def refusal(
         return Refusal.NO_CONSENT
     if cap is not None and recipient.recent >= cap.messages:
         return Refusal.CAPPED
+    return None
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def address_problem(channel: Channel, address: str) -> str | None:
+    """Why `address` is no address of `channel` as staff typed it, or None: a control
+    character, longer than a stored address, an e-mail without a local part, an `@` and a
+    dotted domain, a phone of other than 6 to 15 digits (E.164), an empty push target."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in address.strip()):
+        return "holds a control character"
+    key = address_key(channel, address)
+    if channel is Channel.SMS and (key is None or not 6 <= len(key) - 1 <= 15):
+        return "is no phone number (6 to 15 digits)"
+    if key is None:
+        return "is empty"
+    if len(key) > ADDRESS_LENGTH:
+        return f"is longer than {ADDRESS_LENGTH} characters"
+    if channel is Channel.EMAIL and not _EMAIL.fullmatch(key):
+        return "is no e-mail address (name@domain.tld)"
     return None
 
 

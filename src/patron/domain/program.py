@@ -435,8 +435,8 @@ class EarlyAccess(_Model):
 class FrequencyCapRule(_Model):
     """At most `messages` marketing messages per member within `days` (docs/messages.md)."""
 
-    messages: Annotated[int, Field(ge=1, le=1000)]
-    days: Annotated[int, Field(ge=1, le=366)]
+    messages: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    days: Annotated[int, Field(ge=1, le=366, strict=True)]
 
 
 UnitCost = Annotated[Decimal, Field(ge=0, le=100)]

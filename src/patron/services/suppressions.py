@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patron.domain.errors import InvalidInput
-from patron.domain.messages import Channel, SuppressionReason, address_key
+from patron.domain.messages import Channel, SuppressionReason, address_key, address_problem
 from patron.services.messages import suppress, unsuppress
 from patron.store.messages import Suppression as Suppression
 from patron.store.uow import UnitOfWork
@@ -39,9 +39,11 @@ def _channel(name: str) -> Channel:
 
 def _checked(command: ChangeSuppression) -> tuple[Channel, str]:
     channel = _channel(command.channel)
-    if address_key(channel, command.address) in (None, "", "+"):
-        raise InvalidInput(f"address: {command.address!r} is no {channel.value} address")
-    return channel, command.address
+    problem = address_problem(channel, command.address)
+    key = address_key(channel, command.address)
+    if problem is not None or key is None:
+        raise InvalidInput(f"address: {command.address!r} {problem} for {channel.value}")
+    return channel, key
 
 
 def add_suppression(uow: UnitOfWork, command: ChangeSuppression) -> bool:

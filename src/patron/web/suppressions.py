@@ -69,6 +69,11 @@ def change(
         return refused
     patron: Patron = request.app.state.patron
     command = ChangeSuppression(channel, address, "console", staff.user.actor, reason)
+    if action not in ("add", "remove"):
+        return _page(
+            request, staff, None, error=f"action: {action!r} is neither add nor remove",
+            form={"channel": channel, "address": address},
+        )  # fmt: skip
     try:
         if action == "remove":
             patron.run(remove_suppression, command)

@@ -18,7 +18,7 @@ from patron.api.deps import AdminKey, PatronDep
 from patron.api.schemas import examples
 from patron.domain.clock import iso_utc
 from patron.domain.errors import InvalidInput
-from patron.domain.messages import ADDRESS_LENGTH
+from patron.domain.messages import ADDRESS_LENGTH, Channel, address_key
 from patron.services.suppressions import (
     ChangeSuppression,
     Suppression,
@@ -98,7 +98,8 @@ def add(body: SuppressionCreate, patron: PatronDep, principal: AdminKey) -> Supp
     """Suppress an address: no marketing reaches it from now on (admin)."""
     command = ChangeSuppression(body.channel, body.address, "api", principal.actor, body.reason)
     added = patron.run(add_suppression, command)
-    return SuppressionChanged(channel=body.channel, address=body.address, changed=added)
+    stored = address_key(Channel(body.channel), body.address) or body.address
+    return SuppressionChanged(channel=body.channel, address=stored, changed=added)
 
 
 @router.delete(
