@@ -14,9 +14,10 @@ is domain/surveys.Tally's (NPS = % top − % bottom; CSAT = % top). The groups:
     month   the month of the answer, YYYY-MM
     shop    the shop of the purchase that prompted it; "none" without one
 
-The RFM segments are not computed in the store's engine: the scoring's expression (percent
-ranks and the segment grid over every customer) nests too deep for SQLite's parser ("parser
-stack overflow" on any store with purchases). They are scored as the console's segments
+The RFM segments are not joined to the answers in the store's engine: the scoring's
+expression (percent ranks and the segment grid over every customer) joined into the
+answers' query nests too deep for SQLite's parser ("parser stack overflow" on any store
+with purchases, however few). They are scored as the console's segments
 page scores them, on the in-memory copy of the store's purchases (analytics/snapshot.py,
 `StoreAnalytics.on_copy`, made once per version of the data), and handed to the counting
 as a mapping customer → segment; the answers are then read with their member's customer id
