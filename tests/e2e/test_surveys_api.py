@@ -4,10 +4,18 @@ refusals that change nothing."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime
+from pathlib import Path
 
+import pytest
+from sqlalchemy import distinct, func, insert, select
+
+from patron.analytics.rfm import SEGMENTS
 from patron.bootstrap import Patron
 from patron.services import surveys as uc
+from patron.services.importer import ImportOptions, import_purchases
+from patron.store import tables as t
+from patron.synth import SynthParams, generate, write_csv
 from tests.e2e.conftest import Api
 
 BODY = {
@@ -83,3 +91,36 @@ def test_refusals_store_nothing(admin: Api, path: str, body: dict, status: int, 
 def test_results_of_an_unknown_survey_and_by_an_unknown_group(admin: Api) -> None:
     assert admin.get("/v1/surveys/99/results").json()["code"] == "survey_not_found"
     assert admin.get("/v1/surveys/99/results?by=weather").status_code == 422
+
+
+def test_results_by_rfm_on_a_store_of_hundreds_of_customers(
+    patron: Patron, admin: Api, tmp_path: Path
+) -> None:
+    """The demo's shape (`patron.synth`, 300 customers drawn, those who bought in its two
+    years imported, each a member: a few hundred scored): every member answers once,
+    scores 0 to 10 in turn, and one member without a purchase too.
+    By RFM segment the answers are all counted, each in one of the named segments, the
+    member without a purchase alone in "none" (a detractor: −100). The segments' SQL once
+    overflowed SQLite's parser stack on such a store (a 500)."""
+    csv = tmp_path / "synth.csv"
+    write_csv(csv, generate(SynthParams(customers=300, seed=7)))
+    assert import_purchases(patron.new_uow, csv, ImportOptions()).inserted > 300
+    sid = admin.post("/v1/surveys", BODY, idem=None).json()["id"]
+    newcomer = admin.post("/v1/members", {"external_id": "no-purchase"}).json()["id"]
+    with patron.engine.begin() as conn:
+        ids = [row.id for row in conn.execute(select(t.members.c.id).order_by(t.members.c.id))]
+        conn.execute(
+            insert(t.survey_responses),
+            [{"survey_id": sid, "member_id": m, "invitation": f"inv-{m}",
+              "score": 0 if m == newcomer else i % 11, "locale": "en",
+              "responded_at": datetime(2026, 11, 1, 10), "tier": "Bronze"}
+             for i, m in enumerate(ids)],
+        )  # fmt: skip
+        bought = conn.execute(select(func.count(distinct(t.purchases.c.member_id)))).scalar_one()
+    assert bought >= 200 and len(ids) == bought + 1  # those who bought and the newcomer
+    found = admin.get(f"/v1/surveys/{sid}/results?by=rfm")
+    assert found.status_code == 200, found.text
+    groups = {g["group"]: g for g in found.json()["data"]}
+    assert sum(g["answers"] for g in groups.values()) == len(ids)
+    assert set(groups) - {"none"} <= set(SEGMENTS) and len(groups) > 3
+    assert (groups["none"]["answers"], groups["none"]["score"]) == (1, -100.0)

@@ -9,13 +9,14 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import insert
 
-from patron.analytics.surveys import survey_results
+from patron.analytics.surveys import results_of, survey_results
 from patron.bootstrap import Patron
 from patron.domain.errors import Conflict, NotFound
 from patron.domain.goals import Population
 from patron.domain.surveys import InvalidSurvey, Refusal
 from patron.services import surveys as uc
 from patron.services.privacy import EraseMember, erase_member
+from patron.services.queries import data_version
 from patron.store import tables as t
 from tests.conftest import Clock
 from tests.integration.helpers import at_once, member, record
@@ -195,7 +196,10 @@ def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock
         ("none", 3, 2, 0, 1, pytest.approx(100 / 3)),
         ("vip", 2, 1, 1, 0, pytest.approx(50.0)),
     ]
-    assert results(nps, "rfm") == [("none", 5, 3, 1, 1, pytest.approx(40.0))]  # no purchase
+    by_rfm = results_of(patron.analytics(), patron.read(data_version), nps, "rfm").groups
+    assert [(g.group, g.answers, g.score) for g in by_rfm] == [
+        ("none", 5, pytest.approx(40.0))
+    ]  # no purchase
     assert results(csat, "all") == [("all", 4, 2, 1, 1, pytest.approx(50.0))]
     # the KPI: January alone 100; January and February 40; only the CSAT's window: none
     measures = patron.measures()
@@ -203,6 +207,70 @@ def test_results_by_month_tier_club_and_the_nps_kpi(patron: Patron, clock: Clock
     assert measures.measure("nps", everyone, date(2026, 1, 1), date(2026, 2, 1)) == 100
     assert measures.measure("nps", everyone, date(2026, 1, 1), date(2026, 3, 1)) == 40
     assert measures.measure("nps", everyone, date(2026, 3, 1), date(2026, 4, 1)) is None
+
+
+def test_results_by_rfm_segment_score_the_members_who_bought(patron: Patron, clock: Clock) -> None:
+    """Five members who bought (one 50.00 line an order, one order a day at 10:00) and one
+    who did not. RFM as of the last purchase, 31 March 2026 (analytics/rfm.py, 5 bins;
+    five distinct values give percent ranks 0, ¼, ½, ¾, 1, so scores 1, 2, 3, 4, 5):
+
+        member  orders  days bought         days since last  R  F  segment
+        a       5       27–31 March         0                5  5  champions
+        b       4       16–19 February      40 (9 + 31)      1  4  can't lose
+        c       1       21 March            10               4  1  new
+        d       3       27 Feb – 1 March    30               2  3  at risk
+        e       2       10–11 March         20               3  2  need attention
+        f       0       -                   -                -  -  none
+
+    (R: more days since is worse, b's 40 ranks first, score 1; F: fewer orders is worse.
+    The first matching rule: a R≥4 F≥4; b R≤1 F≥4; c not R≥3 F≥3, R≥4 F≤1; d R≤2 F≥3;
+    e R = 3.) Their answers, a about three of their orders, b and d about two:
+
+        at risk         d 9, 7        1 promoter, 1 passive:      (1 − 0) / 2 = 50
+        can't lose      b 3, 8        1 passive, 1 detractor:     (0 − 1) / 2 = −50
+        champions       a 10, 9, 6    2 promoters, 1 detractor:   (2 − 1) / 3 = 33.33…
+        need attention  e 8           1 passive:                  0
+        new             c 10          1 promoter:                 100
+        none            f 0           1 detractor:                −100
+
+    On SQLite the segments' SQL overflowed the parser's stack ("parser stack overflow")."""
+    clock.now = datetime(2026, 4, 2, 9)
+    sid = add(patron)
+    bought = {
+        "a": [date(2026, 3, d) for d in (27, 28, 29, 30, 31)],
+        "b": [date(2026, 2, d) for d in (16, 17, 18, 19)],
+        "c": [date(2026, 3, 21)],
+        "d": [date(2026, 2, 27), date(2026, 2, 28), date(2026, 3, 1)],
+        "e": [date(2026, 3, 10), date(2026, 3, 11)],
+        "f": [],
+    }
+    mids, orders = {}, {}
+    for name, days in bought.items():
+        mids[name] = member(patron, f"c-{name}")
+        orders[name] = [
+            record(
+                patron,
+                mids[name],
+                f"o-{name}-{i}",
+                at=datetime.combine(day, datetime.min.time()).replace(hour=10),
+            ).purchase_id
+            for i, day in enumerate(days)
+        ]
+    scores = {"a": (10, 9, 6), "b": (3, 8), "c": (10,), "d": (9, 7), "e": (8,), "f": (0,)}
+    for name, given in scores.items():
+        about = orders[name] if len(given) > 1 else [None]
+        for purchase_id, score in zip(about, given, strict=False):
+            answer(patron, invite(patron, sid, mids[name], purchase_id), score)
+    found = results_of(patron.analytics(), patron.read(data_version), sid, "rfm")
+    assert found.by == "rfm"
+    assert [(g.group, g.answers, g.top, g.middle, g.bottom, g.score) for g in found.groups] == [
+        ("at risk", 2, 1, 1, 0, pytest.approx(50.0)),
+        ("can't lose", 2, 0, 1, 1, pytest.approx(-50.0)),
+        ("champions", 3, 2, 0, 1, pytest.approx(100 / 3)),
+        ("need attention", 1, 0, 1, 0, pytest.approx(0.0)),
+        ("new", 1, 1, 0, 0, pytest.approx(100.0)),
+        ("none", 1, 0, 0, 1, pytest.approx(-100.0)),
+    ]
 
 
 def test_the_purchase_journey_invites_to_the_after_purchase_survey_once_per_purchase(

@@ -14,7 +14,7 @@ from patron.bootstrap import Patron
 from patron.domain.audit import AuditQuery
 from patron.services import surveys as uc
 from tests.conftest import Clock
-from tests.integration.helpers import member
+from tests.integration.helpers import member, record
 from tests.web.conftest import token
 
 FORM = {
@@ -41,8 +41,10 @@ def test_a_marketer_makes_a_survey_and_reads_its_results(
         "nps", True, {"en": FORM["question"], "ro": FORM["question_ro"]},
     )  # fmt: skip
     # March: 10, 8, 2 → (1 − 1) / 3 = 0; April: 9, 10 → 100
+    mids = []
     for i, score in enumerate((10, 8, 2)):
         mid = member(patron, f"c-{i}")
+        mids.append(mid)
         link = patron.run(lambda uow, _, m=mid: uc.invite(uow, sid, m, None), None)
         patron.run(uc.respond, uc.Respond(link.token, score))
     clock.now = datetime(2026, 4, 2, 9)
@@ -62,6 +64,16 @@ def test_a_marketer_makes_a_survey_and_reads_its_results(
     }
     by_tier = browser.get(f"{location}?by=tier")
     assert '<bdi>Bronze</bdi></th><td class="num">5</td>' in by_tier.text
+    # by RFM segment: c-0 (10) the only customer who bought, so ranked first on every
+    # score: R 1, F 1, "lost"; the four others (8, 2, 9, 10) none: (2 − 1) / 4 = 25
+    record(patron, mids[0], "o-1")
+    by_rfm = browser.get(f"{location}?by=rfm")
+    assert by_rfm.status_code == 200, by_rfm.text
+    rows = re.findall(r'<tr><th scope="row"><bdi>([^<]+)</bdi></th>(.*?)</tr>', by_rfm.text)
+    assert {g: re.findall(r'<td class="num">([^<]*)</td>', rest) for g, rest in rows} == {
+        "lost": ["1", "1", "0", "0", "100.0"],
+        "none": ["4", "2", "1", "1", "25.0"],
+    }
     # close it: audited under the owner's name
     closed = browser.post(f"{location}/state", data={"active": "no", "csrf": token(detail.text)})
     assert closed.status_code == 303

@@ -14,20 +14,32 @@ is domain/surveys.Tally's (NPS = % top − % bottom; CSAT = % top). The groups:
     month   the month of the answer, YYYY-MM
     shop    the shop of the purchase that prompted it; "none" without one
 
+The RFM segments are not joined to the answers in the store's engine: the scoring's
+expression (percent ranks and the segment grid over every customer) joined into the
+answers' query nests too deep for SQLite's parser ("parser stack overflow" on any store
+with purchases, however few). They are scored as the console's segments
+page scores them, on the in-memory copy of the store's purchases (analytics/snapshot.py,
+`StoreAnalytics.on_copy`, made once per version of the data), and handed to the counting
+as a mapping customer → segment; the answers are then read with their member's customer id
+and counted here, one lookup each (`results_of` does both steps for the adapters).
+
 The NPS KPI of the goals' catalogue (analytics/kpi_catalogue.py) counts the same way over
 every NPS survey's answers in a window (`nps_tally`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
-from patron.analytics.frames import from_store
+from patron.analytics.frames import Source
 from patron.analytics.rfm import rfm
+from patron.analytics.snapshot import Version
+from patron.analytics.store import StoreAnalytics
 from patron.domain.errors import InvalidInput
 from patron.domain.surveys import BOTTOM, TOP, SurveyKind, SurveyNotFound, Tally
 
@@ -54,8 +66,38 @@ class SurveyResults:
     groups: list[GroupResult]
 
 
-def survey_results(con: ibis.BaseBackend, survey_id: int, by: str = "all") -> SurveyResults:
-    """The answers of survey `survey_id` counted by `by` (one of DIMENSIONS)."""
+def results_of(
+    analytics: StoreAnalytics, version: Version, survey_id: int, by: str = "all"
+) -> SurveyResults:
+    """`survey_results` on the store, the RFM segments (by=rfm) scored first on the copy
+    of `version` of its purchases (services.queries.data_version)."""
+    segments = analytics.on_copy(version, rfm_segments) if by == "rfm" else None
+    return analytics.run(lambda con: survey_results(con, survey_id, by, segments))
+
+
+def rfm_segments(source: Source) -> dict[str, str]:
+    """Each customer's RFM segment (analytics/rfm.py, as of the last purchase), by
+    customer id; empty without purchases."""
+    if int(source.purchases.count().execute()) == 0:
+        return {}
+    scores = rfm(source).select("customer_id", "segment").to_pyarrow()
+    return dict(
+        zip(
+            scores.column("customer_id").to_pylist(),
+            scores.column("segment").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def survey_results(
+    con: ibis.BaseBackend,
+    survey_id: int,
+    by: str = "all",
+    segments: Mapping[str, str] | None = None,
+) -> SurveyResults:
+    """The answers of survey `survey_id` counted by `by` (one of DIMENSIONS); by=rfm
+    needs `segments`, each customer's RFM segment by customer id (`rfm_segments`)."""
     if by not in DIMENSIONS:
         raise InvalidInput(f"by: {by!r} is not one of {', '.join(DIMENSIONS)}")
     surveys = con.table("surveys")
@@ -65,8 +107,12 @@ def survey_results(con: ibis.BaseBackend, survey_id: int, by: str = "all") -> Su
     kind = SurveyKind(str(found[0]["kind"]))
     r = con.table("survey_responses")
     answers = r.filter(r.survey_id == survey_id)
-    grouped = _grouped(con, answers, by)
-    groups = _counted(grouped, kind)
+    if by == "rfm":
+        if segments is None:
+            raise ValueError("by=rfm needs the customers' segments (rfm_segments)")
+        groups = _by_segment(con, answers, segments, kind)
+    else:
+        groups = _counted(_grouped(con, answers, by), kind)
     if by == "month":
         groups.sort(key=lambda g: g.group)
     return SurveyResults(survey_id, str(found[0]["name"]), kind, by, groups)
@@ -115,14 +161,29 @@ def _grouped(con: ibis.BaseBackend, answers: ir.Table, by: str) -> ir.Table:
         )
         both = answers.left_join(joined, answers.member_id == joined.club_member)
         return both.mutate(grp=both.club.fill_null(NONE))
-    members = con.table("members").select(mid=ibis._.id, customer_id=ibis._.external_id)
-    p = con.table("purchases")
-    if int(p.count().execute()) == 0:
-        return answers.mutate(grp=ibis.literal(NONE))
-    scores = rfm(from_store(con)).select("customer_id", "segment")
-    segments = members.join(scores, "customer_id").select("mid", "segment")
-    both = answers.left_join(segments, answers.member_id == segments.mid)
-    return both.mutate(grp=both.segment.fill_null(NONE))
+    raise ValueError(f"no grouping in the store's engine by {by!r}")
+
+
+def _by_segment(
+    con: ibis.BaseBackend, answers: ir.Table, segments: Mapping[str, str], kind: SurveyKind
+) -> list[GroupResult]:
+    """The answers counted by their member's segment (NONE for a customer without one)."""
+    members = con.table("members")
+    read = (
+        answers.join(members, answers.member_id == members.id)
+        .select(customer_id=members.external_id, score=answers.score)
+        .to_pyarrow()
+    )
+    top, bottom = TOP[kind], BOTTOM[kind]
+    counts: dict[str, list[int]] = {}
+    for customer, score in zip(
+        read.column("customer_id").to_pylist(), read.column("score").to_pylist(), strict=True
+    ):
+        count = counts.setdefault(segments.get(customer, NONE), [0, 0, 0])
+        count[0] += 1
+        count[1] += score in top
+        count[2] += score in bottom
+    return [_result(group, Tally(*counts[group]), kind) for group in sorted(counts)]
 
 
 def _counted(grouped: ir.Table, kind: SurveyKind) -> list[GroupResult]:
@@ -138,8 +199,10 @@ def _counted(grouped: ir.Table, kind: SurveyKind) -> list[GroupResult]:
         group = str(row["grp"])
         if len(group) == 6 and group.isdigit():  # a month as YYYYMM
             group = f"{group[:4]}-{group[4:]}"
-        middle = tally.answers - tally.top - tally.bottom
-        found.append(
-            GroupResult(group, tally.answers, tally.top, middle, tally.bottom, tally.score(kind))
-        )
+        found.append(_result(group, tally, kind))
     return found
+
+
+def _result(group: str, tally: Tally, kind: SurveyKind) -> GroupResult:
+    middle = tally.answers - tally.top - tally.bottom
+    return GroupResult(group, tally.answers, tally.top, middle, tally.bottom, tally.score(kind))

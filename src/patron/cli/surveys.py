@@ -153,10 +153,11 @@ def results(
     database_url: DbOption = None,
 ) -> None:
     """Answers counted by group with NPS (% 9–10 − % 0–6) or CSAT (% 4–5)."""
-    from patron.analytics.surveys import survey_results
+    from patron.analytics.surveys import results_of
+    from patron.services.queries import data_version
 
     with open_patron(database_url) as patron:
-        found = guard(lambda: patron.analytics().run(lambda con: survey_results(con, survey, by)))
+        found = guard(lambda: results_of(patron.analytics(), patron.read(data_version), survey, by))
     score = "nps" if found.kind == "nps" else "csat"
     rows = [
         {

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from patron.analytics.surveys import SurveyResults, survey_results
+from patron.analytics.surveys import SurveyResults, results_of
 from patron.bootstrap import Patron
 from patron.domain.errors import PatronError
 from patron.domain.surveys import NAME_LENGTH, QUESTION_LENGTH, SurveyKind
 from patron.services import surveys as uc
+from patron.services.queries import data_version
 from patron.web.charts import svg
 from patron.web.console import Staff, StaffDep, refused_change
 from patron.web.i18n import N_, _
@@ -103,7 +104,7 @@ def survey(
 ) -> Response:
     patron: Patron = request.app.state.patron
     found = patron.read(uc.survey_of, survey_id)
-    results = patron.analytics().run(lambda con: survey_results(con, survey_id, by))
+    results = results_of(patron.analytics(), patron.read(data_version), survey_id, by)
     context = {
         "staff": staff,
         "survey": found,

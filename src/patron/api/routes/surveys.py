@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from patron.analytics.surveys import SurveyResults, survey_results
+from patron.analytics.surveys import SurveyResults, results_of
 from patron.api import problems as p
 from patron.api.deps import AdminKey, PatronDep
 from patron.api.schemas import UtcTime, examples
@@ -28,6 +28,7 @@ from patron.domain.surveys import (
     SurveyNotFound,
 )
 from patron.services import surveys as uc
+from patron.services.queries import data_version
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
 NO_SURVEY = SurveyNotFound("no survey 7")
@@ -267,7 +268,7 @@ def results(
     by: Annotated[Literal["all", "tier", "rfm", "club", "month", "shop"], Query()] = "all",
 ) -> dict[str, Any]:
     """Answers counted by group (top, middle, bottom band) with NPS or CSAT per group."""
-    found = patron.analytics().run(lambda con: survey_results(con, survey_id, by))
+    found = results_of(patron.analytics(), patron.read(data_version), survey_id, by)
     return results_document(found)
 
 
