@@ -27,6 +27,7 @@ from patron.services.campaigns import (
     EditCampaign,
     LaunchCampaign,
     RunCampaign,
+    SaveContent,
     audience_members,
     campaign_inputs,
     create_campaign,
@@ -36,6 +37,7 @@ from patron.services.campaigns import (
     launch_campaign,
     preview_campaign,
     run_campaign,
+    save_content,
     show_campaign,
 )
 from patron.services.commands import MemberRef, RecordPurchase
@@ -91,7 +93,11 @@ def spec(**kw: object) -> CampaignSpec:
 
 
 def create(patron: Patron, **kw: object) -> int:
-    return patron.run(create_campaign, CreateCampaign(spec(**kw), "cli:test")).campaign.id
+    """A campaign with content in each variant (a launch refuses a variant without)."""
+    campaign = patron.run(create_campaign, CreateCampaign(spec(**kw), "cli:test")).campaign
+    content = {v.name: {"subject": f"Hi {v.name}", "text": "Spring"} for v in campaign.variants}
+    patron.run(save_content, SaveContent(str(campaign.id), content, "cli:test"))
+    return campaign.id
 
 
 def test_the_audience_count_equals_the_one_by_hand(patron: Patron, clock: Clock) -> None:
