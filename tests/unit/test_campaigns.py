@@ -140,3 +140,30 @@ def test_an_audience_reads_back_as_written() -> None:
     assert audience.abc == ("A",) and audience.tiers == ("Gold", "Silver")
     assert audience.needs_models and not audience.consent
     assert parse_audience(audience.as_dict()) == audience
+
+
+def test_the_save_time_check_renders_as_the_worker_does() -> None:
+    """services/campaigns.py keeps its own copy of the worker's sandbox (the use cases may
+    not import engage/): both accept and refuse the same templates with the sample fields."""
+    from patron.engage.render import RenderFailed, Template, render
+    from patron.services.campaigns import SAMPLE_FIELDS, _environment
+
+    for source, renders in [
+        ("{{ member.first_name }} {{ expiring.points }}", True),
+        ("{{ member.nosuchfield }}", False),
+        ("{{ nosuchname }}", False),
+        ("{{ ''.__class__.__mro__ }}", False),
+    ]:
+        for html in (False, True):
+            template = Template("s", "t", source) if html else Template("s", source, None)
+            try:
+                render("x", template, SAMPLE_FIELDS)
+                worker = True
+            except RenderFailed:
+                worker = False
+            try:
+                _environment(html=html).from_string(source).render(SAMPLE_FIELDS)
+                mine = True
+            except Exception:  # noqa: BLE001
+                mine = False
+            assert (worker, mine) == (renders, renders), (source, html)

@@ -9,6 +9,7 @@ statistics (tests/integration/test_campaign_results.py).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from patron.services.campaigns import (
     EditCampaign,
     LaunchCampaign,
     RunCampaign,
+    SaveContent,
     audience_members,
     campaign_inputs,
     create_campaign,
@@ -36,6 +38,7 @@ from patron.services.campaigns import (
     launch_campaign,
     preview_campaign,
     run_campaign,
+    save_content,
     show_campaign,
 )
 from patron.services.commands import MemberRef, RecordPurchase
@@ -91,7 +94,11 @@ def spec(**kw: object) -> CampaignSpec:
 
 
 def create(patron: Patron, **kw: object) -> int:
-    return patron.run(create_campaign, CreateCampaign(spec(**kw), "cli:test")).campaign.id
+    """A campaign with content in each variant (a launch refuses a variant without)."""
+    campaign = patron.run(create_campaign, CreateCampaign(spec(**kw), "cli:test")).campaign
+    content = {v.name: {"subject": f"Hi {v.name}", "text": "Spring"} for v in campaign.variants}
+    patron.run(save_content, SaveContent(str(campaign.id), content, "cli:test"))
+    return campaign.id
 
 
 def test_the_audience_count_equals_the_one_by_hand(patron: Patron, clock: Clock) -> None:
@@ -447,3 +454,56 @@ def test_the_worker_runs_a_due_campaign_once_and_looks_again_after_its_interval(
         f"campaign:{cid}:run:2:member:{m}" for m in ids
     ]
     assert worker.counts.campaign_runs == 2
+
+
+def test_a_launch_needs_content_in_every_variant(patron: Patron) -> None:
+    cid = patron.run(
+        create_campaign,
+        CreateCampaign(
+            spec(variants={"A": "0.5", "B": "0.5"}), "cli:test",
+            {"A": {"subject": "Hi", "text": "Spring"}},
+        ),
+    ).campaign.id  # fmt: skip
+    with pytest.raises(InvalidInput, match="variant B has no content"):
+        patron.run(launch_campaign, LaunchCampaign(str(cid), "cli:test"))
+    assert patron.read(show_campaign, str(cid)).campaign.status.value == "draft"
+
+
+def test_content_naming_an_unknown_field_is_refused_when_saved(patron: Patron) -> None:
+    bad = {"A": {"subject": "Hi", "text": "{{ member.nosuchfield }}"}}
+    with pytest.raises(InvalidInput, match=r"content\.A\.text: does not render"):
+        patron.run(create_campaign, CreateCampaign(spec(), "cli:test", bad))
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
+    good = {"A": {"subject": "{{ member.first_name }}", "text": "{{ expiring.points }}",
+                  "html": "<a href='{{ unsubscribe_url }}'>{{ reward.name }}</a>"}}  # fmt: skip
+    patron.run(create_campaign, CreateCampaign(spec(), "cli:test", good))
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"audience": {"tiers": ["Platinum"]}}, "audience.tiers"),
+        ({"audience": {"clubs": ["nosuch"]}}, "audience.clubs"),
+        ({"name": "16"}, "name"),
+    ],
+)
+def test_unknown_tiers_and_clubs_and_digit_names_are_refused(
+    patron: Patron, given: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidInput, match=f"^{re.escape(field)}:"):
+        create(patron, **given)
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
+    cid = create(patron)
+    with pytest.raises(InvalidInput, match=f"^{re.escape(field)}:"):
+        patron.run(edit_campaign, EditCampaign(str(cid), spec(**given), "cli:test"))
+    assert patron.read(show_campaign, str(cid)).campaign.name == "spring"
+
+
+def test_a_recurring_campaign_ending_in_the_past_is_refused(patron: Patron, clock: Clock) -> None:
+    now = clock()
+    with pytest.raises(InvalidInput, match="^ends_at:"):
+        create(patron, every_days=7, ends_at=now - timedelta(days=1))
+    with pytest.raises(InvalidInput, match="^ends_at:"):
+        create(patron, every_days=7, ends_at=now)
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
+    create(patron, every_days=7, ends_at=now + timedelta(days=30))

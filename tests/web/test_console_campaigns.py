@@ -5,12 +5,20 @@ nothing."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 from patron.bootstrap import Patron
 from patron.domain.experiments import Arm
+from patron.services.campaigns import (
+    CampaignSpec,
+    CreateCampaign,
+    campaign_content,
+    create_campaign,
+)
 from tests.conftest import Clock, use_program
 from tests.integration.helpers import member
 from tests.usecases.test_experiments import expected_arm
@@ -76,3 +84,45 @@ def test_a_refused_campaign_says_why_and_an_analyst_changes_nothing(
     denied = analyst.post("/console/campaigns", data={**FORM, "csrf": token(page.text)})
     assert denied.status_code == 403
     assert patron.read(lambda uow: uow.campaigns.all()) == []
+
+
+def test_an_unchanged_save_of_an_ab_campaign_keeps_each_variants_content(
+    patron: Patron, clock: Clock, log_in: Callable[[str], TestClient]
+) -> None:
+    """The form's one content box shows variant A: saving it as shown changes nothing,
+    and a change to it reaches A only; B keeps its own subject, text and HTML."""
+    use_program(patron, PROGRAM)
+    content = {
+        "A": {"subject": "A subject", "text": "A text", "html": "<p>A</p>"},
+        "B": {"subject": "B subject", "text": "B text", "html": "<p>B</p>"},
+    }
+    spec = CampaignSpec(name="ab", variants={"A": "0.5", "B": "0.5"}, salt="ab")
+    cid = patron.run(create_campaign, CreateCampaign(spec, "cli:test", content)).campaign.id
+
+    def stored() -> dict[str, tuple[str, str, str | None, object]]:
+        found = patron.read(campaign_content, str(cid))
+        return {v: (t[0].subject, t[0].text, t[0].html, t[0].updated_at) for v, t in found.items()}
+
+    before = stored()
+    clock.advance(minutes=5)  # a template written again would show a later updated_at
+    browser = log_in("marketer")
+    page = browser.get(f"/console/campaigns/{cid}")
+    assert 'name="content_variant" value="A"' in page.text
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input[^>]* name="(\w+)"[^>]* value="([^"]*)"', page.text)
+    }
+    for name in ("text", "html"):  # the textareas
+        found = re.search(rf'<textarea[^>]* name="{name}"[^>]*>(.*?)</textarea>', page.text, re.S)
+        assert found is not None
+        form[name] = html.unescape(found.group(1))
+    form |= {"consent": "on", "action": "save"}
+    assert form["subject"] == "A subject" and form["text"] == "A text"
+    saved = browser.post(f"/console/campaigns/{cid}", data=form)
+    assert saved.status_code == 303, saved.text
+    assert stored() == before  # nothing rewritten, B untouched
+    changed = browser.post(f"/console/campaigns/{cid}", data={**form, "subject": "A new"})
+    assert changed.status_code == 303, changed.text
+    after = stored()
+    assert after["A"][:3] == ("A new", "A text", "<p>A</p>")
+    assert after["B"] == before["B"]

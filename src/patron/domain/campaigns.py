@@ -514,6 +514,11 @@ def checked(new: NewCampaign) -> NewCampaign:
         raise InvalidInput(
             f"name: 1 to {NAME_LENGTH} letters, digits, '.', '-' or '_' (spring-winback)"
         )
+    if name.isdigit():
+        raise InvalidInput(
+            f"name: {name!r} is all digits, which reads as a campaign's id; add a letter"
+            " (spring-16)"
+        )
     if new.channel not in CHANNELS:
         raise InvalidInput(f"channel: one of {', '.join(CHANNELS)}, not {new.channel!r}")
     share = new.holdout_share

@@ -22,8 +22,9 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from patron.domain import limits
@@ -51,6 +52,7 @@ from patron.domain.clock import to_utc_naive
 from patron.domain.earning import Earning
 from patron.domain.errors import CampaignExists, CampaignStarted, InvalidInput, NotFound
 from patron.domain.experiments import Arm, holdout_arm
+from patron.domain.message_fields import fields
 from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
 from patron.domain.program import Promotion, RewardKind
 from patron.services.bonuses import give_voucher
@@ -159,9 +161,50 @@ def _check_voucher(uow: UnitOfWork, new: NewCampaign) -> None:
         )
 
 
-def create_campaign(uow: UnitOfWork, cmd: CreateCampaign) -> CampaignFacts:
-    new = _new(cmd.spec, cmd.spec.salt if cmd.spec.salt is not None else secrets.token_hex(8))
+def _check_audience(uow: UnitOfWork, new: NewCampaign) -> None:
+    """The audience's tiers and clubs are the program's in force (a tier or club it does
+    not have would reach nobody, silently)."""
+    audience = new.audience
+    if not audience.tiers and not audience.clubs:
+        return
+    _, program = current_program(uow)
+    tiers = [t.name for t in program.tiers.levels]
+    for tier in audience.tiers:
+        if tier not in tiers:
+            raise InvalidInput(
+                f"audience.tiers: {tier!r} is no tier of the program; its tiers: {', '.join(tiers)}"
+            )
+    clubs = [c.id for c in program.clubs]
+    for club in audience.clubs:
+        if club not in clubs:
+            raise InvalidInput(
+                f"audience.clubs: {club!r} is no club of the program;"
+                f" its clubs: {', '.join(clubs) or 'none'}"
+            )
+
+
+def _check_schedule(uow: UnitOfWork, new: NewCampaign) -> None:
+    """A recurring campaign's end comes after its first run, and after now (an end
+    already past would make a campaign that runs once, or never, as a surprise)."""
+    s = new.schedule
+    if s.ends_at is not None and s.ends_at <= max(s.first_at or uow.now, uow.now):
+        raise InvalidInput(
+            f"ends_at: {s.ends_at.isoformat()} is past; it must come after the first run"
+            " and after now"
+        )
+
+
+def _checked_new(uow: UnitOfWork, spec: CampaignSpec, salt: str) -> NewCampaign:
+    new = _new(spec, salt)
+    _check_schedule(uow, new)
+    _check_audience(uow, new)
     _check_voucher(uow, new)
+    return new
+
+
+def create_campaign(uow: UnitOfWork, cmd: CreateCampaign) -> CampaignFacts:
+    salt = cmd.spec.salt if cmd.spec.salt is not None else secrets.token_hex(8)
+    new = _checked_new(uow, cmd.spec, salt)
     existing = uow.campaigns.by_name(new.name)
     if existing is not None:
         raise CampaignExists(
@@ -186,8 +229,7 @@ def edit_campaign(uow: UnitOfWork, cmd: EditCampaign) -> CampaignFacts:
             " (create a new campaign)",
             campaign_id=campaign.id,
         )
-    new = _new(cmd.spec, cmd.spec.salt if cmd.spec.salt is not None else campaign.salt)
-    _check_voucher(uow, new)
+    new = _checked_new(uow, cmd.spec, cmd.spec.salt if cmd.spec.salt is not None else campaign.salt)
     other = uow.campaigns.by_name(new.name)
     if other is not None and other.id != campaign.id:
         raise CampaignExists(f"a campaign named {new.name!r} exists already", campaign_id=other.id)
@@ -325,7 +367,20 @@ def launch_campaign(uow: UnitOfWork, cmd: LaunchCampaign) -> CampaignFacts:
             f"campaign {campaign.name!r} is {campaign.status.value}; only a draft is launched",
             campaign_id=campaign.id,
         )
+    stored = {name for name, _locale in uow.message_templates.names(f"campaign/{campaign.id}/")}
+    empty = [v.name for v in campaign.variants if campaign.template(v.name) not in stored]
+    if empty:
+        raise InvalidInput(
+            f"campaign {campaign.name!r}: variant {empty[0]} has no content (subject and text);"
+            " write it before the launch, or every message would fail"
+        )
     at = to_utc_naive(cmd.at) if cmd.at else (campaign.schedule.first_at or uow.now)
+    ends = campaign.schedule.ends_at
+    if ends is not None and at >= ends:
+        raise InvalidInput(
+            f"ends_at: the campaign ends at {ends.isoformat()}, before its first run at"
+            f" {at.isoformat()}"
+        )
     launched = replace(campaign, status=Status.SCHEDULED, next_run_at=at)
     uow.campaigns.change(launched)
     details = {"name": campaign.name, "at": at.isoformat()}
@@ -593,8 +648,39 @@ def save_content(uow: UnitOfWork, cmd: SaveContent) -> list[tuple[str, str]]:
     return written
 
 
+# A sample member's fields (domain/message_fields.fields, a campaign message's context
+# being empty): each part of a template is rendered once with them when saved, so that a
+# typo (`{{ member.nosuchfield }}`) is refused then rather than failing every message.
+SAMPLE_FIELDS = fields(
+    name="Ana Pop",
+    balance=120,
+    tier="Member",
+    referral_code="SAMPLE1",
+    expiring=(date(2030, 1, 31), 40),
+    reward=None,
+    portal_url="https://shop.example/portal",
+    unsubscribe_url="https://shop.example/u/sample",
+    context={},
+)
+
+
+@cache
+def _environment(*, html: bool) -> Any:
+    """The worker's environment (engage/render.py, which the use cases may not import):
+    Jinja2's sandbox, undefined names an error, the HTML part autoescaped. A test checks
+    that both refuse and accept the same templates."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    if html:
+        return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    return SandboxedEnvironment(
+        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True
+    )
+
+
 def _template(where: str, part: object, name: str, now: datetime, actor: str) -> StoredTemplate:
-    from jinja2 import Environment, TemplateSyntaxError
+    from jinja2 import TemplateError, TemplateSyntaxError
 
     if not isinstance(part, Mapping):
         raise InvalidInput(f"{where}: a table of subject, text and html")
@@ -617,9 +703,16 @@ def _template(where: str, part: object, name: str, now: datetime, actor: str) ->
         if key == "subject" and ("\n" in value or "\r" in value or not value.strip()):
             raise InvalidInput(f"{where}.subject: one line, not empty")
         try:
-            Environment(autoescape=key == "html").parse(value)
+            _environment(html=key == "html").from_string(value).render(SAMPLE_FIELDS)
         except TemplateSyntaxError as exc:
             raise InvalidInput(f"{where}.{key}: line {exc.lineno}: {exc.message}") from None
+        except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+            raise InvalidInput(
+                f"{where}.{key}: does not render with a member's fields: {exc}"
+                " (they are member.name, member.first_name, member.balance, member.tier,"
+                " member.referral_code, expiring.points, expiring.date, reward.name,"
+                " reward.points, portal_url, public_url, unsubscribe_url)"
+            ) from None
         texts[key] = value
     return StoredTemplate(
         name, locale, texts["subject"] or "", texts["text"] or "", texts["html"], now, actor

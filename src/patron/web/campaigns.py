@@ -56,7 +56,8 @@ FIELDS = (
     "p_alive_below", "clv_above", "min_days", "max_days", "consent", "variants", "bonus",
     "multiplier", "offer_categories", "offer_days", "valid_days", "voucher", "first_at",
     "every_days",
-    "ends_at", "per_hour", "attribution_days", "subject", "text", "html",
+    "ends_at", "per_hour", "attribution_days", "subject", "text", "html", "content_variant",
+    "content_locale",
 )  # fmt: skip
 
 
@@ -75,8 +76,16 @@ def _listed(texts: str) -> list[str]:
     return [t.strip() for t in texts.split(",") if t.strip()]
 
 
-def _document(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The campaign's document and its content from the form's fields (empty: none)."""
+def _document(
+    form: dict[str, str], stored: dict[str, list[Any]] | None = None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The campaign's document and its content from the form's fields (empty: none).
+
+    The form has one content box. A new campaign's content goes to every variant. An
+    existing campaign's (`stored`, its templates) goes only to the variant and locale the
+    form showed (`content_variant`, `content_locale`), so that the other variants keep
+    their own; and only when it changed, so that an unchanged save writes nothing. A
+    campaign with no content yet gets it in every variant, as a new one."""
     audience: dict[str, Any] = {
         "segments": _listed(form["segments"]), "abc": _listed(form["abc"]),
         "tiers": _listed(form["tiers"]), "clubs": _listed(form["clubs"]),
@@ -108,14 +117,26 @@ def _document(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | No
     if form["subject"].strip() or form["text"].strip():
         first = variants[0]["name"] if variants else "A"
         written = {"subject": form["subject"], "text": form["text"], "html": form["html"] or None}
-        content = dict.fromkeys([v["name"] for v in variants] or [first], written)
+        shown = form["content_variant"]
+        if stored and shown:
+            locale = form["content_locale"] or "en"
+            was = next((t for t in stored.get(shown, []) if t.locale == locale), None)
+            same = was is not None and (was.subject, was.text, was.html or None) == (
+                written["subject"], written["text"], written["html"]
+            )  # fmt: skip
+            content = None if same else {shown: written | {"locale": locale}}
+        else:
+            content = dict.fromkeys([v["name"] for v in variants] or [first], written)
     return document, content
 
 
 def _form_of(campaign: Campaign, content: dict[str, Any]) -> dict[str, str]:
     """A campaign's fields as the form shows them."""
     a, s, o = campaign.audience, campaign.schedule, campaign.offer
-    first = next((t for ts in content.values() for t in ts), None)
+    shown = next((v.name for v in campaign.variants if content.get(v.name)), None)
+    first = None
+    if shown is not None:  # English first, as the worker falls back to it
+        first = min(content[shown], key=lambda t: (t.locale != "en", t.locale))
 
     def text(value: object) -> str:
         return "" if value is None else str(value)
@@ -137,6 +158,7 @@ def _form_of(campaign: Campaign, content: dict[str, Any]) -> dict[str, str]:
         "per_hour": text(s.per_hour), "attribution_days": str(campaign.attribution_days),
         "subject": first.subject if first else "", "text": first.text if first else "",
         "html": (first.html or "") if first else "",
+        "content_variant": shown or "", "content_locale": first.locale if first else "",
     }  # fmt: skip
 
 
@@ -235,7 +257,7 @@ async def edit(request: Request, staff: StaffDep, campaign_id: CampaignId) -> Re
         return refused
     patron = patron_of(request)
     try:
-        document, content = _document(form)
+        document, content = _document(form, patron.read(campaign_content, str(campaign_id)))
         if action == "preview":
             salt = patron.read(show_campaign, str(campaign_id)).campaign.salt
             preview = _preview(request, document, salt)
