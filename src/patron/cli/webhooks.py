@@ -137,7 +137,10 @@ def replay_cmd(
 @worker_app.callback()
 def worker(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 20,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 50,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="webhook requests on the wire at once")
+    ] = 8,
     max_attempts: Annotated[int, typer.Option(min=1, max=100)] = 8,
     backoff: Annotated[float, typer.Option(min=0, help="first retry's delay, seconds")] = 10.0,
     backoff_cap: Annotated[float, typer.Option(min=0, help="longest delay, seconds")] = 3600.0,
@@ -165,19 +168,24 @@ def worker(
 
     policy = RetryPolicy(max_attempts, timedelta(seconds=backoff), timedelta(seconds=backoff_cap))
     options = WorkerOptions(
-        batch, poll_seconds=poll, timeout_seconds=timeout, policy=policy, lease_seconds=lease
+        batch,
+        poll_seconds=poll,
+        timeout_seconds=timeout,
+        policy=policy,
+        lease_seconds=lease,
+        concurrency=concurrency,
     )
     settings = load_settings()
     url = database_url or settings.database_url
     with open_patron(url) as patron:
         single = patron.engine.dialect.name == "sqlite"
         lock = _single_worker_lock(url) if single else None
-        sender = HttpSender(timeout)
+        sender = HttpSender(timeout, connections=concurrency)
         messages = message_delivery(patron, settings, batch)
         running = Worker(patron, sender, options, single=single, messages=messages)
         signal.signal(signal.SIGTERM, lambda *_: running.stop())
         signal.signal(signal.SIGINT, lambda *_: running.stop())
-        print("worker: delivering (SIGTERM stops it after the message in flight)", file=sys.stderr)
+        print("worker: delivering (SIGTERM stops it after the messages in flight)", file=sys.stderr)
         counts = running.run(until_idle=until_idle)
         sender.close()
         for text in (messages.senders.sms, messages.senders.push):
