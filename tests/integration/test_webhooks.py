@@ -277,4 +277,8 @@ def test_a_failing_delivery_holds_back_its_members_later_events_only(patron: Pat
         work(patron)
     arrivals = [(r.body["data"]["member_id"], r.body["data"]["points"]) for r in receiver.received]
     # the first pass sends m1 p0 (fails) and m2 p0; m1 p1 is not claimed before m1 p0 is done
-    assert arrivals == [(1, 0), (2, 0), (1, 0), (2, 1), (1, 1)]
+    # (the members of one pass go side by side: in either order)
+    assert len(arrivals) == 5
+    assert set(arrivals[:2]) == {(1, 0), (2, 0)}
+    assert set(arrivals[2:4]) == {(1, 0), (2, 1)}
+    assert arrivals[4] == (1, 1)
