@@ -95,8 +95,7 @@ def test_a_members_deliveries_in_one_batch_go_in_event_order_the_members_side_by
     # and the members went side by side: some member's first call started before another
     # member's first had ended (sequentially, each would start after the one before ended)
     firsts = [
-        min((c for c in sender.calls if c.member_id == m), key=lambda c: c.started)
-        for m in members
+        min((c for c in sender.calls if c.member_id == m), key=lambda c: c.started) for m in members
     ]
     firsts.sort(key=lambda c: c.started)
     assert any(b.started < a.ended for a, b in zip(firsts, firsts[1:], strict=False))

@@ -177,6 +177,7 @@ class Webhooks(Repo):
             ).scalar_one()
             if not locked:  # another worker is routing: it keeps the event order
                 return []
+            _commit_without_flush(self)
         o = t.outbox
         rows = self.conn.execute(
             select(o).where(o.c.routed_at.is_(None)).order_by(o.c.id).limit(limit)
@@ -230,6 +231,8 @@ class Webhooks(Repo):
         claimed = self.conn.execute(query).all()
         if not claimed:
             return []
+        if self._postgres:
+            _commit_without_flush(self)
         ids = [c.id for c in claimed]
         stale = [c.id for c in claimed if c.state == S.SENDING.value]
         if stale:
@@ -333,7 +336,7 @@ class Webhooks(Repo):
         deliveries are then taken back and sent again under the same webhook-id, which the
         receiver drops. Each statement sees the ones before it: of an event's deliveries
         answered in one batch, the last publishes it."""
-        self.conn.execute(text("SET LOCAL synchronous_commit TO off"))
+        _commit_without_flush(self)
         params = []
         for outcome in outcomes:
             job = outcome.job
@@ -532,6 +535,17 @@ WHERE id = :event AND published_at IS NULL AND CAST(:final AS boolean)
     SELECT 1 FROM webhook_deliveries d
     WHERE d.event_id = :event AND d.id <> :delivery AND d.state IN ('pending', 'sending')
   )""")
+
+
+def _commit_without_flush(repo: Repo) -> None:
+    """PostgreSQL: this transaction's commit does not wait for the disk (the worker's
+    route, claim and finish; bench/README.md, outbox lag). Safe for the guarantee: only a
+    crash of the database server itself can lose such a commit (a worker's crash cannot),
+    and each loss is one the worker already survives: an event routed again (its
+    deliveries made anew with it), a claim undone (the delivery pending, its attempt not
+    logged: sent as if first claimed now), an answer unrecorded (sent again under the same
+    webhook-id, which the receiver drops). Never used for the earn's own writes."""
+    repo.conn.execute(text("SET LOCAL synchronous_commit TO off"))
 
 
 def _active() -> ColumnElement[bool]:
