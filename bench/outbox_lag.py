@@ -158,7 +158,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--poll", type=float, default=1.0, help="the worker's idle wait")
-    parser.add_argument("--batch", type=int, default=50, help="the worker's deliveries a claim")
+    parser.add_argument("--batch", type=int, default=200, help="the worker's deliveries a claim")
     parser.add_argument("--workers-out", type=int, default=1, help="patron worker processes")
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--sqlite", action="store_true")

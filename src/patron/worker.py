@@ -61,7 +61,7 @@ class SentLike(Protocol):
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    batch: int = 50
+    batch: int = 200
     route_batch: int = 1000
     poll_seconds: float = 1.0
     idle_seconds: float = 0.05  # the first wait after a pass that found work
@@ -73,11 +73,16 @@ class WorkerOptions:
     @property
     def lease(self) -> timedelta:
         """How long a claimed delivery stays this worker's: by default long enough for a
-        whole batch at its timeout, with room to record the answers. After a crash on
-        PostgreSQL another worker takes the delivery back once it has run out."""
+        whole batch at its timeout (`concurrency` requests at once, so `batch /
+        concurrency` rounds of them), with room to record the answers. After a crash on
+        PostgreSQL another worker takes the delivery back once it has run out; one that
+        runs out while the batch is still on the wire (a member with many subscriptions,
+        every receiver at its timeout) is sent again by the other worker under the same
+        webhook-id, and this worker's late answer is not recorded over the other's."""
         if self.lease_seconds is not None:
             return timedelta(seconds=self.lease_seconds)
-        return timedelta(seconds=self.timeout_seconds * 2 * (self.batch + 1) + 30)
+        rounds = -(-self.batch // max(self.concurrency, 1))
+        return timedelta(seconds=self.timeout_seconds * 2 * (rounds + 1) + 30)
 
 
 @dataclass

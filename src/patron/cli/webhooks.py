@@ -137,7 +137,7 @@ def replay_cmd(
 @worker_app.callback()
 def worker(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 50,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 200,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="webhook requests on the wire at once")
     ] = 8,
@@ -148,7 +148,7 @@ def worker(
     poll: Annotated[float, typer.Option(min=0.01, help="idle wait, seconds")] = 1.0,
     lease: Annotated[
         float | None,
-        typer.Option(min=0.1, help="seconds a claim is held (default: 2×timeout×(batch+1)+30)"),
+        typer.Option(min=0.1, help="seconds a claim is held (default: 2×timeout×(batch/concurrency+1)+30)"),
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="stop when nothing is left to do now")
