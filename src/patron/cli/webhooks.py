@@ -148,7 +148,9 @@ def worker(
     poll: Annotated[float, typer.Option(min=0.01, help="idle wait, seconds")] = 1.0,
     lease: Annotated[
         float | None,
-        typer.Option(min=0.1, help="seconds a claim is held (default: 2×timeout×(batch/concurrency+1)+30)"),
+        typer.Option(
+            min=0.1, help="seconds a claim is held (default: 2×timeout×(batch/concurrency+1)+30)"
+        ),
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="stop when nothing is left to do now")
