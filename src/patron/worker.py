@@ -116,7 +116,7 @@ class Worker:
         self._executor: ThreadPoolExecutor | None = None
 
     def stop(self) -> None:
-        """Finish the delivery on the wire, then leave (SIGTERM)."""
+        """Finish the requests on the wire, record their answers, then leave (SIGTERM)."""
         self._stop.set()
 
     @property

@@ -23,6 +23,10 @@ webhooks_app = typer.Typer(
     help="Webhooks: subscribe other systems to events, the delivery log, replays.",
     no_args_is_help=True,
 )
+# a claim's size by default: webhooks go out concurrently, recorded a batch at a time
+# (bench/README.md, outbox lag); the message core sends one at a time (delivery.py)
+WEBHOOK_BATCH, MESSAGE_BATCH = 200, 20
+
 worker_app = typer.Typer(
     help="The outbox consumer: deliver events to the webhook subscriptions; run the journeys.",
     invoke_without_command=True,
@@ -137,7 +141,12 @@ def replay_cmd(
 @worker_app.callback()
 def worker(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 200,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1000, help="deliveries per claim (default: 200 webhooks, 20 messages)"
+        ),
+    ] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="webhook requests on the wire at once")
     ] = 8,
@@ -170,7 +179,7 @@ def worker(
 
     policy = RetryPolicy(max_attempts, timedelta(seconds=backoff), timedelta(seconds=backoff_cap))
     options = WorkerOptions(
-        batch,
+        batch or WEBHOOK_BATCH,
         poll_seconds=poll,
         timeout_seconds=timeout,
         policy=policy,
@@ -183,7 +192,7 @@ def worker(
         single = patron.engine.dialect.name == "sqlite"
         lock = _single_worker_lock(url) if single else None
         sender = HttpSender(timeout, connections=concurrency)
-        messages = message_delivery(patron, settings, batch)
+        messages = message_delivery(patron, settings, batch or MESSAGE_BATCH)
         running = Worker(patron, sender, options, single=single, messages=messages)
         signal.signal(signal.SIGTERM, lambda *_: running.stop())
         signal.signal(signal.SIGINT, lambda *_: running.stop())
