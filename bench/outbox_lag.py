@@ -100,17 +100,21 @@ def drive(port: int, key: str, members: list[int], seconds: float, rate: float) 
     return sum(r[0] for r in results), sum(len(r[1]) for r in results)
 
 
-def start_worker(url: str, poll: float, batch: int) -> subprocess.Popen[bytes]:
+def start_worker(
+    url: str, poll: float, batch: int, concurrency: int | None
+) -> subprocess.Popen[bytes]:
     """`patron worker`, returned once it says it delivers (its start-up is not lag)."""
     env = {**os.environ, "PATRON_DATABASE_URL": url}
     command = [sys.executable, "-m", "patron", "worker", "--poll", str(poll), "--batch", str(batch)]
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     assert proc.stderr.readline().startswith(b"worker: delivering")
     return proc
 
 
-def receive(out: Path) -> None:
+def receive(out: Path, keep_alive: bool) -> None:
     """The receiver's own process (the load's threads would hold it back in the bench's):
     it prints its URL, reads the subscription's secret from stdin, notes when each
     webhook-id first arrived and whether every signature verified, and writes them to
@@ -121,7 +125,7 @@ def receive(out: Path) -> None:
         arrived.setdefault(r.msg_id, time.time())
         return 204
 
-    with receiving(Receiver(answer=note)) as receiver:
+    with receiving(Receiver(answer=note, keep_alive=keep_alive)) as receiver:
 
         def done(*_: object) -> None:
             out.write_text(json.dumps({"arrived": arrived, "invalid": receiver.invalid}))
@@ -134,8 +138,10 @@ def receive(out: Path) -> None:
             time.sleep(1)
 
 
-def start_receiver(out: Path) -> tuple[subprocess.Popen[str], str]:
+def start_receiver(out: Path, *, keep_alive: bool) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, __file__, "--receive", str(out)]
+    if not keep_alive:
+        command.append("--close")
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
@@ -152,14 +158,18 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--poll", type=float, default=1.0, help="the worker's idle wait")
-    parser.add_argument("--batch", type=int, default=20, help="the worker's deliveries a claim")
+    parser.add_argument("--batch", type=int, default=200, help="the worker's deliveries a claim")
     parser.add_argument("--workers-out", type=int, default=1, help="patron worker processes")
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument(
+        "--close", action="store_true", help="the receiver closes each connection (HTTP/1.0)"
+    )
+    parser.add_argument("--concurrency", type=int, help="the worker's requests at once")
     parser.add_argument("--receive", type=Path, help=argparse.SUPPRESS)  # the receiver's role
     args = parser.parse_args()
     if args.receive:
-        receive(args.receive)
+        receive(args.receive, keep_alive=not args.close)
     folder = tempfile.mkdtemp(prefix="patron-bench-lag-")
     url = f"sqlite:///{folder}/patron.db" if args.sqlite else create_db(DATABASE)
     arrivals = Path(folder) / "arrived.json"
@@ -175,12 +185,15 @@ def main() -> int:
         try:
             members = enroll_members(port, key, args.members)
             patron(["worker", "--until-idle"], url)  # the enrolments: no subscriber yet
-            receiver, receiver_url = start_receiver(arrivals)
+            receiver, receiver_url = start_receiver(arrivals, keep_alive=not args.close)
             secret = patron(["webhooks", "add", receiver_url, "--event", "*"], url)
             assert receiver.stdin is not None
             receiver.stdin.write(secret.splitlines()[-1] + "\n")
             receiver.stdin.flush()
-            workers = [start_worker(url, args.poll, args.batch) for _ in range(args.workers_out)]
+            workers = [
+                start_worker(url, args.poll, args.batch, args.concurrency)
+                for _ in range(args.workers_out)
+            ]
             began = time.time()
             sent, errors = drive(port, key, members, args.seconds, args.rate)
             ended = time.time()

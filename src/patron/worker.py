@@ -8,13 +8,20 @@ sends the message core's queued messages (delivery.py) after the webhooks of eac
 
 Design overview. One pass (`Worker.step`) is three kinds of transaction, none of them
 open while a request is on the wire: route up to `route_batch` events (deliveries made),
-claim up to `batch` deliveries (each attempt recorded, the delivery leased), then for each
-claimed one send it and record the answer. Killed at any point, the worker loses nothing:
-an event not routed is routed by the next pass; a claimed delivery whose answer was not
-recorded is taken back when its lease runs out (or at once at the next start with
-`single=True`, the SQLite case: `reconcile`) and sent again with the same `webhook-id`,
-which the receiver uses to drop the duplicate. SIGTERM (`stop()`) ends the loop after
-the delivery on the wire: the claimed ones not yet sent are put back untouched.
+claim up to `batch` deliveries (each attempt recorded, the delivery leased), then send the
+claimed batch and record all its answers in one transaction. The batch goes out
+concurrently (`concurrency` threads over the sender's one pool of kept-alive
+connections), a member's deliveries one after the other in event order in one thread, so
+order per member holds within a batch as it does across batches (the claim takes a
+member's delivery to a subscription only when no earlier one is undone). Killed at any
+point, the worker loses nothing: an event not routed is routed by the next pass; a
+claimed delivery whose answer was not recorded is taken back when its lease runs out (or
+at once at the next start with `single=True`, the SQLite case: `reconcile`) and sent
+again with the same `webhook-id`, which the receiver uses to drop the duplicate; so a
+crash re-sends at most the batch in flight. SIGTERM (`stop()`) ends the loop after the
+requests on the wire: their answers are recorded, the claimed ones not yet sent are put
+back untouched. A pass that found work is followed at once by the next; an idle worker
+waits from `idle_seconds` up to `poll_seconds` (bench/README.md, outbox lag).
 
 On PostgreSQL several workers share the work (`FOR UPDATE SKIP LOCKED`, store/webhooks.py);
 on SQLite the command line allows one worker per store (a lock file beside it).
@@ -25,6 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -40,6 +48,8 @@ log = logging.getLogger("patron.worker")
 
 
 class Sender(Protocol):
+    """Called from several threads at once (`concurrency`): it must be thread-safe."""
+
     def send(self, job: uc.Job) -> SentLike: ...
 
 
@@ -53,9 +63,11 @@ class SentLike(Protocol):
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    batch: int = 20
-    route_batch: int = 500
+    batch: int = 200
+    route_batch: int = 1000
     poll_seconds: float = 1.0
+    idle_seconds: float = 0.05  # the first wait after a pass that found work
+    concurrency: int = 8  # requests on the wire at once (members side by side)
     timeout_seconds: float = 10.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease_seconds: float | None = None
@@ -64,11 +76,16 @@ class WorkerOptions:
     @property
     def lease(self) -> timedelta:
         """How long a claimed delivery stays this worker's: by default long enough for a
-        whole batch at its timeout, with room to record the answers. After a crash on
-        PostgreSQL another worker takes the delivery back once it has run out."""
+        whole batch at its timeout (`concurrency` requests at once, so `batch /
+        concurrency` rounds of them), with room to record the answers. After a crash on
+        PostgreSQL another worker takes the delivery back once it has run out; one that
+        runs out while the batch is still on the wire (a member with many subscriptions,
+        every receiver at its timeout) is sent again by the other worker under the same
+        webhook-id, and this worker's late answer is not recorded over the other's."""
         if self.lease_seconds is not None:
             return timedelta(seconds=self.lease_seconds)
-        return timedelta(seconds=self.timeout_seconds * 2 * (self.batch + 1) + 30)
+        rounds = -(-self.batch // max(self.concurrency, 1))
+        return timedelta(seconds=self.timeout_seconds * 2 * (rounds + 1) + 30)
 
 
 @dataclass
@@ -101,9 +118,10 @@ class Worker:
         self._stop = threading.Event()
         self._journeys_ran_at: datetime | None = None
         self._campaigns_looked_at: datetime | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     def stop(self) -> None:
-        """Finish the delivery on the wire, then leave (SIGTERM)."""
+        """Finish the requests on the wire, record their answers, then leave (SIGTERM)."""
         self._stop.set()
 
     @property
@@ -167,34 +185,99 @@ class Worker:
         self.counts.routed += routed
         claim = uc.Claim(self.options.batch, self.options.lease)
         jobs = self.patron.run(uc.claim_deliveries, claim)
-        for done, job in enumerate(jobs):
-            if self.stopping:
-                self.patron.run(uc.release_deliveries, jobs[done:])
-                break
-            sent = self.sender.send(job)
-            self.patron.run(
-                uc.finish_delivery, uc.Answer(job, sent.status, sent.error, self.options.policy)
-            )
-            self.counts.sent += 1
-            if sent.error is None:
-                self.counts.delivered += 1
-            else:
-                self.counts.failed += 1
-                log.warning("webhook %d to %s: %s", job.delivery_id, job.url, sent.error)
+        if jobs:
+            self._deliver(jobs)
         sent_messages = 0
         if self.messages is not None and not self.stopping:
             sent_messages = self.messages.step(lambda: self.stopping)
         return routed + len(jobs) + sent_messages
 
+    def _deliver(self, jobs: list[uc.Job]) -> None:
+        """Send a claimed batch, each member's jobs in event order one after the other in
+        one thread, the members side by side (up to `concurrency` at once); then record
+        every answer in one transaction and put back what a stop left unsent. An error of
+        the sender (none from HttpSender) is raised after the others' answers are kept."""
+        groups: dict[int, list[uc.Job]] = {}
+        for job in jobs:  # claimed in event order
+            groups.setdefault(job.member_id, []).append(job)
+        results: list[list[tuple[uc.Job, SentLike]]] = []
+        failure: BaseException | None = None
+        if self.options.concurrency <= 1 or len(groups) == 1:
+            try:
+                for group in groups.values():
+                    results.append(self._send_in_order(group))
+            except Exception as exc:  # noqa: BLE001 - raised below, once the rest is kept
+                failure = exc
+        else:
+            pool = self._pool()
+            futures = [pool.submit(self._send_in_order, group) for group in groups.values()]
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except Exception as exc:  # noqa: BLE001 - raised below, as above
+                    failure = failure or exc
+        policy = self.options.policy
+        answers = [uc.Answer(job, s.status, s.error, policy) for done in results for job, s in done]
+        if answers:
+            self.patron.run(uc.finish_deliveries, answers)
+        answered = {a.job.delivery_id for a in answers}
+        unsent = [job for job in jobs if job.delivery_id not in answered]
+        if unsent and failure is None:  # stopping: as they were (after an error: the lease)
+            self.patron.run(uc.release_deliveries, unsent)
+        for answer in answers:
+            self.counts.sent += 1
+            if answer.error is None:
+                self.counts.delivered += 1
+            else:
+                self.counts.failed += 1
+                log.warning(
+                    "webhook %d to %s: %s", answer.job.delivery_id, answer.job.url, answer.error
+                )
+        if failure is not None:
+            raise failure
+
+    def _send_in_order(self, group: list[uc.Job]) -> list[tuple[uc.Job, SentLike]]:
+        """One member's jobs, one after the other, until the worker is told to stop."""
+        done: list[tuple[uc.Job, SentLike]] = []
+        for job in group:
+            if self.stopping:
+                break
+            done.append((job, self.sender.send(job)))
+        return done
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                self.options.concurrency, thread_name_prefix="patron-webhook"
+            )
+        return self._executor
+
+    def close(self) -> None:
+        """The sending threads end (the worker may step again: they start anew)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
     def run(self, *, until_idle: bool = False) -> Counts:
         """Reconcile, then pass after pass until stopped (or, `until_idle`, until a pass
-        finds nothing to do: the tests' and the benchmark's mode)."""
+        finds nothing to do: the tests' and the benchmark's mode). A pass that found work
+        is followed at once by the next; after an idle one the worker waits, from
+        `idle_seconds` doubling up to `poll_seconds`: new work soon after a busy pass (a
+        steady stream of events) is taken within a fraction of the poll interval, and an
+        idle store is asked once per interval."""
         self.reconcile()
-        while not self.stopping:
-            if self.step() == 0:
-                if until_idle:
-                    break
-                self._stop.wait(self.options.poll_seconds)
+        wait = self.options.idle_seconds
+        try:
+            while not self.stopping:
+                if self.step() == 0:
+                    if until_idle:
+                        break
+                    self._stop.wait(min(wait, self.options.poll_seconds))
+                    wait = min(wait * 2, self.options.poll_seconds)
+                else:
+                    wait = self.options.idle_seconds
+        finally:
+            self.close()
         return self.counts
 
 

@@ -50,6 +50,9 @@ class Receiver:
     # the status to answer each request with (called with the request): 204 by default
     answer: Callable[[Received], int] = lambda _r: 204
     redirect_to: str | None = None
+    # HTTP/1.1 with keep-alive (as most receivers): one connection carries many requests;
+    # False: HTTP/1.0, a connection closed after each answer
+    keep_alive: bool = False
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
@@ -69,6 +72,8 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             names = ("webhook-id", "webhook-timestamp", "webhook-signature")

@@ -23,6 +23,10 @@ webhooks_app = typer.Typer(
     help="Webhooks: subscribe other systems to events, the delivery log, replays.",
     no_args_is_help=True,
 )
+# a claim's size by default: webhooks go out concurrently, recorded a batch at a time
+# (bench/README.md, outbox lag); the message core sends one at a time (delivery.py)
+WEBHOOK_BATCH, MESSAGE_BATCH = 200, 20
+
 worker_app = typer.Typer(
     help="The outbox consumer: deliver events to the webhook subscriptions; run the journeys.",
     invoke_without_command=True,
@@ -137,7 +141,15 @@ def replay_cmd(
 @worker_app.callback()
 def worker(
     ctx: typer.Context,
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="deliveries per claim")] = 20,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1000, help="deliveries per claim (default: 200 webhooks, 20 messages)"
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="webhook requests on the wire at once")
+    ] = 8,
     max_attempts: Annotated[int, typer.Option(min=1, max=100)] = 8,
     backoff: Annotated[float, typer.Option(min=0, help="first retry's delay, seconds")] = 10.0,
     backoff_cap: Annotated[float, typer.Option(min=0, help="longest delay, seconds")] = 3600.0,
@@ -145,7 +157,9 @@ def worker(
     poll: Annotated[float, typer.Option(min=0.01, help="idle wait, seconds")] = 1.0,
     lease: Annotated[
         float | None,
-        typer.Option(min=0.1, help="seconds a claim is held (default: 2×timeout×(batch+1)+30)"),
+        typer.Option(
+            min=0.1, help="seconds a claim is held (default: 2×timeout×(batch/concurrency+1)+30)"
+        ),
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="stop when nothing is left to do now")
@@ -165,19 +179,24 @@ def worker(
 
     policy = RetryPolicy(max_attempts, timedelta(seconds=backoff), timedelta(seconds=backoff_cap))
     options = WorkerOptions(
-        batch, poll_seconds=poll, timeout_seconds=timeout, policy=policy, lease_seconds=lease
+        batch or WEBHOOK_BATCH,
+        poll_seconds=poll,
+        timeout_seconds=timeout,
+        policy=policy,
+        lease_seconds=lease,
+        concurrency=concurrency,
     )
     settings = load_settings()
     url = database_url or settings.database_url
     with open_patron(url) as patron:
         single = patron.engine.dialect.name == "sqlite"
         lock = _single_worker_lock(url) if single else None
-        sender = HttpSender(timeout)
-        messages = message_delivery(patron, settings, batch)
+        sender = HttpSender(timeout, connections=concurrency)
+        messages = message_delivery(patron, settings, batch or MESSAGE_BATCH)
         running = Worker(patron, sender, options, single=single, messages=messages)
         signal.signal(signal.SIGTERM, lambda *_: running.stop())
         signal.signal(signal.SIGINT, lambda *_: running.stop())
-        print("worker: delivering (SIGTERM stops it after the message in flight)", file=sys.stderr)
+        print("worker: delivering (SIGTERM stops it after the messages in flight)", file=sys.stderr)
         counts = running.run(until_idle=until_idle)
         sender.close()
         for text in (messages.senders.sms, messages.senders.push):

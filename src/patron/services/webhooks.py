@@ -1,12 +1,13 @@
 """Webhooks: the admin's use cases (subscribe, list, remove, the delivery log, replay) and
-the worker's steps (route, claim, finish, reconcile), each one transaction.
+the worker's steps (route, claim, finish a batch, reconcile), each one transaction.
 
 Design overview. A subscription's secret is made here, returned once by `add_webhook` and
 never shown again (the list leaves it out). The worker (worker.py) sends nothing inside a
-transaction: `claim_deliveries` records the attempt and commits, the adapter sends, and
-`finish_delivery` records the answer and decides, by the `RetryPolicy`, the next attempt
-or the dead letter (domain/webhooks.py). So a crash between the two re-sends only what was
-in flight, with the same `webhook-id`.
+transaction: `claim_deliveries` records a batch's attempts and commits, the adapter sends
+them, and `finish_deliveries` records the batch's answers in one transaction and decides,
+by the `RetryPolicy`, each next attempt or the dead letter (domain/webhooks.py). So a
+crash between the two re-sends only the batch that was in flight, with the same
+`webhook-id`s.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from patron.domain.webhooks import (
 )
 from patron.services.journeys import react
 from patron.store.uow import UnitOfWork
-from patron.store.webhooks import Attempt, Backlog, Delivery, Job, NewSubscription
+from patron.store.webhooks import Attempt, Backlog, Delivery, Job, NewSubscription, Outcome
 
 __all__ = ["Attempt", "Backlog", "Delivery", "Job"]
 
@@ -171,18 +172,21 @@ def claim_deliveries(uow: UnitOfWork, claim: Claim) -> list[Job]:
 
 
 def finish_delivery(uow: UnitOfWork, answer: Answer) -> None:
-    retry_at = None
-    if not answer.delivered:
-        attempt = answer.job.attempt
-        retry_at = answer.policy.after_failure(attempt, uow.now, random.random())
-    uow.webhooks.finish(
-        answer.job,
-        uow.now,
-        status=answer.status,
-        error=answer.error,
-        delivered=answer.delivered,
-        retry_at=retry_at,
-    )
+    finish_deliveries(uow, [answer])
+
+
+def finish_deliveries(uow: UnitOfWork, answers: list[Answer]) -> None:
+    """A claimed batch's answers, all in this one transaction; a failed attempt's next one
+    is set by its `RetryPolicy` (or the dead letter)."""
+    outcomes = []
+    for answer in answers:
+        retry_at = None
+        if not answer.delivered:
+            retry_at = answer.policy.after_failure(answer.job.attempt, uow.now, random.random())
+        outcomes.append(
+            Outcome(answer.job, answer.status, answer.error, answer.delivered, retry_at)
+        )
+    uow.webhooks.finish(outcomes, uow.now)
 
 
 def release_deliveries(uow: UnitOfWork, jobs: list[Job]) -> None:

@@ -57,6 +57,25 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """An attempt's answer as the worker records it: `delivered`, or failed with the next
+    attempt at `retry_at` (None: the dead letter)."""
+
+    job: Job
+    status: int | None
+    error: str | None
+    delivered: bool
+    retry_at: datetime | None
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        if self.delivered:
+            return {"state": S.DELIVERED.value, "done_at": now}
+        if self.retry_at is not None:
+            return {"state": S.PENDING.value, "next_attempt_at": self.retry_at}
+        return {"state": S.DEAD.value, "done_at": now}
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
     event_id: int
@@ -158,6 +177,7 @@ class Webhooks(Repo):
             ).scalar_one()
             if not locked:  # another worker is routing: it keeps the event order
                 return []
+            _commit_without_flush(self)
         o = t.outbox
         rows = self.conn.execute(
             select(o).where(o.c.routed_at.is_(None)).order_by(o.c.id).limit(limit)
@@ -211,6 +231,8 @@ class Webhooks(Repo):
         claimed = self.conn.execute(query).all()
         if not claimed:
             return []
+        if self._postgres:
+            _commit_without_flush(self)
         ids = [c.id for c in claimed]
         stale = [c.id for c in claimed if c.state == S.SENDING.value]
         if stale:
@@ -268,29 +290,23 @@ class Webhooks(Repo):
             for r in rows
         ]
 
-    def finish(
-        self,
-        job: Job,
-        now: datetime,
-        *,
-        status: int | None,
-        error: str | None,
-        delivered: bool,
-        retry_at: datetime | None,
-    ) -> None:
-        """Record an attempt's answer: delivered, pending again until `retry_at`, or
-        (neither) a dead letter. A delivery another worker took back meanwhile (this
-        one's lease ran out) keeps that worker's state; the log keeps both attempts."""
-        error = error[:ERROR_LENGTH] if error else None
-        if delivered:
-            values: dict[str, Any] = {"state": S.DELIVERED.value, "done_at": now}
-        elif retry_at is not None:
-            values = {"state": S.PENDING.value, "next_attempt_at": retry_at}
-        else:
-            values = {"state": S.DEAD.value, "done_at": now}
-        if self._postgres:
-            self._finish_postgres(job, now, status, error, values)
+    def finish(self, outcomes: list[Outcome], now: datetime) -> None:
+        """Record a batch's answers, each: delivered, pending again until `retry_at`, or
+        (neither) a dead letter. A delivery another worker took back meanwhile (this one's
+        lease ran out) keeps that worker's state; the log keeps both attempts. One
+        transaction for the batch (the caller's): the worker's commits per delivery were
+        its limit (bench/README.md, outbox lag)."""
+        if not outcomes:
             return
+        if self._postgres:
+            self._finish_postgres(outcomes, now)
+            return
+        for outcome in outcomes:
+            self._finish_one(outcome, now)
+
+    def _finish_one(self, outcome: Outcome, now: datetime) -> None:
+        job, status = outcome.job, outcome.status
+        error = outcome.error[:ERROR_LENGTH] if outcome.error else None
         a = t.webhook_attempts
         self.conn.execute(
             update(a)
@@ -308,34 +324,38 @@ class Webhooks(Repo):
                 _d.c.state == S.SENDING.value,
                 _d.c.attempts == job.attempt,
             )
-            .values(lease_until=None, last_status=status, last_error=error, **values)
+            .values(lease_until=None, last_status=status, last_error=error, **outcome.values(now))
         )
-        if retry_at is None:
+        if outcome.retry_at is None:
             self._publish_if_done(job.event_id, now)
 
-    def _finish_postgres(
-        self, job: Job, now: datetime, status: int | None, error: str | None, values: dict[str, Any]
-    ) -> None:
-        """`finish` in one statement, its commit not waiting for the disk: the worker's
-        round trips per delivery were its limit (bench/README.md, outbox lag). Only a crash
-        of the server itself (not of the worker) can lose this record; the delivery is then
-        taken back and sent again under the same webhook-id, which the receiver drops."""
-        self.conn.execute(text("SET LOCAL synchronous_commit TO off"))
-        self.conn.execute(
-            _FINISH,
-            {
-                "now": now,
-                "delivery": job.delivery_id,
-                "number": job.attempt,
-                "event": job.event_id,
-                "status": status,
-                "error": error,
-                "state": values["state"],
-                "done_at": values.get("done_at"),
-                "retry_at": values.get("next_attempt_at"),
-                "final": values["state"] != S.PENDING.value,
-            },
-        )
+    def _finish_postgres(self, outcomes: list[Outcome], now: datetime) -> None:
+        """`finish` as one statement per answer, sent together (psycopg's executemany
+        pipelines them: one round trip for the batch), its commit not waiting for the disk.
+        Only a crash of the server itself (not of the worker) can lose this record; the
+        deliveries are then taken back and sent again under the same webhook-id, which the
+        receiver drops. Each statement sees the ones before it: of an event's deliveries
+        answered in one batch, the last publishes it."""
+        _commit_without_flush(self)
+        params = []
+        for outcome in outcomes:
+            job = outcome.job
+            values = outcome.values(now)
+            params.append(
+                {
+                    "now": now,
+                    "delivery": job.delivery_id,
+                    "number": job.attempt,
+                    "event": job.event_id,
+                    "status": outcome.status,
+                    "error": outcome.error[:ERROR_LENGTH] if outcome.error else None,
+                    "state": values["state"],
+                    "done_at": values.get("done_at"),
+                    "retry_at": values.get("next_attempt_at"),
+                    "final": values["state"] != S.PENDING.value,
+                }
+            )
+        self.conn.execute(_FINISH, params)
 
     def release(self, jobs: list[Job]) -> None:
         """Claimed deliveries not sent after all: their attempt unrecorded, pending again."""
@@ -515,6 +535,17 @@ WHERE id = :event AND published_at IS NULL AND CAST(:final AS boolean)
     SELECT 1 FROM webhook_deliveries d
     WHERE d.event_id = :event AND d.id <> :delivery AND d.state IN ('pending', 'sending')
   )""")
+
+
+def _commit_without_flush(repo: Repo) -> None:
+    """PostgreSQL: this transaction's commit does not wait for the disk (the worker's
+    route, claim and finish; bench/README.md, outbox lag). Safe for the guarantee: only a
+    crash of the database server itself can lose such a commit (a worker's crash cannot),
+    and each loss is one the worker already survives: an event routed again (its
+    deliveries made anew with it), a claim undone (the delivery pending, its attempt not
+    logged: sent as if first claimed now), an answer unrecorded (sent again under the same
+    webhook-id, which the receiver drops). Never used for the earn's own writes."""
+    repo.conn.execute(text("SET LOCAL synchronous_commit TO off"))
 
 
 def _active() -> ColumnElement[bool]:
