@@ -203,7 +203,7 @@ def main() -> int:
         patron.run(camp.launch_campaign, camp.LaunchCampaign(ref, "bench"))
         record = patron.run(camp.run_campaign, camp.RunCampaign(ref, "bench"))
         ran = time.perf_counter() - started
-        sender = SmtpSender(SmtpServer.parse(f"smtp://127.0.0.1:{port}"), FROM)
+        sender = SmtpSender(SmtpServer.parse(f"smtp://127.0.0.1:{port}"), FROM, keep=True)
         options = DeliveryOptions(base_url=BASE, batch=args.batch)
         delivery = MessageDelivery(patron, Senders(sender), options)
         begun = time.perf_counter()
@@ -219,7 +219,8 @@ def main() -> int:
         print(
             f"campaign: run (audience, draw, enqueue {record.queued}) {ran:.2f} s;"
             f" delivery {delivered:.2f} s ({n / delivered:,.0f} msg/s);"
-            f" end to end {total:.2f} s, {rate:,.0f} msg/s; counts {delivery.counts}"
+            f" end to end {total:.2f} s, {rate:,.0f} msg/s; counts {delivery.counts};"
+            f" SMTP connections {sender.connections}"
         )
         # the baseline: the same number of messages, pre-rendered, one connection
         messages = prerendered(patron, n)

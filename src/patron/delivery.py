@@ -89,7 +89,15 @@ class MessageDelivery:
                 self.patron.run(uc.release_messages, claimed[done:])
                 break
             self.deliver(one)
+        if not claimed or stopping():
+            self.close()  # idle or leaving: the mail connection kept so far is ended
         return len(claimed)
+
+    def close(self) -> None:
+        """End the connection the mail sender keeps between messages, if it keeps one."""
+        close = getattr(self.senders.mail, "close", None)
+        if close is not None:
+            close()
 
     def deliver(self, claimed: uc.Claimed) -> None:
         command = uc.Prepare(

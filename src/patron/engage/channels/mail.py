@@ -2,8 +2,8 @@
 
 Design overview. `SmtpSender` hands each message to a real mail server over SMTP
 (`PATRON_SMTP_URL`: `smtp://` in clear or upgraded with `?starttls=true`, `smtps://` in
-TLS from the first byte; a user and password in the URL log in), one connection a
-message, with a timeout on every network step. `MailboxSender`, the demo's sender when no
+TLS from the first byte; a user and password in the URL log in), over one connection
+kept open from message to message, with a timeout on every network step. `MailboxSender`, the demo's sender when no
 server is set, writes each message to the log and to an .eml file in a local folder, so a
 person can open it and follow its link. Either raises `MailNotSent`, saying why, when the
 message did not leave: the caller tells the person to try again.
@@ -156,7 +156,14 @@ def _starttls(query: str, scheme: str) -> bool:
 
 
 class SmtpSender:
-    """Each message over its own SMTP connection to the configured server."""
+    """Messages to the configured server: each over its own connection, or with `keep`
+    (the worker's, one thread) over one connection opened at the first message and kept
+    for the next ones (a campaign's thousands of messages would otherwise each pay for a
+    connection, a greeting, TLS and a login). A kept connection the server dropped while
+    it was idle is opened again once, for the same message; any failure closes it, so
+    the next message starts on a fresh one. `close()` ends it (the worker: when a pass
+    finds nothing to send, and at its end). Without `keep` the sender holds no state and
+    serves the web server's threads at once."""
 
     def __init__(
         self,
@@ -165,28 +172,78 @@ class SmtpSender:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], datetime] = utcnow,
+        keep: bool = False,
     ) -> None:
         self.server = server
         self.sender = sender
         self.timeout = timeout
+        self.keep = keep
         self._clock = clock
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # opened so far (the tests and the benchmark read it)
 
     def send(self, message: Message) -> None:
         mail = compose(message, self.sender, self._clock())
         where = f"{self.server.host}:{self.server.port}"
+        if not self.keep:
+            try:
+                with self._open() as smtp:
+                    smtp.send_message(mail)
+            except (smtplib.SMTPException, OSError) as exc:
+                raise MailNotSent(
+                    f"the mail server at {where} did not take the message: {_reason(exc)}",
+                    _code(exc),
+                ) from exc
+            log.info("mail sent to the server at %s: %s", where, message.subject)
+            return
         try:
-            with self._connect() as smtp:
-                if self.server.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.server.user is not None:
-                    smtp.login(self.server.user, self.server.password or "")
-                smtp.send_message(mail)
+            try:
+                reused = self._smtp is not None
+                self._session().send_message(mail)
+            except smtplib.SMTPServerDisconnected as exc:
+                # a kept connection the server closed meanwhile: once more on a new one
+                # (it answered nothing to this message). Not after a timeout: the server
+                # may have taken the message and be slow to say so
+                self.close()
+                if not reused or isinstance(exc.__context__, TimeoutError):
+                    raise
+                self._session().send_message(mail)
         except (smtplib.SMTPException, OSError) as exc:
+            self.close()
             reason = _reason(exc)
             raise MailNotSent(
                 f"the mail server at {where} did not take the message: {reason}", _code(exc)
             ) from exc
         log.info("mail sent to the server at %s: %s", where, message.subject)
+
+    def close(self) -> None:
+        """End the kept connection, if any (QUIT, or just the socket if that fails)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _session(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            self._smtp = self._open()
+        return self._smtp
+
+    def _open(self) -> smtplib.SMTP:
+        """A new connection, secured and logged in as the URL says."""
+        smtp = self._connect()
+        try:
+            if self.server.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if self.server.user is not None:
+                smtp.login(self.server.user, self.server.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self.connections += 1
+        return smtp
 
     def _connect(self) -> smtplib.SMTP:
         host, port = self.server.host, self.server.port
@@ -254,9 +311,13 @@ def mail_sender(
     mailbox: Path,
     timeout: float = DEFAULT_TIMEOUT,
     clock: Callable[[], datetime] = utcnow,
+    keep: bool = False,
 ) -> MailSender:
     """The sender the settings ask for: SMTP when a server is named, the mailbox folder
-    otherwise. A malformed URL raises ValueError naming what is wrong."""
+    otherwise. `keep`: one connection kept from message to message (one thread only: the
+    worker's). A malformed URL raises ValueError naming what is wrong."""
     if smtp_url:
-        return SmtpSender(SmtpServer.parse(smtp_url), sender, timeout=timeout, clock=clock)
+        return SmtpSender(
+            SmtpServer.parse(smtp_url), sender, timeout=timeout, clock=clock, keep=keep
+        )
     return MailboxSender(mailbox, sender, clock=clock)
