@@ -164,8 +164,11 @@ def _part(subtype: str, content: str) -> bytes:
     if content.isascii() and all(len(line) <= MAX_LINE for line in lines):
         encoding, payload = "7bit", "\r\n".join(lines).encode("ascii")
     else:
-        raw = "\r\n".join(lines).encode("utf-8")
-        encoding, payload = "quoted-printable", binascii.b2a_qp(raw, istext=True)
+        # encoded on LF lines, then every break (hard and soft) made CRLF: a bare LF
+        # in the encoding is a line break, a CR in the text is encoded (=0D)
+        raw = "\n".join(lines).encode("utf-8")
+        encoding = "quoted-printable"
+        payload = binascii.b2a_qp(raw, istext=True).replace(b"\n", b"\r\n")
     head = (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
         f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
