@@ -108,11 +108,18 @@ def members(patron: Patron, n: int) -> None:
                 insert(t.members),
                 [
                     {
-                        "id": i, "external_id": f"m-{i}", "email": f"m{i}@shop.example",
-                        "name": f"Member{i} Pop", "tier": "Bronze", "tier_since": now,
+                        "id": i,
+                        "external_id": f"m-{i}",
+                        "email": f"m{i}@shop.example",
+                        "name": f"Member{i} Pop",
+                        "tier": "Bronze",
+                        "tier_since": now,
                         "enrolled_at": now - timedelta(days=i % 700),
-                        "referral_code": f"R{i:09d}", "balance": 0, "debt": 0,
-                        "purchase_count": 0, "lifetime_spend": 0,
+                        "referral_code": f"R{i:09d}",
+                        "balance": 0,
+                        "debt": 0,
+                        "purchase_count": 0,
+                        "lifetime_spend": 0,
                     }  # fmt: skip
                     for i in ids
                 ],
@@ -120,8 +127,13 @@ def members(patron: Patron, n: int) -> None:
             conn.execute(
                 insert(t.consents),
                 [
-                    {"member_id": i, "purpose": purpose, "granted": True,
-                     "recorded_at": now, "source": "api"}  # fmt: skip
+                    {
+                        "member_id": i,
+                        "purpose": purpose,
+                        "granted": True,
+                        "recorded_at": now,
+                        "source": "api",
+                    }  # fmt: skip
                     for i in ids
                 ],
             )

@@ -18,9 +18,10 @@ since the last record. That is the price of not paying a transaction per message
 
 E-mail goes by the SMTP sender (engage/channels/mail.py), which keeps its connection
 from message to message and batch to batch; a pass that finds nothing ends it. A
-marketing e-mail goes from its own From when one is set, with `List-Unsubscribe` and `List-Unsubscribe-Post`; a
-transactional one with neither. SMS and push go by one `TextSender` each (None: that
-channel is not configured, and its messages are deferred, then failed, saying so).
+marketing e-mail goes from its own From when one is set, with `List-Unsubscribe` and
+`List-Unsubscribe-Post`; a transactional one with neither. SMS and push go by one
+`TextSender` each (None: that channel is not configured, and its messages are deferred,
+then failed, saying so).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class MessageDelivery:
         prepared = self.patron.run(uc.prepare_batch, command)
         outcomes: list[uc.Finish] = []
         try:
-            for done, (one, ready) in enumerate(zip(claimed, prepared, strict=True)):
+            for done, ready in enumerate(prepared):
                 if stopping():
                     self.patron.run(uc.release_messages, claimed[done:])
                     self.close()
@@ -184,4 +185,6 @@ class MessageDelivery:
             else:
                 self.counts.failed += 1
             if finished.error:
-                log.warning("message %d: %s: %s", finished.claimed.message_id, status, finished.error)
+                log.warning(
+                    "message %d: %s: %s", finished.claimed.message_id, status, finished.error
+                )

@@ -2,11 +2,13 @@
 
 Design overview. `SmtpSender` hands each message to a real mail server over SMTP
 (`PATRON_SMTP_URL`: `smtp://` in clear or upgraded with `?starttls=true`, `smtps://` in
-TLS from the first byte; a user and password in the URL log in), over one connection
-kept open from message to message, with a timeout on every network step. `MailboxSender`, the demo's sender when no
-server is set, writes each message to the log and to an .eml file in a local folder, so a
-person can open it and follow its link. Either raises `MailNotSent`, saying why, when the
-message did not leave: the caller tells the person to try again.
+TLS from the first byte; a user and password in the URL log in), each message over its
+own connection or, for the worker, over one kept open from message to message, with a
+timeout on every network step; `wire` writes the message's bytes. `MailboxSender`, the
+demo's sender when no server is set, writes each message to the log and to an .eml file
+in a local folder, so a person can open it and follow its link. Either raises
+`MailNotSent`, saying why, when the message did not leave: the caller tells the person
+to try again.
 
 Every message carries From, To, Subject, Date and a Message-ID, and
 `Auto-Submitted: auto-generated` (RFC 3834), so that no vacation reply answers it. The
