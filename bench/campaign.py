@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from patron.bootstrap import Patron  # noqa: E402
 from patron.delivery import DeliveryOptions, MessageDelivery, Senders  # noqa: E402
 from patron.domain.messages import CONSENT_PURPOSE, Channel  # noqa: E402
-from patron.engage.channels.mail import Message, SmtpSender, SmtpServer, compose  # noqa: E402
+from patron.engage.channels.mail import Message, SmtpSender, SmtpServer, wire  # noqa: E402
 from patron.engage.render import choose, render  # noqa: E402
 from patron.services import campaigns as camp  # noqa: E402
 from patron.services.program import load_program  # noqa: E402
@@ -150,7 +150,8 @@ def bare_loop(port: int, messages: list[tuple[str, str, bytes]]) -> float:
 
 
 def prerendered(patron: Patron, n: int) -> list[tuple[str, str, bytes]]:
-    """`n` messages as the campaign's template renders them (fixed fields), as bytes."""
+    """`n` messages as the campaign's template renders them (fixed fields), as the bytes
+    the worker's sender writes (untimed: the loop sends them ready)."""
     with patron.uow() as uow:
         stored = uow.deliveries.templates("campaign/1/A")
     template = choose("campaign/1/A", "en", stored)
@@ -163,10 +164,8 @@ def prerendered(patron: Patron, n: int) -> list[tuple[str, str, bytes]]:
             "unsubscribe_url": f"{BASE}/u/u.{i}.marketing.{i}.0.abcdefabcdef",
         }  # fmt: skip
         done = render("campaign/1/A", template, fields)
-        mail = compose(
-            Message(f"m{i}@shop.example", done.subject, done.text, done.html), FROM, patron.clock()
-        )
-        data = mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
+        message = Message(f"m{i}@shop.example", done.subject, done.text, done.html)
+        _, _, data = wire(message, FROM, patron.clock())
         out.append((FROM, f"m{i}@shop.example", data))
     return out
 

@@ -53,7 +53,7 @@ class DeliveryOptions:
     unsubscribe_mailto: str | None = None
     batch: int = 20
     lease: timedelta = timedelta(minutes=10)
-    record_every: int = 50  # messages sent between two records of their outcomes
+    record_every: int = 20  # messages sent between two records of their outcomes
     policy: RetryPolicy = uc.DEFAULT_POLICY
 
 
