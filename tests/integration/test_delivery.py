@@ -327,3 +327,21 @@ def test_one_batch_of_mixed_outcomes_each_recorded_over_one_connection_until_a_r
     assert (counts.sent, counts.refused, counts.bounced, counts.failed) == (2, 1, 1, 1)
     assert delivery.step() == 0  # idle: the kept connection is closed
     assert delivery.senders.mail._smtp is None  # type: ignore[attr-defined]
+
+
+def test_a_claim_takes_run_out_leases_then_deferred_then_queued_soonest_due_first(
+    patron: Patron, clock: Clock
+) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    now = clock()
+    later = _ask(patron, ana, "q:later", not_before=now - timedelta(minutes=1))
+    sooner = _ask(patron, ana, "q:sooner", not_before=now - timedelta(minutes=5))
+    same = _ask(patron, ana, "q:same", not_before=now - timedelta(minutes=5))
+    future = _ask(patron, ana, "q:future", not_before=now + timedelta(minutes=5))
+    leased = patron.run(uc.claim_messages, uc.Claim(1, timedelta(seconds=30)))
+    assert [c.message_id for c in leased] == [sooner]  # the soonest due, then by id
+    clock.advance(minutes=1)  # its lease has run out
+    claimed = patron.run(uc.claim_messages, uc.Claim(3, timedelta(minutes=10)))
+    assert [c.message_id for c in claimed] == [sooner, same, later]
+    assert future not in [c.message_id for c in claimed]

@@ -81,7 +81,7 @@ class Deliveries(Repo):
             .where(_m.c.id.in_(ids))
             .values(status=SENDING, attempts=_m.c.attempts + 1, lease_until=lease_until)
         )
-        rows = self.conn.execute(
+        found = self.conn.execute(
             select(
                 _m.c.id,
                 _m.c.member_id,
@@ -91,10 +91,10 @@ class Deliveries(Repo):
                 _m.c.campaign_id,
                 _m.c.context,
                 _m.c.attempts,
-            )
-            .where(_m.c.id.in_(ids))
-            .order_by(_m.c.id)
+            ).where(_m.c.id.in_(ids))
         ).all()
+        place = {message_id: n for n, message_id in enumerate(ids)}
+        rows = sorted(found, key=lambda r: place[int(r.id)])  # in the order claimed
         return [
             Claimed(
                 int(r.id),
