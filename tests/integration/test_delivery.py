@@ -62,7 +62,7 @@ def _delivery(patron: Patron, inbox: Inbox, attempts: int = 3) -> MessageDeliver
         marketing_from=MARKETING_FROM,
         policy=RetryPolicy(attempts, timedelta(minutes=1), timedelta(hours=1), jitter=0.5),
     )
-    sender = SmtpSender(server, FROM, timeout=5, clock=patron.clock)
+    sender = SmtpSender(server, FROM, timeout=5, clock=patron.clock, keep=True)
     return MessageDelivery(patron, Senders(sender), options)
 
 
@@ -338,3 +338,57 @@ def test_the_journeys_packaged_messages_render_and_arrive_with_absolute_links(
     assert re.search(rf"{BASE}/portal/survey/\S+", survey), survey
     assert any("Silver" in b for b in bodies)
     assert all(f"{BASE}/u/" in b for b in bodies)  # every one marketing: its unsubscribe link
+
+
+def test_one_batch_of_mixed_outcomes_each_recorded_over_one_connection_until_a_refusal(
+    patron: Patron, inbox: Inbox
+) -> None:
+    """A batch is prepared together and its outcomes recorded together: each message
+    still gets its own member's fields and its own outcome; the SMTP connection is kept
+    from message to message, closed after the bounce, and opened again for the next."""
+    _templates(patron)
+    ids = {
+        n: _subscriber(patron, n, f"{n}@example.com") for n in ("ana", "bob", "cid", "dan", "eve")
+    }
+    asked = {n: _ask(patron, ids[n], f"run:{n}") for n in ("ana", "bob", "cid", "eve")}
+    asked["dan"] = _ask(patron, ids["dan"], "run:dan", template="campaign/404/A")
+    patron.run(
+        lambda uow, _: core.suppress(
+            uow, Channel.EMAIL, "bob@example.com", SuppressionReason.MANUAL, "t"
+        ),
+        None,
+    )
+    inbox.refuse.add("cid@example.com")
+    delivery = _delivery(patron, inbox)
+    assert delivery.step() == 5
+    assert {n: _status(patron, m)[0] for n, m in asked.items()} == {
+        "ana": "sent", "bob": "refused", "cid": "bounced", "eve": "sent", "dan": "failed",
+    }  # fmt: skip
+    assert [r.message["Subject"] for r in inbox.received] == ["Your news, Ana", "Your news, Eve"]
+    assert [r.rcpt_tos for r in inbox.received] == [["ana@example.com"], ["eve@example.com"]]
+    for got, name in zip(inbox.received, ("ana", "eve"), strict=True):
+        link = got.message["List-Unsubscribe"]
+        assert f"/u/u.{ids[name]}.marketing.{asked[name]}." in link
+    assert inbox.sessions == 2
+    counts = delivery.counts
+    assert (counts.sent, counts.refused, counts.bounced, counts.failed) == (2, 1, 1, 1)
+    assert delivery.step() == 0  # idle: the kept connection is closed
+    assert delivery.senders.mail._smtp is None  # type: ignore[attr-defined]
+
+
+def test_a_claim_takes_run_out_leases_then_deferred_then_queued_soonest_due_first(
+    patron: Patron, clock: Clock
+) -> None:
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    now = clock()
+    later = _ask(patron, ana, "q:later", not_before=now - timedelta(minutes=1))
+    sooner = _ask(patron, ana, "q:sooner", not_before=now - timedelta(minutes=5))
+    same = _ask(patron, ana, "q:same", not_before=now - timedelta(minutes=5))
+    future = _ask(patron, ana, "q:future", not_before=now + timedelta(minutes=5))
+    leased = patron.run(uc.claim_messages, uc.Claim(1, timedelta(seconds=30)))
+    assert [c.message_id for c in leased] == [sooner]  # the soonest due, then by id
+    clock.advance(minutes=1)  # its lease has run out
+    claimed = patron.run(uc.claim_messages, uc.Claim(3, timedelta(minutes=10)))
+    assert [c.message_id for c in claimed] == [sooner, same, later]
+    assert future not in [c.message_id for c in claimed]

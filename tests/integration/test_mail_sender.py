@@ -6,6 +6,7 @@ error the portal turns into "try again"."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -115,3 +116,42 @@ def test_a_mailbox_that_cannot_be_written_is_not_sent(tmp_path: Path) -> None:
 def test_a_server_url_makes_the_smtp_sender() -> None:
     sender = mail_sender("smtps://mail.x.example", sender=SENDER, mailbox=Path("unused"))
     assert isinstance(sender, SmtpSender) and sender.server.security == "tls"
+
+
+def test_a_kept_connection_carries_many_messages_and_is_opened_again_after_a_drop() -> None:
+    # the server drops a connection idle for 0.3 s (421, then closes it)
+    with smtp_inbox(idle_timeout=0.3) as inbox:
+        sender = SmtpSender(
+            SmtpServer.parse(inbox.url), SENDER, timeout=5, clock=lambda: NOW, keep=True
+        )
+        for n in range(3):
+            sender.send(Message(f"m{n}@shop.example", f"n{n}", "x\n"))
+        assert inbox.sessions == 1 and sender.connections == 1
+        time.sleep(0.8)  # meanwhile the server closed the kept connection
+        sender.send(Message("m3@shop.example", "n3", "x\n"))
+        sender.close()
+    # the fourth went on a second connection, once: four messages, none twice
+    assert [r.message["Subject"] for r in inbox.received] == ["n0", "n1", "n2", "n3"]
+    assert inbox.sessions == 2 and sender.connections == 2
+
+
+def test_without_keep_each_message_has_its_own_connection() -> None:
+    with smtp_inbox() as inbox:
+        sender = _smtp(inbox.url)
+        sender.send(MESSAGE)
+        sender.send(MESSAGE)
+    assert len(inbox.received) == 2 and inbox.sessions == 2
+
+
+def test_a_kept_connection_is_closed_after_a_refusal_and_the_next_message_still_goes() -> None:
+    with smtp_inbox() as inbox:
+        inbox.refuse.add("gone@shop.example")
+        sender = SmtpSender(SmtpServer.parse(inbox.url), SENDER, timeout=5, keep=True)
+        sender.send(Message("a@shop.example", "a", "x\n"))
+        with pytest.raises(MailNotSent) as refused:
+            sender.send(Message("gone@shop.example", "gone", "x\n"))
+        sender.send(Message("b@shop.example", "b", "x\n"))
+        sender.close()
+    assert refused.value.permanent
+    assert [r.message["Subject"] for r in inbox.received] == ["a", "b"]
+    assert inbox.sessions == 2

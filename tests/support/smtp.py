@@ -4,7 +4,8 @@ to refuse (550) and deferring whom it is told to defer (451, a number of times).
 
 `smtp_inbox(...)` starts it and yields the inbox; `inbox.url` is what PATRON_SMTP_URL
 names. With `login=(user, password)` the server asks for that login (AUTH LOGIN/PLAIN,
-over plain text: the test sends nothing worth reading)."""
+over plain text: the test sends nothing worth reading). `inbox.sessions` counts the
+connections it greeted."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Inbox:
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     defer: dict[str, int] = field(default_factory=dict)  # recipients answered 451, n times
     received: list[Received] = field(default_factory=list)
+    sessions: int = 0  # connections greeted (EHLO or HELO)
     arrived: threading.Event = field(default_factory=threading.Event)
 
     def only(self) -> Received:
@@ -65,6 +67,13 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.inbox.sessions += 1
+        session.host_name = hostname
+        return responses
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -91,7 +100,11 @@ def _authenticator(login: tuple[str, str]) -> Any:
 
 
 @contextmanager
-def smtp_inbox(login: tuple[str, str] | None = None) -> Iterator[Inbox]:
+def smtp_inbox(
+    login: tuple[str, str] | None = None, idle_timeout: float | None = None
+) -> Iterator[Inbox]:
+    """`idle_timeout`: seconds after which the server drops a connection that says
+    nothing (aiosmtpd answers 421 and closes it)."""
     port = free_port()
     credentials = "" if login is None else f"{login[0]}:{login[1]}@"
     inbox = Inbox(url=f"smtp://{credentials}127.0.0.1:{port}")
@@ -102,6 +115,8 @@ def smtp_inbox(login: tuple[str, str] | None = None) -> Iterator[Inbox]:
             "auth_require_tls": False,
             "auth_required": True,
         }
+    if idle_timeout is not None:
+        options["timeout"] = idle_timeout
     controller = Controller(_Handler(inbox), hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:

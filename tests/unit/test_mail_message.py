@@ -6,10 +6,13 @@ SMTP conversation and into the mailbox folder: tests/integration/test_mail_sende
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 
 import pytest
 
-from patron.engage.channels.mail import MailNotSent, Message, SmtpServer, compose
+from patron.engage.channels.mail import MailNotSent, Message, SmtpServer, compose, wire
 from patron.engage.transactional import login_link
 
 SENDER = "Loyalty <no-reply@shop.example>"
@@ -140,3 +143,49 @@ def test_a_5xx_refusal_is_permanent_anything_else_may_work_later(
     code: int | None, permanent: bool
 ) -> None:
     assert MailNotSent("refused", code).permanent is permanent
+
+
+def _received(data: bytes) -> EmailMessage:
+    """The message as a server's parser reads the bytes on the wire."""
+    parsed = message_from_bytes(data, policy=email_policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "html"),
+    [
+        ("Hello", "Hi Ana\n", None),
+        ("Noutăți pentru Ana, " * 5, "Bună ziua Ana,\n\n.a dot\n  trailing  \n", "<p>Ă</p>"),
+        ("Your points", "x" * 1200 + "\n", "<p>" + "y" * 1500 + "</p>"),
+    ],
+)
+def test_wire_bytes_read_as_the_composed_message_reads(
+    subject: str, text: str, html: str | None
+) -> None:
+    """The fast writer against the standard library's: the same headers and parts, as
+    a server reads each from the wire (lines end in CRLF there)."""
+    headers = {"List-Unsubscribe": "<https://x.example/u/t>", "List-Unsubscribe-Post": "One"}
+    message = Message("ana@shop.example", subject, text, html, headers, "News <n@shop.example>")
+    envelope, to, data = wire(message, SENDER, NOW)
+    assert (envelope, to) == ("n@shop.example", "ana@shop.example")
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    fast = _received(data)
+    slow = _received(compose(message, SENDER, NOW).as_bytes(policy=email_policy.SMTP))
+    for name in ("From", "To", "Subject", "Date", "Auto-Submitted", *headers):
+        assert fast[name] == slow[name], name
+    assert fast.get_content_type() == slow.get_content_type()
+    for kind in ("plain", "html"):
+        a, b = fast.get_body((kind,)), slow.get_body((kind,))
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert a.get_content() == b.get_content()
+
+
+def test_wire_refuses_a_header_line_break_and_sends_a_non_ascii_address_the_slow_way() -> None:
+    with pytest.raises(MailNotSent, match="^cannot address the message: "):
+        wire(Message("a@x.example", "s\r\nBcc: c@x", "t"), SENDER, NOW)
+    with pytest.raises(MailNotSent, match="^cannot address the message: "):
+        wire(Message("a@x.example", "s", "t", headers={"X-A": "b\nBcc: c@x"}), SENDER, NOW)
+    _, _, data = wire(Message("a@x.example", "s", "t"), "Magazinul Ăla <n@x.example>", NOW)
+    assert _received(data)["From"] == "Magazinul Ăla <n@x.example>"

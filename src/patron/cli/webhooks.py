@@ -223,6 +223,7 @@ def message_delivery(patron: Any, settings: Any, batch: int) -> Any:
             mailbox=settings.mailbox,
             timeout=settings.smtp_timeout,
             clock=patron.clock,
+            keep=True,
         )
     except ValueError as exc:
         fail(str(exc))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -32,6 +32,7 @@ from patron.domain.message_fields import MessageTemplate
 
 DEFAULT_LOCALE = "en"
 PARTS = ("subject.txt", "body.txt", "body.html")
+COMPILED = 256  # compiled template sources kept per process
 
 
 class RenderFailed(Exception):
@@ -89,15 +90,23 @@ def packaged_template(name: str, locale: str) -> Template | None:
 def render(name: str, template: Template, fields: Mapping[str, Any]) -> Rendered:
     """`template` filled with `fields`; RenderFailed naming `name` and the reason."""
     try:
-        subject = _text_env().from_string(template.subject).render(fields)
-        text = _text_env().from_string(template.text).render(fields)
+        subject = _compiled(template.subject, html=False).render(fields)
+        text = _compiled(template.text, html=False).render(fields)
         html = None
         if template.html is not None:
-            html = _inliner().inline(_html_env().from_string(template.html).render(fields))
+            html = _inliner().inline(_compiled(template.html, html=True).render(fields))
     except (jinja2.TemplateError, css_inline.InlineError, TypeError, ValueError) as exc:
         raise RenderFailed(f"the template {name!r} does not render: {exc}") from exc
     # a subject is one line: a line break in it would be refused by the mail sender
     return Rendered(" ".join(subject.split()), text, html)
+
+
+@lru_cache(maxsize=COMPILED)
+def _compiled(source: str, *, html: bool) -> jinja2.Template:
+    """A template's source compiled once per process (compiling costs far more than
+    rendering: a campaign renders the same few sources for every member). Keyed by the
+    source itself, so a template edited in the store is compiled afresh, never stale."""
+    return (_html_env() if html else _text_env()).from_string(source)
 
 
 @cache

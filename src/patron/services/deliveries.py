@@ -1,10 +1,11 @@
-"""The delivery of queued messages, one transaction a step: claim, prepare (the gate
-again, then the fields), finish; and a campaign's unsubscribes.
+"""The delivery of queued messages, one transaction a step: claim a batch, prepare it
+(the gate again, then the fields, in batched queries), finish (the batch's outcomes
+together); and a campaign's unsubscribes.
 
 Design overview. The message core (services/messages.py) decides at enqueue whether a
 message may go; time passes before the worker sends it, and a member may unsubscribe or
 an address be suppressed meanwhile (DESIGN.md §4: an unsubscribe takes effect before the
-next send). So `prepare` asks the gate again at send time: a marketing message whose
+next send). So `prepare_batch` asks the gate again at send time: a marketing message whose
 consent is no longer `granted`, whose address is gone, erased or suppressed is `refused`
 with the reason and never sent. A message that may go gets what its template needs
 (domain/message_fields.py): the member's name, balance, tier and referral code, the
@@ -21,12 +22,15 @@ transactional e-mail suppressed (reason `bounce`) so no campaign reaches it agai
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from patron.domain.errors import PatronError
+from patron.domain.lots import expiring_soon, spendable_points
+from patron.domain.member import Member
 from patron.domain.message_fields import MessageTemplate, fields, recommended, soonest
 from patron.domain.messages import (
     CONSENT_PURPOSE,
@@ -37,9 +41,10 @@ from patron.domain.messages import (
     SuppressionReason,
 )
 from patron.domain.webhooks import RetryPolicy
-from patron.services.messages import gate_now, suppress
-from patron.services.preferences import unsubscribe_link
-from patron.services.queries import active_rewards, balance
+from patron.services.messages import gate_batch, suppress
+from patron.services.preferences import unsubscribe_links
+from patron.services.program import current_program
+from patron.services.queries import active_rewards
 from patron.store.deliveries import Claimed as Claimed
 from patron.store.uow import UnitOfWork
 
@@ -52,18 +57,6 @@ DEFAULT_POLICY = RetryPolicy(
 class Claim:
     limit: int
     lease: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class Prepare:
-    """What the adapter knows that the store does not: where the portal is (its public
-    URL, https in production), the program's default language, and where a one-click
-    unsubscribe by mail may also go (None: the https link only)."""
-
-    claimed: Claimed
-    base_url: str
-    default_locale: str = "en"
-    unsubscribe_mailto: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,60 +103,101 @@ def reconcile_messages(uow: UnitOfWork, single: bool) -> int:
     return uow.deliveries.reconcile(uow.now, every_sending=single)
 
 
-def prepare(uow: UnitOfWork, command: Prepare) -> Prepared | None:
-    """The message ready to render, or None: refused at send time (recorded so)."""
+@dataclass(frozen=True, slots=True)
+class PrepareBatch:
+    """The messages of one claim, and what the adapter knows that the store does not:
+    where the portal is (its public URL, https in production), the program's default
+    language, and where a one-click unsubscribe by mail may also go (None: the https
+    link only)."""
+
+    claimed: Sequence[Claimed]
+    base_url: str
+    default_locale: str = "en"
+    unsubscribe_mailto: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unprepared:
+    """A message whose fields cannot be read (no program loaded): it fails, saying why."""
+
+    claimed: Claimed
+    reason: str
+
+
+def prepare_batch(uow: UnitOfWork, command: PrepareBatch) -> list[Prepared | Unprepared | None]:
+    """`prepare` for a claimed batch in one transaction, with batched queries (the gate,
+    the members and their languages, their open lots; the program, the rewards, the
+    links' secret and each template read once): per message, in the claim's order, the
+    message ready to render, None when refused at send time (recorded so), or
+    Unprepared."""
     claimed = command.claimed
-    channel = Channel(claimed.channel)
-    marketing = claimed.kind == Kind.MARKETING.value
-    refused = gate_now(uow, claimed.member_id, channel, Kind(claimed.kind))
-    member = uow.members.get(claimed.member_id)
-    address = _address(uow, claimed.member_id, channel)
-    if refused is None and (member is None or address is None):
-        refused = Refusal.NO_ADDRESS
-    if refused is not None or member is None or address is None:
-        uow.deliveries.finish(
-            claimed, Status.REFUSED.value, refusal=refused.value if refused else None
+    now = uow.now
+    asks = [(c.member_id, Channel(c.channel), Kind(c.kind)) for c in claimed]
+    refusals = gate_batch(uow, asks)
+    members = uow.members.many(c.member_id for c in claimed)
+    answers: list[Prepared | Unprepared | None] = [None] * len(claimed)
+    going: list[tuple[int, Claimed, Member, str | None, str]] = []
+    for i, (one, refused) in enumerate(zip(claimed, refusals, strict=True)):
+        found = members.get(one.member_id)
+        address = _address_of(uow, found[0], Channel(one.channel)) if found else None
+        if refused is None and (found is None or address is None):
+            refused = Refusal.NO_ADDRESS
+        if refused is not None or found is None or address is None:
+            refusal = refused.value if refused else None
+            uow.deliveries.finish(one, Status.REFUSED.value, refusal=refusal)
+            continue
+        going.append((i, one, found[0], found[1], address))
+    if not going:
+        return answers
+    try:
+        _, program = current_program(uow)
+    except PatronError as exc:
+        for i, one, *_ in going:
+            answers[i] = Unprepared(one, exc.message)
+        return answers
+    lots = uow.ledger.open_lots_of(member.id for _, _, member, _, _ in going)
+    rewards = active_rewards(uow)
+    horizon = max(program.expiry.warn_days, 90)
+    link_for = unsubscribe_links(uow, command.base_url)
+    portal_url = f"{command.base_url.rstrip('/')}/portal"
+    templates: dict[str, Mapping[str, MessageTemplate]] = {}
+    for i, one, member, locale, address in going:
+        channel = Channel(one.channel)
+        marketing = one.kind == Kind.MARKETING.value
+        link = link_for(member.id, CONSENT_PURPOSE[channel], one.message_id) if marketing else None
+        own = lots.get(member.id, [])
+        points = spendable_points(own, now)
+        values = fields(
+            name=member.name,
+            balance=points,
+            tier=member.tier,
+            referral_code=member.referral_code,
+            expiring=soonest(expiring_soon(own, now, horizon)),
+            reward=recommended(rewards, points, member.tier),
+            portal_url=portal_url,
+            unsubscribe_url=link,
+            context=one.context,
         )
-        return None
-    purpose = CONSENT_PURPOSE[channel]
-    link = (
-        unsubscribe_link(uow, command.base_url, member.id, purpose, claimed.message_id)
-        if marketing
-        else None
-    )
-    view = balance(uow, member.id)
-    reward = recommended(active_rewards(uow), view.points, member.tier)
-    values = fields(
-        name=member.name,
-        balance=view.points,
-        tier=member.tier,
-        referral_code=member.referral_code,
-        expiring=soonest(view.expiring),
-        reward=reward,
-        portal_url=f"{command.base_url.rstrip('/')}/portal",
-        unsubscribe_url=link,
-        context=claimed.context,
-    )
-    return Prepared(
-        claimed,
-        channel,
-        marketing,
-        address,
-        uow.members.locale(member.id) or command.default_locale,
-        uow.deliveries.templates(claimed.template),
-        values,
-        _headers(link, command.unsubscribe_mailto) if link and channel is Channel.EMAIL else {},
-    )
+        if one.template not in templates:
+            templates[one.template] = uow.deliveries.templates(one.template)
+        answers[i] = Prepared(
+            one,
+            channel,
+            marketing,
+            address,
+            locale or command.default_locale,
+            templates[one.template],
+            values,
+            _headers(link, command.unsubscribe_mailto) if link and channel is Channel.EMAIL else {},
+        )
+    return answers
 
 
-def _address(uow: UnitOfWork, member_id: int, channel: Channel) -> str | None:
-    member = uow.members.get(member_id)
-    if member is None:
-        return None
+def _address_of(uow: UnitOfWork, member: Member, channel: Channel) -> str | None:
     if channel is Channel.EMAIL:
         return member.email or None
     if channel is Channel.SMS:
-        return uow.contacts.get(member_id).phone or None
+        return uow.contacts.get(member.id).phone or None
     return member.external_id
 
 
@@ -193,6 +227,12 @@ def finish(uow: UnitOfWork, command: Finish) -> str:
         channel = Channel(claimed.channel)
         suppress(uow, channel, command.address, SuppressionReason.BOUNCE, "delivery", None)
     return status.value
+
+
+def finish_batch(uow: UnitOfWork, commands: Sequence[Finish]) -> list[str]:
+    """`finish` for several attempts in one transaction (the worker records a batch's
+    outcomes together); the statuses, in order."""
+    return [finish(uow, command) for command in commands]
 
 
 def unsubscribes(uow: UnitOfWork, campaign_id: int) -> int:

@@ -98,6 +98,26 @@ def gate_now(uow: UnitOfWork, member_id: int, channel: Channel, kind: Kind) -> R
     return refusal(kind, member, suppressed, None)
 
 
+def gate_batch(uow: UnitOfWork, asks: Sequence[tuple[int, Channel, Kind]]) -> list[Refusal | None]:
+    """`gate_now` for a batch of (member, channel, kind) at once: per channel one query
+    for the recipients and one for the suppressed among their addresses."""
+    by_channel: dict[Channel, set[int]] = {}
+    for member_id, channel, _ in asks:
+        by_channel.setdefault(channel, set()).add(member_id)
+    found: dict[Channel, dict[int, Recipient]] = {}
+    suppressed: dict[Channel, set[str]] = {}
+    for channel, ids in by_channel.items():
+        found[channel] = uow.messages.recipients(sorted(ids), channel, None, uow.now)
+        addresses = {r.address for r in found[channel].values() if r.address}
+        suppressed[channel] = uow.suppressions.among(channel, addresses) if addresses else set()
+    answers: list[Refusal | None] = []
+    for member_id, channel, kind in asks:
+        member = found[channel].get(member_id, _UNKNOWN)
+        held = bool(member.address and member.address in suppressed[channel])
+        answers.append(refusal(kind, member, held, None))
+    return answers
+
+
 def suppress(
     uow: UnitOfWork,
     channel: Channel,

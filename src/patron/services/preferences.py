@@ -14,7 +14,7 @@ time and says the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -98,6 +98,20 @@ def unsubscribe_link(
     """The one-click unsubscribe URL for a message: `<base>/u/<token>`."""
     link = MessageLink(LinkAction.UNSUBSCRIBE, member_id, purpose, message_id, uow.now)
     return f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{link_token(uow, link)}"
+
+
+def unsubscribe_links(uow: UnitOfWork, base_url: str) -> Callable[[int, str, int | None], str]:
+    """`unsubscribe_link` for a batch of messages: the secret read once, each link signed
+    with it (member id, purpose, message id)."""
+    secret = server_secret(uow, LINKS_KEY)
+    start = f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}"
+    now = uow.now
+
+    def link(member_id: int, purpose: str, message_id: int | None) -> str:
+        made = MessageLink(LinkAction.UNSUBSCRIBE, member_id, purpose, message_id, now)
+        return start + sign(secret, made)
+
+    return link
 
 
 def confirm_link(uow: UnitOfWork, base_url: str, member_id: int, purpose: str = MARKETING) -> str:

@@ -217,6 +217,21 @@ class Ledger(Repo):
     def open_lots(self, member_id: int) -> list[Lot]:
         return [_lot(r) for r in self.conn.execute(_OPEN_LOTS, {"member_id": member_id})]
 
+    def open_lots_of(self, member_ids: Iterable[int]) -> dict[int, list[Lot]]:
+        """The open lots of many members at once (a batch of messages), by member, each
+        member's in the order of `open_lots`; a member without any left out."""
+        ids = sorted(set(member_ids))
+        found: dict[int, list[Lot]] = {}
+        for start in range(0, len(ids), 1000):
+            query = (
+                select(_LOT)
+                .where(_LOT.c.member_id.in_(ids[start : start + 1000]), _LOT.c.remaining > 0)
+                .order_by(_LOT.c.id)
+            )
+            for row in self.conn.execute(query):
+                found.setdefault(int(row.member_id), []).append(_lot(row))
+        return found
+
     def apply(self, member_id: int, entry_id: int, allocations: Iterable[Allocation]) -> None:
         """Take (positive) or give back (negative) points from lots, and record it."""
         taken = [(lot_id, points) for lot_id, points in allocations if points]
