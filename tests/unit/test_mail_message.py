@@ -189,3 +189,22 @@ def test_wire_refuses_a_header_line_break_and_sends_a_non_ascii_address_the_slow
         wire(Message("a@x.example", "s", "t", headers={"X-A": "b\nBcc: c@x"}), SENDER, NOW)
     _, _, data = wire(Message("a@x.example", "s", "t"), "Magazinul Ăla <n@x.example>", NOW)
     assert _received(data)["From"] == "Magazinul Ăla <n@x.example>"
+
+
+LINK = "https://loyalty.shop.example/u/u.42.marketing.1017.1795723201.NlHhwoqSxytn_ZJk_ZQtYA"
+
+
+@pytest.mark.parametrize("to", ["ana@example.com", "ana@exämple.com"])
+def test_a_long_list_unsubscribe_goes_on_the_wire_as_one_plain_line(to: str) -> None:
+    # RFC 2369 and 8058: the header is `<URL>`; a mail program does not decode RFC 2047
+    # words in it, so a link folded into `=?utf-8?q?...?=` is no one-click link (the
+    # non-ASCII recipient goes through `compose`, the ASCII one straight to bytes)
+    headers = {
+        "List-Unsubscribe": f"<{LINK}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    message = Message(to, "News", "Hello", headers=headers)
+    _, _, data = wire(message, "Shop <no-reply@shop.example>", datetime(2026, 11, 26, 9))
+    raw = data.decode("utf-8").split("\r\n\r\n")[0].split("\r\n")
+    assert f"List-Unsubscribe: <{LINK}>" in raw
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw

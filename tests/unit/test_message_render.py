@@ -66,3 +66,22 @@ def test_the_sandbox_keeps_a_template_from_reaching_python() -> None:
 
 def test_a_subject_is_one_line() -> None:
     assert render("t", Template("a\n{{ member.first_name }}\n", "x"), FIELDS).subject == "a Ana"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{% for i in range(100000000) %}x{% endfor %}", "OverflowError"),  # the range bound
+        ('{{ "x" * 300000000 }}', "a repetition of more than 1,000,000 items"),
+        ('{{ [1] * 300000000 }}', "a repetition of more than 1,000,000 items"),
+        ("{{ 10 ** 1000000 }}", "an exponent above 100"),
+        ("{{ 1 // 0 }}", "ZeroDivisionError"),
+        ("{% for i in range(100000) %}{{ 'x' * 20 }}{% endfor %}", "over 1,000,000 characters"),
+    ],
+)
+def test_a_template_that_would_exhaust_the_worker_fails_alone(text: str, reason: str) -> None:
+    # any error of a template staff wrote fails its message, never the worker (an
+    # OverflowError from the sandbox's range bound once stopped every delivery)
+    with pytest.raises(RenderFailed, match=reason):
+        render("campaign/1/A", Template("s", text, None), FIELDS)
+    assert render("campaign/1/A", Template("s", '{{ "ab" * 3 }}', None), FIELDS).text == "ababab"

@@ -26,6 +26,7 @@ from typing import Any
 
 import css_inline
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from patron.domain.message_fields import MessageTemplate
@@ -33,6 +34,8 @@ from patron.domain.message_fields import MessageTemplate
 DEFAULT_LOCALE = "en"
 PARTS = ("subject.txt", "body.txt", "body.html")
 COMPILED = 256  # compiled template sources kept per process
+MAX_OUTPUT = 1_000_000  # characters of a rendered part; items a `*` may repeat
+MAX_POWER = 100  # the largest exponent of `**`
 
 
 class RenderFailed(Exception):
@@ -95,8 +98,11 @@ def render(name: str, template: Template, fields: Mapping[str, Any]) -> Rendered
         html = None
         if template.html is not None:
             html = _inliner().inline(_compiled(template.html, html=True).render(fields))
-    except (jinja2.TemplateError, css_inline.InlineError, TypeError, ValueError) as exc:
-        raise RenderFailed(f"the template {name!r} does not render: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - staff's template: any error fails its message
+        raise RenderFailed(f"the template {name!r} does not render: {exc!r}") from exc
+    longest = max(len(subject), len(text), len(html or ""))
+    if longest > MAX_OUTPUT:
+        raise RenderFailed(f"the template {name!r} renders over {MAX_OUTPUT:,} characters")
     # a subject is one line: a line break in it would be refused by the mail sender
     return Rendered(" ".join(subject.split()), text, html)
 
@@ -109,16 +115,37 @@ def _compiled(source: str, *, html: bool) -> jinja2.Template:
     return (_html_env() if html else _text_env()).from_string(source)
 
 
+class _Bounded(SandboxedEnvironment):
+    """Jinja2's sandbox, with `*` and `**` bounded: a template staff write must not make
+    the worker build a string of 300 MB (`"x" * 300000000`) or a number of a million
+    digits. The sandbox already bounds `range` (100,000 items)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise SecurityError(f"an exponent above {MAX_POWER}")
+        if operator == "*" and _repeats(left, right) > MAX_OUTPUT:
+            raise SecurityError(f"a repetition of more than {MAX_OUTPUT:,} items")
+        return super().call_binop(context, operator, left, right)
+
+
+def _repeats(left: Any, right: Any) -> int:
+    """How many items `left * right` makes when it repeats a sequence, else 0."""
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, str | list | tuple) and isinstance(times, int):
+            return len(seq) * times
+    return 0
+
+
 @cache
 def _text_env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
-    )
+    return _Bounded(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 @cache
 def _html_env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return _Bounded(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 @cache

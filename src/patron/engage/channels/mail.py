@@ -149,7 +149,9 @@ def wire(message: Message, sender: str, now: datetime) -> tuple[str, str, bytes]
     return parseaddr(sender)[1], message.to, data
 
 
-_SMTP_POLICY = email.policy.SMTP
+# headers folded at 998, not 78: a long List-Unsubscribe link must stay one plain word
+# (RFC 2369 and 8058 allow no RFC 2047 encoded-words in it; the 78 fold made them)
+_SMTP_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 def _header(value: str) -> str:
