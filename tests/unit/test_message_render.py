@@ -73,7 +73,7 @@ def test_a_subject_is_one_line() -> None:
     [
         ("{% for i in range(100000000) %}x{% endfor %}", "OverflowError"),  # the range bound
         ('{{ "x" * 300000000 }}', "a repetition of more than 1,000,000 items"),
-        ('{{ [1] * 300000000 }}', "a repetition of more than 1,000,000 items"),
+        ("{{ [1] * 300000000 }}", "a repetition of more than 1,000,000 items"),
         ("{{ 10 ** 1000000 }}", "an exponent above 100"),
         ("{{ 1 // 0 }}", "ZeroDivisionError"),
         ("{% for i in range(100000) %}{{ 'x' * 20 }}{% endfor %}", "over 1,000,000 characters"),
