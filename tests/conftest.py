@@ -84,10 +84,26 @@ def pg_database() -> Iterator[str]:
     admin.dispose()
 
 
+# every sequence used since it was last restarted, restarted (ids start at 1 in each test)
+_RESTART_SEQUENCES = """
+DO $$ DECLARE s record; BEGIN
+  FOR s IN SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+  END LOOP;
+END $$
+"""
+
+
 def _truncate_pg(patron: Patron) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """Empty every table of the test's database and restart its ids. DELETE with the
+    triggers off for this transaction (`session_replication_role = replica`: the foreign
+    keys' and the append-only audit log's) instead of TRUNCATE: TRUNCATE makes new files
+    for each of the 52 tables, 300 ms a test against 14 ms, and some 1,400 tests start so."""
     with patron.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f'DELETE FROM "{table.name}"'))
+        conn.execute(text(_RESTART_SEQUENCES))
 
 
 _TEMPLATE: list[Path] = []

@@ -230,7 +230,9 @@ def test_the_export_holds_everything_held_about_the_member(
         "points.earned",
         "points.earned",
         "points.earned",
+        "referral.rewarded",  # her friend's first purchase qualified (issue 16's events)
         "purchase.refunded",
+        "voucher.issued",  # the coffee's voucher
         "points.redeemed",
         "points.adjusted",
     ]

@@ -140,6 +140,7 @@ def test_every_event_a_use_case_writes_is_one_a_subscription_may_name() -> None:
         ev.club_left(1, at, "c", "staff"),
         ev.referral_rewarded(1, at, 1, "friend", 10, 1),
         ev.referral_taken_back(1, at, 1, "friend", 10, 1),
+        ev.survey_detractor(1, at, 1, 1, "nps", 3, None),
     ]
     # then the subscribable types are exactly these, each accepted by a subscription
     assert sorted(e.type for e in made) == sorted(EVENT_TYPES)

@@ -44,6 +44,10 @@ STARTED = CampaignStarted(
     " fixed (create a new campaign)",
     campaign_id=1,
 )
+NO_CONTENT = InvalidInput(
+    "campaign 'spring': variant B has no content (subject and text); write it before the"
+    " launch, or every message would fail"
+)
 BAD = InvalidInput("audience.segments: 'winners' is no RFM segment; one of champions, …")
 
 
@@ -173,7 +177,7 @@ def get_preview(
 @router.post(
     "/v1/campaigns/{campaign}/launch",
     response_model=CampaignPublic,
-    responses=p.refusals(UNKNOWN, STARTED),
+    responses=p.refusals(UNKNOWN, STARTED, NO_CONTENT),
 )
 def launch(
     campaign: Ref, body: CampaignLaunch, patron: PatronDep, principal: AdminKey
