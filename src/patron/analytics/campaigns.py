@@ -25,7 +25,6 @@ variants' split is checked against their shares within a binomial bound
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +39,7 @@ from patron.analytics.experiments import (
     ArmSummary,
     Window,
     arm_aggregates,
+    json_safe,
     margin_basis,
     outcomes_of,
     summary,
@@ -144,7 +144,7 @@ class CampaignResults:
         return [{"figure": name, **money.as_dict()} for name, money in named]
 
     def as_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = _finite(
+        found: dict[str, Any] = json_safe(
             {
                 "campaign": self.campaign,
                 "window": {
@@ -186,16 +186,6 @@ class CampaignResults:
             }
         )
         return found
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 def results(

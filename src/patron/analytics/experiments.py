@@ -355,18 +355,18 @@ def report_document(found: ExperimentReport) -> dict[str, Any]:
     for name in ("incremental_revenue", "incremental_margin", "net_incremental_margin", "cost"):
         del document[name]
     document["program_cost"] = {"redeemed": found.redeemed_cost, "other": found.other_cost}
-    finite: dict[str, Any] = _finite(document)
+    finite: dict[str, Any] = json_safe(document)
     return finite
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """NaN and infinities (arms without variance) as null: JSON has no such numbers."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
