@@ -35,7 +35,7 @@ pytestmark = pytest.mark.usefixtures("unlimited_keys")
 
 @pytest.fixture
 def pg(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Patron]:
-    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=20)
+    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=10)
     patron.clock = utcnow  # the server runs in real time
     text = EXAMPLE_PROGRAM.read_text().replace("min_points = 100", "min_points = 0")
     load_example(patron, text)

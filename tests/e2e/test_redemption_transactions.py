@@ -160,7 +160,7 @@ def test_a_quote_ignores_the_transaction_id(pos: Api, patron: Patron) -> None:
 
 @pytest.fixture
 def pg(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
-    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=20)
+    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=10)
     patron.clock = utcnow  # the server runs in real time
     load_example(patron)
     yield patron

@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 def pg(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Patron]:
-    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=25)
+    patron = make_patron("postgres", tmp_path, Clock(), request, pool_size=8)
     yield patron
     patron.dispose()
 

@@ -76,8 +76,9 @@ def assert_verified(patron: Patron) -> None:
 
 
 def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` for i < n in n threads released together; each result or the
-    Patron error it raised (the races of vouchers, events and entitlements)."""
+    """Run `work(i)` for i < n in n threads released together; each result or the error
+    it raised (the races of vouchers, events and entitlements). Any error is kept, not
+    only Patron's: a thread that failed to reach the store must not pass for a success."""
     gate = threading.Barrier(n)
     results: list[Any] = [None] * n
 
@@ -85,7 +86,7 @@ def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
         gate.wait()
         try:
             results[i] = work(i)
-        except PatronError as exc:
+        except Exception as exc:  # noqa: BLE001 -- the caller counts every outcome
             results[i] = exc
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
@@ -94,3 +95,13 @@ def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def outcome(result: Any) -> str:
+    """A Patron error's code; any other error (a store out of connections) or a thread
+    that never finished by its name; "ok" only for a result."""
+    if isinstance(result, PatronError):
+        return result.code
+    if isinstance(result, BaseException):
+        return type(result).__name__
+    return "unfinished" if result is None else "ok"

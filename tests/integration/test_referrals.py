@@ -35,8 +35,7 @@ from patron.services.queries import balance
 from patron.services.referrals import funnel, leaders, referrals_of
 from patron.services.refund import refund
 from tests.conftest import Clock, make_patron, use_program
-from tests.integration.helpers import assert_verified, balance_of
-from tests.integration.test_voucher_races import at_once, outcome
+from tests.integration.helpers import assert_verified, at_once, balance_of, outcome
 
 PROGRAM = """
 name = "Referrals"
@@ -346,7 +345,7 @@ max_total = 5
 
 @pytest.fixture
 def racing(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
-    patron = make_patron(store_kind, tmp_path, Clock(), request, pool_size=25)
+    patron = make_patron(store_kind, tmp_path, Clock(), request, pool_size=8)
     use_program(patron, RACE)
     yield patron
     patron.dispose()

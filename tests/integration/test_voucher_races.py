@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,7 +26,7 @@ from patron.services.commands import Adjust, Redeem
 from patron.services.fulfil import UseVoucher, use
 from patron.services.redeem import redeem
 from tests.conftest import Clock, load_example, make_patron
-from tests.integration.helpers import assert_verified, at_once, member
+from tests.integration.helpers import assert_verified, at_once, member, outcome
 
 PROGRAM = """
 name = "Races"
@@ -55,14 +54,10 @@ cost = 5.00
 
 @pytest.fixture
 def racing(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Patron]:
-    patron = make_patron(store_kind, tmp_path, Clock(), request, pool_size=25)
+    patron = make_patron(store_kind, tmp_path, Clock(), request, pool_size=8)
     load_example(patron, PROGRAM)
     yield patron
     patron.dispose()
-
-
-def outcome(result: Any) -> str:
-    return result.code if isinstance(result, PatronError) else "ok"
 
 
 def test_100_concurrent_redemptions_never_take_more_than_the_stock(racing: Patron) -> None:
