@@ -41,6 +41,24 @@ def test_a_tier_and_a_segmentation_are_populations(patron: Patron, clock: Clock)
     assert measures.measure("revenue_per_member", Population("abc", "B"), *WINDOW) == Decimal("100")
 
 
+def test_an_rfm_segment_is_a_population(patron: Patron, clock: Clock) -> None:
+    """RFM on the last day of the window (bins 5, score = min(5, 1 + floor(5 x percent
+    rank))). Days since the last purchase: m1 6 (06-25), m3 21 (06-10), m2 42 (05-20), so
+    R is m2 1, m3 3, m1 5; purchases m3 1, m2 2, m1 3, so F is m3 1, m2 3, m1 5. By the
+    grid: m1 (R5 F5) is a champion, m2 (R1 F3) at risk, m3 (R3 F1) needs attention, and
+    no one is lost. Window revenue per member: m1 100, m2 0, m3 50."""
+    scenario.build(patron, clock)
+    measures = patron.measures()
+
+    def revenue(segment: str) -> Decimal | None:
+        return measures.measure("revenue_per_member", Population("rfm", segment), *WINDOW)
+
+    assert revenue("champions") == Decimal("100")
+    assert revenue("at risk") == Decimal("0")
+    assert revenue("need attention") == Decimal("50")
+    assert revenue("lost") is None
+
+
 @pytest.mark.parametrize(
     ("population", "words"),
     [

@@ -107,7 +107,14 @@ def _last_day(end: date) -> datetime:
 
 
 def _of_customers(con: ibis.BaseBackend, customers: ir.Table) -> ir.Table:
-    """The members whose external ids are the `customer_id`s of `customers`."""
+    """The members whose external ids are the `customer_id`s of `customers`.
+
+    On SQLite the customers are read first and held in a temporary table: a segmentation
+    (RFM, A/B/C) written into the measure's query nests its subqueries deeper than
+    SQLite's parser goes ("parser stack overflow"). PostgreSQL takes the one query.
+    """
+    if con.name == "sqlite":
+        customers = ibis.memtable(customers.select("customer_id").to_pyarrow())
     return _members(con).semi_join(customers, "customer_id")
 
 
