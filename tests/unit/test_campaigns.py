@@ -143,16 +143,21 @@ def test_an_audience_reads_back_as_written() -> None:
 
 
 def test_the_save_time_check_renders_as_the_worker_does() -> None:
-    """services/campaigns.py keeps its own copy of the worker's sandbox (the use cases may
-    not import engage/): both accept and refuse the same templates with the sample fields."""
+    """Saving (services/campaigns.py) and sending (engage/render.py) use one sandbox
+    (domain/template_sandbox.py): both accept and refuse the same templates with the
+    sample fields, the bounds of `*` and `**` included."""
+    from patron.domain.template_sandbox import environment
     from patron.engage.render import RenderFailed, Template, render
-    from patron.services.campaigns import SAMPLE_FIELDS, _environment
+    from patron.services.campaigns import SAMPLE_FIELDS
 
     for source, renders in [
         ("{{ member.first_name }} {{ expiring.points }}", True),
         ("{{ member.nosuchfield }}", False),
         ("{{ nosuchname }}", False),
         ("{{ ''.__class__.__mro__ }}", False),
+        ("{{ 'x' * 300000000 }}", False),
+        ("{{ 10 ** 1000000 }}", False),
+        ("{{ 'x' * 3 }} {{ 2 ** 10 }}", True),
     ]:
         for html in (False, True):
             template = Template("s", "t", source) if html else Template("s", source, None)
@@ -162,7 +167,7 @@ def test_the_save_time_check_renders_as_the_worker_does() -> None:
             except RenderFailed:
                 worker = False
             try:
-                _environment(html=html).from_string(source).render(SAMPLE_FIELDS)
+                environment(html=html).from_string(source).render(SAMPLE_FIELDS)
                 mine = True
             except Exception:  # noqa: BLE001
                 mine = False

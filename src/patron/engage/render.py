@@ -7,9 +7,9 @@ journeys' and the transactional ones ship with the package
 in the member's locale, the package's, then the same two in English (`en`); a locale like
 `ro_RO` is tried as itself and as `ro` first.
 
-The templates run in Jinja2's sandbox (staff write them; a template reads fields, it
-cannot reach Python), undefined names are errors (a typo shows, rather than an empty
-greeting), and the HTML part is autoescaped: a member's name cannot inject markup. The
+The templates run in the bounded sandbox of domain/template_sandbox.py (staff write them;
+a template reads fields, it cannot reach Python), the one the saving of a template checks
+it in: undefined names are errors and the HTML part is autoescaped. The
 HTML part's <style> rules are then inlined into `style=` attributes (css-inline), since
 many mail programs drop a <style> block; @media rules stay in the head. Nothing remote is
 ever loaded. Any failure is `RenderFailed` naming the template and the reason: the worker
@@ -26,16 +26,13 @@ from typing import Any
 
 import css_inline
 import jinja2
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from patron.domain.message_fields import MessageTemplate
+from patron.domain.template_sandbox import MAX_OUTPUT, environment
 
 DEFAULT_LOCALE = "en"
 PARTS = ("subject.txt", "body.txt", "body.html")
 COMPILED = 256  # compiled template sources kept per process
-MAX_OUTPUT = 1_000_000  # characters of a rendered part; items a `*` may repeat
-MAX_POWER = 100  # the largest exponent of `**`
 
 
 class RenderFailed(Exception):
@@ -112,40 +109,7 @@ def _compiled(source: str, *, html: bool) -> jinja2.Template:
     """A template's source compiled once per process (compiling costs far more than
     rendering: a campaign renders the same few sources for every member). Keyed by the
     source itself, so a template edited in the store is compiled afresh, never stale."""
-    return (_html_env() if html else _text_env()).from_string(source)
-
-
-class _Bounded(SandboxedEnvironment):
-    """Jinja2's sandbox, with `*` and `**` bounded: a template staff write must not make
-    the worker build a string of 300 MB (`"x" * 300000000`) or a number of a million
-    digits. The sandbox already bounds `range` (100,000 items)."""
-
-    intercepted_binops = frozenset(["*", "**"])
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
-            raise SecurityError(f"an exponent above {MAX_POWER}")
-        if operator == "*" and _repeats(left, right) > MAX_OUTPUT:
-            raise SecurityError(f"a repetition of more than {MAX_OUTPUT:,} items")
-        return super().call_binop(context, operator, left, right)
-
-
-def _repeats(left: Any, right: Any) -> int:
-    """How many items `left * right` makes when it repeats a sequence, else 0."""
-    for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(times, int):
-            return len(seq) * times
-    return 0
-
-
-@cache
-def _text_env() -> SandboxedEnvironment:
-    return _Bounded(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-
-
-@cache
-def _html_env() -> SandboxedEnvironment:
-    return _Bounded(autoescape=True, undefined=jinja2.StrictUndefined)
+    return environment(html=html).from_string(source)
 
 
 @cache

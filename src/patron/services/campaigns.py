@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from patron.domain import limits
@@ -55,6 +54,7 @@ from patron.domain.experiments import Arm, holdout_arm
 from patron.domain.message_fields import fields
 from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
 from patron.domain.program import Promotion, RewardKind
+from patron.domain.template_sandbox import environment
 from patron.services.bonuses import give_voucher
 from patron.services.deliveries import unsubscribes
 from patron.services.messages import counts, enqueue_many
@@ -664,21 +664,6 @@ SAMPLE_FIELDS = fields(
 )
 
 
-@cache
-def _environment(*, html: bool) -> Any:
-    """The worker's environment (engage/render.py, which the use cases may not import):
-    Jinja2's sandbox, undefined names an error, the HTML part autoescaped. A test checks
-    that both refuse and accept the same templates."""
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    if html:
-        return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-    return SandboxedEnvironment(
-        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True
-    )
-
-
 def _template(where: str, part: object, name: str, now: datetime, actor: str) -> StoredTemplate:
     from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -703,7 +688,7 @@ def _template(where: str, part: object, name: str, now: datetime, actor: str) ->
         if key == "subject" and ("\n" in value or "\r" in value or not value.strip()):
             raise InvalidInput(f"{where}.subject: one line, not empty")
         try:
-            _environment(html=key == "html").from_string(value).render(SAMPLE_FIELDS)
+            environment(html=key == "html").from_string(value).render(SAMPLE_FIELDS)
         except TemplateSyntaxError as exc:
             raise InvalidInput(f"{where}.{key}: line {exc.lineno}: {exc.message}") from None
         except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
