@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
@@ -38,12 +39,30 @@ class Api:
         return self.client.get(path, headers=self.headers(None, key))
 
 
+_REFUSALS: dict[tuple[tuple[str, tuple[str, ...]], ...], Refusals] = {}
+
+
+def refusals_of(app: FastAPI) -> Refusals:
+    """What the app's OpenAPI document announces, read once per process for each set of
+    routes: writing the document takes about a second, and some 900 tests build an app
+    over their own store (the document depends on the routes, never on the store)."""
+    routes = tuple(
+        sorted(
+            (str(getattr(r, "path", "")), tuple(sorted(getattr(r, "methods", None) or ())))
+            for r in app.routes
+        )
+    )
+    if routes not in _REFUSALS:
+        _REFUSALS[routes] = Refusals(app.openapi())
+    return _REFUSALS[routes]
+
+
 @pytest.fixture
 def client(patron: Patron) -> Iterator[TestClient]:
     """The app over `patron`; every answer it gives must be one the OpenAPI document
     announces for its path (tests/e2e/documented.py): the test fails otherwise."""
     app = create_app(patron)
-    refusals = Refusals(app.openapi())
+    refusals = refusals_of(app)
     undocumented: list[str] = []
 
     def check(response: httpx.Response) -> None:
