@@ -141,7 +141,7 @@ def test_the_export_holds_everything_held_about_the_member(
 
     assert answer.status_code == 200, answer.text
     doc = answer.json()
-    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 4)
+    assert (doc["format"], doc["format_version"]) == ("patron.member-export", 5)
     assert doc["payment_fingerprints"] == []  # the till sent none
     assert doc["generated_at"] == "2026-01-16T10:00:00Z"
     assert doc["member"] == {
@@ -247,7 +247,13 @@ def test_the_export_holds_everything_held_about_the_member(
     assert (scores["purchases"], scores["clv"]) == (1, None)  # one buyer: no model to fit
     assert "too few purchases" in scores["note"]
     # enrolled through the API, which asks nothing: no consent recorded
-    assert doc["consents"] == {"marketing": "not recorded", "history": []}
+    assert doc["consents"] == {
+        "marketing": "not recorded",
+        "marketing_sms": "not recorded",
+        "marketing_push": "not recorded",
+        "history": [],
+    }
+    assert (doc["messages"], doc["survey_answers"]) == ([], [])  # none asked, none answered
     # the costs of goods are the business's, not the member's: not exported
     assert "cost" not in purchase and "unit_cost" not in purchase["lines"][0]
 
@@ -377,8 +383,10 @@ def test_the_erasure_export_shows_what_is_kept_and_the_audit_entry(
         "member.erased",
         "ticket 12",
     )
-    # ann's refund, referral and adjustment reasons; her one adjusted event; her enrolment
+    # ann's refund, referral and adjustment reasons; her one adjusted event; her enrolment;
+    # no message was sent to her
     assert erasure["details"] == {
+        "message_addresses": 0,
         "refund_reasons": 1,
         "ledger_reasons": 3,
         "referrer_reasons": 0,

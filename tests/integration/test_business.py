@@ -294,7 +294,7 @@ def test_the_business_export_holds_its_buyers_its_uses_and_its_birthday(
     _use(patron, biz, "visits", "catalog shown")
     patron.run(set_birthday, SetBirthday(biz, Birthday(3, 14), ACTOR))
     doc = patron.read(export_member, MemberRef(id=biz), lambda _: {})
-    assert doc["format_version"] == 4
+    assert doc["format_version"] == 5
     assert doc["birthday"] == "--03-14"
     business = doc["business"]
     assert (business["company_name"], business["vat_number"]) == (

@@ -100,9 +100,11 @@ def test_the_data_export_holds_the_state_and_every_record(patron: Patron, clock:
     clock.advance(days=2)
     _say(patron, ana, False)
     doc = patron.read(export_member, MemberRef(id=ana), lambda _: {})
-    assert doc["format_version"] == 4
+    assert doc["format_version"] == 5
     assert doc["consents"] == {
         "marketing": "declined",
+        "marketing_sms": "not recorded",
+        "marketing_push": "not recorded",
         "history": [
             {"purpose": "marketing", "granted": True, "recorded_at": "2026-01-01T09:00:00Z",
              "source": "api"},

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,7 +29,11 @@ from patron.domain.webhooks import RetryPolicy
 from patron.engage.channels.mail import SmtpSender, SmtpServer
 from patron.services import deliveries as uc
 from patron.services import messages as core
+from patron.services import surveys as uc_surveys
+from patron.services.commands import EraseMember, MemberRef
 from patron.services.consents import record_consent
+from patron.services.export import export_member
+from patron.services.privacy import erase_member
 from patron.store.messages import StoredTemplate
 from tests.conftest import Clock, load_example, make_patron
 from tests.integration.helpers import member
@@ -392,3 +397,53 @@ def test_a_claim_takes_run_out_leases_then_deferred_then_queued_soonest_due_firs
     claimed = patron.run(uc.claim_messages, uc.Claim(3, timedelta(minutes=10)))
     assert [c.message_id for c in claimed] == [sooner, same, later]
     assert future not in [c.message_id for c in claimed]
+
+
+def test_the_export_holds_the_messages_and_survey_answers_and_erasure_blanks_them(
+    patron: Patron, inbox: Inbox
+) -> None:
+    # given: Ana was sent one message, has one waiting, and answered a survey in words
+    _templates(patron)
+    ana = _subscriber(patron, "ana", "ana@example.com")
+    sent = _ask(patron, ana, "run:1")
+    assert _delivery(patron, inbox).step() == 1
+    waiting = _ask(patron, ana, "run:2")
+    survey = patron.run(uc_surveys.add_survey, uc_surveys.AddSurvey("nps", "nps", {"en": "?"}, "t"))
+    token = patron.run(lambda uow, _: uc_surveys.invite(uow, survey.id, ana, None), None).token
+    patron.run(uc_surveys.respond, uc_surveys.Respond(token, 9, "Quick and friendly"))
+
+    def exported() -> dict[str, Any]:
+        return patron.read(export_member, MemberRef(id=ana), lambda _: {})
+
+    # when she asks for her data: both messages, where the sent one went, and her words
+    doc = exported()
+    assert doc["format_version"] == 5
+    messages = [(m["id"], m["template"], m["status"], m["address"]) for m in doc["messages"]]
+    assert messages == [
+        (sent, "campaign/1/A", "sent", "ana@example.com"),
+        (waiting, "campaign/1/A", "queued", None),
+    ]
+    assert doc["messages"][0]["sent_at"] is not None
+    answers = [(a["survey"], a["score"], a["comment"]) for a in doc["survey_answers"]]
+    assert answers == [("nps", 9, "Quick and friendly")]
+    states = {k: v for k, v in doc["consents"].items() if k != "history"}
+    assert states == {
+        "marketing": "granted",
+        "marketing_sms": "not recorded",
+        "marketing_push": "not recorded",
+    }
+    # when she is erased
+    patron.run(erase_member, EraseMember(MemberRef(id=ana), "ticket 1", "tests"))
+    # then the address is gone, the waiting message is refused and never sent, her words
+    # are blanked and her score stays (it is in the survey's results)
+    doc = exported()
+    assert [(m["status"], m["refusal"], m["address"]) for m in doc["messages"]] == [
+        ("sent", None, None),
+        ("refused", "erased", None),
+    ]
+    assert [(a["score"], a["comment"]) for a in doc["survey_answers"]] == [(9, None)]
+    assert _delivery(patron, inbox).step() == 0
+    assert len(inbox.received) == 1
+    audit = patron.read(lambda uow: uow.audit.for_member(ana))
+    [erased] = [a for a in audit if a.action == "member.erased"]
+    assert erased.details["message_addresses"] == 1

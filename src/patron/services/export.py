@@ -3,7 +3,8 @@
 One JSON document in a versioned format (docs/privacy.md): the profile, purchases with
 their lines and refunds, ledger entries, lots, redemptions, the events written about the
 member, the audit entries that name them, their RFM segment and lifetime-value figures,
-and the member's consents (their state and every record of them). Segments and scores come from the
+the member's consents (their state and every record of them), the messages asked for
+them and their survey answers. Segments and scores come from the
 analytics, which this layer does not import: the adapter passes a function that computes
 them for a customer id. The costs of goods and rewards are left out: they are the
 business's figures about its products, not data about the member.
@@ -19,9 +20,10 @@ from decimal import Decimal
 from typing import Any
 
 from patron.domain.clock import iso_utc
-from patron.domain.consent import MARKETING, ConsentRecord, latest, state_of
+from patron.domain.consent import ConsentRecord, latest, state_of
 from patron.domain.ledger import LedgerEntry
 from patron.domain.member import Member
+from patron.domain.messages import CONSENT_PURPOSE
 from patron.domain.money import quantize_money
 from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
 from patron.domain.redemption import Redemption
@@ -33,8 +35,9 @@ from patron.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "patron.member-export"
 # 2: the member's phone and card, and their consents as recorded; 3: payment fingerprints;
-# 4: the birthday, clubs, RSVPs, and a business's buyers and entitlement uses
-EXPORT_VERSION = 4
+# 4: the birthday, clubs, RSVPs, and a business's buyers and entitlement uses; 5: the
+# messages, the survey answers, and the state of the SMS and push consents
+EXPORT_VERSION = 5
 
 # what a member's segment and scores are, given their customer id (the external id)
 Scores = Callable[[str], dict[str, Any]]
@@ -78,6 +81,8 @@ def export_member(uow: UnitOfWork, ref: MemberRef, scores: Scores) -> dict[str, 
         "segments_and_scores": scores(member.external_id),
         "consents": _consents(uow.consents.history(member.id)),
         **_issue_15(uow, member.id),
+        "messages": [_message(m) for m in data.messages(member.id)],
+        "survey_answers": [_answer(a) for a in data.survey_answers(member.id)],
     }
 
 
@@ -144,10 +149,27 @@ def _issue_15(uow: UnitOfWork, member_id: int) -> dict[str, Any]:
     }
 
 
-def _consents(history: list[ConsentRecord]) -> dict[str, Any]:
-    """The marketing consent's state and every record, oldest first."""
+def _message(row: dict[str, Any]) -> dict[str, Any]:
+    """A message asked for the member: what it was, what became of it, where it went."""
     return {
-        MARKETING: state_of(latest(history)).value,
+        **row,
+        "queued_at": iso_utc(row["queued_at"]),
+        "sent_at": _time(row["sent_at"]),
+    }
+
+
+def _answer(row: dict[str, Any]) -> dict[str, Any]:
+    """A survey answer of the member, with its words."""
+    return {**row, "responded_at": iso_utc(row["responded_at"])}
+
+
+def _consents(history: list[ConsentRecord]) -> dict[str, Any]:
+    """Each marketing consent's state (e-mail, SMS, push) and every record, oldest first."""
+    return {
+        **{
+            purpose: state_of(latest(history, purpose)).value
+            for purpose in CONSENT_PURPOSE.values()
+        },
         "history": [
             {
                 "purpose": c.purpose,

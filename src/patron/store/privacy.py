@@ -35,6 +35,9 @@ from patron.store.outbox import OutboxEvent, event
 from patron.store.purchases import line, purchase, refund
 from patron.store.redemptions import redemption
 
+# the statuses of a message not sent yet (domain/messages.Status); one `sending` is
+# refused too, so that a worker sending it at this moment records nothing back
+_WAITING = ("queued", "deferred", "sending")
 # stored answers that show a member hold this key (MemberPublic); others never do
 _MEMBER_ANSWER = '%"external_id":%'
 
@@ -43,6 +46,7 @@ _MEMBER_ANSWER = '%"external_id":%'
 class Scrubbed:
     """How many records of each kind erasure rewrote (for the audit entry)."""
 
+    message_addresses: int
     refund_reasons: int
     ledger_reasons: int
     referrer_reasons: int
@@ -103,6 +107,51 @@ class PersonalData:
         query = select(o).where(o.c.member_id == member_id).order_by(o.c.id)
         return [event(r) for r in self.conn.execute(query)]
 
+    def messages(self, member_id: int) -> list[dict[str, Any]]:
+        """Every message asked for the member, oldest first: channel, kind, template, the
+        campaign or journey it came from, what became of it and the address it went to."""
+        m = t.messages
+        query = (
+            select(
+                m.c.id,
+                m.c.channel,
+                m.c.kind,
+                m.c.template,
+                m.c.campaign_id,
+                m.c.journey,
+                m.c.variant,
+                m.c.status,
+                m.c.refusal,
+                m.c.queued_at,
+                m.c.sent_at,
+                m.c.address,
+            )
+            .where(m.c.member_id == member_id)
+            .order_by(m.c.id)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def survey_answers(self, member_id: int) -> list[dict[str, Any]]:
+        """The member's survey answers, oldest first, with the survey's name and kind."""
+        r, s = t.survey_responses, t.surveys
+        query = (
+            select(
+                r.c.id,
+                r.c.survey_id,
+                s.c.name.label("survey"),
+                s.c.kind,
+                r.c.score,
+                r.c.comment,
+                r.c.locale,
+                r.c.purchase_id,
+                r.c.responded_at,
+            )
+            .join(s, s.c.id == r.c.survey_id)
+            .where(r.c.member_id == member_id)
+            .order_by(r.c.id)
+        )
+        return [dict(row._mapping) for row in self.conn.execute(query)]
+
     def referred(self, member_id: int) -> list[int]:
         """Ids of the members who enrolled with this member's referral code."""
         m = t.members
@@ -150,6 +199,7 @@ class PersonalData:
             update(answers).where(answers.c.member_id == member_id).values(comment=None)
         )
         return Scrubbed(
+            message_addresses=self._messages(member_id),
             refund_reasons=self._blank(t.refunds, member_id),
             ledger_reasons=self._blank(t.ledger_entries, member_id),
             referrer_reasons=self._referrer_reason(member_id, old_external_id, referred_by),
@@ -198,6 +248,24 @@ class PersonalData:
                 )
             )
             .values(reason=f"referred member {member_id}")
+        )
+        return int(result.rowcount)
+
+    def _messages(self, member_id: int) -> int:
+        """The addresses the member's messages went to, and the errors of their sending (a
+        mail server's refusal names the address it refused), blanked; a message not yet
+        sent is refused as `erased`, as the worker would refuse it."""
+        m = t.messages
+        self.conn.execute(
+            update(m)
+            .where(m.c.member_id == member_id, m.c.status.in_(_WAITING))
+            .values(status="refused", refusal="erased", lease_until=None)
+        )
+        result = self.conn.execute(
+            update(m)
+            .where(m.c.member_id == member_id)
+            .where(m.c.address.is_not(None) | m.c.error.is_not(None))
+            .values(address=None, error=None)
         )
         return int(result.rowcount)
 
