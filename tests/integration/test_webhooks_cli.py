@@ -54,7 +54,9 @@ def test_subscribe_deliver_fail_and_replay_from_the_command_line(tmp_path: Path)
         assert ran.exit_code == 0, ran.output
         status = json.loads(cli("worker", "status", "--json").stdout)  # type: ignore[attr-defined]
         assert status == {"events_waiting": 0, "oldest_age_seconds": 0.0, "pending": 0,
-                          "sending": 0, "dead": waiting}  # fmt: skip
+                          "sending": 0, "dead": waiting, "messages_due": 0,
+                          "messages_oldest_due_age_seconds": 0.0, "messages_later": 0,
+                          "messages_stuck": 0}  # fmt: skip
         answers[0] = 204
         replayed = cli("webhooks", "replay", "--dead")
         assert replayed.stdout.strip() == f"{waiting} deliveries pending again"  # type: ignore[attr-defined]

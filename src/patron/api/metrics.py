@@ -40,6 +40,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
+from patron.services.health import DeliveryLag
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger("patron.metrics")
 
@@ -55,6 +57,14 @@ _UP = "1 if the store answered the scrape's query, else 0"
 _BACKLOG = "events in the outbox not yet published"
 _AGE = "seconds since the oldest event not yet published was written (0: none waits)"
 _DEAD = "webhook deliveries given up after their last attempt (dead letters)"
+# the gauges of `patron worker`'s backlog (services/health.DeliveryLag), in its order
+_LAG = {
+    "patron_outbox_oldest_age_seconds": _AGE,
+    "patron_webhook_dead_letters": _DEAD,
+    "patron_messages_due": "messages due to be sent (queued, or deferred to a time now past)",
+    "patron_messages_oldest_due_age_seconds": "how long the soonest-due message has waited",
+    "patron_messages_stuck": "messages left sending by a worker that died (taken again soon)",
+}
 
 
 def multiprocess_mode() -> bool:
@@ -67,24 +77,24 @@ class StoreCollector(Collector):
     reported as down (patron_store_up 0) instead of failing the whole scrape."""
 
     def __init__(
-        self, backlog: Callable[[], int], delivery: Callable[[], tuple[float, int]] | None = None
+        self, backlog: Callable[[], int], delivery: Callable[[], DeliveryLag] | None = None
     ) -> None:
         self._backlog = backlog
-        self._delivery = delivery  # the oldest waiting event's age and the dead letters
+        self._delivery = delivery  # the oldest waiting event's age, dead letters, messages
 
     def describe(self) -> Iterable[Metric]:
         """The names, without a query (else registering the collector would run one)."""
         yield GaugeMetricFamily("patron_store_up", _UP)
         yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG)
         if self._delivery is not None:
-            yield GaugeMetricFamily("patron_outbox_oldest_age_seconds", _AGE)
-            yield GaugeMetricFamily("patron_webhook_dead_letters", _DEAD)
+            for name, help_ in _LAG.items():
+                yield GaugeMetricFamily(name, help_)
 
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily("patron_store_up", _UP)
         try:
             backlog = self._backlog()
-            age, dead = self._delivery() if self._delivery is not None else (None, None)
+            lag = self._delivery() if self._delivery is not None else None
         except Exception:  # noqa: BLE001 - a scrape reports the store down, never fails
             log.warning("the store did not answer the metrics query", exc_info=True)
             up.add_metric([], 0)
@@ -93,9 +103,16 @@ class StoreCollector(Collector):
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily("patron_outbox_backlog", _BACKLOG, value=backlog)
-        if age is not None and dead is not None:
-            yield GaugeMetricFamily("patron_outbox_oldest_age_seconds", _AGE, value=age)
-            yield GaugeMetricFamily("patron_webhook_dead_letters", _DEAD, value=dead)
+        if lag is not None:
+            values = (
+                lag.oldest_event_age,
+                lag.dead_letters,
+                lag.messages_due,
+                lag.oldest_message_age,
+                lag.messages_stuck,
+            )
+            for (name, help_), value in zip(_LAG.items(), values, strict=True):
+                yield GaugeMetricFamily(name, help_, value=value)
 
 
 class Metrics:
@@ -105,7 +122,7 @@ class Metrics:
         self,
         engine: Engine,
         backlog: Callable[[], int],
-        delivery: Callable[[], tuple[float, int]] | None = None,
+        delivery: Callable[[], DeliveryLag] | None = None,
     ) -> None:
         self.engine = engine
         self.registry = CollectorRegistry(auto_describe=True)

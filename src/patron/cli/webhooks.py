@@ -277,19 +277,24 @@ def _single_worker_lock(url: str) -> Any:
 def status(
     as_json: Annotated[bool, typer.Option("--json")] = False, database_url: DbOption = None
 ) -> None:
-    """The backlog: events not yet published, the oldest one's age, deliveries by state."""
+    """The backlog: events not yet published, the oldest one's age, webhook deliveries by
+    state, and messages due, deferred to later and left sending by a worker that died."""
     from patron.services.health import delivery_lag
     from patron.services.webhooks import backlog
 
     with open_patron(database_url) as patron:
         facts = patron.read(backlog)
-        age, _dead = patron.read(delivery_lag, patron.clock())
+        lag = patron.read(delivery_lag, patron.clock())
     document = {
         "events_waiting": facts.events,
-        "oldest_age_seconds": round(age, 1),
+        "oldest_age_seconds": round(lag.oldest_event_age, 1),
         "pending": facts.pending,
         "sending": facts.sending,
         "dead": facts.dead,
+        "messages_due": lag.messages_due,
+        "messages_oldest_due_age_seconds": round(lag.oldest_message_age, 1),
+        "messages_later": lag.messages_later,
+        "messages_stuck": lag.messages_stuck,
     }
     if as_json:
         typer.echo(json.dumps(document))

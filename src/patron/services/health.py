@@ -1,5 +1,5 @@
 """What an operator's probes ask of the store: does it answer with the schema this
-version of Patron expects, and how many events wait in the outbox.
+version of Patron expects, and how many events and messages wait to go out.
 
 Readiness reads the schema revision rather than `SELECT 1`: a server whose database was
 restored from an older backup, or never migrated, answers queries yet cannot serve, and
@@ -34,10 +34,33 @@ def outbox_backlog(uow: UnitOfWork) -> int:
     return uow.outbox.backlog()
 
 
-def delivery_lag(uow: UnitOfWork, now: datetime) -> tuple[float, int]:
-    """The age in seconds of the oldest event not yet published (0 when none waits) and
-    the webhook deliveries given up (dead letters): what `patron worker` has left."""
-    backlog = uow.webhooks.backlog()
-    oldest = backlog.oldest_created_at
-    age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
-    return age, backlog.dead
+@dataclass(frozen=True)
+class DeliveryLag:
+    """What `patron worker` has left: the age in seconds of the oldest event not yet
+    published, the webhook deliveries given up (dead letters), and the messages due to
+    be sent with how long the soonest-due of them has waited, those deferred to later,
+    and those left `sending` by a worker that died (ages are 0 when nothing waits)."""
+
+    oldest_event_age: float
+    dead_letters: int
+    messages_due: int
+    oldest_message_age: float
+    messages_later: int
+    messages_stuck: int
+
+
+def delivery_lag(uow: UnitOfWork, now: datetime) -> DeliveryLag:
+    webhooks = uow.webhooks.backlog()
+    messages = uow.deliveries.backlog(now)
+    return DeliveryLag(
+        _age(now, webhooks.oldest_created_at),
+        webhooks.dead,
+        messages.due,
+        _age(now, messages.oldest_due),
+        messages.later,
+        messages.stuck,
+    )
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    return max((now - since).total_seconds(), 0.0) if since is not None else 0.0

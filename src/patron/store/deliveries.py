@@ -47,6 +47,18 @@ class Claimed:
     attempt: int
 
 
+@dataclass(frozen=True, slots=True)
+class MessageBacklog:
+    """What waits to be sent: messages due now (queued or deferred whose `not_before` has
+    come) and the soonest-due of them's `not_before`, those deferred to later, and those
+    `sending` whose lease ran out (a worker died with them: the next claim takes them)."""
+
+    due: int
+    oldest_due: datetime | None
+    later: int
+    stuck: int
+
+
 class Deliveries(Repo):
     def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Lease up to `limit` due messages, the soonest due first (by `not_before`, then
@@ -148,6 +160,22 @@ class Deliveries(Repo):
             update(_m).where(stale).values(status="queued", not_before=now, lease_until=None)
         )
         return int(done.rowcount or 0)
+
+    def backlog(self, now: datetime) -> MessageBacklog:
+        """The messages waiting, as `patron worker status` and /metrics show them."""
+        waiting = _m.c.status.in_(DUE)
+        due = and_(waiting, _m.c.not_before <= now)
+        row = self.conn.execute(
+            select(
+                func.count().filter(due).label("due"),
+                func.min(_m.c.not_before).filter(due).label("oldest"),
+                func.count().filter(and_(waiting, _m.c.not_before > now)).label("later"),
+                func.count()
+                .filter(and_(_m.c.status == SENDING, _m.c.lease_until < now))
+                .label("stuck"),
+            ).where(_m.c.status.in_([*DUE, SENDING]))
+        ).one()
+        return MessageBacklog(int(row.due), row.oldest, int(row.later), int(row.stuck))
 
     def templates(self, name: str) -> dict[str, MessageTemplate]:
         """The store's template `name` in every locale it is written in."""
