@@ -7,7 +7,8 @@ write the ledger acknowledged (201 and not an idempotent replay) also counts as 
 a redemption or a refund. The database pool's use is read off the engine when /metrics
 is scraped (and after each request, for the multi-process case below); the outbox backlog
 is a count in the store, read at scrape time by `StoreCollector`, with the age of the
-oldest event waiting and the webhook dead letters (`patron worker`: docs/webhooks.md).
+oldest event waiting, the webhook dead letters and the messages waiting to be sent
+(`patron worker`: docs/webhooks.md, docs/messages.md).
 
 Several worker processes (`patron serve --workers N`) each count their own requests.
 prometheus-client's multi-process mode adds them up: with PROMETHEUS_MULTIPROC_DIR set
