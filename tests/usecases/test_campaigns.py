@@ -47,6 +47,7 @@ from patron.services.earn import record_purchase
 from patron.store import tables as t
 from tests.conftest import Clock, use_program
 from tests.integration.helpers import member
+from tests.unit.test_template_sandbox import NESTED
 from tests.usecases.test_experiments import expected_arm
 
 pytestmark = pytest.mark.usefixtures("verified")
@@ -473,6 +474,10 @@ def test_content_naming_an_unknown_field_is_refused_when_saved(patron: Patron) -
     bad = {"A": {"subject": "Hi", "text": "{{ member.nosuchfield }}"}}
     with pytest.raises(InvalidInput, match=r"content\.A\.text: does not render"):
         patron.run(create_campaign, CreateCampaign(spec(), "cli:test", bad))
+    assert patron.read(lambda uow: uow.campaigns.all()) == []
+    endless = {"A": {"subject": "Hi", "text": "x", "html": NESTED}}
+    with pytest.raises(InvalidInput, match=r"content\.A\.html: .* renders for longer than 2 s"):
+        patron.run(create_campaign, CreateCampaign(spec(), "cli:test", endless))
     assert patron.read(lambda uow: uow.campaigns.all()) == []
     good = {"A": {"subject": "{{ member.first_name }}", "text": "{{ expiring.points }}",
                   "html": "<a href='{{ unsubscribe_url }}'>{{ reward.name }}</a>"}}  # fmt: skip

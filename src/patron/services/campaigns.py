@@ -54,7 +54,7 @@ from patron.domain.experiments import Arm, holdout_arm
 from patron.domain.message_fields import fields
 from patron.domain.messages import CONSENT_PURPOSE, Channel, Kind, Outgoing
 from patron.domain.program import Promotion, RewardKind
-from patron.domain.template_sandbox import environment
+from patron.domain.template_sandbox import trial_render
 from patron.services.bonuses import give_voucher
 from patron.services.deliveries import unsubscribes
 from patron.services.messages import counts, enqueue_many
@@ -688,7 +688,7 @@ def _template(where: str, part: object, name: str, now: datetime, actor: str) ->
         if key == "subject" and ("\n" in value or "\r" in value or not value.strip()):
             raise InvalidInput(f"{where}.subject: one line, not empty")
         try:
-            environment(html=key == "html").from_string(value).render(SAMPLE_FIELDS)
+            trial_render(value, html=key == "html", fields=SAMPLE_FIELDS)
         except TemplateSyntaxError as exc:
             raise InvalidInput(f"{where}.{key}: line {exc.lineno}: {exc.message}") from None
         except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:

@@ -1,0 +1,48 @@
+"""The one sandbox of saving and sending a template (domain/template_sandbox.py): the
+save-time render is stopped when it runs too long or writes too much."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from patron.domain.template_sandbox import MAX_OUTPUT, TooSlow, trial_render
+
+FIELDS = {"member": {"first_name": "Ana"}}
+# 10^8 turns of an empty loop, within every size bound of the sandbox: seconds untimed,
+# a minute or more under the trace (and so stopped at 2 s) whatever the machine
+NESTED = "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}"
+
+
+def test_a_template_renders_as_jinja2_renders_it() -> None:
+    assert trial_render("Hi {{ member.first_name }}!", html=False, fields=FIELDS) == "Hi Ana!"
+    assert trial_render("<b>{{ '<i>' }}</b>", html=True, fields=FIELDS) == "<b>&lt;i&gt;</b>"
+
+
+def test_loops_nested_past_the_time_are_stopped() -> None:
+    with pytest.raises(TooSlow, match="renders for longer than 2 s"):
+        trial_render(NESTED, html=False, fields=FIELDS)
+
+
+def test_a_render_over_the_output_bound_is_refused() -> None:
+    source = "{% for a in range(3) %}{{ 'x' * 400000 }}{% endfor %}"  # 1,200,000
+    with pytest.raises(SecurityError, match="renders over 1,000,000 characters"):
+        trial_render(source, html=False, fields=FIELDS)
+    assert len(trial_render("{{ 'x' * 1000000 }}", html=False, fields=FIELDS)) == MAX_OUTPUT
+
+
+def test_the_trace_of_the_caller_is_put_back() -> None:
+    import sys
+
+    def mine(*_: object) -> None:
+        return None
+
+    before = sys.gettrace()
+    sys.settrace(mine)  # type: ignore[arg-type]
+    try:
+        trial_render("{{ 1 }}", html=False, fields=FIELDS)
+        with pytest.raises(TooSlow):
+            trial_render(NESTED, html=False, fields=FIELDS)
+        assert sys.gettrace() is mine
+    finally:
+        sys.settrace(before)
