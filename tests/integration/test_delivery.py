@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
+from patron.api.examples import EXPORT
 from patron.bootstrap import Patron
 from patron.delivery import DeliveryOptions, MessageDelivery, Senders
 from patron.domain.consent import ConsentSource
@@ -418,6 +419,12 @@ def test_the_export_holds_the_messages_and_survey_answers_and_erasure_blanks_the
     # when she asks for her data: both messages, where the sent one went, and her words
     doc = exported()
     assert doc["format_version"] == 5
+    # the API's documented example has the same shape (api/examples.py)
+    assert (doc.keys(), doc["member"].keys()) == (EXPORT.keys(), EXPORT["member"].keys())
+    assert doc["consents"].keys() == EXPORT["consents"].keys()
+    assert doc["messages"][0].keys() == EXPORT["messages"][0].keys()
+    assert doc["survey_answers"][0].keys() == EXPORT["survey_answers"][0].keys()
+    assert EXPORT["format_version"] == 5
     messages = [(m["id"], m["template"], m["status"], m["address"]) for m in doc["messages"]]
     assert messages == [
         (sent, "campaign/1/A", "sent", "ana@example.com"),

@@ -152,7 +152,7 @@ INSIGHTS: dict[str, Any] = {
 
 EXPORT: dict[str, Any] = {
     "format": "patron.member-export",
-    "format_version": 3,
+    "format_version": 5,
     "generated_at": "2026-01-14T09:00:00Z",
     "member": {
         "id": 1,
@@ -184,6 +184,8 @@ EXPORT: dict[str, Any] = {
     "segments_and_scores": {"available": False, "note": "the source has no purchases"},
     "consents": {
         "marketing": "granted",
+        "marketing_sms": "not recorded",
+        "marketing_push": "not recorded",
         "history": [
             {
                 "purpose": "marketing",
@@ -193,6 +195,39 @@ EXPORT: dict[str, Any] = {
             }
         ],
     },
+    "birthday": None,
+    "clubs": {"now": [], "history": []},
+    "rsvps": [],
+    "business": None,
+    "messages": [
+        {
+            "id": 7,
+            "channel": "email",
+            "kind": "marketing",
+            "template": "campaign/2/A",
+            "campaign_id": 2,
+            "journey": None,
+            "variant": "A",
+            "status": "sent",
+            "refusal": None,
+            "queued_at": "2026-01-10T08:00:00Z",
+            "sent_at": "2026-01-10T08:00:04Z",
+            "address": "ana@example.com",
+        }
+    ],
+    "survey_answers": [
+        {
+            "id": 3,
+            "survey_id": 1,
+            "survey": "nps",
+            "kind": "nps",
+            "score": 9,
+            "comment": "Quick and friendly",
+            "locale": "en",
+            "purchase_id": None,
+            "responded_at": "2026-01-12T17:20:00Z",
+        }
+    ],
 }
 
 
