@@ -108,15 +108,7 @@ def test_an_unchanged_save_of_an_ab_campaign_keeps_each_variants_content(
     browser = log_in("marketer")
     page = browser.get(f"/console/campaigns/{cid}")
     assert 'name="content_variant" value="A"' in page.text
-    form = {
-        name: html.unescape(value)
-        for name, value in re.findall(r'<input[^>]* name="(\w+)"[^>]* value="([^"]*)"', page.text)
-    }
-    for name in ("text", "html"):  # the textareas
-        found = re.search(rf'<textarea[^>]* name="{name}"[^>]*>(.*?)</textarea>', page.text, re.S)
-        assert found is not None
-        form[name] = html.unescape(found.group(1))
-    form |= {"consent": "on", "action": "save"}
+    form = _edit_form(page.text)
     assert form["subject"] == "A subject" and form["text"] == "A text"
     saved = browser.post(f"/console/campaigns/{cid}", data=form)
     assert saved.status_code == 303, saved.text
@@ -126,3 +118,61 @@ def test_an_unchanged_save_of_an_ab_campaign_keeps_each_variants_content(
     after = stored()
     assert after["A"][:3] == ("A new", "A text", "<p>A</p>")
     assert after["B"] == before["B"]
+
+
+def _edit_form(page: str) -> dict[str, str]:
+    """The edit form's fields as the page shows them, ready to post back."""
+    body = page[page.index('id="campaign-form"') :]
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input[^>]* name="(\w+)"[^>]* value="([^"]*)"', body)
+    }
+    for name in ("text", "html"):  # the textareas
+        found = re.search(rf'<textarea[^>]* name="{name}"[^>]*>(.*?)</textarea>', body, re.S)
+        assert found is not None
+        form[name] = html.unescape(found.group(1))
+    return form | {"consent": "on", "action": "save"}
+
+
+def test_a_marketer_writes_each_variant_in_each_language_from_the_console(
+    patron: Patron, log_in: Callable[[str], TestClient]
+) -> None:
+    """The page chooses the content shown by `?variant=` and `?locale=`: variant B is
+    changed alone, then given a Romanian text, and A keeps its one English content."""
+    use_program(patron, PROGRAM)
+    content = {
+        "A": {"subject": "A subject", "text": "A text"},
+        "B": {"subject": "B subject", "text": "B text"},
+    }
+    spec = CampaignSpec(name="ab", variants={"A": "0.5", "B": "0.5"}, salt="ab")
+    cid = patron.run(create_campaign, CreateCampaign(spec, "cli:test", content)).campaign.id
+
+    def stored() -> dict[str, dict[str, tuple[str, str]]]:
+        found = patron.read(campaign_content, str(cid))
+        return {v: {t.locale: (t.subject, t.text) for t in ts} for v, ts in found.items()}
+
+    browser = log_in("marketer")
+    # when B is asked for: its content is shown, and saved to B alone
+    page = browser.get(f"/console/campaigns/{cid}?variant=B")
+    form = _edit_form(page.text)
+    assert (form["content_variant"], form["content_locale"]) == ("B", "en")
+    assert (form["subject"], form["text"]) == ("B subject", "B text")
+    saved = browser.post(f"/console/campaigns/{cid}", data={**form, "subject": "B new"})
+    assert saved.status_code == 303, saved.text
+    assert stored() == {"A": {"en": ("A subject", "A text")}, "B": {"en": ("B new", "B text")}}
+    # when B in Romanian is asked for: an empty box, saved as B's Romanian content
+    page = browser.get(f"/console/campaigns/{cid}?variant=B&locale=ro")
+    form = _edit_form(page.text)
+    assert (form["content_variant"], form["content_locale"], form["subject"]) == ("B", "ro", "")
+    written = {**form, "subject": "Salut {{ member.first_name }}", "text": "Text B"}
+    assert browser.post(f"/console/campaigns/{cid}", data=written).status_code == 303
+    assert stored() == {
+        "A": {"en": ("A subject", "A text")},
+        "B": {"en": ("B new", "B text"), "ro": ("Salut {{ member.first_name }}", "Text B")},
+    }
+    # then the page says what is written; an unknown variant or language shows the first
+    page = browser.get(f"/console/campaigns/{cid}")
+    assert "variant A (en); variant B (en, ro)" in page.text
+    for asked in ("?variant=Z", "?variant=B&locale=xx-yy-zz", "?variant=B&locale=RO"):
+        form = _edit_form(browser.get(f"/console/campaigns/{cid}{asked}").text)
+        assert (form["content_variant"], form["content_locale"]) == ("A", "en"), asked

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from patron.analytics.campaigns import CampaignResults, results
@@ -24,6 +24,7 @@ from patron.domain.campaigns import Campaign, parse_audience, parse_variants
 from patron.domain.clock import to_utc_naive
 from patron.domain.errors import NoProgram, PatronError
 from patron.services.campaigns import (
+    LOCALE,
     CreateCampaign,
     EditCampaign,
     LaunchCampaign,
@@ -130,13 +131,37 @@ def _document(
     return document, content
 
 
-def _form_of(campaign: Campaign, content: dict[str, Any]) -> dict[str, str]:
-    """A campaign's fields as the form shows them."""
+def _shown_content(
+    campaign: Campaign, content: dict[str, Any], variant: str | None, locale: str | None
+) -> tuple[str | None, str | None, Any]:
+    """The variant and locale whose content the form shows, and that content (None: the
+    box starts empty). Asked for (`?variant=B&locale=ro`): that one, empty when it has no
+    content yet; else the first variant with content, in English first, as the worker
+    falls back to it. No variant has content: none (the box writes every variant)."""
+    names = [v.name for v in campaign.variants]
+    asked = variant in names and (locale is None or LOCALE.fullmatch(locale))
+    if variant is not None and asked and any(content.get(n) for n in names):
+        written = content.get(variant) or []
+        if locale is None:
+            locale = min((t.locale for t in written), key=lambda x: (x != "en", x), default="en")
+        return variant, locale, next((t for t in written if t.locale == locale), None)
+    shown = next((n for n in names if content.get(n)), None)
+    if shown is None:
+        return None, None, None
+    first = min(content[shown], key=lambda t: (t.locale != "en", t.locale))
+    return shown, first.locale, first
+
+
+def _form_of(
+    campaign: Campaign,
+    content: dict[str, Any],
+    variant: str | None = None,
+    locale: str | None = None,
+) -> dict[str, str]:
+    """A campaign's fields as the form shows them, with the content of `variant` in
+    `locale` when asked for (`_shown_content`)."""
     a, s, o = campaign.audience, campaign.schedule, campaign.offer
-    shown = next((v.name for v in campaign.variants if content.get(v.name)), None)
-    first = None
-    if shown is not None:  # English first, as the worker falls back to it
-        first = min(content[shown], key=lambda t: (t.locale != "en", t.locale))
+    shown, shown_locale, first = _shown_content(campaign, content, variant, locale)
 
     def text(value: object) -> str:
         return "" if value is None else str(value)
@@ -158,7 +183,7 @@ def _form_of(campaign: Campaign, content: dict[str, Any]) -> dict[str, str]:
         "per_hour": text(s.per_hour), "attribution_days": str(campaign.attribution_days),
         "subject": first.subject if first else "", "text": first.text if first else "",
         "html": (first.html or "") if first else "",
-        "content_variant": shown or "", "content_locale": first.locale if first else "",
+        "content_variant": shown or "", "content_locale": shown_locale or "",
     }  # fmt: skip
 
 
@@ -245,8 +270,15 @@ def _list_page(
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def campaign(request: Request, staff: StaffDep, campaign_id: CampaignId) -> Response:
-    return _page(request, staff, campaign_id)
+def campaign(
+    request: Request,
+    staff: StaffDep,
+    campaign_id: CampaignId,
+    variant: Annotated[str | None, Query(max_length=32)] = None,
+    locale: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """The campaign; its form shows the content of `variant` in `locale` when asked."""
+    return _page(request, staff, campaign_id, variant=variant, locale=locale or None)
 
 
 @router.post("/campaigns/{campaign_id}", response_class=HTMLResponse)
@@ -303,6 +335,8 @@ def _page(
     error: str | None = None,
     preview: Any = None,
     status: int = 200,
+    variant: str | None = None,
+    locale: str | None = None,
 ) -> Response:
     patron = patron_of(request)
     facts = patron.read(show_campaign, str(campaign_id))
@@ -314,7 +348,8 @@ def _page(
         "campaign": c,
         "content": content,
         "may_change": staff.user.role.may_change,
-        "form": form or _form_of(c, content),
+        "form": form or _form_of(c, content, variant, locale),
+        "written": {v.name: sorted(t.locale for t in content.get(v.name, [])) for v in c.variants},
         "error": error,
         "preview": preview,
         "segments": SEGMENTS,
