@@ -46,3 +46,42 @@ def test_the_trace_of_the_caller_is_put_back() -> None:
         assert sys.gettrace() is mine
     finally:
         sys.settrace(before)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ (((10**100)**100)**100)**100 > 0 }}",  # one C operation: no time check stops it
+        "{{ (10**400) * (10**400) * (10**400) * (10**400) }}",  # 5,300 bits
+        "{% set l = [0] * 1000000 %}{{ ([l] * 1000)|sum(start=[])|length }}",
+        '{{ "x".ljust(900000000)|length }}',
+        '{{ "x"|center(900000000)|length }}',
+        '{{ "{:>900000000}".format(1)|length }}',
+        '{{ "%0900000000d"|format(1)|length }}',
+        '{{ "%0900000000d" % 1 }}',
+        '{{ "a\nb"|indent(900000000)|length }}',
+        '{{ ("a" * 1000000).replace("", "b" * 900)|length }}',
+        '{{ ("a" * 1000)|list|join("b" * 1000000)|length }}',
+        "{{ lipsum(n=100000000)|length }}",
+    ],
+)
+def test_one_operation_too_big_for_any_clock_is_refused_before_it_runs(source: str) -> None:
+    """Found by a fresh-eyes review: each ran for minutes or took gigabytes within the
+    earlier bounds (the save then held SQLite's write lock all along)."""
+    with pytest.raises(SecurityError):
+        trial_render(source, html=False, fields=FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("source", "rendered"),
+    [
+        (
+            "{{ 2 ** 10 }} {{ 12 * 3 }} {{ '%05d' % 42 }} {{ '{:>6}'.format('ab') }}",
+            "1024 36 00042     ab",
+        ),
+        ("{{ 'ab'|center(6) }}|{{ [1, 2, 3]|sum }}|{{ ['a', 'b']|join(', ') }}", "  ab  |6|a, b"),
+        ("{{ 150000|tojson }} {{ 'a-b'.replace('-', '+') }} {{ '%s'|format(7) }}", "150000 a+b 7"),
+    ],
+)
+def test_what_a_message_needs_still_renders(source: str, rendered: str) -> None:
+    assert trial_render(source, html=False, fields=FIELDS) == rendered

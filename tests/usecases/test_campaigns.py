@@ -475,6 +475,11 @@ def test_content_naming_an_unknown_field_is_refused_when_saved(patron: Patron) -
     with pytest.raises(InvalidInput, match=r"content\.A\.text: does not render"):
         patron.run(create_campaign, CreateCampaign(spec(), "cli:test", bad))
     assert patron.read(lambda uow: uow.campaigns.all()) == []
+    for broken in ('{{ "%(a)s" % {} }}', '{{ "{0}".format() }}',
+                   "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}"):  # fmt: skip
+        with pytest.raises(InvalidInput, match=r"content\.A\.text: does not render"):
+            patron.run(create_campaign, CreateCampaign(spec(), "cli:test", {"A": {
+                "subject": "Hi", "text": broken}}))  # fmt: skip
     endless = {"A": {"subject": "Hi", "text": "x", "html": NESTED}}
     with pytest.raises(InvalidInput, match=r"content\.A\.html: .* renders for longer than 2 s"):
         patron.run(create_campaign, CreateCampaign(spec(), "cli:test", endless))

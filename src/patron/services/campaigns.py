@@ -665,7 +665,7 @@ SAMPLE_FIELDS = fields(
 
 
 def _template(where: str, part: object, name: str, now: datetime, actor: str) -> StoredTemplate:
-    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError
 
     if not isinstance(part, Mapping):
         raise InvalidInput(f"{where}: a table of subject, text and html")
@@ -691,7 +691,8 @@ def _template(where: str, part: object, name: str, now: datetime, actor: str) ->
             trial_render(value, html=key == "html", fields=SAMPLE_FIELDS)
         except TemplateSyntaxError as exc:
             raise InvalidInput(f"{where}.{key}: line {exc.lineno}: {exc.message}") from None
-        except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        except Exception as exc:  # noqa: BLE001 -- any error of staff's template is a refusal
+            # (KeyError of "%(a)s" % {}, RecursionError of a macro calling itself, ...)
             raise InvalidInput(
                 f"{where}.{key}: does not render with a member's fields: {exc}"
                 " (they are member.name, member.first_name, member.balance, member.tier,"
