@@ -1,6 +1,7 @@
 """What waits to be sent, as `patron worker status` and /metrics show it, on both stores:
-messages due (queued, or deferred to a time now past) with the wait of the soonest-due,
-messages deferred to later, and messages left `sending` by a worker that died."""
+messages due (queued, or deferred to a time now past), waiting for later, left `sending`
+by a worker that died, and the age of the oldest that should have gone by now, counted
+from when it was asked (so that it grows while SMTP is down)."""
 
 from __future__ import annotations
 
@@ -57,9 +58,22 @@ def test_the_backlog_counts_due_later_and_stuck_messages_and_the_oldest_wait(
     clock.advance(minutes=20)
     lag = patron.read(delivery_lag, clock())
     assert (lag.messages_due, lag.oldest_message_age, lag.messages_later) == (3, 1800.0, 0)
+    # when SMTP is down: every due message is tried, fails and is deferred an hour
+    with patron.uow() as uow:
+        for failed in uow.deliveries.claim(clock(), clock() + timedelta(minutes=2), 10):
+            later = clock() + timedelta(hours=1)
+            uow.deliveries.finish(failed, "deferred", not_before=later, error="421 busy")
+        uow.commit()
+    clock.advance(minutes=1)
+    # then none is due, all four wait for later, and the oldest has waited since 09:00:
+    # the age keeps growing while SMTP stays down (31 minutes at 09:31)
+    lag = patron.read(delivery_lag, clock())
+    assert (lag.messages_due, lag.messages_later, lag.messages_stuck) == (0, 4, 0)
+    assert lag.oldest_message_age == 31 * 60
     # and /metrics says the same
     with TestClient(create_app(patron)) as client:
         samples = scrape(client)
-    assert value(samples, "patron_messages_due") == 3
-    assert value(samples, "patron_messages_oldest_due_age_seconds") == 1800
-    assert value(samples, "patron_messages_stuck") == 1
+    assert value(samples, "patron_messages_due") == 0
+    assert value(samples, "patron_messages_later") == 4
+    assert value(samples, "patron_messages_oldest_due_age_seconds") == 1860
+    assert value(samples, "patron_messages_stuck") == 0

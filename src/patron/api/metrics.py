@@ -63,7 +63,11 @@ _LAG = {
     "patron_outbox_oldest_age_seconds": _AGE,
     "patron_webhook_dead_letters": _DEAD,
     "patron_messages_due": "messages due to be sent (queued, or deferred to a time now past)",
-    "patron_messages_oldest_due_age_seconds": "how long the soonest-due message has waited",
+    "patron_messages_oldest_due_age_seconds": (
+        "since it was asked, the age of the oldest message that should have gone by now"
+        " (due, deferred after a failure, or stuck)"
+    ),
+    "patron_messages_later": "messages waiting for a later time (deferred or scheduled)",
     "patron_messages_stuck": "messages left sending by a worker that died (taken again soon)",
 }
 
@@ -110,6 +114,7 @@ class StoreCollector(Collector):
                 lag.dead_letters,
                 lag.messages_due,
                 lag.oldest_message_age,
+                lag.messages_later,
                 lag.messages_stuck,
             )
             for (name, help_), value in zip(_LAG.items(), values, strict=True):

@@ -37,9 +37,11 @@ def outbox_backlog(uow: UnitOfWork) -> int:
 @dataclass(frozen=True)
 class DeliveryLag:
     """What `patron worker` has left: the age in seconds of the oldest event not yet
-    published, the webhook deliveries given up (dead letters), and the messages due to
-    be sent with how long the soonest-due of them has waited, those deferred to later,
-    and those left `sending` by a worker that died (ages are 0 when nothing waits)."""
+    published, the webhook deliveries given up (dead letters), the messages due to be
+    sent, waiting for a later time, and left `sending` by a worker that died, and the
+    age of the oldest message that should have gone by now, counted from when it was
+    asked (due, deferred or stuck: it grows while SMTP is down; ages are 0 when nothing
+    waits)."""
 
     oldest_event_age: float
     dead_letters: int
@@ -56,7 +58,7 @@ def delivery_lag(uow: UnitOfWork, now: datetime) -> DeliveryLag:
         _age(now, webhooks.oldest_created_at),
         webhooks.dead,
         messages.due,
-        _age(now, messages.oldest_due),
+        _age(now, messages.oldest_overdue),
         messages.later,
         messages.stuck,
     )

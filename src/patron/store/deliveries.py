@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from patron.domain.consent import ConsentSource
 from patron.domain.message_fields import MessageTemplate
@@ -50,13 +50,15 @@ class Claimed:
 @dataclass(frozen=True, slots=True)
 class MessageBacklog:
     """What waits to be sent: messages due now (queued or deferred whose `not_before` has
-    come) and the soonest-due of them's `not_before`, those deferred to later, and those
-    `sending` whose lease ran out (a worker died with them: the next claim takes them)."""
+    come), those waiting for a later time (deferred after a failed attempt, or scheduled),
+    those `sending` whose lease ran out (a worker died with them: the next claim takes
+    them), and when the oldest message that should have gone by now was asked for (due,
+    deferred or stuck: a deferred one keeps its age while SMTP stays down)."""
 
     due: int
-    oldest_due: datetime | None
     later: int
     stuck: int
+    oldest_overdue: datetime | None
 
 
 class Deliveries(Repo):
@@ -164,18 +166,17 @@ class Deliveries(Repo):
     def backlog(self, now: datetime) -> MessageBacklog:
         """The messages waiting, as `patron worker status` and /metrics show them."""
         waiting = _m.c.status.in_(DUE)
-        due = and_(waiting, _m.c.not_before <= now)
+        stuck = and_(_m.c.status == SENDING, _m.c.lease_until < now)
+        overdue = or_(and_(waiting, _m.c.not_before <= now), _m.c.status == "deferred", stuck)
         row = self.conn.execute(
             select(
-                func.count().filter(due).label("due"),
-                func.min(_m.c.not_before).filter(due).label("oldest"),
+                func.count().filter(and_(waiting, _m.c.not_before <= now)).label("due"),
                 func.count().filter(and_(waiting, _m.c.not_before > now)).label("later"),
-                func.count()
-                .filter(and_(_m.c.status == SENDING, _m.c.lease_until < now))
-                .label("stuck"),
+                func.count().filter(stuck).label("stuck"),
+                func.min(_m.c.queued_at).filter(overdue).label("oldest"),
             ).where(_m.c.status.in_([*DUE, SENDING]))
         ).one()
-        return MessageBacklog(int(row.due), row.oldest, int(row.later), int(row.stuck))
+        return MessageBacklog(int(row.due), int(row.later), int(row.stuck), row.oldest)
 
     def templates(self, name: str) -> dict[str, MessageTemplate]:
         """The store's template `name` in every locale it is written in."""
