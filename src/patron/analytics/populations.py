@@ -109,13 +109,19 @@ def _last_day(end: date) -> datetime:
 def _of_customers(con: ibis.BaseBackend, customers: ir.Table) -> ir.Table:
     """The members whose external ids are the `customer_id`s of `customers`.
 
-    On SQLite the customers are read first and held in a temporary table: a segmentation
-    (RFM, A/B/C) written into the measure's query nests its subqueries deeper than
-    SQLite's parser goes ("parser stack overflow"). PostgreSQL takes the one query.
+    On SQLite the customers are read first and named in the query (`IN (...)`): a
+    segmentation (RFM, A/B/C) written into the measure's query nests its subqueries
+    deeper than SQLite's parser goes ("parser stack overflow"). Not a temporary table:
+    the analytics' connection lives as long as the server, and each measurement would
+    leave one behind. PostgreSQL takes the one query.
     """
-    if con.name == "sqlite":
-        customers = ibis.memtable(customers.select("customer_id").to_pyarrow())
-    return _members(con).semi_join(customers, "customer_id")
+    members = _members(con)
+    if con.name != "sqlite":
+        return members.semi_join(customers, "customer_id")
+    ids = customers.select("customer_id").to_pyarrow().column("customer_id").to_pylist()
+    if not ids:
+        return members.limit(0)
+    return members.filter(members.customer_id.isin(ids))
 
 
 def _everyone(con: ibis.BaseBackend, value: str | None, start: date, end: date) -> ir.Table:
