@@ -71,7 +71,7 @@ def test_a_subject_is_one_line() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("{% for i in range(100000000) %}x{% endfor %}", "a number above 100,000"),  # the bound of numbers given to calls
+        ("{% for i in range(100000000) %}x{% endfor %}", "a number above 100,000"),  # calls bounded
         ('{{ "x" * 300000000 }}', "a repetition of more than 1,000,000 items"),
         ("{{ [1] * 300000000 }}", "a repetition of more than 1,000,000 items"),
         ("{{ 10 ** 1000000 }}", "an exponent above 100"),
