@@ -5,9 +5,13 @@ from when it was asked (so that it grows while SMTP is down)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
@@ -16,7 +20,7 @@ from patron.domain.messages import Channel, Kind, Outgoing
 from patron.services import messages as core
 from patron.services.consents import record_consent
 from patron.services.health import DeliveryLag, delivery_lag
-from tests.conftest import Clock
+from tests.conftest import Clock, make_patron
 from tests.e2e.test_observability import scrape, value
 from tests.integration.helpers import member
 
@@ -77,3 +81,36 @@ def test_the_backlog_counts_due_later_and_stuck_messages_and_the_oldest_wait(
     assert value(samples, "patron_messages_later") == 4
     assert value(samples, "patron_messages_oldest_due_age_seconds") == 1860
     assert value(samples, "patron_messages_stuck") == 0
+
+
+@pytest.mark.postgres
+def test_a_table_locked_by_a_migration_makes_metrics_say_down_not_hang(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A migration (or VACUUM FULL) holds the messages' table: the scrape's queries give
+    up after PROBE_SECONDS and /metrics answers patron_store_up 0, instead of waiting
+    for the lock with a pool connection and a thread each scrape."""
+    pg = make_patron("postgres", tmp_path, Clock(), request)
+    locker = create_engine(pg.engine.url)
+    try:
+        found: list[dict] = []  # type: ignore[type-arg]
+
+        def scrape_once() -> None:
+            with TestClient(create_app(pg)) as client:
+                found.append(scrape(client))
+
+        with locker.connect() as conn:
+            conn.exec_driver_sql("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+            scraping = threading.Thread(target=scrape_once, daemon=True)
+            scraping.start()
+            scraping.join(60)  # a scrape that waits for the lock is freed just below
+            answered_under_lock = bool(found)
+            conn.rollback()
+        scraping.join(60)
+        assert answered_under_lock, "the scrape waited for the lock"
+        assert value(found[0], "patron_store_up") == 0
+        with TestClient(create_app(pg)) as client:
+            assert value(scrape(client), "patron_store_up") == 1
+    finally:
+        locker.dispose()
+        pg.dispose()

@@ -29,8 +29,12 @@ def readiness(uow: UnitOfWork) -> Readiness:
     return Readiness(stored_revision(uow.connection), head_revision())
 
 
+PROBE_SECONDS = 3.0  # the longest a probe's query may take or wait for a lock
+
+
 def outbox_backlog(uow: UnitOfWork) -> int:
     """Events written by use cases and not yet published."""
+    uow.wait_at_most(PROBE_SECONDS)
     return uow.outbox.backlog()
 
 
@@ -52,6 +56,7 @@ class DeliveryLag:
 
 
 def delivery_lag(uow: UnitOfWork, now: datetime) -> DeliveryLag:
+    uow.wait_at_most(PROBE_SECONDS)
     webhooks = uow.webhooks.backlog()
     messages = uow.deliveries.backlog(now)
     return DeliveryLag(

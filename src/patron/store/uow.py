@@ -130,6 +130,14 @@ class UnitOfWork:
         assert self._conn is not None, "use the unit of work inside `with`"
         return self._conn
 
+    def wait_at_most(self, seconds: float) -> None:
+        """Bound each statement of this transaction, its wait for locks included, to
+        `seconds` on PostgreSQL: a probe must answer "down" rather than hang behind a
+        table lock (a migration, VACUUM FULL). SQLite's waits are its busy timeout's."""
+        conn = self.connection
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+
     def commit(self) -> None:
         conn = self.connection
         # the answer of an idempotent write and the events, in one statement on PostgreSQL
