@@ -4,6 +4,9 @@ fields and broken templates a clear RenderFailed."""
 
 from __future__ import annotations
 
+import signal
+import time
+
 import pytest
 
 from patron.engage.render import RenderFailed, Template, choose, locales, render
@@ -85,3 +88,19 @@ def test_a_template_that_would_exhaust_the_worker_fails_alone(text: str, reason:
     with pytest.raises(RenderFailed, match=reason):
         render("campaign/1/A", Template("s", text, None), FIELDS)
     assert render("campaign/1/A", Template("s", '{{ "ab" * 3 }}', None), FIELDS).text == "ababab"
+
+
+def test_a_template_slow_only_for_some_members_is_stopped_in_the_worker() -> None:
+    """It passes the save-time check with the sample member, and for another member
+    loops 10^8 times: the worker gives up its message after 2 s (found by a fresh-eyes
+    review: minutes of CPU on each message, SIGTERM waiting behind it)."""
+    slow = (
+        "{% if member.first_name != 'Sample' %}{% for a in range(10000) %}"
+        "{% for b in range(10000) %}{% endfor %}{% endfor %}{% endif %}Hi"
+    )
+    with pytest.raises(RenderFailed, match="renders for longer than 2 s"):
+        render("campaign/1/A", Template("s", slow, None), FIELDS)
+    # the timer is gone: a render after it, and a wait longer than the limit, are not hit
+    assert render("campaign/1/A", Template("s", "{{ 1 }}", None), FIELDS).text == "1"
+    time.sleep(2.5)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -18,10 +18,14 @@ marks that message `failed` and goes on with the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from types import FrameType
 from typing import Any
 
 import css_inline
@@ -33,6 +37,7 @@ from patron.domain.template_sandbox import MAX_OUTPUT, environment
 DEFAULT_LOCALE = "en"
 PARTS = ("subject.txt", "body.txt", "body.html")
 COMPILED = 256  # compiled template sources kept per process
+RENDER_SECONDS = 2.0  # the longest the worker renders one message (main thread only)
 
 
 class RenderFailed(Exception):
@@ -90,11 +95,12 @@ def packaged_template(name: str, locale: str) -> Template | None:
 def render(name: str, template: Template, fields: Mapping[str, Any]) -> Rendered:
     """`template` filled with `fields`; RenderFailed naming `name` and the reason."""
     try:
-        subject = _compiled(template.subject, html=False).render(fields)
-        text = _compiled(template.text, html=False).render(fields)
-        html = None
-        if template.html is not None:
-            html = _inliner().inline(_compiled(template.html, html=True).render(fields))
+        with _time_limit(RENDER_SECONDS):
+            subject = _compiled(template.subject, html=False).render(fields)
+            text = _compiled(template.text, html=False).render(fields)
+            html = None
+            if template.html is not None:
+                html = _inliner().inline(_compiled(template.html, html=True).render(fields))
     except Exception as exc:  # noqa: BLE001 - staff's template: any error fails its message
         raise RenderFailed(f"the template {name!r} does not render: {exc!r}") from exc
     longest = max(len(subject), len(text), len(html or ""))
@@ -102,6 +108,33 @@ def render(name: str, template: Template, fields: Mapping[str, Any]) -> Rendered
         raise RenderFailed(f"the template {name!r} renders over {MAX_OUTPUT:,} characters")
     # a subject is one line: a line break in it would be refused by the mail sender
     return Rendered(" ".join(subject.split()), text, html)
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop what runs inside after `seconds`, by SIGALRM (TimeoutError). The sandbox bounds
+    sizes, not time: loops nested in a template that is slow only for some members'
+    fields pass the save-time check, and would hold the worker for hours on each of their
+    messages. Only in the main thread, where `patron worker` renders and where a signal
+    is handled; elsewhere (a server thread) it does nothing. A C operation runs to its end
+    before the handler: the sandbox's bounds keep each one short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    armed = True
+
+    def alarm(signum: int, frame: FrameType | None) -> None:
+        if armed:
+            raise TimeoutError(f"it renders for longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @lru_cache(maxsize=COMPILED)
