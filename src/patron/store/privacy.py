@@ -40,6 +40,10 @@ from patron.store.redemptions import redemption
 _WAITING = ("queued", "deferred", "sending")
 # stored answers that show a member hold this key (MemberPublic); others never do
 _MEMBER_ANSWER = '%"external_id":%'
+# stored answers about a member name them so (a birthday, a buyer, an adjustment) ...
+_NAMES_MEMBER = '%"member_id":%'
+# ... and may carry these personal fields, blanked at the member's erasure
+_PERSONAL = ("birthday", "name", "email", "phone", "card", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +289,36 @@ class PersonalData:
         return changed
 
     def _answers(self, member_id: int, identity: dict[str, str]) -> int:
-        """Stored answers of idempotent enrolments of this member, rewritten so a replay
-        shows the erased record (same id) and not the personal data it was first sent."""
+        """Stored answers of idempotent writes about this member, rewritten so a replay
+        shows the erased record and not the personal data it was first sent: their
+        enrolments (the erased record, same id), and the answers that name them by
+        `member_id` (a birthday, a business's buyer, an adjustment's reason) with the
+        personal fields blanked."""
+        return self._enrolment_answers(member_id, identity) + self._member_answers(member_id)
+
+    def _member_answers(self, member_id: int) -> int:
+        k = t.idempotency_keys
+        changed = 0
+        candidates = self.conn.execute(
+            select(k.c.id, k.c.response_body).where(k.c.response_body.like(_NAMES_MEMBER))
+        ).all()
+        for row in candidates:
+            try:
+                answer = json.loads(row.response_body)
+            except ValueError:
+                continue
+            if not isinstance(answer, dict) or answer.get("member_id") != member_id:
+                continue
+            blanked = {key: None for key in _PERSONAL if answer.get(key) is not None}
+            if not blanked:
+                continue
+            self.conn.execute(
+                update(k).where(k.c.id == row.id).values(response_body=json.dumps(answer | blanked))
+            )
+            changed += 1
+        return changed
+
+    def _enrolment_answers(self, member_id: int, identity: dict[str, str]) -> int:
         k = t.idempotency_keys
         changed = 0
         candidates = self.conn.execute(
