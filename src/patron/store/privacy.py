@@ -17,6 +17,7 @@ the erasure itself final.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -297,43 +298,42 @@ class PersonalData:
         return self._enrolment_answers(member_id, identity) + self._member_answers(member_id)
 
     def _member_answers(self, member_id: int) -> int:
-        k = t.idempotency_keys
-        changed = 0
-        candidates = self.conn.execute(
-            select(k.c.id, k.c.response_body).where(k.c.response_body.like(_NAMES_MEMBER))
-        ).all()
-        for row in candidates:
-            try:
-                answer = json.loads(row.response_body)
-            except ValueError:
-                continue
-            if not isinstance(answer, dict) or answer.get("member_id") != member_id:
-                continue
+        def blank(answer: dict[str, Any]) -> dict[str, Any] | None:
+            if answer.get("member_id") != member_id:
+                return None
             blanked = {key: None for key in _PERSONAL if answer.get(key) is not None}
-            if not blanked:
-                continue
-            self.conn.execute(
-                update(k).where(k.c.id == row.id).values(response_body=json.dumps(answer | blanked))
-            )
-            changed += 1
-        return changed
+            return answer | blanked if blanked else None
+
+        return self._rewrite_answers(_NAMES_MEMBER, blank)
 
     def _enrolment_answers(self, member_id: int, identity: dict[str, str]) -> int:
+        def erased(answer: dict[str, Any]) -> dict[str, Any] | None:
+            if answer.get("id") != member_id:
+                return None
+            return answer | {"email": None, "name": None, **identity}
+
+        return self._rewrite_answers(_MEMBER_ANSWER, erased)
+
+    def _rewrite_answers(
+        self, like: str, rewrite: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> int:
+        """Stored answers whose text is `like` and which `rewrite` changes (None: leave
+        it), written back; how many."""
         k = t.idempotency_keys
         changed = 0
         candidates = self.conn.execute(
-            select(k.c.id, k.c.response_body).where(k.c.response_body.like(_MEMBER_ANSWER))
+            select(k.c.id, k.c.response_body).where(k.c.response_body.like(like))
         ).all()
         for row in candidates:
             try:
                 answer = json.loads(row.response_body)
             except ValueError:
                 continue
-            if not isinstance(answer, dict) or answer.get("id") != member_id:
+            new = rewrite(answer) if isinstance(answer, dict) else None
+            if new is None:
                 continue
-            answer.update(email=None, name=None, **identity)
             self.conn.execute(
-                update(k).where(k.c.id == row.id).values(response_body=json.dumps(answer))
+                update(k).where(k.c.id == row.id).values(response_body=json.dumps(new))
             )
             changed += 1
         return changed
