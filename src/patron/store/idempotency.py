@@ -44,6 +44,14 @@ WITH stored_answer AS (
 )"""
 
 
+def stored_key(key: str) -> str:
+    """What is stored of a client's `Idempotency-Key`: its SHA-256, in hex. A key is the
+    client's text, and may name a customer (`enroll-ana.novak`); an erasure cannot find
+    it among the keys, so no key is kept as written (migration 0027 hashed the earlier
+    ones). A retry sends the same key, which hashes to the same digest."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class Idempotency(Repo):
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
@@ -66,7 +74,7 @@ class Idempotency(Repo):
 
     def get(self, api_key_id: int, key: str) -> StoredAnswer | None:
         self.flush()
-        params = {"api_key_id": api_key_id, "key": key}
+        params = {"api_key_id": api_key_id, "key": stored_key(key)}
         pg = driver(self.conn)
         if pg is not None:
             row = pg.one(_GET, params)
@@ -89,7 +97,7 @@ class Idempotency(Repo):
         self._unstored.append(
             {
                 "api_key_id": api_key_id,
-                "key": key,
+                "key": stored_key(key),
                 "request_hash": request_hash,
                 "response_status": status,
                 "response_body": body,
