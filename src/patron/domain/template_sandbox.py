@@ -2,10 +2,11 @@
 
 Staff write campaign templates; the worker renders them for every member. Jinja2's
 sandbox keeps a template from reaching Python (no `__class__`, no unsafe calls) and
-bounds `range` (100,000 items); here `*` and `**` are bounded as well, so a template
-cannot make the worker build a string of 300 MB (`"x" * 300000000`) or a number of a
-million digits. Undefined names are errors (a typo shows, rather than an empty
-greeting) and the HTML part is autoescaped (a member's name cannot inject markup).
+bounds `range` (100,000 items); here what one operation in C makes is bounded as well
+(`BoundedSandbox`), so a template cannot make the worker build a string of 300 MB
+(`"x" * 300000000`, `"x".ljust(300000000)`) or a number of a million digits. Undefined
+names are errors (a typo shows, rather than an empty greeting) and the HTML part is
+autoescaped (a member's name cannot inject markup).
 
 The use case that saves a template (services/campaigns.py) renders it here with a sample
 member, and the worker (engage/render.py) renders it here for each member: one sandbox,
@@ -34,8 +35,6 @@ from jinja2.utils import _PassArg
 MAX_OUTPUT = 1_000_000  # characters of a rendered part; items a `*` may repeat
 MAX_POWER = 100  # the largest exponent of `**`
 SAVE_SECONDS = 2.0  # the longest a template may render with the sample member when saved
-
-
 MAX_ARGUMENT = 100_000  # the largest number a call or a filter takes (a width, a count)
 MAX_BITS = 4096  # the largest integer `*` and `**` make (about 1,200 digits)
 # a width or precision of seven digits or more in a format string ("%0900000000d")
@@ -54,9 +53,9 @@ class BoundedSandbox(SandboxedEnvironment):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
-        self.filters["join"] = _bounded_filter(_join(self.filters["join"]))
-        self.filters["sum"] = _bounded_filter(_sum(self.filters["sum"]))
+        filters = {**self.filters, "join": _join(self.filters["join"])}
+        filters["sum"] = _sum(filters["sum"])
+        self.filters = {name: _bounded_filter(f) for name, f in filters.items()}
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -121,11 +120,12 @@ def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
     (pass the context, the environment) kept by `wraps`."""
 
     skip = 1 if _PassArg.from_obj(f) is None else 2  # the context, if passed, then the value
+    formats = f.__name__ == "do_format"  # `"%5d"|format(n)`: its value is a format string
 
     @wraps(f)
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _check_arguments(args[skip:], kwargs)
-        if f.__name__ == "do_format" and args and isinstance(args[0], str):
+        if formats and args and isinstance(args[0], str):
             _check_format(args[0])
         return f(*args, **kwargs)
 

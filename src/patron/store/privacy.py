@@ -25,20 +25,22 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select, update
 
 from patron.domain.ledger import LedgerEntry
+from patron.domain.messages import Refusal, Status
 from patron.domain.purchases import Purchase, PurchaseLine, RefundRecord
 from patron.domain.records import EntryKind
 from patron.domain.redemption import Redemption
 from patron.store import tables as t
 from patron.store.business import Businesses
 from patron.store.cards import Cards
+from patron.store.deliveries import DUE, SENDING
 from patron.store.ledger import LotRecord, entry, lot_record
 from patron.store.outbox import OutboxEvent, event
 from patron.store.purchases import line, purchase, refund
 from patron.store.redemptions import redemption
 
-# the statuses of a message not sent yet (domain/messages.Status); one `sending` is
-# refused too, so that a worker sending it at this moment records nothing back
-_WAITING = ("queued", "deferred", "sending")
+# the statuses of a message not sent yet; one `sending` is refused too, so that a worker
+# sending it at this moment records nothing back (store/deliveries.py `finish`)
+_WAITING = (*DUE, SENDING)
 # stored answers that show a member hold this key (MemberPublic); others never do
 _MEMBER_ANSWER = '%"external_id":%'
 # stored answers about a member name them so (a birthday, a buyer, an adjustment) ...
@@ -264,7 +266,7 @@ class PersonalData:
         self.conn.execute(
             update(m)
             .where(m.c.member_id == member_id, m.c.status.in_(_WAITING))
-            .values(status="refused", refusal="erased", lease_until=None)
+            .values(status=Status.REFUSED.value, refusal=Refusal.ERASED.value, lease_until=None)
         )
         result = self.conn.execute(
             update(m)
