@@ -13,6 +13,10 @@ import uvicorn
 from patron.api.app import create_app
 from patron.bootstrap import Patron
 
+# the seconds a request to a test's server may take: httpx's default of 5 is a timing
+# assertion, and on a loaded two-core machine a first request can take longer
+LOADED = 60.0
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from patron.api.app import create_app
 from patron.bootstrap import Patron
+from tests.e2e.server import LOADED
 from tests.support.browser import Visit
 
 SWAGGER_ASSETS = [
@@ -114,7 +115,7 @@ def own_paths(seen: Visit) -> set[str]:
 
 
 def spec_paths(base: str) -> set[str]:
-    return set(httpx.get(f"{base}/openapi.json").json()["paths"])
+    return set(httpx.get(f"{base}/openapi.json", timeout=LOADED).json()["paths"])
 
 
 def test_swagger_ui_renders_every_path_with_no_request_leaving_the_machine(

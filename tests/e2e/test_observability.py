@@ -319,7 +319,7 @@ def test_the_servers_traceback_line_carries_the_request_id(
     import httpx
     import uvicorn
 
-    from tests.e2e.server import free_port
+    from tests.e2e.server import LOADED, free_port
 
     app = create_app(patron)
 
@@ -340,7 +340,9 @@ def test_the_servers_traceback_line_carries_the_request_id(
     while not server.started:
         clock_time.sleep(0.05)
     try:
-        answer = httpx.get(f"http://127.0.0.1:{port}/boom", headers={"X-Request-ID": "tb-9"})
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/boom", headers={"X-Request-ID": "tb-9"}, timeout=LOADED
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -568,7 +568,7 @@ def test_the_access_log_of_a_real_server_names_no_member(sqlite_patron: Patron) 
 
     from patron.api.app import create_app
     from tests.conftest import new_key
-    from tests.e2e.server import free_port
+    from tests.e2e.server import LOADED, free_port
 
     key = new_key(sqlite_patron, "admin")
     port = free_port()
@@ -586,9 +586,9 @@ def test_the_access_log_of_a_real_server_names_no_member(sqlite_patron: Patron) 
             assert time.monotonic() < deadline, "the test server did not start"
             time.sleep(0.05)
         base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
-        httpx.get(f"{base}/v1/members/ann@example.com/balance", headers=auth)
-        httpx.get(f"{base}/v1/members/12345?by=external_id", headers=auth)
-        httpx.get(f"{base}/v1/audit?actor=cli:ann.example", headers=auth)
+        httpx.get(f"{base}/v1/members/ann@example.com/balance", headers=auth, timeout=LOADED)
+        httpx.get(f"{base}/v1/members/12345?by=external_id", headers=auth, timeout=LOADED)
+        httpx.get(f"{base}/v1/audit?actor=cli:ann.example", headers=auth, timeout=LOADED)
     finally:
         server.should_exit = True
         thread.join(timeout=20)
