@@ -58,7 +58,9 @@ def shop(sqlite_patron: Patron) -> Iterator[Patron]:
     member = sqlite_patron.run(enroll, Enroll("C-100", email="ana@shop.ro", name="Ana Pop"))
     buy(sqlite_patron, member.member.id, "o-1", ("A", "books", 1, "40.00"))
     spring = CampaignSpec("spring", audience={"consent": False}, offer={"bonus": 50})
-    sqlite_patron.run(create_campaign, CreateCampaign(spring, "cli:root"))
+    content = {"A": {"subject": "Spring", "text": "Hello {{ member.first_name }}"}}
+    # with content, the campaign's page has its variant and language chooser too
+    sqlite_patron.run(create_campaign, CreateCampaign(spring, "cli:root", content))
     for role in ("owner", "analyst"):
         new = NewUser(f"{role}@shop.ro", role, None, PASSWORD)
         sqlite_patron.run(lambda uow, n: create_user(uow, n, "cli:root"), new)
